@@ -1,0 +1,124 @@
+// Shared by the harness (run.mjs) and the per-process worker (worker.mjs): case
+// definitions, the seeded data generator and the MLP parameter layout, so every peer
+// sees exactly the same inputs and the same network.
+
+/** Layer widths of case (a): 2 → 16 → 16 → 1, ReLU on the hidden layers. */
+export const MLP_SIZES = [2, 16, 16, 1];
+/** Samples in case (a); the 100 squared errors are summed into one loss. */
+export const MLP_SAMPLES = 100;
+/** Elements in case (c). */
+export const ELEMENTWISE_N = 1_000_000;
+/** Matrix sizes of case (b). */
+export const MATMUL_SIZES = [64, 256, 512];
+
+/**
+ * The benchmark cases. `peers` lists who runs each case: micrograd is only a fair
+ * reference for scalar graphs and plainjs only for matmul, so they sit out the rest.
+ */
+export const CASES = {
+  a: {
+    id: 'a',
+    fn: 'mlp',
+    title: '(a) scalar MLP 2-16-16-1 x100',
+    sizes: [MLP_SAMPLES],
+    peers: ['ours', 'micrograd', 'tfjs-cpu', 'js-pytorch'],
+  },
+  b: {
+    id: 'b',
+    fn: 'matmul',
+    title: '(b) matmul NxN fwd+bwd',
+    sizes: MATMUL_SIZES,
+    peers: ['ours', 'plainjs', 'tfjs-cpu', 'js-pytorch'],
+  },
+  c: {
+    id: 'c',
+    fn: 'elementwise',
+    title: '(c) elementwise 1e6 fwd+bwd',
+    sizes: [ELEMENTWISE_N],
+    peers: ['ours', 'tfjs-cpu', 'js-pytorch'],
+  },
+};
+
+export const ALL_PEERS = ['ours', 'micrograd', 'plainjs', 'tfjs-cpu', 'js-pytorch'];
+
+/** Floating-point operations of one matmul forward (2N³) plus its two backward matmuls. */
+export function matmulFlops(n) {
+  return 3 * 2 * n * n * n;
+}
+
+/**
+ * mulberry32: tiny, fast, good-enough seeded PRNG. Math.random cannot be seeded, and
+ * the data must be identical across peers and across runs for the checks to agree.
+ */
+export function mulberry32(seed) {
+  let a = seed >>> 0;
+  return function next() {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Uniform values in [-1, 1). Stored as Float32Array so that float32 engines (ours,
+ * tfjs) and float64 ones (micrograd, js-pytorch) start from bit-identical numbers.
+ */
+export function uniform(rand, n) {
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = rand() * 2 - 1;
+  return out;
+}
+
+/** Number of parameters of the MLP: per neuron nin weights and one bias. */
+export function mlpParamCount(sizes = MLP_SIZES) {
+  let n = 0;
+  for (let l = 1; l < sizes.length; l++) n += (sizes[l - 1] + 1) * sizes[l];
+  return n;
+}
+
+/**
+ * Input data for one (case, size). Seeded per case and size so adding a size does
+ * not change the data of the others.
+ */
+export function makeData(caseId, size, seed = 1234) {
+  const rand = mulberry32(seed + size * 7919 + caseId.charCodeAt(0));
+  if (caseId === 'a') {
+    return {
+      params: uniform(rand, mlpParamCount()), // micrograd-style uniform(-1, 1) init
+      xs: uniform(rand, size * MLP_SIZES[0]), // size samples × 2 features, row-major
+      ys: uniform(rand, size), // one target per sample
+      samples: size,
+    };
+  }
+  if (caseId === 'b') return { a: uniform(rand, size * size), b: uniform(rand, size * size), n: size };
+  if (caseId === 'c') return { x: uniform(rand, size), n: size };
+  throw new Error(`unknown case ${caseId}`);
+}
+
+/**
+ * Lays the flat parameter vector out as layers[l][j] = { w: [nin params], b: param },
+ * calling make(value) for each one in a fixed order (layer, neuron, weights then bias).
+ * Every peer builds its parameters through this, so they all get the same network.
+ */
+export function mlpLayers(flat, make, sizes = MLP_SIZES) {
+  const layers = [];
+  let k = 0;
+  for (let l = 1; l < sizes.length; l++) {
+    const neurons = [];
+    for (let j = 0; j < sizes[l]; j++) {
+      const w = [];
+      for (let i = 0; i < sizes[l - 1]; i++) w.push(make(flat[k++]));
+      neurons.push({ w, b: make(flat[k++]) });
+    }
+    layers.push(neurons);
+  }
+  return layers;
+}
+
+export function median(xs) {
+  const s = [...xs].sort((p, q) => p - q);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}

@@ -1,0 +1,450 @@
+#!/usr/bin/env node
+// `npm run bench` (= `npm run build && node bench/run.mjs`): times our engine against
+// the libraries a user might pick instead, on the three cases of the performance issue,
+// each (peer, case, size) in its own child process, and prints medians, ours/peer
+// ratios and PASS/FAIL against the targets. Everything also goes to
+// bench/results/latest.json.
+//
+//   node bench/run.mjs            full run (about 3 minutes on 2 cores)
+//   node bench/run.mjs --quick    1 warm-up, ≤ 3 reps: a smoke test
+//   node bench/run.mjs --only=a,b          cases to run (a, b, c)
+//   node bench/run.mjs --peers=ours,tfjs-cpu   peers to run
+//   node bench/run.mjs --strict   exit 1 if a target FAILs
+//
+// The peers (tfjs, js-pytorch, esbuild to bundle tfjs) live in bench/package.json so
+// the root `npm ci` stays clean and fast; they are installed here on first use.
+
+import { spawnSync, fork } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  ALL_PEERS,
+  CASES,
+  ELEMENTWISE_N,
+  makeData,
+  matmulFlops,
+  median,
+} from './lib/common.mjs';
+
+const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
+const ROOT = resolve(BENCH_DIR, '..');
+const ENGINE = join(ROOT, 'dist', 'engine.js');
+// Derived files live under bench/node_modules so a reinstall wipes them with the rest,
+// and git and eslint already ignore them.
+const CACHE = join(BENCH_DIR, 'node_modules', '.cache', 'autograd-lens-bench');
+const RESULTS = join(BENCH_DIR, 'results', 'latest.json');
+const INSTALL_STAMP = join(BENCH_DIR, 'node_modules', '.autograd-lens-bench-installed');
+const TFJS_ENTRY = join(BENCH_DIR, 'peers', 'tfjs-entry.mjs');
+const TFJS_BUNDLE = join(CACHE, 'tfjs-cpu.cjs');
+
+// How many repetitions a job runs (see worker.mjs). Warm-up: at least warmupReps and
+// until warmupMs has passed, so millisecond-sized cases get past the JIT tiers too.
+// Timed: `reps` reps, but never fewer than minReps nor more than maxReps; slow peers
+// (seconds per rep) stop once budgetMs is spent, fast ones go on until minTimedMs.
+const PLANS = {
+  full: { warmupReps: 3, warmupMs: 500, reps: 10, minReps: 3, maxReps: 100, minTimedMs: 500, budgetMs: 10_000 },
+  quick: { warmupReps: 1, warmupMs: 50, reps: 3, minReps: 1, maxReps: 3, minTimedMs: 0, budgetMs: 2_000 },
+};
+const JOB_TIMEOUT_MS = { full: 300_000, quick: 120_000 };
+
+// ---------------------------------------------------------------------------- options
+
+function parseArgs(argv) {
+  const opts = { quick: false, strict: false, only: Object.keys(CASES), peers: [...ALL_PEERS] };
+  for (const arg of argv) {
+    const [key, value = ''] = arg.split('=');
+    const list = value.split(',').map((s) => s.trim()).filter(Boolean);
+    if (key === '--quick') opts.quick = true;
+    else if (key === '--strict') opts.strict = true;
+    else if (key === '--only') opts.only = list;
+    else if (key === '--peers') opts.peers = list;
+    else if (key === '--help' || key === '-h') {
+      console.log('usage: node bench/run.mjs [--quick] [--only=a,b,c] [--peers=ours,micrograd,...] [--strict]');
+      process.exit(0);
+    } else throw new Error(`unknown option ${arg} (try --help)`);
+  }
+  for (const c of opts.only) if (!CASES[c]) throw new Error(`unknown case "${c}" (cases: a, b, c)`);
+  for (const p of opts.peers) if (!ALL_PEERS.includes(p)) throw new Error(`unknown peer "${p}" (${ALL_PEERS.join(', ')})`);
+  return opts;
+}
+
+// ------------------------------------------------------------------ peer installation
+
+function sha256(...parts) {
+  const h = createHash('sha256');
+  for (const p of parts) h.update(p);
+  return h.digest('hex');
+}
+
+const readOr = (file, fallback = '') => (existsSync(file) ? readFileSync(file, 'utf8') : fallback);
+
+/**
+ * Installs bench/node_modules when it is missing or was installed from another
+ * package.json/lockfile. --ignore-scripts because js-pytorch pulls in `gl`, whose
+ * native build fails here, and none of the peers needs an install script (esbuild's
+ * binary comes as an optional dependency package). Returns an error string or null.
+ */
+function ensurePeersInstalled() {
+  const lock = join(BENCH_DIR, 'package-lock.json');
+  const stamp = sha256(readOr(join(BENCH_DIR, 'package.json')), readOr(lock));
+  if (existsSync(join(BENCH_DIR, 'node_modules')) && readOr(INSTALL_STAMP) === stamp) return null;
+
+  const args = [existsSync(lock) ? 'ci' : 'install', '--ignore-scripts', '--no-audit', '--no-fund'];
+  log(`installing benchmark peers: (cd bench && npm ${args.join(' ')})`);
+  const r = spawnSync('npm', args, {
+    cwd: BENCH_DIR,
+    // npm's chatter goes to stderr so stdout carries only the report.
+    stdio: ['ignore', process.stderr, process.stderr],
+    shell: process.platform === 'win32', // npm is npm.cmd there
+  });
+  if (r.error || r.status !== 0) return `npm ${args[0]} in bench/ failed: ${r.error?.message ?? `exit code ${r.status}`}`;
+  writeFileSync(INSTALL_STAMP, stamp);
+  return null;
+}
+
+/**
+ * Bundles tfjs-core's ESM entry (all gradients and chained ops registered) plus the CPU
+ * backend into one CommonJS file; rebuilt when the install or the entry changes.
+ */
+async function buildTfjsBundle() {
+  const stampFile = `${TFJS_BUNDLE}.stamp`;
+  const stamp = sha256(readOr(INSTALL_STAMP), readOr(TFJS_ENTRY));
+  if (existsSync(TFJS_BUNDLE) && readOr(stampFile) === stamp) return TFJS_BUNDLE;
+  const esbuild = createRequire(join(BENCH_DIR, 'package.json'))('esbuild');
+  mkdirSync(CACHE, { recursive: true });
+  await esbuild.build({
+    entryPoints: [TFJS_ENTRY],
+    outfile: TFJS_BUNDLE,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    // Prefer the packages' ESM builds: that is where the gradient registrations live.
+    mainFields: ['module', 'main'],
+    logLevel: 'error',
+  });
+  writeFileSync(stampFile, stamp);
+  return TFJS_BUNDLE;
+}
+
+/** Why a peer cannot run at all (so every job of it is n/a), or null. */
+function peerBlocker(peer, env) {
+  if (peer === 'ours' && !existsSync(ENGINE)) return `${relative(ROOT, ENGINE)} not found: run \`npm run build\``;
+  if (peer === 'tfjs-cpu') return env.installError ?? env.tfjsError ?? null;
+  if (peer === 'js-pytorch') return env.installError ?? null;
+  return null;
+}
+
+// ------------------------------------------------------------------------ child jobs
+
+/** Runs one job in a fresh `node --expose-gc worker.mjs`; never rejects. */
+function runInChild(job, timeoutMs) {
+  return new Promise((done) => {
+    const child = fork(join(BENCH_DIR, 'worker.mjs'), [], {
+      cwd: BENCH_DIR,
+      execArgv: ['--expose-gc'],
+      // 'advanced' = structured clone, so the Float32Array inputs cross as typed arrays.
+      serialization: 'advanced',
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
+    let output = ''; // peers' own chatter (tfjs greets Node users); shown only on failure
+    const keep = (chunk) => {
+      output = (output + chunk).slice(-4000);
+    };
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
+    let result = null;
+    child.on('message', (msg) => {
+      result = msg;
+    });
+    const timer = setTimeout(() => {
+      result = { ok: false, error: `timed out after ${timeoutMs / 1000} s` };
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.on('error', (err) => {
+      result ??= { ok: false, error: err.message };
+    });
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      if (!result) {
+        const tail = output.trim().split('\n').slice(-3).join(' | ');
+        result = { ok: false, error: `worker exited (${signal ?? `code ${code}`})${tail ? `: ${tail}` : ''}` };
+      }
+      done(result);
+    });
+    child.send(job);
+  });
+}
+
+// -------------------------------------------------------------------------- analysis
+
+/** Float64 ground truth for case (c): y = Σ(0.4x² − 5), dy/dx = 0.8x. */
+function elementwiseReference(x) {
+  let y = 0;
+  for (let i = 0; i < x.length; i++) y += 0.4 * x[i] * x[i] - 5;
+  return [y, 0.8 * x[0], 0.8 * x[x.length - 1]];
+}
+
+/**
+ * Does a peer's check vector match the reference? Float32 engines reduce 10⁵–10⁶ terms
+ * in a different order than float64 ones, so allow 1e-3 relative to the largest
+ * reference value (single values can cancel to near zero).
+ */
+function checkAgrees(values, ref) {
+  if (!ref || values.length !== ref.length) return true;
+  const scale = Math.max(1, ...ref.map(Math.abs));
+  return values.every((v, i) => Number.isFinite(v) && Math.abs(v - ref[i]) <= 1e-3 * scale);
+}
+
+const TARGETS = [
+  { id: 'a-vs-micrograd', caseId: 'a', size: 100, peer: 'micrograd', maxRatio: 3,
+    text: '(a) ours within 3x of plain-JS micrograd' },
+  { id: 'a-vs-js-pytorch', caseId: 'a', size: 100, peer: 'js-pytorch', maxRatio: 1 / 4,
+    text: '(a) ours >= 4x faster than js-pytorch' },
+  ...[256, 512].flatMap((n) => [
+    { id: `b${n}-gflops`, caseId: 'b', size: n, minGflops: 2.5,
+      text: `(b) ours >= 2.5 GFLOP/s fwd+bwd at N=${n}` },
+    { id: `b${n}-vs-tfjs`, caseId: 'b', size: n, peer: 'tfjs-cpu', maxRatio: 1 / 2.5,
+      text: `(b) ours >= 2.5x tfjs-cpu GFLOP/s at N=${n}` },
+  ]),
+  { id: 'c-ms', caseId: 'c', size: ELEMENTWISE_N, maxMs: 120, text: '(c) ours under 120 ms' },
+  { id: 'c-vs-tfjs', caseId: 'c', size: ELEMENTWISE_N, peer: 'tfjs-cpu', maxRatio: 1 / 2,
+    text: '(c) ours >= 2x faster than tfjs-cpu' },
+];
+
+function evaluateTarget(t, find) {
+  const ours = find('ours', t.caseId, t.size);
+  const base = { id: t.id, target: t.text, status: 'n/a' };
+  if (!ours) return { ...base, note: 'ours not run' };
+  // Not built is not a verdict on the engine (run.mjs was called without `npm run build`).
+  if (!ours.ok) return { ...base, status: ours.blocked ? 'n/a' : 'FAIL', note: `ours failed: ${ours.error}` };
+  if (t.minGflops !== undefined) {
+    return { ...base, status: ours.gflops >= t.minGflops ? 'PASS' : 'FAIL', value: ours.gflops,
+      note: `ours ${fmtNum(ours.gflops)} GFLOP/s (needs >= ${t.minGflops}; absolute, machine-dependent)` };
+  }
+  if (t.maxMs !== undefined) {
+    return { ...base, status: ours.medianMs < t.maxMs ? 'PASS' : 'FAIL', value: ours.medianMs,
+      note: `ours ${fmtMs(ours.medianMs)} (needs < ${t.maxMs} ms; absolute, machine-dependent)` };
+  }
+  const peer = find(t.peer, t.caseId, t.size);
+  if (!peer?.ok) return { ...base, note: `${t.peer} ${peer ? `failed: ${peer.error}` : 'not run'}` };
+  const ratio = ours.medianMs / peer.medianMs;
+  return { ...base, status: ratio <= t.maxRatio ? 'PASS' : 'FAIL', value: ratio,
+    note: `ours/${t.peer} time = ${fmtNum(ratio)} (needs <= ${fmtNum(t.maxRatio)})` };
+}
+
+// -------------------------------------------------------------------------- printing
+
+function log(msg) {
+  process.stderr.write(`${msg}\n`);
+}
+
+function fmtNum(x) {
+  if (!Number.isFinite(x)) return String(x);
+  const a = Math.abs(x);
+  return a >= 100 ? x.toFixed(0) : a >= 10 ? x.toFixed(1) : a >= 1 ? x.toFixed(2) : x.toPrecision(2);
+}
+const fmtMs = (ms) => `${fmtNum(ms)} ms`;
+
+function sizeLabel(caseId, size) {
+  if (caseId === 'b') return `N=${size}`;
+  if (caseId === 'c') return size === 1e6 ? '1e6' : String(size);
+  return `${size} samples`;
+}
+
+function table(rows) {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
+}
+
+// ------------------------------------------------------------------------------ main
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  const mode = opts.quick ? 'quick' : 'full';
+  const env = { installError: null, tfjsError: null, tfjsBundle: null };
+
+  const wantsPeers = opts.peers.some((p) => p === 'tfjs-cpu' || p === 'js-pytorch');
+  if (wantsPeers) {
+    try {
+      env.installError = ensurePeersInstalled();
+    } catch (err) {
+      env.installError = `installing bench peers failed: ${err.message}`;
+    }
+    if (!env.installError && opts.peers.includes('tfjs-cpu')) {
+      try {
+        env.tfjsBundle = await buildTfjsBundle();
+      } catch (err) {
+        env.tfjsError = `bundling tfjs failed: ${err.message}`;
+      }
+    }
+  }
+
+  // The job list: every selected case × size × peer that takes part in that case.
+  const jobs = [];
+  for (const caseId of opts.only) {
+    const c = CASES[caseId];
+    for (const size of c.sizes) {
+      const data = makeData(caseId, size);
+      for (const peer of c.peers.filter((p) => opts.peers.includes(p))) jobs.push({ c, size, peer, data });
+    }
+  }
+
+  const cpus = os.cpus();
+  log(`Autograd Lens bench (${mode}): ${jobs.length} jobs, each in its own process; ${cpus.length} x ${cpus[0]?.model ?? '?'}, Node ${process.version}`);
+  const results = [];
+  for (const [i, { c, size, peer, data }] of jobs.entries()) {
+    const label = `[${i + 1}/${jobs.length}] ${peer} ${c.title.split(' ')[0]} ${sizeLabel(c.id, size)}`;
+    const blocker = peerBlocker(peer, env);
+    const raw = blocker
+      ? { ok: false, error: blocker }
+      : await runInChild(
+          {
+            peer,
+            fn: c.fn,
+            data,
+            plan: PLANS[mode],
+            ctx: { enginePath: ENGINE, tfjsBundle: env.tfjsBundle, tfjsError: env.tfjsError },
+          },
+          JOB_TIMEOUT_MS[mode],
+        );
+    const r = { caseId: c.id, case: c.title, size, peer, ok: raw.ok };
+    if (blocker) r.blocked = true;
+    if (raw.ok) {
+      r.medianMs = median(raw.samples);
+      r.minMs = Math.min(...raw.samples);
+      r.reps = raw.samples.length;
+      r.samplesMs = raw.samples.map((x) => +x.toFixed(3));
+      r.warmupMs = raw.warmupMs.map((x) => +x.toFixed(3));
+      if (c.id === 'b') r.gflops = matmulFlops(size) / (r.medianMs * 1e6);
+      r.check = raw.check;
+      if (raw.nodes !== undefined) r.nodes = raw.nodes;
+      r.version = raw.version;
+      log(`${label}: ${fmtMs(r.medianMs)} median of ${r.reps}${r.gflops ? `, ${fmtNum(r.gflops)} GFLOP/s` : ''}${r.nodes ? `, ${r.nodes} nodes` : ''}`);
+    } else {
+      r.error = raw.error;
+      if (raw.stack) r.stack = raw.stack;
+      log(`${label}: n/a — ${raw.error}`);
+    }
+    results.push(r);
+  }
+
+  const find = (peer, caseId, size) => results.find((r) => r.peer === peer && r.caseId === caseId && r.size === size);
+
+  // Correctness: everyone's loss / gradient samples against a reference (micrograd for
+  // (a), plain JS for (b), float64 ground truth for (c)). A timing of a wrong answer is
+  // worthless, so mismatches are reported loudly, though they do not stop the run.
+  const checks = [];
+  for (const caseId of opts.only) {
+    for (const size of CASES[caseId].sizes) {
+      const refPeer = { a: 'micrograd', b: 'plainjs' }[caseId];
+      let ref = refPeer ? find(refPeer, caseId, size) : null;
+      ref = ref?.ok ? ref.check : null;
+      if (caseId === 'c') ref = elementwiseReference(makeData('c', size).x);
+      for (const r of results.filter((x) => x.caseId === caseId && x.size === size && x.ok)) {
+        r.checkOk = checkAgrees(r.check, ref);
+        if (!r.checkOk) checks.push({ peer: r.peer, caseId, size, got: r.check, expected: ref });
+      }
+    }
+  }
+
+  // Ratios ours/peer of median times, per case and size: < 1 means ours is faster.
+  const ratios = [];
+  for (const r of results) {
+    if (r.peer === 'ours' || !r.ok) continue;
+    const ours = find('ours', r.caseId, r.size);
+    if (ours?.ok) ratios.push({ caseId: r.caseId, size: r.size, peer: r.peer, oursOverPeer: ours.medianMs / r.medianMs });
+  }
+  const targets = TARGETS.filter((t) => opts.only.includes(t.caseId)).map((t) => evaluateTarget(t, find));
+
+  // ---- report (stdout)
+  const peers = ALL_PEERS.filter((p) => opts.peers.includes(p) && results.some((r) => r.peer === p));
+  const rowsOf = (cell) => {
+    const rows = [];
+    for (const caseId of opts.only) {
+      for (const size of CASES[caseId].sizes) {
+        const label = caseId === 'b' ? `${CASES[caseId].title} ${sizeLabel(caseId, size)}` : CASES[caseId].title;
+        rows.push([label, ...peers.map((p) => cell(find(p, caseId, size), p))]);
+      }
+    }
+    return rows;
+  };
+  const out = [];
+  out.push(`\nmedian time of forward+backward (${mode}; ${cpus.length} x ${cpus[0]?.model ?? '?'}, Node ${process.version})`);
+  out.push(table([['case', ...peers], ...rowsOf((r) => {
+    if (!r) return '-';
+    if (!r.ok) return 'n/a';
+    return `${fmtMs(r.medianMs)}${r.gflops ? ` (${fmtNum(r.gflops)} GF/s)` : ''}${r.checkOk === false ? ' !check' : ''}`;
+  })]));
+  if (peers.includes('ours')) {
+    out.push('\nours/peer time ratio (< 1: ours is faster)');
+    out.push(table([['case', ...peers.filter((p) => p !== 'ours')], ...rowsOf((r, p) => {
+      if (p === 'ours') return null;
+      if (!r) return '-';
+      const x = ratios.find((q) => q.peer === p && q.caseId === r.caseId && q.size === r.size);
+      return x ? `${fmtNum(x.oursOverPeer)}x` : 'n/a';
+    }).map((row) => row.filter((cell) => cell !== null))]));
+  }
+  const oursA = find('ours', 'a', 100);
+  if (oursA?.nodes) out.push(`\n(a) graph size for ours: ${oursA.nodes} nodes`);
+  const mgA = find('micrograd', 'a', 100);
+  if (mgA?.nodes) out.push(`(a) graph size for micrograd: ${mgA.nodes} Values (incl. wrapped constants)`);
+  if (targets.length) {
+    out.push('\ntargets');
+    out.push(table(targets.map((t) => [t.status, t.target, t.note ?? ''])));
+  }
+  const failed = results.filter((r) => !r.ok);
+  if (failed.length) {
+    out.push('\nn/a');
+    for (const r of failed) out.push(`  ${r.peer} ${r.caseId} ${sizeLabel(r.caseId, r.size)}: ${r.error}`);
+  }
+  if (checks.length) {
+    out.push('\nCHECK MISMATCHES (loss/gradient samples differ from the reference)');
+    for (const m of checks) out.push(`  ${m.peer} ${m.caseId} ${sizeLabel(m.caseId, m.size)}: got [${m.got.map(fmtNum)}] expected [${m.expected.map(fmtNum)}]`);
+  } else {
+    out.push('\nchecks: every peer that ran agrees with the reference losses/gradients');
+  }
+
+  // ---- JSON
+  const versions = {};
+  for (const r of results) if (r.ok && r.version) versions[r.peer] = r.version;
+  const report = {
+    generatedAt: new Date().toISOString(),
+    mode,
+    args: process.argv.slice(2),
+    machine: {
+      cpuModel: cpus[0]?.model,
+      cpus: cpus.length,
+      totalMemGiB: +(os.totalmem() / 2 ** 30).toFixed(1),
+      node: process.version,
+      v8: process.versions.v8,
+      platform: process.platform,
+      arch: process.arch,
+    },
+    plan: PLANS[mode],
+    versions,
+    setup: { installError: env.installError, tfjsError: env.tfjsError },
+    notes: {
+      ratio: 'oursOverPeer = median time of ours / median time of peer; < 1 means ours is faster',
+      gflops: '(b) counts 3 matmuls (forward, dA, dB) = 6*N^3 flops per forward+backward',
+    },
+    results,
+    ratios,
+    targets,
+    checkMismatches: checks,
+  };
+  mkdirSync(dirname(RESULTS), { recursive: true });
+  writeFileSync(RESULTS, `${JSON.stringify(report, null, 2)}\n`);
+  out.push(`\nwrote ${relative(process.cwd(), RESULTS) || RESULTS}`);
+  console.log(out.join('\n'));
+
+  if (opts.strict && targets.some((t) => t.status === 'FAIL')) process.exitCode = 1;
+}
+
+main().catch((err) => {
+  console.error(err?.stack ?? err);
+  process.exit(2);
+});

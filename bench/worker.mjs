@@ -1,0 +1,64 @@
+// One benchmark job = one process: run.mjs forks this file for every (peer, case, size)
+// so that JIT state, heap size and leaked memory of one library cannot colour another's
+// numbers. The job (including the input data, as typed arrays) arrives over IPC; the
+// result goes back the same way.
+import { performance } from 'node:perf_hooks';
+
+async function runJob(job) {
+  const peer = await import(`./peers/${job.peer}.mjs`);
+  const factory = peer.cases[job.fn];
+  if (!factory) throw new Error(`peer ${job.peer} has no case ${job.fn}`);
+  const lib = await peer.load(job.ctx);
+  const bench = factory(lib, job.data);
+
+  // One repetition: fresh inputs (untimed), then forward+backward (timed). gc() first,
+  // when --expose-gc is on, so a rep does not pay for the previous rep's garbage.
+  let state = null;
+  const rep = () => {
+    if (state && bench.teardown) bench.teardown(state);
+    globalThis.gc?.();
+    state = bench.setup();
+    const t0 = performance.now();
+    bench.run(state);
+    return performance.now() - t0;
+  };
+
+  // Warm-up lets the JIT settle; see PLANS in run.mjs for the knobs. Slow peers stop
+  // warming after a quarter of the time budget (but always warm up at least once).
+  const plan = job.plan;
+  const warmupMs = [];
+  let spent = 0;
+  for (let i = 0; ; i++) {
+    const more = i < plan.warmupReps || (spent < plan.warmupMs && i < plan.maxReps);
+    if (i > 0 && (!more || spent > plan.budgetMs / 4)) break;
+    const ms = rep();
+    warmupMs.push(ms);
+    spent += ms;
+  }
+  const samples = [];
+  spent = 0;
+  for (let i = 0; i < plan.maxReps; i++) {
+    const more = i < plan.minReps || (i < plan.reps && spent < plan.budgetMs) || spent < plan.minTimedMs;
+    if (!more) break;
+    const ms = rep();
+    samples.push(ms);
+    spent += ms;
+  }
+  // Every rep starts from fresh leaves, so the last rep's state is as good as any for
+  // the correctness check and the node count; both are computed untimed.
+  const check = bench.check ? bench.check(state).map(Number) : [];
+  const nodes = bench.nodes ? bench.nodes(state) : undefined;
+  if (bench.teardown) bench.teardown(state);
+  return { ok: true, samples, warmupMs, check, nodes, version: lib.version };
+}
+
+process.once('message', (job) => {
+  runJob(job).then(
+    (result) => process.send(result, () => process.exit(0)),
+    (err) =>
+      process.send(
+        { ok: false, error: err?.message ?? String(err), stack: err?.stack },
+        () => process.exit(1),
+      ),
+  );
+});
