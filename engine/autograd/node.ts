@@ -1,0 +1,143 @@
+// Backward nodes ("grad_fn"), kept separate from tensors as in PyTorch's function.h: a node knows
+// the edges to the nodes of its inputs, what it saved in the forward pass, and how to turn the
+// gradient of its output into gradients for its inputs. A tensor only points at its node.
+import type { Tensor } from "../tensor";
+import type { DType } from "../dtype";
+
+/** `(node, inputNr)` like PyTorch's next_functions; `null` where the input needs no gradient. */
+export type Edge = readonly [Node | null, number];
+
+/** A gradient hook: may return a replacement gradient. */
+export type GradHook = (grad: Tensor) => Tensor | void | undefined;
+
+/**
+ * One backward formula, as data: the node name, the input names and a display formula per input
+ * (shown by hovers, the inspector and the step view), and the function that computes it. gradFunc
+ * uses ordinary tensor ops, so with `createGraph` the backward pass is itself recorded.
+ */
+export interface GradientSpec<S> {
+  readonly name: string;
+  readonly inputs: readonly string[];
+  /** Display text per input; a function when it depends on saved scalars (e.g. the exponent). */
+  readonly formulas: readonly string[] | ((saved: S, inputCount: number) => string[]);
+  gradFunc(grad: Tensor, saved: S, needs: readonly boolean[]): ReadonlyArray<Tensor | null | undefined>;
+}
+
+/** Monotonic like PyTorch's per-thread sequence_nr: later nodes run first in backward. */
+let nextSequenceNr = 0;
+let nextNodeId = 1;
+/** AccumulateGrad runs as soon as it is ready (PyTorch gives it UINT64_MAX). */
+export const ACCUMULATE_SEQUENCE_NR = Number.MAX_SAFE_INTEGER;
+
+export abstract class Node {
+  readonly id: number = nextNodeId++;
+  abstract readonly name: string;
+  readonly sequenceNr: number;
+  /** Hooks registered on the tensor this node produced (run before the node, may replace grad). */
+  tensorPreHooks: GradHook[] | null = null;
+  /** The output tensor, when it called retainGrad(). */
+  retainedOutput: Tensor | null = null;
+
+  protected constructor(
+    readonly nextFunctions: readonly Edge[],
+    sequenceNr: number,
+  ) {
+    this.sequenceNr = sequenceNr;
+  }
+
+  /** Display formula per input, e.g. `grad · 2 · self`. */
+  abstract get formulas(): string[];
+  /** Saved values by name (tensors and scalars). Throws after the graph was freed. */
+  abstract get saved(): Readonly<Record<string, unknown>>;
+  abstract get released(): boolean;
+  toString(): string {
+    return `<${this.name}>`;
+  }
+}
+
+interface InputMeta {
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+}
+
+export class FunctionNode<S extends object> extends Node {
+  private savedValues: S;
+  private isReleased = false;
+
+  constructor(
+    readonly spec: GradientSpec<S>,
+    nextFunctions: readonly Edge[],
+    saved: S,
+    /** Shape and dtype of each input, to reduce broadcast gradients and check hook results. */
+    readonly inputMeta: readonly InputMeta[],
+  ) {
+    super(nextFunctions, nextSequenceNr++);
+    this.savedValues = saved;
+  }
+
+  get name(): string {
+    return this.spec.name;
+  }
+
+  get formulas(): string[] {
+    const f = this.spec.formulas;
+    return typeof f === "function" ? f(this.savedValues, this.nextFunctions.length) : f.slice();
+  }
+
+  get saved(): Readonly<Record<string, unknown>> {
+    if (this.isReleased) throw freedError(this.name);
+    return this.savedValues as Record<string, unknown>;
+  }
+
+  get released(): boolean {
+    return this.isReleased;
+  }
+
+  /** Free saved tensors (scalars stay: like PyTorch, only SavedVariables are released). */
+  release(): void {
+    const s = this.savedValues as Record<string, unknown>;
+    let hadTensor = false;
+    for (const k in s) {
+      if (isTensorLike(s[k])) {
+        hadTensor = true;
+        s[k] = undefined;
+      }
+    }
+    if (hadTensor) this.isReleased = true;
+  }
+
+  apply(grad: Tensor, needs: readonly boolean[]): ReadonlyArray<Tensor | null | undefined> {
+    if (this.isReleased) throw freedError(this.name);
+    return this.spec.gradFunc(grad, this.savedValues, needs);
+  }
+}
+
+/** The node a leaf that requires grad contributes to the graph; backward adds into its `.grad`. */
+export class AccumulateGrad extends Node {
+  readonly name = "AccumulateGrad";
+  constructor(readonly variable: Tensor) {
+    super([], ACCUMULATE_SEQUENCE_NR);
+  }
+  get formulas(): string[] {
+    return ["variable.grad += grad"];
+  }
+  get saved(): Readonly<Record<string, unknown>> {
+    return {};
+  }
+  get released(): boolean {
+    return false;
+  }
+}
+
+function isTensorLike(v: unknown): boolean {
+  return typeof v === "object" && v !== null && "gradFn" in v && "shape" in v;
+}
+
+export function freedError(name: string): Error {
+  return new Error(
+    `${name}: Trying to backward through the graph a second time (or directly access saved tensors after ` +
+      `they have already been freed). Saved intermediate values of the graph are freed when you call ` +
+      `.backward() or autograd.grad(). Specify retainGraph: true (e.g. y.backward(undefined, { retainGraph: true })) ` +
+      `if you need to backward through the graph a second time or if you need to access saved tensors after calling backward.`,
+  );
+}

@@ -1,0 +1,224 @@
+// Derivatives of the elementwise ops, as data (like PyTorch's derivatives.yaml): the node name,
+// the display formula per input, and gradFunc. Formulas use PyTorch's names: `grad` is the incoming
+// gradient, `self`/`other` the inputs, `result` the op's output.
+import { Tensor } from "../tensor";
+import type { GradientSpec } from "../autograd/node";
+import { isGradEnabled } from "../grad_mode";
+import { allocate } from "../dtype";
+
+type None = Record<string, never>;
+type SavedTT = { self?: Tensor; other?: Tensor };
+type SavedScalar = { other: number };
+
+const fmt = (v: number): string => (Number.isInteger(v) ? String(v) : String(+v.toPrecision(6)));
+
+export const AddBackward0: GradientSpec<None> = {
+  name: "AddBackward0",
+  inputs: ["self", "other"],
+  formulas: ["grad", "grad"],
+  gradFunc: (g) => [g, g],
+};
+
+export const AddBackward1: GradientSpec<SavedScalar> = {
+  name: "AddBackward1",
+  inputs: ["self"],
+  formulas: ["grad"],
+  gradFunc: (g) => [g],
+};
+
+export const SubBackward0: GradientSpec<None> = {
+  name: "SubBackward0",
+  inputs: ["self", "other"],
+  formulas: ["grad", "−grad"],
+  gradFunc: (g, _s, needs) => [g, needs[1] ? g.neg() : null],
+};
+
+export const SubBackward1: GradientSpec<SavedScalar> = {
+  name: "SubBackward1",
+  inputs: ["self"],
+  formulas: ["grad"],
+  gradFunc: (g) => [g],
+};
+
+export const MulBackward0: GradientSpec<SavedTT> = {
+  name: "MulBackward0",
+  inputs: ["self", "other"],
+  formulas: ["grad · other", "grad · self"],
+  gradFunc: (g, s, needs) => [needs[0] ? g.mul(s.other!) : null, needs[1] ? g.mul(s.self!) : null],
+};
+
+export const MulBackward1: GradientSpec<SavedScalar> = {
+  name: "MulBackward1",
+  inputs: ["self"],
+  formulas: (s) => [`grad · other (other = ${fmt(s.other)})`],
+  gradFunc: (g, s) => [g.mul(s.other)],
+};
+
+export const DivBackward0: GradientSpec<SavedTT> = {
+  name: "DivBackward0",
+  inputs: ["self", "other"],
+  formulas: ["grad / other", "−grad · self / other²"],
+  gradFunc: (g, s, needs) => [
+    needs[0] ? g.div(s.other!) : null,
+    needs[1] ? g.neg().mul(s.self!).div(s.other!.mul(s.other!)) : null,
+  ],
+};
+
+export const DivBackward1: GradientSpec<SavedScalar> = {
+  name: "DivBackward1",
+  inputs: ["self"],
+  formulas: (s) => [`grad / other (other = ${fmt(s.other)})`],
+  gradFunc: (g, s) => [g.div(s.other)],
+};
+
+export const PowBackward0: GradientSpec<{ self?: Tensor; exponent: number }> = {
+  name: "PowBackward0",
+  inputs: ["self"],
+  formulas: (s) => {
+    const e = s.exponent;
+    if (e === 0) return ["0"];
+    if (e === 1) return ["grad"];
+    if (e === 2) return ["grad · 2 · self"];
+    return [`grad · ${fmt(e)} · self^${fmt(e - 1)}`];
+  },
+  gradFunc: (g, s) => {
+    const e = s.exponent;
+    const x = s.self!;
+    if (e === 0) return [g.mul(0)];
+    if (e === 2) return [g.mul(x).mul(2)];
+    return [g.mul(x.pow(e - 1).mul(e))];
+  },
+};
+
+export const PowBackward1: GradientSpec<{ self?: Tensor; exponent?: Tensor; result?: Tensor }> = {
+  name: "PowBackward1",
+  inputs: ["self", "exponent"],
+  formulas: ["grad · exponent · self^(exponent − 1)", "grad · result · ln(self)"],
+  gradFunc: (g, s, needs) => {
+    const x = s.self!;
+    const e = s.exponent!;
+    const gx = needs[0] ? g.mul(e).mul(x.pow(e.sub(1))) : null;
+    // Where self = 0 the log is -inf; torch defines that gradient as 0 (for exponent >= 0).
+    const ge = needs[1] ? g.mul(s.result!).mul(x.log()).where(x.ne(0), 0) : null;
+    return [gx, ge];
+  },
+};
+
+export const NegBackward0: GradientSpec<None> = {
+  name: "NegBackward0",
+  inputs: ["self"],
+  formulas: ["−grad"],
+  gradFunc: (g) => [g.neg()],
+};
+
+/** Masks are constants (no graph): the derivative of a comparison is zero almost everywhere. */
+const mask = (m: Tensor): Tensor => m;
+
+export const MaximumBackward0: GradientSpec<SavedTT> = {
+  name: "MaximumBackward0",
+  inputs: ["self", "other"],
+  formulas: ["grad · [self > other] + grad/2 · [self = other]", "grad · [other > self] + grad/2 · [self = other]"],
+  gradFunc: (g, s, needs) => {
+    const a = s.self!, b = s.other!;
+    const tie = a.eq(b).mul(0.5);
+    return [needs[0] ? g.mul(mask(a.gt(b).add(tie))) : null, needs[1] ? g.mul(mask(b.gt(a).add(tie))) : null];
+  },
+};
+
+export const MinimumBackward0: GradientSpec<SavedTT> = {
+  name: "MinimumBackward0",
+  inputs: ["self", "other"],
+  formulas: ["grad · [self < other] + grad/2 · [self = other]", "grad · [other < self] + grad/2 · [self = other]"],
+  gradFunc: (g, s, needs) => {
+    const a = s.self!, b = s.other!;
+    const tie = a.eq(b).mul(0.5);
+    return [needs[0] ? g.mul(mask(a.lt(b).add(tie))) : null, needs[1] ? g.mul(mask(b.lt(a).add(tie))) : null];
+  },
+};
+
+export const ClampBackward1: GradientSpec<{ self?: Tensor; min: number | null; max: number | null }> = {
+  name: "ClampBackward1",
+  inputs: ["self"],
+  formulas: (s) => [
+    `grad · [${s.min === null ? "" : `${fmt(s.min)} ≤ `}self${s.max === null ? "" : ` ≤ ${fmt(s.max)}`}]`,
+  ],
+  gradFunc: (g, s) => {
+    let m = s.self!.ge(s.min ?? -Infinity);
+    if (s.max !== null) m = m.mul(s.self!.le(s.max));
+    return [g.mul(m)];
+  },
+};
+
+export const WhereBackward0: GradientSpec<{ condition?: Tensor }> = {
+  name: "WhereBackward0",
+  inputs: ["self", "other"],
+  formulas: ["where(condition, grad, 0)", "where(condition, 0, grad)"],
+  gradFunc: (g, s, needs) => {
+    const c = s.condition!.ne(0);
+    return [needs[0] ? g.mul(c) : null, needs[1] ? g.mul(c.neg().add(1)) : null];
+  },
+};
+
+export const ToCopyBackward0: GradientSpec<{ dtype: string }> = {
+  name: "ToCopyBackward0",
+  inputs: ["self"],
+  formulas: (s) => [`grad.to(${s.dtype})`],
+  gradFunc: (g) => [g],
+};
+
+export const CloneBackward0: GradientSpec<None> = {
+  name: "CloneBackward0",
+  inputs: ["self"],
+  formulas: ["grad"],
+  gradFunc: (g) => [g],
+};
+
+// ---- unary functions ----------------------------------------------------------------------------
+type UnarySaved = { self?: Tensor; result?: Tensor };
+type UnaryName = "sqrt" | "exp" | "log" | "abs" | "sin" | "cos" | "tanh" | "sigmoid" | "relu";
+
+/** Which unary formulas are written in terms of the output (PyTorch saves `result` for these). */
+export const SAVES_RESULT: Record<UnaryName, boolean> = {
+  sqrt: true, exp: true, log: false, abs: false, sin: false, cos: false, tanh: true, sigmoid: true, relu: true,
+};
+
+/**
+ * Without createGraph the backward runs in no-grad mode and nothing downstream needs a graph,
+ * so the unary derivatives are computed in one fused loop instead of three or four tensor ops.
+ */
+function fused(g: Tensor, v: Tensor, f: (grad: number, v: number) => number): Tensor {
+  const out = allocate(g.dtype, g.data.length);
+  const gd = g.data, vd = v.data;
+  for (let i = 0; i < out.length; i++) out[i] = f(gd[i]!, vd[i]!);
+  return new Tensor(out, g.shape, g.dtype);
+}
+
+function unarySpec(
+  name: string,
+  formula: string,
+  fast: (grad: number, v: number) => number,
+  slow: (g: Tensor, v: Tensor) => Tensor,
+  usesResult: boolean,
+): GradientSpec<UnarySaved> {
+  return {
+    name,
+    inputs: ["self"],
+    formulas: [formula],
+    gradFunc: (g, s) => {
+      const v = (usesResult ? s.result : s.self)!;
+      return [isGradEnabled() ? slow(g, v) : fused(g, v, fast)];
+    },
+  };
+}
+
+export const UNARY: Record<UnaryName, GradientSpec<UnarySaved>> = {
+  sqrt: unarySpec("SqrtBackward0", "grad / (2 · result)", (g, r) => g / (2 * r), (g, r) => g.div(r.mul(2)), true),
+  exp: unarySpec("ExpBackward0", "grad · result", (g, r) => g * r, (g, r) => g.mul(r), true),
+  log: unarySpec("LogBackward0", "grad / self", (g, x) => g / x, (g, x) => g.div(x), false),
+  abs: unarySpec("AbsBackward0", "grad · sgn(self)", (g, x) => (x > 0 ? g : x < 0 ? -g : 0), (g, x) => g.mul(x.gt(0).sub(x.lt(0))), false),
+  sin: unarySpec("SinBackward0", "grad · cos(self)", (g, x) => g * Math.cos(x), (g, x) => g.mul(x.cos()), false),
+  cos: unarySpec("CosBackward0", "grad · −sin(self)", (g, x) => -g * Math.sin(x), (g, x) => g.mul(x.sin().neg()), false),
+  tanh: unarySpec("TanhBackward0", "grad · (1 − result²)", (g, r) => g * (1 - r * r), (g, r) => g.mul(r.mul(r).neg().add(1)), true),
+  sigmoid: unarySpec("SigmoidBackward0", "grad · result · (1 − result)", (g, r) => g * r * (1 - r), (g, r) => g.mul(r.mul(r.neg().add(1))), true),
+  relu: unarySpec("ReluBackward0", "grad · [result > 0]", (g, r) => (r > 0 ? g : 0), (g, r) => g.mul(r.gt(0)), true),
+};

@@ -1,0 +1,49 @@
+// Derivatives of the loss functions (n = number of elements averaged over when reduction is mean).
+import { Tensor } from "../tensor";
+import type { GradientSpec } from "../autograd/node";
+import type { Reduction } from "../nn/functional";
+import { allocate } from "../dtype";
+
+const scale = (r: Reduction, n: number) => (r === "mean" ? 1 / Math.max(n, 1) : 1);
+
+export const MseLossBackward0: GradientSpec<{ self?: Tensor; target?: Tensor; reduction: Reduction }> = {
+  name: "MseLossBackward0",
+  inputs: ["self", "target"],
+  formulas: (s) => {
+    const n = s.reduction === "mean" ? " / n" : "";
+    return [`2 · (self − target) · grad${n}`, `−2 · (self − target) · grad${n}`];
+  },
+  gradFunc: (g, s, needs) => {
+    const d = s.self!.sub(s.target!).mul(2 * scale(s.reduction, s.self!.numel()));
+    const gs = needs[0] || needs[1] ? d.mul(g) : null;
+    return [needs[0] ? gs : null, needs[1] ? gs!.neg() : null];
+  },
+};
+
+export const BinaryCrossEntropyBackward0: GradientSpec<{ self?: Tensor; target?: Tensor; reduction: Reduction }> = {
+  name: "BinaryCrossEntropyBackward0",
+  inputs: ["self", "target"],
+  formulas: (s) => [`grad · (self − target) / max(self · (1 − self), 1e-12)${s.reduction === "mean" ? " / n" : ""}`, "—"],
+  gradFunc: (g, s) => {
+    const x = s.self!;
+    const denom = x.mul(x.neg().add(1)).clamp(1e-12);
+    return [x.sub(s.target!).div(denom).mul(g).mul(scale(s.reduction, x.numel())), null];
+  },
+};
+
+export const NllLossBackward0: GradientSpec<{ selfShape: readonly number[]; target: Int32Array; reduction: Reduction }> = {
+  name: "NllLossBackward0",
+  inputs: ["self", "target"],
+  formulas: (s) => [`−grad${s.reduction === "mean" ? " / n" : ""} at [i, target[i]], 0 elsewhere`, "—"],
+  gradFunc: (g, s) => {
+    // A constant one-hot weight (−1/n at each target) times grad, so createGraph still works.
+    const n = s.target.length;
+    const classes = s.selfShape[s.selfShape.length - 1]!;
+    const w = allocate(g.dtype, n * classes);
+    const k = -scale(s.reduction, n);
+    for (let i = 0; i < n; i++) w[i * classes + s.target[i]!] = k;
+    const weight = new Tensor(w, s.selfShape, g.dtype);
+    const gb = s.reduction === "none" && s.selfShape.length === 2 ? g.unsqueeze(1) : g;
+    return [weight.mul(gb), null];
+  },
+};

@@ -1,0 +1,68 @@
+// Derivatives of the shape ops: each undoes the rearrangement on the gradient.
+import type { GradientSpec } from "../autograd/node";
+import { sumTo } from "../ops/elementwise";
+
+type Shape = readonly number[];
+const shapeText = (s: Shape) => `[${s.join(", ")}]`;
+
+export const ViewBackward0: GradientSpec<{ selfShape: Shape }> = {
+  name: "ViewBackward0",
+  inputs: ["self"],
+  formulas: (s) => [`grad.reshape(${shapeText(s.selfShape)})`],
+  gradFunc: (g, s) => [g.reshape(s.selfShape)],
+};
+
+export const UnsqueezeBackward0: GradientSpec<{ dim: number; selfShape: Shape }> = {
+  name: "UnsqueezeBackward0",
+  inputs: ["self"],
+  formulas: (s) => [`grad.squeeze(${s.dim})`],
+  gradFunc: (g, s) => [g.reshape(s.selfShape)],
+};
+
+export const SqueezeBackward0: GradientSpec<{ selfShape: Shape }> = {
+  name: "SqueezeBackward0",
+  inputs: ["self"],
+  formulas: (s) => [`grad.reshape(${shapeText(s.selfShape)})`],
+  gradFunc: (g, s) => [g.reshape(s.selfShape)],
+};
+
+export const SqueezeBackward1: GradientSpec<{ dim: number; selfShape: Shape }> = {
+  name: "SqueezeBackward1",
+  inputs: ["self"],
+  formulas: (s) => [`grad.unsqueeze(${s.dim})`],
+  gradFunc: (g, s) => [g.reshape(s.selfShape)],
+};
+
+export const PermuteBackward0: GradientSpec<{ dims: readonly number[] }> = {
+  name: "PermuteBackward0",
+  inputs: ["self"],
+  formulas: (s) => [`grad.permute(${shapeText(inverse(s.dims))})`],
+  gradFunc: (g, s) => [g.permute(inverse(s.dims))],
+};
+
+function inverse(perm: readonly number[]): number[] {
+  const inv = new Array<number>(perm.length);
+  perm.forEach((p, i) => (inv[p] = i));
+  return inv;
+}
+
+export const TransposeBackward0: GradientSpec<{ dim0: number; dim1: number }> = {
+  name: "TransposeBackward0",
+  inputs: ["self"],
+  formulas: (s) => [`grad.transpose(${s.dim0}, ${s.dim1})`],
+  gradFunc: (g, s) => [g.ndim === 0 ? g : g.transpose(s.dim0, s.dim1)],
+};
+
+export const TBackward0: GradientSpec<Record<string, never>> = {
+  name: "TBackward0",
+  inputs: ["self"],
+  formulas: ["grad.t()"],
+  gradFunc: (g) => [g.t()],
+};
+
+export const ExpandBackward0: GradientSpec<{ selfShape: Shape }> = {
+  name: "ExpandBackward0",
+  inputs: ["self"],
+  formulas: (s) => [`grad summed back to ${shapeText(s.selfShape)}`],
+  gradFunc: (g, s) => [sumTo(g, s.selfShape, "ExpandBackward0")],
+};

@@ -1,0 +1,328 @@
+// Elementwise ops. Each one computes its values with a tight loop over typed arrays (the hot paths
+// — same shape, tensor with scalar — get their own loops so V8 keeps them monomorphic), then hands
+// the result to record() with its gradient spec from gradients/elementwise.ts.
+import { Tensor, type TensorOrScalar } from "../tensor";
+import { allocate, promote, type DType, type Storage } from "../dtype";
+import { broadcastShapes, broadcastStrides, numel, shapeEquals, type Shape } from "../shape";
+import { record } from "../autograd/record";
+import * as G from "../gradients/elementwise";
+import { sum } from "./reduce";
+import { reshape } from "./shape_ops";
+
+export type BinaryKind = "add" | "sub" | "mul" | "div" | "pow" | "maximum" | "minimum";
+export type UnaryKind = "neg" | "sqrt" | "exp" | "log" | "abs" | "sin" | "cos" | "tanh" | "sigmoid" | "relu" | "sign";
+export type CompareKind = "gt" | "lt" | "ge" | "le" | "eq" | "ne";
+
+function checkOperand(x: unknown, op: string, what: string): void {
+  if (!(x instanceof Tensor) && typeof x !== "number") {
+    throw new TypeError(`${op}: ${what} must be a Tensor or a number, got ${x === null ? "null" : typeof x}.`);
+  }
+}
+
+// ---- binary kernels -----------------------------------------------------------------------------
+
+/** out[i] = x[i] ∘ y[i] */
+function loopVV(kind: BinaryKind, x: Storage, y: Storage, out: Storage): void {
+  const n = out.length;
+  switch (kind) {
+    case "add": for (let i = 0; i < n; i++) out[i] = x[i]! + y[i]!; break;
+    case "sub": for (let i = 0; i < n; i++) out[i] = x[i]! - y[i]!; break;
+    case "mul": for (let i = 0; i < n; i++) out[i] = x[i]! * y[i]!; break;
+    case "div": for (let i = 0; i < n; i++) out[i] = x[i]! / y[i]!; break;
+    case "pow": for (let i = 0; i < n; i++) out[i] = Math.pow(x[i]!, y[i]!); break;
+    case "maximum": for (let i = 0; i < n; i++) out[i] = maxNaN(x[i]!, y[i]!); break;
+    case "minimum": for (let i = 0; i < n; i++) out[i] = minNaN(x[i]!, y[i]!); break;
+  }
+}
+
+/** out[i] = x[i] ∘ s */
+function loopVS(kind: BinaryKind, x: Storage, s: number, out: Storage): void {
+  const n = out.length;
+  switch (kind) {
+    case "add": for (let i = 0; i < n; i++) out[i] = x[i]! + s; break;
+    case "sub": for (let i = 0; i < n; i++) out[i] = x[i]! - s; break;
+    case "mul": for (let i = 0; i < n; i++) out[i] = x[i]! * s; break;
+    case "div": for (let i = 0; i < n; i++) out[i] = x[i]! / s; break;
+    case "pow":
+      if (s === 2) for (let i = 0; i < n; i++) out[i] = x[i]! * x[i]!;
+      else for (let i = 0; i < n; i++) out[i] = Math.pow(x[i]!, s);
+      break;
+    case "maximum": for (let i = 0; i < n; i++) out[i] = maxNaN(x[i]!, s); break;
+    case "minimum": for (let i = 0; i < n; i++) out[i] = minNaN(x[i]!, s); break;
+  }
+}
+
+/** out[i] = s ∘ y[i] */
+function loopSV(kind: BinaryKind, s: number, y: Storage, out: Storage): void {
+  const n = out.length;
+  switch (kind) {
+    case "add": for (let i = 0; i < n; i++) out[i] = s + y[i]!; break;
+    case "sub": for (let i = 0; i < n; i++) out[i] = s - y[i]!; break;
+    case "mul": for (let i = 0; i < n; i++) out[i] = s * y[i]!; break;
+    case "div": for (let i = 0; i < n; i++) out[i] = s / y[i]!; break;
+    case "pow": for (let i = 0; i < n; i++) out[i] = Math.pow(s, y[i]!); break;
+    case "maximum": for (let i = 0; i < n; i++) out[i] = maxNaN(s, y[i]!); break;
+    case "minimum": for (let i = 0; i < n; i++) out[i] = minNaN(s, y[i]!); break;
+  }
+}
+
+// torch.maximum/minimum propagate NaN.
+function maxNaN(a: number, b: number): number {
+  return a !== a || b !== b ? NaN : a > b ? a : b;
+}
+function minNaN(a: number, b: number): number {
+  return a !== a || b !== b ? NaN : a < b ? a : b;
+}
+
+/** @internal the values of `t` laid out as if broadcast to outShape (a contiguous copy). */
+export function expandData(t: Tensor, outShape: Shape, dtype: DType = t.dtype): Storage {
+  const n = numel(outShape);
+  const out = allocate(dtype, n);
+  const src = t.data;
+  if (shapeEquals(t.shape, outShape)) {
+    out.set(src);
+    return out;
+  }
+  const strides = broadcastStrides(t.shape, outShape);
+  const nd = outShape.length;
+  if (nd === 0) {
+    out[0] = src[0]!;
+    return out;
+  }
+  // Walk the output with an odometer over all but the last dim; the last dim is a tight loop.
+  const last = nd - 1;
+  const inner = outShape[last]!;
+  const innerStride = strides[last]!;
+  const idx = new Array<number>(nd).fill(0);
+  let srcOff = 0;
+  for (let o = 0; o < n; o += inner) {
+    if (innerStride === 0) out.fill(src[srcOff]!, o, o + inner);
+    else for (let j = 0; j < inner; j++) out[o + j] = src[srcOff + j * innerStride]!;
+    for (let d = last - 1; d >= 0; d--) {
+      idx[d]!++;
+      srcOff += strides[d]!;
+      if (idx[d]! < outShape[d]!) break;
+      srcOff -= strides[d]! * idx[d]!;
+      idx[d] = 0;
+    }
+  }
+  return out;
+}
+
+/** Values of a ∘ b with broadcasting; returns a fresh tensor (no graph). */
+export function binaryValues(kind: BinaryKind, a: Tensor, b: TensorOrScalar, op: string): Tensor {
+  if (typeof b === "number") {
+    const dtype = kind === "div" && a.dtype === "int64" ? "float32" : a.dtype;
+    const out = allocate(dtype, a.data.length);
+    loopVS(kind, a.data, b, out);
+    return new Tensor(out, a.shape, dtype);
+  }
+  let dtype = promote(a.dtype, b.dtype);
+  if (kind === "div" && dtype === "int64") dtype = "float32";
+  if (shapeEquals(a.shape, b.shape)) {
+    const out = allocate(dtype, a.data.length);
+    loopVV(kind, a.data, b.data, out);
+    return new Tensor(out, a.shape, dtype);
+  }
+  const shape = broadcastShapes(a.shape, b.shape, op);
+  const out = allocate(dtype, numel(shape));
+  if (b.data.length === 1 && b.shape.length <= a.shape.length) loopVS(kind, a.data, b.data[0]!, out);
+  else if (a.data.length === 1 && a.shape.length <= b.shape.length) loopSV(kind, a.data[0]!, b.data, out);
+  else loopVV(kind, expandData(a, shape), expandData(b, shape), out);
+  return new Tensor(out, shape, dtype);
+}
+
+// ---- differentiable binary ops ------------------------------------------------------------------
+// Tensor–tensor overloads are ...Backward0, tensor–scalar overloads ...Backward1, as in libtorch.
+
+export function add(a: Tensor, b: TensorOrScalar): Tensor {
+  checkOperand(b, "add", "other");
+  const out = binaryValues("add", a, b, "add");
+  if (typeof b === "number") return record(out, G.AddBackward1, [a], () => ({ other: b }));
+  return record(out, G.AddBackward0, [a, b], () => ({}));
+}
+
+export function sub(a: Tensor, b: TensorOrScalar): Tensor {
+  checkOperand(b, "sub", "other");
+  const out = binaryValues("sub", a, b, "sub");
+  if (typeof b === "number") return record(out, G.SubBackward1, [a], () => ({ other: b }));
+  return record(out, G.SubBackward0, [a, b], () => ({}));
+}
+
+export function mul(a: Tensor, b: TensorOrScalar): Tensor {
+  checkOperand(b, "mul", "other");
+  const out = binaryValues("mul", a, b, "mul");
+  if (typeof b === "number") return record(out, G.MulBackward1, [a], () => ({ other: b }));
+  // Like PyTorch, save only what the other input's gradient needs.
+  return record(out, G.MulBackward0, [a, b], () => ({
+    self: b.requiresGrad ? a : undefined,
+    other: a.requiresGrad ? b : undefined,
+  }));
+}
+
+export function div(a: Tensor, b: TensorOrScalar): Tensor {
+  checkOperand(b, "div", "other");
+  const out = binaryValues("div", a, b, "div");
+  if (typeof b === "number") return record(out, G.DivBackward1, [a], () => ({ other: b }));
+  return record(out, G.DivBackward0, [a, b], () => ({ self: b.requiresGrad ? a : undefined, other: b }));
+}
+
+export function pow(a: Tensor, exponent: TensorOrScalar): Tensor {
+  checkOperand(exponent, "pow", "exponent");
+  const out = binaryValues("pow", a, exponent, "pow");
+  // libtorch: pow.Tensor_Scalar → PowBackward0, pow.Tensor_Tensor → PowBackward1.
+  if (typeof exponent === "number") return record(out, G.PowBackward0, [a], () => ({ self: a, exponent }));
+  return record(out, G.PowBackward1, [a, exponent], () => ({ self: a, exponent, result: out }));
+}
+
+export function maximum(a: Tensor, b: TensorOrScalar): Tensor {
+  checkOperand(b, "maximum", "other");
+  const bt = typeof b === "number" ? new Tensor(allocate(a.dtype, 1).fill(b), [], a.dtype) : b;
+  const out = binaryValues("maximum", a, bt, "maximum");
+  return record(out, G.MaximumBackward0, [a, bt], () => ({ self: a, other: bt }));
+}
+
+export function minimum(a: Tensor, b: TensorOrScalar): Tensor {
+  checkOperand(b, "minimum", "other");
+  const bt = typeof b === "number" ? new Tensor(allocate(a.dtype, 1).fill(b), [], a.dtype) : b;
+  const out = binaryValues("minimum", a, bt, "minimum");
+  return record(out, G.MinimumBackward0, [a, bt], () => ({ self: a, other: bt }));
+}
+
+// ---- unary --------------------------------------------------------------------------------------
+
+/** Values of f(x); no graph. */
+export function unaryValues(kind: UnaryKind, x: Tensor): Tensor {
+  const a = x.data;
+  const n = a.length;
+  // Integer inputs stay integer only for ops that map integers to integers.
+  const keepsInt = kind === "neg" || kind === "abs" || kind === "relu" || kind === "sign";
+  const dtype: DType = x.dtype === "int64" && !keepsInt ? "float32" : x.dtype;
+  const out = allocate(dtype, n);
+  switch (kind) {
+    case "neg": for (let i = 0; i < n; i++) out[i] = -a[i]!; break;
+    case "sqrt": for (let i = 0; i < n; i++) out[i] = Math.sqrt(a[i]!); break;
+    case "exp": for (let i = 0; i < n; i++) out[i] = Math.exp(a[i]!); break;
+    case "log": for (let i = 0; i < n; i++) out[i] = Math.log(a[i]!); break;
+    case "abs": for (let i = 0; i < n; i++) out[i] = Math.abs(a[i]!); break;
+    case "sin": for (let i = 0; i < n; i++) out[i] = Math.sin(a[i]!); break;
+    case "cos": for (let i = 0; i < n; i++) out[i] = Math.cos(a[i]!); break;
+    case "tanh": for (let i = 0; i < n; i++) out[i] = Math.tanh(a[i]!); break;
+    case "sigmoid": for (let i = 0; i < n; i++) out[i] = 1 / (1 + Math.exp(-a[i]!)); break;
+    case "relu": for (let i = 0; i < n; i++) out[i] = a[i]! > 0 ? a[i]! : 0; break;
+    case "sign": for (let i = 0; i < n; i++) out[i] = a[i]! > 0 ? 1 : a[i]! < 0 ? -1 : 0; break;
+  }
+  return new Tensor(out, x.shape, dtype);
+}
+
+export function neg(x: Tensor): Tensor {
+  return record(unaryValues("neg", x), G.NegBackward0, [x], () => ({}));
+}
+
+export function unary(x: Tensor, kind: Exclude<UnaryKind, "neg" | "sign">): Tensor {
+  const out = unaryValues(kind, x);
+  const spec = G.UNARY[kind];
+  // Each formula needs either the input or the output; save just that one.
+  return record(out, spec, [x], () => (G.SAVES_RESULT[kind] ? { result: out } : { self: x }));
+}
+
+/** sign(x), not differentiable (torch's gradient of sign is zero; we record nothing). */
+export function sign(x: Tensor): Tensor {
+  return unaryValues("sign", x);
+}
+
+// ---- clamp / where / comparisons ----------------------------------------------------------------
+
+export function clamp(x: Tensor, min?: number, max?: number): Tensor {
+  if (min === undefined && max === undefined) throw new TypeError("clamp: at least one of min or max must not be undefined.");
+  for (const [v, w] of [[min, "min"], [max, "max"]] as const) {
+    if (v !== undefined && typeof v !== "number") throw new TypeError(`clamp: ${w} must be a number, got ${typeof v}.`);
+  }
+  const lo = min ?? -Infinity;
+  const hi = max ?? Infinity;
+  const a = x.data;
+  const out = allocate(x.dtype, a.length);
+  for (let i = 0; i < a.length; i++) {
+    const v = a[i]!;
+    out[i] = v < lo ? lo : v > hi ? hi : v;
+  }
+  // libtorch: clamp with scalar bounds is ClampBackward1.
+  return record(new Tensor(out, x.shape, x.dtype), G.ClampBackward1, [x], () => ({ self: x, min: min ?? null, max: max ?? null }));
+}
+
+export function where(condition: Tensor, a: TensorOrScalar, b: TensorOrScalar): Tensor {
+  if (!(condition instanceof Tensor)) throw new TypeError("where: condition must be a Tensor (non-zero means true).");
+  checkOperand(a, "where", "input");
+  checkOperand(b, "where", "other");
+  const dt = a instanceof Tensor ? a.dtype : b instanceof Tensor ? b.dtype : "float32";
+  const at = a instanceof Tensor ? a : new Tensor(allocate(dt, 1).fill(a), [], dt);
+  const bt = b instanceof Tensor ? b : new Tensor(allocate(dt, 1).fill(b), [], dt);
+  const shape = broadcastShapes(broadcastShapes(condition.shape, at.shape, "where"), bt.shape, "where");
+  const dtype = promote(at.dtype, bt.dtype);
+  const c = expandData(condition, shape);
+  const x = expandData(at, shape, dtype);
+  const y = expandData(bt, shape, dtype);
+  for (let i = 0; i < x.length; i++) if (c[i] === 0) x[i] = y[i]!;
+  const mask = new Tensor(c, shape, condition.dtype);
+  return record(new Tensor(x, shape, dtype), G.WhereBackward0, [at, bt], () => ({ condition: mask }));
+}
+
+/** 0/1 tensor of a's dtype (torch returns bool; we have no bool dtype). Never recorded. */
+export function compare(a: Tensor, b: TensorOrScalar, kind: CompareKind): Tensor {
+  checkOperand(b, kind, "other");
+  const bt = typeof b === "number" ? new Tensor(allocate(a.dtype, 1).fill(b), [], a.dtype) : b;
+  const shape = broadcastShapes(a.shape, bt.shape, kind);
+  const x = shapeEquals(a.shape, shape) ? a.data : expandData(a, shape);
+  const y = bt.data.length === 1 ? null : shapeEquals(bt.shape, shape) ? bt.data : expandData(bt, shape);
+  const s = bt.data[0]!;
+  const out = allocate(a.dtype === "int64" ? "float32" : a.dtype, x.length);
+  for (let i = 0; i < x.length; i++) {
+    const u = x[i]!;
+    const v = y === null ? s : y[i]!;
+    let r: boolean;
+    switch (kind) {
+      case "gt": r = u > v; break;
+      case "lt": r = u < v; break;
+      case "ge": r = u >= v; break;
+      case "le": r = u <= v; break;
+      case "eq": r = u === v; break;
+      case "ne": r = u !== v; break;
+    }
+    out[i] = r ? 1 : 0;
+  }
+  return new Tensor(out, shape, out instanceof Float32Array ? "float32" : "float64");
+}
+
+// ---- copies and conversions ---------------------------------------------------------------------
+
+export function toDType(x: Tensor, dtype: DType): Tensor {
+  if (x.dtype === dtype) return x;
+  const out = allocate(dtype, x.data.length);
+  if (dtype === "int64") for (let i = 0; i < out.length; i++) out[i] = Math.trunc(x.data[i]!);
+  else out.set(x.data);
+  return record(new Tensor(out, x.shape, dtype), G.ToCopyBackward0, [x], () => ({ dtype: x.dtype }));
+}
+
+export function clone(x: Tensor): Tensor {
+  return record(new Tensor(x.data.slice(), x.shape, x.dtype), G.CloneBackward0, [x], () => ({}));
+}
+
+/**
+ * Sum a broadcast gradient back to `shape`: over the leading dims broadcasting added and over the
+ * dims where `shape` has size 1. The single place where broadcasting is undone (the engine calls it).
+ */
+export function sumTo(g: Tensor, shape: Shape, op: string): Tensor {
+  if (shapeEquals(g.shape, shape)) return g;
+  const lead = g.shape.length - shape.length;
+  if (lead < 0) throw new RangeError(`${op}: gradient of shape [${g.shape.join(", ")}] cannot be summed to [${shape.join(", ")}].`);
+  const dims: number[] = [];
+  for (let i = 0; i < g.shape.length; i++) {
+    if (i < lead) dims.push(i);
+    else if (shape[i - lead] === 1 && g.shape[i] !== 1) dims.push(i);
+    else if (shape[i - lead] !== g.shape[i]) {
+      throw new RangeError(`${op}: gradient of shape [${g.shape.join(", ")}] cannot be summed to [${shape.join(", ")}].`);
+    }
+  }
+  const r = dims.length > 0 ? sum(g, dims, true) : g;
+  return shapeEquals(r.shape, shape) ? r : reshape(r, shape, "sumTo");
+}
