@@ -217,7 +217,10 @@ const TARGETS = [
 
 function evaluateTarget(t, find) {
   const ours = find('ours', t.caseId, t.size);
-  const base = { id: t.id, target: t.text, status: 'n/a' };
+  const threshold = t.minGflops !== undefined ? { minGflops: t.minGflops }
+    : t.maxMs !== undefined ? { maxMs: t.maxMs }
+    : { peer: t.peer, maxOursOverPeer: t.maxRatio };
+  const base = { id: t.id, target: t.text, status: 'n/a', threshold };
   if (!ours) return { ...base, note: 'ours not run' };
   // Not built is not a verdict on the engine (run.mjs was called without `npm run build`).
   if (!ours.ok) return { ...base, status: ours.blocked ? 'n/a' : 'FAIL', note: `ours failed: ${ours.error}` };
@@ -294,6 +297,10 @@ async function main() {
   }
 
   const cpus = os.cpus();
+  // Single-threaded timings on a 2-core box are only as good as the box is idle: say so
+  // when something else is running, and keep the load average of every job in the JSON.
+  const loadAtStart = os.loadavg()[0];
+  if (loadAtStart > 0.7) log(`warning: load average is ${loadAtStart.toFixed(2)}; other processes will slow the timings`);
   log(`Autograd Lens bench (${mode}): ${jobs.length} jobs, each in its own process; ${cpus.length} x ${cpus[0]?.model ?? '?'}, Node ${process.version}`);
   const results = [];
   for (const [i, { c, size, peer, data }] of jobs.entries()) {
@@ -313,13 +320,14 @@ async function main() {
         );
     const r = { caseId: c.id, case: c.title, size, peer, ok: raw.ok };
     if (blocker) r.blocked = true;
+    else r.loadAvg1 = +os.loadavg()[0].toFixed(2);
     if (raw.ok) {
-      r.medianMs = median(raw.samples);
-      r.minMs = Math.min(...raw.samples);
+      r.medianMs = +median(raw.samples).toFixed(4);
+      r.minMs = +Math.min(...raw.samples).toFixed(4);
       r.reps = raw.samples.length;
       r.samplesMs = raw.samples.map((x) => +x.toFixed(3));
       r.warmupMs = raw.warmupMs.map((x) => +x.toFixed(3));
-      if (c.id === 'b') r.gflops = matmulFlops(size) / (r.medianMs * 1e6);
+      if (c.id === 'b') r.gflops = +(matmulFlops(size) / (r.medianMs * 1e6)).toFixed(4);
       r.check = raw.check;
       if (raw.nodes !== undefined) r.nodes = raw.nodes;
       r.version = raw.version;
@@ -379,7 +387,7 @@ async function main() {
     if (!r.ok) return 'n/a';
     return `${fmtMs(r.medianMs)}${r.gflops ? ` (${fmtNum(r.gflops)} GF/s)` : ''}${r.checkOk === false ? ' !check' : ''}`;
   })]));
-  if (peers.includes('ours')) {
+  if (peers.includes('ours') && peers.length > 1) {
     out.push('\nours/peer time ratio (< 1: ours is faster)');
     out.push(table([['case', ...peers.filter((p) => p !== 'ours')], ...rowsOf((r, p) => {
       if (p === 'ours') return null;
@@ -423,6 +431,8 @@ async function main() {
       v8: process.versions.v8,
       platform: process.platform,
       arch: process.arch,
+      loadAvg1AtStart: +loadAtStart.toFixed(2),
+      loadAvg1AtEnd: +os.loadavg()[0].toFixed(2),
     },
     plan: PLANS[mode],
     versions,
