@@ -16,4 +16,9 @@ export default tseslint.config(
     files: ["**/*.mjs", "**/*.js", "**/*.cjs"],
     languageOptions: { globals: { ...globals.node } },
   },
+  {
+    // CommonJS build scripts (esbuild.js) use require by design.
+    files: ["**/*.js", "**/*.cjs"],
+    rules: { "@typescript-eslint/no-require-imports": "off" },
+  },
 );

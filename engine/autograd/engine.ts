@@ -6,7 +6,7 @@
 //     buffers of the nodes its edges point at; a node becomes ready when its count reaches zero.
 // Broadcast gradients are reduced to each input's shape here, in one place (sumTo below).
 import { Tensor } from "../tensor";
-import { withGradMode } from "../grad_mode";
+import { isGradEnabled, setGradEnabled, withGradMode } from "../grad_mode";
 import { shapeEquals } from "../shape";
 import { AccumulateGrad, FunctionNode, type GradHook, type Node } from "./node";
 import { observer, type BackwardStep } from "./observer";
@@ -113,42 +113,44 @@ function run(
     });
   }
 
-  // 1. dependency counts over everything reachable from the roots.
-  const deps = new Map<Node, number>();
+  // 1. dependency counts over everything reachable from the roots (scratch fields on the nodes,
+  //    stamped with this pass's epoch so nothing needs clearing afterwards).
+  const epoch = ++passCounter;
   const order: Node[] = [];
-  const seen = new Set<Node>();
   const stack: Node[] = [];
-  for (const [n] of rootEdges) {
-    if (!seen.has(n)) {
-      seen.add(n);
-      stack.push(n);
-    }
-  }
+  const visit = (n: Node) => {
+    if (n._epoch === epoch) return;
+    n._epoch = epoch;
+    n._deps = 0;
+    n._buffer = null;
+    n._ownsBuffer = false;
+    n._needed = inputs === null;
+    stack.push(n);
+  };
+  for (const [n] of rootEdges) visit(n);
   while (stack.length > 0) {
     const n = stack.pop()!;
     order.push(n);
-    for (const [next] of n.nextFunctions) {
-      if (next === null) continue;
-      deps.set(next, (deps.get(next) ?? 0) + 1);
-      if (!seen.has(next)) {
-        seen.add(next);
-        stack.push(next);
-      }
+    const next = n.nextFunctions;
+    for (let i = 0; i < next.length; i++) {
+      const c = next[i]![0];
+      if (c === null) continue;
+      visit(c);
+      c._deps++;
     }
   }
   // For autograd.grad only nodes that lead to an input run (PyTorch's exec_info).
-  let needed: Set<Node> | null = null;
   if (inputs) {
-    needed = new Set(captureAt.keys());
-    // Reverse topological fixpoint: a node is needed if any child is needed.
+    for (const n of captureAt.keys()) if (n._epoch === epoch) n._needed = true;
+    // Fixpoint: a node is needed if any of its children is.
     let changed = true;
     while (changed) {
       changed = false;
       for (const n of order) {
-        if (needed.has(n)) continue;
-        for (const [next] of n.nextFunctions) {
-          if (next !== null && needed.has(next)) {
-            needed.add(n);
+        if (n._needed) continue;
+        for (const [c] of n.nextFunctions) {
+          if (c !== null && c._needed) {
+            n._needed = true;
             changed = true;
             break;
           }
@@ -158,87 +160,97 @@ function run(
   }
 
   // 2. input buffers and the ready queue.
-  const buffers = new Map<Node, Tensor>();
-  const owned = new Set<Node>(); // buffers we allocated and may add into in place
   const queue = new ReadyQueue();
   const addToBuffer = (n: Node, g: Tensor) => {
-    const prev = buffers.get(n);
-    if (prev === undefined) {
-      buffers.set(n, g);
-    } else if (!createGraph && owned.has(n)) {
+    const prev = n._buffer;
+    if (prev === null) {
+      n._buffer = g;
+    } else if (!createGraph && n._ownsBuffer) {
       addInPlace(prev, g);
     } else {
-      buffers.set(n, withGradMode(createGraph, () => prev.add(g)));
-      if (!createGraph) owned.add(n);
+      // The first gradient may be shared with another edge (AddBackward sends one tensor to
+      // both inputs), so the first sum allocates; later ones add into our own buffer.
+      n._buffer = prev.add(g);
+      n._ownsBuffer = !createGraph;
     }
   };
   for (const [n, g] of rootEdges) addToBuffer(n, g);
   for (const [n] of rootEdges) {
-    if ((deps.get(n) ?? 0) === 0 && !queue.has(n)) queue.push(n);
+    if (n._deps === 0 && !queue.has(n)) queue.push(n);
   }
 
   observer?.backwardBegin?.({ kind, roots, retainGraph, createGraph });
+  const stepping = observer !== null && observer.backwardStep !== undefined;
   let stepIndex = 0;
+  const prevMode = isGradEnabled();
+  // Gradient formulas run in grad mode only with createGraph: then the backward pass is recorded.
+  setGradEnabled(createGraph);
   try {
     while (queue.size > 0) {
       const node = queue.pop();
-      let gradIn = buffers.get(node)!;
-      buffers.delete(node);
-      const step: BackwardStep | null = observer?.backwardStep ? { index: stepIndex++, node, gradIn, gradsOut: [] } : null;
+      let gradIn = node._buffer!;
+      const buffer = gradIn;
+      node._buffer = null;
+      const step: BackwardStep | null = stepping ? { index: stepIndex++, node, gradIn, gradsOut: [] } : null;
 
       // Hooks of the tensor this node stands for, then retain_grad (PyTorch runs it last).
       const hooks: GradHook[] | null = node instanceof AccumulateGrad ? node.variable._hooks : node.tensorPreHooks;
-      if (hooks) gradIn = runHooks(hooks, gradIn, node);
-      if (node.retainedOutput) {
-        retainInto(node.retainedOutput, gradIn, createGraph);
+      if (hooks !== null && hooks.length > 0) gradIn = runHooks(hooks, gradIn, node);
+      if (node.retainedOutput !== null) {
+        accumulateInto(node.retainedOutput, gradIn, createGraph);
         if (step) step.retained = node.retainedOutput;
       }
       if (step) step.gradIn = gradIn;
 
-      const captureList = captureAt.get(node);
-      if (captureList) {
-        for (const i of captureList) {
-          captured[i] = createGraph ? gradIn : detachedCopy(gradIn);
+      if (inputs) {
+        const captureList = captureAt.get(node);
+        if (captureList) {
+          for (const i of captureList) captured[i] = createGraph ? gradIn : detachedCopy(gradIn);
+          if (step) step.captured = inputs[captureList[0]!];
         }
-        if (step) step.captured = inputs![captureList[0]!];
       }
 
       if (node instanceof AccumulateGrad) {
         if (!inputs) {
-          accumulateInto(node.variable, gradIn, createGraph);
+          // A buffer the engine summed itself is referenced nowhere else: the leaf can keep it
+          // instead of a copy (PyTorch "steals" such gradients too).
+          const stealable = node._ownsBuffer && gradIn === buffer;
+          accumulateInto(node.variable, gradIn, createGraph, stealable);
           if (step) step.leaf = node.variable;
         }
         if (step) observer!.backwardStep!(step);
         continue;
       }
-      if (needed && !needed.has(node)) {
+      const fn = node as FunctionNode<object>;
+      const edges = fn.nextFunctions;
+      if (!fn._needed) {
         if (step) observer!.backwardStep!(step);
         continue;
       }
-
-      const fn = node as FunctionNode<object>;
-      const needs = fn.nextFunctions.map(([n]) => n !== null && (needed === null || needed.has(n)));
-      const outs = withGradMode(createGraph, () => fn.apply(gradIn, needs));
+      const needs = new Array<boolean>(edges.length);
+      for (let i = 0; i < edges.length; i++) {
+        const c = edges[i]![0];
+        needs[i] = c !== null && c._needed;
+      }
+      const outs = fn.apply(gradIn, needs);
       if (!retainGraph) fn.release();
-      const sent: Array<Tensor | null> = new Array(fn.nextFunctions.length).fill(null);
-      for (let i = 0; i < fn.nextFunctions.length; i++) {
-        const next = fn.nextFunctions[i]![0];
+      const sent: Array<Tensor | null> | null = step ? new Array(edges.length).fill(null) : null;
+      for (let i = 0; i < edges.length; i++) {
+        const next = edges[i]![0];
         if (next === null || !needs[i]) continue;
         let g = outs[i];
-        if (g === null || g === undefined) {
-          // No gradient along this edge still counts as "done" for the dependency.
-          decrement(next, deps, queue, buffers);
-          continue;
+        if (g !== null && g !== undefined) {
+          // Reduce broadcast gradients to the input's shape and cast to its dtype: here, once.
+          if (!shapeEquals(g.shape, next.outShape)) g = sumTo(g, next.outShape, fn.name);
+          if (g.dtype !== next.outDType) g = toDType(g, next.outDType);
+          if (sent) sent[i] = g;
+          addToBuffer(next, g);
         }
-        const meta = fn.inputMeta[i]!;
-        if (!shapeEquals(g.shape, meta.shape)) g = withGradMode(createGraph, () => sumTo(g!, meta.shape, fn.name));
-        if (g.dtype !== meta.dtype) g = withGradMode(createGraph, () => toDType(g!, meta.dtype));
-        sent[i] = g;
-        addToBuffer(next, g);
-        decrement(next, deps, queue, buffers);
+        // No gradient along an edge still counts as "done" for the dependency.
+        decrement(next, queue);
       }
       if (step) {
-        step.gradsOut = sent;
+        step.gradsOut = sent!;
         observer!.backwardStep!(step);
       }
     }
@@ -246,6 +258,10 @@ function run(
   } catch (e) {
     observer?.backwardEnd?.({ error: e });
     throw e;
+  } finally {
+    setGradEnabled(prevMode);
+    // Drop buffers left by a failed pass so they don't keep tensors alive.
+    for (const n of order) n._buffer = null;
   }
 
   if (!inputs) return undefined;
@@ -260,16 +276,16 @@ function run(
   return captured;
 }
 
-function decrement(next: Node, deps: Map<Node, number>, queue: ReadyQueue, buffers: Map<Node, Tensor>): void {
-  const left = deps.get(next)! - 1;
-  deps.set(next, left);
-  if (left !== 0) return;
-  if (buffers.has(next)) {
+let passCounter = 0;
+
+function decrement(next: Node, queue: ReadyQueue): void {
+  if (--next._deps !== 0) return;
+  if (next._buffer !== null) {
     queue.push(next);
   } else {
     // Every edge into this node carried no gradient: it has nothing to run, but its own inputs
     // must still learn that this producer is done, or they would wait for it forever.
-    for (const [child] of next.nextFunctions) if (child !== null && deps.has(child)) decrement(child, deps, queue, buffers);
+    for (const [child] of next.nextFunctions) if (child !== null && child._needed) decrement(child, queue);
   }
 }
 
@@ -300,10 +316,10 @@ function addInPlace(target: Tensor, g: Tensor): void {
 }
 
 /** Leaves: the first gradient is copied into `.grad`, later ones are added (in place unless createGraph). */
-function accumulateInto(variable: Tensor, g: Tensor, createGraph: boolean): void {
+function accumulateInto(variable: Tensor, g: Tensor, createGraph: boolean, stealable = false): void {
   const prev = variable._grad;
   if (prev === undefined) {
-    variable._grad = createGraph ? g : detachedCopy(g);
+    variable._grad = createGraph || stealable ? g : detachedCopy(g);
   } else if (createGraph || prev.requiresGrad) {
     variable._grad = withGradMode(createGraph, () => prev.add(g));
   } else {
@@ -311,31 +327,27 @@ function accumulateInto(variable: Tensor, g: Tensor, createGraph: boolean): void
   }
 }
 
-/** retainGrad keeps the gradient of a non-leaf the same way (accumulating across calls, like torch). */
-function retainInto(t: Tensor, g: Tensor, createGraph: boolean): void {
-  accumulateInto(t, g, createGraph);
-}
-
 /** Max-heap on sequence number; FIFO among equals (AccumulateGrad nodes share one number). */
 class ReadyQueue {
   private heap: Node[] = [];
-  private order = new Map<Node, number>();
   private counter = 0;
   get size(): number {
     return this.heap.length;
   }
   has(n: Node): boolean {
-    return this.order.has(n);
+    return this.heap.includes(n);
   }
   push(n: Node): void {
-    this.order.set(n, this.counter++);
+    n._queueOrder = this.counter++;
     const h = this.heap;
     h.push(n);
     let i = h.length - 1;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (!this.before(h[i]!, h[p]!)) break;
-      [h[i], h[p]] = [h[p]!, h[i]!];
+      if (!before(h[i]!, h[p]!)) break;
+      const t = h[i]!;
+      h[i] = h[p]!;
+      h[p] = t;
       i = p;
     }
   }
@@ -350,18 +362,20 @@ class ReadyQueue {
         const l = 2 * i + 1;
         const r = l + 1;
         let m = i;
-        if (l < h.length && this.before(h[l]!, h[m]!)) m = l;
-        if (r < h.length && this.before(h[r]!, h[m]!)) m = r;
+        if (l < h.length && before(h[l]!, h[m]!)) m = l;
+        if (r < h.length && before(h[r]!, h[m]!)) m = r;
         if (m === i) break;
-        [h[i], h[m]] = [h[m]!, h[i]!];
+        const t = h[i]!;
+        h[i] = h[m]!;
+        h[m] = t;
         i = m;
       }
     }
-    this.order.delete(top);
     return top;
   }
-  private before(a: Node, b: Node): boolean {
-    if (a.sequenceNr !== b.sequenceNr) return a.sequenceNr > b.sequenceNr;
-    return this.order.get(a)! < this.order.get(b)!;
-  }
+}
+
+function before(a: Node, b: Node): boolean {
+  if (a.sequenceNr !== b.sequenceNr) return a.sequenceNr > b.sequenceNr;
+  return a._queueOrder < b._queueOrder;
 }

@@ -8,8 +8,8 @@ const NO_EDGE: Edge = [null, 0];
 
 /** The edge a tensor contributes as an input: its grad_fn, its AccumulateGrad, or nothing. */
 export function gradientEdge(t: Tensor): Edge {
-  if (t.gradFn !== null) return [t.gradFn, 0];
-  if (t.requiresGrad) return [t.gradAccumulator(), 0];
+  if (t.gradFn !== null) return t.gradFn.selfEdge;
+  if (t._leafRequiresGrad) return t.gradAccumulator().selfEdge;
   return NO_EDGE;
 }
 
@@ -18,7 +18,7 @@ export function needsRecord(inputs: ReadonlyArray<Tensor | null>): boolean {
   if (!isGradEnabled()) return false;
   for (let i = 0; i < inputs.length; i++) {
     const t = inputs[i];
-    if (t !== null && t !== undefined && t.requiresGrad) return true;
+    if (t !== null && t !== undefined && (t.gradFn !== null || t._leafRequiresGrad)) return true;
   }
   return false;
 }
@@ -35,19 +35,12 @@ export function record<S extends object>(
 ): Tensor {
   if (!needsRecord(inputs)) return out;
   const edges = new Array<Edge>(inputs.length);
-  const meta = new Array<{ shape: readonly number[]; dtype: Tensor["dtype"] }>(inputs.length);
   for (let i = 0; i < inputs.length; i++) {
     const t = inputs[i];
-    if (t === null || t === undefined) {
-      edges[i] = NO_EDGE;
-      meta[i] = { shape: [], dtype: out.dtype };
-    } else {
-      edges[i] = gradientEdge(t);
-      meta[i] = { shape: t.shape, dtype: t.dtype };
-    }
+    edges[i] = t === null || t === undefined ? NO_EDGE : gradientEdge(t);
   }
-  const node = new FunctionNode(spec, edges, saved(), meta);
+  const node = new FunctionNode(spec, edges, saved(), out.shape, out.dtype);
   out.gradFn = node;
-  if (observer?.nodeCreated) observer.nodeCreated(node, out);
+  if (observer !== null && observer.nodeCreated) observer.nodeCreated(node, out);
   return out;
 }

@@ -24,7 +24,7 @@ export type FloatArray = Float32Array | Float64Array;
  *   8×8×8     wasm 0.25 / 0.5 µs   JS 0.45 / 0.45 µs
  *   16×16×16  wasm 0.6  / 1.0 µs   JS 3.1  / 4.8  µs
  *   32×32×32  wasm 3.0  / 6.0 µs   JS 24   / 42   µs
- * The copies in and out of wasm memory cost less than expected, so the crossover is low;
+ * The copies in and out of wasm memory are plain memcpy, so the crossover is low;
  * 4096 (16³) leaves margin for call overhead on slower machines.
  */
 const WASM_MIN_WORK = 4096;
@@ -35,7 +35,7 @@ const WASM_MIN_WORK = 4096;
  */
 const WASM_MIN_OUTPUTS = 8;
 
-/** Largest wasm heap we ask for (2 GiB keeps every byte offset a positive int32). */
+/** Largest wasm heap we ask for: 2 GiB keeps every byte offset below 2³¹, a positive int32. */
 const WASM_MAX_BYTES = 2 ** 31;
 
 /** Byte offset of the packed operands; bytes 0..127 are the kernel's scratch tile. */
@@ -135,12 +135,16 @@ export function gemm(
 }
 
 function checkArgs(M: number, N: number, K: number, A: FloatArray, B: FloatArray, C: FloatArray): void {
-  for (const [name, v] of [["M", M], ["N", N], ["K", K]] as const) {
-    if (!Number.isInteger(v) || v < 0) throw new RangeError(`gemm: ${name} must be a non-negative integer, got ${v}`);
-  }
+  checkDim("M", M);
+  checkDim("N", N);
+  checkDim("K", K);
   if (A.length < M * K) throw new RangeError(`gemm: A has ${A.length} elements, needs ${M}×${K}`);
   if (B.length < K * N) throw new RangeError(`gemm: B has ${B.length} elements, needs ${K}×${N}`);
   if (C.length < M * N) throw new RangeError(`gemm: C has ${C.length} elements, needs ${M}×${N}`);
+}
+
+function checkDim(name: string, v: number): void {
+  if (!Number.isInteger(v) || v < 0) throw new RangeError(`gemm: ${name} must be a non-negative integer, got ${v}`);
 }
 
 /**
@@ -154,16 +158,18 @@ function gemmWasm(
 ): boolean {
   const w = loadWasm();
   if (w === null) return false;
-  const sh = isF64 ? 3 : 2; // log2 of the element size
+  const size = isF64 ? 8 : 4; // bytes per element
+  const sh = isF64 ? 3 : 2; // log2(size), for the wasm side
   const MR = 4;
   const NR = isF64 ? 4 : 8; // both give 32-byte panel steps; see gemm.wat
+  // Plain multiplications (not <<): sizes may exceed int32 before ensureWasmBytes rejects them.
   const ap = WASM_HEAP_START;
-  const bp = ap + ((Math.ceil(M / MR) * MR * K) << sh);
-  const staging = bp + ((Math.ceil(N / NR) * NR * K) << sh);
-  const end = staging + Math.max(M * K, K * N, M * N) * (1 << sh);
+  const bp = ap + Math.ceil(M / MR) * MR * K * size;
+  const staging = bp + Math.ceil(N / NR) * NR * K * size;
+  const end = staging + Math.max(M * K, K * N, M * N) * size;
   if (!ensureWasmBytes(w, end)) return false;
   const heap = isF64 ? w.f64 : w.f32;
-  const s = staging >> sh; // staging as an element index
+  const s = staging / size; // staging as an element index
 
   // op(A) as rows = M, k: element (i, k) is A[i*K + k], or A[k*M + i] when transposed.
   heap.set(A.length === M * K ? A : A.subarray(0, M * K), s);
