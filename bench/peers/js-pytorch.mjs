@@ -24,7 +24,7 @@ export const cases = {
     // js-pytorch has no tanh and its nn.ReLU is leaky (slope 1e-3); this is what nn.ReLU
     // does (multiply by a constant 0/1 mask tensor) with an exact 0 slope, so every peer
     // computes the same function and the checks agree.
-    const relu = (z) => z.mul(torch.tensor(z._data[0] > 0 ? 1 : 0));
+    const relu = (z) => z.mul(torch.tensor(z.data[0] > 0 ? 1 : 0));
     return {
       setup() {
         // torch.tensor(number) is js-pytorch's scalar (it stores [v], shape [1]).
