@@ -1,0 +1,171 @@
+// The one protocol file: the GraphSnapshot the runner produces (plain JSON, versioned) and the
+// messages between the extension host and the graph webview. Runner, webview, extension and CLI
+// all import these types; nothing here may depend on vscode, the DOM or Node.
+
+/** Bumped whenever a field changes meaning or is removed (adding optional fields is compatible). */
+export const SNAPSHOT_VERSION = 1;
+
+/** A place in the user's source text: 1-based line and column, as editors show them. */
+export interface SourceRange {
+  line: number;
+  column: number;
+  endLine?: number;
+  endColumn?: number;
+}
+
+export type DTypeName = "float32" | "float64" | "int64";
+
+/** Values of a tensor, truncated past the configured size, with statistics when truncated. */
+export interface ValueSummary {
+  shape: number[];
+  dtype: DTypeName;
+  numel: number;
+  /** Row-major values; the first `values.length` of `numel` when truncated. NaN/±Inf as strings. */
+  values: Array<number | "NaN" | "Infinity" | "-Infinity">;
+  truncated: boolean;
+  /** Present when truncated (or always, for numel > 1): min/max/mean over finite values. */
+  stats?: { min: number; max: number; mean: number; nanCount: number; infCount: number };
+}
+
+export type TensorKind = "leaf" | "intermediate" | "output";
+
+export interface TensorInfo {
+  /** "t" + engine id, unique in the snapshot. */
+  id: string;
+  /** The variable name the code bound it to (first binding wins), if any. */
+  name?: string;
+  /** What to show: the name, or op and line for an unnamed intermediate ("add @ L9"). */
+  label: string;
+  kind: TensorKind;
+  shape: number[];
+  dtype: DTypeName;
+  /** Value at the end of the run. */
+  value: ValueSummary;
+  /** Gradient at the end of the run, or null with the reason in gradNote. */
+  grad: ValueSummary | null;
+  gradNote?: string;
+  requiresGrad: boolean;
+  isLeaf: boolean;
+  retainsGrad: boolean;
+  /** Node id of grad_fn (null for leaves). */
+  gradFn: string | null;
+  /** Where the tensor was made (the call), in the user's text. */
+  range?: SourceRange;
+  /** Where it was bound to `name`. */
+  boundAt?: SourceRange;
+}
+
+export interface SavedValue {
+  name: string;
+  /** A saved tensor (its id when it is in the snapshot) or a scalar. */
+  tensor?: string;
+  value?: ValueSummary;
+  scalar?: number | string | boolean | null;
+}
+
+export interface NodeInfo {
+  /** "n" + engine id. */
+  id: string;
+  /** PyTorch's name: "PowBackward0", "AccumulateGrad", ... */
+  name: string;
+  kind: "function" | "accumulate";
+  /** Backward order key (higher runs first); null for AccumulateGrad (runs as soon as ready). */
+  sequenceNr: number | null;
+  /** The tensor this node made (its grad_fn), or the leaf an AccumulateGrad stands for. */
+  tensor: string | null;
+  /** Input names ("self", "other", ...) and the display formula per input (edge). */
+  inputs: string[];
+  formulas: string[];
+  saved: SavedValue[];
+  /** Saved tensors were freed by backward (a second backward would fail here). */
+  released: boolean;
+  range?: SourceRange;
+}
+
+/** One entry of node.nextFunctions, in order, never merged: gradient flows from → to. */
+export interface EdgeInfo {
+  from: string;
+  to: string;
+  /** Position in from.nextFunctions. */
+  index: number;
+  /** PyTorch's inputNr (which output of `to` this feeds). */
+  inputNr: number;
+}
+
+export interface BackwardStepInfo {
+  index: number;
+  node: string;
+  /** The gradient the node received (summed over its consumers, after hooks). */
+  gradIn: ValueSummary;
+  /** Per edge of node.nextFunctions: the gradient sent (null where nothing flowed). */
+  gradsOut: Array<{ index: number; to: string | null; grad: ValueSummary | null }>;
+  /** AccumulateGrad: the leaf and its `.grad` right after this step. */
+  leaf?: string;
+  /** retainGrad on a non-leaf: the tensor and its `.grad` right after this step. */
+  retained?: string;
+  gradAfter?: ValueSummary;
+}
+
+export interface BackwardCallInfo {
+  index: number;
+  kind: "backward" | "grad";
+  /** Tensor ids of the outputs differentiated. */
+  roots: string[];
+  /** The root's value when it is a single number (a loss), for the loss plot. */
+  loss?: number;
+  range?: SourceRange;
+  steps: BackwardStepInfo[];
+  /** Steps were not recorded past the cap (the pass itself still ran). */
+  stepsTruncated: boolean;
+  error?: string;
+}
+
+export interface ConsoleEntry {
+  level: "log" | "info" | "warn" | "error" | "debug";
+  text: string;
+  range?: SourceRange;
+}
+
+export interface WarningEntry {
+  message: string;
+  range?: SourceRange;
+}
+
+export type RunErrorKind = "syntax" | "import" | "runtime" | "timeout" | "memory" | "unsupported" | "internal";
+
+export interface RunError {
+  kind: RunErrorKind;
+  message: string;
+  range?: SourceRange;
+  /** The stack in the user's terms (frames of the snippet only, mapped to its lines). */
+  stack?: string;
+}
+
+export interface RunLimits {
+  timeoutMs: number;
+  nodeCap: number;
+  valueCap: number;
+  stepCap: number;
+  memoryMb: number;
+}
+
+export interface GraphSnapshot {
+  version: typeof SNAPSHOT_VERSION;
+  file: string;
+  language: "typescript" | "javascript";
+  /** ISO time the trace finished. */
+  tracedAt: string;
+  durationMs: number;
+  limits: RunLimits;
+  console: ConsoleEntry[];
+  warnings: WarningEntry[];
+  tensors: TensorInfo[];
+  nodes: NodeInfo[];
+  edges: EdgeInfo[];
+  backward: BackwardCallInfo[];
+  /** The tensor to select on open: the root of the last backward call, else the last tensor made. */
+  output?: string;
+  /** Recording stopped at the node cap; the snippet itself ran on. */
+  nodesTruncated: boolean;
+  error?: RunError;
+}
