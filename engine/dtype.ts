@@ -5,7 +5,26 @@ export type Storage = Float32Array | Float64Array;
 
 export const DEFAULT_DTYPE: DType = "float32";
 
+/** Largest single tensor, in bytes; the runner lowers it to the snippet's memory limit. */
+let allocationLimit = Number.POSITIVE_INFINITY;
+
+/** Error thrown when one tensor would exceed the allocation limit (name lets the runner classify it). */
+export class TensorMemoryError extends RangeError {
+  override name = "TensorMemoryError";
+}
+
+export function setAllocationLimit(bytes: number): void {
+  allocationLimit = bytes > 0 ? bytes : Number.POSITIVE_INFINITY;
+}
+
 export function allocate(dtype: DType, n: number): Storage {
+  const bytes = n * (dtype === "float32" ? 4 : 8);
+  if (bytes > allocationLimit) {
+    const mb = (v: number) => Math.ceil(v / 2 ** 20).toLocaleString("en-US");
+    throw new TensorMemoryError(
+      `Out of memory: a tensor of ${n.toLocaleString("en-US")} ${dtype} elements needs ${mb(bytes)} MB, more than the memory limit of ${mb(allocationLimit)} MB. Use smaller tensors (or raise the limit in the settings).`,
+    );
+  }
   return dtype === "float32" ? new Float32Array(n) : new Float64Array(n);
 }
 

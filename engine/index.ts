@@ -24,6 +24,7 @@ export type { BackwardOptions, GradOptions } from "./autograd/engine";
 // For the runner (not part of torch's API): watch graph building and backward, capture warnings.
 export { setObserver, type AutogradObserver, type BackwardStep, type BackwardBegin } from "./autograd/observer";
 export { setWarningHandler, type TorchWarning, type WarningHandler } from "./warnings";
+export { setAllocationLimit, TensorMemoryError } from "./dtype";
 
 /** Run fn without recording the graph (torch.no_grad()). */
 function noGrad<T>(fn: () => T): T {

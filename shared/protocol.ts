@@ -27,7 +27,12 @@ export interface ValueSummary {
   stats?: { min: number; max: number; mean: number; nanCount: number; infCount: number };
 }
 
-export type TensorKind = "leaf" | "intermediate" | "output";
+/**
+ * leaf: requires grad and made by the user; intermediate/output: made by an op in the graph
+ * (output = a root of backward, or a result nothing else used); constant: a tensor bound to a
+ * name that does not require grad — not part of the graph, kept for hovers.
+ */
+export type TensorKind = "leaf" | "intermediate" | "output" | "constant";
 
 export interface TensorInfo {
   /** "t" + engine id, unique in the snapshot. */
