@@ -13,22 +13,22 @@ import { formatTensor, formatValues, R_PRINT_MAX_LINES, R_TRUNCATION_NOTE } from
 const lines = (...ls: string[]): string => ls.join("\n");
 
 describe("0-dim", () => {
-  it("prints with defaultfloat (%g, 6 digits) and the suffixes", () => {
-    // print(): `stream << defaultfloat << value` -> "-3.4", not "-3.4000" (the value is the
-    // float32 -3.4000000953674316, %g with 6 significant digits drops the trailing zeros).
+  // Deliberate deviation (engine/format.ts): libtorch prints a 0-dim tensor with defaultfloat
+  // ("-3.4"); we print it like the 1-element vector the textbook shows, without the alignment
+  // space, because the product's users compare our output with that text.
+  it("prints like the textbook's 1-element tensor, with the suffixes", () => {
     expect(formatTensor([-3.4], [], "float32", ["grad_fn = <SubBackward1>"])).toBe(
-      lines("torch_tensor", "-3.4", "[ CPUFloatType{} ][ grad_fn = <SubBackward1> ]"),
+      lines("torch_tensor", "-3.4000", "[ CPUFloatType{} ][ grad_fn = <SubBackward1> ]"),
     );
+    // Same digits as the vector rule: " 0.8000" for [1] → "0.8000" for [].
+    expect(formatValues([0.800000011920929], [], "float32")).toBe("0.8000");
   });
 
-  it("matches R torch documentation outputs", () => {
-    // R torch docs: linalg_multi_dot(...) -> "8"; linalg_norm(...) -> "7.74597" (= sqrt(60)).
+  it("integers without decimals, the vector rules otherwise", () => {
     expect(formatTensor([8], [], "float32")).toBe(lines("torch_tensor", "8", "[ CPUFloatType{} ]"));
-    expect(formatValues([Math.sqrt(60)], [], "float32")).toBe("7.74597");
-    // %g switches to exponent form below 1e-4; two exponent digits minimum.
-    expect(formatValues([1e-8], [], "float32")).toBe("1e-08");
-    expect(formatValues([-0], [], "float64")).toBe("-0");
+    expect(formatValues([Math.sqrt(60)], [], "float32")).toBe("7.7460");
     expect(formatValues([NaN], [], "float64")).toBe("nan");
+    expect(formatValues([1e-8], [], "float64")).toBe(formatValues([1e-8], [1], "float64").trim());
   });
 });
 
