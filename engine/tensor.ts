@@ -265,7 +265,8 @@ export class Tensor {
 
   // ---- shape ----------------------------------------------------------------------------------
   t(): Tensor { return sh.t(this); }
-  get T(): Tensor { return sh.t(this); }
+  /** Reversed dims (PyTorch records x.T as a permute: PermuteBackward0). */
+  get T(): Tensor { return sh.permute(this, this.shape.map((_, i) => this.shape.length - 1 - i)); }
   transpose(dim0: number, dim1: number): Tensor { return sh.transpose(this, dim0, dim1); }
   permute(...dims: number[] | [readonly number[]]): Tensor { return sh.permute(this, flatArgs(dims)); }
   reshape(...shape: number[] | [readonly number[]]): Tensor { return sh.reshape(this, flatArgs(shape), "reshape"); }

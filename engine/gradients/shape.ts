@@ -33,6 +33,12 @@ export const SqueezeBackward1: GradientSpec<{ dim: number; selfShape: Shape }> =
   gradFunc: (g, s) => [g.reshape(s.selfShape)],
 };
 
+/**
+ * In-place squeeze_(dim): torch.matmul of a 1-d by a 2-d tensor is `mm(a.unsqueeze(0), b).squeeze_(0)`
+ * inside ATen, so PyTorch 2.x shows SqueezeBackward4 (squeeze_.dim) there, not SqueezeBackward1.
+ */
+export const SqueezeBackward4: GradientSpec<{ dim: number; selfShape: Shape }> = { ...SqueezeBackward1, name: "SqueezeBackward4" };
+
 export const PermuteBackward0: GradientSpec<{ dims: readonly number[] }> = {
   name: "PermuteBackward0",
   inputs: ["self"],

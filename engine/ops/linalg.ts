@@ -5,6 +5,7 @@ import { allocate, promote } from "../dtype";
 import { broadcastShapes, formatShape, numel } from "../shape";
 import { record } from "../autograd/record";
 import * as G from "../gradients/linalg";
+import { SqueezeBackward4 } from "../gradients/shape";
 import { gemm } from "../kernels/gemm";
 import { expandData, toDType } from "./elementwise";
 import { squeeze, unsqueeze } from "./shape_ops";
@@ -106,7 +107,9 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     if (a.shape[0] !== b.shape[0]) {
       throw new RangeError(`matmul: mat1 and mat2 shapes cannot be multiplied (1x${a.shape[0]} and ${b.shape[0]}x${b.shape[1]}).`);
     }
-    return squeeze(mm(unsqueeze(a, 0), b), 0);
+    // Named as PyTorch's graph shows it: ATen squeezes in place here (SqueezeBackward4), see gradients/shape.ts.
+    const r = mm(unsqueeze(a, 0), b);
+    return record(new Tensor(r.data, [r.shape[1]!], r.dtype), SqueezeBackward4, [r], () => ({ dim: 0, selfShape: r.shape }));
   }
   if (da === 2 && db === 2) return mm(a, b);
   const a3 = da === 1 ? unsqueeze(a, 0) : a;

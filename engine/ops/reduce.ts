@@ -50,7 +50,9 @@ function sumOneDim(data: Storage, shape: Shape, dim: number): Storage {
 
 /** Values of the sum over `dims` (sorted), laid out in keepdim order. */
 function sumValues(x: Tensor, dims: readonly number[]): Storage {
-  if (dims.length === x.shape.length) {
+  // `>=`: a 0-dim tensor reduced over dim 0 / -1 (which torch accepts) has dims [0] but no shape;
+  // it is a whole-tensor sum of its one value (sumOneDim would read shape[0] = undefined and give 0).
+  if (dims.length >= x.shape.length) {
     // Whole-tensor sum: accumulate in float64 for accuracy, four lanes for speed.
     const d = x.data;
     const n = d.length;
@@ -86,7 +88,7 @@ export function mean(x: Tensor, dim?: number | readonly number[], keepdim = fals
   }
   const dims = reduceDims(x, dim, "mean");
   let count = 1;
-  for (const d of dims) count *= x.shape[d]!;
+  for (const d of dims) count *= x.shape[d] ?? 1; // a 0-dim tensor's dim 0 counts 1 element (was NaN)
   const data = sumValues(x, dims);
   for (let i = 0; i < data.length; i++) data[i]! /= count;
   const out = new Tensor(data, reducedShape(x.shape, dims, keepdim), x.dtype);
