@@ -5,6 +5,7 @@ import { Tensor, type TensorOrScalar } from "../tensor";
 import { allocate, promote, type DType, type Storage } from "../dtype";
 import { broadcastShapes, broadcastStrides, numel, shapeEquals, type Shape } from "../shape";
 import { record } from "../autograd/record";
+import { isGradEnabled } from "../grad_mode";
 import * as G from "../gradients/elementwise";
 import { sum } from "./reduce";
 import { reshape } from "./shape_ops";
@@ -133,11 +134,21 @@ export function binaryValues(kind: BinaryKind, a: Tensor, b: TensorOrScalar, op:
 }
 
 // ---- differentiable binary ops ------------------------------------------------------------------
+
+/**
+ * Cheap pre-check so the hot ops skip building record()'s arguments (an array and a closure per
+ * call) when nothing will be recorded — e.g. every op the backward pass itself runs.
+ */
+function wants(a: Tensor, b?: TensorOrScalar): boolean {
+  if (!isGradEnabled()) return false;
+  return a.gradFn !== null || a._leafRequiresGrad || (b instanceof Tensor && (b.gradFn !== null || b._leafRequiresGrad));
+}
 // Tensor–tensor overloads are ...Backward0, tensor–scalar overloads ...Backward1, as in libtorch.
 
 export function add(a: Tensor, b: TensorOrScalar): Tensor {
   checkOperand(b, "add", "other");
   const out = binaryValues("add", a, b, "add");
+  if (!wants(a, b)) return out;
   if (typeof b === "number") return record(out, G.AddBackward1, [a], () => ({ other: b }));
   return record(out, G.AddBackward0, [a, b], () => ({}));
 }
@@ -145,6 +156,7 @@ export function add(a: Tensor, b: TensorOrScalar): Tensor {
 export function sub(a: Tensor, b: TensorOrScalar): Tensor {
   checkOperand(b, "sub", "other");
   const out = binaryValues("sub", a, b, "sub");
+  if (!wants(a, b)) return out;
   if (typeof b === "number") return record(out, G.SubBackward1, [a], () => ({ other: b }));
   return record(out, G.SubBackward0, [a, b], () => ({}));
 }
@@ -152,6 +164,7 @@ export function sub(a: Tensor, b: TensorOrScalar): Tensor {
 export function mul(a: Tensor, b: TensorOrScalar): Tensor {
   checkOperand(b, "mul", "other");
   const out = binaryValues("mul", a, b, "mul");
+  if (!wants(a, b)) return out;
   if (typeof b === "number") return record(out, G.MulBackward1, [a], () => ({ other: b }));
   // Like PyTorch, save only what the other input's gradient needs.
   return record(out, G.MulBackward0, [a, b], () => ({
@@ -163,6 +176,7 @@ export function mul(a: Tensor, b: TensorOrScalar): Tensor {
 export function div(a: Tensor, b: TensorOrScalar): Tensor {
   checkOperand(b, "div", "other");
   const out = binaryValues("div", a, b, "div");
+  if (!wants(a, b)) return out;
   if (typeof b === "number") return record(out, G.DivBackward1, [a], () => ({ other: b }));
   return record(out, G.DivBackward0, [a, b], () => ({ self: b.requiresGrad ? a : undefined, other: b }));
 }
@@ -170,6 +184,7 @@ export function div(a: Tensor, b: TensorOrScalar): Tensor {
 export function pow(a: Tensor, exponent: TensorOrScalar): Tensor {
   checkOperand(exponent, "pow", "exponent");
   const out = binaryValues("pow", a, exponent, "pow");
+  if (!wants(a, exponent)) return out;
   // libtorch: pow.Tensor_Scalar → PowBackward0, pow.Tensor_Tensor → PowBackward1.
   if (typeof exponent === "number") return record(out, G.PowBackward0, [a], () => ({ self: a, exponent }));
   return record(out, G.PowBackward1, [a, exponent], () => ({ self: a, exponent, result: out }));
@@ -216,11 +231,13 @@ export function unaryValues(kind: UnaryKind, x: Tensor): Tensor {
 }
 
 export function neg(x: Tensor): Tensor {
+  if (!wants(x)) return unaryValues("neg", x);
   return record(unaryValues("neg", x), G.NegBackward0, [x], () => ({}));
 }
 
 export function unary(x: Tensor, kind: Exclude<UnaryKind, "neg" | "sign">): Tensor {
   const out = unaryValues(kind, x);
+  if (!wants(x)) return out;
   const spec = G.UNARY[kind];
   // Each formula needs either the input or the output; save just that one.
   return record(out, spec, [x], () => (G.SAVES_RESULT[kind] ? { result: out } : { self: x }));
