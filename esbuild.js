@@ -19,6 +19,23 @@ const builds = [
     target: "es2022",
     mainFields: ["module", "main"],
   },
+  {
+    // The sandboxed child process that runs one snippet (forked by runner/sandbox.ts).
+    entryPoints: ["runner/child.ts"],
+    outfile: "dist/runner-child.js",
+    platform: "node",
+    format: "cjs",
+    target: "node20",
+  },
+  {
+    // `autograd-lens trace FILE` (the package's bin and `npm run trace`).
+    entryPoints: ["runner/cli.ts"],
+    outfile: "dist/cli.js",
+    platform: "node",
+    format: "cjs",
+    target: "node20",
+    banner: { js: "#!/usr/bin/env node" },
+  },
 ];
 
 async function main() {

@@ -20,8 +20,9 @@ console.log(x7.toString()); // -3.4000, grad_fn = <SubBackward1>
 
 x7.backward();
 
-console.log("x1.grad", x1.grad?.item()); // 0.8 = 0.4 · x1
-console.log("x2.grad", x2.grad?.item()); // 0.8
-console.log("x3.grad", x3.grad?.item(), "x4.grad", x4.grad?.item()); // 0.2, 0.2
-console.log("x5.grad", x5.grad?.item(), "x6.grad", x6.grad?.item()); // 1, 1
+console.log(x1.grad?.toString()); // 0.8000 = 0.4 · x1
+console.log(x2.grad?.toString()); // 0.8000
+const g = (t: typeof x3) => t.grad?.item().toFixed(4);
+console.log("x3.grad", g(x3), "x4.grad", g(x4)); // 0.2000 0.2000
+console.log("x5.grad", g(x5), "x6.grad", g(x6)); // 1.0000 1.0000
 console.log("grad_fn", [x3, x4, x5, x6, x7].map((t) => t.gradFn?.name).join(", "));

@@ -167,7 +167,9 @@ export interface GraphSnapshot {
   tensors: TensorInfo[];
   nodes: NodeInfo[];
   edges: EdgeInfo[];
+  /** Calls in `backward`, in order; after the first 1,000 calls only this count goes on. */
   backward: BackwardCallInfo[];
+  backwardCallsDropped?: number;
   /** The tensor to select on open: the root of the last backward call, else the last tensor made. */
   output?: string;
   /** Recording stopped at the node cap; the snippet itself ran on. */

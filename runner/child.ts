@@ -1,0 +1,281 @@
+// The sandbox child process (bundled as dist/runner-child.js, forked by runner/sandbox.ts). It boots
+// "warm": reads dist/engine.js, compiles it once and evaluates it inside a fresh vm context whose
+// globals are only the runtime's (lens-runtime.ts), and warms the transpiler. Then it waits for ONE
+// run request over IPC, runs the snippet in that context with a Recorder attached, sends the
+// GraphSnapshot back and exits: every run gets a fresh process, so nothing leaks between runs.
+//
+// A run is finished when its top-level promise settled and no timer is pending. It fails early on an
+// error thrown by the snippet (also from a timer callback or an unhandled rejection), on the timeout
+// (loops through __lens.tick, async code through the runtime's deadline) and on the memory limit.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as v8 from "node:v8";
+import * as vm from "node:vm";
+import type { GraphSnapshot, RunError, RunErrorKind } from "../shared/protocol";
+import { Recorder, type EngineModule } from "./recorder";
+import { prepareScript } from "./transpile";
+import {
+  GUARDED_CONSTRUCTORS,
+  LensRuntime,
+  createLensContext,
+  timeoutMessage,
+  type ChildMessage,
+  type RunMessage,
+} from "./lens-runtime";
+
+const bootStart = performance.now();
+// Host-realm stacks (the recorder's `new Error().stack` inside engine callbacks) must reach past the
+// engine's frames to the user's line.
+Error.stackTraceLimit = 60;
+
+/** Extra time for the synchronous part of the script before vm's own watchdog stops it (a backstop for
+ * long loop-free code; loops stop through __lens.tick at the limit itself). */
+const SYNC_WATCHDOG_GRACE_MS = 300;
+/** With nothing pending and the top-level promise still open, wait this long before calling it stuck. */
+const STALL_MS = 50;
+/** The snapshot is capped by the recorder; this guards the IPC channel against a runaway anyway. */
+const MAX_SNAPSHOT_CHARS = 64 * 2 ** 20;
+
+function send(message: ChildMessage, then?: () => void): void {
+  if (!process.send || !process.connected) {
+    then?.();
+    return;
+  }
+  process.send(message, undefined, {}, (err) => {
+    if (err) process.stderr.write(`autograd-lens child: could not send ${message.type}: ${String(err)}\n`);
+    then?.();
+  });
+}
+
+// ---- boot -------------------------------------------------------------------------------------------------
+
+interface RunState {
+  msg: RunMessage;
+  recorder: Recorder;
+  start: number;
+  topSettled: boolean;
+  finished: boolean;
+  deadline?: ReturnType<typeof setTimeout>;
+  stallTimer?: ReturnType<typeof setTimeout>;
+}
+
+let current: RunState | null = null;
+
+/** A full GC for the memory check (garbage is not usage). Taken from a throwaway context made while
+ * --expose-gc was on, so that the snippet's context (made after) has no `gc` global. */
+function obtainGc(): (() => void) | undefined {
+  try {
+    v8.setFlagsFromString("--expose-gc");
+    const gc: unknown = vm.runInNewContext("gc");
+    v8.setFlagsFromString("--no-expose-gc");
+    return typeof gc === "function" ? () => void (gc as () => void)() : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const runtime = new LensRuntime({
+  send: (m) => send(m),
+  afterTimer: () => setImmediate(checkDone),
+  uncaught: (e) => finish({ thrown: e }),
+  settled: (ok, e) => {
+    if (!current) return;
+    current.topSettled = true;
+    if (!ok) finish({ thrown: e });
+    else setImmediate(checkDone);
+  },
+  gc: obtainGc(),
+});
+
+const enginePath = path.join(__dirname, "engine.js");
+const engineSource = fs.readFileSync(enginePath, "utf8");
+// CommonJS wrapper; the engine gets the native typed-array constructors (the snippet's are guarded).
+const engineScript = new vm.Script(`(function (module, exports, require, ${GUARDED_CONSTRUCTORS.join(", ")}) {\n${engineSource}\n})`, {
+  filename: enginePath,
+  lineOffset: -1,
+});
+const { context, internal } = createLensContext(runtime);
+const engine = internal.loadEngine(engineScript.runInContext(context), GUARDED_CONSTRUCTORS) as EngineModule;
+
+// Warm the transpiler (parser modules, JIT) so the first real run does not pay for it.
+try {
+  prepareScript(
+    `import { torch } from "autograd-lens";\nconst x: number[] = [1, 2];\nfor (const v of x) { console.log(v); }\nconst { a, b } = { a: 1, b: 2 };\n`,
+    "typescript",
+    "/warmup.ts",
+  );
+} catch {
+  // Warm-up only.
+}
+
+// ---- running ----------------------------------------------------------------------------------------------
+
+function describeThrown(thrown: unknown, recorder: Recorder, timeoutMs: number): RunError {
+  let d: { name: string; message: string; stack?: string; code?: string; kind?: string; line?: number; column?: number; plain?: boolean };
+  try {
+    d = JSON.parse(internal.describe(thrown)) as typeof d;
+  } catch {
+    d = { name: "Error", message: "(an error that could not be read)" };
+  }
+  if (d.code === "ERR_SCRIPT_EXECUTION_TIMEOUT") {
+    // vm's watchdog stopped loop-free synchronous code (a blocking call, a huge single operation).
+    const where = runtime.lastWhere ?? { what: "code" as const };
+    return { kind: "timeout", message: timeoutMessage(timeoutMs, where), range: where.range };
+  }
+  const memory =
+    d.name === "TensorMemoryError" || d.name === "MemoryError" || (/RangeError/.test(d.name) && /Array buffer allocation failed/i.test(d.message));
+  const kind: RunErrorKind = d.kind === "import" || d.kind === "timeout" || d.kind === "memory" ? d.kind : memory ? "memory" : "runtime";
+  const message = d.plain || kind === "import" || !d.name ? d.message : `${d.name}: ${d.message}`;
+  const range = d.line !== undefined ? { line: d.line, column: d.column ?? 1 } : recorder.locate(d.stack);
+  const error: RunError = { kind, message };
+  if (range) error.range = range;
+  if (d.stack) error.stack = recorder.userStack(d.stack);
+  return error;
+}
+
+/** Keep the IPC message sane even if a snapshot is huge: drop the graph, keep console and error. */
+function capped(snapshot: GraphSnapshot): GraphSnapshot {
+  let size: number;
+  try {
+    size = JSON.stringify(snapshot).length;
+  } catch {
+    size = Number.POSITIVE_INFINITY;
+  }
+  if (size <= MAX_SNAPSHOT_CHARS) return snapshot;
+  const mb = Number.isFinite(size) ? `${Math.round(size / 2 ** 20)} MB` : "too large";
+  return {
+    ...snapshot,
+    tensors: [],
+    nodes: [],
+    edges: [],
+    backward: [],
+    output: undefined,
+    error: snapshot.error ?? { kind: "internal", message: `The traced graph was too large to show (${mb}); lower the node and value caps.` },
+  };
+}
+
+function sendResultAndExit(snapshot: GraphSnapshot): void {
+  send({ type: "result", snapshot: capped(snapshot) }, () => process.exit(0));
+  // If the channel is gone the callback may never come.
+  setTimeout(() => process.exit(0), 2000).unref();
+}
+
+function finish(outcome?: { thrown: unknown } | { error: RunError }): void {
+  const run = current;
+  if (!run || run.finished) return;
+  run.finished = true;
+  if (run.deadline) clearTimeout(run.deadline);
+  if (run.stallTimer) clearTimeout(run.stallTimer);
+  runtime.stop();
+  const duration = performance.now() - run.start;
+  send({ type: "finishing" });
+  let error: RunError | undefined = runtime.failure ?? undefined;
+  if (!error && outcome) {
+    try {
+      error = "error" in outcome ? outcome.error : describeThrown(outcome.thrown, run.recorder, run.msg.limits.timeoutMs);
+    } catch (e) {
+      error = { kind: "internal", message: `Autograd Lens could not read the snippet's error: ${String(e)}` };
+    }
+  }
+  sendResultAndExit(run.recorder.snapshot(duration, error));
+}
+
+function checkDone(): void {
+  const run = current;
+  if (!run || run.finished) return;
+  if (runtime.failure) return finish();
+  if (runtime.pendingTimers > 0) return;
+  if (run.topSettled) return finish();
+  // Nothing scheduled, yet the top-level promise is open: nothing can ever settle it.
+  if (!run.stallTimer) {
+    run.stallTimer = setTimeout(() => {
+      run.stallTimer = undefined;
+      if (run.finished || run.topSettled || runtime.pendingTimers > 0) return;
+      finish({
+        error: {
+          kind: "runtime",
+          message:
+            "The snippet never finished: its top-level code waits for a promise that nothing will settle (no timer or other work is pending). A missing resolve() call?",
+        },
+      });
+    }, STALL_MS);
+  }
+}
+
+function run(msg: RunMessage): void {
+  const { fileName, language, limits } = msg;
+  const prepared = prepareScript(msg.source, language, fileName);
+  if (!prepared.ok) {
+    const recorder = new Recorder(engine, { fileName, language, limits });
+    sendResultAndExit(recorder.snapshot(0, prepared.error));
+    return;
+  }
+  const script = prepared.script;
+  const recorder = new Recorder(engine, { fileName, language, limits, script });
+  recorder.install();
+  runtime.begin({
+    recorder,
+    limits,
+    loops: script.loops,
+    locate: (s) => recorder.locate(s),
+    userStack: (s) => recorder.userStack(s),
+  });
+  const state: RunState = { msg, recorder, start: performance.now(), topSettled: false, finished: false };
+  current = state;
+  let compiled: vm.Script;
+  try {
+    compiled = new vm.Script(script.code, { filename: fileName });
+  } catch (e) {
+    finish({ error: { kind: "internal", message: `The prepared script did not compile: ${String(e)}` } });
+    return;
+  }
+  state.start = performance.now();
+  state.deadline = setTimeout(() => {
+    runtime.timeOut();
+    finish();
+  }, limits.timeoutMs);
+  try {
+    const value: unknown = compiled.runInContext(context, { timeout: limits.timeoutMs + SYNC_WATCHDOG_GRACE_MS, displayErrors: false });
+    internal.watch(value);
+  } catch (e) {
+    finish({ thrown: e });
+    return;
+  }
+  setImmediate(checkDone);
+}
+
+// ---- process wiring ---------------------------------------------------------------------------------------
+
+process.on("unhandledRejection", (reason) => {
+  // Only the snippet makes promises here; an unhandled rejection ends it as Node would.
+  if (current && !current.finished) finish({ thrown: reason });
+});
+
+process.on("uncaughtException", (err) => {
+  if (current && !current.finished) {
+    finish({ error: { kind: "internal", message: `Autograd Lens failed while running the snippet: ${err.stack ?? String(err)}` } });
+  } else {
+    process.stderr.write(`autograd-lens child: ${err.stack ?? String(err)}\n`);
+    process.exit(70);
+  }
+});
+
+process.on("disconnect", () => {
+  // The parent is gone (or gave up on us): nobody wants the result.
+  process.exit(0);
+});
+
+process.on("message", (m: unknown) => {
+  const msg = m as Partial<RunMessage> | null;
+  if (!msg || msg.type !== "run" || current) return;
+  try {
+    run(msg as RunMessage);
+  } catch (e) {
+    const recorder = new Recorder(engine, { fileName: msg.fileName ?? "", language: msg.language ?? "typescript", limits: msg.limits! });
+    const error: RunError = { kind: "internal", message: `Autograd Lens could not run the snippet: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}` };
+    if (current) finish({ error });
+    else sendResultAndExit(recorder.snapshot(0, error));
+  }
+});
+
+send({ type: "ready", bootMs: performance.now() - bootStart });

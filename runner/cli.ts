@@ -1,0 +1,123 @@
+// Command line front end: `autograd-lens trace FILE [--json OUT] [--dot OUT] [--html OUT]`.
+// Runs FILE through the sandboxed runner, prints the snippet's console output and a summary of the
+// graph, and writes the snapshot as JSON and DOT. Exit code 1 with FILE:line:col when it fails.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { DEFAULT_LIMITS, SnippetRunner } from "./sandbox";
+import { summarize } from "./summary";
+import { toDot } from "../shared/dot";
+import type { RunLimits } from "../shared/protocol";
+
+const USAGE = `Usage: autograd-lens trace FILE [--json OUT] [--dot OUT] [--html OUT]
+                          [--timeout MS] [--node-cap N] [--memory MB]
+
+Runs FILE (.ts or .js, importing { torch } from "autograd-lens"), prints its console output and a
+summary of the traced graph, and writes the GraphSnapshot as JSON and/or Graphviz DOT.`;
+
+interface Args {
+  file: string;
+  json?: string;
+  dot?: string;
+  html?: string;
+  limits: Partial<RunLimits>;
+}
+
+function fail(message: string, code = 2): never {
+  process.stderr.write(`autograd-lens: ${message}\n`);
+  process.exit(code);
+}
+
+function parseArgs(argv: string[]): Args {
+  if (argv.length === 0 || argv[0] === "--help" || argv[0] === "-h") {
+    process.stdout.write(USAGE + "\n");
+    process.exit(argv.length === 0 ? 2 : 0);
+  }
+  if (argv[0] !== "trace") fail(`unknown command "${argv[0]}".\n${USAGE}`);
+  const args: Args = { file: "", limits: {} };
+  for (let i = 1; i < argv.length; i++) {
+    const a = argv[i]!;
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined || v.startsWith("--")) fail(`${a} needs a value.`);
+      return v;
+    };
+    const num = (what: string) => {
+      const v = Number(value());
+      if (!Number.isFinite(v) || v <= 0) fail(`${a} must be a positive number (${what}).`);
+      return v;
+    };
+    if (a === "--json") args.json = value();
+    else if (a === "--dot") args.dot = value();
+    else if (a === "--html") args.html = value();
+    else if (a === "--timeout") args.limits.timeoutMs = num("milliseconds");
+    else if (a === "--node-cap") args.limits.nodeCap = num("nodes");
+    else if (a === "--memory") args.limits.memoryMb = num("MB");
+    else if (a.startsWith("--")) fail(`unknown option ${a}.\n${USAGE}`);
+    else if (!args.file) args.file = a;
+    else fail(`only one FILE can be traced at a time (got "${args.file}" and "${a}").`);
+  }
+  if (!args.file) fail(`trace needs a FILE.\n${USAGE}`);
+  return args;
+}
+
+function write(file: string, text: string, what: string): void {
+  try {
+    fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    fs.writeFileSync(file, text);
+    process.stdout.write(`wrote ${what} to ${file}\n`);
+  } catch (e) {
+    fail(`could not write ${what} to ${file}: ${(e as Error).message}`, 1);
+  }
+}
+
+// `autograd-lens trace x.ts | head` closes the pipe early: that is not an error.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  let source: string;
+  try {
+    source = fs.readFileSync(args.file, "utf8");
+  } catch (e) {
+    fail(`cannot read ${args.file}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`, 1);
+  }
+  const ext = path.extname(args.file).toLowerCase();
+  const language = ext === ".js" || ext === ".mjs" || ext === ".cjs" ? "javascript" : "typescript";
+  if (args.html) {
+    fail("--html needs the graph view, which is not part of this version yet; use --json or --dot.", 2);
+  }
+  const runner = new SnippetRunner();
+  try {
+    const snapshot = await runner.run({
+      source,
+      language,
+      fileName: path.resolve(args.file),
+      limits: { ...DEFAULT_LIMITS, ...args.limits },
+    });
+    for (const c of snapshot.console) {
+      (c.level === "error" || c.level === "warn" ? process.stderr : process.stdout).write(c.text + "\n");
+    }
+    for (const w of snapshot.warnings) {
+      process.stderr.write(`${args.file}${w.range ? `:${w.range.line}:${w.range.column}` : ""}: warning: ${w.message}\n`);
+    }
+    process.stdout.write(summarize(snapshot, args.file) + "\n");
+    if (args.json) write(args.json, JSON.stringify(snapshot, null, 1), "the snapshot (JSON)");
+    if (args.dot) write(args.dot, toDot(snapshot), "the graph (DOT)");
+    if (snapshot.error) {
+      const e = snapshot.error;
+      const where = e.range ? `${args.file}:${e.range.line}:${e.range.column}` : args.file;
+      process.stderr.write(`${where}: error: ${e.message}\n`);
+      if (e.stack) process.stderr.write(e.stack.split("\n").slice(1).join("\n") + (e.stack.includes("\n") ? "\n" : ""));
+      process.exitCode = 1;
+    }
+  } finally {
+    runner.dispose();
+  }
+}
+
+main().catch((e: unknown) => fail(`internal error: ${e instanceof Error ? e.stack : String(e)}`, 3));

@@ -1,0 +1,508 @@
+// The recorder: watches the engine while a snippet runs (through the engine's observer and warning
+// channel, plus the bind calls the transpiler inserts) and turns what it saw into one GraphSnapshot.
+// It runs inside the sandbox's child process; the engine lives in the snippet's vm context (another
+// realm), so engine objects are typed structurally and never checked with the host's instanceof.
+import {
+  SNAPSHOT_VERSION,
+  type BackwardCallInfo,
+  type BackwardStepInfo,
+  type ConsoleEntry,
+  type EdgeInfo,
+  type GraphSnapshot,
+  type NodeInfo,
+  type RunError,
+  type RunLimits,
+  type SavedValue,
+  type SourceRange,
+  type TensorInfo,
+  type ValueSummary,
+  type WarningEntry,
+} from "../shared/protocol";
+import type { AutogradObserver, BackwardBegin, BackwardStep, Node, Tensor, TorchWarning } from "../engine/index";
+import type { PreparedScript } from "./transpile";
+
+/** What the sandbox hands over from the engine module evaluated in the snippet's context. */
+export interface EngineModule {
+  torch: unknown;
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- only used with instanceof
+  Tensor: Function;
+  setObserver(o: AutogradObserver | null): unknown;
+  setWarningHandler(h: ((w: TorchWarning) => void) | null): unknown;
+  setAllocationLimit(bytes: number): void;
+}
+
+export interface RecorderOptions {
+  fileName: string;
+  language: "typescript" | "javascript";
+  limits: RunLimits;
+  /** Missing when the script could not be prepared (syntax error): positions are then identity. */
+  script?: PreparedScript;
+}
+
+interface TensorRecord {
+  t: Tensor;
+  range?: SourceRange;
+  name?: string;
+  boundAt?: SourceRange;
+}
+
+interface NodeRecord {
+  node: Node;
+  /** The tensor it produced (function nodes) or stands for (AccumulateGrad). */
+  tensor: Tensor | null;
+  range?: SourceRange;
+}
+
+const MAX_CONSOLE_ENTRIES = 2000;
+/** Backward calls kept in the snapshot (a long training loop makes many; later ones are counted). */
+const MAX_BACKWARD_CALLS = 1000;
+const MAX_CONSOLE_CHARS = 200_000;
+
+export class Recorder {
+  private readonly tensors = new Map<number, TensorRecord>();
+  private readonly nodes = new Map<Node, NodeRecord>();
+  private functionNodeCount = 0;
+  private nodesTruncated = false;
+  private readonly calls: BackwardCallInfo[] = [];
+  private current: BackwardCallInfo | null = null;
+  private stepsRecorded = 0;
+  private callsDropped = 0;
+  private readonly consoleEntries: ConsoleEntry[] = [];
+  private consoleChars = 0;
+  private consoleTruncated = false;
+  private readonly warnings: WarningEntry[] = [];
+
+  constructor(
+    private readonly engine: EngineModule | null,
+    private readonly options: RecorderOptions,
+  ) {}
+
+  /** Hook the engine's observer and warning channel, and cap single allocations at the memory limit. */
+  install(): void {
+    const engine = this.engine;
+    if (!engine) return;
+    engine.setObserver({
+      tensorCreated: (t) => this.onTensor(t),
+      nodeCreated: (n, out) => this.onNode(n, out),
+      backwardBegin: (info) => this.onBackwardBegin(info),
+      backwardStep: (step) => this.onStep(step),
+      backwardEnd: (info) => this.onBackwardEnd(info.error),
+    });
+    engine.setWarningHandler((w) => {
+      if (this.warnings.length < MAX_CONSOLE_ENTRIES) this.warnings.push({ message: w.message, range: this.locate(w.stack) });
+    });
+    engine.setAllocationLimit(this.options.limits.memoryMb * 2 ** 20);
+  }
+
+  // ---- names ------------------------------------------------------------------------------------
+
+  private isTensor(v: unknown): v is Tensor {
+    return this.engine !== null && v instanceof this.engine.Tensor;
+  }
+
+  /** `const x = EXPR` → the tensor EXPR made is called x (the first binding wins). */
+  bind<T>(value: T, name: string, line: number, column: number): T {
+    if (this.isTensor(value)) {
+      let rec = this.tensors.get(value.id);
+      if (!rec && !value.requiresGrad) {
+        // A constant bound to a name: not in the graph, but hovers want it.
+        if (this.tensors.size >= this.options.limits.nodeCap * 2) return value;
+        rec = { t: value, range: { line, column } };
+        this.tensors.set(value.id, rec);
+      }
+      if (rec && rec.name === undefined) {
+        rec.name = name;
+        rec.boundAt = { line, column };
+        if (value.name === undefined) value.name = name;
+      }
+    }
+    return value;
+  }
+
+  /** Destructuring: walk the value along the pattern the transpiler described. */
+  bindPattern<T>(value: T, pattern: unknown, line: number, column: number): T {
+    this.walkPattern(value, pattern, line, column, 0);
+    return value;
+  }
+
+  private walkPattern(value: unknown, pattern: unknown, line: number, column: number, depth: number): void {
+    if (depth > 32 || pattern === null || typeof pattern !== "object" || value === null || value === undefined) return;
+    const p = pattern as Record<string, unknown>;
+    const at = (q: Record<string, unknown>): [number, number] => [
+      typeof q["line"] === "number" ? q["line"] : line,
+      typeof q["column"] === "number" ? q["column"] : column,
+    ];
+    if (typeof p["name"] === "string") {
+      const [l, c] = at(p);
+      this.bind(value, p["name"], l, c);
+      return;
+    }
+    if (Array.isArray(p["array"]) && typeof value === "object") {
+      const items = Array.isArray(value) ? value : [];
+      p["array"].forEach((el: unknown, i: number) => {
+        if (el && typeof el === "object" && "rest" in el) return; // the rest is a fresh array, not a tensor
+        this.walkPattern(items[i], el, line, column, depth + 1);
+      });
+      return;
+    }
+    if (Array.isArray(p["object"]) && typeof value === "object") {
+      for (const prop of p["object"] as unknown[]) {
+        if (!prop || typeof prop !== "object") continue;
+        const q = prop as Record<string, unknown>;
+        if (typeof q["key"] === "string") {
+          this.walkPattern((value as Record<string, unknown>)[q["key"]], q["target"] ?? q, line, column, depth + 1);
+        }
+      }
+      return;
+    }
+    if (p["target"]) this.walkPattern(value, p["target"], line, column, depth + 1);
+  }
+
+  // ---- console ----------------------------------------------------------------------------------
+
+  console(level: ConsoleEntry["level"], text: string, stack: string): void {
+    if (this.consoleTruncated) return;
+    if (this.consoleEntries.length >= MAX_CONSOLE_ENTRIES || this.consoleChars + text.length > MAX_CONSOLE_CHARS) {
+      this.consoleTruncated = true;
+      this.consoleEntries.push({ level: "warn", text: `[console output truncated after ${this.consoleEntries.length} entries]` });
+      return;
+    }
+    this.consoleChars += text.length;
+    this.consoleEntries.push({ level, text, range: this.locate(stack) });
+  }
+
+  // ---- source positions -------------------------------------------------------------------------
+
+  private frames(stack: string | undefined): Array<{ line: number; column: number; fn: string }> {
+    if (!stack) return [];
+    const file = this.options.fileName;
+    // The transpiler's wrapper adds one line after the user's text (`})()`): its frames are ours.
+    const userLines = this.options.script ? this.options.script.code.split("\n").length - 1 : Infinity;
+    const out: Array<{ line: number; column: number; fn: string }> = [];
+    for (const raw of stack.split("\n")) {
+      const s = raw.trim();
+      if (!s.startsWith("at ")) continue;
+      const m = /^at (?:(.*?) \()?(.*):(\d+):(\d+)\)?$/.exec(s);
+      if (!m || m[2] !== file || Number(m[3]) > userLines) continue;
+      out.push({ fn: m[1] ?? "", line: Number(m[3]), column: Number(m[4]) });
+    }
+    return out;
+  }
+
+  private toSource(line: number, column: number): SourceRange {
+    return this.options.script ? this.options.script.toSource(line, column) : { line, column };
+  }
+
+  /** The first frame of the user's script in a stack, in the user's text. */
+  locate(stack: string | undefined): SourceRange | undefined {
+    const f = this.frames(stack)[0];
+    return f ? this.toSource(f.line, f.column) : undefined;
+  }
+
+  /** The stack in the user's terms: its first line, then only the snippet's frames, mapped. */
+  userStack(stack: string | undefined): string {
+    if (!stack) return "";
+    const head = stack.split("\n").find((l) => !l.trim().startsWith("at ")) ?? "";
+    const frames = this.frames(stack).map((f) => {
+      const r = this.toSource(f.line, f.column);
+      const where = `${this.options.fileName}:${r.line}:${r.column}`;
+      const fn = f.fn.replace(/^async /, "");
+      return fn && !fn.startsWith("<anonymous>") && fn !== "Object.<anonymous>" ? `    at ${fn} (${where})` : `    at ${where}`;
+    });
+    return [head, ...frames].join("\n");
+  }
+
+  private here(): SourceRange | undefined {
+    return this.locate(new Error().stack);
+  }
+
+  // ---- engine events ----------------------------------------------------------------------------
+
+  private onTensor(t: Tensor): void {
+    if (this.tensors.has(t.id)) return;
+    if (this.functionNodeCount >= this.options.limits.nodeCap) {
+      this.nodesTruncated = true;
+      return;
+    }
+    this.tensors.set(t.id, { t, range: this.here() });
+  }
+
+  private onNode(node: Node, out: Tensor): void {
+    if (this.functionNodeCount >= this.options.limits.nodeCap) {
+      this.nodesTruncated = true;
+      return;
+    }
+    this.functionNodeCount++;
+    const range = this.here();
+    this.nodes.set(node, { node, tensor: out, range });
+    if (!this.tensors.has(out.id)) this.tensors.set(out.id, { t: out, range });
+  }
+
+  private onBackwardBegin(info: BackwardBegin): void {
+    if (this.calls.length >= MAX_BACKWARD_CALLS) {
+      this.callsDropped++;
+      this.current = null;
+      return;
+    }
+    const root = info.roots[0];
+    let loss: number | undefined;
+    if (root && root.numel() === 1) loss = root.data[0];
+    const call: BackwardCallInfo = {
+      index: this.calls.length,
+      kind: info.kind,
+      roots: info.roots.map((r) => `t${r.id}`),
+      loss: loss !== undefined && Number.isFinite(loss) ? loss : undefined,
+      range: this.here(),
+      steps: [],
+      stepsTruncated: false,
+    };
+    this.calls.push(call);
+    this.current = call;
+  }
+
+  private onStep(step: BackwardStep): void {
+    const call = this.current;
+    if (!call) return;
+    if (this.stepsRecorded >= this.options.limits.stepCap) {
+      call.stepsTruncated = true;
+      return;
+    }
+    this.stepsRecorded++;
+    const node = step.node;
+    this.ensureNode(node);
+    const info: BackwardStepInfo = {
+      index: step.index,
+      node: `n${node.id}`,
+      gradIn: this.summarize(step.gradIn),
+      gradsOut: step.gradsOut.map((g, i) => {
+        const to = node.nextFunctions[i]?.[0] ?? null;
+        return { index: i, to: to ? `n${to.id}` : null, grad: g ? this.summarize(g) : null };
+      }),
+    };
+    // Values are copied now: leaf grads are later updated in place.
+    if (step.leaf) {
+      info.leaf = `t${step.leaf.id}`;
+      if (step.leaf._grad) info.gradAfter = this.summarize(step.leaf._grad);
+    } else if (step.retained) {
+      info.retained = `t${step.retained.id}`;
+      if (step.retained._grad) info.gradAfter = this.summarize(step.retained._grad);
+    }
+    call.steps.push(info);
+  }
+
+  private onBackwardEnd(error: unknown): void {
+    if (this.current && error !== undefined) {
+      this.current.error = error instanceof Object && "message" in error ? String((error as Error).message) : String(error);
+    }
+    this.current = null;
+  }
+
+  /** AccumulateGrad nodes are not "created" by ops; they join the record when first seen. */
+  private ensureNode(node: Node): void {
+    if (this.nodes.has(node)) return;
+    const variable = (node as { variable?: Tensor }).variable ?? null;
+    this.nodes.set(node, { node, tensor: variable });
+    if (variable && !this.tensors.has(variable.id)) this.tensors.set(variable.id, { t: variable });
+  }
+
+  // ---- values -----------------------------------------------------------------------------------
+
+  summarize(t: Tensor): ValueSummary {
+    const n = t.data.length;
+    const cap = this.options.limits.valueCap;
+    const take = Math.min(n, cap);
+    const values: ValueSummary["values"] = new Array(take);
+    for (let i = 0; i < take; i++) values[i] = jsonNumber(t.data[i]!);
+    const summary: ValueSummary = { shape: t.shape.slice(), dtype: t.dtype, numel: n, values, truncated: n > take };
+    if (n > 1) {
+      let min = Infinity, max = -Infinity, sum = 0, finite = 0, nanCount = 0, infCount = 0;
+      for (let i = 0; i < n; i++) {
+        const v = t.data[i]!;
+        if (v !== v) nanCount++;
+        else if (v === Infinity || v === -Infinity) infCount++;
+        else {
+          if (v < min) min = v;
+          if (v > max) max = v;
+          sum += v;
+          finite++;
+        }
+      }
+      // With no finite value the statistics are 0 (JSON has no NaN); the counts say why.
+      summary.stats = finite > 0 ? { min, max, mean: sum / finite, nanCount, infCount } : { min: 0, max: 0, mean: 0, nanCount, infCount };
+    }
+    return summary;
+  }
+
+  // ---- the snapshot -----------------------------------------------------------------------------
+
+  /** Everything recorded so far as one snapshot. Never throws (a failure becomes an internal error). */
+  snapshot(durationMs: number, error?: RunError): GraphSnapshot {
+    try {
+      return this.build(durationMs, error);
+    } catch (e) {
+      return {
+        ...this.empty(durationMs),
+        error: error ?? { kind: "internal", message: `Autograd Lens could not build the graph: ${String(e)}` },
+      };
+    } finally {
+      this.engine?.setObserver(null);
+      this.engine?.setWarningHandler(null);
+    }
+  }
+
+  private empty(durationMs: number): GraphSnapshot {
+    return {
+      version: SNAPSHOT_VERSION,
+      file: this.options.fileName,
+      language: this.options.language,
+      tracedAt: new Date().toISOString(),
+      durationMs,
+      limits: this.options.limits,
+      console: this.consoleEntries,
+      warnings: this.warnings,
+      tensors: [],
+      nodes: [],
+      edges: [],
+      backward: this.calls,
+      backwardCallsDropped: this.callsDropped > 0 ? this.callsDropped : undefined,
+      nodesTruncated: this.nodesTruncated,
+    };
+  }
+
+  private build(durationMs: number, error?: RunError): GraphSnapshot {
+    // Every node reachable by one edge from a recorded node joins (AccumulateGrad targets).
+    for (const rec of [...this.nodes.values()]) {
+      for (const [next] of rec.node.nextFunctions) if (next && next.name === "AccumulateGrad") this.ensureNode(next);
+    }
+    const nodes: NodeInfo[] = [];
+    const edges: EdgeInfo[] = [];
+    const consumed = new Set<number>(); // tensor ids used as inputs of a recorded node
+    for (const rec of this.nodes.values()) {
+      const n = rec.node;
+      const isAcc = n.name === "AccumulateGrad";
+      n.nextFunctions.forEach(([next, inputNr], index) => {
+        if (!next || !this.nodes.has(next)) return;
+        edges.push({ from: `n${n.id}`, to: `n${next.id}`, index, inputNr });
+        const t = this.nodes.get(next)!.tensor;
+        if (t) consumed.add(t.id);
+      });
+      nodes.push({
+        id: `n${n.id}`,
+        name: n.name,
+        kind: isAcc ? "accumulate" : "function",
+        sequenceNr: isAcc ? null : n.sequenceNr,
+        tensor: rec.tensor ? `t${rec.tensor.id}` : null,
+        inputs: isAcc ? ["grad"] : inputNames(n),
+        formulas: safe(() => n.formulas, []),
+        saved: isAcc ? [] : this.savedOf(n),
+        released: n.released,
+        range: rec.range,
+      });
+    }
+    const roots = new Set(this.calls.flatMap((c) => c.roots));
+    const tensors: TensorInfo[] = [];
+    let lastSink: string | undefined;
+    for (const rec of this.tensors.values()) {
+      const t = rec.t;
+      const id = `t${t.id}`;
+      const inGraph = t.requiresGrad;
+      const kind: TensorInfo["kind"] = !inGraph
+        ? "constant"
+        : t.gradFn === null
+          ? "leaf"
+          : roots.has(id) || !consumed.has(t.id)
+            ? "output"
+            : "intermediate";
+      if (kind === "output") lastSink = id;
+      const grad = t._grad;
+      const name = rec.name;
+      const node = t.gradFn && this.nodes.has(t.gradFn) ? `n${t.gradFn.id}` : null;
+      tensors.push({
+        id,
+        name,
+        label: name ?? (t.name ? t.name : defaultLabel(t, rec.range)),
+        kind,
+        shape: t.shape.slice(),
+        dtype: t.dtype,
+        value: this.summarize(t),
+        grad: grad ? this.summarize(grad) : null,
+        gradNote: grad ? undefined : gradNote(t, this.calls.length > 0),
+        requiresGrad: t.requiresGrad,
+        isLeaf: t.isLeaf,
+        retainsGrad: t.retainsGrad,
+        gradFn: node,
+        range: rec.range,
+        boundAt: rec.boundAt,
+      });
+    }
+    const lastCall = this.calls[this.calls.length - 1];
+    const snapshot = this.empty(durationMs);
+    snapshot.tensors = tensors;
+    snapshot.nodes = nodes;
+    snapshot.edges = edges;
+    snapshot.output = lastCall?.roots[0] ?? lastSink;
+    if (error) snapshot.error = error;
+    return snapshot;
+  }
+
+  private savedOf(n: Node): SavedValue[] {
+    let saved: Readonly<Record<string, unknown>>;
+    try {
+      saved = n.saved;
+    } catch {
+      return []; // freed by backward: node.released says so
+    }
+    const out: SavedValue[] = [];
+    for (const [name, v] of Object.entries(saved)) {
+      if (v === undefined || ArrayBuffer.isView(v)) continue; // unused slots, internal index tables
+      if (this.isTensor(v)) {
+        out.push({ name, tensor: this.tensors.has(v.id) ? `t${v.id}` : undefined, value: this.summarize(v) });
+      } else if (typeof v === "number") {
+        out.push({ name, scalar: Number.isFinite(v) ? v : String(v) });
+      } else if (typeof v === "string" || typeof v === "boolean" || v === null) {
+        out.push({ name, scalar: v });
+      } else if (Array.isArray(v) && v.length <= 16 && v.every((x) => typeof x === "number")) {
+        out.push({ name, scalar: `[${v.join(", ")}]` });
+      }
+    }
+    return out;
+  }
+}
+
+function safe<T>(f: () => T, fallback: T): T {
+  try {
+    return f();
+  } catch {
+    return fallback;
+  }
+}
+
+function jsonNumber(v: number): number | "NaN" | "Infinity" | "-Infinity" {
+  if (v !== v) return "NaN";
+  if (v === Infinity) return "Infinity";
+  if (v === -Infinity) return "-Infinity";
+  return v;
+}
+
+function inputNames(n: Node): string[] {
+  const spec = (n as { spec?: { inputs?: readonly string[] } }).spec;
+  const names = spec?.inputs ?? [];
+  const count = n.nextFunctions.length;
+  if (names.length === count) return names.slice();
+  if (names.length === 1) return Array.from({ length: count }, (_, i) => `${names[0]}[${i}]`);
+  return Array.from({ length: count }, (_, i) => names[i] ?? `input${i}`);
+}
+
+/** "add @ L9": the op of the node that made it, lower-cased, and the line. */
+function defaultLabel(t: Tensor, range: SourceRange | undefined): string {
+  const op = t.gradFn ? t.gradFn.name.replace(/Backward\d*$/, "").replace(/^./, (c) => c.toLowerCase()) : "tensor";
+  return range ? `${op} @ L${range.line}` : `${op} #${t.id}`;
+}
+
+function gradNote(t: Tensor, backwardCalled: boolean): string {
+  if (!t.requiresGrad) return "does not require grad";
+  if (!t.isLeaf && !t.retainsGrad) {
+    return "not kept: a non-leaf tensor's gradient is freed after backward unless you call retainGrad() on it";
+  }
+  return backwardCalled ? "backward() did not reach this tensor" : "backward() has not been called yet";
+}
