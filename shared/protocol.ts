@@ -176,3 +176,38 @@ export interface GraphSnapshot {
   nodesTruncated: boolean;
   error?: RunError;
 }
+
+// ---- host ↔ graph webview messages ---------------------------------------------------------------
+// A `ready` handshake from the webview, then a full snapshot from the host, then small updates.
+
+/** Which backward call and how many of its steps have been applied (0 = none yet). */
+export interface StepPosition {
+  call: number;
+  step: number;
+}
+
+export type HostToWebview =
+  /** The whole trace; replaces whatever was shown. `select`/`position` optionally set the view. */
+  | { type: "snapshot"; snapshot: GraphSnapshot; select?: string; position?: StepPosition }
+  /** Select a tensor or node (e.g. the editor's cursor moved onto the line that made it). */
+  | { type: "select"; id: string }
+  /** Jump the step-through view to a position. */
+  | { type: "position"; position: StepPosition }
+  /** The snapshot is stale (the text changed since): the view says so until the next snapshot. */
+  | { type: "stale"; stale: boolean }
+  /** The answer to a save request. */
+  | { type: "saved"; requestId: number; ok: boolean; message?: string };
+
+export type ExportFormat = "png" | "svg" | "dot" | "json";
+
+export type WebviewToHost =
+  /** The page is loaded and listening; the host answers with a snapshot. */
+  | { type: "ready" }
+  /** Reveal this range of the traced file in the editor. */
+  | { type: "reveal"; range: SourceRange }
+  /** The selection changed (the host may move the editor's cursor). */
+  | { type: "selected"; id: string | null; range?: SourceRange }
+  /** The step position changed; range is the source of the node being run. */
+  | { type: "positionChanged"; position: StepPosition; range?: SourceRange }
+  /** Save an export: text for svg/dot/json, base64 for png. */
+  | { type: "save"; requestId: number; format: ExportFormat; fileName: string; data: string; encoding: "utf8" | "base64" };
