@@ -1,0 +1,85 @@
+// The view model derived from real snapshots (traced by the runner): what the graph draws and
+// what each backward step shows.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { SnippetRunner } from "../../runner/sandbox";
+import type { GraphSnapshot } from "../../shared/protocol";
+import { buildViewGraph, formatValue, groupsByLine, losses, replay, type ViewGraph } from "../../webview/model";
+
+let s: GraphSnapshot;
+let g: ViewGraph;
+const runner = new SnippetRunner({ distDir: path.resolve("dist") });
+beforeAll(async () => {
+  s = await runner.run({ source: fs.readFileSync("examples/autograd-basics.ts", "utf8"), language: "typescript", fileName: "/ex/autograd-basics.ts" });
+  g = buildViewGraph(s);
+});
+afterAll(() => runner.dispose());
+
+const label = (id: string) => g.byId.get(id)?.label;
+const byLabel = (l: string) => g.nodes.find((n) => n.label === l)!.id;
+
+describe("view graph", () => {
+  it("draws 8 tensors and 6 ops; AccumulateGrad is the leaf's box", () => {
+    expect(g.nodes.filter((n) => n.kind !== "op").map((n) => n.label)).toEqual(["x1", "x2", "x3", "x5", "x4", "x6", expect.stringMatching(/^add @ L\d+$/), "x7"]);
+    expect(g.nodes.filter((n) => n.kind === "op").map((n) => n.label).sort()).toEqual(
+      ["AddBackward0", "MulBackward1", "MulBackward1", "PowBackward0", "PowBackward0", "SubBackward1"],
+    );
+    expect(g.accumulateToLeaf.size).toBe(2);
+    expect([...g.accumulateToLeaf.values()].map(label).sort()).toEqual(["x1", "x2"]);
+  });
+
+  it("edges run in data-flow order: x1 → PowBackward0 → x3 → MulBackward1 → x5", () => {
+    const from = (id: string) => g.edges.filter((e) => e.source === id).map((e) => e.target);
+    const pow = from(byLabel("x1"));
+    expect(pow.map(label)).toEqual(["PowBackward0"]);
+    expect(from(pow[0]!).map(label)).toEqual(["x3"]);
+    expect(from(byLabel("x3")).map(label)).toEqual(["MulBackward1"]);
+    const addOp = g.producer.get(byLabel(g.nodes.find((n) => n.label.startsWith("add @"))!.label))!;
+    expect(g.edges.filter((e) => e.target === addOp).map((e) => [label(e.source), e.label, e.index])).toEqual([["x5", "self", 0], ["x6", "other", 1]]);
+  });
+});
+
+describe("replay", () => {
+  it("fills gradients in the engine's order, ends with 0.8 on x1 and x2, and undoes exactly", () => {
+    const seen: string[] = [];
+    let prev = replay(s, g, { call: 0, step: 0 });
+    expect(prev.grads.size).toBe(0);
+    expect(prev.total).toBe(8);
+    for (let k = 1; k <= 8; k++) {
+      const r = replay(s, g, { call: 0, step: k });
+      const fresh = [...r.grads.keys()].filter((id) => !prev.grads.has(id) && g.byId.get(id)!.kind !== "op").map(label);
+      seen.push(...(fresh as string[]));
+      prev = r;
+    }
+    expect(seen).toEqual(["x7", expect.stringMatching(/^add @/), "x6", "x4", "x2", "x5", "x3", "x1"]);
+    expect(formatValue(prev.grads.get(byLabel("x1")))).toBe("0.8");
+    expect(formatValue(prev.grads.get(byLabel("x2")))).toBe("0.8");
+    expect(formatValue(prev.grads.get(byLabel("x3")))).toBe("0.2");
+    const back = replay(s, g, { call: 0, step: 3 });
+    expect([...back.grads.keys()].map(label).filter((l) => l?.startsWith("x"))).toEqual(["x7", "x6"]);
+    expect(back.grads.has(byLabel("x1"))).toBe(false);
+  });
+
+  it("says the chain rule for each step", () => {
+    const r = replay(s, g, { call: 0, step: 7 }); // PowBackward0 of x3 = x1.square()
+    expect(r.current!.rule.title).toMatch(/^Step 7 · PowBackward0 \(x3, line \d+\)$/);
+    expect(r.current!.rule.lines).toEqual([
+      "incoming ∂x7/∂x3 = 0.2",
+      "local ∂x3/∂x1: grad · 2 · self = 4",
+      "chain rule: ∂x7/∂x1 = ∂x7/∂x3 · ∂x3/∂x1 = 0.2 · 4 = 0.8",
+    ]);
+    expect(r.current!.viewNode).toBe(g.producer.get(byLabel("x3")));
+    expect(r.current!.edges).toHaveLength(1);
+    const acc = replay(s, g, { call: 0, step: 8 });
+    expect(acc.current!.viewNode).toBe(byLabel("x1"));
+    expect(acc.current!.rule.lines[1]).toBe("x1.grad += 0.8 → x1.grad = 0.8");
+  });
+
+  it("clamps positions and lists losses; groups by line", () => {
+    expect(replay(s, g, { call: 5, step: 99 }).position).toEqual({ call: 0, step: 8 });
+    expect(losses(s)).toEqual([{ call: 0, loss: expect.closeTo(-3.4, 5) }]);
+    const groups = groupsByLine(g);
+    expect(groups.get(g.byId.get(byLabel("x3"))!.range!.line)!.map(label).sort()).toEqual(["PowBackward0", "x3"]);
+  });
+});
