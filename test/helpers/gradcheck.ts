@@ -6,6 +6,7 @@
 // element contributes. Forward values can be checked against an independent plain-JS reference
 // (the ND helpers below use no engine code).
 import { torch, Tensor } from "../../engine/index";
+import { stridesOf } from "../../engine/shape";
 
 export type Nested = number | readonly Nested[];
 
@@ -39,16 +40,6 @@ export function numelOf(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
-/** Row-major strides. */
-function stridesOf(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= shape[i]!;
-  }
-  return s;
-}
 
 /** Multi-index of a flat position. */
 export function unravel(flat: number, shape: readonly number[]): number[] {
