@@ -1,18 +1,19 @@
 #!/usr/bin/env node
 // `npm run bench` (= `npm run build && node bench/run.mjs`): times our engine against
-// the libraries a user might pick instead, on the three cases of the performance issue,
-// each (peer, case, size) in its own child process, and prints medians, ours/peer
-// ratios and PASS/FAIL against the targets. Everything also goes to
-// bench/results/latest.json.
+// the libraries a user might pick instead, on the three cases of the performance issue
+// (a–c), and our snippet runner from source text to snapshot (d–f, ours only), each
+// (peer, case, size) in its own child process, and prints medians, ours/peer ratios and
+// PASS/FAIL against the targets. Everything also goes to bench/results/latest.json.
 //
-//   node bench/run.mjs            full run (about 3 minutes on 2 cores)
+//   node bench/run.mjs            full run (about 4 minutes on 2 cores)
 //   node bench/run.mjs --quick    1 warm-up, ≤ 3 reps: a smoke test
-//   node bench/run.mjs --only=a,b          cases to run (a, b, c)
+//   node bench/run.mjs --only=a,b          cases to run (a, b, c, d, e, f)
 //   node bench/run.mjs --peers=ours,tfjs-cpu   peers to run
 //   node bench/run.mjs --strict   exit 1 if a target FAILs
 //
-// The peers (tfjs, js-pytorch, esbuild to bundle tfjs) live in bench/package.json so
-// the root `npm ci` stays clean and fast; they are installed here on first use.
+// The peers (tfjs, js-pytorch, esbuild to bundle tfjs and the runner) live in
+// bench/package.json so the root `npm ci` stays clean and fast; they are installed here
+// on first use.
 
 import { spawnSync, fork } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -25,10 +26,12 @@ import {
   ALL_PEERS,
   CASES,
   ELEMENTWISE_N,
+  RUNNER_GRAPH_NODES,
   makeData,
   matmulFlops,
   median,
 } from './lib/common.mjs';
+import { runnerData, runnerReference } from './lib/snippets.mjs';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(BENCH_DIR, '..');
@@ -40,6 +43,12 @@ const RESULTS = join(BENCH_DIR, 'results', 'latest.json');
 const INSTALL_STAMP = join(BENCH_DIR, 'node_modules', '.autograd-lens-bench-installed');
 const TFJS_ENTRY = join(BENCH_DIR, 'peers', 'tfjs-entry.mjs');
 const TFJS_BUNDLE = join(CACHE, 'tfjs-cpu.cjs');
+// Runner cases (d)–(f): the parent side of the sandbox, bundled from source here (the
+// build only bundles it into dist/cli.js), and the child it forks, from `npm run build`.
+const SANDBOX_SRC = join(ROOT, 'runner', 'sandbox.ts');
+const SANDBOX_BUNDLE = join(CACHE, 'sandbox.cjs');
+const DIST = join(ROOT, 'dist');
+const RUNNER_CHILD = join(DIST, 'runner-child.js');
 
 // How many repetitions a job runs (see worker.mjs). Warm-up: at least warmupReps and
 // until warmupMs has passed, so millisecond-sized cases get past the JIT tiers too.
@@ -50,6 +59,13 @@ const PLANS = {
   quick: { warmupReps: 1, warmupMs: 50, reps: 3, minReps: 1, maxReps: 3, minTimedMs: 0, budgetMs: 2_000 },
 };
 const JOB_TIMEOUT_MS = { full: 300_000, quick: 120_000 };
+// Runner cases (see runner-job.mjs): warmupReps discarded runs, then `reps` timed ones
+// (at least minReps; no new rep once budgetMs is spent), each after a pause of at least
+// pauseMs so the runner's next child has booted (and the last one exited).
+const RUNNER_PLANS = {
+  full: { warmupReps: 1, reps: 15, minReps: 5, budgetMs: 20_000, pauseMs: 500 },
+  quick: { warmupReps: 1, reps: 3, minReps: 1, budgetMs: 5_000, pauseMs: 500 },
+};
 
 // ---------------------------------------------------------------------------- options
 
@@ -63,11 +79,11 @@ function parseArgs(argv) {
     else if (key === '--only') opts.only = list;
     else if (key === '--peers') opts.peers = list;
     else if (key === '--help' || key === '-h') {
-      console.log('usage: node bench/run.mjs [--quick] [--only=a,b,c] [--peers=ours,micrograd,...] [--strict]');
+      console.log('usage: node bench/run.mjs [--quick] [--only=a,b,c,d,e,f] [--peers=ours,micrograd,...] [--strict]');
       process.exit(0);
     } else throw new Error(`unknown option ${arg} (try --help)`);
   }
-  for (const c of opts.only) if (!CASES[c]) throw new Error(`unknown case "${c}" (cases: a, b, c)`);
+  for (const c of opts.only) if (!CASES[c]) throw new Error(`unknown case "${c}" (cases: ${Object.keys(CASES).join(', ')})`);
   for (const p of opts.peers) if (!ALL_PEERS.includes(p)) throw new Error(`unknown peer "${p}" (${ALL_PEERS.join(', ')})`);
   return opts;
 }
@@ -130,9 +146,44 @@ async function buildTfjsBundle() {
   return TFJS_BUNDLE;
 }
 
+/**
+ * esbuild for bundling the runner: bench's own (as for tfjs), else the root's, which
+ * `npm run build` needs anyway, so the runner cases work without installing the peers.
+ */
+function loadEsbuild() {
+  try {
+    return createRequire(join(BENCH_DIR, 'package.json'))('esbuild');
+  } catch {
+    return createRequire(join(ROOT, 'package.json'))('esbuild');
+  }
+}
+
+/**
+ * Bundles runner/sandbox.ts (SnippetRunner, runSnippet) into one CommonJS file. Rebuilt
+ * on every run that has a runner case: it takes a fraction of a second and can then
+ * never be stale against runner/ or shared/.
+ */
+async function buildSandboxBundle() {
+  mkdirSync(CACHE, { recursive: true });
+  await loadEsbuild().build({
+    entryPoints: [SANDBOX_SRC],
+    outfile: SANDBOX_BUNDLE,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    logLevel: 'error',
+  });
+  return SANDBOX_BUNDLE;
+}
+
 /** Why a peer cannot run at all (so every job of it is n/a), or null. */
-function peerBlocker(peer, env) {
+function peerBlocker(peer, env, c) {
   if (peer === 'ours' && !existsSync(ENGINE)) return `${relative(ROOT, ENGINE)} not found: run \`npm run build\``;
+  if (c.kind === 'runner') {
+    if (!existsSync(RUNNER_CHILD)) return `${relative(ROOT, RUNNER_CHILD)} not found: run \`npm run build\``;
+    return env.sandboxError ?? null;
+  }
   if (peer === 'tfjs-cpu') return env.installError ?? env.tfjsError ?? null;
   if (peer === 'js-pytorch') return env.installError ?? null;
   return null;
@@ -213,6 +264,9 @@ const TARGETS = [
   { id: 'c-ms', caseId: 'c', size: ELEMENTWISE_N, maxMs: 120, text: '(c) ours under 120 ms' },
   { id: 'c-vs-tfjs', caseId: 'c', size: ELEMENTWISE_N, peer: 'tfjs-cpu', maxRatio: 1 / 2,
     text: '(c) ours >= 2x faster than tfjs-cpu' },
+  { id: 'e-ms', caseId: 'e', size: null, maxMs: 50, text: '(e) textbook example to snapshot under 50 ms, warm' },
+  { id: 'f-ms', caseId: 'f', size: RUNNER_GRAPH_NODES, maxMs: 1000,
+    text: `(f) ${RUNNER_GRAPH_NODES.toLocaleString('en-US')}-node graph to snapshot under 1 s, warm` },
 ];
 
 function evaluateTarget(t, find) {
@@ -255,8 +309,11 @@ const fmtMs = (ms) => `${fmtNum(ms)} ms`;
 function sizeLabel(caseId, size) {
   if (caseId === 'b') return `N=${size}`;
   if (caseId === 'c') return size === 1e6 ? '1e6' : String(size);
+  if (CASES[caseId]?.kind === 'runner') return size === null ? 'textbook' : `${size} nodes`;
   return `${size} samples`;
 }
+
+const fmtBytes = (n) => (n >= 2 ** 20 ? `${(n / 2 ** 20).toFixed(1)} MiB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${n} B`);
 
 function table(rows) {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
@@ -268,21 +325,30 @@ function table(rows) {
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   const mode = opts.quick ? 'quick' : 'full';
-  const env = { installError: null, tfjsError: null, tfjsBundle: null };
+  const env = { installError: null, tfjsError: null, tfjsBundle: null, sandboxBundle: null, sandboxError: null };
 
-  const wantsPeers = opts.peers.some((p) => p === 'tfjs-cpu' || p === 'js-pytorch');
+  // Peers that take part in a selected case (the runner cases need none installed).
+  const running = new Set(opts.only.flatMap((id) => CASES[id].peers).filter((p) => opts.peers.includes(p)));
+  const wantsPeers = running.has('tfjs-cpu') || running.has('js-pytorch');
   if (wantsPeers) {
     try {
       env.installError = ensurePeersInstalled();
     } catch (err) {
       env.installError = `installing bench peers failed: ${err.message}`;
     }
-    if (!env.installError && opts.peers.includes('tfjs-cpu')) {
+    if (!env.installError && running.has('tfjs-cpu')) {
       try {
         env.tfjsBundle = await buildTfjsBundle();
       } catch (err) {
         env.tfjsError = `bundling tfjs failed: ${err.message}`;
       }
+    }
+  }
+  if (opts.peers.includes('ours') && opts.only.some((id) => CASES[id].kind === 'runner')) {
+    try {
+      env.sandboxBundle = await buildSandboxBundle();
+    } catch (err) {
+      env.sandboxError = `bundling runner/sandbox.ts failed: ${err.message}`;
     }
   }
 
@@ -291,7 +357,7 @@ async function main() {
   for (const caseId of opts.only) {
     const c = CASES[caseId];
     for (const size of c.sizes) {
-      const data = makeData(caseId, size);
+      const data = c.kind === 'runner' ? runnerData(caseId, size, ROOT) : makeData(caseId, size);
       for (const peer of c.peers.filter((p) => opts.peers.includes(p))) jobs.push({ c, size, peer, data });
     }
   }
@@ -305,16 +371,23 @@ async function main() {
   const results = [];
   for (const [i, { c, size, peer, data }] of jobs.entries()) {
     const label = `[${i + 1}/${jobs.length}] ${peer} ${c.title.split(' ')[0]} ${sizeLabel(c.id, size)}`;
-    const blocker = peerBlocker(peer, env);
+    const blocker = peerBlocker(peer, env, c);
     const raw = blocker
       ? { ok: false, error: blocker }
       : await runInChild(
           {
             peer,
+            kind: c.kind,
             fn: c.fn,
             data,
-            plan: PLANS[mode],
-            ctx: { enginePath: ENGINE, tfjsBundle: env.tfjsBundle, tfjsError: env.tfjsError },
+            plan: c.kind === 'runner' ? RUNNER_PLANS[mode] : PLANS[mode],
+            ctx: {
+              enginePath: ENGINE,
+              tfjsBundle: env.tfjsBundle,
+              tfjsError: env.tfjsError,
+              sandboxBundle: env.sandboxBundle,
+              distDir: DIST,
+            },
           },
           JOB_TIMEOUT_MS[mode],
         );
@@ -330,6 +403,14 @@ async function main() {
       if (c.id === 'b') r.gflops = +(matmulFlops(size) / (r.medianMs * 1e6)).toFixed(4);
       r.check = raw.check;
       if (raw.nodes !== undefined) r.nodes = raw.nodes;
+      if (raw.snapshot) {
+        r.snapshot = raw.snapshot;
+        // What the child itself took of the time above (transpile, run, record), and, for
+        // the warm cases, how long the children that served the runs took to boot (before
+        // the runs, so not part of the time).
+        r.childMedianMs = +median(raw.childDurationsMs).toFixed(3);
+        if (raw.bootMs.length) r.bootMedianMs = +median(raw.bootMs).toFixed(3);
+      }
       r.version = raw.version;
       log(`${label}: ${fmtMs(r.medianMs)} median of ${r.reps}${r.gflops ? `, ${fmtNum(r.gflops)} GFLOP/s` : ''}${r.nodes ? `, ${r.nodes} nodes` : ''}`);
     } else {
@@ -343,8 +424,9 @@ async function main() {
   const find = (peer, caseId, size) => results.find((r) => r.peer === peer && r.caseId === caseId && r.size === size);
 
   // Correctness: everyone's loss / gradient samples against a reference (micrograd for
-  // (a), plain JS for (b), float64 ground truth for (c)). A timing of a wrong answer is
-  // worthless, so mismatches are reported loudly, though they do not stop the run.
+  // (a), plain JS for (b), float64 ground truth for (c) and (f), the textbook's values
+  // for (d) and (e), read from the snapshot). A timing of a wrong answer is worthless,
+  // so mismatches are reported loudly, though they do not stop the run.
   const checks = [];
   for (const caseId of opts.only) {
     for (const size of CASES[caseId].sizes) {
@@ -352,6 +434,7 @@ async function main() {
       let ref = refPeer ? find(refPeer, caseId, size) : null;
       ref = ref?.ok ? ref.check : null;
       if (caseId === 'c') ref = elementwiseReference(makeData('c', size).x);
+      if (CASES[caseId].kind === 'runner') ref = runnerReference(caseId, size);
       for (const r of results.filter((x) => x.caseId === caseId && x.size === size && x.ok)) {
         r.checkOk = checkAgrees(r.check, ref);
         if (!r.checkOk) checks.push({ peer: r.peer, caseId, size, got: r.check, expected: ref });
@@ -369,10 +452,13 @@ async function main() {
   const targets = TARGETS.filter((t) => opts.only.includes(t.caseId)).map((t) => evaluateTarget(t, find));
 
   // ---- report (stdout)
-  const peers = ALL_PEERS.filter((p) => opts.peers.includes(p) && results.some((r) => r.peer === p));
+  const isRunner = (caseId) => CASES[caseId].kind === 'runner';
+  const engineCases = opts.only.filter((id) => !isRunner(id));
+  const runnerCases = opts.only.filter(isRunner);
+  const peers = ALL_PEERS.filter((p) => opts.peers.includes(p) && results.some((r) => r.peer === p && !isRunner(r.caseId)));
   const rowsOf = (cell) => {
     const rows = [];
-    for (const caseId of opts.only) {
+    for (const caseId of engineCases) {
       for (const size of CASES[caseId].sizes) {
         const label = caseId === 'b' ? `${CASES[caseId].title} ${sizeLabel(caseId, size)}` : CASES[caseId].title;
         rows.push([label, ...peers.map((p) => cell(find(p, caseId, size), p))]);
@@ -381,12 +467,15 @@ async function main() {
     return rows;
   };
   const out = [];
-  out.push(`\nmedian time of forward+backward (${mode}; ${cpus.length} x ${cpus[0]?.model ?? '?'}, Node ${process.version})`);
-  out.push(table([['case', ...peers], ...rowsOf((r) => {
-    if (!r) return '-';
-    if (!r.ok) return 'n/a';
-    return `${fmtMs(r.medianMs)}${r.gflops ? ` (${fmtNum(r.gflops)} GF/s)` : ''}${r.checkOk === false ? ' !check' : ''}`;
-  })]));
+  const machine = `${mode}; ${cpus.length} x ${cpus[0]?.model ?? '?'}, Node ${process.version}`;
+  if (peers.length) {
+    out.push(`\nmedian time of forward+backward (${machine})`);
+    out.push(table([['case', ...peers], ...rowsOf((r) => {
+      if (!r) return '-';
+      if (!r.ok) return 'n/a';
+      return `${fmtMs(r.medianMs)}${r.gflops ? ` (${fmtNum(r.gflops)} GF/s)` : ''}${r.checkOk === false ? ' !check' : ''}`;
+    })]));
+  }
   if (peers.includes('ours') && peers.length > 1) {
     out.push('\nours/peer time ratio (< 1: ours is faster)');
     out.push(table([['case', ...peers.filter((p) => p !== 'ours')], ...rowsOf((r, p) => {
@@ -400,6 +489,27 @@ async function main() {
   if (oursA?.nodes) out.push(`\n(a) graph size for ours: ${oursA.nodes} nodes`);
   const mgA = find('micrograd', 'a', 100);
   if (mgA?.nodes) out.push(`(a) graph size for micrograd: ${mgA.nodes} Values (incl. wrapped constants)`);
+  const runnerRows = runnerCases.flatMap((caseId) => CASES[caseId].sizes.map((size) => [caseId, size]))
+    .map(([caseId, size]) => [CASES[caseId].title, find('ours', caseId, size)])
+    .filter(([, r]) => r);
+  if (runnerRows.length) {
+    // "in child": the child's own share (transpile, run, record); the rest is process
+    // start and boot (cold only), IPC and (de)serializing the snapshot.
+    out.push(`\nrunner, ours: median time from source text to snapshot (${machine})`);
+    out.push(table([['case', 'median', 'min', 'reps', 'in child', 'graph', 'snapshot JSON'], ...runnerRows.map(([title, r]) => {
+      if (!r.ok) return [title, 'n/a', '', '', '', '', ''];
+      const g = r.snapshot;
+      return [
+        title,
+        `${fmtMs(r.medianMs)}${r.checkOk === false ? ' !check' : ''}`,
+        fmtMs(r.minMs),
+        String(r.reps),
+        fmtMs(r.childMedianMs),
+        `${g.nodes} nodes, ${g.tensors} tensors, ${g.backwardSteps} steps${g.stepsTruncated ? ' (truncated)' : ''}`,
+        fmtBytes(g.jsonBytes),
+      ];
+    })]));
+  }
   if (targets.length) {
     out.push('\ntargets');
     out.push(table(targets.map((t) => [t.status, t.target, t.note ?? ''])));
@@ -435,11 +545,16 @@ async function main() {
       loadAvg1AtEnd: +os.loadavg()[0].toFixed(2),
     },
     plan: PLANS[mode],
+    runnerPlan: RUNNER_PLANS[mode],
     versions,
-    setup: { installError: env.installError, tfjsError: env.tfjsError },
+    setup: { installError: env.installError, tfjsError: env.tfjsError, sandboxError: env.sandboxError },
     notes: {
       ratio: 'oursOverPeer = median time of ours / median time of peer; < 1 means ours is faster',
       gflops: '(b) counts 3 matmuls (forward, dA, dB) = 6*N^3 flops per forward+backward',
+      runner: '(d)-(f) time SnippetRunner.run()/runSnippet() from the call to the resolved snapshot; '
+        + 'childMedianMs = median of the snapshot\'s own durationMs (in the child), bootMedianMs = '
+        + 'median boot time of the warm children that served the runs, before the run; '
+        + 'snapshot.jsonBytes = size of JSON.stringify(snapshot)',
     },
     results,
     ratios,

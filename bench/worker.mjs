@@ -1,10 +1,12 @@
 // One benchmark job = one process: run.mjs forks this file for every (peer, case, size)
 // so that JIT state, heap size and leaked memory of one library cannot colour another's
 // numbers. The job (including the input data, as typed arrays) arrives over IPC; the
-// result goes back the same way.
+// result goes back the same way. The runner cases (d)–(f) time something else (source
+// text to snapshot, through child processes of their own) and live in runner-job.mjs.
 import { performance } from 'node:perf_hooks';
 
 async function runJob(job) {
+  if (job.kind === 'runner') return (await import('./runner-job.mjs')).runRunnerJob(job);
   const peer = await import(`./peers/${job.peer}.mjs`);
   const factory = peer.cases[job.fn];
   if (!factory) throw new Error(`peer ${job.peer} has no case ${job.fn}`);

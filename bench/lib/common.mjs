@@ -11,9 +11,14 @@ export const ELEMENTWISE_N = 1_000_000;
 /** Matrix sizes of case (b). */
 export const MATMUL_SIZES = [64, 256, 512];
 
+/** Snapshot nodes of the generated graph of case (f). */
+export const RUNNER_GRAPH_NODES = 5000;
+
 /**
  * The benchmark cases. `peers` lists who runs each case: micrograd is only a fair
  * reference for scalar graphs and plainjs only for matmul, so they sit out the rest.
+ * Cases of kind 'runner' time our snippet runner (source text to GraphSnapshot), which
+ * no peer has; their size is null when there is none to speak of.
  */
 export const CASES = {
   a: {
@@ -36,6 +41,30 @@ export const CASES = {
     title: '(c) elementwise 1e6 fwd+bwd',
     sizes: [ELEMENTWISE_N],
     peers: ['ours', 'tfjs-cpu', 'js-pytorch'],
+  },
+  d: {
+    id: 'd',
+    kind: 'runner',
+    fn: 'cold',
+    title: '(d) runner: textbook, cold',
+    sizes: [null],
+    peers: ['ours'],
+  },
+  e: {
+    id: 'e',
+    kind: 'runner',
+    fn: 'warm',
+    title: '(e) runner: textbook, warm',
+    sizes: [null],
+    peers: ['ours'],
+  },
+  f: {
+    id: 'f',
+    kind: 'runner',
+    fn: 'warm',
+    title: '(f) runner: 5,000-node graph, warm',
+    sizes: [RUNNER_GRAPH_NODES],
+    peers: ['ours'],
   },
 };
 
