@@ -38,9 +38,41 @@ const builds = [
   },
 ];
 
+/**
+ * The graph view's layout worker is bundled on its own and inlined into the webview bundle as a
+ * string (started from a Blob URL): a worker file next to the page would be cross-origin inside
+ * VS Code's webview and missing from the single-file standalone page.
+ */
+async function layoutWorkerSource() {
+  const r = await esbuild.build({
+    entryPoints: ["webview/layout-worker.ts"],
+    bundle: true,
+    write: false,
+    format: "iife",
+    platform: "browser",
+    target: "es2022",
+    minify: true,
+    logLevel: "warning",
+  });
+  return r.outputFiles[0].text;
+}
+
 async function main() {
   fs.mkdirSync("dist", { recursive: true });
   const common = { bundle: true, minify: production, sourcemap: !production, logLevel: "warning" };
+  builds.push(
+    {
+      // The graph view: one browser bundle, host-agnostic (VS Code webview or standalone page).
+      entryPoints: ["webview/main.ts"],
+      outfile: "dist/webview.js",
+      platform: "browser",
+      format: "iife",
+      target: "es2022",
+      define: { __LAYOUT_WORKER_SOURCE__: JSON.stringify(await layoutWorkerSource()) },
+    },
+    // The page's stylesheet (kept out of main.ts so the two outputs never collide).
+    { entryPoints: ["webview/style.css"], outfile: "dist/webview.css", bundle: true, sourcemap: false },
+  );
   const contexts = await Promise.all(builds.map((b) => esbuild.context({ ...common, ...b })));
   if (watch) {
     await Promise.all(contexts.map((c) => c.watch()));

@@ -1,9 +1,11 @@
 // Command line front end: `autograd-lens trace FILE [--json OUT] [--dot OUT] [--html OUT]`.
 // Runs FILE through the sandboxed runner, prints the snippet's console output and a summary of the
-// graph, and writes the snapshot as JSON and DOT. Exit code 1 with FILE:line:col when it fails.
+// graph, and writes the snapshot as JSON, DOT and/or a standalone graph page (HTML, needs the built
+// dist/webview.js next to this file). Exit code 1 with FILE:line:col when it fails.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { DEFAULT_LIMITS, SnippetRunner } from "./sandbox";
+import { buildStandaloneHtml, WEBVIEW_SCRIPT } from "./html";
 import { summarize } from "./summary";
 import { toDot } from "../shared/dot";
 import type { RunLimits } from "../shared/protocol";
@@ -12,7 +14,8 @@ const USAGE = `Usage: autograd-lens trace FILE [--json OUT] [--dot OUT] [--html 
                           [--timeout MS] [--node-cap N] [--memory MB]
 
 Runs FILE (.ts or .js, importing { torch } from "autograd-lens"), prints its console output and a
-summary of the traced graph, and writes the GraphSnapshot as JSON and/or Graphviz DOT.`;
+summary of the traced graph, and writes the GraphSnapshot as JSON and/or Graphviz DOT, and/or the
+graph view as one self-contained HTML page (opens in a browser from disk, no network).`;
 
 interface Args {
   file: string;
@@ -60,6 +63,9 @@ function parseArgs(argv: string[]): Args {
   return args;
 }
 
+/** Where this bundle and its siblings (webview.js, webview.css) live: dist/ when built, else ../dist. */
+const distDir = path.basename(__dirname) === "dist" ? __dirname : path.resolve(__dirname, "..", "dist");
+
 function write(file: string, text: string, what: string): void {
   try {
     fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
@@ -88,8 +94,8 @@ async function main(): Promise<void> {
   }
   const ext = path.extname(args.file).toLowerCase();
   const language = ext === ".js" || ext === ".mjs" || ext === ".cjs" ? "javascript" : "typescript";
-  if (args.html) {
-    fail("--html needs the graph view, which is not part of this version yet; use --json or --dot.", 2);
+  if (args.html && !fs.existsSync(path.join(distDir, WEBVIEW_SCRIPT))) {
+    fail(`--html needs the graph view's bundle ${path.join(distDir, WEBVIEW_SCRIPT)}, which does not exist; build it with "npm run build".`, 2);
   }
   const runner = new SnippetRunner();
   try {
@@ -108,6 +114,15 @@ async function main(): Promise<void> {
     process.stdout.write(summarize(snapshot, args.file) + "\n");
     if (args.json) write(args.json, JSON.stringify(snapshot, null, 1), "the snapshot (JSON)");
     if (args.dot) write(args.dot, toDot(snapshot), "the graph (DOT)");
+    if (args.html) {
+      let html: string;
+      try {
+        html = buildStandaloneHtml(snapshot, { distDir });
+      } catch (e) {
+        fail(`could not make the graph page: ${(e as Error).message}`, 1);
+      }
+      write(args.html, html, "the graph page (HTML)");
+    }
     if (snapshot.error) {
       const e = snapshot.error;
       const where = e.range ? `${args.file}:${e.range.line}:${e.range.column}` : args.file;

@@ -1,0 +1,523 @@
+// The graph view's UI in Chromium, on the standalone page (and once in a stand-in for the VS Code
+// webview): outline, inspector, step-through with buttons and keys, the chain-rule text, error
+// banner, call picker and loss plot, exports, state across reloads — with no CSP violation, page
+// error or network request in any test. Needs the built dist/webview.js and dist/webview.css.
+//
+// SCREENSHOTS=1 also writes docs/graph-light.png and docs/graph-dark.png (the textbook at step 7).
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { Browser, Page } from "playwright-core";
+import { buildWebviewHtml, makeNonce } from "../../runner/html";
+import type { GraphSnapshot } from "../../shared/protocol";
+import { DIST_DIR, launchBrowser, openHtmlFile, openSnapshot, screenshot, settle, traceSnippet, waitForExpression, type OpenedPage } from "./harness";
+
+const TEXTBOOK = path.resolve("examples/autograd-basics.ts");
+const EVIL = "<img src=x onerror=window.__pwned=1>";
+
+const TRAINING = `import { torch } from "autograd-lens";
+const w = torch.tensor(0.5, { requiresGrad: true });
+const opt = new torch.optim.SGD([w], { lr: 0.02 });
+for (let i = 0; i < 6; i++) {
+  opt.zeroGrad();
+  const loss = w.mul(3).sub(6).square();
+  loss.backward();
+  opt.step();
+}
+`;
+
+const RUNTIME_ERROR = `import { torch } from "autograd-lens";
+const a = torch.tensor([1, 2, 3], { requiresGrad: true });
+const b = a.mul(2).sum();
+console.log("before the error", b.item());
+console.warn("careful", b.grad);
+const c = a.reshape(1, 3).mm(torch.ones(4, 2));
+console.log(c);
+`;
+
+const BIG = `import { torch } from "autograd-lens";
+torch.manualSeed(1);
+const big = torch.randn([256, 256], { requiresGrad: true });
+const total = big.mul(2).sum();
+total.backward();
+`;
+
+const HOSTILE = `import { torch } from "autograd-lens";
+const y = torch.tensor(2, { requiresGrad: true, name: ${JSON.stringify(EVIL)} }).mul(3);
+console.log(${JSON.stringify(EVIL)});
+y.backward();
+throw new Error(${JSON.stringify(`bad ${EVIL}`)});
+`;
+
+let browser: Browser;
+let textbook: GraphSnapshot;
+const pages: OpenedPage[] = [];
+const tempDirs: string[] = [];
+
+beforeAll(async () => {
+  [browser, textbook] = await Promise.all([launchBrowser(), traceSnippet(fs.readFileSync(TEXTBOOK, "utf8"), TEXTBOOK)]);
+  expect(textbook.error).toBeUndefined();
+});
+afterEach(async () => {
+  // Every test: no CSP violation, console error, page error, dialog or network request.
+  const opened = pages.splice(0);
+  const errors = opened.flatMap((p) => p.errors);
+  await Promise.all(opened.map((p) => p.close()));
+  expect(errors).toEqual([]);
+});
+afterAll(async () => {
+  await browser?.close();
+  for (const d of tempDirs) fs.rmSync(d, { recursive: true, force: true });
+});
+
+/** Opens the standalone page for a snapshot and waits until the graph is drawn. */
+async function open(snapshot: GraphSnapshot, options: { colorScheme?: "light" | "dark"; width?: number; height?: number } = {}): Promise<OpenedPage> {
+  const p = await openSnapshot(browser, snapshot, { width: 1400, height: 860, ...options });
+  pages.push(p);
+  await ready(p);
+  return p;
+}
+
+async function ready(p: OpenedPage): Promise<void> {
+  try {
+    await waitForExpression(p.page, `document.querySelector(".lens-app")?.dataset.state === "ready"`);
+  } catch (e) {
+    throw new Error(`${(e as Error).message}; the page reported: ${JSON.stringify(p.errors, null, 1)}`, { cause: e });
+  }
+  await settle(p.page);
+}
+
+const text = (page: Page, selector: string) => page.locator(selector).first().innerText();
+
+interface Row {
+  label: string;
+  grad: string;
+  selected: boolean;
+}
+
+/** The outline's tensor items (level 1) with the grad each shows. */
+function tensorRows(page: Page): Promise<Row[]> {
+  return page.evaluate(`[...document.querySelectorAll('.outline-tree [role=treeitem][aria-level="1"]')].map((li) => ({
+    label: li.querySelector(":scope > .row .name").textContent,
+    grad: li.querySelector(":scope > .row .grad")?.textContent ?? "",
+    selected: li.getAttribute("aria-selected") === "true",
+  }))`) as Promise<Row[]>;
+}
+
+const progress = (page: Page) => text(page, ".progress-text");
+const ruleLines = (page: Page) => page.locator(".chain-rule .rule-line").allInnerTexts();
+const inspector = (page: Page) => text(page, ".inspector-body");
+const blur = (page: Page) => page.evaluate("document.activeElement && document.activeElement.blur()");
+
+/** Steps through the whole call with `step()`, recording which tensors got a grad at each step. */
+async function gradOrder(page: Page, step: () => Promise<void>, total: number): Promise<string[]> {
+  const seen: string[] = [];
+  let before = await tensorRows(page);
+  expect(before.every((r) => r.grad === "")).toBe(true);
+  for (let k = 1; k <= total; k++) {
+    await step();
+    expect(await progress(page)).toBe(`step ${k} of ${total}`);
+    const now = await tensorRows(page);
+    seen.push(...now.filter((r, i) => r.grad !== "" && before[i]!.grad === "").map((r) => r.label));
+    before = now;
+  }
+  return seen;
+}
+
+const ENGINE_ORDER = ["x7", expect.stringMatching(/^add @ L\d+$/), "x6", "x4", "x2", "x5", "x3", "x1"];
+const STEP7 = ["incoming ∂x7/∂x3 = 0.2", "local ∂x3/∂x1: grad · 2 · self = 4", "chain rule: ∂x7/∂x1 = ∂x7/∂x3 · ∂x3/∂x1 = 0.2 · 4 = 0.8"];
+
+/** Non-transparent pixels on the graph's canvases (cytoscape draws on several layers). */
+function paintedPixels(page: Page): Promise<number> {
+  return page.evaluate(`[...document.querySelectorAll(".graph-canvas canvas")].reduce((sum, c) => {
+    const ctx = c.getContext("2d");
+    if (!ctx || !c.width || !c.height) return sum;
+    const d = ctx.getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
+    return sum + n;
+  }, 0)`) as Promise<number>;
+}
+
+describe("the textbook example on the standalone page", () => {
+  it("outlines x1 … x7 with their grad_fn names; opens on the output x7 (−3.4, SubBackward1) at step 0", async () => {
+    const { page } = await open(textbook);
+    const rows = await tensorRows(page);
+    expect(rows.map((r) => r.label)).toEqual(["x1", "x2", "x3", "x5", "x4", "x6", expect.stringMatching(/^add @ L18$/), "x7"]);
+    const children = await page.locator('.outline-tree [role=treeitem][aria-level="2"]').allInnerTexts();
+    expect(children).toEqual(["AccumulateGrad", "AccumulateGrad", "PowBackward0", "MulBackward1", "PowBackward0", "MulBackward1", "AddBackward0", "SubBackward1"]);
+    expect(await page.locator("[role=tree]").count()).toBe(1);
+    // Roving tabindex: exactly one item in the tab order.
+    expect(await page.locator('.outline-tree [role=treeitem][tabindex="0"]').count()).toBe(1);
+    expect(rows.filter((r) => r.selected).map((r) => r.label)).toEqual(["x7"]);
+    const info = await inspector(page);
+    expect(info).toContain("x7");
+    expect(info).toContain("-3.4");
+    expect(info).toContain("SubBackward1");
+    expect(info).toContain("∂/∂self = grad");
+    expect(await progress(page)).toBe("step 0 of 8");
+    expect(rows.every((r) => r.grad === "")).toBe(true);
+    expect(await text(page, ".file-name")).toBe("autograd-basics.ts");
+    expect(await text(page, ".meta")).toMatch(/^traced in \d+ ms · 8 tensors · 8 grad_fn · 1 backward call$/);
+    expect(await page.locator(".call-row").isVisible()).toBe(false);
+    expect(await page.locator(".loss-plot").isVisible()).toBe(false);
+    expect(await paintedPixels(page)).toBeGreaterThan(1000);
+  });
+
+  it("the Next button fills the gradients in the engine's order, says the chain rule at step 7, ends with 0.8 on x1 and x2", async () => {
+    const { page } = await open(textbook);
+    const next = page.locator("button.next");
+    let step7: string[] = [];
+    let step7Current = "";
+    const order = await gradOrder(
+      page,
+      async () => {
+        await next.click();
+        if ((await progress(page)) === "step 7 of 8") {
+          step7 = await ruleLines(page);
+          step7Current = await page.locator('.outline-tree [aria-current="step"]').innerText();
+        }
+      },
+      8,
+    );
+    expect(order).toEqual(ENGINE_ORDER);
+    expect(step7).toEqual(STEP7);
+    expect(step7Current).toBe("PowBackward0");
+    const rows = await tensorRows(page);
+    expect(rows.find((r) => r.label === "x1")!.grad).toBe("0.8");
+    expect(rows.find((r) => r.label === "x2")!.grad).toBe("0.8");
+    expect(rows.find((r) => r.label === "x3")!.grad).toBe("0.2");
+    expect(await next.isDisabled()).toBe(true);
+    // The last step is x1's AccumulateGrad: its outline item is the current one.
+    expect(await text(page, ".rule-title")).toBe("Step 8 · AccumulateGrad (x1)");
+    expect(await ruleLines(page)).toEqual(["incoming ∂x7/∂x1 = 0.8", "x1.grad += 0.8 → x1.grad = 0.8"]);
+    const current = page.locator('.outline-tree [aria-current="step"]');
+    expect(await current.count()).toBe(1);
+    expect(await current.innerText()).toBe("AccumulateGrad");
+    // The gradients of the chain-rule text are in the accent colour.
+    expect(await page.locator(".chain-rule .grad-value").allInnerTexts()).toEqual(["0.8", "0.8", "0.8"]);
+  });
+
+  it("→ steps forward the same way; ← steps back and Home clears every gradient; End and Space", async () => {
+    const { page } = await open(textbook);
+    await blur(page);
+    const order = await gradOrder(page, () => page.keyboard.press("ArrowRight"), 8);
+    expect(order).toEqual(ENGINE_ORDER);
+    await page.keyboard.press("ArrowLeft");
+    expect(await progress(page)).toBe("step 7 of 8");
+    expect(await ruleLines(page)).toEqual(STEP7);
+    let rows = await tensorRows(page);
+    expect(rows.find((r) => r.label === "x1")!.grad).toBe("");
+    expect(rows.find((r) => r.label === "x2")!.grad).toBe("0.8");
+    await page.keyboard.press("Home");
+    expect(await progress(page)).toBe("step 0 of 8");
+    rows = await tensorRows(page);
+    expect(rows.every((r) => r.grad === "")).toBe(true);
+    expect(await page.locator('.outline-tree [aria-current="step"]').count()).toBe(0);
+    expect(await text(page, ".rule-title")).toBe("Step 0 of 8 · before backward()");
+    await page.keyboard.press("End");
+    expect(await progress(page)).toBe("step 8 of 8");
+    // Space plays from the start (at 4×) to the end.
+    await page.keyboard.press("Home");
+    await page.locator("select.speed").selectOption("4");
+    await blur(page);
+    await page.keyboard.press(" ");
+    expect(await page.locator("button.play").getAttribute("aria-label")).toBe("Pause (Space)");
+    await waitForExpression(page, `document.querySelector(".progress-text").textContent === "step 8 of 8"`, 8000);
+    expect(await page.locator("button.play").getAttribute("aria-label")).toBe("Play (Space)");
+    // Keys typed into the search box are text, not steps.
+    await page.keyboard.press("Home");
+    await page.locator("input.search").focus();
+    await page.keyboard.press("ArrowRight");
+    await page.keyboard.type("x");
+    expect(await progress(page)).toBe("step 0 of 8");
+  });
+
+  it("clicking an outline item (or Enter on it) selects it in the inspector; inspector links select too", async () => {
+    const { page } = await open(textbook);
+    await page.locator('.outline-tree [role=treeitem][aria-level="1"]', { hasText: "x3" }).locator(":scope > .row").click();
+    let info = await inspector(page);
+    expect(await text(page, ".inspector-head h3")).toBe("x3");
+    expect(info).toContain("PowBackward0");
+    expect(info).toContain("∂/∂self = grad · 2 · self");
+    expect(info).toContain("autograd-basics.ts:8");
+    expect((await tensorRows(page)).filter((r) => r.selected).map((r) => r.label)).toEqual(["x3"]);
+    // The grad_fn link selects the op node: name, inputs, formula, released saved tensors.
+    await page.locator(".inspector-body button.node-link", { hasText: "PowBackward0" }).first().click();
+    expect(await text(page, ".inspector-head h3")).toBe("PowBackward0");
+    info = await inspector(page);
+    expect(info).toContain("released");
+    expect(await page.locator('.outline-tree [aria-selected="true"]').innerText()).toBe("PowBackward0");
+    // Keyboard: ↓ moves the focus, Enter selects.
+    await page.locator('.outline-tree [aria-selected="true"]').focus();
+    await page.keyboard.press("ArrowDown");
+    await page.keyboard.press("Enter");
+    expect(await text(page, ".inspector-head h3")).toBe("x5");
+    // ← on a child goes to its parent, then collapses it.
+    await page.keyboard.press("ArrowDown");
+    await page.keyboard.press("ArrowLeft");
+    expect(await page.evaluate("document.activeElement.querySelector('.name').textContent")).toBe("x5");
+    await page.keyboard.press("ArrowLeft");
+    expect(await page.evaluate("document.activeElement.getAttribute('aria-expanded')")).toBe("false");
+    // Arrow keys inside the outline never step the backward pass.
+    expect(await progress(page)).toBe("step 0 of 8");
+    // Searching marks the matches and Enter selects them in turn.
+    await page.locator("input.search").fill("Mul");
+    expect(await text(page, ".search-count")).toBe("2 matches");
+    await page.locator("input.search").press("Enter");
+    expect(await text(page, ".inspector-head h3")).toBe("MulBackward1");
+  });
+
+  it("shows the textbook at step 7 in light and dark (SCREENSHOTS=1 writes docs/graph-*.png)", async () => {
+    for (const colorScheme of ["light", "dark"] as const) {
+      const { page } = await open(textbook, { colorScheme });
+      await page.locator('.outline-tree [role=treeitem][aria-level="1"]', { hasText: "x3" }).locator(":scope > .row").click();
+      await blur(page);
+      for (let i = 0; i < 7; i++) await page.keyboard.press("ArrowRight");
+      expect(await ruleLines(page)).toEqual(STEP7);
+      const dark = await page.evaluate(`matchMedia("(prefers-color-scheme: dark)").matches`);
+      expect(dark).toBe(colorScheme === "dark");
+      const bg = await page.evaluate(`getComputedStyle(document.body).backgroundColor`);
+      expect(bg).toBe(colorScheme === "dark" ? "rgb(31, 31, 31)" : "rgb(255, 255, 255)");
+      await settle(page);
+      if (process.env.SCREENSHOTS) await screenshot(page, `graph-${colorScheme}.png`);
+    }
+  });
+});
+
+describe("other snapshots", () => {
+  it("renders a hostile tensor name, console text and error message as text; nothing runs", async () => {
+    const s = await traceSnippet(HOSTILE, path.resolve("hostile.ts"));
+    s.file = `/tmp/${EVIL}.ts`;
+    const { page } = await open(s);
+    const rows = await tensorRows(page);
+    expect(rows.map((r) => r.label)).toContain(EVIL);
+    await page.locator('.outline-tree [role=treeitem][aria-level="1"]', { hasText: EVIL }).locator(":scope > .row").click();
+    expect(await text(page, ".inspector-head h3")).toBe(EVIL);
+    expect(await text(page, ".banner .error-message")).toContain(`bad ${EVIL}`);
+    expect(await text(page, ".file-name")).toBe(`${EVIL}.ts`);
+    await page.locator(".console-toggle").click();
+    expect(await page.locator(".console-row .text").allInnerTexts()).toContain(EVIL);
+    expect(await page.evaluate("document.querySelectorAll('img').length")).toBe(0);
+    expect(await page.evaluate("window.__pwned")).toBeUndefined();
+  });
+
+  it("a runtime error shows the banner with its line (a link) and still draws the partial graph", async () => {
+    const s = await traceSnippet(RUNTIME_ERROR, path.resolve("broken.ts"));
+    expect(s.error?.kind).toBe("runtime");
+    const p = await open(s);
+    const { page } = p;
+    const banner = page.locator(".banner.error");
+    expect(await banner.getAttribute("role")).toBe("alert");
+    expect(await banner.innerText()).toContain("Runtime error");
+    expect(await banner.innerText()).toContain("mm: mat1 and mat2 shapes cannot be multiplied");
+    const where = banner.locator("button.location");
+    expect(await where.innerText()).toBe("line 6, column 27 of broken.ts");
+    // Standalone: no editor to reveal in, so a note says where.
+    await where.click();
+    await waitForExpression(page, `document.getElementById("lens-note")?.textContent === "line 6, column 27 of broken.ts"`);
+    expect((await tensorRows(page)).map((r) => r.label)).toEqual(["a", "mul @ L3", "b", "view @ L6"]);
+    expect(await page.locator(".graph-message").isVisible()).toBe(false);
+    expect(await paintedPixels(page)).toBeGreaterThan(500);
+    // The console output and torch's warnings are listed with their lines.
+    const toggle = page.locator(".console-toggle");
+    expect(await toggle.textContent()).toBe("Console 2 · 1 warning");
+    expect(await toggle.getAttribute("aria-expanded")).toBe("false");
+    await toggle.click();
+    expect(await toggle.getAttribute("aria-expanded")).toBe("true");
+    const rows = await page.locator(".console-row").allInnerTexts();
+    expect(rows).toHaveLength(3);
+    expect(rows[0]).toMatch(/^L5\s+warning\s+The \.grad attribute of a Tensor that is not a leaf Tensor is being accessed/);
+    expect(rows[1]).toMatch(/^L4\s+log\s+before the error 12$/);
+    expect(rows[2]).toMatch(/^L5\s+warn\s+careful undefined$/);
+    expect(await text(page, ".rule-title")).toBe("No backward pass");
+  });
+
+  it("a training loop shows the call picker and the loss plot; both choose the call", async () => {
+    const s = await traceSnippet(TRAINING, path.resolve("training.ts"));
+    expect(s.backward).toHaveLength(6);
+    const { page } = await open(s);
+    const picker = page.locator("select.call-picker");
+    expect(await picker.isVisible()).toBe(true);
+    expect(await picker.locator("option").count()).toBe(6);
+    expect(await picker.inputValue()).toBe("5");
+    expect(await page.locator(".loss-plot").isVisible()).toBe(true);
+    expect(await page.locator(".loss-plot svg").getAttribute("aria-label")).toBe("Loss over 6 backward calls, from 20.25 to 0.2335");
+    expect(await text(page, ".loss-caption")).toBe("call 6: loss 0.2335");
+    await picker.selectOption("1");
+    expect(await text(page, ".loss-caption")).toBe("call 2: loss 8.2944");
+    expect(await progress(page)).toBe("step 0 of 4");
+    await blur(page);
+    await page.keyboard.press("End");
+    expect((await tensorRows(page)).find((r) => r.label === "w")!.grad).not.toBe("");
+    // Click the plot at its left end: the first call.
+    const box = (await page.locator(".loss-plot svg").boundingBox())!;
+    await page.mouse.click(box.x + 46, box.y + box.height / 2);
+    expect(await picker.inputValue()).toBe("0");
+    expect(await text(page, ".loss-caption")).toBe("call 1: loss 20.25");
+    expect(await progress(page)).toBe("step 0 of 4");
+  });
+
+  it("a big tensor shows its first values in a small grid, its statistics and how much is shown", async () => {
+    const s = await traceSnippet(BIG, path.resolve("big.ts"));
+    const { page } = await open(s);
+    await page.locator('.outline-tree [role=treeitem][aria-level="1"]', { hasText: "big" }).locator(":scope > .row").click();
+    const value = page.locator(".inspector-body .tensor-value").first();
+    expect(await value.innerText()).toContain("[256, 256] · 65,536 elements");
+    // The top-left corner of the matrix: 4 rows × 4 columns, then … and "252 more rows".
+    expect(await value.locator(".grid-caption").innerText()).toBe("showing 16 of 65,536 show 1,000");
+    expect(await value.locator(".value-grid tr:not(.more-rows) td:not(.more-cols)").count()).toBe(16);
+    expect(await value.locator(".value-grid th").allInnerTexts()).toEqual(["[0]", "[1]", "[2]", "[3]", "⋮"]);
+    expect(await value.locator(".value-grid .more-rows").innerText()).toContain("252 more rows");
+    expect(await value.locator(".stats").innerText()).toMatch(/^min -?\d.*max \d.*mean -?\d.*no NaN\/Inf$/s);
+    await value.locator("button.more").click();
+    expect(await value.locator(".grid-caption").innerText()).toBe("showing 1,000 of 65,536 (the runner keeps the first values only)");
+    expect(await value.locator(".value-grid td").count()).toBe(1000);
+    expect(await value.locator(".value-grid th").nth(1).innerText()).toBe("[0, 5]");
+    // The grad (2 everywhere) is shown the same way, in the accent colour.
+    const grad = page.locator(".inspector-body .tensor-value.grad-value").first();
+    expect(await grad.locator(".value-grid td").first().innerText()).toBe("2");
+  });
+
+  it("direction, flow and grouping toggles redraw the graph", async () => {
+    const { page } = await open(textbook);
+    for (const label of ["↓ TB", "Gradient flow", "Group by line", "→ LR", "Data flow", "Group by line"]) {
+      const button = page.locator(".toolbar button", { hasText: label });
+      await button.click();
+      await settle(page);
+      if (label !== "Group by line") expect(await button.getAttribute("aria-pressed")).toBe("true");
+      expect(await paintedPixels(page)).toBeGreaterThan(1000);
+    }
+    expect(await page.locator(".toolbar button", { hasText: "Group by line" }).getAttribute("aria-pressed")).toBe("false");
+    await page.locator(".toolbar button", { hasText: "Fit" }).click();
+    await page.locator('.toolbar button[aria-label="Zoom in"]').click();
+    expect(await paintedPixels(page)).toBeGreaterThan(1000);
+  });
+
+  it("exports PNG, SVG, DOT and JSON as downloads on the standalone page", async () => {
+    const { page } = await open(textbook);
+    const got: Record<string, Buffer> = {};
+    for (const [format, label] of [["png", "PNG image"], ["svg", "SVG drawing"], ["dot", "Graphviz DOT"], ["json", "Snapshot JSON"]] as const) {
+      await page.locator("button.export-button").click();
+      expect(await page.locator("#export-menu").isVisible()).toBe(true);
+      const [download] = await Promise.all([page.waitForEvent("download"), page.locator("#export-menu [role=menuitem]", { hasText: label }).click()]);
+      expect(download.suggestedFilename()).toBe(`autograd-basics.graph.${format}`);
+      got[format] = fs.readFileSync((await download.path())!);
+      await waitForExpression(page, `document.querySelector(".status").textContent === "Downloaded autograd-basics.graph.${format}"`);
+    }
+    expect([...got.png!.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    expect(got.png!.length).toBeGreaterThan(2000);
+    const svg = got.svg!.toString("utf8");
+    expect(svg).toMatch(/<svg[\s>]/);
+    expect(svg).toContain("PowBackward0");
+    expect(got.dot!.toString("utf8")).toMatch(/^digraph autograd \{/);
+    expect(JSON.parse(got.json!.toString("utf8"))).toEqual(JSON.parse(JSON.stringify(textbook)));
+    // The menu works from the keyboard: ↓ opens it on the first item, Escape closes it.
+    await page.locator("button.export-button").focus();
+    await page.keyboard.press("ArrowDown");
+    expect(await page.evaluate("document.activeElement.textContent")).toBe("PNG image");
+    await page.keyboard.press("Escape");
+    expect(await page.locator("#export-menu").isVisible()).toBe(false);
+    expect(await page.evaluate("document.activeElement.classList.contains('export-button')")).toBe(true);
+  });
+});
+
+describe("inside a stand-in for the VS Code webview", () => {
+  /** The webview page (bundle by URI) with acquireVsCodeApi recording posts; state survives reloads. */
+  async function openWebview(): Promise<OpenedPage> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "autograd-lens-ui-"));
+    tempDirs.push(dir);
+    const file = path.join(dir, "webview.html");
+    fs.writeFileSync(
+      file,
+      buildWebviewHtml({
+        scriptUri: new URL(`file://${path.join(DIST_DIR, "webview.js")}`).href,
+        styleUri: new URL(`file://${path.join(DIST_DIR, "webview.css")}`).href,
+        cspSource: "file:",
+        nonce: makeNonce(),
+      }),
+    );
+    const initScript = `window.__posted = [];
+      window.acquireVsCodeApi = () => ({
+        postMessage: (m) => window.__posted.push(m),
+        getState: () => JSON.parse(sessionStorage.getItem("vscode-state") || "null") ?? undefined,
+        setState: (s) => sessionStorage.setItem("vscode-state", JSON.stringify(s)),
+      });`;
+    const p = await openHtmlFile(browser, file, { initScript, width: 1400, height: 860 });
+    pages.push(p);
+    return p;
+  }
+
+  const posted = (page: Page) => page.evaluate("window.__posted") as Promise<Array<Record<string, unknown>>>;
+  const send = (page: Page, message: unknown) => page.evaluate(`window.postMessage(${JSON.stringify(message)}, "*")`);
+  const idOf = (label: string) => textbook.tensors.find((t) => t.label === label)!.id;
+
+  it("says ready, takes the snapshot, posts selection, steps, reveals and saves, and comes back as it was", async () => {
+    const p = await openWebview();
+    const { page } = p;
+    await waitForExpression(page, `window.__posted.some((m) => m.type === "ready")`);
+    await send(page, { type: "snapshot", snapshot: textbook });
+    await ready(p);
+    expect(await text(page, ".inspector-head h3")).toBe("x7");
+
+    await blur(page);
+    await page.keyboard.press("ArrowRight");
+    await page.keyboard.press("ArrowRight");
+    await page.locator('.outline-tree [role=treeitem][aria-level="1"]', { hasText: "x3" }).locator(":scope > .row").click();
+    await page.locator(".inspector-body button.source-link").first().click();
+    let msgs = await posted(page);
+    const x3 = textbook.tensors.find((t) => t.label === "x3")!;
+    expect(msgs).toContainEqual({ type: "positionChanged", position: { call: 0, step: 2 }, range: textbook.nodes.find((n) => n.name === "AddBackward0")!.range });
+    expect(msgs).toContainEqual({ type: "selected", id: x3.id, range: x3.range });
+    expect(msgs).toContainEqual({ type: "reveal", range: x3.range });
+
+    // Exports go to the host as save messages.
+    for (const label of ["Snapshot JSON", "PNG image"]) {
+      await page.locator("button.export-button").click();
+      await page.locator("#export-menu [role=menuitem]", { hasText: label }).click();
+    }
+    msgs = await posted(page);
+    const saves = msgs.filter((m) => m.type === "save");
+    expect(saves.map((m) => [m.requestId, m.format, m.fileName, m.encoding])).toEqual([
+      [1, "json", "autograd-basics.graph.json", "utf8"],
+      [2, "png", "autograd-basics.graph.png", "base64"],
+    ]);
+    expect(JSON.parse(saves[0]!.data as string).file).toBe(TEXTBOOK);
+    expect([...Buffer.from(saves[1]!.data as string, "base64").subarray(0, 4)]).toEqual([0x89, 0x50, 0x4e, 0x47]);
+    await send(page, { type: "saved", requestId: 2, ok: true, message: "Saved /x/autograd-basics.graph.png" });
+    await waitForExpression(page, `document.querySelector(".status").textContent === "Saved /x/autograd-basics.graph.png"`);
+
+    // Host messages: stale, select (not echoed back), position.
+    await send(page, { type: "stale", stale: true });
+    await waitForExpression(page, `!document.querySelector(".badge.stale").hidden`);
+    const before = (await posted(page)).length;
+    await send(page, { type: "select", id: idOf("x1") });
+    await waitForExpression(page, `document.querySelector(".inspector-head h3").textContent === "x1"`);
+    await send(page, { type: "position", position: { call: 0, step: 6 } });
+    await waitForExpression(page, `document.querySelector(".progress-text").textContent === "step 6 of 8"`);
+    expect((await posted(page)).slice(before).filter((m) => m.type === "selected")).toEqual([]);
+
+    // Hidden and shown again: the page reloads, says ready, gets the same file's snapshot.
+    await page.locator(".toolbar button", { hasText: "↓ TB" }).click();
+    for (let i = 0; i < 2; i++) await page.locator('.toolbar button[aria-label="Zoom in"]').click();
+    const saved = (await page.evaluate(`JSON.parse(sessionStorage.getItem("vscode-state"))`)) as { viewport: { zoom: number }; direction: string };
+    expect(saved.direction).toBe("TB");
+    await page.reload({ waitUntil: "load" });
+    await waitForExpression(page, `window.__posted.some((m) => m.type === "ready")`);
+    await send(page, { type: "snapshot", snapshot: textbook });
+    await ready(p);
+    expect(await text(page, ".inspector-head h3")).toBe("x1");
+    expect(await progress(page)).toBe("step 6 of 8");
+    expect(await page.locator(".badge.stale").isVisible()).toBe(false);
+    expect(await page.locator(".toolbar button", { hasText: "↓ TB" }).getAttribute("aria-pressed")).toBe("true");
+    const restored = (await page.evaluate(`JSON.parse(sessionStorage.getItem("vscode-state"))`)) as { viewport: { zoom: number } };
+    expect(restored.viewport.zoom).toBeCloseTo(saved.viewport.zoom, 5);
+
+    // An explicit select/position in the snapshot message wins.
+    await send(page, { type: "snapshot", snapshot: textbook, select: idOf("x4"), position: { call: 0, step: 0 } });
+    await waitForExpression(page, `document.querySelector(".inspector-head h3").textContent === "x4"`);
+    await ready(p);
+    expect(await progress(page)).toBe("step 0 of 8");
+  });
+});
