@@ -98,7 +98,10 @@ function stripSourceMap(text: string): string {
 /** The CSP of both pages; `extraSource` (the webview's cspSource) may also serve styles, images and fonts. */
 export function contentSecurityPolicy(nonce: string, extraSource?: string): string {
   if (!/^[A-Za-z0-9+/=_-]+$/.test(nonce)) throw new Error(`invalid CSP nonce ${JSON.stringify(nonce)}`);
-  if (extraSource !== undefined && !/^[^\s;,'"<>]+(?: [^\s;,'"<>]+)*$/.test(extraSource)) {
+  // Host sources or 'self' (code-server's cspSource is "'self' https://*.vscode-cdn.net"), but no
+  // other keyword ('unsafe-eval') and nothing that could end the directive or start another.
+  const token = `(?:'self'|[^\\s;,'"<>]+)`;
+  if (extraSource !== undefined && !new RegExp(`^${token}(?: ${token})*$`).test(extraSource)) {
     throw new Error(`invalid CSP source ${JSON.stringify(extraSource)}`);
   }
   const from = (...sources: string[]) => (extraSource ? [extraSource, ...sources] : sources).join(" ");

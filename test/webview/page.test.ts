@@ -161,6 +161,10 @@ describe("runner/html", () => {
     expect(() => contentSecurityPolicy("a' 'unsafe-inline")).toThrow(/nonce/);
     expect(() => contentSecurityPolicy("abc", "https://x; script-src *")).toThrow(/source/);
     expect(() => buildWebviewHtml({ scriptUri: "", styleUri: "", cspSource: "'unsafe-eval'", nonce: "abc" })).toThrow(/source/);
+    // code-server's webview.cspSource carries 'self' next to its CDN host.
+    expect(buildWebviewHtml({ scriptUri: "", styleUri: "", cspSource: "'self' https://*.vscode-cdn.net", nonce: "abc" })).toContain(
+      "style-src 'self' https://*.vscode-cdn.net 'nonce-abc'",
+    );
   });
 
   it("`trace --html` says clearly when the graph view is not built", async () => {
