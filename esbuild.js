@@ -36,6 +36,23 @@ const builds = [
     target: "node20",
     banner: { js: "#!/usr/bin/env node" },
   },
+  {
+    // The extension host side; `vscode` is provided by VS Code at run time.
+    entryPoints: ["extension/extension.ts"],
+    outfile: "dist/extension.js",
+    platform: "node",
+    format: "cjs",
+    target: "node20",
+    external: ["vscode"],
+  },
+  {
+    // The TypeScript server plugin: tsserver loads it as a package from <extension>/node_modules.
+    entryPoints: ["ts-plugin/index.ts"],
+    outfile: "node_modules/autograd-lens-ts-plugin/index.js",
+    platform: "node",
+    format: "cjs",
+    target: "node20",
+  },
 ];
 
 /**
@@ -59,6 +76,17 @@ async function layoutWorkerSource() {
 
 async function main() {
   fs.mkdirSync("dist", { recursive: true });
+  // What the extension ships besides bundles: the example for "New Snippet", the plugin's package
+  // file, and one declaration file for "autograd-lens" (rebuilt only when engine/ changed).
+  fs.mkdirSync("dist/examples", { recursive: true });
+  fs.copyFileSync("examples/autograd-basics.ts", "dist/examples/autograd-basics.ts");
+  fs.mkdirSync("node_modules/autograd-lens-ts-plugin", { recursive: true });
+  fs.writeFileSync(
+    "node_modules/autograd-lens-ts-plugin/package.json",
+    JSON.stringify({ name: "autograd-lens-ts-plugin", version: require("./package.json").version, private: true, main: "index.js" }, null, 2) + "\n",
+  );
+  const types = await import("./ts-plugin/build-types.mjs");
+  if (types.typesAreStale()) types.buildTypes();
   const common = { bundle: true, minify: production, sourcemap: !production, logLevel: "warning" };
   builds.push(
     {

@@ -1,0 +1,183 @@
+// Autograd Lens in VS Code: activation and wiring. Everything registered here is a disposable of the
+// extension context. Activation is cheap — no sandbox process starts before the first run, and for
+// TypeScript/JavaScript files that do not import "autograd-lens" the providers return at once.
+//
+//   commands   autogradLens.showGraph / stepBackward / newSnippet, and autogradLens.showNode (the
+//              hover's "Open in graph" link)
+//   providers  CodeLens (codelens.ts), hover (hover.ts)
+//   runs       runs.ts: runner, latest snapshot per document version, debounced re-runs, trust gate
+//   panel      panel.ts (+ serializer), step highlight (highlight.ts), diagnostics, inline values
+import * as vscode from "vscode";
+import { LensProvider, SHOW_GRAPH_COMMAND, STEP_BACKWARD_COMMAND } from "./codelens";
+import { DiagnosticsController } from "./diagnostics";
+import { SHOW_NODE_COMMAND } from "./hover-format";
+import { TensorHoverProvider } from "./hover";
+import { StepHighlighter } from "./highlight";
+import { InlineValuesController } from "./inline";
+import { GraphPanel, VIEW_TYPE } from "./panel";
+import { autoRunAllowed, ensureTrusted, isRunnable, RUNNABLE_SCHEMES, RunManager, usesAutogradLens, type RunSelection } from "./runs";
+import { runOnSave, SECTION } from "./settings";
+import { firstStepPosition, selectionLines } from "./sync";
+
+const NEW_SNIPPET_COMMAND = "autogradLens.newSnippet";
+/** Context key for menus: the active editor is a runnable file that imports "autograd-lens". */
+const CONTEXT_KEY = "autogradLens.canShowGraph";
+const EXAMPLE = ["examples", "autograd-basics.ts"];
+
+const SELECTOR: vscode.DocumentSelector = ["typescript", "javascript"].flatMap((language) =>
+  RUNNABLE_SCHEMES.map((scheme) => ({ language, scheme })),
+);
+
+function sameSelection(a: RunSelection, b: RunSelection): boolean {
+  return a === b || (!!a && !!b && a.startLine === b.startLine && a.endLine === b.endLine);
+}
+
+export function activate(context: vscode.ExtensionContext): void {
+  const log = vscode.window.createOutputChannel("Autograd Lens", { log: true });
+  const runs = new RunManager(vscode.Uri.joinPath(context.extensionUri, "dist"), log);
+  const highlighter = new StepHighlighter();
+  const panel = new GraphPanel(context, runs, highlighter, log);
+  const inline = new InlineValuesController(runs);
+  context.subscriptions.push(log, runs, highlighter, panel, inline, new DiagnosticsController(runs));
+
+  /** The document a command is about: its argument (a URI, from a CodeLens or a menu), else the active editor, else the panel's. */
+  async function targetDocument(arg: unknown): Promise<vscode.TextDocument | undefined> {
+    const uri = arg instanceof vscode.Uri ? arg : typeof arg === "string" ? vscode.Uri.parse(arg) : undefined;
+    if (uri) {
+      const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+      return open ?? (await vscode.workspace.openTextDocument(uri).then((d) => d, () => undefined));
+    }
+    const active = vscode.window.activeTextEditor?.document;
+    if (active && isRunnable(active)) return active;
+    const shown = panel.documentUri;
+    if (shown) return vscode.workspace.textDocuments.find((d) => d.uri.toString() === shown.toString());
+    return vscode.window.visibleTextEditors.map((e) => e.document).find(isRunnable);
+  }
+
+  async function showGraph(mode: "graph" | "step", arg: unknown, lineArg: unknown): Promise<void> {
+    const doc = await targetDocument(arg);
+    if (!doc) {
+      void vscode.window.showInformationMessage(
+        'Autograd Lens: open a TypeScript or JavaScript file that imports { torch } from "autograd-lens" (Autograd Lens: New Snippet opens an example).',
+      );
+      return;
+    }
+    if (!isRunnable(doc)) {
+      void vscode.window.showInformationMessage("Autograd Lens runs TypeScript and JavaScript files.");
+      return;
+    }
+    if (!(await ensureTrusted())) return;
+    const line = typeof lineArg === "number" && Number.isInteger(lineArg) ? lineArg : undefined;
+    // The palette, menus and keybindings run the selection when there is one; a CodeLens runs the file.
+    const editor = vscode.window.activeTextEditor;
+    const selection =
+      line === undefined && editor?.document === doc
+        ? selectionLines({
+            startLine: editor.selection.start.line,
+            startCharacter: editor.selection.start.character,
+            endLine: editor.selection.end.line,
+            endCharacter: editor.selection.end.character,
+          })
+        : undefined;
+    // The latest run of this very text (and selection) is reused; anything else runs now.
+    const latest = runs.latestFor(doc.uri);
+    const reusable =
+      latest && latest.version === doc.version && !latest.snapshot.error && sameSelection(latest.selection, selection) ? latest : undefined;
+    const result =
+      reusable ??
+      (await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: "Autograd Lens: running the snippet" }, () =>
+        runs.run(doc, { selection, reason: "command" }),
+      ));
+    if (mode === "step") {
+      const position = firstStepPosition(result.snapshot, line === undefined ? undefined : line + 1);
+      if (!position && !result.snapshot.error) {
+        void vscode.window.showInformationMessage("Autograd Lens: the snippet did not call backward(), so there is no backward pass to step through yet.");
+      }
+      panel.show(result, position ? { position } : {});
+    } else {
+      panel.show(result);
+    }
+  }
+
+  async function showNode(uriArg: unknown, id: unknown): Promise<void> {
+    if (typeof id !== "string") return;
+    const doc = await targetDocument(uriArg);
+    if (!doc) return;
+    let result = runs.latestFor(doc.uri);
+    if (!result || result.version !== doc.version) {
+      if (autoRunAllowed()) result = await runs.run(doc, { selection: runs.lastSelection(doc.uri), reason: "command" });
+      else if (!result && !(await ensureTrusted())) return;
+    }
+    if (result) panel.select(result, id);
+  }
+
+  async function newSnippet(): Promise<void> {
+    let content: string | undefined;
+    for (const base of [["dist"], []]) {
+      try {
+        const bytes = await vscode.workspace.fs.readFile(vscode.Uri.joinPath(context.extensionUri, ...base, ...EXAMPLE));
+        content = new TextDecoder().decode(bytes);
+        break;
+      } catch {
+        // try the next place (a development checkout has examples/ but maybe no dist/examples/)
+      }
+    }
+    if (content === undefined) {
+      void vscode.window.showErrorMessage("Autograd Lens: the example snippet is missing from the extension.");
+      return;
+    }
+    const doc = await vscode.workspace.openTextDocument({ language: "typescript", content });
+    await vscode.window.showTextDocument(doc, { preview: false });
+  }
+
+  let contextValue: boolean | undefined;
+  const updateContextKey = (editor: vscode.TextEditor | undefined) => {
+    const value = !!editor && usesAutogradLens(editor.document);
+    if (value === contextValue) return;
+    contextValue = value;
+    void vscode.commands.executeCommand("setContext", CONTEXT_KEY, value);
+  };
+
+  context.subscriptions.push(
+    vscode.commands.registerCommand(SHOW_GRAPH_COMMAND, (arg?: unknown, line?: unknown) => showGraph("graph", arg, line)),
+    vscode.commands.registerCommand(STEP_BACKWARD_COMMAND, (arg?: unknown, line?: unknown) => showGraph("step", arg, line)),
+    vscode.commands.registerCommand(NEW_SNIPPET_COMMAND, newSnippet),
+    vscode.commands.registerCommand(SHOW_NODE_COMMAND, showNode),
+    vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, {
+      deserializeWebviewPanel: (webviewPanel, state: unknown) => panel.restore(webviewPanel, state),
+    }),
+    vscode.languages.registerCodeLensProvider(SELECTOR, new LensProvider()),
+    vscode.languages.registerHoverProvider(SELECTOR, new TensorHoverProvider(runs)),
+
+    vscode.workspace.onDidSaveTextDocument((doc) => {
+      if (!autoRunAllowed() || !usesAutogradLens(doc)) return;
+      if (!runOnSave((k) => vscode.workspace.getConfiguration(SECTION, doc.uri).get(k))) return;
+      if (runs.isCurrent(doc)) return; // this very text ran already (while typing, or auto save)
+      void runs.run(doc, { selection: runs.lastSelection(doc.uri), reason: "auto" });
+    }),
+    vscode.workspace.onDidChangeTextDocument((e) => {
+      if (e.contentChanges.length === 0 || !isRunnable(e.document)) return;
+      const doc = e.document;
+      panel.markStale(doc);
+      inline.clear(doc);
+      if (vscode.window.activeTextEditor?.document === doc) updateContextKey(vscode.window.activeTextEditor);
+      if (!autoRunAllowed() || !runs.latestFor(doc.uri)) return;
+      const shownInPanel = panel.isVisible && panel.documentUri?.toString() === doc.uri.toString();
+      const showsInline = inline.isEnabled && vscode.window.visibleTextEditors.some((ed) => ed.document === doc);
+      if (shownInPanel || showsInline) void runs.schedule(doc);
+    }),
+    vscode.workspace.onDidCloseTextDocument((doc) => runs.forget(doc.uri)),
+    vscode.window.onDidChangeTextEditorSelection((e) => {
+      // Only the user's moves (mouse, keyboard); the panel's own cursor moves have no kind.
+      if (e.kind !== vscode.TextEditorSelectionChangeKind.Mouse && e.kind !== vscode.TextEditorSelectionChangeKind.Keyboard) return;
+      panel.selectFromEditor(e.textEditor);
+    }),
+    vscode.window.onDidChangeActiveTextEditor(updateContextKey),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => void panel.onTrustGranted()),
+  );
+  updateContextKey(vscode.window.activeTextEditor);
+}
+
+export function deactivate(): void {
+  // Everything is a disposable of the extension context.
+}
