@@ -3,6 +3,7 @@
 // then reverse sweep). It is the speed floor a scalar graph can reasonably reach in JS,
 // so case (a) measures our per-node overhead against it. Only runs case (a).
 import { MLP_SIZES, mlpLayers } from '../lib/common.mjs';
+import { scalarMlpLoss } from '../lib/scalar-mlp.mjs';
 
 const noop = () => {};
 
@@ -106,24 +107,7 @@ export const cases = {
         return { layers, loss: null };
       },
       run(state) {
-        const { layers } = state;
-        let total = null;
-        for (let s = 0; s < data.samples; s++) {
-          let act = [];
-          for (let i = 0; i < nin; i++) act.push(data.xs[s * nin + i]); // plain numbers
-          for (let l = 0; l < layers.length; l++) {
-            const last = l === layers.length - 1;
-            const next = [];
-            for (const { w, b } of layers[l]) {
-              let z = b;
-              for (let i = 0; i < w.length; i++) z = z.add(w[i].mul(act[i]));
-              next.push(last ? z : z.relu());
-            }
-            act = next;
-          }
-          const d = act[0].sub(data.ys[s]);
-          total = total === null ? d.mul(d) : total.add(d.mul(d));
-        }
+        const total = scalarMlpLoss(state.layers, data, nin);
         total.backward();
         state.loss = total;
       },
