@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 // `npm run bench` (= `npm run build && node bench/run.mjs`): times our engine against
 // the libraries a user might pick instead, on the three cases of the performance issue
-// (a–c), and our snippet runner from source text to snapshot (d–f, ours only), each
-// (peer, case, size) in its own child process, and prints medians, ours/peer ratios and
+// (a–c), our snippet runner from source text to snapshot (d–f, ours only) and the graph
+// view in Chromium (g–j, ours only), each (peer, case, size) in its own child process, and prints medians, ours/peer ratios and
 // PASS/FAIL against the targets. Everything also goes to bench/results/latest.json.
 //
 //   node bench/run.mjs            full run (about 4 minutes on 2 cores)
 //   node bench/run.mjs --quick    1 warm-up, ≤ 3 reps: a smoke test
-//   node bench/run.mjs --only=a,b          cases to run (a, b, c, d, e, f)
+//   node bench/run.mjs --only=a,b          cases to run (a, b, c, d, e, f, g, h, i, j)
 //   node bench/run.mjs --peers=ours,tfjs-cpu   peers to run
 //   node bench/run.mjs --strict   exit 1 if a target FAILs
 //
@@ -27,11 +27,12 @@ import {
   CASES,
   ELEMENTWISE_N,
   RUNNER_GRAPH_NODES,
+  VIEW_GRAPH_NODES,
   makeData,
   matmulFlops,
   median,
 } from './lib/common.mjs';
-import { runnerData, runnerReference } from './lib/snippets.mjs';
+import { graphViewData, graphViewReference, runnerData, runnerReference } from './lib/snippets.mjs';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(BENCH_DIR, '..');
@@ -49,6 +50,12 @@ const SANDBOX_SRC = join(ROOT, 'runner', 'sandbox.ts');
 const SANDBOX_BUNDLE = join(CACHE, 'sandbox.cjs');
 const DIST = join(ROOT, 'dist');
 const RUNNER_CHILD = join(DIST, 'runner-child.js');
+// Graph-view cases (g)–(j): runner/html.ts (buildStandaloneHtml) bundled like the sandbox,
+// dist/webview.js from `npm run build`, Chromium driven by the root's playwright-core.
+const HTML_SRC = join(ROOT, 'runner', 'html.ts');
+const HTML_BUNDLE = join(CACHE, 'html.cjs');
+const WEBVIEW_BUNDLE = join(DIST, 'webview.js');
+const CHROMIUM = '/usr/bin/chromium';
 
 // How many repetitions a job runs (see worker.mjs). Warm-up: at least warmupReps and
 // until warmupMs has passed, so millisecond-sized cases get past the JIT tiers too.
@@ -66,6 +73,13 @@ const RUNNER_PLANS = {
   full: { warmupReps: 1, reps: 15, minReps: 5, budgetMs: 20_000, pauseMs: 500 },
   quick: { warmupReps: 1, reps: 3, minReps: 1, budgetMs: 5_000, pauseMs: 500 },
 };
+// Graph-view cases (see graph-job.mjs): load (g–i): warmupReps discarded page loads, then
+// `reps` timed ones (at least minReps; no new one once budgetMs is spent). step (j): one
+// load, then stepWarmup discarded → presses and `steps` − stepWarmup timed ones.
+const GRAPH_PLANS = {
+  full: { warmupReps: 1, reps: 7, minReps: 3, budgetMs: 30_000, steps: 60, stepWarmup: 10 },
+  quick: { warmupReps: 1, reps: 3, minReps: 1, budgetMs: 10_000, steps: 12, stepWarmup: 2 },
+};
 
 // ---------------------------------------------------------------------------- options
 
@@ -79,7 +93,7 @@ function parseArgs(argv) {
     else if (key === '--only') opts.only = list;
     else if (key === '--peers') opts.peers = list;
     else if (key === '--help' || key === '-h') {
-      console.log('usage: node bench/run.mjs [--quick] [--only=a,b,c,d,e,f] [--peers=ours,micrograd,...] [--strict]');
+      console.log('usage: node bench/run.mjs [--quick] [--only=a,b,c,d,e,f,g,h,i,j] [--peers=ours,micrograd,...] [--strict]');
       process.exit(0);
     } else throw new Error(`unknown option ${arg} (try --help)`);
   }
@@ -177,12 +191,42 @@ async function buildSandboxBundle() {
   return SANDBOX_BUNDLE;
 }
 
+/**
+ * Bundles runner/html.ts (buildStandaloneHtml) into one CommonJS file, rebuilt every run
+ * as the sandbox is. html.ts finds webview/index.html relative to its own folder, so the
+ * bundle's __dirname is pointed back at runner/.
+ */
+async function buildHtmlBundle() {
+  mkdirSync(CACHE, { recursive: true });
+  await loadEsbuild().build({
+    entryPoints: [HTML_SRC],
+    outfile: HTML_BUNDLE,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    banner: { js: `__dirname = ${JSON.stringify(dirname(HTML_SRC))};` },
+    logLevel: 'error',
+  });
+  return HTML_BUNDLE;
+}
+
+/** The root's playwright-core (a devDependency), or throws. */
+function resolvePlaywright() {
+  return createRequire(join(ROOT, 'package.json')).resolve('playwright-core');
+}
+
 /** Why a peer cannot run at all (so every job of it is n/a), or null. */
 function peerBlocker(peer, env, c) {
   if (peer === 'ours' && !existsSync(ENGINE)) return `${relative(ROOT, ENGINE)} not found: run \`npm run build\``;
   if (c.kind === 'runner') {
     if (!existsSync(RUNNER_CHILD)) return `${relative(ROOT, RUNNER_CHILD)} not found: run \`npm run build\``;
     return env.sandboxError ?? null;
+  }
+  if (c.kind === 'graph') {
+    for (const f of [RUNNER_CHILD, WEBVIEW_BUNDLE]) if (!existsSync(f)) return `${relative(ROOT, f)} not found: run \`npm run build\``;
+    if (!existsSync(CHROMIUM)) return `${CHROMIUM} not found`;
+    return env.sandboxError ?? env.htmlError ?? env.playwrightError ?? null;
   }
   if (peer === 'tfjs-cpu') return env.installError ?? env.tfjsError ?? null;
   if (peer === 'js-pytorch') return env.installError ?? null;
@@ -267,6 +311,13 @@ const TARGETS = [
   { id: 'e-ms', caseId: 'e', size: null, maxMs: 50, text: '(e) textbook example to snapshot under 50 ms, warm' },
   { id: 'f-ms', caseId: 'f', size: RUNNER_GRAPH_NODES, maxMs: 1000,
     text: `(f) ${RUNNER_GRAPH_NODES.toLocaleString('en-US')}-node graph to snapshot under 1 s, warm` },
+  { id: 'g-ms', caseId: 'g', size: null, maxMs: 150, text: '(g) textbook example to first painted graph under 150 ms' },
+  { id: 'h-ms', caseId: 'h', size: VIEW_GRAPH_NODES.h, maxMs: 1000,
+    text: `(h) ${VIEW_GRAPH_NODES.h.toLocaleString('en-US')}-node graph to first paint under 1 s` },
+  { id: 'i-ms', caseId: 'i', size: VIEW_GRAPH_NODES.i, maxMs: 3000,
+    text: `(i) ${VIEW_GRAPH_NODES.i.toLocaleString('en-US')}-node graph to first paint under 3 s` },
+  { id: 'j-ms', caseId: 'j', size: VIEW_GRAPH_NODES.j, maxMs: 16,
+    text: `(j) ${VIEW_GRAPH_NODES.j.toLocaleString('en-US')}-node graph, one backward step under 16 ms` },
 ];
 
 function evaluateTarget(t, find) {
@@ -309,7 +360,7 @@ const fmtMs = (ms) => `${fmtNum(ms)} ms`;
 function sizeLabel(caseId, size) {
   if (caseId === 'b') return `N=${size}`;
   if (caseId === 'c') return size === 1e6 ? '1e6' : String(size);
-  if (CASES[caseId]?.kind === 'runner') return size === null ? 'textbook' : `${size} nodes`;
+  if (CASES[caseId]?.kind === 'runner' || CASES[caseId]?.kind === 'graph') return size === null ? 'textbook' : `${size} nodes`;
   return `${size} samples`;
 }
 
@@ -325,7 +376,10 @@ function table(rows) {
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   const mode = opts.quick ? 'quick' : 'full';
-  const env = { installError: null, tfjsError: null, tfjsBundle: null, sandboxBundle: null, sandboxError: null };
+  const env = {
+    installError: null, tfjsError: null, tfjsBundle: null, sandboxBundle: null, sandboxError: null,
+    htmlBundle: null, htmlError: null, playwrightCore: null, playwrightError: null,
+  };
 
   // Peers that take part in a selected case (the runner cases need none installed).
   const running = new Set(opts.only.flatMap((id) => CASES[id].peers).filter((p) => opts.peers.includes(p)));
@@ -344,11 +398,24 @@ async function main() {
       }
     }
   }
-  if (opts.peers.includes('ours') && opts.only.some((id) => CASES[id].kind === 'runner')) {
+  const ourKinds = opts.peers.includes('ours') ? new Set(opts.only.map((id) => CASES[id].kind)) : new Set();
+  if (ourKinds.has('runner') || ourKinds.has('graph')) {
     try {
       env.sandboxBundle = await buildSandboxBundle();
     } catch (err) {
       env.sandboxError = `bundling runner/sandbox.ts failed: ${err.message}`;
+    }
+  }
+  if (ourKinds.has('graph')) {
+    try {
+      env.htmlBundle = await buildHtmlBundle();
+    } catch (err) {
+      env.htmlError = `bundling runner/html.ts failed: ${err.message}`;
+    }
+    try {
+      env.playwrightCore = resolvePlaywright();
+    } catch (err) {
+      env.playwrightError = `playwright-core not found (run \`npm ci\` in the root): ${err.message}`;
     }
   }
 
@@ -357,7 +424,9 @@ async function main() {
   for (const caseId of opts.only) {
     const c = CASES[caseId];
     for (const size of c.sizes) {
-      const data = c.kind === 'runner' ? runnerData(caseId, size, ROOT) : makeData(caseId, size);
+      const data = c.kind === 'runner' ? runnerData(caseId, size, ROOT)
+        : c.kind === 'graph' ? graphViewData(size, ROOT)
+        : makeData(caseId, size);
       for (const peer of c.peers.filter((p) => opts.peers.includes(p))) jobs.push({ c, size, peer, data });
     }
   }
@@ -380,12 +449,14 @@ async function main() {
             kind: c.kind,
             fn: c.fn,
             data,
-            plan: c.kind === 'runner' ? RUNNER_PLANS[mode] : PLANS[mode],
+            plan: { runner: RUNNER_PLANS, graph: GRAPH_PLANS }[c.kind]?.[mode] ?? PLANS[mode],
             ctx: {
               enginePath: ENGINE,
               tfjsBundle: env.tfjsBundle,
               tfjsError: env.tfjsError,
               sandboxBundle: env.sandboxBundle,
+              htmlBundle: env.htmlBundle,
+              playwrightCore: env.playwrightCore,
               distDir: DIST,
             },
           },
@@ -408,9 +479,10 @@ async function main() {
         // What the child itself took of the time above (transpile, run, record), and, for
         // the warm cases, how long the children that served the runs took to boot (before
         // the runs, so not part of the time).
-        r.childMedianMs = +median(raw.childDurationsMs).toFixed(3);
-        if (raw.bootMs.length) r.bootMedianMs = +median(raw.bootMs).toFixed(3);
+        if (raw.childDurationsMs) r.childMedianMs = +median(raw.childDurationsMs).toFixed(3);
+        if (raw.bootMs?.length) r.bootMedianMs = +median(raw.bootMs).toFixed(3);
       }
+      if (raw.browser) r.browser = raw.browser;
       r.version = raw.version;
       log(`${label}: ${fmtMs(r.medianMs)} median of ${r.reps}${r.gflops ? `, ${fmtNum(r.gflops)} GFLOP/s` : ''}${r.nodes ? `, ${r.nodes} nodes` : ''}`);
     } else {
@@ -435,6 +507,7 @@ async function main() {
       ref = ref?.ok ? ref.check : null;
       if (caseId === 'c') ref = elementwiseReference(makeData('c', size).x);
       if (CASES[caseId].kind === 'runner') ref = runnerReference(caseId, size);
+      if (CASES[caseId].kind === 'graph') ref = graphViewReference(size);
       for (const r of results.filter((x) => x.caseId === caseId && x.size === size && x.ok)) {
         r.checkOk = checkAgrees(r.check, ref);
         if (!r.checkOk) checks.push({ peer: r.peer, caseId, size, got: r.check, expected: ref });
@@ -453,9 +526,11 @@ async function main() {
 
   // ---- report (stdout)
   const isRunner = (caseId) => CASES[caseId].kind === 'runner';
-  const engineCases = opts.only.filter((id) => !isRunner(id));
+  const isGraph = (caseId) => CASES[caseId].kind === 'graph';
+  const engineCases = opts.only.filter((id) => !isRunner(id) && !isGraph(id));
   const runnerCases = opts.only.filter(isRunner);
-  const peers = ALL_PEERS.filter((p) => opts.peers.includes(p) && results.some((r) => r.peer === p && !isRunner(r.caseId)));
+  const graphCases = opts.only.filter(isGraph);
+  const peers = ALL_PEERS.filter((p) => opts.peers.includes(p) && results.some((r) => r.peer === p && engineCases.includes(r.caseId)));
   const rowsOf = (cell) => {
     const rows = [];
     for (const caseId of engineCases) {
@@ -510,6 +585,25 @@ async function main() {
       ];
     })]));
   }
+  const graphRows = graphCases.flatMap((caseId) => CASES[caseId].sizes.map((size) => [CASES[caseId].title, find('ours', caseId, size)]))
+    .filter(([, r]) => r);
+  if (graphRows.length) {
+    // (g)–(i): navigation start to first painted graph; (j): → key to the painted frame.
+    const browser = graphRows.find(([, r]) => r.browser)?.[1].browser ?? 'chromium';
+    out.push(`\ngraph view, ours: median time to first paint / per backward step (${machine}; ${browser})`);
+    out.push(table([['case', 'median', 'min', 'reps', 'graph', 'page'], ...graphRows.map(([title, r]) => {
+      if (!r.ok) return [title, 'n/a', '', '', '', ''];
+      const g = r.snapshot;
+      return [
+        title,
+        `${fmtMs(r.medianMs)}${r.checkOk === false ? ' !check' : ''}`,
+        fmtMs(r.minMs),
+        String(r.reps),
+        `${g.nodes} nodes, ${g.edges} edges, ${g.backwardSteps} steps${g.stepsTruncated ? ' (truncated)' : ''}`,
+        fmtBytes(g.htmlBytes),
+      ];
+    })]));
+  }
   if (targets.length) {
     out.push('\ntargets');
     out.push(table(targets.map((t) => [t.status, t.target, t.note ?? ''])));
@@ -546,8 +640,12 @@ async function main() {
     },
     plan: PLANS[mode],
     runnerPlan: RUNNER_PLANS[mode],
+    graphPlan: GRAPH_PLANS[mode],
     versions,
-    setup: { installError: env.installError, tfjsError: env.tfjsError, sandboxError: env.sandboxError },
+    setup: {
+      installError: env.installError, tfjsError: env.tfjsError, sandboxError: env.sandboxError,
+      htmlError: env.htmlError, playwrightError: env.playwrightError,
+    },
     notes: {
       ratio: 'oursOverPeer = median time of ours / median time of peer; < 1 means ours is faster',
       gflops: '(b) counts 3 matmuls (forward, dA, dB) = 6*N^3 flops per forward+backward',
@@ -555,6 +653,10 @@ async function main() {
         + 'childMedianMs = median of the snapshot\'s own durationMs (in the child), bootMedianMs = '
         + 'median boot time of the warm children that served the runs, before the run; '
         + 'snapshot.jsonBytes = size of JSON.stringify(snapshot)',
+      graph: '(g)-(i) time the standalone page (buildStandaloneHtml) in Chromium from navigation start '
+        + 'to #app[data-state=ready] with a canvas in the graph pane (page performance.now()); '
+        + '(j) times one ArrowRight keydown on the body to two animation frames later; '
+        + 'snapshot.htmlBytes = size of the page',
     },
     results,
     ratios,

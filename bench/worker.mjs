@@ -7,6 +7,7 @@ import { performance } from 'node:perf_hooks';
 
 async function runJob(job) {
   if (job.kind === 'runner') return (await import('./runner-job.mjs')).runRunnerJob(job);
+  if (job.kind === 'graph') return (await import('./graph-job.mjs')).runGraphJob(job);
   const peer = await import(`./peers/${job.peer}.mjs`);
   const factory = peer.cases[job.fn];
   if (!factory) throw new Error(`peer ${job.peer} has no case ${job.fn}`);

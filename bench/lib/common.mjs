@@ -13,12 +13,16 @@ export const MATMUL_SIZES = [64, 256, 512];
 
 /** Snapshot nodes of the generated graph of case (f). */
 export const RUNNER_GRAPH_NODES = 5000;
+/** grad_fn nodes of the generated graphs of the graph-view cases (h) and (i)/(j). */
+export const VIEW_GRAPH_NODES = { h: 1000, i: 5000, j: 5000 };
 
 /**
  * The benchmark cases. `peers` lists who runs each case: micrograd is only a fair
  * reference for scalar graphs and plainjs only for matmul, so they sit out the rest.
  * Cases of kind 'runner' time our snippet runner (source text to GraphSnapshot), which
- * no peer has; their size is null when there is none to speak of.
+ * no peer has; their size is null when there is none to speak of. Cases of kind 'graph'
+ * time the graph view in Chromium on a runner snapshot (fn 'load': page load to first
+ * painted graph; 'step': one backward step).
  */
 export const CASES = {
   a: {
@@ -64,6 +68,38 @@ export const CASES = {
     fn: 'warm',
     title: '(f) runner: 5,000-node graph, warm',
     sizes: [RUNNER_GRAPH_NODES],
+    peers: ['ours'],
+  },
+  g: {
+    id: 'g',
+    kind: 'graph',
+    fn: 'load',
+    title: '(g) view: textbook, to first paint',
+    sizes: [null],
+    peers: ['ours'],
+  },
+  h: {
+    id: 'h',
+    kind: 'graph',
+    fn: 'load',
+    title: '(h) view: 1,000 nodes, to first paint',
+    sizes: [VIEW_GRAPH_NODES.h],
+    peers: ['ours'],
+  },
+  i: {
+    id: 'i',
+    kind: 'graph',
+    fn: 'load',
+    title: '(i) view: 5,000 nodes, to first paint',
+    sizes: [VIEW_GRAPH_NODES.i],
+    peers: ['ours'],
+  },
+  j: {
+    id: 'j',
+    kind: 'graph',
+    fn: 'step',
+    title: '(j) view: 5,000 nodes, per backward step',
+    sizes: [VIEW_GRAPH_NODES.j],
     peers: ['ours'],
   },
 };
