@@ -1,11 +1,12 @@
-// Case (a)'s forward pass for engines whose scalars have add/sub/mul/relu methods taking a scalar
-// object or a plain number (ours and micrograd): the same code, so the timing compares engines only.
+// Case (a)'s forward pass for engines whose scalars have add/sub/mul methods taking a scalar object
+// or a plain number (every peer): the same code, so the timing compares engines only.
 
 /**
  * Summed squared error of the MLP over all samples; `layers[l]` is a list of `{ w, b }` neurons,
- * hidden layers use relu. Returns the loss scalar (backward is the caller's).
+ * hidden layers use `relu` (the scalar's own method unless a peer needs another). Returns the loss
+ * scalar (backward is the caller's).
  */
-export function scalarMlpLoss(layers, data, nin) {
+export function scalarMlpLoss(layers, data, nin, relu = (z) => z.relu()) {
   let total = null;
   for (let s = 0; s < data.samples; s++) {
     let act = [];
@@ -16,7 +17,7 @@ export function scalarMlpLoss(layers, data, nin) {
       for (const { w, b } of layers[l]) {
         let z = b;
         for (let i = 0; i < w.length; i++) z = z.add(w[i].mul(act[i]));
-        next.push(last ? z : z.relu());
+        next.push(last ? z : relu(z));
       }
       act = next;
     }

@@ -2,6 +2,7 @@
 // nested JS arrays of numbers; inputs are converted to that form in the untimed setup.
 import { readFileSync } from 'node:fs';
 import { MLP_SIZES, mlpLayers } from '../lib/common.mjs';
+import { scalarMlpLoss } from '../lib/scalar-mlp.mjs';
 
 export async function load() {
   const { torch } = await import('js-pytorch');
@@ -32,23 +33,7 @@ export const cases = {
       },
       run(state) {
         const { layers } = state;
-        let total = null;
-        for (let s = 0; s < data.samples; s++) {
-          let act = [];
-          for (let i = 0; i < nin; i++) act.push(data.xs[s * nin + i]); // plain numbers
-          for (let l = 0; l < layers.length; l++) {
-            const last = l === layers.length - 1;
-            const next = [];
-            for (const { w, b } of layers[l]) {
-              let z = b;
-              for (let i = 0; i < w.length; i++) z = z.add(w[i].mul(act[i]));
-              next.push(last ? z : relu(z));
-            }
-            act = next;
-          }
-          const d = act[0].sub(data.ys[s]);
-          total = total === null ? d.mul(d) : total.add(d.mul(d));
-        }
+        const total = scalarMlpLoss(layers, data, nin, relu);
         total.backward();
         state.loss = total;
       },

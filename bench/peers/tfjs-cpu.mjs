@@ -4,6 +4,7 @@
 // CommonJS build of tfjs-core registers no gradients.
 import { createRequire } from 'node:module';
 import { MLP_SIZES, mlpLayers } from '../lib/common.mjs';
+import { scalarMlpLoss } from '../lib/scalar-mlp.mjs';
 
 const require = createRequire(import.meta.url);
 
@@ -33,26 +34,7 @@ export const cases = {
       },
       run(state) {
         const { layers, vars } = state;
-        const f = () => {
-          let total = null;
-          for (let s = 0; s < data.samples; s++) {
-            let act = [];
-            for (let i = 0; i < nin; i++) act.push(data.xs[s * nin + i]); // plain numbers
-            for (let l = 0; l < layers.length; l++) {
-              const last = l === layers.length - 1;
-              const next = [];
-              for (const { w, b } of layers[l]) {
-                let z = b;
-                for (let i = 0; i < w.length; i++) z = z.add(w[i].mul(act[i]));
-                next.push(last ? z : z.relu());
-              }
-              act = next;
-            }
-            const d = act[0].sub(data.ys[s]);
-            total = total === null ? d.mul(d) : total.add(d.mul(d));
-          }
-          return total;
-        };
+        const f = () => scalarMlpLoss(layers, data, nin);
         state.result = tf.variableGrads(f, vars);
       },
       check({ result, layers }) {
