@@ -166,12 +166,15 @@ export function renderSvg(scene: SvgScene): string {
   const w = maxX - minX + 2 * margin;
   const h = maxY - minY + 2 * margin;
 
-  // One arrowhead marker per colour; orient="auto-start-reverse" lets marker-start point backwards.
-  const markers = new Map<string, string>();
-  const markerFor = (color: string) => {
-    let id = markers.get(color);
-    if (!id) markers.set(color, (id = `arrow${markers.size}`));
-    return id;
+  // One arrowhead marker per colour and size (wider lines get bigger heads); orient="auto-start-reverse"
+  // lets marker-start point backwards.
+  const markers = new Map<string, { id: string; color: string; size: number }>();
+  const markerFor = (color: string, width: number) => {
+    const size = Math.round(Math.max(7, width * 4.5));
+    const key = `${color} ${size}`;
+    let m = markers.get(key);
+    if (!m) markers.set(key, (m = { id: `arrow${markers.size}`, color, size }));
+    return m.id;
   };
   const edgeParts: string[] = [];
   const labelParts: string[] = [];
@@ -181,7 +184,7 @@ export function renderSvg(scene: SvgScene): string {
     if (!s || !t) continue;
     const a = boundaryPoint(s, t);
     const b = boundaryPoint(t, s);
-    const marker = e.arrow === "none" ? "" : ` marker-${e.arrow === "target" ? "end" : "start"}="url(#${markerFor(e.color)})"`;
+    const marker = e.arrow === "none" ? "" : ` marker-${e.arrow === "target" ? "end" : "start"}="url(#${markerFor(e.color, e.width)})"`;
     const dash = e.dashed ? ` stroke-dasharray="${num(e.width * 3)} ${num(e.width * 2)}"` : "";
     edgeParts.push(
       `<line x1="${num(a.x)}" y1="${num(a.y)}" x2="${num(b.x)}" y2="${num(b.y)}" stroke="${escapeXml(e.color)}" stroke-width="${num(e.width)}"${dash}${marker}/>`,
@@ -202,9 +205,9 @@ export function renderSvg(scene: SvgScene): string {
     const title = n.title ? `<title>${escapeXml(n.title)}</title>` : "";
     (n.shape === "group" ? groupParts : nodeParts).push(`<g>${title}${rect}${textLines(n)}</g>`);
   }
-  const defs = [...markers].map(
-    ([color, id]) =>
-      `<marker id="${id}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" markerUnits="userSpaceOnUse" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="${escapeXml(color)}"/></marker>`,
+  const defs = [...markers.values()].map(
+    ({ id, color, size }) =>
+      `<marker id="${id}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="${size}" markerHeight="${size}" markerUnits="userSpaceOnUse" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="${escapeXml(color)}"/></marker>`,
   );
   return [
     `<?xml version="1.0" encoding="UTF-8"?>`,

@@ -7,6 +7,11 @@
 // that cannot be clicked and sit inside the box; big graphs (see BIG_NODES) draw one three-line
 // label per box instead, which is far cheaper and unreadable at their zoom anyway.
 //
+// Any change to an element makes cytoscape redraw every element in view, which costs hundreds of
+// milliseconds for a graph of thousands. So on big graphs a replay step does not touch cytoscape:
+// the step (node ring, dashed edges, values) is drawn on an overlay canvas of our own, and the
+// grads reach the box labels only where they can be read (in view, zoomed in enough).
+//
 // Colours come from VS Code's CSS variables, resolved to concrete colours (the canvas cannot use
 // var()), with light/dark defaults for the standalone page. All text is user text: the canvas
 // draws it as text, and the SVG export escapes it.
@@ -65,7 +70,7 @@ const PAD_Y = 8;
 const BOX_MIN_W = 70;
 const BOX_H = PAD_Y * 2 + LINE * 3;
 const PILL_H = 28;
-const PILL_PAD = 14;
+const PILL_PAD = 11;
 const GROUP_H = 34;
 /** Compound groups: padding around their members, and the room of the label above. */
 const GROUP_PAD = 10;
@@ -76,6 +81,8 @@ const FIT_MAX_ZOOM = 1.5;
 /** The biggest PNG side and area Chromium's canvas handles comfortably. */
 const PNG_MAX_SIDE = 16000;
 const PNG_MAX_AREA = 120_000_000;
+/** Room around the graph in PNG exports (model units). */
+const PNG_MARGIN = 16;
 
 type SizeClass = "small" | "big" | "huge";
 
@@ -136,7 +143,7 @@ const DEFAULTS = {
     yellow: "#f2cc60",
     purple: "#b180d7",
     focus: "#0078d4",
-    match: "#9e6a03",
+    match: "#ea5c0055",
   },
   light: {
     background: "#ffffff",
@@ -149,7 +156,7 @@ const DEFAULTS = {
     yellow: "#b38600",
     purple: "#7a3fa8",
     focus: "#005fb8",
-    match: "#f8c75a",
+    match: "#ea5c0055",
   },
 };
 
@@ -379,6 +386,7 @@ export class GraphView {
   private lastTap: string | null = null;
   private previousTap: string | null = null;
   private markedSelection: string | null = null;
+  private query = "";
   private matches: string[] = [];
   private markedMatches: string[] = [];
 
@@ -427,13 +435,15 @@ export class GraphView {
     this.graph = graph;
     this.measure = new TextMeasure();
     this.collapsed.clear();
+    // The old replay belongs to the old snapshot (ids repeat across snapshots): the caller sets the new one.
+    this.replayState = null;
     this.tensorIds = graph.nodes.filter((n) => n.kind !== "op").map((n) => n.id);
     this.markedStep = [];
     this.markedEdges = [];
     this.markedSelection = null;
     this.markedMatches = [];
     if (this.selected && !graph.byId.has(this.selected)) this.selected = null;
-    this.matches = this.matches.filter((id) => graph.byId.has(id));
+    this.matches = this.matchesOf(this.query);
     const painted = await this.rebuild(true);
     if (painted) this.timings.firstPaintMs = performance.now() - started;
   }
@@ -448,6 +458,7 @@ export class GraphView {
     if (gen !== this.generation || !this.core) return;
     this.positions = result.positions;
     const cy = this.core;
+    this.restyle();
     cy.batch(() => {
       for (const n of this.scene!.nodes) {
         const p = this.positions[n.id];
@@ -537,7 +548,7 @@ export class GraphView {
             id,
             kind: "collapsed",
             label,
-            width: Math.ceil(m.width(label, uiFont, TEXT_SIZE)) + 2 * PILL_PAD,
+            width: Math.ceil(m.width(label, monoFont, TEXT_SIZE)) + 2 * PILL_PAD,
             height: GROUP_H,
             order: n.order,
             line,
@@ -591,7 +602,9 @@ export class GraphView {
   }
 
   private layoutOptions(): LayoutOptions {
-    return this.direction === "LR" ? { direction: "LR", rankSep: 44, nodeSep: 26 } : { direction: "TB", rankSep: 40, nodeSep: 28 };
+    // Group frames take room the layout does not know about: widen the gaps while grouping.
+    const g = this.grouping ? 2 * GROUP_PAD + GROUP_LABEL : 0;
+    return this.direction === "LR" ? { direction: "LR", rankSep: 32 + g, nodeSep: 20 + g } : { direction: "TB", rankSep: 40 + g, nodeSep: 24 + g };
   }
 
   /** Positions for the scene: in the worker for big graphs (when it can be created), else here. */
@@ -614,6 +627,7 @@ export class GraphView {
           this.timings.layoutMs = performance.now() - started;
           return result;
         } catch {
+          if (this.disposed) return { positions: {}, width: 0, height: 0, ranks: 0 };
           // The worker failed (it could not start, or threw): lay out here instead.
           this.dropWorker();
         }
@@ -685,11 +699,8 @@ export class GraphView {
     const g = this.graph;
     if (!g || this.disposed) return false;
     const gen = ++this.generation;
-    const T0 = performance.now();
     const scene = this.buildScene(g);
-    const T1 = performance.now();
     const result = await this.layout(scene);
-    const T2 = performance.now();
     if (gen !== this.generation || this.disposed) return false;
     this.scene = scene;
     this.positions = result.positions;
@@ -708,14 +719,9 @@ export class GraphView {
       this.applySelection();
       this.applyMatches();
     });
-    const T3 = performance.now();
     if (fit) this.fit();
     this.drawOverlay();
-    const T4 = performance.now();
-    requestAnimationFrame(() => console.log("raf at", performance.now() - T4));
-    cy.one("render", () => console.log("render at", performance.now() - T4));
     await this.nextPaint();
-    console.log(`scene ${T1-T0} layout ${T2-T1} add ${T3-T2} fit ${T4-T3} paint ${performance.now()-T4}`);
     return gen === this.generation;
   }
 
@@ -762,7 +768,7 @@ export class GraphView {
       // cytoscape reports any two quick clicks as a double click, even on two different nodes.
       if (this.previousTap !== this.lastTap) return;
       const line = node.data("line") as number | undefined;
-      if (node.hasClass("collapsed") && line !== undefined) {
+      if ((node.hasClass("collapsed") || node.hasClass("group")) && line !== undefined) {
         void this.toggleGroup(line);
         return;
       }
@@ -874,10 +880,12 @@ export class GraphView {
         },
       },
       { selector: "node[w]", style: { width: "data(w)", height: "data(h)" } },
+      { selector: "node.pad", style: { width: 1, height: 1, "background-opacity": 0, "border-width": 0, events: "no" } },
       {
         selector: "node.tensor",
         style: big
-          ? { "font-family": t.fontMono, "text-wrap": "wrap", "line-height": LINE / TEXT_SIZE, "text-justification": "left" }
+          ? // Stronger fills than the small drawing: the overview of a big graph is all shapes, no text.
+            { "font-family": t.fontMono, "text-wrap": "wrap", "line-height": LINE / TEXT_SIZE, "text-justification": "left", "background-color": t.boxBorder }
           : { "font-weight": "bold", "font-size": NAME_SIZE, "text-margin-x": "data(lmx)", "text-margin-y": -LINE },
       },
       { selector: "node.leaf", style: { "border-color": t.leaf, "border-width": t.borderWidth + 0.8 } },
@@ -886,9 +894,9 @@ export class GraphView {
         selector: "node.op",
         style: {
           "corner-radius": PILL_H / 2,
-          "background-color": t.opFill,
+          "background-color": big ? t.opBorder : t.opFill,
           "border-color": t.opBorder,
-          color: t.opText,
+          color: big ? t.foreground : t.opText,
         },
       },
       {
@@ -982,6 +990,8 @@ export class GraphView {
           "text-background-opacity": 1,
           "text-background-padding": "2",
           "text-background-shape": "roundrectangle",
+          // Above a left-to-right edge, so the dashes stay visible.
+          ...(this.direction === "LR" ? { "text-margin-y": -11 } : {}),
           // No z-index here: a z-order change makes cytoscape re-sort every element on the next frame.
         },
       },
@@ -997,8 +1007,12 @@ export class GraphView {
 
   /** Re-read theme colours from CSS variables (VS Code changes them live; call on body class change). */
   refreshTheme(): void {
-    this.theme = readTheme();
+    const theme = readTheme();
+    // Callers may report one change several times (body class and media query): restyle once.
+    if (JSON.stringify(theme) === JSON.stringify(this.theme)) return;
+    this.theme = theme;
     this.restyle();
+    this.drawOverlay();
   }
 
   // ---- replay ------------------------------------------------------------------------------------
@@ -1217,7 +1231,8 @@ export class GraphView {
         ctx.closePath();
         ctx.fill();
       }
-      labels.push({ x: (from.x + to.x) / 2, y: (from.y + to.y) / 2, text: e.flow });
+      // Values only where there is room for them (not in the overview of a huge graph).
+      if (len > 40) labels.push({ x: (from.x + to.x) / 2, y: (from.y + to.y) / 2, text: e.flow });
     }
     const node = cur.node ? screen(cur.node) : null;
     if (node) {
@@ -1274,10 +1289,15 @@ export class GraphView {
 
   /** Highlight nodes whose label contains the query (case-insensitive); returns their ids in order. */
   search(query: string): string[] {
-    const q = query.trim().toLowerCase();
-    this.matches = q && this.graph ? this.graph.nodes.filter((n) => n.label.toLowerCase().includes(q)).map((n) => n.id) : [];
+    this.query = query;
+    this.matches = this.matchesOf(query);
     this.core?.batch(() => this.applyMatches());
     return [...this.matches];
+  }
+
+  private matchesOf(query: string): string[] {
+    const q = query.trim().toLowerCase();
+    return q && this.graph ? this.graph.nodes.filter((n) => n.label.toLowerCase().includes(q)).map((n) => n.id) : [];
   }
 
   private applyMatches(): void {
@@ -1375,13 +1395,22 @@ export class GraphView {
     if (!cy || cy.elements().empty()) return "";
     this.flushLabels(true);
     const bb = cy.elements().boundingBox();
-    const w = Math.max(1, bb.w);
-    const h = Math.max(1, bb.h);
-    let scale = Math.min(2, PNG_MAX_SIDE / w, PNG_MAX_SIDE / h, Math.sqrt(PNG_MAX_AREA / (w * h)));
-    // cytoscape multiplies the scale by its pixel ratio.
-    const ratio = this.coreClass === "huge" ? 1 : window.devicePixelRatio || 1;
-    scale /= ratio;
-    return cy.png({ output: "base64", full: true, scale, bg: this.theme.background });
+    // cy.png crops to the elements: two invisible corner nodes give the picture a margin.
+    const pad = cy.add([
+      { group: "nodes", data: { id: "png:pad1", label: NO_FLOW }, classes: "pad", position: { x: bb.x1 - PNG_MARGIN, y: bb.y1 - PNG_MARGIN } },
+      { group: "nodes", data: { id: "png:pad2", label: NO_FLOW }, classes: "pad", position: { x: bb.x2 + PNG_MARGIN, y: bb.y2 + PNG_MARGIN } },
+    ]);
+    try {
+      const w = bb.w + 2 * PNG_MARGIN;
+      const h = bb.h + 2 * PNG_MARGIN;
+      let scale = Math.min(2, PNG_MAX_SIDE / w, PNG_MAX_SIDE / h, Math.sqrt(PNG_MAX_AREA / (w * h)));
+      // cytoscape multiplies the scale by its pixel ratio.
+      const ratio = this.coreClass === "huge" ? 1 : window.devicePixelRatio || 1;
+      scale /= ratio;
+      return cy.png({ output: "base64", full: true, scale, bg: this.theme.background });
+    } finally {
+      pad.remove();
+    }
   }
 
   /** The graph as an SVG document of our own, from the layout's positions. */
