@@ -60,9 +60,9 @@ const builds = [
  * string (started from a Blob URL): a worker file next to the page would be cross-origin inside
  * VS Code's webview and missing from the single-file standalone page.
  */
-async function layoutWorkerSource() {
+async function layoutWorkerSource(entry = "webview/layout-worker.ts") {
   const r = await esbuild.build({
-    entryPoints: ["webview/layout-worker.ts"],
+    entryPoints: [entry],
     bundle: true,
     write: false,
     format: "iife",
@@ -96,7 +96,11 @@ async function main() {
       platform: "browser",
       format: "iife",
       target: "es2022",
-      define: { __LAYOUT_WORKER_SOURCE__: JSON.stringify(await layoutWorkerSource()) },
+      define: {
+        __LAYOUT_WORKER_SOURCE__: JSON.stringify(await layoutWorkerSource()),
+        // The Landscape tab's worker: the engine and its replay (issue 6), inlined the same way.
+        __LANDSCAPE_WORKER_SOURCE__: JSON.stringify(await layoutWorkerSource("webview/landscape-worker.ts")),
+      },
     },
     // The page's stylesheet (kept out of main.ts so the two outputs never collide).
     { entryPoints: ["webview/style.css"], outfile: "dist/webview.css", bundle: true, sourcemap: false },

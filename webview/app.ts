@@ -10,6 +10,7 @@ import { baseName, el, formatCount, isTyping, linkButton, plural, setChildren, s
 import { GraphView } from "./graph-view";
 import { describeRange, type Host } from "./host";
 import { Inspector } from "./inspector";
+import { Landscape } from "./landscape";
 import { LossPlot } from "./loss-plot";
 import { buildViewGraph, clampPosition, replay, type ReplayState, type ViewGraph } from "./model";
 import { Outline } from "./outline";
@@ -77,6 +78,7 @@ export class App {
   private readonly inspector: Inspector;
   private readonly stepper: Stepper;
   private readonly lossPlot: LossPlot;
+  private readonly landscape: Landscape;
   private graph: GraphView | undefined;
 
   // data
@@ -110,6 +112,7 @@ export class App {
     });
     this.stepper.setSpeed(this.state.speed);
     this.lossPlot = new LossPlot({ onPick: (call) => this.setPosition({ call, step: 0 }) });
+    this.landscape = new Landscape({ host, note: (text, error) => this.note(text, error) });
 
     // header
     this.fileName = el("span", { class: "file-name" });
@@ -228,7 +231,7 @@ export class App {
         { class: "app-shell" },
         header,
         this.banners,
-        el("main", { class: "panes" }, this.outline.element, this.graphPane, this.inspector.element),
+        el("main", { class: "panes" }, this.outline.element, this.landscape.wrap(this.graphPane), this.inspector.element),
         bottom,
         this.consolePanel,
       ),
@@ -322,6 +325,7 @@ export class App {
     this.stepper.setSnapshot(s);
     this.lossPlot.setSnapshot(s);
     this.clearSearch();
+    this.landscape.setSnapshot(s);
 
     const exists = (id: string | null | undefined): id is string => !!id && (g.byId.has(id) || s.nodes.some((n) => n.id === id));
     const selection = exists(select) ? select : same && exists(prev?.selected) ? prev.selected : (s.output ?? g.nodes[g.nodes.length - 1]?.id ?? null);

@@ -1,0 +1,923 @@
+// The Landscape tab of the graph view (issue 6): f, the traced scalar output, drawn as a function of
+// one or two inputs (scalar leaves that require grad, or elements of a larger leaf) around the
+// current point, with the negative gradient and gradient descent on it. f is re-evaluated by the
+// engine's replay of the recorded program (snapshot.program) in a Web Worker; the plot is
+// landscape-plot.ts, the pure maths landscape-math.ts.
+//
+// The tab is offered when the program is recorded and available, the output is a scalar made by an
+// op, and it depends on at least one candidate input; when the program cannot be replayed the tab
+// is shown disabled with the reason. The worker gets a time budget per grid (then the grid is
+// cancelled with a message); Cancel terminates it.
+import type { GraphSnapshot as BaseSnapshot } from "../shared/protocol";
+import * as replay from "./landscape-replay-local";
+import type { ProgramInfo } from "./landscape-replay-local";
+type GraphSnapshot = BaseSnapshot & { program?: ProgramInfo };
+import { baseName, el, setChildren, setText, type Child } from "./dom";
+import { readTheme } from "./graph-view";
+import type { Host } from "./host";
+import { centredOn, defaultRange, descentVerdict, DEFAULT_VIEW, extent, fmt, fmtPoint, gridPoints, linspace, type Range, type View3D } from "./landscape-math";
+import { pathLegend, pngDataUrl, renderPlot, svgFile, type PathMethod, type PlotKind, type PlotPath } from "./landscape-plot";
+import type { LandscapeRequest, LandscapeResponse } from "./landscape-worker";
+
+declare const __LANDSCAPE_WORKER_SOURCE__: string | undefined;
+
+type Candidate = replay.Varied & { label: string; value: number; leafShape: number[] };
+type DescentStep = replay.DescentStep;
+
+export interface LandscapeOptions {
+  host: Host;
+  /** A short message in the header's status line. */
+  note(text: string, error?: boolean): void;
+}
+
+/** Whether the tab is offered for a snapshot, and what with. */
+export type Availability =
+  | { kind: "absent"; reason: string }
+  | { kind: "disabled"; reason: string }
+  | { kind: "ok"; program: ProgramInfo; output: string; outputLabel: string; candidates: Candidate[] };
+
+const RESOLUTIONS_2D = [21, 41, 61, 81, 101, 151, 201, 301, 401];
+const RESOLUTIONS_1D = [51, 101, 201, 401, 801, 1601];
+const DEFAULT_RES_2D = 61;
+const DEFAULT_RES_1D = 201;
+const DEFAULT_BUDGET_S = 10;
+const MAX_STEPS = 1000;
+/** The arrow is drawn this fraction of the plot's width long (its direction and components are exact). */
+const ARROW_FRACTION = 0.2;
+const METHOD_LABELS: Record<PathMethod, string> = { sgd: "SGD", momentum: "SGD with momentum 0.9", adam: "Adam" };
+/** Most options in an input picker (a big leaf offers its first elements). */
+const MAX_PICKER_OPTIONS = 2000;
+
+/** The tab's availability for a snapshot (the contract's section 3). */
+export function landscapeAvailability(s: GraphSnapshot): Availability {
+  const outId = s.output;
+  const out = outId ? s.tensors.find((t) => t.id === outId) : undefined;
+  if (!outId || !out) return { kind: "absent", reason: "The trace has no output tensor." };
+  if (out.value.numel !== 1) return { kind: "absent", reason: `The output ${out.label} is not a scalar (shape [${out.shape.join(", ")}]).` };
+  if (!out.gradFn) return { kind: "absent", reason: `The output ${out.label} is not made by an op.` };
+  const program = s.program;
+  if (!program) return { kind: "absent", reason: "This trace has no recorded program (traced by an older version)." };
+  if (program.unavailable) return { kind: "disabled", reason: `The landscape cannot be drawn: ${program.unavailable}` };
+  let raw: Array<replay.Varied & { label?: string; value: number; leafShape: number[] }>;
+  try {
+    raw = replay.candidateInputs(program, outId);
+  } catch (e) {
+    return { kind: "disabled", reason: `The landscape cannot be drawn: ${(e as Error).message}` };
+  }
+  if (!raw.length) return { kind: "absent", reason: `The output ${out.label} depends on no leaf that requires grad.` };
+  const candidates = raw.map((c) => ({ ...c, label: c.label ?? candidateLabel(s, c.leaf, c.index, c.leafShape) }));
+  return { kind: "ok", program, output: outId, outputLabel: out.label, candidates };
+}
+
+/** "x1", or "w[0, 1]" for an element of a larger leaf. */
+function candidateLabel(s: GraphSnapshot, leaf: string, index: number, shape: number[]): string {
+  const name = s.tensors.find((t) => t.id === leaf)?.label ?? leaf;
+  const numel = shape.reduce((a, b) => a * b, 1);
+  if (numel <= 1) return name;
+  const idx: number[] = [];
+  let rest = index;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    idx.unshift(rest % shape[d]!);
+    rest = Math.floor(rest / shape[d]!);
+  }
+  return `${name}[${idx.join(", ")}]`;
+}
+
+class Cancelled extends Error {}
+
+/** The worker: one at a time, restarted after a cancel; requests answered in order. */
+class Evaluator {
+  private worker: Worker | null = null;
+  private url: string | null = null;
+  private program: ProgramInfo | undefined;
+  private nextId = 0;
+  private readonly pending = new Map<number, { resolve(r: LandscapeResponse): void; reject(e: Error): void; progress?: (done: number, count: number) => void; timer?: ReturnType<typeof setTimeout> }>();
+
+  setProgram(p: ProgramInfo): void {
+    this.program = p;
+    if (this.worker) this.send({ id: 0, kind: "program", program: p });
+  }
+
+  private ensure(): Worker {
+    if (this.worker) return this.worker;
+    const source = typeof __LANDSCAPE_WORKER_SOURCE__ === "string" ? __LANDSCAPE_WORKER_SOURCE__ : undefined;
+    if (!source || typeof Worker !== "function") throw new Error("Web Workers are not available here");
+    this.url ??= URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
+    const w = new Worker(this.url);
+    w.onmessage = (e: MessageEvent<LandscapeResponse>) => this.onMessage(e.data);
+    w.onerror = (e) => {
+      e.preventDefault();
+      this.fail(new Error(e.message || "the worker failed"));
+    };
+    this.worker = w;
+    if (this.program) this.send({ id: 0, kind: "program", program: this.program });
+    return w;
+  }
+
+  private send(req: LandscapeRequest): void {
+    this.worker?.postMessage(req);
+  }
+
+  private onMessage(r: LandscapeResponse): void {
+    const p = this.pending.get(r.id);
+    if (!p) return;
+    if (r.kind === "progress") {
+      p.progress?.(r.done, r.count);
+      return;
+    }
+    this.pending.delete(r.id);
+    if (p.timer) clearTimeout(p.timer);
+    p.resolve(r);
+  }
+
+  /** Sends a request; rejects with Cancelled when cancelled, or when no answer comes within watchdogMs. */
+  request(req: DistributiveOmit<LandscapeRequest, "id">, opts: { watchdogMs: number; progress?: (done: number, count: number) => void }): Promise<LandscapeResponse> {
+    const w = this.ensure();
+    const id = ++this.nextId;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.stop(new Cancelled(`no answer within ${fmt(opts.watchdogMs / 1000, 3)} s`));
+      }, opts.watchdogMs);
+      this.pending.set(id, { resolve, reject, progress: opts.progress, timer });
+      w.postMessage({ ...req, id } as LandscapeRequest);
+    });
+  }
+
+  get busy(): boolean {
+    return this.pending.size > 0;
+  }
+
+  /** Terminates the worker and rejects whatever was waiting (a new worker starts on the next request). */
+  stop(reason: Error): void {
+    this.worker?.terminate();
+    this.worker = null;
+    this.fail(reason);
+  }
+
+  private fail(reason: Error): void {
+    const waiting = [...this.pending.values()];
+    this.pending.clear();
+    for (const p of waiting) {
+      if (p.timer) clearTimeout(p.timer);
+      p.reject(reason);
+    }
+  }
+
+  dispose(): void {
+    this.stop(new Cancelled("closed"));
+    if (this.url) URL.revokeObjectURL(this.url);
+    this.url = null;
+  }
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+interface GridResult {
+  key: string;
+  values: Float64Array;
+  nx: number;
+  ny: number;
+  ranges: Range[];
+  ms: number;
+}
+
+let uid = 0;
+
+export class Landscape {
+  /** The tab strip, the graph pane and the landscape panel together (what app.ts puts in the middle). */
+  readonly element: HTMLElement;
+  private readonly tabList: HTMLElement;
+  private readonly graphTab: HTMLButtonElement;
+  private readonly landscapeTab: HTMLButtonElement;
+  private readonly panel: HTMLElement;
+  private graphPane: HTMLElement | undefined;
+
+  // panel parts
+  private readonly heading: HTMLElement;
+  private readonly viewGroup: HTMLElement;
+  private readonly viewButtons: Record<"contour" | "surface", HTMLButtonElement>;
+  private readonly figure: HTMLElement;
+  private readonly plotHost: HTMLElement;
+  private readonly legend: HTMLElement;
+  private readonly status: HTMLElement;
+  private readonly progress: HTMLProgressElement;
+  private readonly pickerBox: HTMLElement;
+  private readonly xSelect: HTMLSelectElement;
+  private readonly ySelect: HTMLSelectElement;
+  private readonly rangeBox: HTMLElement;
+  private readonly resSelect: HTMLSelectElement;
+  private readonly budgetInput: HTMLInputElement;
+  private readonly drawButton: HTMLButtonElement;
+  private readonly cancelButton: HTMLButtonElement;
+  private readonly readout: HTMLElement;
+  private readonly methodSelect: HTMLSelectElement;
+  private readonly lrInput: HTMLInputElement;
+  private readonly stepsInput: HTMLInputElement;
+  private readonly stepButton: HTMLButtonElement;
+  private readonly runButton: HTMLButtonElement;
+  private readonly clearButton: HTMLButtonElement;
+  private readonly verdict: HTMLElement;
+  private readonly table: HTMLTableElement;
+
+  // state
+  private readonly evaluator = new Evaluator();
+  private availability: Availability = { kind: "absent", reason: "" };
+  private snapshot: GraphSnapshot | undefined;
+  private selectedTab: "graph" | "landscape" = "graph";
+  private xPick = 0;
+  private yPick: number | null = null;
+  private ranges: Range[] = [];
+  private rangeInputs: Array<{ lo: HTMLInputElement; hi: HTMLInputElement }> = [];
+  private kind2d: "contour" | "surface" = "contour";
+  private view: View3D = { ...DEFAULT_VIEW };
+  private grid: GridResult | undefined;
+  private at: { value: number; grad: number[] } | undefined;
+  private paths = new Map<PathMethod, { lr: number; steps: DescentStep[]; diverged: boolean }>();
+  private method: PathMethod = "sgd";
+  private generation = 0;
+  private plot: SVGSVGElement | undefined;
+  private drag: { x: number; y: number; view: View3D } | undefined;
+  private shownOnce = false;
+  private exportId = 1_000_000;
+
+  constructor(private readonly options: LandscapeOptions) {
+    const id = `ls${++uid}`;
+    const tab = (key: "graph" | "landscape", text: string) =>
+      el("button", {
+        type: "button",
+        role: "tab",
+        id: `${id}-tab-${key}`,
+        "aria-selected": "false",
+        "aria-controls": `${id}-panel-${key}`,
+        tabindex: "-1",
+        class: `view-tab view-tab-${key}`,
+        on: { click: () => this.selectTab(key, true), keydown: (e) => this.onTabKey(e) },
+      }, text);
+    this.graphTab = tab("graph", "Graph");
+    this.landscapeTab = tab("landscape", "Landscape");
+    this.tabList = el("div", { class: "view-tabs", role: "tablist", "aria-label": "View", hidden: true }, this.graphTab, this.landscapeTab);
+
+    // ---- plot column
+    this.heading = el("h2", { class: "ls-heading" });
+    const viewSeg = (key: "contour" | "surface", text: string, title: string) =>
+      el("button", { type: "button", "aria-pressed": "false", title, on: { click: () => this.setKind2d(key) } }, text);
+    this.viewButtons = { contour: viewSeg("contour", "Contour", "Contour plot from above"), surface: viewSeg("surface", "Surface", "Shaded 3D surface (drag or arrow keys to turn it)") };
+    this.viewGroup = el("div", { class: "segmented", role: "group", "aria-label": "Plot type" }, this.viewButtons.contour, this.viewButtons.surface);
+    const exportPng = el("button", { type: "button", title: "Save the plot as a PNG image", on: { click: () => void this.export("png") } }, "PNG");
+    const exportSvg = el("button", { type: "button", title: "Save the plot as an SVG drawing", on: { click: () => void this.export("svg") } }, "SVG");
+    this.plotHost = el("div", {
+      class: "ls-plot-host",
+      tabindex: "-1",
+      on: { keydown: (e) => this.onPlotKey(e), pointerdown: (e) => this.onPointerDown(e), pointermove: (e) => this.onPointerMove(e), pointerup: () => (this.drag = undefined), pointercancel: () => (this.drag = undefined) },
+    });
+    this.legend = el("div", { class: "ls-legend muted" });
+    this.figure = el("figure", { class: "ls-figure" }, this.plotHost, this.legend);
+    this.progress = el("progress", { class: "ls-progress", max: "1", value: "0", hidden: true, "aria-label": "Evaluating the grid" });
+    this.status = el("p", { class: "ls-status", role: "status", "aria-live": "polite" });
+    const plotColumn = el(
+      "div",
+      { class: "ls-main" },
+      el("div", { class: "ls-plot-head" }, this.heading, el("div", { class: "ls-plot-tools" }, this.viewGroup, el("div", { class: "segmented", role: "group", "aria-label": "Export the plot" }, exportPng, exportSvg))),
+      this.figure,
+      el("div", { class: "ls-status-row" }, this.progress, this.status),
+    );
+
+    // ---- controls column
+    this.xSelect = el("select", { id: `${id}-x`, on: { change: () => this.pickInputs() } });
+    this.ySelect = el("select", { id: `${id}-y`, on: { change: () => this.pickInputs() } });
+    this.pickerBox = el(
+      "fieldset",
+      { class: "ls-box ls-picker" },
+      el("legend", null, "Inputs"),
+      el("label", { for: `${id}-x` }, "Horizontal axis"),
+      this.xSelect,
+      el("label", { for: `${id}-y` }, "Vertical axis"),
+      this.ySelect,
+      el("p", { class: "muted ls-hint" }, "Everything else is held at its traced value."),
+    );
+    this.rangeBox = el("div", { class: "ls-ranges" });
+    this.resSelect = el("select", { id: `${id}-res`, on: { change: () => void this.compute() } });
+    this.budgetInput = el("input", { id: `${id}-budget`, type: "number", min: "0.05", max: "600", step: "any", value: String(DEFAULT_BUDGET_S), on: { change: () => undefined } });
+    this.drawButton = el("button", { type: "button", class: "primary", on: { click: () => void this.compute() } }, "Draw");
+    this.cancelButton = el("button", { type: "button", disabled: true, on: { click: () => this.cancel() } }, "Cancel");
+    const centre = el("button", { type: "button", title: "Centre the range on the current point", on: { click: () => this.centreRanges() } }, "Centre on point");
+    const reset = el("button", { type: "button", title: "Back to the default range and resolution", on: { click: () => this.resetRanges() } }, "Reset");
+    const rangeFieldset = el(
+      "fieldset",
+      { class: "ls-box" },
+      el("legend", null, "Range"),
+      this.rangeBox,
+      el("div", { class: "ls-row" }, el("label", { for: `${id}-res` }, "Resolution"), this.resSelect),
+      el("div", { class: "ls-row" }, el("label", { for: `${id}-budget` }, "Time limit (s)"), this.budgetInput),
+      el("div", { class: "ls-buttons" }, this.drawButton, this.cancelButton, centre, reset),
+    );
+    this.readout = el("dl", { class: "ls-readout" });
+    const readoutBox = el("section", { class: "ls-box", "aria-label": "Values at the point" }, el("h3", null, "At the point"), this.readout);
+
+    this.methodSelect = el(
+      "select",
+      { id: `${id}-method`, on: { change: () => this.setMethod(this.methodSelect.value as PathMethod) } },
+      ...(Object.keys(METHOD_LABELS) as PathMethod[]).map((m) => el("option", { value: m }, METHOD_LABELS[m])),
+    );
+    this.lrInput = el("input", { id: `${id}-lr`, type: "number", min: "0", step: "any", value: "0.5", on: { change: () => this.onLrChange() } });
+    this.stepsInput = el("input", { id: `${id}-steps`, type: "number", min: "1", max: String(MAX_STEPS), step: "1", value: "10" });
+    this.stepButton = el("button", { type: "button", title: "One step x ← x − lr·∇f from the last point", on: { click: () => void this.descend(1) } }, "Step");
+    this.runButton = el("button", { type: "button", class: "primary", on: { click: () => void this.descend(this.stepCount()) } }, "Run N steps");
+    this.clearButton = el("button", { type: "button", title: "Forget this method's path", on: { click: () => this.clearPath() } }, "Clear path");
+    this.verdict = el("p", { class: "ls-verdict", role: "status", "aria-live": "polite" });
+    this.table = el("table", { class: "ls-table" });
+    const descentBox = el(
+      "fieldset",
+      { class: "ls-box ls-descent" },
+      el("legend", null, "Gradient descent"),
+      el("div", { class: "ls-row" }, el("label", { for: `${id}-method` }, "Method"), this.methodSelect),
+      el("div", { class: "ls-row" }, el("label", { for: `${id}-lr` }, "Learning rate"), this.lrInput),
+      el("div", { class: "ls-row" }, el("label", { for: `${id}-steps` }, "N (steps)"), this.stepsInput),
+      el("div", { class: "ls-buttons" }, this.stepButton, this.runButton, this.clearButton),
+      this.verdict,
+    );
+    const tableBox = el("div", { class: "ls-table-box", tabindex: "0", role: "region", "aria-label": "Descent steps" }, this.table);
+
+    const side = el("div", { class: "ls-side" }, this.pickerBox, rangeFieldset, readoutBox, descentBox);
+    this.panel = el(
+      "section",
+      { class: "landscape-panel", role: "tabpanel", id: `${id}-panel-landscape`, "aria-labelledby": `${id}-tab-landscape`, hidden: true, data: { state: "idle" } },
+      el("div", { class: "ls-layout" }, plotColumn, side),
+      tableBox,
+    );
+    this.element = el("div", { class: "view-tabs-host" }, this.tabList, this.panel);
+    new MutationObserver(() => this.redraw()).observe(document.body, { attributes: true, attributeFilter: ["class", "data-vscode-theme-kind"] });
+    window.matchMedia?.("(prefers-color-scheme: dark)").addEventListener?.("change", () => this.redraw());
+  }
+
+  /** Puts the graph pane under the tabs (call once, before the element is in the page). */
+  wrap(graphPane: HTMLElement): HTMLElement {
+    this.graphPane = graphPane;
+    graphPane.setAttribute("role", "tabpanel");
+    graphPane.id = this.graphTab.getAttribute("aria-controls")!;
+    graphPane.setAttribute("aria-labelledby", this.graphTab.id);
+    this.element.insertBefore(graphPane, this.panel);
+    this.syncTabs();
+    return this.element;
+  }
+
+  // ---- tabs -------------------------------------------------------------------------------------
+
+  private syncTabs(): void {
+    const a = this.availability;
+    const offered = a.kind !== "absent";
+    this.tabList.hidden = !offered;
+    this.element.classList.toggle("has-tabs", offered);
+    this.landscapeTab.setAttribute("aria-disabled", String(a.kind === "disabled"));
+    this.landscapeTab.title = a.kind === "disabled" ? a.reason : a.kind === "ok" ? `f = ${a.outputLabel} as a function of its inputs` : "";
+    if (a.kind !== "ok" && this.selectedTab === "landscape") this.selectedTab = "graph";
+    const graph = this.selectedTab === "graph";
+    this.graphTab.setAttribute("aria-selected", String(graph));
+    this.landscapeTab.setAttribute("aria-selected", String(!graph));
+    this.graphTab.tabIndex = graph ? 0 : -1;
+    this.landscapeTab.tabIndex = graph ? -1 : 0;
+    if (this.graphPane) this.graphPane.hidden = !graph;
+    this.panel.hidden = graph;
+  }
+
+  private selectTab(key: "graph" | "landscape", focus: boolean): void {
+    if (key === "landscape" && this.availability.kind !== "ok") {
+      if (this.availability.kind === "disabled") this.options.note(this.availability.reason, true);
+      return;
+    }
+    this.selectedTab = key;
+    this.syncTabs();
+    if (key === "landscape") this.ensureDrawn();
+    if (focus) (key === "graph" ? this.graphTab : this.landscapeTab).focus();
+    if (key === "landscape" && !this.shownOnce) {
+      this.shownOnce = true;
+      void this.compute();
+    }
+  }
+
+  private onTabKey(e: KeyboardEvent): void {
+    if (e.key === "ArrowRight" || e.key === "ArrowLeft" || e.key === "Home" || e.key === "End") {
+      e.preventDefault();
+      e.stopPropagation();
+      const next = e.key === "Home" ? "graph" : e.key === "End" ? "landscape" : this.selectedTab === "graph" ? "landscape" : "graph";
+      if (next === "landscape" && this.availability.kind !== "ok") this.graphTab.focus();
+      else this.selectTab(next, true);
+    }
+  }
+
+  // ---- snapshot ---------------------------------------------------------------------------------
+
+  setSnapshot(s: GraphSnapshot): void {
+    this.snapshot = s;
+    this.generation++;
+    if (this.evaluator.busy) this.evaluator.stop(new Cancelled("a new trace arrived"));
+    this.availability = landscapeAvailability(s);
+    this.grid = undefined;
+    this.at = undefined;
+    this.paths.clear();
+    this.shownOnce = false;
+    const a = this.availability;
+    if (a.kind === "ok") {
+      this.evaluator.setProgram(a.program);
+      this.fillPicker(a.candidates);
+      this.xPick = 0;
+      this.yPick = a.candidates.length > 1 ? 1 : null;
+      this.syncPicker();
+      this.resetRanges(false);
+    }
+    this.panel.dataset.state = "idle";
+    this.setStatus("");
+    this.renderHeading();
+    this.renderReadout();
+    this.renderDescent();
+    this.syncTabs();
+    if (this.selectedTab === "landscape" && a.kind === "ok") {
+      this.shownOnce = true;
+      void this.compute();
+    }
+  }
+
+  private candidates(): Candidate[] {
+    return this.availability.kind === "ok" ? this.availability.candidates : [];
+  }
+
+  private vary(): Candidate[] {
+    const c = this.candidates();
+    const out = [c[this.xPick]!];
+    if (this.yPick !== null && c[this.yPick]) out.push(c[this.yPick]!);
+    return out.filter(Boolean);
+  }
+
+  private fillPicker(c: Candidate[]): void {
+    const opts = c.slice(0, MAX_PICKER_OPTIONS);
+    setChildren(this.xSelect, ...opts.map((k, i) => el("option", { value: String(i) }, `${k.label} = ${fmt(k.value)}`)));
+    setChildren(this.ySelect, el("option", { value: "" }, "none (a curve)"), ...opts.map((k, i) => el("option", { value: String(i) }, `${k.label} = ${fmt(k.value)}`)));
+    this.pickerBox.hidden = c.length <= 2;
+  }
+
+  private syncPicker(): void {
+    this.xSelect.value = String(this.xPick);
+    this.ySelect.value = this.yPick === null ? "" : String(this.yPick);
+    for (const o of this.ySelect.options) o.disabled = o.value === String(this.xPick);
+  }
+
+  private pickInputs(): void {
+    const x = Number(this.xSelect.value);
+    let y: number | null = this.ySelect.value === "" ? null : Number(this.ySelect.value);
+    if (y === x) y = null;
+    this.xPick = x;
+    this.yPick = y;
+    this.syncPicker();
+    this.paths.clear();
+    this.at = undefined;
+    this.resetRanges(false);
+    void this.compute();
+  }
+
+  private resetRanges(recompute = true): void {
+    const vary = this.vary();
+    this.ranges = vary.map((c) => defaultRange(c.value));
+    const res = vary.length === 2 ? RESOLUTIONS_2D : RESOLUTIONS_1D;
+    setChildren(this.resSelect, ...res.map((n) => el("option", { value: String(n) }, vary.length === 2 ? `${n} × ${n}` : `${n} points`)));
+    this.resSelect.value = String(vary.length === 2 ? DEFAULT_RES_2D : DEFAULT_RES_1D);
+    this.renderRangeInputs();
+    if (recompute) void this.compute();
+  }
+
+  private centreRanges(): void {
+    this.ranges = this.vary().map((c, k) => centredOn(c.value, this.ranges[k]!));
+    this.renderRangeInputs();
+    void this.compute();
+  }
+
+  private renderRangeInputs(): void {
+    const vary = this.vary();
+    this.rangeInputs = [];
+    const rows: Child[] = [];
+    vary.forEach((c, k) => {
+      const base = `ls${uid}-r${k}`;
+      const input = (which: "lo" | "hi") =>
+        el("input", {
+          id: `${base}-${which}`,
+          type: "number",
+          step: "any",
+          value: String(this.ranges[k]![which]),
+          "aria-label": `${c.label} ${which === "lo" ? "from" : "to"}`,
+          on: { change: () => this.onRangeInput() },
+        });
+      const lo = input("lo"), hi = input("hi");
+      this.rangeInputs.push({ lo, hi });
+      rows.push(el("div", { class: "ls-row ls-range-row" }, el("span", { class: "ls-range-name" }, c.label), lo, el("span", { class: "muted", "aria-hidden": "true" }, "to"), hi));
+    });
+    setChildren(this.rangeBox, ...rows);
+  }
+
+  private onRangeInput(): void {
+    const next: Range[] = [];
+    for (const [k, { lo, hi }] of this.rangeInputs.entries()) {
+      const a = Number(lo.value), b = Number(hi.value);
+      if (lo.value === "" || hi.value === "" || !Number.isFinite(a) || !Number.isFinite(b) || !(b > a)) {
+        this.setStatus(`The range of ${this.vary()[k]?.label ?? "an input"} needs two numbers, "from" below "to".`, "error");
+        return;
+      }
+      next.push({ lo: a, hi: b });
+    }
+    this.ranges = next;
+    void this.compute();
+  }
+
+  private setKind2d(k: "contour" | "surface"): void {
+    this.kind2d = k;
+    this.redraw();
+  }
+
+  private plotKind(): PlotKind {
+    return this.vary().length === 1 ? "curve" : this.kind2d;
+  }
+
+  // ---- evaluation -------------------------------------------------------------------------------
+
+  private budgetMs(): number {
+    const s = Number(this.budgetInput.value);
+    return Math.round((Number.isFinite(s) && s > 0 ? Math.min(600, s) : DEFAULT_BUDGET_S) * 1000);
+  }
+
+  private setStatus(text: string, kind: "info" | "error" | "busy" = "info"): void {
+    setText(this.status, text);
+    this.status.classList.toggle("error", kind === "error");
+  }
+
+  private setBusy(busy: boolean): void {
+    this.cancelButton.disabled = !busy;
+    this.progress.hidden = !busy;
+    if (!busy) this.progress.value = 0;
+  }
+
+  private async compute(): Promise<void> {
+    const a = this.availability;
+    if (a.kind !== "ok") return;
+    const gen = ++this.generation;
+    if (this.evaluator.busy) this.evaluator.stop(new Cancelled("superseded"));
+    const vary = this.vary();
+    const varied = vary.map(({ leaf, index }) => ({ leaf, index }));
+    const problem = replay.landscapeProblem(a.program, a.output, varied);
+    this.renderHeading();
+    if (problem) {
+      this.panel.dataset.state = "error";
+      this.grid = undefined;
+      this.redraw();
+      this.setStatus(`Cannot draw: ${problem}`, "error");
+      return;
+    }
+    const n = Number(this.resSelect.value) || (vary.length === 2 ? DEFAULT_RES_2D : DEFAULT_RES_1D);
+    const nx = n, ny = vary.length === 2 ? n : 1;
+    const ranges = this.ranges.map((r) => ({ ...r }));
+    const points = vary.length === 2 ? gridPoints(ranges[0]!, ranges[1]!, nx, ny) : linspace(ranges[0]!, nx);
+    const key = JSON.stringify([varied, ranges, nx, ny]);
+    this.panel.dataset.state = "computing";
+    this.setBusy(true);
+    this.setStatus(`Evaluating f at ${(nx * ny).toLocaleString("en-US")} points…`, "busy");
+    const budget = this.budgetMs();
+    const started = performance.now();
+    try {
+      const start = vary.map((c) => c.value);
+      if (!this.at) {
+        const g = await this.evaluator.request({ kind: "grad", output: a.output, vary: varied, point: start }, { watchdogMs: budget + 2000 });
+        if (gen !== this.generation) return;
+        if (g.kind === "error") throw new Error(`at the point: ${g.error}`);
+        if (g.kind === "grad") this.at = { value: g.value, grad: g.grad };
+        this.renderReadout();
+      }
+      this.grid = undefined;
+      this.redraw();
+      const r = await this.evaluator.request(
+        { kind: "grid", output: a.output, vary: varied, points, count: nx * ny, budgetMs: Math.max(1, budget - (performance.now() - started)) },
+        {
+          watchdogMs: budget + 2000,
+          progress: (done, count) => {
+            if (gen !== this.generation) return;
+            this.progress.value = done / count;
+            this.setStatus(`Evaluating f: ${Math.round((100 * done) / count)}% of ${count.toLocaleString("en-US")} points…`, "busy");
+          },
+        },
+      );
+      if (gen !== this.generation) return;
+      if (r.kind === "error") {
+        if (r.cancelled) throw new Cancelled(`Stopped: the grid took longer than the time limit (${fmt(budget / 1000, 3)} s). Lower the resolution or raise the limit.`);
+        throw new Error(r.error);
+      }
+      if (r.kind !== "grid") return;
+      this.grid = { key, values: r.values, nx, ny, ranges, ms: r.ms };
+      this.panel.dataset.state = "ready";
+      const bad = r.values.reduce((c, v) => c + (Number.isFinite(v) ? 0 : 1), 0);
+      this.setStatus(
+        `${vary.length === 2 ? `${nx} × ${ny} grid` : `${nx} points`} evaluated in ${Math.round(r.ms)} ms by re-running the traced program.${bad ? ` f is not finite at ${bad.toLocaleString("en-US")} of them (left blank).` : ""}`,
+      );
+    } catch (e) {
+      if (gen !== this.generation) return;
+      const cancelled = e instanceof Cancelled;
+      this.panel.dataset.state = cancelled ? "cancelled" : "error";
+      this.setStatus(cancelled ? (e.message.startsWith("Stopped") ? e.message : `Cancelled (${e.message}).`) : `The evaluation failed: ${(e as Error).message}`, "error");
+    } finally {
+      if (gen === this.generation) this.setBusy(false);
+    }
+    this.renderReadout();
+    this.redraw();
+  }
+
+  private cancel(): void {
+    if (!this.evaluator.busy) return;
+    this.evaluator.stop(new Cancelled("by you"));
+  }
+
+  // ---- descent ----------------------------------------------------------------------------------
+
+  private stepCount(): number {
+    const n = Math.round(Number(this.stepsInput.value));
+    return Number.isFinite(n) && n >= 1 ? Math.min(MAX_STEPS, n) : 10;
+  }
+
+  private lr(): number | null {
+    const v = Number(this.lrInput.value);
+    return this.lrInput.value !== "" && Number.isFinite(v) && v >= 0 ? v : null;
+  }
+
+  private setMethod(m: PathMethod): void {
+    this.method = m;
+    const p = this.paths.get(m);
+    if (p) this.lrInput.value = String(p.lr);
+    this.renderDescent();
+    this.redraw();
+  }
+
+  private onLrChange(): void {
+    const p = this.paths.get(this.method);
+    if (p && p.lr !== this.lr()) {
+      this.paths.delete(this.method);
+      this.renderDescent();
+      this.redraw();
+    }
+  }
+
+  private clearPath(): void {
+    this.paths.delete(this.method);
+    this.renderDescent();
+    this.redraw();
+  }
+
+  /** k more steps of the current method: the engine re-runs the whole path from the start (optimizer state included). */
+  private async descend(k: number): Promise<void> {
+    const a = this.availability;
+    if (a.kind !== "ok") return;
+    const lr = this.lr();
+    if (lr === null) {
+      setText(this.verdict, "The learning rate must be a number ≥ 0.");
+      this.verdict.className = "ls-verdict error";
+      return;
+    }
+    const prev = this.paths.get(this.method);
+    if (prev?.diverged) {
+      setText(this.verdict, "This path already diverged: clear it or change the learning rate.");
+      return;
+    }
+    const total = Math.min(MAX_STEPS, (prev && prev.lr === lr ? prev.steps.length - 1 : 0) + k);
+    const vary = this.vary();
+    const gen = this.generation;
+    this.stepButton.disabled = this.runButton.disabled = true;
+    try {
+      const r = await this.evaluator.request(
+        { kind: "descend", output: a.output, vary: vary.map(({ leaf, index }) => ({ leaf, index })), start: vary.map((c) => c.value), method: this.method, lr, steps: total },
+        { watchdogMs: this.budgetMs() + 2000 },
+      );
+      if (gen !== this.generation) return;
+      if (r.kind === "error") throw new Error(r.error);
+      if (r.kind !== "descend") return;
+      this.paths.set(this.method, { lr, steps: r.steps, diverged: r.diverged });
+    } catch (e) {
+      if (gen !== this.generation) return;
+      setText(this.verdict, `Descent failed: ${(e as Error).message}`);
+      this.verdict.className = "ls-verdict error";
+      return;
+    } finally {
+      this.stepButton.disabled = this.runButton.disabled = false;
+    }
+    this.renderDescent();
+    this.redraw();
+  }
+
+  // ---- rendering --------------------------------------------------------------------------------
+
+  private renderHeading(): void {
+    const a = this.availability;
+    if (a.kind !== "ok") return;
+    const names = this.vary().map((c) => c.label);
+    setText(this.heading, `f = ${a.outputLabel} as a function of ${names.join(" and ")}`);
+    this.viewGroup.hidden = names.length < 2;
+  }
+
+  private renderReadout(): void {
+    const vary = this.vary();
+    if (!vary.length) return setChildren(this.readout);
+    const p = vary.map((c) => c.value);
+    const names = vary.length === 1 ? vary[0]!.label : `(${vary.map((c) => c.label).join(", ")})`;
+    const items: Array<[string, string, string, unknown]> = [[`${names}`, fmtPoint(p).replace(/^\((.*)\)$/, vary.length === 1 ? "$1" : "($1)"), "point", p]];
+    if (this.at) {
+      const g = this.at.grad;
+      items.push(["f", fmt(this.at.value), "value", this.at.value]);
+      items.push([vary.length === 1 ? "f′ (the slope)" : "∇f", vary.length === 1 ? fmt(g[0]!) : fmtPoint(g), "grad", g]);
+      items.push([vary.length === 1 ? "−f′ (downhill)" : "−∇f (the arrow)", vary.length === 1 ? fmt(-g[0]!) : fmtPoint(g.map((v) => -v)), "neg-grad", g.map((v) => -v)]);
+    }
+    const grid = this.grid;
+    if (grid) {
+      const { min, max, argmin } = extent(grid.values);
+      if (argmin >= 0) {
+        const i = argmin % grid.nx, j = Math.floor(argmin / grid.nx);
+        const xs = linspace(grid.ranges[0]!, grid.nx);
+        const at = vary.length === 2 ? [xs[i]!, linspace(grid.ranges[1]!, grid.ny)[j]!] : [xs[i]!];
+        items.push(["Lowest on the grid", `f${fmtPoint(at)} = ${fmt(min)}`, "grid-min", { point: at, value: min, i, j }]);
+        items.push(["Highest on the grid", fmt(max), "grid-max", max]);
+      }
+    }
+    setChildren(
+      this.readout,
+      ...items.flatMap(([dt, dd, key, raw]) => [el("dt", null, dt), el("dd", { class: "num", data: { key, value: JSON.stringify(raw) } }, dd)]),
+    );
+  }
+
+  private renderDescent(): void {
+    const vary = this.vary();
+    if (!vary.length) return setChildren(this.table);
+    const path = this.paths.get(this.method);
+    const names = vary.map((c) => c.label);
+    const head = el(
+      "tr",
+      null,
+      el("th", { scope: "col" }, "step"),
+      ...names.map((n) => el("th", { scope: "col" }, n)),
+      el("th", { scope: "col" }, "f"),
+      ...names.map((n) => el("th", { scope: "col" }, `∂f/∂${n}`)),
+    );
+    if (!path) {
+      setChildren(this.table, el("caption", null, `Descent steps (${METHOD_LABELS[this.method]})`), el("thead", null, head), el("tbody", null, el("tr", null, el("td", { colspan: String(2 + 2 * names.length), class: "muted" }, "No steps yet: Step or Run N steps."))));
+      setText(this.verdict, "");
+      this.verdict.className = "ls-verdict";
+      return;
+    }
+    const rows = path.steps.map((s, k) =>
+      el(
+        "tr",
+        { data: { step: String(k), value: String(s.value) } },
+        el("th", { scope: "row" }, String(k)),
+        ...s.point.map((v) => el("td", { class: "num" }, fmt(v))),
+        el("td", { class: "num ls-f" }, fmt(s.value)),
+        ...s.grad.map((v) => el("td", { class: "num" }, fmt(v))),
+      ),
+    );
+    setChildren(this.table, el("caption", null, `Descent steps (${METHOD_LABELS[this.method]}, lr ${fmt(path.lr)})`), el("thead", null, head), el("tbody", null, ...rows));
+    const v = descentVerdict(path.steps.map((s) => s.value), path.diverged);
+    setText(this.verdict, v.text);
+    this.verdict.className = `ls-verdict kind-${v.kind}${v.kind === "diverged" ? " error" : ""}`;
+    this.verdict.dataset.kind = v.kind;
+  }
+
+  private redraw(): void {
+    const a = this.availability;
+    if (a.kind !== "ok" || this.panel.hidden) {
+      if (a.kind === "ok") this.dirty = true;
+      return;
+    }
+    this.dirty = false;
+    const vary = this.vary();
+    const kind = this.plotKind();
+    for (const k of ["contour", "surface"] as const) this.viewButtons[k].setAttribute("aria-pressed", String(this.kind2d === k));
+    const grid = this.grid;
+    const ranges = grid?.ranges ?? this.ranges;
+    const width = Math.max(...ranges.map((r) => r.hi - r.lo));
+    const g = this.at?.grad;
+    const gnorm = g ? Math.hypot(...g) : 0;
+    const arrowScale = gnorm > 0 ? (ARROW_FRACTION * width) / gnorm : 0;
+    const paths: PlotPath[] = [];
+    for (const [method, p] of this.paths) {
+      if (method !== this.method) paths.push({ method, steps: p.steps, current: false });
+    }
+    const cur = this.paths.get(this.method);
+    if (cur) paths.push({ method: this.method, steps: cur.steps, current: true });
+    const theme = readTheme();
+    const plot = renderPlot(
+      {
+        kind,
+        labels: vary.map((c) => c.label),
+        ranges,
+        grid: grid ? { values: grid.values, nx: grid.nx, ny: grid.ny } : undefined,
+        point: vary.map((c) => c.value),
+        value: this.at?.value ?? NaN,
+        grad: g ?? null,
+        arrowScale,
+        paths,
+        view: this.view,
+      },
+      theme,
+    );
+    const names = vary.map((c) => c.label).join(", ");
+    const desc = this.at
+      ? `${kind === "curve" ? "Curve" : kind === "contour" ? "Contour plot" : "Surface"} of f over ${names}; the point ${fmtPoint(vary.map((c) => c.value))} with f = ${fmt(this.at.value)}${g ? `, the negative gradient ${fmtPoint(g.map((v) => -v))}` : ""}.`
+      : `Plot of f over ${names}.`;
+    plot.setAttribute("role", "img");
+    plot.setAttribute("aria-label", desc);
+    this.plot = plot;
+    setChildren(this.plotHost, plot);
+    if (kind === "surface") {
+      this.plotHost.tabIndex = 0;
+      this.plotHost.setAttribute("role", "group");
+      this.plotHost.setAttribute("aria-label", "Surface: drag or use the arrow keys to turn it, Home to reset");
+    } else {
+      this.plotHost.tabIndex = -1;
+      this.plotHost.removeAttribute("role");
+      this.plotHost.removeAttribute("aria-label");
+    }
+    this.plotHost.classList.toggle("rotatable", kind === "surface");
+    const legend = pathLegend(paths);
+    setChildren(
+      this.legend,
+      el("span", { class: "ls-key point" }, "current point"),
+      this.at && g ? el("span", { class: "ls-key arrow" }, kind === "curve" ? "−f′ (downhill)" : "−∇f (steepest descent)") : null,
+      kind === "curve" ? el("span", { class: "ls-key tangent" }, "tangent, slope f′") : null,
+      ...legend.map((l) => el("span", { class: `ls-key path method-${l.method}` }, `${l.name} path`)),
+    );
+  }
+
+  private dirty = false;
+
+  /** Call when the panel becomes visible after changes made while hidden. */
+  private ensureDrawn(): void {
+    if (this.dirty) this.redraw();
+  }
+
+  // ---- surface rotation -------------------------------------------------------------------------
+
+  private onPlotKey(e: KeyboardEvent): void {
+    if (this.plotKind() !== "surface") return;
+    const step = Math.PI / 24;
+    const v = { ...this.view };
+    if (e.key === "ArrowLeft") v.azimuth -= step;
+    else if (e.key === "ArrowRight") v.azimuth += step;
+    else if (e.key === "ArrowUp") v.elevation = Math.min(Math.PI / 2, v.elevation + step);
+    else if (e.key === "ArrowDown") v.elevation = Math.max(0, v.elevation - step);
+    else if (e.key === "Home") Object.assign(v, DEFAULT_VIEW);
+    else return;
+    e.preventDefault();
+    e.stopPropagation();
+    this.view = v;
+    this.redraw();
+  }
+
+  private onPointerDown(e: PointerEvent): void {
+    if (this.plotKind() !== "surface" || e.button !== 0) return;
+    this.drag = { x: e.clientX, y: e.clientY, view: { ...this.view } };
+    this.plotHost.setPointerCapture?.(e.pointerId);
+  }
+
+  private onPointerMove(e: PointerEvent): void {
+    const d = this.drag;
+    if (!d) return;
+    const az = d.view.azimuth - (e.clientX - d.x) * 0.01;
+    const el_ = Math.min(Math.PI / 2, Math.max(0, d.view.elevation + (e.clientY - d.y) * 0.01));
+    this.view = { azimuth: az, elevation: el_ };
+    this.redraw();
+  }
+
+  // ---- export -----------------------------------------------------------------------------------
+
+  private async export(format: "png" | "svg"): Promise<void> {
+    const plot = this.plot;
+    const s = this.snapshot;
+    if (!plot || !s || !this.grid) {
+      this.options.note("Export failed: the plot is not drawn yet", true);
+      return;
+    }
+    let data: string;
+    let encoding: "utf8" | "base64" = "utf8";
+    try {
+      if (format === "svg") data = svgFile(plot);
+      else {
+        data = (await pngDataUrl(plot)).replace(/^data:image\/png;base64,/, "");
+        encoding = "base64";
+      }
+    } catch (e) {
+      this.options.note(`Export failed: ${(e as Error).message}`, true);
+      return;
+    }
+    const stem = baseName(s.file).replace(/\.[^.]*$/, "") || "graph";
+    this.options.host.post({ type: "save", requestId: ++this.exportId, format, fileName: `${stem}.landscape.${format}`, data, encoding });
+  }
+
+  /** The tab that is showing (for tests of the host page and for app.ts). */
+  get activeTab(): "graph" | "landscape" {
+    return this.selectedTab;
+  }
+
+  /** Shows the landscape's pending redraw when its panel appears. */
+  refresh(): void {
+    this.ensureDrawn();
+  }
+}
