@@ -25,6 +25,8 @@ export type { BackwardOptions, GradOptions } from "./autograd/engine";
 export { setObserver, type AutogradObserver, type BackwardStep, type BackwardBegin } from "./autograd/observer";
 export { setWarningHandler, type TorchWarning, type WarningHandler } from "./warnings";
 export { setAllocationLimit, TensorMemoryError } from "./dtype";
+/** Re-evaluation of a traced program at other leaf values (the landscape view; see engine/replay). */
+export * as replay from "./replay/index";
 
 /** Run fn without recording the graph (torch.no_grad()). */
 function noGrad<T>(fn: () => T): T {

@@ -20,6 +20,7 @@ import {
 } from "../shared/protocol";
 import type { AutogradObserver, BackwardBegin, BackwardStep, Node, Tensor, TorchWarning } from "../engine/index";
 import type { PreparedScript } from "./transpile";
+import { ProgramRecorder } from "./program";
 
 /** What the sandbox hands over from the engine module evaluated in the snippet's context. */
 export interface EngineModule {
@@ -71,6 +72,8 @@ export class Recorder {
   private consoleChars = 0;
   private consoleTruncated = false;
   private readonly warnings: WarningEntry[] = [];
+  /** The forward ops as data, for re-evaluation (snapshot.program). */
+  private readonly program = new ProgramRecorder();
 
   constructor(
     private readonly engine: EngineModule | null,
@@ -83,7 +86,7 @@ export class Recorder {
     if (!engine) return;
     engine.setObserver({
       tensorCreated: (t) => this.onTensor(t),
-      nodeCreated: (n, out) => this.onNode(n, out),
+      nodeCreated: (n, out, inputs) => this.onNode(n, out, inputs),
       backwardBegin: (info) => this.onBackwardBegin(info),
       backwardStep: (step) => this.onStep(step),
       backwardEnd: (info) => this.onBackwardEnd(info.error),
@@ -227,7 +230,7 @@ export class Recorder {
     this.tensors.set(t.id, { t, range: this.here() });
   }
 
-  private onNode(node: Node, out: Tensor): void {
+  private onNode(node: Node, out: Tensor, inputs?: ReadonlyArray<Tensor | null>): void {
     if (this.functionNodeCount >= this.options.limits.nodeCap) {
       this.nodesTruncated = true;
       return;
@@ -236,6 +239,7 @@ export class Recorder {
     const range = this.here();
     this.nodes.set(node, { node, tensor: out, range });
     if (!this.tensors.has(out.id)) this.tensors.set(out.id, { t: out, range });
+    this.program.op(node, out, inputs, range?.line);
   }
 
   private onBackwardBegin(info: BackwardBegin): void {
@@ -441,6 +445,13 @@ export class Recorder {
     snapshot.nodes = nodes;
     snapshot.edges = edges;
     snapshot.output = lastCall?.roots[0] ?? lastSink;
+    snapshot.program = this.program.build(
+      (id) => {
+        const rec = this.tensors.get(id);
+        return rec ? (rec.name ?? rec.t.name ?? defaultLabel(rec.t, rec.range)) : undefined;
+      },
+      this.nodesTruncated ? { nodeCap: this.options.limits.nodeCap } : null,
+    );
     if (error) snapshot.error = error;
     return snapshot;
   }

@@ -154,6 +154,44 @@ export interface RunLimits {
   memoryMb: number;
 }
 
+/** Full values of a tensor, row-major (NaN/±Inf as strings like ValueSummary). */
+export interface FullTensor {
+  shape: number[];
+  dtype: DTypeName;
+  values: Array<number | "NaN" | "Infinity" | "-Infinity">;
+  /** For leaves: the name or label the graph shows (for the landscape's input picker). */
+  label?: string;
+}
+
+/** One recorded forward op: re-running `op` on `inputs` (tensor ids, null for absent) with `attrs` gives tensor `out`. */
+export interface ProgramOp {
+  /** The grad_fn node it made ("n12"). */
+  node: string;
+  /** The grad_fn name ("PowBackward0", "MulBackward1", ...): the replay rule is chosen by it. */
+  op: string;
+  inputs: Array<string | null>;
+  /** Non-tensor arguments (exponent, other, dims, keepdim, ...), JSON only. */
+  attrs: Record<string, unknown>;
+  out: string;
+  /** The line in the user's text that made it, when known (for error messages). */
+  line?: number;
+}
+
+/**
+ * The traced forward computation, re-runnable with the engine at other leaf values (issue 6).
+ * `unavailable` says why it cannot be (an op without a replay rule, constants too big to embed,
+ * the node cap was hit, ...); then `ops` may be empty.
+ */
+export interface ProgramInfo {
+  unavailable?: string;
+  /** Leaves that require grad: their values when the last recorded op read them (the start point). */
+  leaves: Record<string, FullTensor>;
+  /** Every other tensor an op reads that is not made by a recorded op (constants), full values. */
+  constants: Record<string, FullTensor>;
+  /** In the order they ran. */
+  ops: ProgramOp[];
+}
+
 export interface GraphSnapshot {
   version: typeof SNAPSHOT_VERSION;
   file: string;
@@ -175,6 +213,8 @@ export interface GraphSnapshot {
   /** Recording stopped at the node cap; the snippet itself ran on. */
   nodesTruncated: boolean;
   error?: RunError;
+  /** The forward computation, for re-evaluation (the landscape view). Absent in old snapshots. */
+  program?: ProgramInfo;
 }
 
 // ---- host ↔ graph webview messages ---------------------------------------------------------------

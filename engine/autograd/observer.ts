@@ -31,7 +31,11 @@ export interface BackwardStep {
 
 export interface AutogradObserver {
   tensorCreated?(t: Tensor): void;
-  nodeCreated?(node: Node, output: Tensor): void;
+  /**
+   * A grad_fn node was made for `output`; `inputs` are the op's tensor operands in the node's input
+   * order (null where absent), as the op passed them: enough to re-run the op (engine/replay).
+   */
+  nodeCreated?(node: Node, output: Tensor, inputs: ReadonlyArray<Tensor | null>): void;
   backwardBegin?(info: BackwardBegin): void;
   backwardStep?(step: BackwardStep): void;
   backwardEnd?(info: { error?: unknown }): void;

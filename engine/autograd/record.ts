@@ -41,6 +41,6 @@ export function record<S extends object>(
   }
   const node = new FunctionNode(spec, edges, saved(), out.shape, out.dtype);
   out.gradFn = node;
-  if (observer !== null && observer.nodeCreated) observer.nodeCreated(node, out);
+  if (observer !== null && observer.nodeCreated) observer.nodeCreated(node, out, inputs);
   return out;
 }

@@ -1,0 +1,453 @@
+// Replay rules as data, one per grad_fn name (like gradients/*.ts for backward): how to re-run the
+// forward op that made a node from its inputs and recorded attrs, with the engine's own ops.
+//
+// `forward` computes one point (in grad mode it records, so evaluateWithGrad can backward through
+// it). `batch` computes many points at once, without grad: an input flagged in `batched` carries a
+// leading batch dimension B (the others are shared by every point). Elementwise ops align ranks by
+// inserting size-1 dims after B, reductions and shape ops shift their dims by one, matmul
+// broadcasts over B. An op without `batch` is run point by point (evaluateBatch does that).
+import { Tensor } from "../tensor";
+import { allocate, type DType } from "../dtype";
+import * as ew from "../ops/elementwise";
+import * as red from "../ops/reduce";
+import * as sh from "../ops/shape_ops";
+import * as ix from "../ops/indexing";
+import * as la from "../ops/linalg";
+import * as join from "../ops/join";
+import * as sm from "../ops/softmax";
+import * as F from "../nn/functional";
+import type { FullTensor, JsonNumber } from "./types";
+
+export type Attrs = Readonly<Record<string, unknown>>;
+export type Inputs = ReadonlyArray<Tensor | null>;
+
+export interface ReplayRule {
+  /** One point: the op's output for these inputs. */
+  forward(x: Inputs, a: Attrs): Tensor;
+  /** B points at once: inputs flagged in `batched` have a leading dim B (at least one is). */
+  batch?(x: Inputs, batched: readonly boolean[], a: Attrs, B: number): Tensor;
+}
+
+// ---- attrs ----------------------------------------------------------------------------------------
+
+export class AttrError extends Error {}
+
+function jsonNum(v: unknown): number | undefined {
+  if (typeof v === "number") return v;
+  if (v === "NaN") return NaN;
+  if (v === "Infinity") return Infinity;
+  if (v === "-Infinity") return -Infinity;
+  return undefined;
+}
+
+function num(a: Attrs, key: string): number {
+  const v = jsonNum(a[key]);
+  if (v === undefined) throw new AttrError(`the recorded attribute "${key}" is missing or not a number`);
+  return v;
+}
+
+function numOrNull(a: Attrs, key: string): number | null {
+  return a[key] === null || a[key] === undefined ? null : num(a, key);
+}
+
+function ints(a: Attrs, key: string): number[] {
+  const v = a[key];
+  if (!Array.isArray(v) || !v.every((x) => typeof x === "number")) throw new AttrError(`the recorded attribute "${key}" is missing or not a list of numbers`);
+  return v as number[];
+}
+
+function bool(a: Attrs, key: string): boolean {
+  return a[key] === true;
+}
+
+function str<T extends string>(a: Attrs, key: string, allowed: readonly T[]): T {
+  const v = a[key];
+  if (typeof v !== "string" || !(allowed as readonly string[]).includes(v)) {
+    throw new AttrError(`the recorded attribute "${key}" must be one of ${allowed.join(", ")}`);
+  }
+  return v as T;
+}
+
+const decoded = new WeakMap<object, Tensor>();
+
+/** A FullTensor (as recorded) as an engine tensor; decoded once per object. */
+export function tensorFromFull(ft: FullTensor): Tensor {
+  let t = decoded.get(ft);
+  if (t === undefined) {
+    const data = allocate(ft.dtype, ft.values.length);
+    for (let i = 0; i < data.length; i++) data[i] = jsonNum(ft.values[i] as JsonNumber) ?? NaN;
+    t = new Tensor(data, ft.shape.slice(), ft.dtype);
+    decoded.set(ft, t);
+  }
+  return t;
+}
+
+function tensorAttr(a: Attrs, key: string): Tensor {
+  const v = a[key] as FullTensor | undefined;
+  if (!v || typeof v !== "object" || !Array.isArray(v.values) || !Array.isArray(v.shape)) {
+    throw new AttrError(`the recorded attribute "${key}" is missing or not a tensor`);
+  }
+  return tensorFromFull(v);
+}
+
+// ---- batch helpers --------------------------------------------------------------------------------
+
+function req(x: Tensor | null | undefined, i = 0): Tensor {
+  if (!x) throw new AttrError(`input ${i} is missing`);
+  return x;
+}
+
+/** Rank of one point's value. */
+const rank = (x: Tensor, batched: boolean): number => x.shape.length - (batched ? 1 : 0);
+
+/** A batched value with size-1 dims inserted after B up to per-point rank r (unbatched: as is). */
+function lift(x: Tensor, batched: boolean, r: number): Tensor {
+  const pr = rank(x, batched);
+  if (!batched || pr >= r) return x;
+  const shape = [x.shape[0]!, ...new Array<number>(r - pr).fill(1), ...x.shape.slice(1)];
+  return sh.reshape(x, shape, "replay");
+}
+
+/** Every input lifted to the largest per-point rank among them. */
+function liftAll(x: Inputs, batched: readonly boolean[]): Tensor[] {
+  const xs = x.map((t, i) => req(t, i));
+  const r = Math.max(...xs.map((t, i) => rank(t, batched[i]!)));
+  return xs.map((t, i) => lift(t, batched[i]!, r));
+}
+
+/** An unbatched value repeated B times along a new leading dim. */
+function repeat(x: Tensor, B: number): Tensor {
+  return sh.expand(sh.unsqueeze(x, 0), [B, ...x.shape]);
+}
+
+const range = (from: number, to: number): number[] => Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i);
+const shift = (dims: readonly number[]): number[] => dims.map((d) => d + 1);
+
+// ---- rule factories -------------------------------------------------------------------------------
+
+function binary(f: (a: Tensor, b: Tensor) => Tensor): ReplayRule {
+  return {
+    forward: ([a, b]) => f(req(a, 0), req(b, 1)),
+    batch: (x, bt) => {
+      const [a, b] = liftAll(x, bt);
+      return f(a!, b!);
+    },
+  };
+}
+
+function withScalar(f: (a: Tensor, s: number) => Tensor, key = "other"): ReplayRule {
+  return {
+    forward: ([x], a) => f(req(x), num(a, key)),
+    batch: ([x], _b, a) => f(req(x), num(a, key)),
+  };
+}
+
+function unary(f: (x: Tensor) => Tensor): ReplayRule {
+  return { forward: ([x]) => f(req(x)), batch: ([x]) => f(req(x)) };
+}
+
+/** sum/mean over all dims (whole: dims undefined) or over recorded dims. */
+function reduction(kind: "sum" | "mean", whole: boolean): ReplayRule {
+  const f = kind === "sum" ? red.sum : red.mean;
+  return {
+    forward: ([x], a) => (whole ? f(req(x)) : f(req(x), ints(a, "dims"), bool(a, "keepdim"))),
+    batch: ([x], _b, a) => {
+      const t = req(x);
+      const pr = t.shape.length - 1;
+      if (pr === 0) return t; // a 0-dim value reduced (over "dim 0") is itself
+      return whole ? f(t, range(1, pr + 1), false) : f(t, shift(ints(a, "dims")), bool(a, "keepdim"));
+    },
+  };
+}
+
+function extremeAll(kind: "max" | "min"): ReplayRule {
+  return {
+    forward: ([x]) => red.maxAll(req(x), kind),
+    batch: ([x]) => {
+      const t = req(x);
+      if (t.shape.length === 1) return t;
+      return red.maxDim(sh.reshape(t, [t.shape[0]!, -1], "replay"), 1, false, kind).values;
+    },
+  };
+}
+
+function extremeDim(kind: "max" | "min"): ReplayRule {
+  return {
+    forward: ([x], a) => red.maxDim(req(x), num(a, "dim"), bool(a, "keepdim"), kind).values,
+    batch: ([x], _b, a) => {
+      const t = req(x);
+      if (t.shape.length === 1) return t;
+      return red.maxDim(t, num(a, "dim") + 1, bool(a, "keepdim"), kind).values;
+    },
+  };
+}
+
+/** Ops whose result is the input's values laid out in the recorded output shape. */
+const toShape: ReplayRule = {
+  forward: ([x], a) => sh.reshape(req(x), ints(a, "shape"), "replay"),
+  batch: ([x], _b, a, B) => sh.reshape(req(x), [B, ...ints(a, "shape")], "replay"),
+};
+
+/** out[i] = x.flatten()[map[i]], shaped like the recorded output (index(), double-backward gathers). */
+const gatherByMap: ReplayRule = {
+  forward: ([x], a) => {
+    const t = req(x);
+    return sh.reshape(ix.indexSelect(sh.reshape(t, [-1], "replay"), 0, ints(a, "map")), ints(a, "shape"), "replay");
+  },
+  batch: ([x], _b, a, B) => {
+    const t = req(x);
+    return sh.reshape(ix.indexSelect(sh.reshape(t, [B, -1], "replay"), 1, ints(a, "map")), [B, ...ints(a, "shape")], "replay");
+  },
+};
+
+/** zeros(shape) with out.flatten()[map[i]] += x.flatten()[i] (the scatter of a double backward). */
+const scatterByMap = (name: string): ReplayRule => ({
+  forward: ([x], a) => ix.scatterAddFlat(req(x), Int32Array.from(ints(a, "map")), ints(a, "shape"), name.replace(/Backward0$/, "")),
+  batch: ([x], _b, a, B) => {
+    const t = req(x);
+    const map = ints(a, "map");
+    const shape = ints(a, "shape");
+    let nOut = 1;
+    for (const s of shape) nOut *= s;
+    const nIn = t.data.length / B;
+    const out = allocate(t.dtype, B * nOut);
+    const src = t.data;
+    for (let p = 0; p < B; p++) {
+      for (let i = 0; i < map.length; i++) out[p * nOut + map[i]!]! += src[p * nIn + i]!;
+    }
+    return new Tensor(out, [B, ...shape], t.dtype);
+  },
+});
+
+/** The loss reduction over one point's dims (batched: all dims after B). */
+function reduceLoss(v: Tensor, reduction: "mean" | "sum" | "none", batched: boolean): Tensor {
+  if (reduction === "none") return v;
+  const from = batched ? 1 : 0;
+  if (v.shape.length === from) return v;
+  const dims = range(from, v.shape.length);
+  return reduction === "mean" ? red.mean(v, dims) : red.sum(v, dims);
+}
+
+const REDUCTIONS = ["mean", "sum", "none"] as const;
+
+/** −(y·max(log x, −100) + (1 − y)·max(log(1 − x), −100)), NaN outside [0, 1] (torch throws there). */
+function bceValues(x: Tensor, y: Tensor): Tensor {
+  const logx = ew.maximum(ew.unary(x, "log"), -100);
+  const log1mx = ew.maximum(ew.unary(ew.add(ew.neg(x), 1), "log"), -100);
+  return ew.neg(ew.add(ew.mul(y, logx), ew.mul(ew.add(ew.neg(y), 1), log1mx)));
+}
+
+/** Flat positions of the class targets in an [N, C] (or [C]) input. */
+function nllPositions(target: readonly number[], classes: number): number[] {
+  return target.map((t, i) => i * classes + t);
+}
+
+// ---- the rules ------------------------------------------------------------------------------------
+
+const DTYPES = ["float32", "float64", "int64"] as const;
+
+export const RULES: Readonly<Record<string, ReplayRule>> = {
+  AddBackward0: binary(ew.add),
+  AddBackward1: withScalar(ew.add),
+  SubBackward0: binary(ew.sub),
+  SubBackward1: withScalar(ew.sub),
+  MulBackward0: binary(ew.mul),
+  MulBackward1: withScalar(ew.mul),
+  DivBackward0: binary(ew.div),
+  DivBackward1: withScalar(ew.div),
+  PowBackward0: withScalar(ew.pow, "exponent"),
+  PowBackward1: binary(ew.pow),
+  MaximumBackward0: binary(ew.maximum),
+  MinimumBackward0: binary(ew.minimum),
+  NegBackward0: unary(ew.neg),
+  SqrtBackward0: unary((x) => ew.unary(x, "sqrt")),
+  ExpBackward0: unary((x) => ew.unary(x, "exp")),
+  LogBackward0: unary((x) => ew.unary(x, "log")),
+  AbsBackward0: unary((x) => ew.unary(x, "abs")),
+  SinBackward0: unary((x) => ew.unary(x, "sin")),
+  CosBackward0: unary((x) => ew.unary(x, "cos")),
+  TanhBackward0: unary((x) => ew.unary(x, "tanh")),
+  SigmoidBackward0: unary((x) => ew.unary(x, "sigmoid")),
+  ReluBackward0: unary((x) => ew.unary(x, "relu")),
+  ClampBackward1: {
+    forward: ([x], a) => ew.clamp(req(x), numOrNull(a, "min") ?? undefined, numOrNull(a, "max") ?? undefined),
+    batch: ([x], _b, a) => ew.clamp(req(x), numOrNull(a, "min") ?? undefined, numOrNull(a, "max") ?? undefined),
+  },
+  WhereBackward0: {
+    // The condition is a recorded constant: a mask computed from graph values (x.gt(0)) is not
+    // recomputed at other points (comparisons are not recorded ops).
+    forward: ([x, y], a) => ew.where(tensorAttr(a, "condition"), req(x, 0), req(y, 1)),
+    batch: (x, bt, a) => {
+      const c = tensorAttr(a, "condition");
+      const xs = x.map((t, i) => req(t, i));
+      const r = Math.max(c.shape.length, ...xs.map((t, i) => rank(t, bt[i]!)));
+      return ew.where(c, lift(xs[0]!, bt[0]!, r), lift(xs[1]!, bt[1]!, r));
+    },
+  },
+  ToCopyBackward0: {
+    forward: ([x], a) => ew.toDType(req(x), str(a, "dtype", DTYPES) as DType),
+    batch: ([x], _b, a) => ew.toDType(req(x), str(a, "dtype", DTYPES) as DType),
+  },
+  CloneBackward0: unary((x) => ew.clone(x)),
+
+  SumBackward0: reduction("sum", true),
+  SumBackward1: reduction("sum", false),
+  MeanBackward0: reduction("mean", true),
+  MeanBackward1: reduction("mean", false),
+  MaxBackward1: extremeAll("max"),
+  MinBackward1: extremeAll("min"),
+  MaxBackward0: extremeDim("max"),
+  MinBackward0: extremeDim("min"),
+
+  ViewBackward0: toShape,
+  SqueezeBackward0: toShape,
+  SqueezeBackward1: toShape,
+  SqueezeBackward4: toShape,
+  UnsqueezeBackward0: {
+    forward: ([x], a) => sh.unsqueeze(req(x), num(a, "dim")),
+    batch: ([x], _b, a) => sh.unsqueeze(req(x), num(a, "dim") + 1),
+  },
+  PermuteBackward0: {
+    forward: ([x], a) => sh.permute(req(x), ints(a, "dims")),
+    batch: ([x], _b, a) => sh.permute(req(x), [0, ...shift(ints(a, "dims"))]),
+  },
+  TransposeBackward0: {
+    forward: ([x], a) => sh.transpose(req(x), num(a, "dim0"), num(a, "dim1")),
+    batch: ([x], _b, a) => {
+      const t = req(x);
+      return t.shape.length === 1 ? t : sh.transpose(t, num(a, "dim0") + 1, num(a, "dim1") + 1);
+    },
+  },
+  TBackward0: {
+    forward: ([x]) => sh.t(req(x)),
+    batch: ([x]) => {
+      const t = req(x);
+      return t.shape.length === 3 ? sh.transpose(t, 1, 2) : t;
+    },
+  },
+  ExpandBackward0: {
+    forward: ([x], a) => sh.expand(req(x), ints(a, "shape")),
+    batch: ([x], _b, a, B) => {
+      const shape = ints(a, "shape");
+      return sh.expand(lift(req(x), true, shape.length), [B, ...shape]);
+    },
+  },
+
+  MmBackward0: {
+    forward: ([x, y]) => la.mm(req(x, 0), req(y, 1)),
+    // [B, n, m] @ [m, p], [n, m] @ [B, m, p] or both batched: matmul's broadcast over B.
+    batch: ([x, y]) => la.matmul(req(x, 0), req(y, 1)),
+  },
+  AddmmBackward0: {
+    forward: ([bias, x, y]) => la.addmm(req(bias, 0), req(x, 1), req(y, 2)),
+    batch: ([bias, x, y], bt) => {
+      const b = req(bias, 0);
+      return ew.add(la.matmul(req(x, 1), req(y, 2)), lift(b, bt[0]!, 2));
+    },
+  },
+  DotBackward0: {
+    forward: ([x, y]) => la.dot(req(x, 0), req(y, 1)),
+    batch: (x, bt) => {
+      const [a, b] = liftAll(x, bt);
+      return red.sum(ew.mul(a!, b!), [-1]);
+    },
+  },
+  MvBackward0: {
+    forward: ([m, v]) => la.matmul(req(m, 0), req(v, 1)),
+    batch: ([m, v], bt) => {
+      const A = req(m, 0), x = req(v, 1);
+      if (bt[0] && !bt[1]) return la.matmul(A, x); // [B, n, m] @ [m] → [B, n]
+      if (!bt[0]) return la.matmul(x, sh.t(A)); // [B, m] @ [m, n] → [B, n]
+      return sh.squeeze(la.matmul(A, sh.unsqueeze(x, -1)), -1);
+    },
+  },
+  BmmBackward0: {
+    forward: ([x, y]) => la.matmul(req(x, 0), req(y, 1)),
+    batch: (x, bt) => {
+      const [a, b] = liftAll(x, bt);
+      return la.matmul(a!, b!);
+    },
+  },
+
+  SelectBackward0: {
+    forward: ([x], a) => ix.select(req(x), num(a, "dim"), num(a, "index")),
+    batch: ([x], _b, a) => ix.select(req(x), num(a, "dim") + 1, num(a, "index")),
+  },
+  SliceBackward0: {
+    forward: ([x], a) => ix.slice(req(x), num(a, "dim"), num(a, "start"), num(a, "end"), num(a, "step")),
+    batch: ([x], _b, a) => ix.slice(req(x), num(a, "dim") + 1, num(a, "start"), num(a, "end"), num(a, "step")),
+  },
+  IndexBackward0: gatherByMap,
+
+  CatBackward0: {
+    forward: (x, a) => join.cat(x.map((t, i) => req(t, i)), num(a, "dim")),
+    batch: (x, bt, a, B) => join.cat(x.map((t, i) => (bt[i] ? req(t, i) : repeat(req(t, i), B))), num(a, "dim") + 1),
+  },
+  StackBackward0: {
+    forward: (x, a) => join.stack(x.map((t, i) => req(t, i)), num(a, "dim")),
+    batch: (x, bt, a, B) => join.stack(x.map((t, i) => (bt[i] ? req(t, i) : repeat(req(t, i), B))), num(a, "dim") + 1),
+  },
+
+  SoftmaxBackward0: softmaxRule(false),
+  LogSoftmaxBackward0: softmaxRule(true),
+
+  MseLossBackward0: {
+    forward: ([x, y], a) => F.mseLoss(req(x, 0), req(y, 1), { reduction: str(a, "reduction", REDUCTIONS) }),
+    batch: (x, bt, a) => {
+      const [p, q] = liftAll(x, bt);
+      const d = ew.sub(p!, q!);
+      return reduceLoss(ew.mul(d, d), str(a, "reduction", REDUCTIONS), true);
+    },
+  },
+  BinaryCrossEntropyBackward0: {
+    forward: ([x, y], a) => reduceLoss(bceValues(req(x, 0), req(y, 1)), str(a, "reduction", REDUCTIONS), false),
+    batch: (x, bt, a) => {
+      const [p, q] = liftAll(x, bt);
+      return reduceLoss(bceValues(p!, q!), str(a, "reduction", REDUCTIONS), true);
+    },
+  },
+  NllLossBackward0: {
+    forward: ([x], a) => {
+      const target = ints(a, "target");
+      const t = req(x);
+      const batchedInput = t.shape.length === 2;
+      const tt = new Tensor(Float64Array.from(target), batchedInput ? [target.length] : [], "int64");
+      return F.nllLoss(t, tt, { reduction: str(a, "reduction", REDUCTIONS) });
+    },
+    batch: ([x], _b, a, B) => {
+      const t = req(x);
+      const target = ints(a, "target");
+      const classes = t.shape[t.shape.length - 1]!;
+      const picked = ew.neg(ix.indexSelect(sh.reshape(t, [B, -1], "replay"), 1, nllPositions(target, classes)));
+      const reduction = str(a, "reduction", REDUCTIONS);
+      // Per point: [N] for an [N, C] input with reduction none, [] otherwise.
+      if (reduction === "none") return t.shape.length === 3 ? picked : sh.reshape(picked, [B], "replay");
+      return reduction === "mean" ? red.mean(picked, [1]) : red.sum(picked, [1]);
+    },
+  },
+};
+
+function softmaxRule(log: boolean): ReplayRule {
+  const f = log ? sm.logSoftmax : sm.softmax;
+  return {
+    forward: ([x], a) => f(req(x), num(a, "dim")),
+    batch: ([x], _b, a, B) => {
+      const t = req(x);
+      if (t.shape.length === 1) return sh.reshape(f(sh.reshape(t, [B, 1], "replay"), 1), [B], "replay");
+      return f(t, num(a, "dim") + 1);
+    },
+  };
+}
+
+/**
+ * The rule for a grad_fn name, or undefined. Besides the names above: the scatter-adds a double
+ * backward (createGraph) records ("SelectBackwardBackward0", ...) and the gathers of their own
+ * backward ("SelectBackwardBackward0Backward0", ...).
+ */
+export function ruleFor(name: string): ReplayRule | undefined {
+  const r = Object.prototype.hasOwnProperty.call(RULES, name) ? RULES[name] : undefined;
+  if (r) return r;
+  if (/BackwardBackward0Backward0$/.test(name)) return gatherByMap;
+  if (/^[A-Z][A-Za-z]*BackwardBackward0$/.test(name)) return scatterByMap(name);
+  return undefined;
+}
