@@ -32,7 +32,12 @@ function sameSelection(a: RunSelection, b: RunSelection): boolean {
   return a === b || (!!a && !!b && a.startLine === b.startLine && a.endLine === b.endLine);
 }
 
+/** The log line activate() ends with (the end-to-end tests read it from the log file). */
+export const ACTIVATED_PREFIX = "activated in";
+
 export function activate(context: vscode.ExtensionContext): void {
+  const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   const log = vscode.window.createOutputChannel("Autograd Lens", { log: true });
   const runs = new RunManager(vscode.Uri.joinPath(context.extensionUri, "dist"), log);
   const highlighter = new StepHighlighter();
@@ -176,6 +181,9 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.workspace.onDidGrantWorkspaceTrust(() => void panel.onTrustGranted()),
   );
   updateContextKey(vscode.window.activeTextEditor);
+  // Wall time, and the CPU time it took (on a busy machine the wall time is mostly waiting for a core).
+  const cpu = process.cpuUsage(cpuBefore);
+  log.info(`${ACTIVATED_PREFIX} ${(performance.now() - started).toFixed(1)} ms, CPU ${((cpu.user + cpu.system) / 1000).toFixed(1)} ms (VS Code ${vscode.version}, ${vscode.env.appHost})`);
 }
 
 export function deactivate(): void {

