@@ -2,12 +2,13 @@
 // `npm run bench` (= `npm run build && node bench/run.mjs`): times our engine against
 // the libraries a user might pick instead, on the three cases of the performance issue
 // (a–c), our snippet runner from source text to snapshot (d–f, ours only) and the graph
-// view in Chromium (g–j, ours only), each (peer, case, size) in its own child process, and prints medians, ours/peer ratios and
+// view in Chromium (g–j, ours only), the re-evaluation of a traced program over a grid (k–l,
+// ours only), each (peer, case, size) in its own child process, and prints medians, ours/peer ratios and
 // PASS/FAIL against the targets. Everything also goes to bench/results/latest.json.
 //
 //   node bench/run.mjs            full run (about 4 minutes on 2 cores)
 //   node bench/run.mjs --quick    1 warm-up, ≤ 3 reps: a smoke test
-//   node bench/run.mjs --only=a,b          cases to run (a, b, c, d, e, f, g, h, i, j)
+//   node bench/run.mjs --only=a,b          cases to run (a, b, c, d, e, f, g, h, i, j, k, l)
 //   node bench/run.mjs --peers=ours,tfjs-cpu   peers to run
 //   node bench/run.mjs --strict   exit 1 if a target FAILs
 //
@@ -33,6 +34,10 @@ import {
   median,
 } from './lib/common.mjs';
 import { graphViewData, graphViewReference, runnerData, runnerReference } from './lib/snippets.mjs';
+import { REPLAY_CASES, REPLAY_GRAPH_NODES, replayData, replayReference } from './lib/replay.mjs';
+
+// The replay cases (k)–(l) (issue 6) are defined in lib/replay.mjs and join the case list here.
+Object.assign(CASES, REPLAY_CASES);
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(BENCH_DIR, '..');
@@ -76,6 +81,12 @@ const RUNNER_PLANS = {
 // Graph-view cases (see graph-job.mjs): load (g–i): warmupReps discarded page loads, then
 // `reps` timed ones (at least minReps; no new one once budgetMs is spent). step (j): one
 // load, then stepWarmup discarded → presses and `steps` − stepWarmup timed ones.
+// Replay cases (see replay-job.mjs): warmupReps discarded, then `reps` timed (at least
+// minReps, at most maxReps; no new one once budgetMs is spent unless minTimedMs is not reached).
+const REPLAY_PLANS = {
+  full: { warmupReps: 2, reps: 10, minReps: 3, maxReps: 50, minTimedMs: 500, budgetMs: 20_000 },
+  quick: { warmupReps: 1, reps: 3, minReps: 1, maxReps: 3, minTimedMs: 0, budgetMs: 5_000 },
+};
 const GRAPH_PLANS = {
   full: { warmupReps: 1, reps: 7, minReps: 3, budgetMs: 30_000, steps: 60, stepWarmup: 10 },
   quick: { warmupReps: 1, reps: 3, minReps: 1, budgetMs: 10_000, steps: 12, stepWarmup: 2 },
@@ -93,7 +104,7 @@ function parseArgs(argv) {
     else if (key === '--only') opts.only = list;
     else if (key === '--peers') opts.peers = list;
     else if (key === '--help' || key === '-h') {
-      console.log('usage: node bench/run.mjs [--quick] [--only=a,b,c,d,e,f,g,h,i,j] [--peers=ours,micrograd,...] [--strict]');
+      console.log('usage: node bench/run.mjs [--quick] [--only=a,b,c,d,e,f,g,h,i,j,k,l] [--peers=ours,micrograd,...] [--strict]');
       process.exit(0);
     } else throw new Error(`unknown option ${arg} (try --help)`);
   }
@@ -219,7 +230,7 @@ function resolvePlaywright() {
 /** Why a peer cannot run at all (so every job of it is n/a), or null. */
 function peerBlocker(peer, env, c) {
   if (peer === 'ours' && !existsSync(ENGINE)) return `${relative(ROOT, ENGINE)} not found: run \`npm run build\``;
-  if (c.kind === 'runner') {
+  if (c.kind === 'runner' || c.kind === 'replay') {
     if (!existsSync(RUNNER_CHILD)) return `${relative(ROOT, RUNNER_CHILD)} not found: run \`npm run build\``;
     return env.sandboxError ?? null;
   }
@@ -316,6 +327,9 @@ const TARGETS = [
     text: `(h) ${VIEW_GRAPH_NODES.h.toLocaleString('en-US')}-node graph to first paint under 1 s` },
   { id: 'i-ms', caseId: 'i', size: VIEW_GRAPH_NODES.i, maxMs: 3000,
     text: `(i) ${VIEW_GRAPH_NODES.i.toLocaleString('en-US')}-node graph to first paint under 3 s` },
+  { id: 'k-ms', caseId: 'k', size: 100, maxMs: 200, text: '(k) textbook function on a 100x100 grid under 200 ms' },
+  { id: 'l-ms', caseId: 'l', size: REPLAY_GRAPH_NODES, maxMs: 5000,
+    text: `(l) ${REPLAY_GRAPH_NODES.toLocaleString('en-US')}-node graph on a 50x50 grid under 5 s` },
   { id: 'j-ms', caseId: 'j', size: VIEW_GRAPH_NODES.j, maxMs: 16,
     text: `(j) ${VIEW_GRAPH_NODES.j.toLocaleString('en-US')}-node graph, one backward step under 16 ms` },
 ];
@@ -360,7 +374,8 @@ const fmtMs = (ms) => `${fmtNum(ms)} ms`;
 function sizeLabel(caseId, size) {
   if (caseId === 'b') return `N=${size}`;
   if (caseId === 'c') return size === 1e6 ? '1e6' : String(size);
-  if (CASES[caseId]?.kind === 'runner' || CASES[caseId]?.kind === 'graph') return size === null ? 'textbook' : `${size} nodes`;
+  if (caseId === 'k') return `${size}x${size} grid`;
+  if (CASES[caseId]?.kind === 'runner' || CASES[caseId]?.kind === 'graph' || CASES[caseId]?.kind === 'replay') return size === null ? 'textbook' : `${size} nodes`;
   return `${size} samples`;
 }
 
@@ -399,7 +414,7 @@ async function main() {
     }
   }
   const ourKinds = opts.peers.includes('ours') ? new Set(opts.only.map((id) => CASES[id].kind)) : new Set();
-  if (ourKinds.has('runner') || ourKinds.has('graph')) {
+  if (ourKinds.has('runner') || ourKinds.has('graph') || ourKinds.has('replay')) {
     try {
       env.sandboxBundle = await buildSandboxBundle();
     } catch (err) {
@@ -426,6 +441,7 @@ async function main() {
     for (const size of c.sizes) {
       const data = c.kind === 'runner' ? runnerData(caseId, size, ROOT)
         : c.kind === 'graph' ? graphViewData(size, ROOT)
+        : c.kind === 'replay' ? replayData(caseId, size, ROOT)
         : makeData(caseId, size);
       for (const peer of c.peers.filter((p) => opts.peers.includes(p))) jobs.push({ c, size, peer, data });
     }
@@ -449,7 +465,7 @@ async function main() {
             kind: c.kind,
             fn: c.fn,
             data,
-            plan: { runner: RUNNER_PLANS, graph: GRAPH_PLANS }[c.kind]?.[mode] ?? PLANS[mode],
+            plan: { runner: RUNNER_PLANS, graph: GRAPH_PLANS, replay: REPLAY_PLANS }[c.kind]?.[mode] ?? PLANS[mode],
             ctx: {
               enginePath: ENGINE,
               tfjsBundle: env.tfjsBundle,
@@ -483,6 +499,7 @@ async function main() {
         if (raw.bootMs?.length) r.bootMedianMs = +median(raw.bootMs).toFixed(3);
       }
       if (raw.browser) r.browser = raw.browser;
+      if (raw.replay) r.replay = raw.replay;
       r.version = raw.version;
       log(`${label}: ${fmtMs(r.medianMs)} median of ${r.reps}${r.gflops ? `, ${fmtNum(r.gflops)} GFLOP/s` : ''}${r.nodes ? `, ${r.nodes} nodes` : ''}`);
     } else {
@@ -508,6 +525,7 @@ async function main() {
       if (caseId === 'c') ref = elementwiseReference(makeData('c', size).x);
       if (CASES[caseId].kind === 'runner') ref = runnerReference(caseId, size);
       if (CASES[caseId].kind === 'graph') ref = graphViewReference(size);
+      if (CASES[caseId].kind === 'replay') ref = replayReference(caseId, size);
       for (const r of results.filter((x) => x.caseId === caseId && x.size === size && x.ok)) {
         r.checkOk = checkAgrees(r.check, ref);
         if (!r.checkOk) checks.push({ peer: r.peer, caseId, size, got: r.check, expected: ref });
@@ -527,7 +545,9 @@ async function main() {
   // ---- report (stdout)
   const isRunner = (caseId) => CASES[caseId].kind === 'runner';
   const isGraph = (caseId) => CASES[caseId].kind === 'graph';
-  const engineCases = opts.only.filter((id) => !isRunner(id) && !isGraph(id));
+  const isReplay = (caseId) => CASES[caseId].kind === 'replay';
+  const engineCases = opts.only.filter((id) => !isRunner(id) && !isGraph(id) && !isReplay(id));
+  const replayCases = opts.only.filter(isReplay);
   const runnerCases = opts.only.filter(isRunner);
   const graphCases = opts.only.filter(isGraph);
   const peers = ALL_PEERS.filter((p) => opts.peers.includes(p) && results.some((r) => r.peer === p && engineCases.includes(r.caseId)));
@@ -604,6 +624,26 @@ async function main() {
       ];
     })]));
   }
+  const replayRows = replayCases.flatMap((caseId) => CASES[caseId].sizes.map((size) => [CASES[caseId].title, find('ours', caseId, size)]))
+    .filter(([, r]) => r);
+  if (replayRows.length) {
+    // Per rep: evaluateBatch on a fresh copy of the program (slice, reference run, batched pass);
+    // cancel: from shouldStop turning true (half-way) to ReplayCancelled.
+    out.push(`\nreplay, ours: median time of evaluateBatch over the grid (${machine})`);
+    out.push(table([['case', 'median', 'min', 'reps', 'program', 'points', 'cancel'], ...replayRows.map(([title, r]) => {
+      if (!r.ok) return [title, 'n/a', '', '', '', '', ''];
+      const x = r.replay;
+      return [
+        title,
+        `${fmtMs(r.medianMs)}${r.checkOk === false ? ' !check' : ''}`,
+        fmtMs(r.minMs),
+        String(r.reps),
+        `${x.ops} ops, ${fmtBytes(x.programJsonBytes)}`,
+        String(x.points),
+        x.cancelMs === null ? 'finished first' : fmtMs(x.cancelMs),
+      ];
+    })]));
+  }
   if (targets.length) {
     out.push('\ntargets');
     out.push(table(targets.map((t) => [t.status, t.target, t.note ?? ''])));
@@ -641,6 +681,7 @@ async function main() {
     plan: PLANS[mode],
     runnerPlan: RUNNER_PLANS[mode],
     graphPlan: GRAPH_PLANS[mode],
+    replayPlan: REPLAY_PLANS[mode],
     versions,
     setup: {
       installError: env.installError, tfjsError: env.tfjsError, sandboxError: env.sandboxError,
@@ -657,6 +698,9 @@ async function main() {
         + 'to #app[data-state=ready] with a canvas in the graph pane (page performance.now()); '
         + '(j) times one ArrowRight keydown on the body to two animation frames later; '
         + 'snapshot.htmlBytes = size of the page',
+      replay: '(k)-(l) time replay.evaluateBatch over the grid on a fresh JSON copy of the runner\'s '
+        + 'snapshot.program (slice, reference run and the batched pass included); replay.cancelMs = '
+        + 'time from shouldStop turning true (after half the median) to ReplayCancelled',
     },
     results,
     ratios,

@@ -2,12 +2,14 @@
 // so that JIT state, heap size and leaked memory of one library cannot colour another's
 // numbers. The job (including the input data, as typed arrays) arrives over IPC; the
 // result goes back the same way. The runner cases (d)–(f) time something else (source
-// text to snapshot, through child processes of their own) and live in runner-job.mjs.
+// text to snapshot, through child processes of their own) and live in runner-job.mjs; the
+// replay cases (k)–(l) in replay-job.mjs.
 import { performance } from 'node:perf_hooks';
 
 async function runJob(job) {
   if (job.kind === 'runner') return (await import('./runner-job.mjs')).runRunnerJob(job);
   if (job.kind === 'graph') return (await import('./graph-job.mjs')).runGraphJob(job);
+  if (job.kind === 'replay') return (await import('./replay-job.mjs')).runReplayJob(job);
   const peer = await import(`./peers/${job.peer}.mjs`);
   const factory = peer.cases[job.fn];
   if (!factory) throw new Error(`peer ${job.peer} has no case ${job.fn}`);
