@@ -174,6 +174,23 @@ describe("the textbook function", () => {
     expect(a.steps[1]!.point[1]).toBeCloseTo(-1 + 0.3, 4);
   });
 
+  it("an op without a batch rule runs point by point inside the batched pass (and gives the same numbers)", () => {
+    const pts = grid(7, -2, 2);
+    const before = replay.evaluateBatch(t.program, t.output, vary, pts, 49);
+    const rules = replay.RULES as Record<string, replay.ReplayRule>;
+    const original = rules["MulBackward1"]!;
+    let calls = 0;
+    rules["MulBackward1"] = { forward: (x, a) => (calls++, original.forward(x, a)) };
+    try {
+      const after = replay.evaluateBatch({ ...t.program }, t.output, vary, pts, 49);
+      expect(Array.from(after)).toEqual(Array.from(before));
+      // Two MulBackward1 ops depend on the varied leaves: 49 points each (plus the reference run's 2).
+      expect(calls).toBe(2 * 49 + 2);
+    } finally {
+      rules["MulBackward1"] = original;
+    }
+  });
+
   it("stops when asked: ReplayCancelled", () => {
     let polls = 0;
     expect(() =>
