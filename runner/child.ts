@@ -143,6 +143,19 @@ function capped(snapshot: GraphSnapshot): GraphSnapshot {
   }
   if (size <= MAX_SNAPSHOT_CHARS) return snapshot;
   const mb = Number.isFinite(size) ? `${Math.round(size / 2 ** 20)} MB` : "too large";
+  // The re-evaluation program (the landscape's) goes first: the graph without it may fit.
+  if (snapshot.program && snapshot.program.ops.length > 0) {
+    let programSize = Number.POSITIVE_INFINITY;
+    try {
+      programSize = JSON.stringify(snapshot.program).length;
+    } catch {
+      // not serializable: dropping it is all the more right
+    }
+    if (Number.isFinite(size) && size - programSize + 1000 <= MAX_SNAPSHOT_CHARS) {
+      const unavailable = `the traced computation (${Math.round(programSize / 2 ** 20)} MB) made the snapshot too large (${mb}) to send along; lower the node and value caps`;
+      return { ...snapshot, program: { unavailable, leaves: {}, constants: {}, ops: [] } };
+    }
+  }
   return {
     ...snapshot,
     tensors: [],
