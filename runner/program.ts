@@ -5,9 +5,10 @@
 //
 // What "the value of a leaf" means: the values it had when a recorded op last read it. A training
 // loop updates its leaves in place (optimizer.step()) between forward passes, so the last read is
-// the last forward pass, the one whose loss the snapshot shows. Ops that read a leaf before its
-// last change get the input id `t<id>@old`, which is neither a leaf nor a constant: they cannot be
-// re-evaluated (engine/replay says so when an output depends on them).
+// the last forward pass, the one whose loss the snapshot shows. Constants are checked the same way
+// (a tensor that shares its values with a leaf, like `w.detach()` made once, changes with it). Ops
+// that read a tensor before its last change get the input id `t<id>@old`, which is neither a leaf
+// nor a constant: they cannot be re-evaluated (engine/replay says so when an output depends on them).
 import type { FullTensor, ProgramInfo, ProgramOp } from "../shared/protocol";
 import type { Node, Tensor } from "../engine/index";
 
@@ -26,24 +27,18 @@ interface RawOp {
   line?: number;
 }
 
-interface LeafState {
-  t: Tensor;
+interface SourceState {
   values: Storage;
   shape: number[];
+  dtype: Tensor["dtype"];
   /** Index of the first op that read the current values (earlier readers saw older ones). */
   since: number;
 }
 
-interface ConstState {
-  values: Storage;
-  shape: number[];
-  dtype: Tensor["dtype"];
-}
-
 export class ProgramRecorder {
   private readonly ops: RawOp[] = [];
-  private readonly leaves = new Map<number, LeafState>();
-  private readonly constants = new Map<number, ConstState>();
+  private readonly leaves = new Map<number, SourceState>();
+  private readonly constants = new Map<number, SourceState>();
   private numbers = 0;
   /** Why recording stopped (data cap), or null. */
   private stopped: string | null = null;
@@ -102,23 +97,18 @@ export class ProgramRecorder {
     return true;
   }
 
-  /** A leaf or constant read by op `index`: copy its values (leaves again whenever they changed). */
+  /** A leaf or constant read by op `index`: copy its values, again whenever they changed since. */
   private read(t: Tensor, index: number): void {
-    if (t._leafRequiresGrad) {
-      const st = this.leaves.get(t.id);
-      if (st !== undefined) {
-        if (sameValues(st.values, t.data)) return;
-        st.values = t.data.slice();
-        st.since = index;
-        return;
-      }
-      if (!this.count(t.data.length)) return;
-      this.leaves.set(t.id, { t, values: t.data.slice(), shape: t.shape.slice(), since: index });
+    const map = t._leafRequiresGrad ? this.leaves : this.constants;
+    const st = map.get(t.id);
+    if (st !== undefined) {
+      if (sameValues(st.values, t.data)) return;
+      st.values = t.data.slice();
+      st.since = index;
       return;
     }
-    if (this.constants.has(t.id)) return;
     if (!this.count(t.data.length)) return;
-    this.constants.set(t.id, { values: t.data.slice(), shape: t.shape.slice(), dtype: t.dtype });
+    map.set(t.id, { values: t.data.slice(), shape: t.shape.slice(), dtype: t.dtype, since: index });
   }
 
   /** The non-tensor arguments the replay rule of `name` needs, from what the node saved. */
@@ -191,8 +181,8 @@ export class ProgramRecorder {
       const r = this.ops[i]!;
       const inputs = r.inputs.map((id) => {
         if (id === null) return null;
-        const leaf = this.leaves.get(id);
-        return leaf !== undefined && i < leaf.since ? `t${id}@old` : `t${id}`;
+        const src = this.leaves.get(id) ?? this.constants.get(id);
+        return src !== undefined && i < src.since ? `t${id}@old` : `t${id}`;
       });
       const op: ProgramOp = { node: `n${r.node.id}`, op: r.op, inputs, attrs: r.attrs, out: `t${r.out}` };
       if (r.line !== undefined) op.line = r.line;
@@ -200,7 +190,7 @@ export class ProgramRecorder {
     }
     const leaves: Record<string, FullTensor> = {};
     for (const [id, st] of this.leaves) {
-      const ft = fullTensor(st.values, st.shape, st.t.dtype);
+      const ft = fullTensor(st.values, st.shape, st.dtype);
       const label = labelOf(id);
       if (label !== undefined) ft.label = label;
       leaves[`t${id}`] = ft;

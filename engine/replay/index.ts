@@ -119,8 +119,10 @@ function sliceOf(program: ProgramInfo, output: string): Slice | string {
         if (inp === null) continue;
         if (cache.producer.has(inp)) stack.push(inp);
         else if (inp.endsWith("@old")) {
+          const id = inp.slice(0, -4);
+          const what = has(program.leaves, id) ? `leaf ${program.leaves[id]!.label ?? id}` : `tensor ${id}`;
           problem =
-            `${where(op)} read leaf ${program.leaves[inp.slice(0, -4)]?.label ?? inp.slice(0, -4)} before its values were changed in place ` +
+            `${where(op)} read ${what} before its values were changed in place ` +
             `(e.g. by optimizer.step()); only a forward pass after the last change can be re-evaluated`;
           break;
         } else if (!has(program.leaves, inp) && !has(program.constants, inp)) {

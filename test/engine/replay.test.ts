@@ -416,6 +416,35 @@ describe("what the recorder embeds", () => {
     expect(tr.program.ops.some((o) => o.inputs.includes(`${w}@old`))).toBe(true);
   });
 
+  it("a constant that changes in place with a leaf (w.detach() made once) is copied again for the last forward", () => {
+    let recorded = 0;
+    let first: Tensor | undefined;
+    const tr = trace((torch) => {
+      const w = torch.tensor([1, 2], { requiresGrad: true, name: "w" });
+      const frozen = w.detach(); // shares w's values: optimizer.step() changes it too
+      const opt = new torch.optim.SGD([w], { lr: 0.1 });
+      let loss: Tensor | undefined;
+      for (let i = 0; i < 3; i++) {
+        opt.zeroGrad();
+        loss = w.mul(frozen).sum();
+        if (i === 0) first = loss;
+        loss.backward();
+        opt.step();
+      }
+      recorded = loss!.item();
+      return loss!;
+    });
+    expect(expectReplayReproduces(tr, 1e-6)).toBe(2);
+    const w = tr.id("w");
+    // w[0] = 3 with frozen held at its last-forward value f0: 3·f0 + w1·f1.
+    const [f0, f1] = Object.values(tr.program.constants)[0]!.values as number[];
+    const [w0, w1] = tr.program.leaves[w]!.values as number[];
+    expect(f0).toBe(w0);
+    expect(replay.evaluateBatch(tr.program, tr.output, [{ leaf: w, index: 0 }], Float64Array.of(w0!, 3), 2)[0]).toBeCloseTo(recorded, 5);
+    expect(replay.evaluateBatch(tr.program, tr.output, [{ leaf: w, index: 0 }], Float64Array.of(3), 1)[0]).toBeCloseTo(3 * f0! + w1! * f1!, 5);
+    expect(replay.landscapeProblem(tr.program, `t${first!.id}`, [{ leaf: w, index: 0 }])).toMatch(/read (leaf w|tensor t\d+) before its values were changed/);
+  });
+
   it("caps: too many embedded numbers, and the node cap, make the program unavailable with a reason", () => {
     const big = trace((torch) => {
       const w = torch.tensor(1, { requiresGrad: true });
