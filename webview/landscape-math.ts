@@ -336,19 +336,20 @@ export interface DescentVerdict {
 
 /**
  * What a descent run did, in one sentence: f decreased at every step (monotonically), it diverged
- * (a non-finite value, or f ended above where it started and was still rising), or neither.
+ * (a non-finite value, or f ended above where it started and was still rising; `diverged` is the
+ * engine's own verdict, which stops a run that keeps rising), or neither.
  */
 export function descentVerdict(values: readonly number[], diverged = false): DescentVerdict {
   const n = values.length - 1;
   if (n < 1) return { kind: "none", text: "" };
   const first = values[0]!, last = values[n]!;
-  if (diverged || !Number.isFinite(last)) {
+  if (!Number.isFinite(last) || (diverged && !(last > first))) {
     const lastFinite = [...values].reverse().find((v) => Number.isFinite(v));
     return { kind: "diverged", text: `Diverged: f is not finite after ${n} ${n === 1 ? "step" : "steps"} (last finite value ${fmt(lastFinite ?? NaN)}); try a smaller learning rate.` };
   }
   let rising = 0;
   for (let k = n; k >= 1 && values[k]! > values[k - 1]!; k--) rising++;
-  if (last > first && rising >= Math.min(n, 2)) {
+  if (last > first && (diverged || rising >= Math.min(n, 2))) {
     return { kind: "diverged", text: `Diverged: f grew from ${fmt(first)} to ${fmt(last)} in ${n} ${n === 1 ? "step" : "steps"}; the learning rate is too large.` };
   }
   let monotone = true;

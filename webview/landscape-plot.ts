@@ -112,19 +112,22 @@ function arrowHead(x0: number, y0: number, x1: number, y1: number, size: number)
 }
 
 /** The arrow −∇f from (x0, y0) to (x1, y1) in screen space, with its label. */
-function arrow(x0: number, y0: number, x1: number, y1: number, text: string, theme: Theme, data: Record<string, string>): SVGGElement {
+function arrow(x0: number, y0: number, x1: number, y1: number, text: string, theme: Theme, data: Record<string, string>, above = false): SVGGElement {
   const len = Math.hypot(x1 - x0, y1 - y0);
   const head = Math.min(12, Math.max(6, len * 0.35));
   const ux = len > 0 ? (x1 - x0) / len : 1, uy = len > 0 ? (y1 - y0) / len : 0;
   const sx = x1 - ux * head * 0.8, sy = y1 - uy * head * 0.8;
-  const lx = x1 + ux * 8, ly = y1 + uy * 8 + (uy >= 0 ? 12 : -4);
+  // The label beside the arrow's middle, on the side facing right (a descent path runs along the arrow).
+  let px = -uy, py = ux;
+  if (above ? py > 0 : px < 0 || (px === 0 && py < 0)) [px, py] = [-px, -py];
+  const lx = (x0 + x1) / 2 + px * 14, ly = (y0 + y1) / 2 + py * 14 + 4;
   return svg(
     "g",
     { class: "ls-arrow", data },
     svg("line", { x1: n2(x0), y1: n2(y0), x2: n2(sx), y2: n2(sy), stroke: "#000000", "stroke-opacity": "0.55", "stroke-width": "5.5", "stroke-linecap": "round" }),
     svg("line", { x1: n2(x0), y1: n2(y0), x2: n2(sx), y2: n2(sy), stroke: theme.grad, "stroke-width": "3", "stroke-linecap": "round" }),
     svg("polygon", { points: arrowHead(x0, y0, x1, y1, head), fill: theme.grad, stroke: "#000000", "stroke-opacity": "0.55", "stroke-width": "1" }),
-    label(lx, ly, text, theme, { "text-anchor": ux < -0.3 ? "end" : ux > 0.3 ? "start" : "middle", "font-weight": "600" }),
+    label(lx, ly, text, theme, { "text-anchor": px > 0.3 ? "start" : "middle", "font-weight": "600" }),
   );
 }
 
@@ -133,12 +136,12 @@ function pointDot(x: number, y: number, cls = "ls-point"): SVGCircleElement {
 }
 
 /** Path polylines and step dots, mapped to the screen by `to` (null = not drawable). */
-function pathLayer(paths: PlotPath[], to: (p: number[], v: number) => [number, number] | null): SVGGElement {
+function pathLayer(paths: PlotPath[], to: (p: number[], v: number) => [number, number] | null, colors: Record<PathMethod, string> = METHOD_COLORS): SVGGElement {
   const g = svg("g", { class: "ls-paths" });
   for (const path of paths) {
     const pts = path.steps.map((s) => to(s.point, s.value)).filter((p): p is [number, number] => p !== null && Number.isFinite(p[0]) && Number.isFinite(p[1]));
     if (pts.length < 1) continue;
-    const color = METHOD_COLORS[path.method];
+    const color = colors[path.method];
     // Clamp far-away points so a diverging path still draws (towards the edge), not a 1e30 coordinate.
     const clamp = (v: number) => Math.max(-1e4, Math.min(1e4, v));
     const points = pts.map(([x, y]) => `${n2(clamp(x))},${n2(clamp(y))}`).join(" ");
@@ -262,12 +265,13 @@ function curve(d: PlotData, theme: Theme): Child[] {
       }),
     );
   }
-  body.appendChild(pathLayer(d.paths, (p, v) => [sx(p[0]!), sy(v)]));
+  // On the page's background (not on colour bands) SGD's path takes the text colour.
+  body.appendChild(pathLayer(d.paths, (p, v) => [sx(p[0]!), sy(v)], { ...METHOD_COLORS, sgd: theme.foreground }));
   out.push(body);
   if (Number.isFinite(f0)) {
     if (g !== undefined && Number.isFinite(g) && g !== 0) {
       const x1 = x0 - d.arrowScale * g;
-      out.push(arrow(sx(x0), sy(f0), sx(x1), sy(f0), `−f′ = ${fmt(-g)}`, theme, { dx: String(-g), scale: String(d.arrowScale) }));
+      out.push(arrow(sx(x0), sy(f0), sx(x1), sy(f0), `−f′ = ${fmt(-g)}`, theme, { dx: String(-g), scale: String(d.arrowScale) }, true));
       const tx = sx(x0 + (xr.hi - xr.lo) * 0.22);
       out.push(label(Math.min(L + P - 4, tx), sy(f0 + g * (xr.hi - xr.lo) * 0.22) - 8, `slope f′ = ${fmt(g)}`, theme, { "text-anchor": "end", fill: theme.grad }));
     }
@@ -351,21 +355,21 @@ function surface(d: PlotData, theme: Theme): Child[] {
   const ux = (x: number) => (2 * (x - xr.lo)) / (xr.hi - xr.lo) - 1;
   const uy = (y: number) => (2 * (y - yr.lo)) / (yr.hi - yr.lo) - 1;
   const uz = (v: number) => (2 * (v - min)) / (max - min || 1) - 1;
-  const levels = contourLevels(min, max, 10);
-  const colors = bandColors(levels.length + 1);
-  const band = (v: number) => {
-    let b = 0;
-    while (b < levels.length && v >= levels[b]!) b++;
-    return colors[b]!;
-  };
+  const color = (v: number) => rampColor((v - min) / (max - min || 1));
   const body = svg("g", { "clip-path": "url(#ls-clip)" });
-  // The floor: the input square under the surface, with its ticks.
-  const floor = [[-1, -1], [1, -1], [1, 1], [-1, 1]].map(([x, y]) => toScreen(x!, y!, -1));
+  // The floor: the input square under the surface; the vertical axis at its leftmost corner (behind the mesh).
+  const corners: Array<[number, number]> = [[-1, -1], [1, -1], [1, 1], [-1, 1]];
+  const floor = corners.map(([x, y]) => toScreen(x, y, -1));
   body.appendChild(svg("polygon", { class: "ls-floor", points: floor.map(([x, y]) => `${n2(x)},${n2(y)}`).join(" "), fill: "none", stroke: theme.muted, "stroke-width": "1" }));
+  let left = 0;
+  for (let k = 1; k < 4; k++) if (floor[k]![0] < floor[left]![0]) left = k;
+  const [zc0, zc1] = corners[left]!;
+  const [zx0, zy0] = toScreen(zc0, zc1, -1), [zx1, zy1] = toScreen(zc0, zc1, 1);
+  body.appendChild(svg("line", { x1: n2(zx0), y1: n2(zy0), x2: n2(zx1), y2: n2(zy1), stroke: theme.muted, "stroke-width": "1", "stroke-dasharray": "3 3" }));
   const stride = Math.max(1, Math.ceil((Math.max(nx, ny) - 1) / 44));
   const mesh = svg("g", { class: "ls-mesh" });
   for (const q of surfaceQuads(values, nx, ny, min, max, view, stride)) {
-    const [r, g, b] = band(q.value);
+    const [r, g, b] = color(q.value);
     const fill = hex([r * q.light, g * q.light, b * q.light]);
     const edge = hex([r * q.light * 0.78, g * q.light * 0.78, b * q.light * 0.78]);
     const pts: string[] = [];
@@ -376,32 +380,32 @@ function surface(d: PlotData, theme: Theme): Child[] {
   const toPlot = (p: number[], v: number): [number, number] | null => toScreen(ux(p[0]!), uy(p[1]!), uz(v));
   body.appendChild(pathLayer(d.paths, toPlot));
   out.push(body);
-  // Axis names at the middle of the floor's front edges, and f at the top of the vertical axis.
-  const edgeLabel = (a: [number, number, number], b: [number, number, number], text: string, ticks: [string, string]) => {
-    const [x0, y0] = toScreen(...a), [x1, y1] = toScreen(...b);
-    const mx = (x0 + x1) / 2, my = (y0 + y1) / 2;
-    const away = (x: number, y: number, k: number): [number, number] => {
-      const dx = x - cx, dy = y - cy, l = Math.hypot(dx, dy) || 1;
-      return [x + (dx / l) * k, y + (dy / l) * k];
-    };
-    const [lx, ly] = away(mx, my, 22);
-    const [ax, ay] = away(x0, y0, 12), [bx, by] = away(x1, y1, 12);
-    out.push(
-      label(lx, ly + 4, text, theme, { "text-anchor": "middle", "font-weight": "600" }),
-      label(ax, ay + 4, ticks[0], theme, { "text-anchor": "middle", "font-size": "10", fill: theme.muted }),
-      label(bx, by + 4, ticks[1], theme, { "text-anchor": "middle", "font-size": "10", fill: theme.muted }),
-    );
+  // Axis names and end values along the floor's two front edges (the lowest on the screen).
+  const fcx = floor.reduce((a, p) => a + p[0], 0) / 4, fcy = floor.reduce((a, p) => a + p[1], 0) / 4;
+  const outward = (x: number, y: number, k: number): [number, number] => {
+    const dx = x - fcx, dy = y - fcy, l = Math.hypot(dx, dy) || 1;
+    return [x + (dx / l) * k, y + (dy / l) * k];
   };
-  // Which floor edges face the viewer: the ones with the largest screen y (lowest on screen).
-  const frontY = toScreen(-1, -1, -1)[1] > toScreen(-1, 1, -1)[1] ? -1 : 1;
-  const frontX = toScreen(-1, -1, -1)[1] > toScreen(1, -1, -1)[1] ? -1 : 1;
-  edgeLabel([-1, frontY, -1], [1, frontY, -1], d.labels[0]!, [fmt(xr.lo, 3), fmt(xr.hi, 3)]);
-  edgeLabel([frontX, -1, -1], [frontX, 1, -1], d.labels[1]!, [fmt(yr.lo, 3), fmt(yr.hi, 3)]);
-  const [zx0, zy0] = toScreen(-frontX, -frontY, -1), [zx1, zy1] = toScreen(-frontX, -frontY, 1);
+  const edges = [0, 1, 2, 3].map((k) => ({ a: k, b: (k + 1) % 4, mid: (floor[k]![1] + floor[(k + 1) % 4]![1]) / 2 }));
+  edges.sort((p, q) => q.mid - p.mid);
+  for (const e of edges.slice(0, 2)) {
+    // Edges 0 and 2 run along x (y fixed), 1 and 3 along y.
+    const alongX = e.a % 2 === 0;
+    const [ca, cb] = [corners[e.a]!, corners[e.b]!];
+    const [pa, pb] = [floor[e.a]!, floor[e.b]!];
+    const r = alongX ? xr : yr;
+    const va = alongX ? ca[0] : ca[1], vb = alongX ? cb[0] : cb[1];
+    const at = (t: number): [number, number] => [pa[0] + (pb[0] - pa[0]) * t, pa[1] + (pb[1] - pa[1]) * t];
+    const [lx, ly] = outward(...at(0.5), 26);
+    out.push(label(lx, ly + 4, d.labels[alongX ? 0 : 1]!, theme, { "text-anchor": "middle", "font-weight": "600" }));
+    for (const [t, v] of [[0.08, va], [0.92, vb]] as const) {
+      const [tx, ty] = outward(...at(t), 12);
+      out.push(label(tx, ty + 4, fmt(v < 0 ? r.lo : r.hi, 3), theme, { "text-anchor": "middle", "font-size": "10", fill: theme.muted }));
+    }
+  }
   out.push(
-    svg("line", { x1: n2(zx0), y1: n2(zy0), x2: n2(zx1), y2: n2(zy1), stroke: theme.muted, "stroke-width": "1", "stroke-dasharray": "3 3" }),
-    label(zx1, zy1 - 6, `f ${fmt(max, 3)}`, theme, { "text-anchor": "middle", "font-size": "11" }),
-    label(zx0, zy0 + 14, fmt(min, 3), theme, { "text-anchor": "middle", "font-size": "10", fill: theme.muted }),
+    label(zx1 - 6, zy1 + 4, `f = ${fmt(max, 3)}`, theme, { "text-anchor": "end", "font-size": "11" }),
+    label(zx0 - 6, zy0 + 4, fmt(min, 3), theme, { "text-anchor": "end", "font-size": "10", fill: theme.muted }),
   );
   const [x0, y0] = d.point as [number, number];
   const inside = x0 >= xr.lo && x0 <= xr.hi && y0 >= yr.lo && y0 <= yr.hi && Number.isFinite(d.value);

@@ -6,8 +6,8 @@
 // The page sends the program once ("program"), then grid / grad / descend requests; each answer
 // carries the request's id. A grid is evaluated in chunks with a "progress" message after each and
 // stops with `cancelled` when its time budget runs out. The page cancels by terminating the worker.
-import * as replay from "./landscape-replay-local";
-import type { ProgramInfo } from "./landscape-replay-local";
+import * as replay from "../engine/replay/index";
+import type { ProgramInfo } from "../shared/protocol";
 
 type Varied = replay.Varied;
 export type DescentMethod = replay.DescentMethod;
@@ -22,7 +22,7 @@ export type LandscapeResponse =
   | { id: number; kind: "progress"; done: number; count: number }
   | { id: number; kind: "grid"; ok: true; values: Float64Array; ms: number }
   | { id: number; kind: "grad"; ok: true; value: number; grad: number[] }
-  | { id: number; kind: "descend"; ok: true; steps: replay.DescentStep[]; diverged: boolean }
+  | { id: number; kind: "descend"; ok: true; steps: replay.DescentStep[]; diverged: boolean; reason?: string }
   | { id: number; kind: "error"; ok: false; error: string; cancelled: boolean };
 
 interface WorkerScope {
@@ -55,7 +55,7 @@ function handle(req: LandscapeRequest): void {
         const part = replay.evaluateBatch(program, req.output, req.vary, req.points.subarray(from * n, (from + count) * n), count, stop);
         values.set(part, from);
         if (from + count < req.count) {
-          if (stop()) throw new replay.ReplayCancelled("out of time");
+          if (stop()) throw new replay.ReplayCancelled();
           scope.postMessage({ id: req.id, kind: "progress", done: from + count, count: req.count });
         }
       }
@@ -69,7 +69,7 @@ function handle(req: LandscapeRequest): void {
     }
     case "descend": {
       const r = replay.descend(program, req.output, req.vary, req.start, { method: req.method, lr: req.lr, steps: req.steps });
-      scope.postMessage({ id: req.id, kind: "descend", ok: true, steps: r.steps, diverged: r.diverged });
+      scope.postMessage({ id: req.id, kind: "descend", ok: true, steps: r.steps, diverged: r.diverged, reason: r.reason });
       return;
     }
   }

@@ -8,15 +8,13 @@
 // op, and it depends on at least one candidate input; when the program cannot be replayed the tab
 // is shown disabled with the reason. The worker gets a time budget per grid (then the grid is
 // cancelled with a message); Cancel terminates it.
-import type { GraphSnapshot as BaseSnapshot } from "../shared/protocol";
-import * as replay from "./landscape-replay-local";
-import type { ProgramInfo } from "./landscape-replay-local";
-type GraphSnapshot = BaseSnapshot & { program?: ProgramInfo };
+import type { GraphSnapshot, ProgramInfo } from "../shared/protocol";
+import * as replay from "../engine/replay/index";
 import { baseName, el, setChildren, setText, type Child } from "./dom";
 import { readTheme } from "./graph-view";
 import type { Host } from "./host";
 import { centredOn, defaultRange, descentVerdict, DEFAULT_VIEW, extent, fmt, fmtPoint, gridPoints, linspace, type Range, type View3D } from "./landscape-math";
-import { pathLegend, pngDataUrl, renderPlot, svgFile, type PathMethod, type PlotKind, type PlotPath } from "./landscape-plot";
+import { PLOT, pathLegend, pngDataUrl, renderPlot, svgFile, type PathMethod, type PlotKind, type PlotPath } from "./landscape-plot";
 import type { LandscapeRequest, LandscapeResponse } from "./landscape-worker";
 
 declare const __LANDSCAPE_WORKER_SOURCE__: string | undefined;
@@ -64,7 +62,12 @@ export function landscapeAvailability(s: GraphSnapshot): Availability {
   } catch (e) {
     return { kind: "disabled", reason: `The landscape cannot be drawn: ${(e as Error).message}` };
   }
-  if (!raw.length) return { kind: "absent", reason: `The output ${out.label} depends on no leaf that requires grad.` };
+  if (!raw.length) {
+    // No candidates: either nothing to vary, or the program cannot re-run the output (a missing rule).
+    const problem = replay.landscapeProblem(program, outId, []);
+    if (problem === null || /choose at least one input/.test(problem)) return { kind: "absent", reason: `The output ${out.label} depends on no leaf that requires grad.` };
+    return { kind: "disabled", reason: `The landscape cannot be drawn: ${problem}` };
+  }
   const candidates = raw.map((c) => ({ ...c, label: c.label ?? candidateLabel(s, c.leaf, c.index, c.leafShape) }));
   return { kind: "ok", program, output: outId, outputLabel: out.label, candidates };
 }
@@ -227,12 +230,17 @@ export class Landscape {
   private xPick = 0;
   private yPick: number | null = null;
   private ranges: Range[] = [];
+  /** The point the arrow and descent start from: the traced values unless moved (a click on the plot, the inputs). */
+  private start: number[] = [];
+  private startInputs: HTMLInputElement[] = [];
+  private readonly startBox: HTMLElement;
   private rangeInputs: Array<{ lo: HTMLInputElement; hi: HTMLInputElement }> = [];
   private kind2d: "contour" | "surface" = "contour";
   private view: View3D = { ...DEFAULT_VIEW };
   private grid: GridResult | undefined;
   private at: { value: number; grad: number[] } | undefined;
-  private paths = new Map<PathMethod, { lr: number; steps: DescentStep[]; diverged: boolean }>();
+  /** Per method: its learning rate, the steps from the start point, and why the engine stopped the run (null: it did not). */
+  private paths = new Map<PathMethod, { lr: number; steps: DescentStep[]; diverged: boolean; stopped: string | null }>();
   private method: PathMethod = "sgd";
   private generation = 0;
   private plot: SVGSVGElement | undefined;
@@ -268,7 +276,7 @@ export class Landscape {
     this.plotHost = el("div", {
       class: "ls-plot-host",
       tabindex: "-1",
-      on: { keydown: (e) => this.onPlotKey(e), pointerdown: (e) => this.onPointerDown(e), pointermove: (e) => this.onPointerMove(e), pointerup: () => (this.drag = undefined), pointercancel: () => (this.drag = undefined) },
+      on: { keydown: (e) => this.onPlotKey(e), pointerdown: (e) => this.onPointerDown(e), pointermove: (e) => this.onPointerMove(e), pointerup: () => (this.drag = undefined), pointercancel: () => (this.drag = undefined), click: (e) => this.onPlotClick(e) },
     });
     this.legend = el("div", { class: "ls-legend muted" });
     this.figure = el("figure", { class: "ls-figure" }, this.plotHost, this.legend);
@@ -312,7 +320,15 @@ export class Landscape {
       el("div", { class: "ls-buttons" }, this.drawButton, this.cancelButton, centre, reset),
     );
     this.readout = el("dl", { class: "ls-readout" });
-    const readoutBox = el("section", { class: "ls-box", "aria-label": "Values at the point" }, el("h3", null, "At the point"), this.readout);
+    this.startBox = el("div", { class: "ls-start" });
+    const readoutBox = el(
+      "section",
+      { class: "ls-box", "aria-label": "Values at the point" },
+      el("h3", null, "At the point"),
+      this.startBox,
+      this.readout,
+      el("p", { class: "muted ls-hint" }, "Click the contour plot or the curve to move the point."),
+    );
 
     this.methodSelect = el(
       "select",
@@ -424,6 +440,7 @@ export class Landscape {
       this.yPick = a.candidates.length > 1 ? 1 : null;
       this.syncPicker();
       this.resetRanges(false);
+      this.resetStart(false);
     }
     this.panel.dataset.state = "idle";
     this.setStatus("");
@@ -468,9 +485,8 @@ export class Landscape {
     this.xPick = x;
     this.yPick = y;
     this.syncPicker();
-    this.paths.clear();
-    this.at = undefined;
     this.resetRanges(false);
+    this.resetStart(false);
     void this.compute();
   }
 
@@ -485,7 +501,7 @@ export class Landscape {
   }
 
   private centreRanges(): void {
-    this.ranges = this.vary().map((c, k) => centredOn(c.value, this.ranges[k]!));
+    this.ranges = this.start.map((v, k) => centredOn(v, this.ranges[k]!));
     this.renderRangeInputs();
     void this.compute();
   }
@@ -524,6 +540,85 @@ export class Landscape {
     }
     this.ranges = next;
     void this.compute();
+  }
+
+  /** Back to the traced values (clears the descent paths). */
+  private resetStart(update = true): void {
+    this.setStart(this.vary().map((c) => c.value), update);
+  }
+
+  private setStart(p: number[], update = true): void {
+    this.start = p.slice();
+    this.at = undefined;
+    this.paths.clear();
+    const vary = this.vary();
+    this.startInputs = vary.map((c, k) =>
+      el("input", {
+        type: "number",
+        step: "any",
+        value: String(+p[k]!.toPrecision(6)),
+        "aria-label": `Point: ${c.label}`,
+        on: { change: (e) => this.onStartInput(k, e.target as HTMLInputElement) },
+      }),
+    );
+    const traced = vary.every((c, k) => c.value === p[k]);
+    setChildren(
+      this.startBox,
+      el("div", { class: "ls-row ls-start-row" }, ...this.startInputs.flatMap((input, k) => [el("span", { class: "ls-range-name" }, vary[k]!.label), input])),
+      traced ? null : el("button", { type: "button", class: "ls-traced", on: { click: () => this.resetStart() } }, "Back to the traced point"),
+    );
+    if (!update) return;
+    this.renderDescent();
+    void this.updatePoint();
+  }
+
+  private onStartInput(k: number, input: HTMLInputElement): void {
+    const v = Number(input.value);
+    if (input.value === "" || !Number.isFinite(v)) {
+      this.setStatus(`The point's ${this.vary()[k]?.label ?? "value"} must be a number.`, "error");
+      return;
+    }
+    const p = this.start.slice();
+    p[k] = v;
+    this.setStart(p);
+    this.startInputs[k]?.focus();
+  }
+
+  /** f and its gradient at the start point (after it moved). */
+  private async updatePoint(): Promise<void> {
+    const a = this.availability;
+    if (a.kind !== "ok") return;
+    const gen = this.generation;
+    const vary = this.vary().map(({ leaf, index }) => ({ leaf, index }));
+    try {
+      const g = await this.evaluator.request({ kind: "grad", output: a.output, vary, point: this.start.slice() }, { watchdogMs: this.budgetMs() + 2000 });
+      if (gen !== this.generation) return;
+      if (g.kind === "error") throw new Error(g.error);
+      if (g.kind === "grad") this.at = { value: g.value, grad: g.grad };
+    } catch (e) {
+      if (gen !== this.generation) return;
+      this.setStatus(`f could not be evaluated at ${fmtPoint(this.start)}: ${(e as Error).message}`, "error");
+    }
+    this.renderReadout();
+    this.redraw();
+  }
+
+  /** A click on the contour plot or the curve moves the point there. */
+  private onPlotClick(e: MouseEvent): void {
+    const kind = this.plotKind();
+    const plot = this.plot;
+    if (kind === "surface" || !plot || !this.grid || this.evaluator.busy) return;
+    const ctm = plot.getScreenCTM();
+    if (!ctm) return;
+    const pt = new DOMPoint(e.clientX, e.clientY).matrixTransform(ctm.inverse());
+    const { L, T, P } = PLOT;
+    const u = (pt.x - L) / P, w = 1 - (pt.y - T) / P;
+    if (u < 0 || u > 1 || w < 0 || w > 1) return;
+    // Snapped to the nearest grid sample (where f was evaluated).
+    const { ranges, nx, ny } = this.grid;
+    const snap = (t: number, r: Range, n: number) => (n > 1 ? r.lo + ((r.hi - r.lo) * Math.round(t * (n - 1))) / (n - 1) : r.lo);
+    const p = kind === "curve" ? [snap(u, ranges[0]!, nx)] : [snap(u, ranges[0]!, nx), snap(w, ranges[1]!, ny)];
+    this.setStart(p.map((v) => +v.toPrecision(12)));
   }
 
   private setKind2d(k: "contour" | "surface"): void {
@@ -580,7 +675,7 @@ export class Landscape {
     const budget = this.budgetMs();
     const started = performance.now();
     try {
-      const start = vary.map((c) => c.value);
+      const start = this.start.slice();
       if (!this.at) {
         const g = await this.evaluator.request({ kind: "grad", output: a.output, vary: varied, point: start }, { watchdogMs: budget + 2000 });
         if (gen !== this.generation) return;
@@ -686,13 +781,13 @@ export class Landscape {
     this.stepButton.disabled = this.runButton.disabled = true;
     try {
       const r = await this.evaluator.request(
-        { kind: "descend", output: a.output, vary: vary.map(({ leaf, index }) => ({ leaf, index })), start: vary.map((c) => c.value), method: this.method, lr, steps: total },
+        { kind: "descend", output: a.output, vary: vary.map(({ leaf, index }) => ({ leaf, index })), start: this.start.slice(), method: this.method, lr, steps: total },
         { watchdogMs: this.budgetMs() + 2000 },
       );
       if (gen !== this.generation) return;
       if (r.kind === "error") throw new Error(r.error);
       if (r.kind !== "descend") return;
-      this.paths.set(this.method, { lr, steps: r.steps, diverged: r.diverged });
+      this.paths.set(this.method, { lr, steps: r.steps, diverged: r.diverged, stopped: r.diverged ? (r.reason ?? "diverged") : null });
     } catch (e) {
       if (gen !== this.generation) return;
       setText(this.verdict, `Descent failed: ${(e as Error).message}`);
@@ -718,7 +813,7 @@ export class Landscape {
   private renderReadout(): void {
     const vary = this.vary();
     if (!vary.length) return setChildren(this.readout);
-    const p = vary.map((c) => c.value);
+    const p = this.start;
     const names = vary.length === 1 ? vary[0]!.label : `(${vary.map((c) => c.label).join(", ")})`;
     const items: Array<[string, string, string, unknown]> = [[`${names}`, fmtPoint(p).replace(/^\((.*)\)$/, vary.length === 1 ? "$1" : "($1)"), "point", p]];
     if (this.at) {
@@ -775,7 +870,7 @@ export class Landscape {
     );
     setChildren(this.table, el("caption", null, `Descent steps (${METHOD_LABELS[this.method]}, lr ${fmt(path.lr)})`), el("thead", null, head), el("tbody", null, ...rows));
     const v = descentVerdict(path.steps.map((s) => s.value), path.diverged);
-    setText(this.verdict, v.text);
+    setText(this.verdict, path.stopped ? `${v.text} Stopped: ${path.stopped}.` : v.text);
     this.verdict.className = `ls-verdict kind-${v.kind}${v.kind === "diverged" ? " error" : ""}`;
     this.verdict.dataset.kind = v.kind;
   }
@@ -809,7 +904,7 @@ export class Landscape {
         labels: vary.map((c) => c.label),
         ranges,
         grid: grid ? { values: grid.values, nx: grid.nx, ny: grid.ny } : undefined,
-        point: vary.map((c) => c.value),
+        point: this.start,
         value: this.at?.value ?? NaN,
         grad: g ?? null,
         arrowScale,
@@ -820,7 +915,7 @@ export class Landscape {
     );
     const names = vary.map((c) => c.label).join(", ");
     const desc = this.at
-      ? `${kind === "curve" ? "Curve" : kind === "contour" ? "Contour plot" : "Surface"} of f over ${names}; the point ${fmtPoint(vary.map((c) => c.value))} with f = ${fmt(this.at.value)}${g ? `, the negative gradient ${fmtPoint(g.map((v) => -v))}` : ""}.`
+      ? `${kind === "curve" ? "Curve" : kind === "contour" ? "Contour plot" : "Surface"} of f over ${names}; the point ${fmtPoint(this.start)} with f = ${fmt(this.at.value)}${g ? `, the negative gradient ${fmtPoint(g.map((v) => -v))}` : ""}.`
       : `Plot of f over ${names}.`;
     plot.setAttribute("role", "img");
     plot.setAttribute("aria-label", desc);

@@ -225,7 +225,10 @@ describe("numbers and the descent verdict", () => {
   it("diverged: f grew and is still growing, or became non-finite", () => {
     expect(descentVerdict([-3.4, -0.3, 5.8, 17.9]).text).toBe("Diverged: f grew from −3.4 to 17.9 in 3 steps; the learning rate is too large.");
     expect(descentVerdict([1, 1e200, Infinity]).kind).toBe("diverged");
-    expect(descentVerdict([1, 2], true).text).toMatch(/^Diverged: f is not finite after 1 step/);
+    expect(descentVerdict([1, NaN]).text).toBe("Diverged: f is not finite after 1 step (last finite value 1); try a smaller learning rate.");
+    // The engine's own verdict (it stops a run that keeps rising) counts after a single rise too.
+    expect(descentVerdict([1, 2], true).text).toBe("Diverged: f grew from 1 to 2 in 1 step; the learning rate is too large.");
+    expect(descentVerdict([1, 2]).kind).toBe("diverged");
   });
 
   it("bouncing across the valley, going down unevenly, nothing to say", () => {
