@@ -45,6 +45,23 @@ const loss = h.square();
 loss.backward();
 `;
 
+const MATRIX_LEAF = `import { torch } from "autograd-lens";
+const W = torch.tensor([[1, 2], [3, 4]], { requiresGrad: true });
+const loss = W.square().mul(torch.tensor([[1, 2], [3, 4]])).sum();
+loss.backward();
+`;
+
+const TRAINING = `import { torch } from "autograd-lens";
+const w = torch.tensor(0.5, { requiresGrad: true });
+const opt = new torch.optim.SGD([w], { lr: 0.02 });
+for (let i = 0; i < 6; i++) {
+  opt.zeroGrad();
+  const loss = w.mul(3).sub(6).square();
+  loss.backward();
+  opt.step();
+}
+`;
+
 let browser: Browser;
 let textbook: GraphSnapshot;
 const pages: OpenedPage[] = [];
@@ -279,6 +296,35 @@ describe("Landscape tab", () => {
     await y.selectOption({ label: "none (a curve)" });
     await waitForExpression(page, `document.querySelector(".landscape-panel").dataset.state === "ready" && document.querySelector("svg.ls-plot").dataset.kind === "curve"`);
     expect(await page.locator(".ls-heading").innerText()).toBe("f = f as a function of a");
+  });
+
+  it("elements of a larger leaf: picked like scalars, the others held at their values", async () => {
+    const { page } = await open(await traceSnippet(MATRIX_LEAF));
+    await showLandscape(page);
+    const x = page.getByLabel("Horizontal axis");
+    expect(await x.locator("option").allInnerTexts()).toEqual(["W[0, 0] = 1", "W[0, 1] = 2", "W[1, 0] = 3", "W[1, 1] = 4"]);
+    expect(await page.locator(".ls-heading").innerText()).toBe("f = loss as a function of W[0, 0] and W[0, 1]");
+    // f = Σ c·W² with c = [[1, 2], [3, 4]]: ∂f/∂W[0, 0] = 2·1·1, ∂f/∂W[0, 1] = 2·2·2
+    expect(await readoutText(page, "grad")).toBe("(2, 8)");
+    await page.getByLabel("Vertical axis").selectOption({ label: "W[1, 1] = 4" });
+    await waitForExpression(page, `document.querySelector(".landscape-panel").dataset.state === "ready" && document.querySelector(".ls-heading").textContent.includes("W[1, 1]")`);
+    expect(await readoutText(page, "grad")).toBe("(2, 32)");
+    // W[0, 1] and W[1, 0] stay at 2 and 3: the lowest grid value is 2·4 + 3·9 = 35 at (0, 0)
+    const min = await readout<{ point: number[]; value: number }>(page, "grid-min");
+    expect(min.point).toEqual([0, 0]);
+    expect(min.value).toBeCloseTo(35, 4);
+  });
+
+  it("a training loop: the landscape of the last loss around the trained w", async () => {
+    const { page } = await open(await traceSnippet(TRAINING));
+    await showLandscape(page);
+    expect(await page.locator("svg.ls-plot").getAttribute("data-kind")).toBe("curve");
+    // w after five SGD steps (the last forward reads it): the point is that w, not 0.5.
+    const w = (await readout<number[]>(page, "point"))[0]!;
+    let expected = 0.5;
+    for (let i = 0; i < 5; i++) expected -= 0.02 * 6 * (3 * expected - 6);
+    expect(w).toBeCloseTo(expected, 5);
+    expect(await readout<number>(page, "value")).toBeCloseTo((3 * expected - 6) ** 2, 3);
   });
 
   it("a time limit stops a long evaluation with a message; Cancel stops one too", async () => {
