@@ -120,6 +120,19 @@ function repeat(x: Tensor, B: number): Tensor {
   return sh.expand(sh.unsqueeze(x, 0), [B, ...x.shape]);
 }
 
+/**
+ * Per point a 2-D product [n, m] @ [m, p], over B points. With the right side shared: one large mm
+ * of the stacked left sides (no copy of the right side per point); otherwise matmul's batched
+ * product (broadcasting a shared left side over B).
+ */
+function batchedMm(a: Tensor, aBatched: boolean, b: Tensor, bBatched: boolean): Tensor {
+  if (aBatched && !bBatched) {
+    const [B, n, m] = a.shape as [number, number, number];
+    return sh.reshape(la.mm(sh.reshape(a, [B * n, m], "replay"), b), [B, n, b.shape[1]!], "replay");
+  }
+  return la.matmul(a, b);
+}
+
 const range = (from: number, to: number): number[] => Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i);
 const shift = (dims: readonly number[]): number[] => dims.map((d) => d + 1);
 
@@ -335,14 +348,22 @@ export const RULES: Readonly<Record<string, ReplayRule>> = {
 
   MmBackward0: {
     forward: ([x, y]) => la.mm(req(x, 0), req(y, 1)),
-    // [B, n, m] @ [m, p], [n, m] @ [B, m, p] or both batched: matmul's broadcast over B.
-    batch: ([x, y]) => la.matmul(req(x, 0), req(y, 1)),
+    batch: ([x, y], bt) => batchedMm(req(x, 0), bt[0]!, req(y, 1), bt[1]!),
   },
   AddmmBackward0: {
     forward: ([bias, x, y]) => la.addmm(req(bias, 0), req(x, 1), req(y, 2)),
     batch: ([bias, x, y], bt) => {
       const b = req(bias, 0);
-      return ew.add(la.matmul(req(x, 1), req(y, 2)), lift(b, bt[0]!, 2));
+      const prod = bt[1] || bt[2] ? batchedMm(req(x, 1), bt[1]!, req(y, 2), bt[2]!) : la.mm(req(x, 1), req(y, 2));
+      if (!bt[0] && b.dtype === prod.dtype && prod.shape.length === 3) {
+        // A shared bias is added in place to the fresh product, as addmm does (no broadcast copies).
+        const block = prod.shape[1]! * prod.shape[2]!;
+        const bs = ew.expandData(b, prod.shape.slice(1));
+        const o = prod.data;
+        for (let i = 0; i < o.length; i += block) for (let j = 0; j < block; j++) o[i + j]! += bs[j]!;
+        return prod;
+      }
+      return ew.add(prod, lift(b, bt[0]!, 2));
     },
   },
   DotBackward0: {
