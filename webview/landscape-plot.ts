@@ -117,9 +117,16 @@ function arrow(x0: number, y0: number, x1: number, y1: number, text: string, the
   const head = Math.min(12, Math.max(6, len * 0.35));
   const ux = len > 0 ? (x1 - x0) / len : 1, uy = len > 0 ? (y1 - y0) / len : 0;
   const sx = x1 - ux * head * 0.8, sy = y1 - uy * head * 0.8;
-  // The label beside the arrow's middle, on the side facing right (a descent path runs along the arrow).
+  // The label beside the arrow's middle (a descent path runs along the arrow): on its right-hand
+  // side when the text fits inside the plot there, else on its left (or above, for the curve).
   let px = -uy, py = ux;
   if (above ? py > 0 : px < 0 || (px === 0 && py < 0)) [px, py] = [-px, -py];
+  const textWidth = text.length * 7.2;
+  let anchor = above || Math.abs(px) <= 0.3 ? "middle" : "start";
+  if (!above && anchor === "start" && (x0 + x1) / 2 + px * 14 + textWidth > PLOT.L + PLOT.P) {
+    [px, py] = [-px, -py];
+    anchor = "end";
+  }
   const lx = (x0 + x1) / 2 + px * 14, ly = (y0 + y1) / 2 + py * 14 + 4;
   return svg(
     "g",
@@ -127,7 +134,7 @@ function arrow(x0: number, y0: number, x1: number, y1: number, text: string, the
     svg("line", { x1: n2(x0), y1: n2(y0), x2: n2(sx), y2: n2(sy), stroke: "#000000", "stroke-opacity": "0.55", "stroke-width": "5.5", "stroke-linecap": "round" }),
     svg("line", { x1: n2(x0), y1: n2(y0), x2: n2(sx), y2: n2(sy), stroke: theme.grad, "stroke-width": "3", "stroke-linecap": "round" }),
     svg("polygon", { points: arrowHead(x0, y0, x1, y1, head), fill: theme.grad, stroke: "#000000", "stroke-opacity": "0.55", "stroke-width": "1" }),
-    label(lx, ly, text, theme, { "text-anchor": px > 0.3 ? "start" : "middle", "font-weight": "600" }),
+    label(lx, ly, text, theme, { "text-anchor": anchor, "font-weight": "600" }),
   );
 }
 

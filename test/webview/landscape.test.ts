@@ -5,7 +5,8 @@
 // for a snippet without a scalar output — with no CSP violation, page error or network request.
 // Needs the built dist/ (npm test builds first).
 //
-// SCREENSHOTS=1 also writes docs/landscape-light.png and docs/landscape-dark.png.
+// SCREENSHOTS=1 also writes docs/landscape-light.png, docs/landscape-dark.png (the page) and
+// docs/landscape-surface.png (the plot, surface view).
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -424,6 +425,11 @@ describe("Landscape tab", () => {
       await runSteps(page, 0.5, 10);
       await settle(page);
       await screenshot(page, `landscape-${scheme}.png`);
+      if (scheme === "light") {
+        await page.getByRole("button", { name: "Surface" }).click();
+        await settle(page);
+        await page.locator(".ls-main").screenshot({ path: path.resolve("docs/landscape-surface.png") });
+      }
     }
   });
 });
