@@ -34,6 +34,8 @@ function sameSelection(a: RunSelection, b: RunSelection): boolean {
 
 /** The log line activate() ends with (the end-to-end tests read it from the log file). */
 export const ACTIVATED_PREFIX = "activated in";
+/** The log line after Show Graph / Step Through Backward handed a run to the panel. */
+export const SHOWN_PREFIX = "graph panel shows";
 
 export function activate(context: vscode.ExtensionContext): void {
   const started = performance.now();
@@ -102,6 +104,8 @@ export function activate(context: vscode.ExtensionContext): void {
     } else {
       panel.show(result);
     }
+    // The moment the snapshot went to the panel (end-to-end tests split command → paint here).
+    log.info(`${SHOWN_PREFIX} ${vscode.workspace.asRelativePath(doc.uri)} v${result.version} (${reusable ? "its latest run" : "run now"})`);
   }
 
   async function showNode(uriArg: unknown, id: unknown): Promise<void> {
