@@ -138,10 +138,54 @@ const shift = (dims: readonly number[]): number[] => dims.map((d) => d + 1);
 
 // ---- rule factories -------------------------------------------------------------------------------
 
-function binary(f: (a: Tensor, b: Tensor) => Tensor): ReplayRule {
+type BinaryKind = "add" | "sub" | "mul" | "div" | "pow" | "maximum" | "minimum";
+
+/** The scalar function of each binary op, exactly as the engine's kernels compute it. */
+const SCALAR: Record<BinaryKind, (x: number, y: number) => number> = {
+  add: (x, y) => x + y,
+  sub: (x, y) => x - y,
+  mul: (x, y) => x * y,
+  div: (x, y) => x / y,
+  pow: (x, y) => Math.pow(x, y),
+  maximum: (x, y) => (x !== x || y !== y ? NaN : x > y ? x : y),
+  minimum: (x, y) => (x !== x || y !== y ? NaN : x < y ? x : y),
+};
+
+/**
+ * The common batched case, one operand batched and the other shared by every point and no larger
+ * than one point's value (a bias, a data constant): one pass over the batched values against the
+ * shared ones broadcast to a point's shape once, instead of broadcasting both to [B, ...] first.
+ * Null when it does not apply (the engine's general broadcasting then runs).
+ */
+function sharedOperand(kind: BinaryKind, a: Tensor, aBatched: boolean, b: Tensor, bBatched: boolean): Tensor | null {
+  if (aBatched === bBatched || a.dtype !== b.dtype || a.dtype === "int64") return null;
+  const bat = aBatched ? a : b;
+  const shared = aBatched ? b : a;
+  const per = bat.shape.slice(1);
+  if (shared.shape.length > per.length) return null;
+  for (let i = 1; i <= shared.shape.length; i++) {
+    const s = shared.shape[shared.shape.length - i]!;
+    if (s !== 1 && s !== per[per.length - i]) return null;
+  }
+  const ys = ew.expandData(shared, per);
+  const xs = bat.data;
+  const n = ys.length;
+  const out = allocate(bat.dtype, xs.length);
+  const f = SCALAR[kind];
+  if (aBatched) {
+    for (let o = 0; o < xs.length; o += n) for (let i = 0; i < n; i++) out[o + i] = f(xs[o + i]!, ys[i]!);
+  } else {
+    for (let o = 0; o < xs.length; o += n) for (let i = 0; i < n; i++) out[o + i] = f(ys[i]!, xs[o + i]!);
+  }
+  return new Tensor(out, bat.shape.slice(), bat.dtype);
+}
+
+function binary(f: (a: Tensor, b: Tensor) => Tensor, kind: BinaryKind): ReplayRule {
   return {
     forward: ([a, b]) => f(req(a, 0), req(b, 1)),
     batch: (x, bt) => {
+      const fast = sharedOperand(kind, req(x[0], 0), bt[0]!, req(x[1], 1), bt[1]!);
+      if (fast) return fast;
       const [a, b] = liftAll(x, bt);
       return f(a!, b!);
     },
@@ -260,18 +304,18 @@ function nllPositions(target: readonly number[], classes: number): number[] {
 const DTYPES = ["float32", "float64", "int64"] as const;
 
 export const RULES: Readonly<Record<string, ReplayRule>> = {
-  AddBackward0: binary(ew.add),
+  AddBackward0: binary(ew.add, "add"),
   AddBackward1: withScalar(ew.add),
-  SubBackward0: binary(ew.sub),
+  SubBackward0: binary(ew.sub, "sub"),
   SubBackward1: withScalar(ew.sub),
-  MulBackward0: binary(ew.mul),
+  MulBackward0: binary(ew.mul, "mul"),
   MulBackward1: withScalar(ew.mul),
-  DivBackward0: binary(ew.div),
+  DivBackward0: binary(ew.div, "div"),
   DivBackward1: withScalar(ew.div),
   PowBackward0: withScalar(ew.pow, "exponent"),
-  PowBackward1: binary(ew.pow),
-  MaximumBackward0: binary(ew.maximum),
-  MinimumBackward0: binary(ew.minimum),
+  PowBackward1: binary(ew.pow, "pow"),
+  MaximumBackward0: binary(ew.maximum, "maximum"),
+  MinimumBackward0: binary(ew.minimum, "minimum"),
   NegBackward0: unary(ew.neg),
   SqrtBackward0: unary((x) => ew.unary(x, "sqrt")),
   ExpBackward0: unary((x) => ew.unary(x, "exp")),
