@@ -9,8 +9,8 @@ import { TEXTBOOK_FILE, graphSource, graphTerms } from './snippets.mjs';
 
 /** Snapshot nodes of the generated graph of case (l). */
 export const REPLAY_GRAPH_NODES = 10_000;
-/** Node and step caps for (l): above the 5,000-node default. */
-export const REPLAY_LIMITS = { nodeCap: 12_000, stepCap: 12_000 };
+/** Node and step caps for (l): above the 5,000-node default; the (untimed) run may take its time. */
+export const REPLAY_LIMITS = { nodeCap: 12_000, stepCap: 12_000, timeoutMs: 60_000 };
 
 export const REPLAY_CASES = {
   k: {
