@@ -23,7 +23,7 @@ export type LandscapeResponse =
   | { id: number; kind: "grid"; ok: true; values: Float64Array; ms: number }
   | { id: number; kind: "grad"; ok: true; value: number; grad: number[] }
   | { id: number; kind: "descend"; ok: true; steps: replay.DescentStep[]; diverged: boolean; reason?: string }
-  | { id: number; kind: "error"; ok: false; error: string; cancelled: boolean };
+  | { id: number; kind: "error"; ok: false; error: string; cancelled: boolean; /** The error's class name ("ReplayError": the program cannot do it). */ name: string };
 
 interface WorkerScope {
   onmessage: ((event: MessageEvent<LandscapeRequest>) => void) | null;
@@ -81,6 +81,6 @@ scope.onmessage = (event) => {
     handle(req);
   } catch (e) {
     const cancelled = e instanceof replay.ReplayCancelled;
-    scope.postMessage({ id: req.id, kind: "error", ok: false, error: e instanceof Error ? e.message : String(e), cancelled });
+    scope.postMessage({ id: req.id, kind: "error", ok: false, error: e instanceof Error ? e.message : String(e), cancelled, name: e instanceof Error ? e.name : "Error" });
   }
 };

@@ -87,6 +87,8 @@ function candidateLabel(s: GraphSnapshot, leaf: string, index: number, shape: nu
 }
 
 class Cancelled extends Error {}
+/** The program cannot give f over these inputs (replay's landscapeProblem, reported by the worker). */
+class CannotDraw extends Error {}
 
 /** The worker: one at a time, restarted after a cancel; requests answered in order. */
 class Evaluator {
@@ -427,6 +429,8 @@ export class Landscape {
     this.snapshot = s;
     this.generation++;
     if (this.evaluator.busy) this.evaluator.stop(new Cancelled("a new trace arrived"));
+    // The same inputs as before (the snippet traced again, e.g. on save): keep the picks, ranges and resolution.
+    const before = { labels: this.vary().map((c) => c.label), ranges: this.ranges, res: this.resSelect.value };
     this.availability = landscapeAvailability(s);
     this.grid = undefined;
     this.at = undefined;
@@ -436,10 +440,18 @@ export class Landscape {
     if (a.kind === "ok") {
       this.evaluator.setProgram(a.program);
       this.fillPicker(a.candidates);
-      this.xPick = 0;
-      this.yPick = a.candidates.length > 1 ? 1 : null;
+      const find = (label: string | undefined) => (label === undefined ? -1 : a.candidates.findIndex((c) => c.label === label));
+      const [x, y] = [find(before.labels[0]), find(before.labels[1])];
+      const same = x >= 0 && (before.labels.length < 2 || y >= 0) && before.ranges.length === before.labels.length;
+      this.xPick = same ? x : 0;
+      this.yPick = same ? (before.labels.length > 1 ? y : null) : a.candidates.length > 1 ? 1 : null;
       this.syncPicker();
       this.resetRanges(false);
+      if (same) {
+        this.ranges = before.ranges;
+        this.resSelect.value = before.res;
+        this.renderRangeInputs();
+      }
       this.resetStart(false);
     }
     this.panel.dataset.state = "idle";
@@ -655,15 +667,7 @@ export class Landscape {
     if (this.evaluator.busy) this.evaluator.stop(new Cancelled("superseded"));
     const vary = this.vary();
     const varied = vary.map(({ leaf, index }) => ({ leaf, index }));
-    const problem = replay.landscapeProblem(a.program, a.output, varied);
     this.renderHeading();
-    if (problem) {
-      this.panel.dataset.state = "error";
-      this.grid = undefined;
-      this.redraw();
-      this.setStatus(`Cannot draw: ${problem}`, "error");
-      return;
-    }
     const n = Number(this.resSelect.value) || (vary.length === 2 ? DEFAULT_RES_2D : DEFAULT_RES_1D);
     const nx = n, ny = vary.length === 2 ? n : 1;
     const ranges = this.ranges.map((r) => ({ ...r }));
@@ -679,7 +683,7 @@ export class Landscape {
       if (!this.at) {
         const g = await this.evaluator.request({ kind: "grad", output: a.output, vary: varied, point: start }, { watchdogMs: budget + 2000 });
         if (gen !== this.generation) return;
-        if (g.kind === "error") throw new Error(`at the point: ${g.error}`);
+        if (g.kind === "error") throw g.name === "ReplayError" ? new CannotDraw(g.error) : new Error(`at the point: ${g.error}`);
         if (g.kind === "grad") this.at = { value: g.value, grad: g.grad };
         this.renderReadout();
       }
@@ -699,7 +703,7 @@ export class Landscape {
       if (gen !== this.generation) return;
       if (r.kind === "error") {
         if (r.cancelled) throw new Cancelled(`Stopped: the grid took longer than the time limit (${fmt(budget / 1000, 3)} s). Lower the resolution or raise the limit.`);
-        throw new Error(r.error);
+        throw r.name === "ReplayError" ? new CannotDraw(r.error) : new Error(r.error);
       }
       if (r.kind !== "grid") return;
       this.grid = { key, values: r.values, nx, ny, ranges, ms: r.ms };
@@ -712,7 +716,12 @@ export class Landscape {
       if (gen !== this.generation) return;
       const cancelled = e instanceof Cancelled;
       this.panel.dataset.state = cancelled ? "cancelled" : "error";
-      this.setStatus(cancelled ? (e.message.startsWith("Stopped") ? e.message : `Cancelled (${e.message}).`) : `The evaluation failed: ${(e as Error).message}`, "error");
+      if (e instanceof CannotDraw) {
+        this.grid = undefined;
+        this.setStatus(`Cannot draw: ${e.message}`, "error");
+      } else {
+        this.setStatus(cancelled ? (e.message.startsWith("Stopped") ? e.message : `Cancelled (${e.message}).`) : `The evaluation failed: ${(e as Error).message}`, "error");
+      }
     } finally {
       if (gen === this.generation) this.setBusy(false);
     }

@@ -385,6 +385,26 @@ describe("Landscape tab", () => {
     expect(await page.locator(".ls-status").innerText()).toBe('The range of x2 needs two numbers, "from" below "to".');
   });
 
+  it("a new trace of the same snippet keeps the tab, the inputs and the range; a different one starts over", async () => {
+    const { page } = await open(await traceSnippet(THREE_LEAVES));
+    await showLandscape(page);
+    await page.getByLabel("Vertical axis").selectOption({ label: "c = 0.5" });
+    await page.getByLabel("a from").fill("-1");
+    await page.getByLabel("a from").press("Enter");
+    await waitForExpression(page, `document.querySelector(".landscape-panel").dataset.state === "ready"`);
+    // The host sends a new snapshot (VS Code does on save); the standalone page takes one posted to itself.
+    const again = await traceSnippet(THREE_LEAVES.replace("0.5", "0.25"));
+    await page.evaluate(`window.postMessage(${JSON.stringify({ type: "snapshot", snapshot: again })}, "*")`);
+    await waitForExpression(page, `document.querySelector(".ls-readout dd[data-key='point']")?.dataset.value === "[1,0.25]" && document.querySelector(".landscape-panel").dataset.state === "ready"`);
+    expect(await tab(page).getAttribute("aria-selected")).toBe("true");
+    expect(await page.locator(".ls-heading").innerText()).toBe("f = f as a function of a and c");
+    expect(await page.getByLabel("a from").inputValue()).toBe("-1");
+    const other = await traceSnippet(ONE_INPUT);
+    await page.evaluate(`window.postMessage(${JSON.stringify({ type: "snapshot", snapshot: other })}, "*")`);
+    await waitForExpression(page, `document.querySelector(".ls-heading").textContent === "f = loss as a function of w" && document.querySelector(".landscape-panel").dataset.state === "ready"`);
+    expect(await page.getByLabel("w from").inputValue()).toBe("-3");
+  });
+
   it("no Landscape tab for a snippet without a scalar output", async () => {
     const { page } = await open(await traceSnippet(VECTOR_OUTPUT));
     expect(await page.getByRole("tab").count()).toBe(0);
@@ -403,6 +423,17 @@ describe("Landscape tab", () => {
     expect(await t.getAttribute("aria-selected")).toBe("false");
     expect(await page.locator(".landscape-panel").isVisible()).toBe(false);
     expect(await page.locator(".status").innerText()).toBe("The landscape cannot be drawn: recording stopped at the node cap (5 grad_fn nodes)");
+  });
+
+  it("an evaluation that fails says why (the tab itself stays usable)", async () => {
+    const s = structuredClone(textbook);
+    const pow = s.program!.ops.find((o) => o.op === "PowBackward0")!;
+    pow.attrs = { exponent: "two" };
+    const { page } = await open(s);
+    await showLandscape(page);
+    expect(await panelState(page)).toBe("error");
+    expect(await page.locator(".ls-status").innerText()).toMatch(/^Cannot draw: re-running PowBackward0 \(node n\d+, line 8\) failed: .*exponent/);
+    expect(await page.locator("svg.ls-plot").count()).toBe(1);
   });
 
   it("keyboard: the tabs move with the arrow keys and the graph comes back", async () => {
