@@ -167,12 +167,6 @@ class Evaluator {
       p.reject(reason);
     }
   }
-
-  dispose(): void {
-    this.stop(new Cancelled("closed"));
-    if (this.url) URL.revokeObjectURL(this.url);
-    this.url = null;
-  }
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -307,7 +301,7 @@ export class Landscape {
     );
     this.rangeBox = el("div", { class: "ls-ranges" });
     this.resSelect = el("select", { id: `${id}-res`, on: { change: () => void this.compute() } });
-    this.budgetInput = el("input", { id: `${id}-budget`, type: "number", min: "0.05", max: "600", step: "any", value: String(DEFAULT_BUDGET_S), on: { change: () => undefined } });
+    this.budgetInput = el("input", { id: `${id}-budget`, type: "number", min: "0.05", max: "600", step: "any", value: String(DEFAULT_BUDGET_S) });
     this.drawButton = el("button", { type: "button", class: "primary", on: { click: () => void this.compute() } }, "Draw");
     this.cancelButton = el("button", { type: "button", disabled: true, on: { click: () => this.cancel() } }, "Cancel");
     const centre = el("button", { type: "button", title: "Centre the range on the current point", on: { click: () => this.centreRanges() } }, "Centre on point");
@@ -1013,15 +1007,5 @@ export class Landscape {
     }
     const stem = baseName(s.file).replace(/\.[^.]*$/, "") || "graph";
     this.options.host.post({ type: "save", requestId: ++this.exportId, format, fileName: `${stem}.landscape.${format}`, data, encoding });
-  }
-
-  /** The tab that is showing (for tests of the host page and for app.ts). */
-  get activeTab(): "graph" | "landscape" {
-    return this.selectedTab;
-  }
-
-  /** Shows the landscape's pending redraw when its panel appears. */
-  refresh(): void {
-    this.ensureDrawn();
   }
 }
