@@ -9,8 +9,13 @@
 //               is the page's own performance.now() at that moment (0 = navigation start),
 //               polled every animation frame; the predicate is a function because the
 //               page's CSP forbids eval.
-//   step (j):   one → key press on the body (the stepper's next backward step) until two
-//               animation frames later, i.e. the step's frame has been painted.
+//   step (j):   one → key press on the body (the stepper's next backward step): the main
+//               thread's time for it, i.e. the key's handlers plus the rendering (animation
+//               frame callbacks, style, layout, paint) of the frame that shows the step, without
+//               the idle wait for that frame's vsync. A step is "under 16 ms" when it fits in one
+//               60 Hz frame. (Timing the key press until two animation frames later, as this
+//               case first did, cannot go below 33.3 ms however little a step costs: the second
+//               frame is always two vsyncs away. That number is still recorded, as frameMs.)
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -32,15 +37,29 @@ function paintedAt() {
   return app?.dataset.state === 'ready' && canvas && canvas.width > 0 ? performance.now() : false;
 }
 
-/** Runs in the page: one → on the body, timed until two animation frames later. */
+/**
+ * Runs in the page: one → on the body. Returns { ms, frameMs }: ms = the key's handlers + the
+ * rendering of the next frame (from its first animation frame callback until that frame's
+ * rendering is done), frameMs = the key press until two animation frames later.
+ */
 async function stepOnce() {
   const frame = () => new Promise((resolve) => requestAnimationFrame(resolve));
   await frame(); // start on a frame boundary, not in the middle of the last step's work
+  let frameStart = 0;
+  // Registered before the key's handlers run, so it is the first callback of the step's frame; a
+  // task posted from it runs once that frame's rendering (style, layout, paint) is done.
+  const rendered = new Promise((resolve) => requestAnimationFrame(() => {
+    frameStart = performance.now();
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => resolve(performance.now());
+    channel.port2.postMessage(null);
+  }));
   const t0 = performance.now();
   document.body.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowRight', code: 'ArrowRight', bubbles: true, cancelable: true }));
+  const handled = performance.now();
+  const done = await rendered;
   await frame();
-  await frame();
-  return performance.now() - t0;
+  return { ms: handled - t0 + (done - frameStart), frameMs: performance.now() - t0 };
 }
 
 export async function runGraphJob(job) {
@@ -83,6 +102,7 @@ export async function runGraphJob(job) {
 
     const warmupMs = [];
     const samples = [];
+    const frameMs = [];
     const steps = job.fn === 'step';
     for (let i = 0; i < plan.warmupReps; i++) warmupMs.push(await load());
     if (!steps) {
@@ -100,8 +120,9 @@ export async function runGraphJob(job) {
       if (n < 1) throw new Error(`the snapshot has ${available} backward steps, nothing to step through`);
       const discard = Math.min(plan.stepWarmup, n - 1);
       for (let i = 0; i < n; i++) {
-        const ms = await page.evaluate(stepOnce);
-        (i < discard ? warmupMs : samples).push(ms);
+        const r = await page.evaluate(stepOnce);
+        (i < discard ? warmupMs : samples).push(r.ms);
+        if (i >= discard) frameMs.push(r.frameMs);
       }
       if (pageErrors.length) throw new Error(`page error: ${pageErrors[0]}`);
     }
@@ -110,6 +131,7 @@ export async function runGraphJob(job) {
       ok: true,
       samples,
       warmupMs,
+      ...(steps ? { frameMs } : {}),
       check: [call?.loss ?? Number.NaN],
       nodes: snapshot.nodes.length,
       snapshot: {

@@ -313,6 +313,8 @@ export class App {
     this.s = s;
     this.g = g;
     this.graphReady = false;
+    // The graph first: a big graph's layout runs in a worker while the DOM parts are built.
+    const drawing = this.graph?.setGraph(g);
     this.staleBadge.hidden = true;
     this.root.classList.remove("is-stale");
     this.state.file = s.file;
@@ -344,7 +346,7 @@ export class App {
     }
     if (this.graph) {
       try {
-        await this.graph.setGraph(g);
+        await drawing;
         if (gen !== this.generation) return;
         this.graphReady = true;
         this.graph.setReplay(this.graphReplay());

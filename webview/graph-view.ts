@@ -3,20 +3,22 @@
 //
 // Tensor boxes show three lines — the name (bold), the value and the grad (in the grad accent
 // colour, "grad —" until the replay reaches it). A cytoscape node has one label with one font and
-// colour, so for graphs of ordinary size each box carries two label-only "tag" nodes (value, grad)
-// that cannot be clicked and sit inside the box; big graphs (see BIG_NODES) draw one three-line
-// label per box instead, which is far cheaper and unreadable at their zoom anyway.
+// colour, so each box carries two label-only "tag" nodes (value, grad) that cannot be clicked and
+// sit inside the box.
 //
-// Any change to an element makes cytoscape redraw every element in view, which costs hundreds of
-// milliseconds for a graph of thousands. So on big graphs a replay step does not touch cytoscape:
-// the step (node ring, dashed edges, values) is drawn on an overlay canvas of our own, and the
-// grads reach the box labels only where they can be read (in view, zoomed in enough).
+// Big graphs (see BIG_NODES) are not given to cytoscape at all: it computes a style, a label box
+// and an edge geometry for every element before the first frame and keeps refining textures for
+// seconds after, which for thousands of nodes means seconds to the first paint and dropped frames
+// while stepping. canvas-view.ts draws them instead (culled, text only where it can be read), and
+// pans, zooms and hit-tests itself. On big graphs the replay step (node ring, dashed edges,
+// values) is drawn on an overlay canvas above either drawing.
 //
 // Colours come from VS Code's CSS variables, resolved to concrete colours (the canvas cannot use
 // var()), with light/dark defaults for the standalone page. All text is user text: the canvas
 // draws it as text, and the SVG export escapes it.
 import cytoscape from "cytoscape";
 import type { Core, ElementDefinition, EventObject, NodeSingular, StylesheetJson } from "cytoscape";
+import { CanvasView, type Hit, type PaintEdge, type PaintGroup, type PaintNode } from "./canvas-view";
 import { boundaryPoint, renderSvg, type SvgEdge, type SvgNode, type SvgTextLine } from "./export-svg";
 import { layeredLayout, type LayoutEdge, type LayoutNode, type LayoutOptions, type LayoutResult } from "./layout";
 import type { LayoutRequest, LayoutResponse } from "./layout-worker";
@@ -55,9 +57,9 @@ export interface GraphViewTimings {
 
 /** Lay out in a Web Worker above this many drawn nodes. */
 export const WORKER_NODES = 500;
-/** Above this many drawn nodes: one label per box, textures while panning, edges hidden while moving. */
+/** Above this many drawn nodes the graph is drawn by canvas-view.ts, not by cytoscape. */
 export const BIG_NODES = 600;
-/** Above this many drawn nodes: haystack edges (no per-edge geometry), pixel ratio 1. */
+/** Above this many drawn nodes: pixel ratio 1 (four times fewer pixels to fill on a HiDPI screen). */
 export const HUGE_NODES = 4000;
 
 const NAME_SIZE = 13;
@@ -359,7 +361,11 @@ export class GraphView {
   private measure = new TextMeasure();
 
   private core: Core | null = null;
-  private coreClass: SizeClass | null = null;
+  /** Big graphs: the canvas drawing (instead of cytoscape), and its size class. */
+  private canvas: CanvasView | null = null;
+  private canvasClass: SizeClass | null = null;
+  /** Big graphs: drawn ids of the search matches. */
+  private matchedDrawn = new Set<string>();
   private graph: ViewGraph | null = null;
   private scene: Scene | null = null;
   private positions: Record<string, { x: number; y: number }> = {};
@@ -376,9 +382,6 @@ export class GraphView {
   private readonly shownGrad = new Map<string, ValueSummary | null>();
   private markedStep: string[] = [];
   private markedEdges: string[] = [];
-  /** Big graphs: boxes whose label does not show their grad yet (see flushLabels). */
-  private readonly staleLabels = new Set<string>();
-  private labelTimer: ReturnType<typeof setTimeout> | null = null;
   private overlay: HTMLCanvasElement | null = null;
 
   private selected: string | null = null;
@@ -416,15 +419,55 @@ export class GraphView {
     this.theme = readTheme();
     if (!this.container.hasAttribute("tabindex")) this.container.tabIndex = 0;
     this.container.addEventListener("keydown", this.onKeyDown);
-    this.resizeObserver = typeof ResizeObserver === "function" ? new ResizeObserver(() => this.core?.resize()) : null;
+    this.resizeObserver = typeof ResizeObserver === "function" ? new ResizeObserver(() => {
+      this.core?.resize();
+      this.canvas?.resize();
+    }) : null;
     this.resizeObserver?.observe(this.container);
     this.media = typeof matchMedia === "function" ? matchMedia("(prefers-color-scheme: dark)") : null;
     this.media?.addEventListener("change", this.onMediaChange);
   }
 
-  /** The cytoscape instance (null before the first graph): for tests and tools, not for the app. */
+  /** The cytoscape instance (null before the first graph, and for big graphs): for tests and tools, not for the app. */
   get cy(): Core | null {
     return this.core;
+  }
+
+  /** Which drawing shows the graph: cytoscape (ordinary graphs), our canvas (big ones), or none yet. */
+  get renderer(): "cytoscape" | "canvas" | null {
+    return this.core ? "cytoscape" : this.canvas ? "canvas" : null;
+  }
+
+  /** The drawn nodes that stand for view nodes or collapsed groups (not tags, not group frames), in order. */
+  drawnIds(): string[] {
+    return this.scene?.nodes.map((n) => n.id) ?? [];
+  }
+
+  /** Where a drawn node's centre is on the graph container (CSS pixels), or null. */
+  renderedPosition(id: string): { x: number; y: number } | null {
+    if (this.canvas) return this.canvas.renderedPosition(id);
+    const ele = this.core?.getElementById(id);
+    if (!ele || ele.empty()) return null;
+    const p = ele.renderedPosition();
+    return { x: p.x, y: p.y };
+  }
+
+  /** The drawn id of the selection (a collapsed group when its member is selected), or null. */
+  selectedDrawn(): string | null {
+    return this.selected && this.scene ? (this.scene.rep.get(this.selected) ?? null) : null;
+  }
+
+  // ---- the viewport of either drawing ---------------------------------------------------------------
+
+  private vp(): { zoom: number; pan: { x: number; y: number }; w: number; h: number; min: number; max: number } | null {
+    const c = this.canvas ?? this.core;
+    if (!c) return null;
+    return { zoom: c.zoom(), pan: c.pan(), w: c.width(), h: c.height(), min: c.minZoom(), max: c.maxZoom() };
+  }
+
+  private setVp(zoom: number, pan: { x: number; y: number }): void {
+    if (this.canvas) this.canvas.setViewport(zoom, pan);
+    else this.core?.viewport({ zoom, pan });
   }
 
   // ---- graph and layout --------------------------------------------------------------------------
@@ -450,14 +493,21 @@ export class GraphView {
 
   /** Re-layout in the other direction (and fit). */
   async setDirection(direction: "LR" | "TB"): Promise<void> {
-    if (direction === this.direction && this.core) return;
+    if (direction === this.direction && this.renderer) return;
     this.direction = direction;
-    if (!this.scene || !this.core) return;
+    if (!this.scene || !this.renderer) return;
     const gen = ++this.generation;
     const result = await this.layout(this.scene);
-    if (gen !== this.generation || !this.core) return;
+    if (gen !== this.generation || !this.renderer) return;
     this.positions = result.positions;
-    const cy = this.core;
+    if (this.canvas) {
+      this.paintScene(this.scene);
+      this.fit();
+      this.drawOverlay();
+      await this.nextPaint();
+      return;
+    }
+    const cy = this.core!;
     this.restyle();
     cy.batch(() => {
       for (const n of this.scene!.nodes) {
@@ -702,15 +752,26 @@ export class GraphView {
     const scene = this.buildScene(g);
     const result = await this.layout(scene);
     if (gen !== this.generation || this.disposed) return false;
+    performance.mark("lens:laid-out");
     this.scene = scene;
     this.positions = result.positions;
-    const cy = this.ensureCore(scene.sizeClass);
     this.shownGrad.clear();
-    this.staleLabels.clear();
     this.markedStep = [];
     this.markedEdges = [];
     this.markedSelection = null;
     this.markedMatches = [];
+    if (!scene.rich) {
+      this.ensureCanvas(scene.sizeClass);
+      this.paintScene(scene);
+      this.applyMatches();
+      if (fit) this.fit();
+      this.drawOverlay();
+      performance.mark("lens:added");
+      await this.nextPaint();
+      performance.mark("lens:painted");
+      return gen === this.generation;
+    }
+    const cy = this.ensureCore();
     const elements = this.elements(scene);
     cy.batch(() => {
       cy.elements().remove();
@@ -721,30 +782,114 @@ export class GraphView {
     });
     if (fit) this.fit();
     this.drawOverlay();
+    performance.mark("lens:added");
     await this.nextPaint();
+    performance.mark("lens:painted");
     return gen === this.generation;
   }
 
-  private ensureCore(sizeClass: SizeClass): Core {
-    if (this.core && this.coreClass === sizeClass) return this.core;
+  /** Big graphs: the canvas drawing (replacing cytoscape). */
+  private ensureCanvas(sizeClass: SizeClass): CanvasView {
+    if (this.canvas && this.canvasClass === sizeClass) return this.canvas;
+    this.canvas?.destroy();
     this.core?.destroy();
+    this.core = null;
     this.overlay?.remove();
     this.overlay = null;
-    const big = sizeClass !== "small";
+    this.canvas = new CanvasView({
+      container: this.container,
+      pixelRatio: sizeClass === "huge" ? 1 : window.devicePixelRatio || 1,
+      minZoom: 0.01,
+      maxZoom: 5,
+      theme: () => this.theme,
+      gradLine: (id) => {
+        const g = this.gradOf(id);
+        return { text: gradLine(g), known: !!g };
+      },
+      selected: () => this.selectedDrawn(),
+      matches: () => this.matchedDrawn,
+      arrows: () => (this.flow === "gradient" ? "source" : "target"),
+      onTap: (hit) => this.onCanvasTap(hit),
+      onDoubleTap: (hit) => this.onCanvasDoubleTap(hit),
+      onViewport: this.onViewport,
+    });
+    this.canvasClass = sizeClass;
+    return this.canvas;
+  }
+
+  private onCanvasTap(hit: Hit | null): void {
+    if (!hit) {
+      this.select(null);
+      this.onSelect(null);
+      return;
+    }
+    // A group's frame or a collapsed group is not a node of the graph: nothing to select.
+    if (hit.kind === "group" || hit.node.kind === "collapsed") return;
+    this.select(hit.node.id);
+    this.onSelect(hit.node.id);
+  }
+
+  private onCanvasDoubleTap(hit: Hit): void {
+    if (hit.kind === "group") void this.toggleGroup(hit.line);
+    else if (hit.node.kind === "collapsed" && hit.node.line !== undefined) void this.toggleGroup(hit.node.line);
+    else this.onActivate?.(hit.node.id);
+  }
+
+  /** Big graphs: the scene as the canvas draws it (positions from the layout). */
+  private paintScene(scene: Scene): void {
+    const canvas = this.canvas;
+    if (!canvas) return;
+    const nodes: PaintNode[] = [];
+    const byId = new Map<string, PaintNode>();
+    for (const d of scene.nodes) {
+      const p = this.positions[d.id] ?? { x: 0, y: 0 };
+      const n: PaintNode = { id: d.id, kind: d.kind, label: d.label, x: p.x, y: p.y, width: d.width, height: d.height };
+      if (d.kind !== "op" && d.kind !== "collapsed") n.value = fmt(d.view?.tensor?.value);
+      if (d.line !== undefined) n.line = d.line;
+      nodes.push(n);
+      byId.set(d.id, n);
+    }
+    const edges: PaintEdge[] = [];
+    for (const e of scene.edges) {
+      const source = byId.get(e.source);
+      const target = byId.get(e.target);
+      if (source && target) edges.push({ source, target });
+    }
+    const groups: PaintGroup[] = [];
+    for (const [, grp] of scene.groups) {
+      let x1 = Infinity, y1 = Infinity, x2 = -Infinity, y2 = -Infinity;
+      for (const id of grp.members) {
+        const n = byId.get(id);
+        if (!n) continue;
+        x1 = Math.min(x1, n.x - n.width / 2);
+        y1 = Math.min(y1, n.y - n.height / 2);
+        x2 = Math.max(x2, n.x + n.width / 2);
+        y2 = Math.max(y2, n.y + n.height / 2);
+      }
+      if (Number.isFinite(x1)) groups.push({ line: grp.line, x1: x1 - GROUP_PAD, y1: y1 - GROUP_PAD - GROUP_LABEL, x2: x2 + GROUP_PAD, y2: y2 + GROUP_PAD });
+    }
+    canvas.setScene(nodes, edges, groups);
+  }
+
+  /** Ordinary graphs: cytoscape. */
+  private ensureCore(): Core {
+    if (this.core) return this.core;
+    this.canvas?.destroy();
+    this.canvas = null;
+    this.canvasClass = null;
+    this.overlay?.remove();
+    this.overlay = null;
     const cy = cytoscape({
       container: this.container,
       elements: [],
-      style: this.stylesheet(sizeClass),
+      style: this.stylesheet(),
       layout: { name: "preset" },
       minZoom: 0.01,
       maxZoom: 5,
       boxSelectionEnabled: false,
       autounselectify: true,
       autoungrabify: true,
-      textureOnViewport: big,
-      hideEdgesOnViewport: big,
       motionBlur: false,
-      ...(sizeClass === "huge" ? { pixelRatio: 1 } : {}),
     });
     cy.on("viewport resize", this.onViewport);
     cy.on("tap", (e: EventObject) => {
@@ -776,7 +921,6 @@ export class GraphView {
       if (id && this.onActivate) this.onActivate(id);
     });
     this.core = cy;
-    this.coreClass = sizeClass;
     return cy;
   }
 
@@ -799,10 +943,6 @@ export class GraphView {
     return this.graph?.byId.get(id)?.tensor?.grad ?? null;
   }
 
-  private compactLabel(n: Drawn, grad: ValueSummary | null): string {
-    return `${n.label}\n${fmt(n.view?.tensor?.value)}\n${gradLine(grad)}`;
-  }
-
   private elements(scene: Scene): ElementDefinition[] {
     const out: ElementDefinition[] = [];
     for (const [id, grp] of scene.groups) out.push({ group: "nodes", data: { id, label: `L${grp.line}`, line: grp.line }, classes: "group" });
@@ -819,15 +959,6 @@ export class GraphView {
       }
       const grad = this.gradOf(n.id);
       this.shownGrad.set(n.id, grad);
-      if (!scene.rich) {
-        out.push({
-          group: "nodes",
-          data: { id: n.id, label: this.compactLabel(n, grad), w: n.width, h: n.height, ...(parent ? { parent } : {}) },
-          classes: `tensor ${n.kind}`,
-          position,
-        });
-        continue;
-      }
       const lmx = -n.width / 2 + PAD_X + (n.nameWidth ?? 0) / 2;
       out.push({
         group: "nodes",
@@ -855,12 +986,10 @@ export class GraphView {
 
   // ---- style -------------------------------------------------------------------------------------
 
-  private stylesheet(sizeClass: SizeClass): StylesheetJson {
+  /** Cytoscape's style (ordinary graphs only: big ones are drawn by canvas-view.ts). */
+  private stylesheet(): StylesheetJson {
     const t = this.theme;
-    const big = sizeClass !== "small";
-    const huge = sizeClass === "huge";
-    const gradient = this.flow === "gradient";
-    const arrow = huge ? (gradient ? "mid-source" : "mid-target") : gradient ? "source" : "target";
+    const arrow = this.flow === "gradient" ? "source" : "target";
     const rules: Array<{ selector: string; style: Record<string, string | number | number[]> }> = [
       {
         selector: "node",
@@ -876,17 +1005,13 @@ export class GraphView {
           "font-size": TEXT_SIZE,
           "text-valign": "center",
           "text-halign": "center",
-          "min-zoomed-font-size": big ? MIN_ZOOMED_FONT : 0,
         },
       },
       { selector: "node[w]", style: { width: "data(w)", height: "data(h)" } },
       { selector: "node.pad", style: { width: 1, height: 1, "background-opacity": 0, "border-width": 0, events: "no" } },
       {
         selector: "node.tensor",
-        style: big
-          ? // Stronger fills than the small drawing: the overview of a big graph is all shapes, no text.
-            { "font-family": t.fontMono, "text-wrap": "wrap", "line-height": LINE / TEXT_SIZE, "text-justification": "left", "background-color": t.boxBorder }
-          : { "font-weight": "bold", "font-size": NAME_SIZE, "text-margin-x": "data(lmx)", "text-margin-y": -LINE },
+        style: { "font-weight": "bold", "font-size": NAME_SIZE, "text-margin-x": "data(lmx)", "text-margin-y": -LINE },
       },
       { selector: "node.leaf", style: { "border-color": t.leaf, "border-width": t.borderWidth + 0.8 } },
       { selector: "node.output", style: { "border-color": t.output, "border-width": t.borderWidth + 0.8 } },
@@ -894,9 +1019,9 @@ export class GraphView {
         selector: "node.op",
         style: {
           "corner-radius": PILL_H / 2,
-          "background-color": big ? t.opBorder : t.opFill,
+          "background-color": t.opFill,
           "border-color": t.opBorder,
-          color: big ? t.foreground : t.opText,
+          color: t.opText,
         },
       },
       {
@@ -957,17 +1082,15 @@ export class GraphView {
       {
         selector: "edge",
         style: {
-          width: huge ? 1 : 1.3,
+          width: 1.3,
           "line-color": t.edge,
-          "curve-style": huge ? "haystack" : big ? "straight" : "bezier",
-          ...(huge ? { "haystack-radius": 0 } : {}),
+          "curve-style": "bezier",
           [`${arrow}-arrow-shape`]: "triangle",
           [`${arrow}-arrow-color`]: t.edge,
           "arrow-scale": 0.8,
           label: "data(flow)",
           "font-family": t.fontMono,
           "font-size": 11,
-          "min-zoomed-font-size": big ? MIN_ZOOMED_FONT : 0,
         },
       },
       {
@@ -1001,8 +1124,8 @@ export class GraphView {
   }
 
   private restyle(): void {
-    if (!this.core || !this.coreClass) return;
-    this.core.style(this.stylesheet(this.coreClass));
+    this.canvas?.redraw();
+    this.core?.style(this.stylesheet());
   }
 
   /** Re-read theme colours from CSS variables (VS Code changes them live; call on body class change). */
@@ -1026,8 +1149,15 @@ export class GraphView {
   setReplay(state: ReplayState | null): void {
     const started = performance.now();
     this.replayState = state;
-    const cy = this.core;
     const scene = this.scene;
+    if (this.canvas && scene) {
+      // Grads show in the boxes' text, drawn only where it can be read: redraw just then.
+      if (this.labelsVisible()) this.canvas.redraw();
+      this.drawOverlay();
+      this.timings.replayMs = performance.now() - started;
+      return;
+    }
+    const cy = this.core;
     if (!cy || !scene) return;
     cy.batch(() => {
       for (const id of this.tensorIds) {
@@ -1035,16 +1165,11 @@ export class GraphView {
         if (this.shownGrad.get(id) === want) continue;
         this.shownGrad.set(id, want);
         if (scene.rep.get(id) !== id) continue;
-        if (scene.rich) {
-          const tag = cy.getElementById(gradTagId(id));
-          tag.data("label", gradLine(want));
-          if (want) tag.removeClass("pending");
-          else tag.addClass("pending");
-        } else {
-          this.staleLabels.add(id);
-        }
+        const tag = cy.getElementById(gradTagId(id));
+        tag.data("label", gradLine(want));
+        if (want) tag.removeClass("pending");
+        else tag.addClass("pending");
       }
-      if (!scene.rich) this.flushLabels(false);
       this.applyCurrent();
     });
     this.timings.replayMs = performance.now() - started;
@@ -1075,7 +1200,11 @@ export class GraphView {
   private applyCurrent(): void {
     const cy = this.core;
     const scene = this.scene;
-    if (!cy || !scene) return;
+    if (!scene) return;
+    if (!cy) {
+      this.drawOverlay();
+      return;
+    }
     for (const id of this.markedStep) cy.getElementById(id).removeClass("step");
     for (const id of this.markedEdges) cy.getElementById(id).removeClass("current incoming").data("flow", NO_FLOW);
     this.markedStep = [];
@@ -1095,53 +1224,22 @@ export class GraphView {
     }
   }
 
-  // ---- big graphs: labels on demand, the step on an overlay ------------------------------------------
+  // ---- big graphs: the step on an overlay ----------------------------------------------------------
 
-  /** Whether cytoscape draws node labels at the current zoom (min-zoomed-font-size). */
+  /** Whether the canvas drawing shows the boxes' text at the current zoom. */
   private labelsVisible(): boolean {
-    return (this.core?.zoom() ?? 0) * TEXT_SIZE >= MIN_ZOOMED_FONT;
-  }
-
-  /**
-   * Big graphs: writes the grad of boxes into their labels only where someone can read them (in
-   * view, at a zoom that draws labels), or all of them (`all`, before an export). The rest waits
-   * in staleLabels until the viewport moves there.
-   */
-  private flushLabels(all: boolean): void {
-    const cy = this.core;
-    const scene = this.scene;
-    if (!cy || !scene || this.staleLabels.size === 0) return;
-    if (!all && !this.labelsVisible()) return;
-    const ext = cy.extent();
-    const update = () => {
-      for (const id of this.staleLabels) {
-        const d = scene.byId.get(id);
-        const p = this.positions[id];
-        if (!d || !p) {
-          this.staleLabels.delete(id);
-          continue;
-        }
-        if (!all && (p.x + d.width / 2 < ext.x1 || p.x - d.width / 2 > ext.x2 || p.y + d.height / 2 < ext.y1 || p.y - d.height / 2 > ext.y2)) continue;
-        cy.getElementById(id).data("label", this.compactLabel(d, this.shownGrad.get(id) ?? null));
-        this.staleLabels.delete(id);
-      }
-    };
-    cy.batch(update);
+    return (this.vp()?.zoom ?? 0) * TEXT_SIZE >= MIN_ZOOMED_FONT;
   }
 
   private readonly onViewport = () => {
     this.drawOverlay();
-    if (this.staleLabels.size === 0 || this.labelTimer !== null) return;
-    this.labelTimer = setTimeout(() => {
-      this.labelTimer = null;
-      this.flushLabels(false);
-    }, 120);
   };
 
   /** The overlay canvas above cytoscape's (big graphs only), created on demand. */
   private ensureOverlay(): CanvasRenderingContext2D | null {
     if (this.overlay) return this.overlay.getContext("2d");
     const canvas = document.createElement("canvas");
+    canvas.className = "lens-overlay";
     canvas.setAttribute("aria-hidden", "true");
     canvas.style.position = "absolute";
     canvas.style.left = "0";
@@ -1157,7 +1255,7 @@ export class GraphView {
 
   /** Draws the current step of a big graph: a ring on the node (visible at any zoom), dashed edges with their values. */
   private drawOverlay(): void {
-    const cy = this.core;
+    const vp = this.vp();
     const scene = this.scene;
     const cur = scene && !scene.rich ? this.currentStep() : { node: null, edges: [] };
     if (!cur.node && cur.edges.length === 0) {
@@ -1167,12 +1265,11 @@ export class GraphView {
       }
       return;
     }
-    if (!cy || !scene) return;
+    if (!vp || !scene) return;
     const ctx = this.ensureOverlay();
     const canvas = this.overlay;
     if (!ctx || !canvas) return;
-    const w = cy.width();
-    const h = cy.height();
+    const { w, h } = vp;
     const ratio = window.devicePixelRatio || 1;
     if (canvas.width !== Math.round(w * ratio) || canvas.height !== Math.round(h * ratio)) {
       canvas.width = Math.round(w * ratio);
@@ -1180,8 +1277,7 @@ export class GraphView {
     }
     ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
     ctx.clearRect(0, 0, w, h);
-    const zoom = cy.zoom();
-    const pan = cy.pan();
+    const { zoom, pan } = vp;
     const t = this.theme;
     const screen = (id: string): SvgNode | null => {
       const d = scene.byId.get(id);
@@ -1264,6 +1360,17 @@ export class GraphView {
 
   select(id: string | null, options: { center?: boolean } = {}): void {
     this.selected = id && this.graph?.byId.has(id) ? id : null;
+    if (this.canvas) {
+      this.canvas.redraw();
+      const p = options.center ? this.selectedDrawn() : null;
+      const node = p ? this.canvas.node(p) : undefined;
+      const vp = this.vp();
+      if (node && vp) {
+        const zoom = vp.zoom < 0.6 ? 1 : vp.zoom;
+        this.setVp(zoom, { x: vp.w / 2 - zoom * node.x, y: vp.h / 2 - zoom * node.y });
+      }
+      return;
+    }
     const cy = this.core;
     if (!cy) return;
     cy.batch(() => this.applySelection());
@@ -1291,7 +1398,8 @@ export class GraphView {
   search(query: string): string[] {
     this.query = query;
     this.matches = this.matchesOf(query);
-    this.core?.batch(() => this.applyMatches());
+    if (this.canvas) this.applyMatches();
+    else this.core?.batch(() => this.applyMatches());
     return [...this.matches];
   }
 
@@ -1301,6 +1409,16 @@ export class GraphView {
   }
 
   private applyMatches(): void {
+    if (this.canvas && this.scene) {
+      const marked = new Set<string>();
+      for (const id of this.matches) {
+        const d = this.scene.rep.get(id);
+        if (d) marked.add(d);
+      }
+      this.matchedDrawn = marked;
+      this.canvas.redraw();
+      return;
+    }
     const cy = this.core;
     if (!cy || !this.scene) return;
     for (const id of this.markedMatches) cy.getElementById(id).removeClass("match");
@@ -1322,14 +1440,13 @@ export class GraphView {
    * which would measure every label and edge of a big graph before its first frame.
    */
   fit(): void {
-    const cy = this.core;
+    const vp = this.vp();
     const bb = this.extent();
-    if (!cy || !bb) return;
-    const w = cy.width();
-    const h = cy.height();
+    if (!vp || !bb) return;
+    const { w, h } = vp;
     if (w <= 0 || h <= 0) return;
-    const zoom = Math.max(cy.minZoom(), Math.min(FIT_MAX_ZOOM, (w - 2 * FIT_PADDING) / bb.w, (h - 2 * FIT_PADDING) / bb.h));
-    cy.viewport({ zoom, pan: { x: w / 2 - zoom * (bb.x1 + bb.w / 2), y: h / 2 - zoom * (bb.y1 + bb.h / 2) } });
+    const zoom = Math.max(vp.min, Math.min(FIT_MAX_ZOOM, (w - 2 * FIT_PADDING) / bb.w, (h - 2 * FIT_PADDING) / bb.h));
+    this.setVp(zoom, { x: w / 2 - zoom * (bb.x1 + bb.w / 2), y: h / 2 - zoom * (bb.y1 + bb.h / 2) });
   }
 
   /** The drawing's extent in model coordinates: boxes, group frames (padding and label), edge labels' room. */
@@ -1352,6 +1469,10 @@ export class GraphView {
   }
 
   zoomBy(factor: number): void {
+    if (this.canvas && factor > 0) {
+      this.canvas.zoomAt(factor, this.canvas.width() / 2, this.canvas.height() / 2);
+      return;
+    }
     const cy = this.core;
     if (!cy || !(factor > 0)) return;
     const level = Math.min(cy.maxZoom(), Math.max(cy.minZoom(), cy.zoom() * factor));
@@ -1359,18 +1480,18 @@ export class GraphView {
   }
 
   viewport(): Viewport {
-    const cy = this.core;
-    if (!cy) return { zoom: 1, pan: { x: 0, y: 0 } };
-    const pan = cy.pan();
-    return { zoom: cy.zoom(), pan: { x: pan.x, y: pan.y } };
+    const vp = this.vp();
+    if (!vp) return { zoom: 1, pan: { x: 0, y: 0 } };
+    return { zoom: vp.zoom, pan: { x: vp.pan.x, y: vp.pan.y } };
   }
 
   setViewport(v: Viewport): void {
-    this.core?.viewport({ zoom: v.zoom, pan: { x: v.pan.x, y: v.pan.y } });
+    this.setVp(v.zoom, { x: v.pan.x, y: v.pan.y });
   }
 
   /** Resolves after cytoscape's next frame (or after a second, when the page is hidden and frames stop). */
   private nextPaint(): Promise<void> {
+    if (this.canvas) return this.canvas.nextFrame();
     const cy = this.core;
     if (!cy) return Promise.resolve();
     return new Promise((resolve) => {
@@ -1391,9 +1512,16 @@ export class GraphView {
 
   /** The whole graph as a PNG (base64, no data: prefix), at scale 2 (less for huge graphs), on the theme's background. */
   exportPng(): string {
+    if (this.canvas) {
+      const bb = this.extent();
+      if (!bb) return "";
+      const w = bb.w + 2 * PNG_MARGIN;
+      const h = bb.h + 2 * PNG_MARGIN;
+      const scale = Math.min(2, PNG_MAX_SIDE / w, PNG_MAX_SIDE / h, Math.sqrt(PNG_MAX_AREA / (w * h)));
+      return this.canvas.exportPng(bb, scale, PNG_MARGIN, this.theme.background).replace(/^data:image\/png;base64,/, "");
+    }
     const cy = this.core;
     if (!cy || cy.elements().empty()) return "";
-    this.flushLabels(true);
     const bb = cy.elements().boundingBox();
     // cy.png crops to the elements: two invisible corner nodes give the picture a margin.
     const pad = cy.add([
@@ -1405,7 +1533,7 @@ export class GraphView {
       const h = bb.h + 2 * PNG_MARGIN;
       let scale = Math.min(2, PNG_MAX_SIDE / w, PNG_MAX_SIDE / h, Math.sqrt(PNG_MAX_AREA / (w * h)));
       // cytoscape multiplies the scale by its pixel ratio.
-      const ratio = this.coreClass === "huge" ? 1 : window.devicePixelRatio || 1;
+      const ratio = window.devicePixelRatio || 1;
       scale /= ratio;
       return cy.png({ output: "base64", full: true, scale, bg: this.theme.background });
     } finally {
@@ -1526,8 +1654,9 @@ export class GraphView {
     this.resizeObserver?.disconnect();
     this.media?.removeEventListener("change", this.onMediaChange);
     this.container.removeEventListener("keydown", this.onKeyDown);
-    if (this.labelTimer !== null) clearTimeout(this.labelTimer);
     this.core?.destroy();
+    this.canvas?.destroy();
+    this.canvas = null;
     this.overlay?.remove();
     this.overlay = null;
     this.core = null;

@@ -3,6 +3,7 @@
 import { App } from "./app";
 import { createHost } from "./host";
 
+performance.mark("lens:start");
 const host = createHost();
 const root = document.getElementById("app") ?? document.body.appendChild(document.createElement("div"));
 new App(root, host);

@@ -158,6 +158,30 @@ export interface ReplayState {
   };
 }
 
+/** Per snapshot: its nodes and tensors by id, and each backward step's call (built once; a replay runs per step). */
+interface SnapshotIndex {
+  nodes: Map<string, NodeInfo>;
+  tensors: Map<string, TensorInfo>;
+  callOf: Map<BackwardStepInfo, BackwardCallInfo>;
+}
+const snapshotIndexes = new WeakMap<GraphSnapshot, SnapshotIndex>();
+function snapshotIndex(s: GraphSnapshot): SnapshotIndex {
+  let ix = snapshotIndexes.get(s);
+  if (!ix) {
+    const callOf = new Map<BackwardStepInfo, BackwardCallInfo>();
+    for (const c of s.backward) for (const st of c.steps) callOf.set(st, c);
+    ix = { nodes: new Map(s.nodes.map((n) => [n.id, n])), tensors: new Map(s.tensors.map((t) => [t.id, t])), callOf };
+    snapshotIndexes.set(s, ix);
+  }
+  return ix;
+}
+const edgeIds = new WeakMap<ViewGraph, Set<string>>();
+function edgeIdsOf(g: ViewGraph): Set<string> {
+  let ids = edgeIds.get(g);
+  if (!ids) edgeIds.set(g, (ids = new Set(g.edges.map((e) => e.id))));
+  return ids;
+}
+
 /** Clamp a position into the snapshot's calls and steps. */
 export function clampPosition(s: GraphSnapshot, p: StepPosition): StepPosition {
   if (s.backward.length === 0) return { call: 0, step: 0 };
@@ -177,7 +201,7 @@ export function replay(s: GraphSnapshot, g: ViewGraph, position: StepPosition): 
   const call = s.backward[p.call];
   const state: ReplayState = { position: p, call, total: call?.steps.length ?? 0, grads: new Map() };
   if (!call) return state;
-  const nodes = new Map(s.nodes.map((n) => [n.id, n]));
+  const nodes = snapshotIndex(s).nodes;
   for (let i = 0; i < p.step; i++) {
     const st = call.steps[i]!;
     const node = nodes.get(st.node);
@@ -195,7 +219,7 @@ export function replay(s: GraphSnapshot, g: ViewGraph, position: StepPosition): 
     const edges: Array<{ edge: string; grad: ValueSummary | null }> = [];
     for (const out of st.gradsOut) {
       const id = `e:${st.node}:${out.index}`;
-      if (out.grad && g.edges.some((e) => e.id === id)) edges.push({ edge: id, grad: out.grad });
+      if (out.grad && edgeIdsOf(g).has(id)) edges.push({ edge: id, grad: out.grad });
     }
     state.current = { step: st, viewNode, edges, rule: chainRule(s, st, nodes) };
   }
@@ -205,8 +229,9 @@ export function replay(s: GraphSnapshot, g: ViewGraph, position: StepPosition): 
 /** ∂f/∂x1 = ∂f/∂x3 · ∂x3/∂x1 = 0.2 · 4 = 0.8 — the sentence the step view shows. */
 export function chainRule(s: GraphSnapshot, st: BackwardStepInfo, nodes: Map<string, NodeInfo>): ChainRule {
   const node = nodes.get(st.node);
-  const tensors = new Map(s.tensors.map((t) => [t.id, t]));
-  const call = s.backward.find((c) => c.steps.includes(st));
+  const ix = snapshotIndex(s);
+  const tensors = ix.tensors;
+  const call = ix.callOf.get(st) ?? s.backward.find((c) => c.steps.includes(st));
   const rootName = call ? (tensors.get(call.roots[0] ?? "")?.label ?? "f") : "f";
   const f = rootName;
   const line = node?.range ? `, line ${node.range.line}` : "";

@@ -43,6 +43,14 @@ const total = big.mul(2).sum();
 total.backward();
 `;
 
+/** A chain of 800 ops: 801 tensors in the outline and some 1,600 drawn nodes (a big graph). */
+const LONG_CHAIN = `import { torch } from "autograd-lens";
+const x = torch.tensor(1, { requiresGrad: true });
+let h = x;
+for (let i = 0; i < 400; i++) h = h.mul(1.001).add(0.001);
+h.backward();
+`;
+
 const HOSTILE = `import { torch } from "autograd-lens";
 const y = torch.tensor(2, { requiresGrad: true, name: ${JSON.stringify(EVIL)} }).mul(3);
 console.log(${JSON.stringify(EVIL)});
@@ -378,6 +386,67 @@ describe("other snapshots", () => {
     // The grad (2 everywhere) is shown the same way, in the accent colour.
     const grad = page.locator(".inspector-body .tensor-value.grad-value").first();
     expect(await grad.locator(".value-grid td").first().innerText()).toBe("2");
+  });
+
+  it("a big graph: the outline renders only the rows near the view, yet keeps the selection and the current step in the DOM", async () => {
+    const s = await traceSnippet(LONG_CHAIN, path.resolve("chain.ts"));
+    const { page } = await open(s);
+    const level1 = '.outline-tree [role=treeitem][aria-level="1"]';
+    const rendered = await page.locator(level1).count();
+    const total = s.tensors.length;
+    expect(total).toBeGreaterThan(800);
+    expect(rendered).toBeGreaterThan(10);
+    expect(rendered).toBeLessThan(200);
+    // Every rendered item says where it is in the whole tree.
+    expect(await page.locator(level1).first().getAttribute("aria-setsize")).toBe(String(total));
+    // The output is selected: its row is rendered, in view, and is the last of the tree.
+    const selected = page.locator('.outline-tree [aria-selected="true"]');
+    expect(await selected.count()).toBe(1);
+    expect(await selected.getAttribute("aria-posinset")).toBe(String(total));
+    const inView = (selector: string) =>
+      page.evaluate(`(() => {
+        const row = document.querySelector(${JSON.stringify(selector)});
+        const pane = document.querySelector(".outline").getBoundingClientRect();
+        const r = row && row.getBoundingClientRect();
+        return !!r && r.height > 0 && r.top >= pane.top - 1 && r.bottom <= pane.bottom + 1;
+      })()`);
+    expect(await inView('.outline-tree [aria-selected="true"] > .row')).toBe(true);
+    // Drawn on the canvas (a chain of 1,600 nodes fitted into the pane is a thin line).
+    expect(await paintedPixels(page)).toBeGreaterThan(100);
+    // Step 1 runs the output's grad_fn: its (nested) row is the current one, rendered and in view.
+    await blur(page);
+    await page.keyboard.press("ArrowRight");
+    await settle(page);
+    const current = page.locator('.outline-tree [aria-current="step"]');
+    expect(await current.count()).toBe(1);
+    expect(await current.innerText()).toBe("AddBackward1");
+    expect(await inView('.outline-tree [aria-current="step"] > .row')).toBe(true);
+    // The last step is x's AccumulateGrad, at the top: the window follows it.
+    await page.keyboard.press("End");
+    await settle(page);
+    expect(await current.innerText()).toBe("AccumulateGrad");
+    expect(await inView('.outline-tree [aria-current="step"] > .row')).toBe(true);
+    const rows = await tensorRows(page);
+    expect(rows[0]!.label).toBe("x");
+    expect(rows[0]!.grad).not.toBe("");
+    expect(await page.locator(level1).count()).toBeLessThan(200);
+    // Keyboard: End and Home in the tree move the focus across the whole list, rendering as they go.
+    await current.focus();
+    await page.keyboard.press("Home");
+    expect(await page.evaluate("document.activeElement.querySelector('.name').textContent")).toBe("x");
+    await page.keyboard.press("End");
+    await settle(page);
+    expect(await page.evaluate("document.activeElement.getAttribute('role')")).toBe("treeitem");
+    expect(await page.evaluate("document.activeElement.closest('[aria-level=\"1\"]').getAttribute('aria-posinset')")).toBe(String(total));
+    // Scrolled to the middle, the rows there are rendered.
+    await page.evaluate(`document.querySelector(".outline").scrollTop = document.querySelector(".outline").scrollHeight / 2`);
+    await settle(page);
+    const positions = (await page.locator(level1).evaluateAll((lis) => lis.map((li) => Number(li.getAttribute("aria-posinset"))))) as number[];
+    expect(positions[0]).toBeLessThan(total / 2);
+    expect(positions[positions.length - 1]).toBeGreaterThan(total / 2);
+    expect(positions.length).toBeLessThan(200);
+    // The focused item (far below) stays in the DOM, and so does the keyboard focus on it.
+    expect(await page.evaluate("document.activeElement.closest('[aria-level=\"1\"]').getAttribute('aria-posinset')")).toBe(String(total));
   });
 
   it("direction, flow and grouping toggles redraw the graph", async () => {
