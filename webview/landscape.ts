@@ -96,7 +96,7 @@ class Evaluator {
   private url: string | null = null;
   private program: ProgramInfo | undefined;
   private nextId = 0;
-  private readonly pending = new Map<number, { resolve(r: LandscapeResponse): void; reject(e: Error): void; progress?: (done: number, count: number) => void; timer?: ReturnType<typeof setTimeout> }>();
+  private readonly pending = new Map<number, { kind: string; resolve(r: LandscapeResponse): void; reject(e: Error): void; progress?: (done: number, count: number) => void; timer?: ReturnType<typeof setTimeout> }>();
 
   setProgram(p: ProgramInfo): void {
     this.program = p;
@@ -143,13 +143,18 @@ class Evaluator {
       const timer = setTimeout(() => {
         this.stop(new Cancelled(`no answer within ${fmt(opts.watchdogMs / 1000, 3)} s`));
       }, opts.watchdogMs);
-      this.pending.set(id, { resolve, reject, progress: opts.progress, timer });
+      this.pending.set(id, { kind: req.kind, resolve, reject, progress: opts.progress, timer });
       w.postMessage({ ...req, id } as LandscapeRequest);
     });
   }
 
   get busy(): boolean {
     return this.pending.size > 0;
+  }
+
+  /** A grid (the long kind of request) is being evaluated or waits. */
+  get gridPending(): boolean {
+    return [...this.pending.values()].some((p) => p.kind === "grid");
   }
 
   /** Terminates the worker and rejects whatever was waiting (a new worker starts on the next request). */
@@ -658,7 +663,8 @@ export class Landscape {
     const a = this.availability;
     if (a.kind !== "ok") return;
     const gen = ++this.generation;
-    if (this.evaluator.busy) this.evaluator.stop(new Cancelled("superseded"));
+    // A grid still running is replaced (a descent or a point query waits its turn in the worker).
+    if (this.evaluator.gridPending) this.evaluator.stop(new Cancelled("superseded"));
     const vary = this.vary();
     const varied = vary.map(({ leaf, index }) => ({ leaf, index }));
     this.renderHeading();
@@ -724,7 +730,7 @@ export class Landscape {
   }
 
   private cancel(): void {
-    if (!this.evaluator.busy) return;
+    if (!this.evaluator.gridPending) return;
     this.evaluator.stop(new Cancelled("by you"));
   }
 
@@ -780,19 +786,23 @@ export class Landscape {
     }
     const total = Math.min(MAX_STEPS, (prev && prev.lr === lr ? prev.steps.length - 1 : 0) + k);
     const vary = this.vary();
-    const gen = this.generation;
+    const method = this.method;
+    // The answer counts only for the same snapshot, inputs and start point (the method is captured).
+    const asked = () => JSON.stringify([vary.map((c) => c.label), this.start]);
+    const snapshot = this.snapshot, key = asked();
+    const stale = () => snapshot !== this.snapshot || key !== asked();
     this.stepButton.disabled = this.runButton.disabled = true;
     try {
       const r = await this.evaluator.request(
-        { kind: "descend", output: a.output, vary: vary.map(({ leaf, index }) => ({ leaf, index })), start: this.start.slice(), method: this.method, lr, steps: total },
+        { kind: "descend", output: a.output, vary: vary.map(({ leaf, index }) => ({ leaf, index })), start: this.start.slice(), method, lr, steps: total },
         { watchdogMs: this.budgetMs() + 2000 },
       );
-      if (gen !== this.generation) return;
+      if (stale()) return;
       if (r.kind === "error") throw new Error(r.error);
       if (r.kind !== "descend") return;
-      this.paths.set(this.method, { lr, steps: r.steps, diverged: r.diverged, stopped: r.diverged ? (r.reason ?? "diverged") : null });
+      this.paths.set(method, { lr, steps: r.steps, diverged: r.diverged, stopped: r.diverged ? (r.reason ?? "diverged") : null });
     } catch (e) {
-      if (gen !== this.generation) return;
+      if (stale()) return;
       setText(this.verdict, `Descent failed: ${(e as Error).message}`);
       this.verdict.className = "ls-verdict error";
       return;
