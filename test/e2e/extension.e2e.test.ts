@@ -26,6 +26,7 @@ import {
   runCommand,
   screenshot,
   sleep,
+  stageWorkingTree,
   startCodeServer,
   type CodeServer,
 } from "./vscode";
@@ -226,17 +227,22 @@ function makeWorkspace(root: string): string {
 }
 
 let tempDir: string;
+let stageDir: string | undefined;
 let vsix: string;
 
 beforeAll(async () => {
   tempDir = fs.mkdtempSync(path.join(os.tmpdir(), "autograd-lens-e2e-ext-"));
   const started = Date.now();
-  // What `npm run package` does (vsce runs the production build first), written outside the repo.
-  vsix = await packageExtension(REPO_ROOT, path.join(tempDir, `${manifest.name}-${manifest.version}.vsix`));
+  // What `npm run package` does (vsce runs the production build first), in a copy of the working
+  // tree: the repository's dist/ may be rebuilt by someone else (npm run build) while vsce packs.
+  stageDir = path.join(REPO_ROOT, ".cache", `e2e-stage-${process.pid}`);
+  fs.rmSync(stageDir, { recursive: true, force: true });
+  vsix = await packageExtension(stageWorkingTree(stageDir), path.join(tempDir, `${manifest.name}-${manifest.version}.vsix`));
   console.log(`[e2e] packaged ${path.basename(vsix)}: ${(fs.statSync(vsix).size / 1024).toFixed(0)} KB in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 });
 
 afterAll(() => {
+  if (stageDir) fs.rmSync(stageDir, { recursive: true, force: true });
   if (tempDir && process.env.E2E_KEEP !== "1") fs.rmSync(tempDir, { recursive: true, force: true });
 });
 
@@ -253,6 +259,9 @@ describe("Autograd Lens in a trusted window", () => {
     browser = await launchBrowser();
     page = await openWorkbench(browser, server.url, workspace);
     await page.context().addInitScript(STATE_RECORDER);
+    // Room for the editor and the graph side by side: hide the side bar (Ctrl+B; files open by Quick Open).
+    await page.keyboard.press("Control+B");
+    await page.locator(".part.sidebar").waitFor({ state: "hidden", timeout: 30_000 });
   });
 
   afterEach(async (context) => {

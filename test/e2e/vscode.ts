@@ -12,7 +12,7 @@
 //
 // Test code here is type-checked without the DOM library (test/tsconfig.json): code that runs in
 // the page is given to page.evaluate as a string.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
@@ -596,6 +596,26 @@ export async function screenshot(page: Page, file: string): Promise<string> {
   fs.mkdirSync(path.dirname(out), { recursive: true });
   await page.screenshot({ path: out });
   return out;
+}
+
+/**
+ * Copies the repository's working tree (tracked and untracked files that are not git-ignored, as
+ * `git ls-files` lists them) to `dest`, so a build and `vsce package` can run there without touching
+ * the repository's dist/ (which other processes may rebuild meanwhile). `dest` must lie inside the
+ * repository (e.g. under the git-ignored .cache/) so that Node finds the repository's node_modules
+ * from there; the build writes what it generates (dist/, the TS server plugin under node_modules/)
+ * into the copy. Returns `dest`.
+ */
+export function stageWorkingTree(dest: string, repo = REPO_ROOT): string {
+  const listed = spawnSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: repo, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  if (listed.status !== 0) throw new Error(`git ls-files failed in ${repo}: ${listed.stderr}`);
+  for (const rel of listed.stdout.split("\0").filter(Boolean)) {
+    const from = path.join(repo, rel);
+    if (!fs.existsSync(from)) continue; // deleted in the working tree
+    fs.mkdirSync(path.dirname(path.join(dest, rel)), { recursive: true });
+    fs.copyFileSync(from, path.join(dest, rel));
+  }
+  return dest;
 }
 
 /**
