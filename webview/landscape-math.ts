@@ -213,6 +213,26 @@ export function hex([r, g, b]: Rgb): string {
   return `#${[r, g, b].map((c) => Math.round(Math.min(255, Math.max(0, c))).toString(16).padStart(2, "0")).join("")}`;
 }
 
+/**
+ * How long to draw the −∇f arrow: the factor s (tip = point − s·grad, so its direction and
+ * components stay exact) that makes it `fraction` of the plot across, each axis measured in its own
+ * range, and then short enough that the tip stays inside the ranges (but never under a quarter of
+ * that length). 0 for a zero or non-finite gradient.
+ */
+export function arrowScale(point: readonly number[], grad: readonly number[], ranges: readonly Range[], fraction = 0.2): number {
+  if (!grad.every(Number.isFinite) || !point.every(Number.isFinite)) return 0;
+  const rel = Math.hypot(...grad.map((g, i) => g / (ranges[i]!.hi - ranges[i]!.lo)));
+  if (!(rel > 0)) return 0;
+  const want = fraction / rel;
+  let s = want;
+  grad.forEach((g, i) => {
+    const r = ranges[i]!, p = point[i]!;
+    if (g > 0 && p - s * g < r.lo) s = (p - r.lo) / g;
+    if (g < 0 && p - s * g > r.hi) s = (p - r.hi) / g;
+  });
+  return Math.max(s, want / 4);
+}
+
 // ---- the 3D surface -----------------------------------------------------------------------------
 
 /** The camera of the surface view: turned `azimuth` around the vertical axis, raised `elevation` above the plane (radians). */

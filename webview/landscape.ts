@@ -13,7 +13,7 @@ import * as replay from "../engine/replay/index";
 import { baseName, el, setChildren, setText, type Child } from "./dom";
 import { readTheme } from "./graph-view";
 import type { Host } from "./host";
-import { centredOn, defaultRange, descentVerdict, DEFAULT_VIEW, extent, fmt, fmtPoint, gridPoints, linspace, type Range, type View3D } from "./landscape-math";
+import { arrowScale, centredOn, defaultRange, descentVerdict, DEFAULT_VIEW, extent, fmt, fmtPoint, gridPoints, linspace, type Range, type View3D } from "./landscape-math";
 import { PLOT, pathLegend, pngDataUrl, renderPlot, svgFile, type PathMethod, type PlotKind, type PlotPath } from "./landscape-plot";
 import type { LandscapeRequest, LandscapeResponse } from "./landscape-worker";
 
@@ -40,7 +40,7 @@ const DEFAULT_RES_2D = 61;
 const DEFAULT_RES_1D = 201;
 const DEFAULT_BUDGET_S = 10;
 const MAX_STEPS = 1000;
-/** The arrow is drawn this fraction of the plot's width long (its direction and components are exact). */
+/** The arrow is drawn about this fraction of the plot across (its direction and components are exact). */
 const ARROW_FRACTION = 0.2;
 const METHOD_LABELS: Record<PathMethod, string> = { sgd: "SGD", momentum: "SGD with momentum 0.9", adam: "Adam" };
 /** Most options in an input picker (a big leaf offers its first elements). */
@@ -534,7 +534,7 @@ export class Landscape {
         });
       const lo = input("lo"), hi = input("hi");
       this.rangeInputs.push({ lo, hi });
-      rows.push(el("div", { class: "ls-row ls-range-row" }, el("span", { class: "ls-range-name" }, c.label), lo, el("span", { class: "muted", "aria-hidden": "true" }, "to"), hi));
+      rows.push(el("div", { class: "ls-row ls-range-row" }, el("span", { class: "ls-range-name", title: c.label }, c.label), lo, el("span", { class: "muted", "aria-hidden": "true" }, "to"), hi));
     });
     setChildren(this.rangeBox, ...rows);
   }
@@ -575,7 +575,7 @@ export class Landscape {
     const traced = vary.every((c, k) => c.value === p[k]);
     setChildren(
       this.startBox,
-      el("div", { class: "ls-row ls-start-row" }, ...this.startInputs.flatMap((input, k) => [el("span", { class: "ls-range-name" }, vary[k]!.label), input])),
+      ...this.startInputs.map((input, k) => el("div", { class: "ls-row ls-start-row" }, el("span", { class: "ls-range-name", title: vary[k]!.label }, vary[k]!.label), input)),
       traced ? null : el("button", { type: "button", class: "ls-traced", on: { click: () => this.resetStart() } }, "Back to the traced point"),
     );
     if (!update) return;
@@ -900,10 +900,8 @@ export class Landscape {
     for (const k of ["contour", "surface"] as const) this.viewButtons[k].setAttribute("aria-pressed", String(this.kind2d === k));
     const grid = this.grid;
     const ranges = grid?.ranges ?? this.ranges;
-    const width = Math.max(...ranges.map((r) => r.hi - r.lo));
     const g = this.at?.grad;
-    const gnorm = g ? Math.hypot(...g) : 0;
-    const arrowScale = gnorm > 0 ? (ARROW_FRACTION * width) / gnorm : 0;
+    const arrowLength = g ? arrowScale(this.start, g, ranges, ARROW_FRACTION) : 0;
     const paths: PlotPath[] = [];
     for (const [method, p] of this.paths) {
       if (method !== this.method) paths.push({ method, steps: p.steps, current: false });
@@ -920,7 +918,7 @@ export class Landscape {
         point: this.start,
         value: this.at?.value ?? NaN,
         grad: g ?? null,
-        arrowScale,
+        arrowScale: arrowLength,
         paths,
         view: this.view,
       },

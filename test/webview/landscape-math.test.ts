@@ -11,6 +11,7 @@ import {
   extent,
   fmt,
   fmtPoint,
+  arrowScale,
   gridPoints,
   linspace,
   marchingSquares,
@@ -160,6 +161,31 @@ describe("colours", () => {
     expect(rampColor(1)).toEqual([253, 231, 37]);
     expect(rampColor(-3)).toEqual(rampColor(0));
     expect(rampColor(NaN)).toEqual(rampColor(0));
+  });
+});
+
+describe("the arrow's length", () => {
+  it("a fifth of the plot across, measured per axis; the tip = point − s·grad", () => {
+    const sq = [{ lo: -3, hi: 3 }, { lo: -3, hi: 3 }];
+    // textbook at (2, 2): |grad / 6| = 0.8·√2 / 6, s = 0.2 / that
+    const s = arrowScale([2, 2], [0.8, 0.8], sq);
+    expect(s).toBeCloseTo(0.2 / ((0.8 * Math.SQRT2) / 6), 10);
+    // A narrow x range counts x more: the same gradient gets a shorter factor.
+    expect(arrowScale([0, 0], [1, 1], [{ lo: -1, hi: 1 }, { lo: -3, hi: 3 }])).toBeCloseTo(0.2 / Math.hypot(1 / 2, 1 / 6), 10);
+    expect(arrowScale([0, 0], [0, 0], sq)).toBe(0);
+    expect(arrowScale([0, 0], [NaN, 1], sq)).toBe(0);
+  });
+
+  it("shortened so the tip stays inside the ranges, but not below a quarter", () => {
+    // near the left edge with the arrow pointing left: the tip stops at the edge
+    const s = arrowScale([-2.5, 0], [1, 0], [{ lo: -3, hi: 3 }, { lo: -3, hi: 3 }]);
+    expect(-2.5 - s * 1).toBeCloseTo(-3, 10);
+    // on the edge: a quarter of the length, not nothing
+    const want = 0.2 / (1 / 6);
+    expect(arrowScale([-3, 0], [1, 0], [{ lo: -3, hi: 3 }, { lo: -3, hi: 3 }])).toBeCloseTo(want / 4, 10);
+    // a negative gradient points right: clipped at hi
+    const r = arrowScale([2.5], [-2], [{ lo: -3, hi: 3 }]);
+    expect(2.5 - r * -2).toBeCloseTo(3, 10);
   });
 });
 
