@@ -35,6 +35,8 @@ export interface GraphViewOptions {
   onSelect(id: string | null): void;
   /** Double click, or Enter on the selected node. */
   onActivate?(id: string): void;
+  /** Lay out in a worker above this many drawn nodes (default WORKER_NODES). */
+  workerNodes?: number;
 }
 
 export interface Viewport {
@@ -55,8 +57,12 @@ export interface GraphViewTimings {
 
 // ---- sizes and thresholds -----------------------------------------------------------------------
 
-/** Lay out in a Web Worker above this many drawn nodes. */
-export const WORKER_NODES = 500;
+/**
+ * Lay out in a Web Worker above this many drawn nodes. Below it the layout takes a few hundred
+ * milliseconds at most on the page, less than starting a worker costs: a fresh worker compiles
+ * and runs the layout cold, which for ~2,000 nodes took twice as long as the page's warm run.
+ */
+export const WORKER_NODES = 2500;
 /** Above this many drawn nodes the graph is drawn by canvas-view.ts, not by cytoscape. */
 export const BIG_NODES = 600;
 /** Above this many drawn nodes: pixel ratio 1 (four times fewer pixels to fill on a HiDPI screen). */
@@ -355,6 +361,7 @@ export class GraphView {
   private readonly container: HTMLElement;
   private readonly onSelect: (id: string | null) => void;
   private readonly onActivate: ((id: string) => void) | undefined;
+  private readonly workerNodes: number;
   private direction: "LR" | "TB";
   private flow: "data" | "gradient";
   private theme: Theme;
@@ -416,6 +423,7 @@ export class GraphView {
     this.flow = options.flow;
     this.onSelect = options.onSelect;
     this.onActivate = options.onActivate;
+    this.workerNodes = options.workerNodes ?? WORKER_NODES;
     this.theme = readTheme();
     if (!this.container.hasAttribute("tabindex")) this.container.tabIndex = 0;
     this.container.addEventListener("keydown", this.onKeyDown);
@@ -668,7 +676,7 @@ export class GraphView {
       this.timings.layoutMs = 0;
       return { positions: {}, width: 0, height: 0, ranks: 0 };
     }
-    if (nodes.length > WORKER_NODES) {
+    if (nodes.length > this.workerNodes) {
       const worker = this.ensureWorker();
       if (worker) {
         try {
