@@ -495,6 +495,8 @@ export class GraphView {
     this.markedMatches = [];
     if (this.selected && !graph.byId.has(this.selected)) this.selected = null;
     this.matches = this.matchesOf(this.query);
+    // A big graph: start the worker now, so it boots while the scene is measured.
+    if (graph.nodes.length > this.workerNodes) this.ensureWorker();
     const painted = await this.rebuild(true);
     if (painted) this.timings.firstPaintMs = performance.now() - started;
   }
