@@ -370,9 +370,7 @@ export class Landscape {
   /** Puts the graph pane under the tabs (call once, before the element is in the page). */
   wrap(graphPane: HTMLElement): HTMLElement {
     this.graphPane = graphPane;
-    graphPane.setAttribute("role", "tabpanel");
     graphPane.id = this.graphTab.getAttribute("aria-controls")!;
-    graphPane.setAttribute("aria-labelledby", this.graphTab.id);
     this.element.insertBefore(graphPane, this.panel);
     this.syncTabs();
     return this.element;
@@ -393,7 +391,17 @@ export class Landscape {
     this.landscapeTab.setAttribute("aria-selected", String(!graph));
     this.graphTab.tabIndex = graph ? 0 : -1;
     this.landscapeTab.tabIndex = graph ? -1 : 0;
-    if (this.graphPane) this.graphPane.hidden = !graph;
+    if (this.graphPane) {
+      this.graphPane.hidden = !graph;
+      // A tab panel only while there are tabs; otherwise the graph pane is what it always was.
+      if (offered) {
+        this.graphPane.setAttribute("role", "tabpanel");
+        this.graphPane.setAttribute("aria-labelledby", this.graphTab.id);
+      } else {
+        this.graphPane.removeAttribute("role");
+        this.graphPane.removeAttribute("aria-labelledby");
+      }
+    }
     this.panel.hidden = graph;
   }
 

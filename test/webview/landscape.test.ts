@@ -410,6 +410,7 @@ describe("Landscape tab", () => {
     expect(await page.getByRole("tab").count()).toBe(0);
     expect(await page.locator(".view-tabs").isVisible()).toBe(false);
     expect(await page.locator(".graph-pane").isVisible()).toBe(true);
+    expect(await page.locator(".graph-pane").getAttribute("role")).toBeNull();
   });
 
   it("a program that cannot be re-run: the tab is there but disabled, its tooltip says why", async () => {
@@ -444,7 +445,9 @@ describe("Landscape tab", () => {
     expect(await page.evaluate("document.activeElement.textContent")).toBe("Landscape");
     await waitForExpression(page, `document.querySelector(".landscape-panel").dataset.state === "ready"`);
     expect(await page.locator(".graph-pane").isVisible()).toBe(false);
+    expect(await page.getByRole("tabpanel", { name: "Landscape" }).isVisible()).toBe(true);
     await page.keyboard.press("ArrowLeft");
+    expect(await page.getByRole("tabpanel", { name: "Graph" }).isVisible()).toBe(true);
     expect(await page.locator(".graph-pane").isVisible()).toBe(true);
     expect(await page.locator(".landscape-panel").isVisible()).toBe(false);
   });
