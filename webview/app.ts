@@ -32,6 +32,8 @@ export interface ViewState {
   grouping: boolean;
   consoleOpen: boolean;
   speed: Speed;
+  /** The Graph or the Landscape tab. */
+  tab?: "graph" | "landscape";
 }
 
 /** Selecting from the outline or the inspector centres the graph on the node above this many drawn nodes. */
@@ -112,7 +114,15 @@ export class App {
     });
     this.stepper.setSpeed(this.state.speed);
     this.lossPlot = new LossPlot({ onPick: (call) => this.setPosition({ call, step: 0 }) });
-    this.landscape = new Landscape({ host, note: (text, error) => this.note(text, error) });
+    this.landscape = new Landscape({
+      host,
+      note: (text, error) => this.note(text, error),
+      tab: this.state.tab,
+      onTab: (tab) => {
+        this.state.tab = tab;
+        this.saveState();
+      },
+    });
 
     // header
     this.fileName = el("span", { class: "file-name" });

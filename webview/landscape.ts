@@ -26,6 +26,10 @@ export interface LandscapeOptions {
   host: Host;
   /** A short message in the header's status line. */
   note(text: string, error?: boolean): void;
+  /** The tab to show when the Landscape is offered (restored from the host's state). */
+  tab?: "graph" | "landscape";
+  /** The user picked a tab (to keep it in the host's state). */
+  onTab?(tab: "graph" | "landscape"): void;
 }
 
 /** Whether the tab is offered for a snapshot, and what with. */
@@ -177,7 +181,6 @@ class Evaluator {
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 interface GridResult {
-  key: string;
   values: Float64Array;
   nx: number;
   ny: number;
@@ -227,7 +230,8 @@ export class Landscape {
   private readonly evaluator = new Evaluator();
   private availability: Availability = { kind: "absent", reason: "" };
   private snapshot: GraphSnapshot | undefined;
-  private selectedTab: "graph" | "landscape" = "graph";
+  /** The tab the user chose last (kept in the host's state); Landscape shows only when it is offered. */
+  private selectedTab: "graph" | "landscape";
   private xPick = 0;
   private yPick: number | null = null;
   private ranges: Range[] = [];
@@ -250,6 +254,7 @@ export class Landscape {
   private exportId = 1_000_000;
 
   constructor(private readonly options: LandscapeOptions) {
+    this.selectedTab = options.tab ?? "graph";
     const id = `ls${++uid}`;
     const tab = (key: "graph" | "landscape", text: string) =>
       el("button", {
@@ -385,8 +390,7 @@ export class Landscape {
     this.element.classList.toggle("has-tabs", offered);
     this.landscapeTab.setAttribute("aria-disabled", String(a.kind === "disabled"));
     this.landscapeTab.title = a.kind === "disabled" ? a.reason : a.kind === "ok" ? `f = ${a.outputLabel} as a function of its inputs` : "";
-    if (a.kind !== "ok" && this.selectedTab === "landscape") this.selectedTab = "graph";
-    const graph = this.selectedTab === "graph";
+    const graph = this.shownTab() === "graph";
     this.graphTab.setAttribute("aria-selected", String(graph));
     this.landscapeTab.setAttribute("aria-selected", String(!graph));
     this.graphTab.tabIndex = graph ? 0 : -1;
@@ -405,12 +409,17 @@ export class Landscape {
     this.panel.hidden = graph;
   }
 
+  private shownTab(): "graph" | "landscape" {
+    return this.selectedTab === "landscape" && this.availability.kind === "ok" ? "landscape" : "graph";
+  }
+
   private selectTab(key: "graph" | "landscape", focus: boolean): void {
     if (key === "landscape" && this.availability.kind !== "ok") {
       if (this.availability.kind === "disabled") this.options.note(this.availability.reason, true);
       return;
     }
     this.selectedTab = key;
+    this.options.onTab?.(key);
     this.syncTabs();
     if (key === "landscape") this.ensureDrawn();
     if (focus) (key === "graph" ? this.graphTab : this.landscapeTab).focus();
@@ -424,7 +433,7 @@ export class Landscape {
     if (e.key === "ArrowRight" || e.key === "ArrowLeft" || e.key === "Home" || e.key === "End") {
       e.preventDefault();
       e.stopPropagation();
-      const next = e.key === "Home" ? "graph" : e.key === "End" ? "landscape" : this.selectedTab === "graph" ? "landscape" : "graph";
+      const next = e.key === "Home" ? "graph" : e.key === "End" ? "landscape" : this.shownTab() === "graph" ? "landscape" : "graph";
       if (next === "landscape" && this.availability.kind !== "ok") this.graphTab.focus();
       else this.selectTab(next, true);
     }
@@ -680,7 +689,6 @@ export class Landscape {
     const nx = n, ny = vary.length === 2 ? n : 1;
     const ranges = this.ranges.map((r) => ({ ...r }));
     const points = vary.length === 2 ? gridPoints(ranges[0]!, ranges[1]!, nx, ny) : linspace(ranges[0]!, nx);
-    const key = JSON.stringify([varied, ranges, nx, ny]);
     this.panel.dataset.state = "computing";
     this.setBusy(true);
     this.setStatus(`Evaluating f at ${(nx * ny).toLocaleString("en-US")} points…`, "busy");
@@ -714,7 +722,7 @@ export class Landscape {
         throw r.name === "ReplayError" ? new CannotDraw(r.error) : new Error(r.error);
       }
       if (r.kind !== "grid") return;
-      this.grid = { key, values: r.values, nx, ny, ranges, ms: r.ms };
+      this.grid = { values: r.values, nx, ny, ranges, ms: r.ms };
       this.panel.dataset.state = "ready";
       const bad = r.values.reduce((c, v) => c + (Number.isFinite(v) ? 0 : 1), 0);
       this.setStatus(

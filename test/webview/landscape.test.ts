@@ -452,6 +452,20 @@ describe("Landscape tab", () => {
     expect(await page.locator(".landscape-panel").isVisible()).toBe(false);
   });
 
+  it("the chosen tab comes back after the page reloads (VS Code reloads a hidden webview)", async () => {
+    const { page } = await open(textbook);
+    await showLandscape(page);
+    await page.reload();
+    await waitForExpression(page, `document.querySelector(".landscape-panel")?.dataset.state === "ready"`, 30_000);
+    expect(await tab(page).getAttribute("aria-selected")).toBe("true");
+    expect(await page.locator(".graph-pane").isVisible()).toBe(false);
+    await page.getByRole("tab", { name: "Graph" }).click();
+    await page.reload();
+    await waitForExpression(page, `document.querySelector(".lens-app")?.dataset.state === "ready"`);
+    expect(await tab(page).getAttribute("aria-selected")).toBe("false");
+    expect(await page.locator(".graph-pane").isVisible()).toBe(true);
+  });
+
   it.runIf(!!process.env.SCREENSHOTS)("screenshots for the README (light and dark)", async () => {
     for (const scheme of ["light", "dark"] as const) {
       const { page } = await open(textbook, { colorScheme: scheme });
