@@ -14,6 +14,7 @@ import { buildWebviewHtml, escapeHtml, makeNonce, WEBVIEW_SCRIPT, WEBVIEW_STYLE 
 import { emptySnapshot, resolveLimits } from "../runner/sandbox";
 import type { ExportFormat, GraphSnapshot, HostToWebview, SourceRange, StepPosition, WebviewToHost } from "../shared/protocol";
 import type { StepHighlighter } from "./highlight";
+import { layoutDirection, SECTION, SETTINGS } from "./settings";
 import { autoRunAllowed, isUsable, type RunManager, type RunResult } from "./runs";
 import { exportFileName, idAtPosition, parseWebviewMessage, runLanguage, STEP_LABEL_PREFIX, stepInfo } from "./sync";
 
@@ -216,6 +217,12 @@ export class GraphPanel implements vscode.Disposable {
     if (!shown.placeholder && doc && doc.version !== shown.version) this.staleSent = this.post({ type: "stale", stale: true });
   }
 
+  /** The settings the page applies itself (the layout direction). */
+  private postOptions(): void {
+    const config = vscode.workspace.getConfiguration(SECTION);
+    this.post({ type: "options", layoutDirection: layoutDirection((key) => config.get(key)) });
+  }
+
   private post(message: HostToWebview): boolean {
     if (!this.panel) return false;
     void this.panel.webview.postMessage(message);
@@ -244,6 +251,9 @@ export class GraphPanel implements vscode.Disposable {
     panel.webview.html = this.html(panel.webview);
     this.panelSubscriptions.push(
       panel.webview.onDidReceiveMessage((m: unknown) => void this.onMessage(m)),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (this.ready && e.affectsConfiguration(`${SECTION}.${SETTINGS.layoutDirection}`)) this.postOptions();
+      }),
       panel.onDidChangeViewState(() => {
         // Hidden, the page is unloaded (no retained context); shown again, it says `ready` anew.
         if (!panel.visible) {
@@ -291,6 +301,7 @@ export class GraphPanel implements vscode.Disposable {
       case "ready":
         this.log?.debug("graph view ready");
         this.ready = true;
+        this.postOptions();
         if (this.shown) this.postSnapshot(this.pendingView);
         this.pendingView = {};
         return;

@@ -236,7 +236,9 @@ export type HostToWebview =
   /** The snapshot is stale (the text changed since): the view says so until the next snapshot. */
   | { type: "stale"; stale: boolean }
   /** The answer to a save request. */
-  | { type: "saved"; requestId: number; ok: boolean; message?: string };
+  | { type: "saved"; requestId: number; ok: boolean; message?: string }
+  /** The user's settings for the view, sent after `ready` and when they change; a changed setting overrides the page's toggle. */
+  | { type: "options"; layoutDirection: "LR" | "TB" };
 
 export type ExportFormat = "png" | "svg" | "dot" | "json";
 

@@ -34,6 +34,8 @@ export interface ViewState {
   speed: Speed;
   /** The Graph or the Landscape tab. */
   tab?: "graph" | "landscape";
+  /** The host's layout-direction setting last applied: a changed setting overrides the toggle, an unchanged one does not. */
+  directionSetting?: Direction;
 }
 
 /** Selecting from the outline or the inspector centres the graph on the node above this many drawn nodes. */
@@ -309,6 +311,13 @@ export class App {
         break;
       case "saved":
         this.note(m.ok ? (m.message ?? "Saved.") : `Not saved${m.message ? `: ${m.message}` : "."}`, !m.ok);
+        break;
+      case "options":
+        if (this.state.directionSetting !== m.layoutDirection) {
+          this.state.directionSetting = m.layoutDirection;
+          void this.setDirection(m.layoutDirection);
+          this.saveState();
+        }
         break;
     }
   }

@@ -54,6 +54,14 @@ c.sum().backward();
  * (unresolved, `x` would be `any` and nothing would be reported): the positive control that the
  * TypeScript server is up and the plugin works.
  */
+/** A snippet whose output is a vector: the graph view offers no Landscape tab for it. */
+const VECTOR = "vector-output.ts";
+const VECTOR_TEXT = `import { torch } from "autograd-lens";
+
+const v = torch.tensor([1, 2, 3], { requiresGrad: true });
+const doubled = v.mul(2);
+`;
+
 const TYPED = "typed-error.ts";
 const TYPED_TEXT = `import { torch } from "autograd-lens";
 
@@ -223,6 +231,7 @@ function makeWorkspace(root: string): string {
   fs.writeFileSync(path.join(workspace, TEXTBOOK), TEXTBOOK_TEXT);
   fs.writeFileSync(path.join(workspace, BROKEN), BROKEN_TEXT);
   fs.writeFileSync(path.join(workspace, TYPED), TYPED_TEXT);
+  fs.writeFileSync(path.join(workspace, VECTOR), VECTOR_TEXT);
   return workspace;
 }
 
@@ -330,6 +339,34 @@ describe("Autograd Lens in a trusted window", () => {
     expect(readExtensionLog(server!, EXTENSION_ID, LOG_CHANNEL).filter((l) => /\] run /.test(l)).length).toBeGreaterThan(0);
     expect(processesMatching(runnerChild(server!)).length).toBeGreaterThan(0);
     await shot(page, "1-show-graph");
+  });
+
+  test("the graph view offers the loss landscape for the textbook's scalar output, and not for a vector output", async () => {
+    let frame = await graphFrame(page);
+    const landscapeTab = frame.getByRole("tab", { name: "Landscape" });
+    await landscapeTab.click();
+    await frame.locator('.landscape-panel[data-state="ready"]').waitFor({ state: "visible", timeout: 90_000 });
+    // The two inputs are x1 and x2, the point is the traced one and the gradient is the engine's.
+    const panel = await frame.locator(".landscape-panel").innerText();
+    expect(panel).toContain("x1");
+    expect(panel).toContain("x2");
+    expect(panel).toMatch(/\(0\.8, 0\.8\)/);
+    await shot(page, "1b-landscape");
+    // Back to the graph for the tests that step through it.
+    await frame.getByRole("tab", { name: "Graph" }).click();
+
+    await focusFirstGroup(page);
+    await openFile(page, VECTOR);
+    await runCommand(page, "Autograd Lens: Show Graph");
+    await expect.poll(async () => outlineNames((frame = await graphFrame(page))), { timeout: 60_000, interval: 500 }).toContain("doubled");
+    expect(await frame.getByRole("tab", { name: "Landscape" }).count()).toBe(0);
+    await shot(page, "1c-no-landscape");
+
+    // The textbook's graph again, for the tests below.
+    await focusFirstGroup(page);
+    await openFile(page, TEXTBOOK);
+    await runCommand(page, "Autograd Lens: Show Graph");
+    await expect.poll(async () => outlineNames(await graphFrame(page)), { timeout: 60_000, interval: 500 }).toContain("x7");
   });
 
   test("hovering x3 in the editor shows its value and grad", async () => {

@@ -589,4 +589,27 @@ describe("inside a stand-in for the VS Code webview", () => {
     await ready(p);
     expect(await progress(page)).toBe("step 0 of 8");
   });
+
+  it("applies the host's layout-direction setting when it changes, and keeps the user's toggle otherwise", async () => {
+    const p = await openWebview();
+    const { page } = p;
+    const pressed = (label: string) => page.locator(".toolbar button", { hasText: label }).getAttribute("aria-pressed");
+    await waitForExpression(page, `window.__posted.some((m) => m.type === "ready")`);
+    await send(page, { type: "options", layoutDirection: "TB" });
+    await send(page, { type: "snapshot", snapshot: textbook });
+    await ready(p);
+    expect(await pressed("↓ TB")).toBe("true");
+    // The user flips the toggle; the same setting sent again (a reload, a reopened panel) leaves it.
+    await page.locator(".toolbar button", { hasText: "→ LR" }).click();
+    await expect.poll(() => pressed("→ LR")).toBe("true");
+    await send(page, { type: "options", layoutDirection: "TB" });
+    await send(page, { type: "stale", stale: true });
+    await waitForExpression(page, `!document.querySelector(".badge.stale").hidden`);
+    expect(await pressed("→ LR")).toBe("true");
+    // A changed setting wins over the toggle.
+    await send(page, { type: "options", layoutDirection: "LR" });
+    await send(page, { type: "options", layoutDirection: "TB" });
+    await expect.poll(() => pressed("↓ TB")).toBe("true");
+    expect(await pressed("→ LR")).toBe("false");
+  });
 });
