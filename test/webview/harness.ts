@@ -16,7 +16,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
-import { buildStandaloneHtml, SNAPSHOT_ELEMENT_ID } from "../../runner/html";
+import { buildStandaloneHtml, buildWebviewHtml, makeNonce, SNAPSHOT_ELEMENT_ID } from "../../runner/html";
 import { runSnippet } from "../../runner/sandbox";
 import type { GraphSnapshot } from "../../shared/protocol";
 
@@ -94,6 +94,39 @@ export async function openSnapshot(browser: Browser, snapshot: GraphSnapshot, op
   const file = path.join(dir, "graph.html");
   fs.writeFileSync(file, buildStandaloneHtml(snapshot, { distDir: DIST_DIR, title: options.title }));
   const opened = await openHtmlFile(browser, file, options);
+  return {
+    ...opened,
+    close: async () => {
+      await opened.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * The VS Code webview variant of the page (bundle and stylesheet by URI, no embedded snapshot) in a
+ * stand-in for VS Code's webview: acquireVsCodeApi keeps what the page posts in `window.__posted`,
+ * and its state in sessionStorage (so it survives a reload, as VS Code keeps it for a hidden view).
+ */
+export async function openWebviewPage(browser: Browser, options: Omit<PageOptions, "initScript"> = {}): Promise<OpenedPage> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "autograd-lens-webview-"));
+  const file = path.join(dir, "webview.html");
+  fs.writeFileSync(
+    file,
+    buildWebviewHtml({
+      scriptUri: new URL(`file://${path.join(DIST_DIR, "webview.js")}`).href,
+      styleUri: new URL(`file://${path.join(DIST_DIR, "webview.css")}`).href,
+      cspSource: "file:",
+      nonce: makeNonce(),
+    }),
+  );
+  const initScript = `window.__posted = [];
+    window.acquireVsCodeApi = () => ({
+      postMessage: (m) => window.__posted.push(m),
+      getState: () => JSON.parse(sessionStorage.getItem("vscode-state") || "null") ?? undefined,
+      setState: (s) => sessionStorage.setItem("vscode-state", JSON.stringify(s)),
+    });`;
+  const opened = await openHtmlFile(browser, file, { ...options, initScript });
   return {
     ...opened,
     close: async () => {

@@ -24,6 +24,7 @@ import {
   launchBrowser,
   openHtmlFile,
   openSnapshot,
+  openWebviewPage,
   settle,
   traceSnippet,
   waitForExpression,
@@ -262,21 +263,7 @@ describe("the page in Chromium", () => {
   });
 
   it("loads the webview variant (bundle and stylesheet by URI) under its CSP; it says ready and takes a snapshot", async () => {
-    const dir = tempDir();
-    const file = path.join(dir, "webview.html");
-    fs.writeFileSync(
-      file,
-      buildWebviewHtml({
-        scriptUri: new URL(`file://${path.join(DIST_DIR, "webview.js")}`).href,
-        styleUri: new URL(`file://${path.join(DIST_DIR, "webview.css")}`).href,
-        cspSource: "file:",
-        nonce: makeNonce(),
-      }),
-    );
-    // A stand-in for VS Code's acquireVsCodeApi that keeps what the page posts.
-    const initScript = `window.__posted = [];
-      window.acquireVsCodeApi = () => ({ postMessage: (m) => window.__posted.push(m), getState: () => undefined, setState: () => {} });`;
-    const p = track(await openHtmlFile(browser, file, { initScript }));
+    const p = track(await openWebviewPage(browser));
     await waitForExpression(p.page, `window.__posted.some((m) => m && m.type === "ready")`);
     await p.page.evaluate((message) => (globalThis as unknown as { postMessage(m: unknown, o: string): void }).postMessage(message, "*"), {
       type: "snapshot",

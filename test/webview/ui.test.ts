@@ -5,13 +5,11 @@
 //
 // SCREENSHOTS=1 also writes docs/graph-light.png and docs/graph-dark.png (the textbook at step 7).
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
-import { buildWebviewHtml, makeNonce } from "../../runner/html";
 import type { GraphSnapshot } from "../../shared/protocol";
-import { DIST_DIR, launchBrowser, openHtmlFile, openSnapshot, screenshot, settle, traceSnippet, waitForExpression, type OpenedPage } from "./harness";
+import { launchBrowser, openSnapshot, openWebviewPage, screenshot, settle, traceSnippet, waitForExpression, type OpenedPage } from "./harness";
 
 const TEXTBOOK = path.resolve("examples/autograd-basics.ts");
 const EVIL = "<img src=x onerror=window.__pwned=1>";
@@ -61,7 +59,6 @@ throw new Error(${JSON.stringify(`bad ${EVIL}`)});
 let browser: Browser;
 let textbook: GraphSnapshot;
 const pages: OpenedPage[] = [];
-const tempDirs: string[] = [];
 
 beforeAll(async () => {
   [browser, textbook] = await Promise.all([launchBrowser(), traceSnippet(fs.readFileSync(TEXTBOOK, "utf8"), TEXTBOOK)]);
@@ -76,7 +73,6 @@ afterEach(async () => {
 });
 afterAll(async () => {
   await browser?.close();
-  for (const d of tempDirs) fs.rmSync(d, { recursive: true, force: true });
 });
 
 /** Opens the standalone page for a snapshot and waits until the graph is drawn. */
@@ -495,25 +491,7 @@ describe("other snapshots", () => {
 describe("inside a stand-in for the VS Code webview", () => {
   /** The webview page (bundle by URI) with acquireVsCodeApi recording posts; state survives reloads. */
   async function openWebview(): Promise<OpenedPage> {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "autograd-lens-ui-"));
-    tempDirs.push(dir);
-    const file = path.join(dir, "webview.html");
-    fs.writeFileSync(
-      file,
-      buildWebviewHtml({
-        scriptUri: new URL(`file://${path.join(DIST_DIR, "webview.js")}`).href,
-        styleUri: new URL(`file://${path.join(DIST_DIR, "webview.css")}`).href,
-        cspSource: "file:",
-        nonce: makeNonce(),
-      }),
-    );
-    const initScript = `window.__posted = [];
-      window.acquireVsCodeApi = () => ({
-        postMessage: (m) => window.__posted.push(m),
-        getState: () => JSON.parse(sessionStorage.getItem("vscode-state") || "null") ?? undefined,
-        setState: (s) => sessionStorage.setItem("vscode-state", JSON.stringify(s)),
-      });`;
-    const p = await openHtmlFile(browser, file, { initScript, width: 1400, height: 860 });
+    const p = await openWebviewPage(browser, { width: 1400, height: 860 });
     pages.push(p);
     return p;
   }
