@@ -346,6 +346,24 @@ export interface EvaluateOptions {
 }
 
 /**
+ * One point: the ops `output` depends on, in order, each with the rule's forward; `env` starts with
+ * the point's leaves and gets every result (everything else is read at its recorded value).
+ */
+function runPoint(program: ProgramInfo, plan: Plan, output: string, env: Map<string, Tensor>): Tensor {
+  const fixed = plan.ref.values;
+  for (const i of plan.dep) {
+    const op = program.ops[i]!;
+    const inputs = op.inputs.map((id) => (id === null ? null : (env.get(id) ?? fixed.get(id) ?? source(program, id)!)));
+    try {
+      env.set(op.out, ruleFor(op.op)!.forward(inputs, op.attrs));
+    } catch (e) {
+      throw fail(op, e);
+    }
+  }
+  return env.get(output)!;
+}
+
+/**
  * f at `count` points: `points` holds count × vary.length numbers (point-major). Everything else is
  * held at its recorded value. Non-finite results come back as NaN. Batched (one pass of the program
  * over a batch dimension) where every op has a batch rule; per-point for the rest. `shouldStop` is
@@ -372,17 +390,7 @@ export function evaluateBatch(
     if (options.pointwise) {
       for (let p = 0; p < count; p++) {
         if (shouldStop?.()) throw new ReplayCancelled();
-        const env = pointLeaves(program, vary, points, p * k);
-        for (const i of plan.dep) {
-          const op = ops[i]!;
-          const inputs = op.inputs.map((id) => (id === null ? null : (env.get(id) ?? fixed.get(id) ?? source(program, id)!)));
-          try {
-            env.set(op.out, ruleFor(op.op)!.forward(inputs, op.attrs));
-          } catch (e) {
-            throw fail(op, e);
-          }
-        }
-        result[p] = finiteOrNaN(env.get(output)!.data[0]!);
+        result[p] = finiteOrNaN(runPoint(program, plan, output, pointLeaves(program, vary, points, p * k)).data[0]!);
       }
       return result;
     }
@@ -436,18 +444,7 @@ export function evaluateWithGrad(program: ProgramInfo, output: string, vary: rea
   return withGradMode(true, () => {
     const leaves = pointLeaves(program, vary, point);
     for (const t of leaves.values()) t.requiresGrad_(true);
-    const env = new Map<string, Tensor>(leaves);
-    const fixed = plan.ref.values;
-    for (const i of plan.dep) {
-      const op = program.ops[i]!;
-      const inputs = op.inputs.map((id) => (id === null ? null : (env.get(id) ?? fixed.get(id) ?? source(program, id)!)));
-      try {
-        env.set(op.out, ruleFor(op.op)!.forward(inputs, op.attrs));
-      } catch (e) {
-        throw fail(op, e);
-      }
-    }
-    const out = env.get(output)!;
+    const out = runPoint(program, plan, output, new Map<string, Tensor>(leaves));
     const value = out.data[0]!;
     const ones = new Tensor(allocate(out.dtype, 1).fill(1), out.shape, out.dtype);
     backward([out], [ones]);
