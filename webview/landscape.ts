@@ -19,7 +19,7 @@ import type { LandscapeRequest, LandscapeResponse } from "./landscape-worker";
 
 declare const __LANDSCAPE_WORKER_SOURCE__: string | undefined;
 
-type Candidate = replay.Varied & { label: string; value: number; leafShape: number[] };
+type Candidate = replay.Candidate;
 type DescentStep = replay.DescentStep;
 
 export interface LandscapeOptions {
@@ -60,7 +60,7 @@ export function landscapeAvailability(s: GraphSnapshot): Availability {
   const program = s.program;
   if (!program) return { kind: "absent", reason: "This trace has no recorded program (traced by an older version)." };
   if (program.unavailable) return { kind: "disabled", reason: `The landscape cannot be drawn: ${program.unavailable}` };
-  let raw: Array<replay.Varied & { label?: string; value: number; leafShape: number[] }>;
+  let raw: Candidate[];
   try {
     raw = replay.candidateInputs(program, outId);
   } catch (e) {
@@ -72,22 +72,7 @@ export function landscapeAvailability(s: GraphSnapshot): Availability {
     if (problem === null || /choose at least one input/.test(problem)) return { kind: "absent", reason: `The output ${out.label} depends on no leaf that requires grad.` };
     return { kind: "disabled", reason: `The landscape cannot be drawn: ${problem}` };
   }
-  const candidates = raw.map((c) => ({ ...c, label: c.label ?? candidateLabel(s, c.leaf, c.index, c.leafShape) }));
-  return { kind: "ok", program, output: outId, outputLabel: out.label, candidates };
-}
-
-/** "x1", or "w[0, 1]" for an element of a larger leaf. */
-function candidateLabel(s: GraphSnapshot, leaf: string, index: number, shape: number[]): string {
-  const name = s.tensors.find((t) => t.id === leaf)?.label ?? leaf;
-  const numel = shape.reduce((a, b) => a * b, 1);
-  if (numel <= 1) return name;
-  const idx: number[] = [];
-  let rest = index;
-  for (let d = shape.length - 1; d >= 0; d--) {
-    idx.unshift(rest % shape[d]!);
-    rest = Math.floor(rest / shape[d]!);
-  }
-  return `${name}[${idx.join(", ")}]`;
+  return { kind: "ok", program, output: outId, outputLabel: out.label, candidates: raw };
 }
 
 class Cancelled extends Error {}

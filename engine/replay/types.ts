@@ -45,7 +45,8 @@ export interface Varied {
 }
 
 export interface Candidate extends Varied {
-  label?: string;
+  /** "x1", or "W1[0, 2]" for an element of a larger leaf. */
+  label: string;
   value: number;
   leafShape: number[];
 }
