@@ -136,6 +136,18 @@ export async function openWebviewPage(browser: Browser, options: Omit<PageOption
   };
 }
 
+/** A training loop: six SGD steps on one scalar weight, so six backward calls (the call picker, the loss plot, a trained leaf). */
+export const TRAINING = `import { torch } from "autograd-lens";
+const w = torch.tensor(0.5, { requiresGrad: true });
+const opt = new torch.optim.SGD([w], { lr: 0.02 });
+for (let i = 0; i < 6; i++) {
+  opt.zeroGrad();
+  const loss = w.mul(3).sub(6).square();
+  loss.backward();
+  opt.step();
+}
+`;
+
 /** Runs a snippet through the real sandboxed runner (dist/runner-child.js) and returns its snapshot. */
 export function traceSnippet(source: string, fileName = path.resolve("snippet.ts")): Promise<GraphSnapshot> {
   const language = /\.[cm]?js$/i.test(fileName) ? "javascript" : "typescript";

@@ -12,7 +12,7 @@ import * as path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import type { GraphSnapshot } from "../../shared/protocol";
-import { launchBrowser, openSnapshot, screenshot, settle, traceSnippet, waitForExpression, type OpenedPage } from "./harness";
+import { launchBrowser, openSnapshot, screenshot, settle, traceSnippet, TRAINING, waitForExpression, type OpenedPage } from "./harness";
 
 const TEXTBOOK = path.resolve("examples/autograd-basics.ts");
 
@@ -50,17 +50,6 @@ const MATRIX_LEAF = `import { torch } from "autograd-lens";
 const W = torch.tensor([[1, 2], [3, 4]], { requiresGrad: true });
 const loss = W.square().mul(torch.tensor([[1, 2], [3, 4]])).sum();
 loss.backward();
-`;
-
-const TRAINING = `import { torch } from "autograd-lens";
-const w = torch.tensor(0.5, { requiresGrad: true });
-const opt = new torch.optim.SGD([w], { lr: 0.02 });
-for (let i = 0; i < 6; i++) {
-  opt.zeroGrad();
-  const loss = w.mul(3).sub(6).square();
-  loss.backward();
-  opt.step();
-}
 `;
 
 let browser: Browser;

@@ -9,21 +9,10 @@ import * as path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import type { GraphSnapshot } from "../../shared/protocol";
-import { launchBrowser, openSnapshot, openWebviewPage, screenshot, settle, traceSnippet, waitForExpression, type OpenedPage } from "./harness";
+import { launchBrowser, openSnapshot, openWebviewPage, screenshot, settle, traceSnippet, TRAINING, waitForExpression, type OpenedPage } from "./harness";
 
 const TEXTBOOK = path.resolve("examples/autograd-basics.ts");
 const EVIL = "<img src=x onerror=window.__pwned=1>";
-
-const TRAINING = `import { torch } from "autograd-lens";
-const w = torch.tensor(0.5, { requiresGrad: true });
-const opt = new torch.optim.SGD([w], { lr: 0.02 });
-for (let i = 0; i < 6; i++) {
-  opt.zeroGrad();
-  const loss = w.mul(3).sub(6).square();
-  loss.backward();
-  opt.step();
-}
-`;
 
 const RUNTIME_ERROR = `import { torch } from "autograd-lens";
 const a = torch.tensor([1, 2, 3], { requiresGrad: true });
