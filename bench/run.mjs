@@ -584,66 +584,40 @@ async function main() {
   if (oursA?.nodes) out.push(`\n(a) graph size for ours: ${oursA.nodes} nodes`);
   const mgA = find('micrograd', 'a', 100);
   if (mgA?.nodes) out.push(`(a) graph size for micrograd: ${mgA.nodes} Values (incl. wrapped constants)`);
-  const runnerRows = runnerCases.flatMap((caseId) => CASES[caseId].sizes.map((size) => [caseId, size]))
-    .map(([caseId, size]) => [CASES[caseId].title, find('ours', caseId, size)])
-    .filter(([, r]) => r);
-  if (runnerRows.length) {
-    // "in child": the child's own share (transpile, run, record); the rest is process
-    // start and boot (cold only), IPC and (de)serializing the snapshot.
-    out.push(`\nrunner, ours: median time from source text to snapshot (${machine})`);
-    out.push(table([['case', 'median', 'min', 'reps', 'in child', 'graph', 'snapshot JSON'], ...runnerRows.map(([title, r]) => {
-      if (!r.ok) return [title, 'n/a', '', '', '', '', ''];
-      const g = r.snapshot;
-      return [
-        title,
-        `${fmtMs(r.medianMs)}${r.checkOk === false ? ' !check' : ''}`,
-        fmtMs(r.minMs),
-        String(r.reps),
-        fmtMs(r.childMedianMs),
-        `${g.nodes} nodes, ${g.tensors} tensors, ${g.backwardSteps} steps${g.stepsTruncated ? ' (truncated)' : ''}`,
-        fmtBytes(g.jsonBytes),
-      ];
+  // Our own cases (runner, graph view, replay): one row per (case, size) that ran, the median, min
+  // and reps, then the columns of that kind of case.
+  const oursTable = (caseIds, heading, heads, cells) => {
+    const rows = caseIds.flatMap((caseId) => CASES[caseId].sizes.map((size) => [CASES[caseId].title, find('ours', caseId, size)]))
+      .filter(([, r]) => r);
+    if (!rows.length) return;
+    out.push(`\n${heading}`);
+    out.push(table([['case', 'median', 'min', 'reps', ...heads], ...rows.map(([title, r]) => {
+      if (!r.ok) return [title, 'n/a', '', '', ...heads.map(() => '')];
+      return [title, `${fmtMs(r.medianMs)}${r.checkOk === false ? ' !check' : ''}`, fmtMs(r.minMs), String(r.reps), ...cells(r)];
     })]));
-  }
-  const graphRows = graphCases.flatMap((caseId) => CASES[caseId].sizes.map((size) => [CASES[caseId].title, find('ours', caseId, size)]))
-    .filter(([, r]) => r);
-  if (graphRows.length) {
-    // (g)–(i): navigation start to first painted graph; (j): → key to the painted frame.
-    const browser = graphRows.find(([, r]) => r.browser)?.[1].browser ?? 'chromium';
-    out.push(`\ngraph view, ours: median time to first paint / per backward step (${machine}; ${browser})`);
-    out.push(table([['case', 'median', 'min', 'reps', 'graph', 'page'], ...graphRows.map(([title, r]) => {
-      if (!r.ok) return [title, 'n/a', '', '', '', ''];
-      const g = r.snapshot;
-      return [
-        title,
-        `${fmtMs(r.medianMs)}${r.checkOk === false ? ' !check' : ''}`,
-        fmtMs(r.minMs),
-        String(r.reps),
-        `${g.nodes} nodes, ${g.edges} edges, ${g.backwardSteps} steps${g.stepsTruncated ? ' (truncated)' : ''}`,
-        fmtBytes(g.htmlBytes),
-      ];
-    })]));
-  }
-  const replayRows = replayCases.flatMap((caseId) => CASES[caseId].sizes.map((size) => [CASES[caseId].title, find('ours', caseId, size)]))
-    .filter(([, r]) => r);
-  if (replayRows.length) {
-    // Per rep: evaluateBatch on a fresh copy of the program (slice, reference run, batched pass);
-    // cancel: from shouldStop turning true (half-way) to ReplayCancelled.
-    out.push(`\nreplay, ours: median time of evaluateBatch over the grid (${machine})`);
-    out.push(table([['case', 'median', 'min', 'reps', 'program', 'points', 'cancel'], ...replayRows.map(([title, r]) => {
-      if (!r.ok) return [title, 'n/a', '', '', '', '', ''];
-      const x = r.replay;
-      return [
-        title,
-        `${fmtMs(r.medianMs)}${r.checkOk === false ? ' !check' : ''}`,
-        fmtMs(r.minMs),
-        String(r.reps),
-        `${x.ops} ops, ${fmtBytes(x.programJsonBytes)}`,
-        String(x.points),
-        x.cancelMs === null ? 'finished first' : fmtMs(x.cancelMs),
-      ];
-    })]));
-  }
+  };
+  // "in child": the child's own share (transpile, run, record); the rest is process
+  // start and boot (cold only), IPC and (de)serializing the snapshot.
+  oursTable(runnerCases, `runner, ours: median time from source text to snapshot (${machine})`, ['in child', 'graph', 'snapshot JSON'], (r) => {
+    const g = r.snapshot;
+    return [
+      fmtMs(r.childMedianMs),
+      `${g.nodes} nodes, ${g.tensors} tensors, ${g.backwardSteps} steps${g.stepsTruncated ? ' (truncated)' : ''}`,
+      fmtBytes(g.jsonBytes),
+    ];
+  });
+  // (g)–(i): navigation start to first painted graph; (j): → key to the painted frame.
+  const browser = graphCases.flatMap((caseId) => CASES[caseId].sizes.map((size) => find('ours', caseId, size)?.browser)).find(Boolean) ?? 'chromium';
+  oursTable(graphCases, `graph view, ours: median time to first paint / per backward step (${machine}; ${browser})`, ['graph', 'page'], (r) => {
+    const g = r.snapshot;
+    return [`${g.nodes} nodes, ${g.edges} edges, ${g.backwardSteps} steps${g.stepsTruncated ? ' (truncated)' : ''}`, fmtBytes(g.htmlBytes)];
+  });
+  // Per rep: evaluateBatch on a fresh copy of the program (slice, reference run, batched pass);
+  // cancel: from shouldStop turning true (half-way) to ReplayCancelled.
+  oursTable(replayCases, `replay, ours: median time of evaluateBatch over the grid (${machine})`, ['program', 'points', 'cancel'], (r) => {
+    const x = r.replay;
+    return [`${x.ops} ops, ${fmtBytes(x.programJsonBytes)}`, String(x.points), x.cancelMs === null ? 'finished first' : fmtMs(x.cancelMs)];
+  });
   if (targets.length) {
     out.push('\ntargets');
     out.push(table(targets.map((t) => [t.status, t.target, t.note ?? ''])));
