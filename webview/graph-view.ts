@@ -355,6 +355,35 @@ function sizeClassOf(count: number): SizeClass {
   return count > HUGE_NODES ? "huge" : count > BIG_NODES ? "big" : "small";
 }
 
+/** Up to this many elements (nodes, edges, tags) cytoscape draws each frame directly. */
+const DIRECT_DRAW_MAX = 150;
+
+/**
+ * Small graphs: draw every element straight onto the canvas instead of through cytoscape's texture
+ * caches. The caches pay off when hundreds of elements are panned, but building them costs the
+ * first frame most of its time (a fresh off-screen canvas per element and per layer): 30–40 ms of
+ * the textbook graph's first frame on the benchmark machine. Cytoscape's own fallback (when no layer
+ * is cached) draws the same way, element by element; this only takes that path from the start.
+ * It replaces one method of cytoscape's canvas renderer (3.34, pinned in package.json); when the
+ * renderer does not have it, nothing changes.
+ */
+function drawSmallGraphsDirectly(cy: Core): void {
+  type Draw = (context: CanvasRenderingContext2D, element: unknown) => void;
+  // The renderer is not part of cytoscape's typings (cy.renderer() is internal API).
+  const r = (cy as unknown as { renderer?: () => Record<string, unknown> }).renderer?.();
+  const layered = r?.drawLayeredElements;
+  const underlay = r?.drawElementUnderlay;
+  const element = r?.drawElement;
+  if (!r || typeof layered !== "function" || typeof underlay !== "function" || typeof element !== "function") return;
+  r.drawLayeredElements = function (this: unknown, context: CanvasRenderingContext2D, eles: ArrayLike<unknown>, ...rest: unknown[]) {
+    if (eles.length > DIRECT_DRAW_MAX) return (layered as (...a: unknown[]) => unknown).call(r, context, eles, ...rest);
+    for (let i = 0; i < eles.length; i++) {
+      (underlay as Draw).call(r, context, eles[i]);
+      (element as Draw).call(r, context, eles[i]);
+    }
+  };
+}
+
 // ---- the view ------------------------------------------------------------------------------------
 
 export class GraphView {
@@ -434,6 +463,13 @@ export class GraphView {
     this.resizeObserver?.observe(this.container);
     this.media = typeof matchMedia === "function" ? matchMedia("(prefers-color-scheme: dark)") : null;
     this.media?.addEventListener("change", this.onMediaChange);
+    // In VS Code the page loads, says `ready` and waits while the snippet runs: start cytoscape (its
+    // stylesheet, its canvases) in that idle time, so that the first snapshot only adds elements.
+    if (typeof requestIdleCallback === "function") {
+      requestIdleCallback(() => {
+        if (!this.graph && !this.disposed) this.ensureCore();
+      });
+    }
   }
 
   /** The cytoscape instance (null before the first graph, and for big graphs): for tests and tools, not for the app. */
@@ -480,14 +516,20 @@ export class GraphView {
 
   // ---- graph and layout --------------------------------------------------------------------------
 
-  /** Lay out and draw; resolves after the first paint. Fits the whole graph. */
-  async setGraph(graph: ViewGraph): Promise<void> {
+  /**
+   * Lay out and draw; resolves once the first frame showing the graph has been rendered. `initial`
+   * is what that frame shows besides the graph: the backward step, the selection, the viewport (by
+   * default the whole graph fitted). Passing them here rather than calling setReplay/select/
+   * setViewport afterwards makes the first frame the final one: cytoscape styles and draws once.
+   */
+  async setGraph(graph: ViewGraph, initial: { replay?: ReplayState | null; selected?: string | null; viewport?: Viewport } = {}): Promise<void> {
     const started = performance.now();
     this.graph = graph;
     this.measure = new TextMeasure();
     this.collapsed.clear();
-    // The old replay belongs to the old snapshot (ids repeat across snapshots): the caller sets the new one.
-    this.replayState = null;
+    // The old replay belongs to the old snapshot (ids repeat across snapshots).
+    this.replayState = initial.replay ?? null;
+    if (initial.selected !== undefined) this.selected = initial.selected;
     this.tensorIds = graph.nodes.filter((n) => n.kind !== "op").map((n) => n.id);
     this.markedStep = [];
     this.markedEdges = [];
@@ -497,7 +539,7 @@ export class GraphView {
     this.matches = this.matchesOf(this.query);
     // A big graph: start the worker now, so it boots while the scene is measured.
     if (graph.nodes.length > this.workerNodes) this.ensureWorker();
-    const painted = await this.rebuild(true);
+    const painted = await this.rebuild(initial.viewport ?? true);
     if (painted) this.timings.firstPaintMs = performance.now() - started;
   }
 
@@ -754,8 +796,11 @@ export class GraphView {
     });
   }
 
-  /** Scene → layout → cytoscape elements; true when it painted (false when superseded). */
-  private async rebuild(fit: boolean): Promise<boolean> {
+  /**
+   * Scene → layout → cytoscape elements; true when it painted (false when superseded). `fit`: fit
+   * the whole graph (true), keep the viewport (false), or show this viewport.
+   */
+  private async rebuild(fit: boolean | Viewport): Promise<boolean> {
     const g = this.graph;
     if (!g || this.disposed) return false;
     const gen = ++this.generation;
@@ -774,7 +819,7 @@ export class GraphView {
       this.ensureCanvas(scene.sizeClass);
       this.paintScene(scene);
       this.applyMatches();
-      if (fit) this.fit();
+      this.fitOrShow(fit);
       this.drawOverlay();
       performance.mark("lens:added");
       await this.nextPaint();
@@ -782,6 +827,10 @@ export class GraphView {
       return gen === this.generation;
     }
     const cy = this.ensureCore();
+    // The panes around the graph were filled while the layout ran, which may have changed its size.
+    // Cytoscape caches the size: refresh it now, so the fit below and the first frame use the real
+    // one (the ResizeObserver would only do it after that frame, and resizing clears the canvases).
+    if (cy.width() !== this.container.clientWidth || cy.height() !== this.container.clientHeight) cy.resize();
     const elements = this.elements(scene);
     cy.batch(() => {
       cy.elements().remove();
@@ -790,7 +839,7 @@ export class GraphView {
       this.applySelection();
       this.applyMatches();
     });
-    if (fit) this.fit();
+    this.fitOrShow(fit);
     this.drawOverlay();
     performance.mark("lens:added");
     await this.nextPaint();
@@ -901,6 +950,7 @@ export class GraphView {
       autoungrabify: true,
       motionBlur: false,
     });
+    drawSmallGraphsDirectly(cy);
     cy.on("viewport resize", this.onViewport);
     cy.on("tap", (e: EventObject) => {
       if (e.target === cy) {
@@ -1499,22 +1549,36 @@ export class GraphView {
     this.setVp(v.zoom, { x: v.pan.x, y: v.pan.y });
   }
 
-  /** Resolves after cytoscape's next frame (or after a second, when the page is hidden and frames stop). */
+  private fitOrShow(fit: boolean | Viewport): void {
+    if (fit === true) this.fit();
+    else if (fit) this.setViewport(fit);
+  }
+
+  /**
+   * Resolves once the next frame has been rendered: the drawing happens in an animation frame
+   * callback (cytoscape's or the canvas view's), and a task posted from there runs after that
+   * frame's style, layout and paint. After a second it resolves anyway (a hidden page has no frames).
+   */
   private nextPaint(): Promise<void> {
-    if (this.canvas) return this.canvas.nextFrame();
     const cy = this.core;
-    if (!cy) return Promise.resolve();
+    if (!this.canvas && !cy) return Promise.resolve();
     return new Promise((resolve) => {
       let done = false;
       const finish = () => {
         if (done) return;
         done = true;
         clearTimeout(timer);
-        cy.removeListener("render", finish);
+        cy?.removeListener("render", drawn);
         resolve();
       };
+      const drawn = () => {
+        const channel = new MessageChannel();
+        channel.port1.onmessage = finish;
+        channel.port2.postMessage(null);
+      };
       const timer = setTimeout(finish, 1000);
-      cy.one("render", finish);
+      if (this.canvas) void this.canvas.nextFrame().then(drawn);
+      else cy!.one("render", drawn);
     });
   }
 

@@ -98,6 +98,19 @@ const lens = {
     canvas.dispatchEvent(new PointerEvent("pointerdown", at));
     canvas.dispatchEvent(new PointerEvent("pointerup", at));
   },
+  /** Small graphs: non-transparent pixels of cytoscape's node layer in a 24×24 square at each box's centre. */
+  nodeLayerInk() {
+    const canvas = document.querySelector('#graph canvas[data-id="layer2-node"]');
+    const ctx = canvas.getContext("2d");
+    const r = canvas.width / canvas.clientWidth;
+    return state.view.cy.nodes(".tensor, .op").map((n) => {
+      const p = n.renderedPosition();
+      const data = ctx.getImageData(Math.round(p.x * r - 12), Math.round(p.y * r - 12), 24, 24).data;
+      let ink = 0;
+      for (let i = 3; i < data.length; i += 4) if (data[i] > 0) ink++;
+      return { label: n.data("label"), ink };
+    });
+  },
   count(selector) { return state.view.cy.elements(selector).length; },
   rendered(id) { const p = state.view.cy.getElementById(id).renderedPosition(); const r = document.getElementById("graph").getBoundingClientRect(); return { x: p.x + r.left, y: p.y + r.top }; },
   inView() {
@@ -292,6 +305,13 @@ describe.skipIf(!ready)("GraphView in Chromium", () => {
       // The value line of each box (a label-only node inside it).
       expect((await lens<{ label: string }>(page, "node", `tv:${await id("x7")}`)).label).toBe("-3.4");
       expect(errors).toEqual([]);
+    });
+
+    it("has every box and pill on the canvas once setGraph resolves (small graphs skip cytoscape's texture caches)", async () => {
+      // setGraph was the last call: nothing was drawn after it resolved.
+      const ink = await lens<Array<{ label: string; ink: number }>>(page, "nodeLayerInk");
+      expect(ink).toHaveLength(14);
+      for (const n of ink) expect(n.ink, n.label).toBeGreaterThan(100);
     });
 
     it("replays step 7: PowBackward0 runs, sends 0.8 to x1 along a dashed labelled edge; grads only where reached", async () => {

@@ -489,6 +489,49 @@ describe("inside a stand-in for the VS Code webview", () => {
   const send = (page: Page, message: unknown) => page.evaluate(`window.postMessage(${JSON.stringify(message)}, "*")`);
   const idOf = (label: string) => textbook.tensors.find((t) => t.label === label)!.id;
 
+  it("paints the first snapshot in one frame, at the graph pane's final size (the lens:graph-painted mark)", async () => {
+    const { page } = await openWebview();
+    await waitForExpression(page, `window.__posted.some((m) => m.type === "ready")`);
+    // Idle before the snapshot, as in VS Code while the snippet runs: cytoscape starts meanwhile,
+    // at the pane's size before the header and the stepper are filled in.
+    await page.evaluate("new Promise((resolve) => requestIdleCallback(resolve))");
+    expect(await page.evaluate(`document.querySelectorAll(".graph-canvas canvas").length`)).toBe(3);
+    // What the graph's canvas holds at the moment the page marks the graph as painted (synchronously:
+    // a resize after the drawing would have cleared it by then).
+    await page.evaluate(`{
+      const mark = performance.mark.bind(performance);
+      performance.mark = (name, options) => {
+        if (name === "lens:graph-painted") {
+          const pane = document.querySelector(".graph-canvas");
+          const canvas = pane.querySelector('canvas[data-id="layer2-node"]');
+          const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+          let ink = 0;
+          for (let i = 3; i < data.length; i += 4) if (data[i] > 0) ink++;
+          const ratio = window.devicePixelRatio || 1;
+          window.__atPaint = {
+            canvas: [canvas.width, canvas.height],
+            pane: [Math.round(pane.clientWidth * ratio), Math.round(pane.clientHeight * ratio)],
+            ink,
+            hidden: [...pane.querySelectorAll("canvas")].map((c) => getComputedStyle(c).display === "none"),
+          };
+        }
+        return mark(name, options);
+      };
+    }`);
+    const paneBefore = await page.evaluate(`document.querySelector(".graph-canvas").clientHeight`);
+    await send(page, { type: "snapshot", snapshot: textbook });
+    await waitForExpression(page, "window.__atPaint !== undefined");
+    const at = (await page.evaluate("window.__atPaint")) as { canvas: number[]; pane: number[]; ink: number; hidden: boolean[] };
+    // The pane did change size when the snapshot came (so the resize was needed) ...
+    expect(await page.evaluate(`document.querySelector(".graph-canvas").clientHeight`)).not.toBe(paneBefore);
+    // ... and the frame marked as painted was drawn at the new size, with the graph on it.
+    expect(at.canvas).toEqual(at.pane);
+    expect(at.ink).toBeGreaterThan(2000);
+    // Only the node layer is shown: the drag and selection-box layers stay empty here.
+    expect(at.hidden).toEqual([true, true, false]);
+    expect(await page.evaluate(`performance.getEntriesByName("lens:graph-painted").length`)).toBe(1);
+  });
+
   it("says ready, takes the snapshot, posts selection, steps, reveals and saves, and comes back as it was", async () => {
     const p = await openWebview();
     const { page } = p;
