@@ -282,7 +282,7 @@ export function ruleLine(line: string): HTMLElement {
   const grad = (t: string) => el("span", { class: "grad-value" }, t);
   const out = el("div", { class: "rule-line" });
   const incoming = /^(incoming .*? = )(.+)$/.exec(line);
-  const accumulate = /^(.+? \+= )(.+?)( → .+ = )(.+)$/.exec(line);
+  const accumulate = /^(.+? \+= )(.+?)( \u2192 .+ = )(.+)$/.exec(line);
   if (incoming) {
     out.append(incoming[1]!, grad(incoming[2]!));
   } else if (accumulate) {

@@ -89,10 +89,10 @@ function hostile(s: GraphSnapshot): GraphSnapshot {
 }
 
 describe("runner/html", () => {
-  it("embeds JSON with no <, >, &, U+2028/9 left, and it parses back to the same value", () => {
-    const value = { a: "</script><!--<script>", b: "x & y > z", c: "\u2028\u2029", d: [1.5, "NaN", null] };
+  it("embeds JSON with no <, >, & or non-ASCII character left, and it parses back to the same value", () => {
+    const value = { a: "</script><!--<script>", b: "x & y > z", c: "\u2028\u2029", d: [1.5, "NaN", null], e: "∂f/∂x3 = 1 · 0.2 → x1 — 😀" };
     const json = jsonForScriptElement(value);
-    expect(json).not.toMatch(/[<>&\u2028\u2029]/);
+    expect(json).not.toMatch(/[<>&\u0080-\uffff]/);
     expect(JSON.parse(json)).toEqual(value);
   });
 
@@ -105,7 +105,7 @@ describe("runner/html", () => {
       `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'nonce-${nonce}' 'wasm-unsafe-eval'; ` +
         `style-src 'nonce-${nonce}'; img-src data: blob:; font-src data:; worker-src blob:; connect-src 'none'">`,
     );
-    expect(html).toContain(`<title>&lt;b&gt;&amp;&quot;x&quot;'.ts — Autograd Lens</title>`);
+    expect(html).toContain(`<title>&lt;b&gt;&amp;&quot;x&quot;'.ts &#x2014; Autograd Lens</title>`);
     // The data block, then the bundle with the nonce; each style has the nonce too.
     const dataTag = `<script type="application/json" id="${SNAPSHOT_ELEMENT_ID}">`;
     const scriptTag = `<script nonce="${nonce}">`;
@@ -219,6 +219,9 @@ describe("the page in Chromium", () => {
       expect(p.errors).toEqual([]);
       expect(await p.page.title()).toBe("autograd-basics.ts — Autograd Lens");
       expect(await embeddedSnapshot(p.page)).toEqual(plain(textbook));
+      // The page is pure ASCII (Chromium decodes it faster), though the title and the snapshot are not.
+      expect(JSON.stringify(textbook)).toMatch(/[\u0080-\uffff]/);
+      expect(buildStandaloneHtml(textbook, { distDir: DIST_DIR })).not.toMatch(/[\u0080-\uffff]/);
     });
   }
 
