@@ -359,29 +359,50 @@ function sizeClassOf(count: number): SizeClass {
 const DIRECT_DRAW_MAX = 150;
 
 /**
- * Small graphs: draw every element straight onto the canvas instead of through cytoscape's texture
- * caches. The caches pay off when hundreds of elements are panned, but building them costs the
- * first frame most of its time (a fresh off-screen canvas per element and per layer): 30–40 ms of
- * the textbook graph's first frame on the benchmark machine. Cytoscape's own fallback (when no layer
- * is cached) draws the same way, element by element; this only takes that path from the start.
- * It replaces one method of cytoscape's canvas renderer (3.34, pinned in package.json); when the
- * renderer does not have it, nothing changes.
+ * Two changes to cytoscape's canvas renderer (internal API: 3.34, pinned in package.json; a method
+ * that is not there is left alone), both for the first frame, which on the benchmark machine took
+ * over 100 ms for the textbook's 14 nodes:
+ *
+ * - Small graphs are drawn element by element straight onto the canvas, not through the texture
+ *   caches. The caches pay off when hundreds of elements are panned, but building them costs a fresh
+ *   off-screen canvas per element and per layer: 30–40 ms of that frame. Cytoscape's own fallback
+ *   (when no layer is cached) draws the same way; this takes that path from the start.
+ * - The drag and selection-box layers (canvases 1 and 0) get no pixels. Nothing can be dragged or
+ *   box-selected here (autoungrabify, boxSelectionEnabled: false), yet the renderer clears both every
+ *   frame, which allocated them (about 7 ms each) and had them composited again. At 0×0 they cost
+ *   nothing; style.css hides them too.
  */
-function drawSmallGraphsDirectly(cy: Core): void {
-  type Draw = (context: CanvasRenderingContext2D, element: unknown) => void;
+function tuneRenderer(cy: Core): void {
+  type Fn = (...args: unknown[]) => unknown;
   // The renderer is not part of cytoscape's typings (cy.renderer() is internal API).
   const r = (cy as unknown as { renderer?: () => Record<string, unknown> }).renderer?.();
-  const layered = r?.drawLayeredElements;
-  const underlay = r?.drawElementUnderlay;
-  const element = r?.drawElement;
-  if (!r || typeof layered !== "function" || typeof underlay !== "function" || typeof element !== "function") return;
-  r.drawLayeredElements = function (this: unknown, context: CanvasRenderingContext2D, eles: ArrayLike<unknown>, ...rest: unknown[]) {
-    if (eles.length > DIRECT_DRAW_MAX) return (layered as (...a: unknown[]) => unknown).call(r, context, eles, ...rest);
-    for (let i = 0; i < eles.length; i++) {
-      (underlay as Draw).call(r, context, eles[i]);
-      (element as Draw).call(r, context, eles[i]);
-    }
-  };
+  if (!r) return;
+  const layered = r.drawLayeredElements;
+  const underlay = r.drawElementUnderlay;
+  const element = r.drawElement;
+  if (typeof layered === "function" && typeof underlay === "function" && typeof element === "function") {
+    r.drawLayeredElements = function (context: unknown, eles: ArrayLike<unknown>, ...rest: unknown[]) {
+      if (eles.length > DIRECT_DRAW_MAX) return (layered as Fn).call(r, context, eles, ...rest);
+      for (let i = 0; i < eles.length; i++) {
+        (underlay as Fn).call(r, context, eles[i]);
+        (element as Fn).call(r, context, eles[i]);
+      }
+    };
+  }
+  const match = r.matchCanvasSize;
+  const canvases = (r.data as { canvases?: unknown } | undefined)?.canvases;
+  if (typeof match === "function" && Array.isArray(canvases)) {
+    const unused = canvases.slice(0, 2).filter((c): c is HTMLCanvasElement => c instanceof HTMLCanvasElement);
+    const empty = () => {
+      for (const c of unused) if (c.width || c.height) c.width = c.height = 0;
+    };
+    r.matchCanvasSize = function (...args: unknown[]) {
+      const result = (match as Fn).apply(r, args);
+      empty();
+      return result;
+    };
+    empty();
+  }
 }
 
 // ---- the view ------------------------------------------------------------------------------------
@@ -457,7 +478,9 @@ export class GraphView {
     if (!this.container.hasAttribute("tabindex")) this.container.tabIndex = 0;
     this.container.addEventListener("keydown", this.onKeyDown);
     this.resizeObserver = typeof ResizeObserver === "function" ? new ResizeObserver(() => {
-      this.core?.resize();
+      // Only on a real change: cy.resize() makes cytoscape draw the whole frame again.
+      const cy = this.core;
+      if (cy && (cy.width() !== this.container.clientWidth || cy.height() !== this.container.clientHeight)) cy.resize();
       this.canvas?.resize();
     }) : null;
     this.resizeObserver?.observe(this.container);
@@ -950,7 +973,7 @@ export class GraphView {
       autoungrabify: true,
       motionBlur: false,
     });
-    drawSmallGraphsDirectly(cy);
+    tuneRenderer(cy);
     cy.on("viewport resize", this.onViewport);
     cy.on("tap", (e: EventObject) => {
       if (e.target === cy) {

@@ -513,6 +513,7 @@ describe("inside a stand-in for the VS Code webview", () => {
             pane: [Math.round(pane.clientWidth * ratio), Math.round(pane.clientHeight * ratio)],
             ink,
             hidden: [...pane.querySelectorAll("canvas")].map((c) => getComputedStyle(c).display === "none"),
+            sizes: [...pane.querySelectorAll("canvas")].map((c) => [c.width, c.height]),
           };
         }
         return mark(name, options);
@@ -521,14 +522,15 @@ describe("inside a stand-in for the VS Code webview", () => {
     const paneBefore = await page.evaluate(`document.querySelector(".graph-canvas").clientHeight`);
     await send(page, { type: "snapshot", snapshot: textbook });
     await waitForExpression(page, "window.__atPaint !== undefined");
-    const at = (await page.evaluate("window.__atPaint")) as { canvas: number[]; pane: number[]; ink: number; hidden: boolean[] };
+    const at = (await page.evaluate("window.__atPaint")) as { canvas: number[]; pane: number[]; ink: number; hidden: boolean[]; sizes: number[][] };
     // The pane did change size when the snapshot came (so the resize was needed) ...
     expect(await page.evaluate(`document.querySelector(".graph-canvas").clientHeight`)).not.toBe(paneBefore);
     // ... and the frame marked as painted was drawn at the new size, with the graph on it.
     expect(at.canvas).toEqual(at.pane);
     expect(at.ink).toBeGreaterThan(2000);
-    // Only the node layer is shown: the drag and selection-box layers stay empty here.
+    // Only the node layer is shown and has pixels: the drag and selection-box layers stay empty here.
     expect(at.hidden).toEqual([true, true, false]);
+    expect(at.sizes).toEqual([[0, 0], [0, 0], at.pane]);
     expect(await page.evaluate(`performance.getEntriesByName("lens:graph-painted").length`)).toBe(1);
   });
 
