@@ -319,7 +319,7 @@ function previewGrid(v: ValueSummary): { table: HTMLElement; shown: number } {
   let r = 0;
   for (; r < Math.min(rows, PREVIEW_ROWS); r++) {
     if (r * cols + showCols > v.values.length) break;
-    const tr = el("tr", null, el("th", { scope: "row" }, rowLabel(v.shape, r)));
+    const tr = el("tr", null, el("th", { scope: "row" }, indexOf(v.shape.slice(0, -1), r)));
     for (let c = 0; c < showCols; c++) tr.appendChild(cell(v.values[r * cols + c]));
     if (cols > showCols) tr.appendChild(el("td", { class: "more-cols", "aria-label": `${formatCount(cols - showCols)} more columns` }, "…"));
     tbody.appendChild(tr);
@@ -341,19 +341,10 @@ function flatGrid(v: ValueSummary, count: number): { table: HTMLElement; shown: 
   return { table: el("table", { class: "value-grid" }, tbody), shown: count };
 }
 
-/** "[2]" for row 2 of a matrix, "[1, 0]" for a 3-d tensor's row (its leading indices). */
-function rowLabel(shape: number[], row: number): string {
-  const lead = shape.slice(0, -1);
-  const idx: number[] = [];
-  let rest = row;
-  for (let d = lead.length - 1; d >= 0; d--) {
-    idx.unshift(rest % lead[d]!);
-    rest = Math.floor(rest / lead[d]!);
-  }
-  return `[${idx.join(", ")}]`;
-}
-
-/** The full index of a flat position: "[5]", "[0, 17]". */
+/**
+ * The full index of a flat position: "[5]", "[0, 17]". A matrix row's label is the index of the row
+ * among the leading dimensions: indexOf(shape.slice(0, -1), row), "[2]" or "[1, 0]".
+ */
 function indexOf(shape: number[], flat: number): string {
   if (shape.length <= 1) return `[${flat}]`;
   const idx: number[] = [];
