@@ -323,18 +323,7 @@ export class CanvasView {
       for (const e of drawn) {
         const head = toSource ? e.source : e.target;
         const tail = toSource ? e.target : e.source;
-        const p = boxPoint(head, tail);
-        const dx = tail.x - p.x;
-        const dy = tail.y - p.y;
-        const len = Math.hypot(dx, dy);
-        if (len < 1) continue;
-        const ux = dx / len;
-        const uy = dy / len;
-        const size = 8;
-        ctx.moveTo(p.x, p.y);
-        ctx.lineTo(p.x + ux * size - uy * size * 0.45, p.y + uy * size + ux * size * 0.45);
-        ctx.lineTo(p.x + ux * size + uy * size * 0.45, p.y + uy * size - ux * size * 0.45);
-        ctx.closePath();
+        arrowhead(ctx, boxPoint(head, tail), tail, 8, 0.45);
       }
       ctx.fill();
     }
@@ -479,6 +468,24 @@ export class CanvasView {
 }
 
 /** Where the segment from `n`'s centre towards `to` leaves n's box. */
+/**
+ * Adds an arrowhead to the current path (the caller fills it): a triangle with its tip at `tip`,
+ * its base `size` back towards `tail` and `spread`·size wide on each side of the line. Returns
+ * false, adding nothing, when `tail` is (almost) at the tip: there is no direction.
+ */
+export function arrowhead(ctx: CanvasRenderingContext2D, tip: { x: number; y: number }, tail: { x: number; y: number }, size: number, spread: number): boolean {
+  const len = Math.hypot(tail.x - tip.x, tail.y - tip.y);
+  if (len < 1) return false;
+  const ux = (tail.x - tip.x) / len;
+  const uy = (tail.y - tip.y) / len;
+  const w = size * spread;
+  ctx.moveTo(tip.x, tip.y);
+  ctx.lineTo(tip.x + ux * size - uy * w, tip.y + uy * size + ux * w);
+  ctx.lineTo(tip.x + ux * size + uy * w, tip.y + uy * size - ux * w);
+  ctx.closePath();
+  return true;
+}
+
 function boxPoint(n: PaintNode, to: PaintNode): { x: number; y: number } {
   const dx = to.x - n.x;
   const dy = to.y - n.y;

@@ -18,7 +18,7 @@
 // draws it as text, and the SVG export escapes it.
 import cytoscape from "cytoscape";
 import type { Core, ElementDefinition, EventObject, NodeSingular, StylesheetJson } from "cytoscape";
-import { CanvasView, type Hit, type PaintEdge, type PaintGroup, type PaintNode } from "./canvas-view";
+import { arrowhead, CanvasView, type Hit, type PaintEdge, type PaintGroup, type PaintNode } from "./canvas-view";
 import { boundaryPoint, renderSvg, type SvgEdge, type SvgNode, type SvgTextLine } from "./export-svg";
 import { layeredLayout, type LayoutEdge, type LayoutNode, type LayoutOptions, type LayoutResult } from "./layout";
 import type { LayoutRequest, LayoutResponse } from "./layout-worker";
@@ -1400,14 +1400,8 @@ export class GraphView {
       // The arrowhead at the source end: gradients flow back towards the input.
       const len = Math.hypot(to.x - from.x, to.y - from.y);
       if (len > 4) {
-        const ux = (from.x - to.x) / len;
-        const uy = (from.y - to.y) / len;
-        const size = e.incoming ? 8 : 10;
         ctx.beginPath();
-        ctx.moveTo(from.x, from.y);
-        ctx.lineTo(from.x - ux * size - uy * size * 0.5, from.y - uy * size + ux * size * 0.5);
-        ctx.lineTo(from.x - ux * size + uy * size * 0.5, from.y - uy * size - ux * size * 0.5);
-        ctx.closePath();
+        arrowhead(ctx, from, to, e.incoming ? 8 : 10, 0.5);
         ctx.fill();
       }
       // Values only where there is room for them (not in the overview of a huge graph).
