@@ -651,7 +651,8 @@ export class App {
     setText(this.meta, parts.join(" · "));
     const at = new Date(s.tracedAt);
     const when = Number.isNaN(at.getTime()) ? "" : `traced at ${at.toLocaleString()}; `;
-    this.meta.title = `${when}${formatCount(s.nodes.length)} grad_fn nodes, ${formatCount(acc)} of them AccumulateGrad`;
+    // The summary may be cut short in a narrow panel: the tooltip has all of it, and more.
+    this.meta.title = `${parts.join(" · ")}\n${when}${formatCount(s.nodes.length)} grad_fn nodes, ${formatCount(acc)} of them AccumulateGrad`;
     document.title = `${baseName(s.file)} — Autograd Lens`;
   }
 

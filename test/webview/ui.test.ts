@@ -490,7 +490,10 @@ describe("inside a stand-in for the VS Code webview", () => {
   const idOf = (label: string) => textbook.tensors.find((t) => t.label === label)!.id;
 
   it("paints the first snapshot in one frame, at the graph pane's final size (the lens:graph-painted mark)", async () => {
-    const { page } = await openWebview();
+    // 1,280 px: wide enough for the toolbar and the title on one line, not for the whole summary.
+    const opened = await openWebviewPage(browser, { width: 1280, height: 860 });
+    pages.push(opened);
+    const { page } = opened;
     await waitForExpression(page, `window.__posted.some((m) => m.type === "ready")`);
     // Idle before the snapshot, as in VS Code while the snippet runs: cytoscape starts meanwhile,
     // at the pane's size before the header and the stepper are filled in.
@@ -520,11 +523,16 @@ describe("inside a stand-in for the VS Code webview", () => {
       };
     }`);
     const paneBefore = await page.evaluate(`document.querySelector(".graph-canvas").clientHeight`);
+    const headerBefore = await page.evaluate(`document.querySelector(".header").offsetHeight`);
     await send(page, { type: "snapshot", snapshot: textbook });
     await waitForExpression(page, "window.__atPaint !== undefined");
     const at = (await page.evaluate("window.__atPaint")) as { canvas: number[]; pane: number[]; ink: number; hidden: boolean[]; sizes: number[][] };
     // The pane did change size when the snapshot came (so the resize was needed) ...
     expect(await page.evaluate(`document.querySelector(".graph-canvas").clientHeight`)).not.toBe(paneBefore);
+    // (Not because of the header: its summary is cut to fit rather than wrapping it to a second
+    // line; the tooltip has all of it.)
+    expect(await page.evaluate(`document.querySelector(".header").offsetHeight`)).toBe(headerBefore);
+    expect(await page.evaluate(`document.querySelector(".meta").title`)).toMatch(/^traced in \d+ ms · 8 tensors · 8 grad_fn · 1 backward call\n/);
     // ... and the frame marked as painted was drawn at the new size, with the graph on it.
     expect(at.canvas).toEqual(at.pane);
     expect(at.ink).toBeGreaterThan(2000);
