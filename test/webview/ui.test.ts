@@ -352,6 +352,31 @@ describe("other snapshots", () => {
     expect(await progress(page)).toBe("step 0 of 4");
   });
 
+  it("in a narrow panel an outline row keeps its shape readable and its line number in view", async () => {
+    const s = await traceSnippet(
+      `import { torch } from "autograd-lens";\n\nconst v = torch.tensor([1, 2, 3], { requiresGrad: true });\nconst doubled = v.mul(2);\n`,
+      path.resolve("vector-output.ts"),
+    );
+    // 660 px: a VS Code panel beside the editor; the outline gets its narrowest column.
+    const { page } = await open(s, { width: 660, height: 700 });
+    const rows = (await page.evaluate(`[...document.querySelectorAll('.outline-tree [role=treeitem][aria-level="1"] > .row')].map((row) => {
+      const box = row.getBoundingClientRect();
+      const part = (cls) => {
+        const e = row.querySelector("." + cls);
+        if (!e || getComputedStyle(e).display === "none") return null;
+        const r = e.getBoundingClientRect();
+        return { text: e.textContent, cut: e.scrollWidth > e.clientWidth + 1, inside: r.left >= box.left && r.right <= box.right + 0.5 };
+      };
+      return { name: part("name"), shape: part("shape"), line: part("line"), grad: part("grad"), width: Math.round(box.width) };
+    })`)) as Array<Record<string, { text: string; cut: boolean; inside: boolean } | null> & { width: number }>;
+    const doubled = rows.find((r) => r.name?.text === "doubled")!;
+    expect(doubled.width).toBeLessThan(200);
+    expect(doubled.shape).toEqual({ text: "[3]", cut: false, inside: true });
+    expect(doubled.line).toEqual({ text: "L4", cut: false, inside: true });
+    // No grad yet (no backward call): no empty grad cell taking room.
+    expect(doubled.grad).toBeNull();
+  });
+
   it("a big tensor shows its first values in a small grid, its statistics and how much is shown", async () => {
     const s = await traceSnippet(BIG, path.resolve("big.ts"));
     const { page } = await open(s);
