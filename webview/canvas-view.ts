@@ -90,15 +90,8 @@ export class CanvasView {
 
   constructor(options: CanvasViewOptions) {
     this.o = options;
-    const canvas = document.createElement("canvas");
-    canvas.className = "lens-canvas";
-    canvas.style.position = "absolute";
-    canvas.style.left = "0";
-    canvas.style.top = "0";
-    canvas.style.width = "100%";
-    canvas.style.height = "100%";
+    const canvas = coveringCanvas(options.container, "lens-canvas");
     canvas.style.touchAction = "none";
-    options.container.appendChild(canvas);
     this.canvas = canvas;
     this.ctx = canvas.getContext("2d");
     canvas.addEventListener("pointerdown", this.onPointerDown);
@@ -467,7 +460,15 @@ export class CanvasView {
   }
 }
 
-/** Where the segment from `n`'s centre towards `to` leaves n's box. */
+/** A new canvas appended to `container`, covering it (absolutely positioned, 100% × 100%). */
+export function coveringCanvas(container: HTMLElement, className: string): HTMLCanvasElement {
+  const canvas = document.createElement("canvas");
+  canvas.className = className;
+  Object.assign(canvas.style, { position: "absolute", left: "0", top: "0", width: "100%", height: "100%" });
+  container.appendChild(canvas);
+  return canvas;
+}
+
 /**
  * Adds an arrowhead to the current path (the caller fills it): a triangle with its tip at `tip`,
  * its base `size` back towards `tail` and `spread`·size wide on each side of the line. Returns
@@ -486,6 +487,7 @@ export function arrowhead(ctx: CanvasRenderingContext2D, tip: { x: number; y: nu
   return true;
 }
 
+/** Where the segment from `n`'s centre towards `to` leaves n's box. */
 function boxPoint(n: PaintNode, to: PaintNode): { x: number; y: number } {
   const dx = to.x - n.x;
   const dy = to.y - n.y;

@@ -18,7 +18,7 @@
 // draws it as text, and the SVG export escapes it.
 import cytoscape from "cytoscape";
 import type { Core, ElementDefinition, EventObject, NodeSingular, StylesheetJson } from "cytoscape";
-import { arrowhead, CanvasView, type Hit, type PaintEdge, type PaintGroup, type PaintNode } from "./canvas-view";
+import { arrowhead, CanvasView, coveringCanvas, type Hit, type PaintEdge, type PaintGroup, type PaintNode } from "./canvas-view";
 import { boundaryPoint, renderSvg, type SvgEdge, type SvgNode, type SvgTextLine } from "./export-svg";
 import { layeredLayout, type LayoutEdge, type LayoutNode, type LayoutOptions, type LayoutResult } from "./layout";
 import type { LayoutRequest, LayoutResponse } from "./layout-worker";
@@ -478,9 +478,7 @@ export class GraphView {
     if (!this.container.hasAttribute("tabindex")) this.container.tabIndex = 0;
     this.container.addEventListener("keydown", this.onKeyDown);
     this.resizeObserver = typeof ResizeObserver === "function" ? new ResizeObserver(() => {
-      // Only on a real change: cy.resize() makes cytoscape draw the whole frame again.
-      const cy = this.core;
-      if (cy && (cy.width() !== this.container.clientWidth || cy.height() !== this.container.clientHeight)) cy.resize();
+      this.syncCoreSize();
       this.canvas?.resize();
     }) : null;
     this.resizeObserver?.observe(this.container);
@@ -842,32 +840,33 @@ export class GraphView {
       this.ensureCanvas(scene.sizeClass);
       this.paintScene(scene);
       this.applyMatches();
-      this.fitOrShow(fit);
-      this.drawOverlay();
-      performance.mark("lens:added");
-      await this.nextPaint();
-      performance.mark("lens:painted");
-      return gen === this.generation;
+    } else {
+      const cy = this.ensureCore();
+      // The panes around the graph were filled while the layout ran, which may have changed its size:
+      // refresh cytoscape's now, so the fit below and the first frame use the real one (the
+      // ResizeObserver would only do it after that frame, and resizing clears the canvases).
+      this.syncCoreSize();
+      const elements = this.elements(scene);
+      cy.batch(() => {
+        cy.elements().remove();
+        cy.add(elements);
+        this.applyCurrent();
+        this.applySelection();
+        this.applyMatches();
+      });
     }
-    const cy = this.ensureCore();
-    // The panes around the graph were filled while the layout ran, which may have changed its size.
-    // Cytoscape caches the size: refresh it now, so the fit below and the first frame use the real
-    // one (the ResizeObserver would only do it after that frame, and resizing clears the canvases).
-    if (cy.width() !== this.container.clientWidth || cy.height() !== this.container.clientHeight) cy.resize();
-    const elements = this.elements(scene);
-    cy.batch(() => {
-      cy.elements().remove();
-      cy.add(elements);
-      this.applyCurrent();
-      this.applySelection();
-      this.applyMatches();
-    });
     this.fitOrShow(fit);
     this.drawOverlay();
     performance.mark("lens:added");
     await this.nextPaint();
     performance.mark("lens:painted");
     return gen === this.generation;
+  }
+
+  /** Cytoscape caches its container's size: tell it when that changed (only then: cy.resize() redraws everything). */
+  private syncCoreSize(): void {
+    const cy = this.core;
+    if (cy && (cy.width() !== this.container.clientWidth || cy.height() !== this.container.clientHeight)) cy.resize();
   }
 
   /** Big graphs: the canvas drawing (replacing cytoscape). */
@@ -1318,20 +1317,13 @@ export class GraphView {
     this.drawOverlay();
   };
 
-  /** The overlay canvas above cytoscape's (big graphs only), created on demand. */
+  /** The step's overlay canvas above the big-graph canvas (big graphs only), created on demand. */
   private ensureOverlay(): CanvasRenderingContext2D | null {
     if (this.overlay) return this.overlay.getContext("2d");
-    const canvas = document.createElement("canvas");
-    canvas.className = "lens-overlay";
+    const canvas = coveringCanvas(this.container, "lens-overlay");
     canvas.setAttribute("aria-hidden", "true");
-    canvas.style.position = "absolute";
-    canvas.style.left = "0";
-    canvas.style.top = "0";
-    canvas.style.width = "100%";
-    canvas.style.height = "100%";
     canvas.style.pointerEvents = "none";
     canvas.style.zIndex = "5";
-    this.container.appendChild(canvas);
     this.overlay = canvas;
     return canvas.getContext("2d");
   }
