@@ -238,3 +238,24 @@ describe("PyTorch names the engine lacks, or spells otherwise", () => {
     expect("toJSON" in x).toBe(false);
   });
 });
+
+describe("views made before an in-place write", () => {
+  it("take the base's new history, as PyTorch derives it (AsStridedBackward0), and its gradients", () => {
+    const x = f64([1, 2, 3], true);
+    const w = x.clone();
+    const head = w.index("0:2");
+    w.mul_(2);
+    const y = w.sum().add(head.sum());
+    expect(head.gradFn!.name).toBe("AsStridedBackward0");
+    expect(head.gradFn!.nextFunctions[0]![0]!.name).toBe("MulBackward1");
+    y.backward();
+    expect(x.grad!.tolist()).toEqual([4, 4, 2]); // PyTorch: tensor([4., 4., 2.])
+    const a = x.clone();
+    const v1 = a.index(0);
+    const v2 = a.index(1);
+    v1.mul_(5);
+    v2.mul(1);
+    expect(names(v2).slice(0, 1)).toEqual(["AsStridedBackward0"]);
+    expect(v2.gradFn!.nextFunctions[0]![0]!.name).toBe("CopySlices");
+  });
+});
