@@ -1,0 +1,70 @@
+// Parity with real PyTorch: the same programs run through /usr/bin/python3 + torch (one process for
+// the whole file) and through our engine (in this process), and are compared value by value, grad by
+// grad, node by node. Skipped, visibly, when Python with torch is not installed.
+import { describe, expect, it } from "vitest";
+import { ALL_CASES } from "./cases";
+import { runEngine } from "./capture";
+import { compareRuns } from "./compare";
+import { EXPECTED_FAILURES } from "./expected-failures";
+import { reproText, sliceTo, type Program } from "./program";
+import { runTorch, torchUnavailable, type TorchRun } from "./python";
+import { randomPrograms, RANDOM_COUNT, RANDOM_SEED } from "./random";
+
+const unavailable = torchUnavailable();
+
+if (unavailable !== null) {
+  console.warn(`[parity] SKIPPED: PyTorch parity suite not run: ${unavailable}`);
+  describe("parity with PyTorch", () => {
+    it.skip(`SKIPPED: PyTorch parity suite not run: ${unavailable}`, () => {});
+  });
+} else {
+  const randoms = randomPrograms(RANDOM_SEED, RANDOM_COUNT);
+  let torchRun: TorchRun | undefined;
+  const torchResults = (): TorchRun => (torchRun ??= runTorch([...ALL_CASES.map((c) => c.program), ...randoms]));
+  const caseIndex = new Map(ALL_CASES.map((c, i) => [c.program.name, i]));
+
+  const differences = (i: number, p: Program, expectations = {}): string[] =>
+    compareRuns(runEngine(p), torchResults().results[i]!, expectations);
+
+  describe(`parity with PyTorch (${ALL_CASES.length} cases, ${RANDOM_COUNT} random programs, seed ${RANDOM_SEED})`, () => {
+    it("the expected-failure list names only existing cases", () => {
+      const unknown = Object.keys(EXPECTED_FAILURES).filter((k) => !caseIndex.has(k));
+      expect(unknown, "entries in expected-failures.ts without a case in cases.ts").toEqual([]);
+    });
+
+    for (const c of ALL_CASES) {
+      const i = caseIndex.get(c.program.name)!;
+      const reason = EXPECTED_FAILURES[c.program.name];
+      const body = () => {
+        const diffs = differences(i, c.program, c.expect);
+        expect(diffs, `${c.program.name} differs from PyTorch:\n  ${diffs.join("\n  ")}\n\n${reproText(c.program)}`).toEqual([]);
+      };
+      if (reason === undefined) it(c.program.name, body);
+      // Passing now? Then the engine was fixed: remove this entry from expected-failures.ts.
+      else it.fails(`${c.program.name} [expected to differ: ${reason}; remove from expected-failures.ts when fixed]`, body);
+    }
+
+    it(`${RANDOM_COUNT} random programs match PyTorch`, () => {
+      const failures: string[] = [];
+      randoms.forEach((p, k) => {
+        const i = ALL_CASES.length + k;
+        const ours = runEngine(p);
+        const diffs = compareRuns(ours, torchResults().results[i]!);
+        if (diffs.length === 0) return;
+        // The repro: the program cut down to the first step whose tensor differs, and what it needs.
+        const step = firstDifferingStep(p, diffs);
+        const repro = step === null ? p : sliceTo(p, step);
+        failures.push(`${p.name}:\n  ${diffs.slice(0, 6).join("\n  ")}\n${reproText(repro)}`);
+      });
+      expect(failures.length, `${failures.length} of ${RANDOM_COUNT} random programs differ from PyTorch:\n\n${failures.slice(0, 8).join("\n")}`).toBe(0);
+    });
+  });
+}
+
+function firstDifferingStep(p: Program, diffs: readonly string[]): number | null {
+  const m = /^(?:ours|PyTorch|both) throws?.* at step (\d+)/.exec(diffs[0]!);
+  if (m) return Number(m[1]);
+  const named = new Set(diffs.map((d) => /^(\w+)[.:]/.exec(d)?.[1]).filter(Boolean));
+  const k = p.steps.findIndex((st) => (st.out !== undefined && named.has(st.out)) || (st.inner?.out !== undefined && named.has(st.inner.out)));
+  return k >= 0 ? k : null;
+}
