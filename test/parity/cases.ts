@@ -74,7 +74,7 @@ function inplaceOnClone(op: string, args: Array<number | null>, other = false, p
   if (other) leaves.push(leaf("z", [3], { positive: true, seed: 5 }));
   return {
     program: prog(
-      `y = x.clone(); y.${op}(${other ? "z" : args.join(", ")})`,
+      `y = x.clone(); y.${op.replace(/S_$/, "_")}(${other ? "z" : args.join(", ")})`,
       leaves,
       [s("y", "clone", ["x"]), s("r", op, other ? ["y", "z"] : ["y"], ...args), ...sumBw("y")],
       { versions: true },

@@ -95,6 +95,9 @@ export function compareRuns(ours: RunResult, theirs: RunResult, expect: Expectat
     return out;
   }
   if (ours.error && theirs.error) {
+    if (/is not a function|Cannot read properties of undefined/.test(ours.error.message)) {
+      out.push(`both throw, but ours only because the engine lacks something (${ours.error.message}); PyTorch: ${theirs.error.message}`);
+    }
     if (ours.error.step !== theirs.error.step) {
       out.push(`both throw, ours at step ${ours.error.step} (${ours.error.message}), PyTorch at step ${theirs.error.step} (${theirs.error.message})`);
     }
@@ -113,4 +116,19 @@ export function compareRuns(ours: RunResult, theirs: RunResult, expect: Expectat
   const names = [...new Set([...Object.keys(theirs.tensors), ...Object.keys(ours.tensors)])];
   for (const n of names) compareTensor(n, ours.tensors[n], theirs.tensors[n], out);
   return out;
+}
+
+/** A one-line gist of a program's differences, for the expected-failure list of random programs. */
+export function gist(diffs: readonly string[]): string {
+  const d = diffs[0] ?? "";
+  const g = /^(\w+): graph\n\s+ours:\s+(.*)\n\s+PyTorch: (.*)$/.exec(d);
+  if (g) {
+    const a = g[2]!.split("; ").map((x) => x.replace(/^#\d+ /, "").replace(/ -> .*/, ""));
+    const b = g[3]!.split("; ").map((x) => x.replace(/^#\d+ /, "").replace(/ -> .*/, ""));
+    let i = 0;
+    while (i < a.length && i < b.length && a[i] === b[i]) i++;
+    if (i === a.length && i === b.length) return "graph: same nodes, different edges";
+    return `graph: ours ${a[i] ?? "(end)"} where PyTorch has ${b[i] ?? "(end)"}`;
+  }
+  return d.replace(/\s+/g, " ").replace(/^\w+: /, "").slice(0, 140);
 }

@@ -6,8 +6,11 @@
 import type { Arg } from "./ops";
 import type { Leaf, LeafDType, Program, Step } from "./program";
 
-export const RANDOM_SEED = Number(process.env.PARITY_SEED ?? 20261204);
-export const RANDOM_COUNT = Number(process.env.PARITY_COUNT ?? 300);
+/** The programs of `npm test`; PARITY_SEED / PARITY_COUNT explore others (then nothing is expected to differ). */
+export const DEFAULT_RANDOM_SEED = 20261204;
+export const DEFAULT_RANDOM_COUNT = 300;
+export const RANDOM_SEED = Number(process.env.PARITY_SEED ?? DEFAULT_RANDOM_SEED);
+export const RANDOM_COUNT = Number(process.env.PARITY_COUNT ?? DEFAULT_RANDOM_COUNT);
 
 /** mulberry32 */
 function rng(seed: number): () => number {
