@@ -26,19 +26,53 @@ def values_of(t):
     return [enc(v) for v in t.detach().reshape(-1).tolist()]
 
 
-def input_contiguous(g, sizes, tensors):
-    """Was the tensor that node g produced (of shape `sizes`) contiguous? None when it cannot be told."""
+def is_contiguous(sizes, strides):
+    """torch's rule: row-major strides, ignoring dims of size 1 (and anything with 0 elements)."""
+    if 0 in sizes:
+        return True
+    expected = 1
+    for size, stride in zip(reversed(sizes), reversed(strides)):
+        if size != 1:
+            if stride != expected:
+                return False
+            expected *= size
+    return True
+
+
+def layout_of(g, tensors):
+    """(sizes, strides) of the tensor node g produced, or None when it cannot be told."""
     if g is None:
         return None
-    if type(g).__name__ == "AccumulateGrad":
-        return g.variable.is_contiguous()
+    kind = type(g).__name__
+    if kind == "AccumulateGrad":
+        return list(g.variable.shape), list(g.variable.stride())
     named = next((t for _, t in tensors if t.grad_fn is g), None)
     if named is not None:
-        return named.is_contiguous()
-    if type(g).__name__ == "ExpandBackward0" and tuple(g._saved_self_sym_sizes) == tuple(sizes):
-        # matmul's expand to the shape it already has (a no-op view): contiguous iff its input was.
-        return input_contiguous(g.next_functions[0][0], sizes, tensors)
+        return list(named.shape), list(named.stride())
+    inner = layout_of(g.next_functions[0][0], tensors) if g.next_functions else None
+    if inner is None:
+        return None
+    sizes, strides = inner
+    if kind == "TransposeBackward0":
+        a, b = g._saved_dim0 % len(sizes), g._saved_dim1 % len(sizes)
+        sizes[a], sizes[b] = sizes[b], sizes[a]
+        strides[a], strides[b] = strides[b], strides[a]
+        return sizes, strides
+    if kind == "TBackward0":
+        return sizes[::-1], strides[::-1]
+    if kind == "PermuteBackward0":
+        dims = [d % len(sizes) for d in g._saved_dims]
+        return [sizes[d] for d in dims], [strides[d] for d in dims]
+    if kind == "ExpandBackward0" and list(g._saved_self_sym_sizes) == sizes:
+        # matmul expands an operand to the shape it already has: a no-op view.
+        return sizes, strides
     return None
+
+
+def input_contiguous(g, tensors):
+    """Was the tensor that node g produced contiguous? None when it cannot be told."""
+    layout = layout_of(g, tensors)
+    return None if layout is None else is_contiguous(*layout)
 
 
 def graph_of(fn, leaves):
@@ -64,7 +98,7 @@ def graph_of(fn, leaves):
             node["leaf"] = next((n for n, t in leaves if t is var), "?")
         if node["name"] == "ReshapeAliasBackward0":
             # names.ts maps this 1.13 node to 2.x's ViewBackward0 when reshape's input was contiguous.
-            node["inputContiguous"] = input_contiguous(f.next_functions[0][0], f._saved_self_sym_sizes, leaves)
+            node["inputContiguous"] = input_contiguous(f.next_functions[0][0], leaves)
         for (g, nr) in f.next_functions:
             node["next"].append([None if g is None else visit(g), nr])
         return i

@@ -25,8 +25,9 @@ export const RENAMES_113_TO_2X: Readonly<Record<string, string>> = {
  * return self.view_symint(proposed_shape);` — so a viewable reshape (and flatten, and matmul's
  * folding reshape, which call it) of a contiguous tensor records ViewBackward0; only a viewable
  * reshape of a non-contiguous tensor still goes through _reshape_alias (ReshapeAliasBackward0 in
- * 2.x too). harness.py tells whether the input was contiguous (from the leaf, a named tensor, or
- * matmul's no-op expand of one); when it cannot tell, the name is kept and shows as a difference.
+ * 2.x too). harness.py tells whether the input was contiguous (from the leaf or a named tensor, through
+ * the transposes, permutes and no-op expands matmul inserts); when it cannot tell, the name is kept
+ * and shows as a difference.
  */
 function reshapeAlias(node: TorchNode): string {
   return node.inputContiguous === true ? "ViewBackward0" : node.name;

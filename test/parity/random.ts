@@ -348,6 +348,27 @@ const GENERATORS: Record<string, OpGen> = {
     }
     return null;
   },
+  /** An in-place op on a (a view, a non-leaf, or a leaf — under noGrad when it requires grad, mostly). */
+  inplace: (g, a) => {
+    const isGradLeaf = g.leaves.some((l) => l.name === a.name && l.requiresGrad);
+    let step: Step;
+    if (g.chance(0.3)) {
+      const op = g.pick(["add_", "sub_", "mul_", "copy_"]);
+      const b = g.leaf(g.broadcastPartner(a.shape), a.dtype, g.chance(0.5));
+      step = { op, x: [a.name, b.name] };
+    } else {
+      const [op, args] = g.pick<[string, Arg[]]>([
+        ["addS_", [2]], ["subS_", [1]], ["mulS_", [0.5]], ["divS_", [2]], ["powS_", [2]], ["neg_", []], ["exp_", []],
+        ["tanh_", []], ["sigmoid_", []], ["relu_", []], ["sin_", []], ["abs_", []], ["zero_", []], ["fill_", [0.5]],
+        ["clamp_", [-0.5, 0.5]],
+      ]);
+      step = { op, x: [a.name] };
+      if (args.length) step.a = args;
+    }
+    g.steps.push(isGradLeaf && g.chance(0.8) ? { op: "noGrad", x: [], inner: step } : step);
+    a.ties = true;
+    return a;
+  },
   convert: (g, a) => {
     const op = g.pick(["float", "double", "contiguous", "clone", "detach"]);
     const dt = op === "float" ? "float32" : op === "double" ? "float64" : a.dtype;
@@ -358,6 +379,7 @@ const GENERATORS: Record<string, OpGen> = {
 const WEIGHTS: Array<[string, number]> = [
   ["binary", 5], ["scalar", 3], ["unary", 4], ["reduce", 2], ["extreme", 1], ["softmax", 1], ["matmul", 3],
   ["shape", 6], ["index", 4], ["selectNarrow", 2], ["join", 2], ["clampWhere", 2], ["functional", 1], ["convert", 1],
+  ["inplace", 2],
 ];
 const TOTAL = WEIGHTS.reduce((s, [, w]) => s + w, 0);
 
