@@ -184,4 +184,30 @@ export const LAYOUT_CASES: Case[] = [
   },
 ];
 
-export const ALL_CASES: Case[] = [...WHY_CASES, ...FLATTEN_CASES, ...INPLACE_CASES, ...LAYOUT_CASES];
+/** Differences the random programs found, kept as named cases. */
+export const FOUND_CASES: Case[] = [
+  {
+    // sqrt of the negative element gives a NaN gradient there; minimum's backward must not let it
+    // reach l (PyTorch masks with masked_fill/where, so NaN·0 never happens).
+    program: prog("minimum's backward does not leak a NaN gradient into the unselected input", [leaf("l", [1], { values: [1] }), leaf("a", [2], { values: [-1, 4] })], [
+      s("m", "minimum", ["l", "a"]),
+      s("r", "sqrt", ["m"]),
+      ...sumBw("r"),
+    ]),
+  },
+  {
+    program: prog("where's backward does not leak a NaN gradient into the unselected input", [leaf("a", [2], { values: [1, -2] }), leaf("b", [2], { values: [-3, 5] })], [
+      s("y", "where", ["a", "b", "a"]),
+      s("r", "sqrt", ["y"]),
+      ...sumBw("r"),
+    ]),
+  },
+  {
+    program: prog("cross_entropy's NllLossBackward0 has no edge for the target", [leaf("x", [2, 3]), leaf("t", [2], { dtype: "int64", values: [0, 2] })], [
+      s("l", "crossEntropy", ["x", "t"]),
+      bw("l"),
+    ]),
+  },
+];
+
+export const ALL_CASES: Case[] = [...WHY_CASES, ...FLATTEN_CASES, ...INPLACE_CASES, ...LAYOUT_CASES, ...FOUND_CASES];

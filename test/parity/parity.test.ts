@@ -41,7 +41,7 @@ if (unavailable !== null) {
       };
       if (reason === undefined) it(c.program.name, body);
       // Passing now? Then the engine was fixed: remove this entry from expected-failures.ts.
-      else it.fails(`${c.program.name} [expected to differ: ${reason}; remove from expected-failures.ts when fixed]`, body);
+      else it.fails(`${c.program.name} — listed in expected-failures.ts (remove it when this fails): ${reason}`, body);
     }
 
     it(`${RANDOM_COUNT} random programs match PyTorch (except those listed in expected-failures.ts)`, () => {
