@@ -1,7 +1,7 @@
 // THE list of what our engine does not match in PyTorch yet, each with the reason. The suite asserts
 // that each listed case still differs (vitest `it.fails`): when the engine is fixed, that test fails
 // and says to remove the entry here. Keys are case names from cases.ts.
-// `PARITY_PRINT_EXPECTED=1 npx vitest run test/parity` prints the gist of every difference.
+// `PARITY_UPDATE_EXPECTED=1 npx vitest run test/parity` rewrites the random list below.
 
 const NO_INPLACE = "in-place ops are not in the engine yet (TypeError: … is not a function)";
 const inplace = (ops: string[]): Record<string, string> =>
@@ -57,15 +57,15 @@ export const EXPECTED_FAILURES: Readonly<Record<string, string>> = {
 /**
  * Random programs (index at the default seed and count of random.ts) that differ from PyTorch today,
  * with the gist of the first difference. Listed programs may differ; one that matches now fails the
- * suite until it is removed here; an unlisted one that differs fails it with a repro. Regenerate
- * the list with `PARITY_PRINT_EXPECTED=1 npx vitest run test/parity`.
+ * suite until it is removed here; an unlisted one that differs fails it with a repro. Rewrite it
+ * from the engine as it is with `PARITY_UPDATE_EXPECTED=1 npx vitest run test/parity`.
  */
 export const RANDOM_EXPECTED_TO_DIFFER: Readonly<Record<number, string>> = {
   1: "PyTorch returns a new tensor, ours is t3 itself",
   4: "graph: ours LogBackward0 where PyTorch has SliceBackward0",
   6: "ours throws at step 4 (TypeError: l0.copy_ is not a function); PyTorch does not",
-  9: "ours throws at step 6 (TypeError: t9.fill_ is not a function); PyTorch does not",
-  10: "ours throws at step 5 (TypeError: t7.sin_ is not a function); PyTorch does not",
+  9: "graph: ours BmmBackward0 where PyTorch has UnsafeViewBackward0",
+  10: "graph: ours BmmBackward0 where PyTorch has TransposeBackward0",
   13: "dtype float64 vs PyTorch float32",
   18: "ours throws at step 4 (TypeError: t7.exp_ is not a function); PyTorch does not",
   19: "ours throws at step 3 (TypeError: t3.add_ is not a function); PyTorch does not",
@@ -74,7 +74,6 @@ export const RANDOM_EXPECTED_TO_DIFFER: Readonly<Record<number, string>> = {
   22: "ours throws at step 1 (TypeError: t1.sin_ is not a function); PyTorch does not",
   24: "graph: ours ToCopyBackward0 where PyTorch has ViewBackward0",
   26: "ours throws at step 1 (TypeError: l0.contiguous is not a function); PyTorch does not",
-  28: "graph: ours BmmBackward0 where PyTorch has TransposeBackward0",
   32: "ours throws at step 5 (TypeError: t7.contiguous is not a function); PyTorch does not",
   33: "graph: ours BmmBackward0 where PyTorch has CloneBackward0",
   36: "l1.grad differs (element 0: nan vs 1.4161030054092407)",
@@ -99,8 +98,9 @@ export const RANDOM_EXPECTED_TO_DIFFER: Readonly<Record<number, string>> = {
   75: "dtype float64 vs PyTorch float32",
   78: "ours throws at step 0 (TypeError: l0.fill_ is not a function); PyTorch does not",
   79: "graph: ours BmmBackward0 where PyTorch has CloneBackward0",
-  82: "ours throws at step 1 (TypeError: t3.neg_ is not a function); PyTorch does not",
+  82: "ours throws at step 5 (TypeError: t3.fill_ is not a function); PyTorch does not",
   83: "graph: ours CloneBackward0 where PyTorch has SliceBackward0",
+  85: "graph: ours BmmBackward0 where PyTorch has CloneBackward0",
   86: "graph: ours BmmBackward0 where PyTorch has UnsafeViewBackward0",
   88: "ours throws at step 1 (RangeError: dot: inconsistent tensor size, expected tensor [6] and src [3] to have the same number of elements.); PyT",
   90: "both throw, but ours only because the engine lacks something (TypeError: t1.relu_ is not a function); PyTorch: RuntimeError: a view of a lea",
@@ -124,7 +124,6 @@ export const RANDOM_EXPECTED_TO_DIFFER: Readonly<Record<number, string>> = {
   119: "graph: ours BmmBackward0 where PyTorch has UnsafeViewBackward0",
   123: "graph: ours SqueezeBackward1 where PyTorch has UnsafeViewBackward0",
   124: "ours throws at step 1 (TypeError: t2.tanh_ is not a function); PyTorch does not",
-  127: "graph: ours BmmBackward0 where PyTorch has UnsafeViewBackward0",
   129: "both throw, but ours only because the engine lacks something (TypeError: t2.pow_ is not a function); PyTorch: RuntimeError: a view of a leaf",
   130: "graph: ours UnsqueezeBackward0 where PyTorch has IndexBackward0",
   134: "ours throws at step 3 (TypeError: t4.abs_ is not a function); PyTorch does not",
@@ -135,6 +134,7 @@ export const RANDOM_EXPECTED_TO_DIFFER: Readonly<Record<number, string>> = {
   142: "ours throws at step 5 (TypeError: t7.sign is not a function); PyTorch does not",
   148: "graph: ours SqueezeBackward1 where PyTorch has UnsafeViewBackward0",
   150: "ours throws at step 2 (TypeError: t2.sign is not a function); PyTorch does not",
+  152: "graph: ours BmmBackward0 where PyTorch has UnsafeViewBackward0",
   155: "ours throws at step 6 (TypeError: t7.add_ is not a function); PyTorch does not",
   156: "graph: ours BmmBackward0 where PyTorch has UnsafeViewBackward0",
   157: "ours throws at step 0 (TypeError: l0.mul_ is not a function); PyTorch does not",
@@ -148,11 +148,12 @@ export const RANDOM_EXPECTED_TO_DIFFER: Readonly<Record<number, string>> = {
   168: "graph: ours BmmBackward0 where PyTorch has UnsafeViewBackward0",
   169: "PyTorch returns t2 itself",
   171: "ours throws at step 1 (TypeError: t2.sign is not a function); PyTorch does not",
-  172: "graph: ours BmmBackward0 where PyTorch has UnsafeViewBackward0",
+  172: "ours throws at step 6 (TypeError: t10.mul_ is not a function); PyTorch does not",
   175: "ours throws at step 0 (TypeError: l0.sign is not a function); PyTorch does not",
   178: "both throw, but ours only because the engine lacks something (TypeError: t6.zero_ is not a function); PyTorch: RuntimeError: unsupported ope",
   179: "ours throws at step 0 (TypeError: l1.clamp_ is not a function); PyTorch does not",
   180: "graph: ours SqueezeBackward1 where PyTorch has UnsafeViewBackward0",
+  184: "ours throws at step 4 (RangeError: mseLoss: input and target must have the same shape (got [1] and [1, 1]); reshape one, e.g. target.reshape",
   185: "ours throws at step 4 (TypeError: t5.add_ is not a function); PyTorch does not",
   186: "ours throws at step 0 (TypeError: l1.zero_ is not a function); PyTorch does not",
   188: "ours throws at step 6 (TypeError: t3.sub_ is not a function); PyTorch does not",
@@ -161,13 +162,12 @@ export const RANDOM_EXPECTED_TO_DIFFER: Readonly<Record<number, string>> = {
   195: "ours throws at step 3 (TypeError: t3.add_ is not a function); PyTorch does not",
   196: "ours throws at step 3 (TypeError: t3.copy_ is not a function); PyTorch does not",
   197: "ours throws at step 0 (TypeError: l0.sign is not a function); PyTorch does not",
-  200: "PyTorch returns a new tensor, ours is t3 itself",
+  200: "ours throws at step 4 (TypeError: l1.relu_ is not a function); PyTorch does not",
   203: "graph: ours SqueezeBackward1 where PyTorch has UnsafeViewBackward0",
   204: "graph: ours BmmBackward0 where PyTorch has UnsafeViewBackward0",
   205: "graph: ours SqueezeBackward1 where PyTorch has UnsafeViewBackward0",
   207: "PyTorch returns a new tensor, ours is t1 itself",
   209: "ours throws at step 2 (TypeError: t3.sign is not a function); PyTorch does not",
-  216: "graph: ours SqueezeBackward1 where PyTorch has UnsafeViewBackward0",
   217: "graph: ours BmmBackward0 where PyTorch has UnsafeViewBackward0",
   218: "both throw, but ours only because the engine lacks something (TypeError: t5.tanh_ is not a function); PyTorch: RuntimeError: one of the vari",
   219: "graph: ours BmmBackward0 where PyTorch has UnsafeViewBackward0",
@@ -183,7 +183,6 @@ export const RANDOM_EXPECTED_TO_DIFFER: Readonly<Record<number, string>> = {
   237: "ours throws at step 3 (TypeError: l0.tanh_ is not a function); PyTorch does not",
   247: "ours throws at step 2 (TypeError: t4.clamp_ is not a function); PyTorch does not",
   248: "ours throws at step 2 (TypeError: l1.sign is not a function); PyTorch does not",
-  249: "graph: ours BmmBackward0 where PyTorch has TransposeBackward0",
   251: "PyTorch returns l1 itself",
   252: "both throw, but ours only because the engine lacks something (TypeError: t7.relu_ is not a function); PyTorch: RuntimeError: a view of a lea",
   256: "ours throws at step 2 (TypeError: t3.fill_ is not a function); PyTorch does not",
@@ -199,7 +198,7 @@ export const RANDOM_EXPECTED_TO_DIFFER: Readonly<Record<number, string>> = {
   279: "ours throws at step 0 (TypeError: l0.clamp_ is not a function); PyTorch does not",
   280: "PyTorch returns a new tensor, ours is t6 itself",
   284: "both throw, but ours only because the engine lacks something (TypeError: t2.div_ is not a function); PyTorch: RuntimeError: one of the varia",
-  287: "ours throws at step 3 (TypeError: t6.contiguous is not a function); PyTorch does not",
+  287: "graph: ours BmmBackward0 where PyTorch has CloneBackward0",
   289: "ours throws at step 1 (TypeError: t2.copy_ is not a function); PyTorch does not",
   290: "PyTorch returns t2 itself",
   291: "graph: ours UnsqueezeBackward0 where PyTorch has IndexBackward0",

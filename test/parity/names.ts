@@ -33,14 +33,17 @@ function reshapeAlias(node: TorchNode): string {
   return node.inputContiguous === true ? "ViewBackward0" : node.name;
 }
 
-/**
+/*
  * Differences of graph *shape* between 1.13 and 2.x that no rename fixes; the random generator
  * avoids these programs (see random.ts), and hand-written cases do not use them:
  * - matmul of two 3-D tensors whose batch sizes differ with one of them 1: 2.x's _matmul_impl first
  *   squeezes the size-1 batch of an operand that requires grad (`tensor1.squeeze(0)`) and folds,
  *   1.13 expands it and calls bmm.
+ * - matmul of a ≥3-D tensor with a 1-D/2-D one: 1.13 always folds the ≥3-D operand into one mm/mv
+ *   (UnsafeView → Mm → View); 2.x's should_fold folds only when the 1-D/2-D operand requires grad or
+ *   the ≥3-D one's strides allow it, and otherwise expands and calls bmm. The random programs give
+ *   the 1-D/2-D operand requires_grad in these cases, where both versions fold.
  */
-export const SHAPE_DIFFERENCES_NOTE = "matmul 3-D×3-D with a broadcast batch of size 1";
 
 export function normaliseNode(node: TorchNode): GraphNode {
   const name = node.name === "ReshapeAliasBackward0" ? reshapeAlias(node) : (RENAMES_113_TO_2X[node.name] ?? node.name);

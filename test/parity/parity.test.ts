@@ -1,6 +1,8 @@
 // Parity with real PyTorch: the same programs run through /usr/bin/python3 + torch (one process for
 // the whole file) and through our engine (in this process), and are compared value by value, grad by
 // grad, node by node. Skipped, visibly, when Python with torch is not installed.
+import { readFileSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { ALL_CASES } from "./cases";
 import { runEngine } from "./capture";
@@ -64,8 +66,9 @@ if (unavailable !== null) {
       });
       const n = Object.keys(differing).length;
       console.info(`[parity] ${n} of ${RANDOM_COUNT} random programs differ from PyTorch (seed ${RANDOM_SEED}).`);
-      if (process.env.PARITY_PRINT_EXPECTED) {
-        console.info(Object.entries(differing).map(([k, g]) => `  ${k}: ${JSON.stringify(g)},`).join("\n"));
+      if (process.env.PARITY_UPDATE_EXPECTED) {
+        writeRandomExpected(differing);
+        return;
       }
       expect(
         nowMatching,
@@ -74,6 +77,16 @@ if (unavailable !== null) {
       expect(unexpected.length, `${unexpected.length} random programs differ from PyTorch and are not listed:\n\n${unexpected.slice(0, 8).join("\n")}`).toBe(0);
     });
   });
+}
+
+/** Rewrite RANDOM_EXPECTED_TO_DIFFER in expected-failures.ts to the programs that differ now. */
+function writeRandomExpected(differing: Record<number, string>): void {
+  const file = fileURLToPath(new URL("./expected-failures.ts", import.meta.url));
+  const entries = Object.entries(differing).map(([k, g]) => `  ${k}: ${JSON.stringify(g)},\n`).join("");
+  const head = "export const RANDOM_EXPECTED_TO_DIFFER: Readonly<Record<number, string>> = {\n";
+  const text = readFileSync(file, "utf8").replace(/export const RANDOM_EXPECTED_TO_DIFFER[^]*?\n\};/, `${head}${entries}};`);
+  writeFileSync(file, text);
+  console.info(`[parity] wrote ${Object.keys(differing).length} random programs to expected-failures.ts`);
 }
 
 function firstDifferingStep(p: Program, diffs: readonly string[]): number | null {

@@ -191,8 +191,11 @@ const GENERATORS: Record<string, OpGen> = {
     }
     if (r === 1 && g.chance(0.25)) return g.emit("dot", [a, g.leaf([n], dt)], [], [], dt, false);
     const p = g.int(1, 4);
-    const bShape = g.pick(r === 3 ? [[n], [n, p], [a.shape[0]!, n, p]] : [[n], [n, p], [2, n, p]]);
-    const b = g.leaf(bShape, dt);
+    // 2.x folds a ≥3-D operand into mm only when the other operand requires grad (or the ≥3-D one
+    // is contiguous); 1.13 always folds. Keep to programs where both agree (see names.ts).
+    const choices = r === 3 ? [[n], [n, p], [a.shape[0]!, n, p]] : a.grad ? [[n], [n, p], [2, n, p]] : [[n], [n, p]];
+    const bShape = g.pick(choices);
+    const b = g.leaf(bShape, dt, true);
     // matmul's output: a's rows × b's columns, batch dims broadcast, 1-D operands' dims dropped.
     const batch = broadcast(a.shape.slice(0, -2), b.shape.slice(0, -2));
     const shape = [...batch, ...(r >= 2 ? [a.shape[r - 2]!] : []), ...(bShape.length >= 2 ? [p] : [])];
