@@ -28,6 +28,16 @@ export const WHY_CASES: Case[] = [
     program: prog("x.t().view(6) fails", [leaf("x", [2, 3])], [s("xt", "t", ["x"]), s("y", "view", ["xt"], 6)]),
     expect: { errorPhrase: "view size is not compatible with input tensor's size and stride" },
   },
+  {
+    // Viewable but not contiguous: 2.x's reshape skips its contiguous fast path and records
+    // _reshape_alias (ReshapeAliasBackward0), as 1.13 does; a contiguous input gives ViewBackward0.
+    program: prog("x.t().reshape(3, 2, 1) is a view: ReshapeAliasBackward0", [leaf("x", [2, 3])], [
+      s("xt", "t", ["x"]),
+      s("y", "reshape", ["xt"], 3, 2, 1),
+      ...sumBw("y"),
+    ]),
+  },
+  { program: prog("x.reshape(3, 2) of a contiguous x: ViewBackward0", [leaf("x", [2, 3])], [s("y", "reshape", ["x"], 3, 2), ...sumBw("y")]) },
   { program: prog("v.flatten() on 1-D is v", [leaf("v", [4])], [s("y", "flatten", ["v"]), ...sumBw("y")]) },
   {
     program: prog("0-dim float64 + float32[3] is float32", [leaf("x", [3]), leaf("c", [], { dtype: "float64" })], [
@@ -93,6 +103,20 @@ export const INPLACE_CASES: Case[] = [
     inplaceOnClone(op, [], false, op === "sqrt_" || op === "log_"),
   ),
   inplaceOnClone("fill_", [0.5]),
+  {
+    // 1.13 records SqueezeBackward2 / SqueezeBackward3; names.ts renames them to 2.x's 3 / 4.
+    program: prog("y.squeeze_() and y.squeeze_(1) (2.x: SqueezeBackward3, SqueezeBackward4)", [leaf("x", [2, 1, 3])], [
+      s("y", "clone", ["x"]),
+      s(undefined, "squeeze_", ["y"]),
+      s("z", "clone", ["x"]),
+      s(undefined, "squeeze_", ["z"], 1),
+      s("w", "add", ["y", "z"]),
+      ...sumBw("w"),
+    ]),
+  },
+  {
+    program: prog("y.unsqueeze_(0)", [leaf("x", [2, 3])], [s("y", "clone", ["x"]), s(undefined, "unsqueeze_", ["y"], 0), ...sumBw("y")]),
+  },
   inplaceOnClone("clamp_", [-0.5, 0.5]),
   {
     program: prog(

@@ -21,6 +21,8 @@ export const EXPECTED_FAILURES: Readonly<Record<string, string>> = {
   "x[0-dim int tensor]": "IndexBackward0; PyTorch treats a 0-dim integer tensor as an integer: SelectBackward0",
   "x.t().reshape(6)": "records a view (ViewBackward0); PyTorch copies: UnsafeViewBackward0 → CloneBackward0 → TBackward0",
   "x.t().view(6) fails": "succeeds; PyTorch: view size is not compatible with input tensor's size and stride",
+  "x.t().reshape(3, 2, 1) is a view: ReshapeAliasBackward0":
+    "records ViewBackward0; PyTorch 2.x's reshape of a viewable non-contiguous tensor goes through _reshape_alias (ReshapeAliasBackward0)",
   "v.flatten() on 1-D is v": "makes a new ViewBackward0 node; PyTorch returns v itself",
   "0-dim float64 + float32[3] is float32": "promotes to float64; PyTorch: a 0-dim tensor does not raise a dimensioned tensor's dtype",
   "cat of float32 and float64": "inserts ToCopyBackward0 before CatBackward0; PyTorch's CatBackward0 points straight at the inputs",
@@ -38,6 +40,8 @@ export const EXPECTED_FAILURES: Readonly<Record<string, string>> = {
   ...inplace(["add_(2)", "sub_(2)", "mul_(2)", "div_(2)", "pow_(2)"]),
   ...inplace(["neg_()", "exp_()", "sqrt_()", "log_()", "abs_()", "sin_()", "cos_()", "tanh_()", "sigmoid_()", "relu_()", "zero_()"]),
   ...inplace(["fill_(0.5)", "clamp_(-0.5, 0.5)"]),
+  "y.squeeze_() and y.squeeze_(1) (2.x: SqueezeBackward3, SqueezeBackward4)": NO_INPLACE,
+  "y.unsqueeze_(0)": NO_INPLACE,
   "manual SGD step under noGrad, then grad.zero_()": NO_INPLACE,
   "an update through .data": ".data is a raw Float64Array, not a Tensor sharing storage; no in-place ops",
   "detach() shares storage and version": NO_INPLACE,

@@ -159,6 +159,7 @@ export const OPS: Record<string, OpEmitter> = {
   neg_: unary("neg_"), exp_: unary("exp_"), log_: unary("log_"), sqrt_: unary("sqrt_"), abs_: unary("abs_"),
   sin_: unary("sin_"), cos_: unary("cos_"), tanh_: unary("tanh_"), sigmoid_: unary("sigmoid_"), relu_: unary("relu_"),
   zero_: unary("zero_"),
+  squeeze_: method("squeeze_"), unsqueeze_: method("unsqueeze_"),
   fill_: { ts: (x, a) => `${x[0]}.fill_(${num(a[0]!)})`, py: (x, a) => `${x[0]}.fill_(${pyNum(num(a[0]!))})` },
   clamp_: { ts: (x, a) => `${x[0]}.clamp_(${clampArgs(a, false)})`, py: (x, a) => `${x[0]}.clamp_(${clampArgs(a, true)})` },
   /** x0.op(x1.grad.mul(lr)) — the manual SGD step (run under noGrad). */

@@ -3,7 +3,7 @@
 // grad, node by node. Skipped, visibly, when Python with torch is not installed.
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { ALL_CASES } from "./cases";
 import { runEngine } from "./capture";
 import { compareRuns, gist } from "./compare";
@@ -22,7 +22,14 @@ if (unavailable !== null) {
 } else {
   const randoms = randomPrograms(RANDOM_SEED, RANDOM_COUNT);
   let torchRun: TorchRun | undefined;
-  const torchResults = (): TorchRun => (torchRun ??= runTorch([...ALL_CASES.map((c) => c.program), ...randoms]));
+  const torchResults = (): TorchRun => {
+    if (torchRun === undefined) throw new Error("parity: the PyTorch run did not happen (see beforeAll)");
+    return torchRun;
+  };
+  // All programs in one Python process; minutes allowed on a loaded machine (about 10 s when idle).
+  beforeAll(() => {
+    torchRun = runTorch([...ALL_CASES.map((c) => c.program), ...randoms]);
+  }, 300_000);
   const caseIndex = new Map(ALL_CASES.map((c, i) => [c.program.name, i]));
 
   const differences = (i: number, p: Program, expectations = {}): string[] =>
