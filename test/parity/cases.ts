@@ -226,6 +226,22 @@ export const FOUND_CASES: Case[] = [
       ...sumBw("r"),
     ]),
   },
+  { program: prog("x.view(1, 1) of a 0-dim tensor", [leaf("x", [])], [s("y", "view", ["x"], 1, 1), ...sumBw("y")]) },
+  { program: prog("x.sum(0).reshape(1): a 0-dim tensor reshapes as a view", [leaf("x", [3])], [s("y", "sum", ["x"], 0), s("z", "reshape", ["y"], 1), ...sumBw("z")]) },
+  {
+    // fill_/zero_ skip the overlap check (filling is idempotent); CopySlices' backward then refuses.
+    program: prog("zero_() of an expanded view is allowed; backward through it fails", [leaf("x", [1])], [
+      s("y", "clone", ["x"]),
+      s("e", "expand", ["y"], 3),
+      s(undefined, "zero_", ["e"]),
+      ...sumBw("y"),
+    ]),
+    expect: { errorPhrase: "more than one element of the written-to tensor refers to a single memory location" },
+  },
+  {
+    program: prog("in-place op on a view of a leaf that requires grad fails", [leaf("w", [2])], [s("v", "narrow", ["w"], 0, 0, 1), s(undefined, "mulS_", ["v"], 2)]),
+    expect: { errorPhrase: "a view of a leaf Variable that requires grad is being used in an in-place operation." },
+  },
   {
     program: prog("cross_entropy's NllLossBackward0 has no edge for the target", [leaf("x", [2, 3]), leaf("t", [2], { dtype: "int64", values: [0, 2] })], [
       s("l", "crossEntropy", ["x", "t"]),
