@@ -100,7 +100,7 @@ export function compareRuns(ours: RunResult, theirs: RunResult, expect: Expectat
     return out;
   }
   if (ours.error && theirs.error) {
-    if (/is not a function|Cannot read properties of undefined/.test(ours.error.message)) {
+    if (/is not a function|Cannot read properties of undefined|does not have yet/.test(ours.error.message)) {
       out.push(`both throw, but ours only because the engine lacks something (${ours.error.message}); PyTorch: ${theirs.error.message}`);
     }
     if (ours.error.step !== theirs.error.step) {
