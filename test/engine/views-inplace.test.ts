@@ -259,3 +259,19 @@ describe("views made before an in-place write", () => {
     expect(v2.gradFn!.nextFunctions[0]![0]!.name).toBe("CopySlices");
   });
 });
+
+describe("kernels on strided views", () => {
+  it("mm of transposed and sliced views equals mm of contiguous copies", () => {
+    torch.manualSeed(3);
+    const a = torch.randn(5, 7, { dtype: "float64" });
+    const b = torch.randn(6, 7, { dtype: "float64" });
+    const c = torch.randn(7, 12, { dtype: "float64" });
+    const close = (p: Tensor, q: Tensor) => expect(p.sub(q).abs().max().item()).toBeLessThan(1e-12);
+    close(a.mm(b.t()), a.mm(b.t().contiguous()));
+    close(b.t().t().mm(a.t()), b.mm(a.t().contiguous()));
+    close(a.mm(c.index(":", "::2")), a.mm(c.index(":", "::2").contiguous()));
+    close(a.t().t().mm(c.t().t()), a.mm(c));
+    close(a.add(b.index("0:5")), a.add(b.index("0:5").contiguous()));
+    close(b.t().mul(c.index(":", "0:6")), b.t().contiguous().mul(c.index(":", "0:6").contiguous()));
+  });
+});
