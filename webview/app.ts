@@ -12,7 +12,7 @@ import { describeRange, type Host } from "./host";
 import { Inspector } from "./inspector";
 import { Landscape } from "./landscape";
 import { LossPlot } from "./loss-plot";
-import { buildViewGraph, clampPosition, replay, type ReplayState, type ViewGraph } from "./model";
+import { buildViewGraph, clampPosition, finishedPosition, replay, type ReplayState, type ViewGraph } from "./model";
 import { Outline } from "./outline";
 import { SPEEDS, Stepper, type Speed } from "./stepper";
 
@@ -115,7 +115,7 @@ export class App {
       },
     });
     this.stepper.setSpeed(this.state.speed);
-    this.lossPlot = new LossPlot({ onPick: (call) => this.setPosition({ call, step: 0 }) });
+    this.lossPlot = new LossPlot({ onPick: (call) => this.setPosition(this.s ? finishedPosition(this.s, call) : { call, step: 0 }) });
     this.landscape = new Landscape({
       host,
       note: (text, error) => this.note(text, error),
@@ -335,8 +335,9 @@ export class App {
 
     const exists = (id: string | null | undefined): id is string => !!id && (g.byId.has(id) || s.nodes.some((n) => n.id === id));
     const selection = exists(select) ? select : same && exists(prev?.selected) ? prev.selected : (s.output ?? g.nodes[g.nodes.length - 1]?.id ?? null);
-    const last = Math.max(0, s.backward.length - 1);
-    const pos = clampPosition(s, position ?? (same && prev?.position ? prev.position : { call: last, step: 0 }));
+    // The view opens on the state the snippet left: its last backward call run to the end, every
+    // gradient in place (Home goes back to before backward).
+    const pos = clampPosition(s, position ?? (same && prev?.position ? prev.position : finishedPosition(s)));
     const viewport = !select && same ? prev?.viewport : undefined;
 
     // The graph first: a big graph's layout runs in a worker while the DOM parts are built. Its
@@ -359,7 +360,9 @@ export class App {
     this.landscape.setSnapshot(s);
 
     // The DOM parts first: they are ready long before the canvas has laid out.
-    this.setPosition(pos, { post: true, graph: false });
+    // The host hears of the position only when it asked for one (Step Through Backward): the
+    // finished state the view opens on highlights no line in the editor.
+    this.setPosition(pos, { post: true, quiet: !position, graph: false });
     this.select(selection, { from: "restore", graph: false });
 
     if (g.nodes.length === 0) {
@@ -423,7 +426,7 @@ export class App {
     this.select(id, { from: "graph" });
   }
 
-  private setPosition(p: StepPosition, opts: { post?: boolean; graph?: boolean } = {}): void {
+  private setPosition(p: StepPosition, opts: { post?: boolean; quiet?: boolean; graph?: boolean } = {}): void {
     if (!this.s || !this.g) return;
     const pos = clampPosition(this.s, p);
     const same = this.replayState && this.replayState.position.call === pos.call && this.replayState.position.step === pos.step && this.replayState.call === this.s.backward[pos.call];
@@ -437,6 +440,7 @@ export class App {
     this.lossPlot.setCurrent(pos.call);
     this.state.position = pos;
     this.saveState();
+    if (opts.quiet) return;
     const node = state.current?.step.node;
     this.host.post({ type: "positionChanged", position: pos, range: node ? this.rangeOf(node) : undefined });
   }

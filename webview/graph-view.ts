@@ -1234,6 +1234,7 @@ export class GraphView {
     const scene = this.scene;
     if (this.canvas && scene) {
       // Grads show in the boxes' text, drawn only where it can be read: redraw just then.
+      this.followStep();
       if (this.labelsVisible()) this.canvas.redraw();
       this.drawOverlay();
       this.timings.replayMs = performance.now() - started;
@@ -1241,6 +1242,7 @@ export class GraphView {
     }
     const cy = this.core;
     if (!cy || !scene) return;
+    this.followStep();
     cy.batch(() => {
       for (const id of this.tensorIds) {
         const want = this.gradOf(id);
@@ -1255,6 +1257,28 @@ export class GraphView {
       this.applyCurrent();
     });
     this.timings.replayMs = performance.now() - started;
+  }
+
+  /**
+   * Stepping keeps the node being run in view: when its box is (partly) outside the pane, the view
+   * pans (at the same zoom) to centre it.
+   */
+  private followStep(): void {
+    const cur = this.replayState?.current;
+    const scene = this.scene;
+    const vp = this.vp();
+    if (!cur || !scene || !vp || vp.w <= 0 || vp.h <= 0) return;
+    const id = scene.rep.get(cur.viewNode) ?? cur.viewNode;
+    const d = scene.byId.get(id);
+    const p = this.positions[id];
+    if (!d || !p) return;
+    const x = p.x * vp.zoom + vp.pan.x;
+    const y = p.y * vp.zoom + vp.pan.y;
+    const hw = (d.width * vp.zoom) / 2;
+    const hh = (d.height * vp.zoom) / 2;
+    const margin = 8;
+    if (x - hw >= margin && x + hw <= vp.w - margin && y - hh >= margin && y + hh <= vp.h - margin) return;
+    this.setVp(vp.zoom, { x: vp.w / 2 - vp.zoom * p.x, y: vp.h / 2 - vp.zoom * p.y });
   }
 
   /**

@@ -190,6 +190,12 @@ export function clampPosition(s: GraphSnapshot, p: StepPosition): StepPosition {
   return { call, step: Math.min(Math.max(0, Math.floor(p.step)), total) };
 }
 
+/** A call run to its end (default: the last call): the state the snippet's code left. */
+export function finishedPosition(s: GraphSnapshot, call = s.backward.length - 1): StepPosition {
+  const c = s.backward[Math.max(0, Math.min(call, s.backward.length - 1))];
+  return c ? { call: c.index, step: c.steps.length } : { call: 0, step: 0 };
+}
+
 /**
  * The state after the first `position.step` steps of call `position.call`. A tensor's gradient
  * appears when its own node runs (that is when the engine has summed every contribution); a

@@ -146,7 +146,11 @@ export class Stepper {
     }
     const rule: ChainRule = r.current.rule;
     setText(this.ruleTitle, rule.title);
-    setChildren(this.ruleLines, ...rule.lines.map(ruleLine));
+    const done =
+      r.position.step >= r.total
+        ? el("p", { class: "muted rule-done" }, `${r.call.kind === "grad" ? "autograd.grad" : "backward()"} has finished: the graph shows every gradient it computed. Home goes back to before it ran; ← steps back one node.`)
+        : null;
+    setChildren(this.ruleLines, ...rule.lines.map(ruleLine), done);
   }
 
   /** ←/→/Home/End/Space anywhere but in a text field; returns true when handled. */
@@ -242,9 +246,10 @@ export class Stepper {
     this.options.onPosition({ call: this.position.call, step: s });
   }
 
+  /** Another call opens as it ended, like the first one shown (Home goes to its start). */
   private pickCall(call: number): void {
     this.pause();
-    this.options.onPosition({ call, step: 0 });
+    this.options.onPosition({ call, step: this.s?.backward[call]?.steps.length ?? 0 });
   }
 }
 

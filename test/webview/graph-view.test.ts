@@ -314,6 +314,31 @@ describe.skipIf(!ready)("GraphView in Chromium", () => {
       for (const n of ink) expect(n.ink, n.label).toBeGreaterThan(100);
     });
 
+    it("stepping keeps the node being run in view: zoomed in on one corner, each step pans to its node", async () => {
+      const before = await view<Viewport>(page, "viewport");
+      await view(page, "setViewport", { zoom: 3, pan: { x: 0, y: 0 } });
+      const pans: string[] = [];
+      for (let k = 1; k <= 8; k++) {
+        await lens(page, "step", k);
+        const node = (await view<{ node: string | null }>(page, "currentStep")).node!;
+        const p = (await view<{ x: number; y: number }>(page, "renderedPosition", node))!;
+        expect(p.x, `step ${k}`).toBeGreaterThan(0);
+        expect(p.x, `step ${k}`).toBeLessThan(1080);
+        expect(p.y, `step ${k}`).toBeGreaterThan(0);
+        expect(p.y, `step ${k}`).toBeLessThan(620);
+        const vp = await view<Viewport>(page, "viewport");
+        expect(vp.zoom).toBe(3);
+        pans.push(`${Math.round(vp.pan.x)},${Math.round(vp.pan.y)}`);
+      }
+      // It really moved (the textbook at 3× does not fit).
+      expect(new Set(pans).size).toBeGreaterThan(1);
+      // With the whole graph in view, stepping never moves it.
+      await view(page, "setViewport", before);
+      for (let k = 0; k <= 8; k++) await lens(page, "step", k);
+      expect(await view<Viewport>(page, "viewport")).toEqual(before);
+      await lens(page, "step", 0);
+    });
+
     it("replays step 7: PowBackward0 runs, sends 0.8 to x1 along a dashed labelled edge; grads only where reached", async () => {
       expect(await lens<number>(page, "total")).toBe(8);
       await lens(page, "step", 7);

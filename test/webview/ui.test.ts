@@ -105,6 +105,9 @@ const blur = (page: Page) => page.evaluate("document.activeElement && document.a
 
 /** Steps through the whole call with `step()`, recording which tensors got a grad at each step. */
 async function gradOrder(page: Page, step: () => Promise<void>, total: number): Promise<string[]> {
+  // The view opens after backward: the First button goes back to before it ran.
+  await page.locator("button.first").click();
+  await blur(page);
   const seen: string[] = [];
   let before = await tensorRows(page);
   expect(before.every((r) => r.grad === "")).toBe(true);
@@ -134,7 +137,7 @@ function paintedPixels(page: Page): Promise<number> {
 }
 
 describe("the textbook example on the standalone page", () => {
-  it("outlines x1 … x7 with their grad_fn names; opens on the output x7 (−3.4, SubBackward1) at step 0", async () => {
+  it("outlines x1 … x7 with their grad_fn names; opens on the output x7 (−3.4, SubBackward1) after backward, every grad shown", async () => {
     const { page } = await open(textbook);
     const rows = await tensorRows(page);
     expect(rows.map((r) => r.label)).toEqual(["x1", "x2", "x3", "x5", "x4", "x6", expect.stringMatching(/^add @ L18$/), "x7"]);
@@ -149,8 +152,12 @@ describe("the textbook example on the standalone page", () => {
     expect(info).toContain("-3.4");
     expect(info).toContain("SubBackward1");
     expect(info).toContain("∂/∂self = grad");
-    expect(await progress(page)).toBe("step 0 of 8");
-    expect(rows.every((r) => r.grad === "")).toBe(true);
+    // The state the code left: the backward call has run to its end, every tensor shows its grad.
+    expect(await progress(page)).toBe("step 8 of 8");
+    expect(Object.fromEntries(rows.map((r) => [r.label, r.grad]))).toMatchObject({ x1: "0.8", x2: "0.8", x3: "0.2", x4: "0.2", x5: "1", x6: "1", x7: "1" });
+    expect(await page.locator(".chain-rule .rule-done").innerText()).toMatch(/^backward\(\) has finished: .*Home goes back to before it ran/);
+    expect(await page.locator("button.next").isDisabled()).toBe(true);
+    expect(await page.locator("button.first").isDisabled()).toBe(false);
     expect(await text(page, ".file-name")).toBe("autograd-basics.ts");
     expect(await text(page, ".meta")).toMatch(/^traced in \d+ ms · 8 tensors · 8 grad_fn · 1 backward call$/);
     expect(await page.locator(".call-row").isVisible()).toBe(false);
@@ -254,7 +261,7 @@ describe("the textbook example on the standalone page", () => {
     await page.keyboard.press("ArrowLeft");
     expect(await page.evaluate("document.activeElement.getAttribute('aria-expanded')")).toBe("false");
     // Arrow keys inside the outline never step the backward pass.
-    expect(await progress(page)).toBe("step 0 of 8");
+    expect(await progress(page)).toBe("step 8 of 8");
     // Searching marks the matches and Enter selects them in turn.
     await page.locator("input.search").fill("Mul");
     expect(await text(page, ".search-count")).toBe("2 matches");
@@ -267,6 +274,7 @@ describe("the textbook example on the standalone page", () => {
       const { page } = await open(textbook, { colorScheme });
       await page.locator('.outline-tree [role=treeitem][aria-level="1"]', { hasText: "x3" }).locator(":scope > .row").click();
       await blur(page);
+      await page.keyboard.press("Home");
       for (let i = 0; i < 7; i++) await page.keyboard.press("ArrowRight");
       expect(await ruleLines(page)).toEqual(STEP7);
       const dark = await page.evaluate(`matchMedia("(prefers-color-scheme: dark)").matches`);
@@ -338,18 +346,21 @@ describe("other snapshots", () => {
     expect(await page.locator(".loss-plot").isVisible()).toBe(true);
     expect(await page.locator(".loss-plot svg").getAttribute("aria-label")).toBe("Loss over 6 backward calls, from 20.25 to 0.2335");
     expect(await text(page, ".loss-caption")).toBe("call 6: loss 0.2335");
+    // The last call opens as it ended; another call picked opens at its end too.
+    expect(await progress(page)).toBe("step 4 of 4");
     await picker.selectOption("1");
     expect(await text(page, ".loss-caption")).toBe("call 2: loss 8.2944");
-    expect(await progress(page)).toBe("step 0 of 4");
-    await blur(page);
-    await page.keyboard.press("End");
+    expect(await progress(page)).toBe("step 4 of 4");
     expect((await tensorRows(page)).find((r) => r.label === "w")!.grad).not.toBe("");
+    await blur(page);
+    await page.keyboard.press("Home");
+    expect((await tensorRows(page)).find((r) => r.label === "w")!.grad).toBe("");
     // Click the plot at its left end: the first call.
     const box = (await page.locator(".loss-plot svg").boundingBox())!;
     await page.mouse.click(box.x + 46, box.y + box.height / 2);
     expect(await picker.inputValue()).toBe("0");
     expect(await text(page, ".loss-caption")).toBe("call 1: loss 20.25");
-    expect(await progress(page)).toBe("step 0 of 4");
+    expect(await progress(page)).toBe("step 4 of 4");
   });
 
   it("in a narrow panel an outline row keeps its shape readable and its line number in view", async () => {
@@ -425,6 +436,7 @@ describe("other snapshots", () => {
     expect(await paintedPixels(page)).toBeGreaterThan(100);
     // Step 1 runs the output's grad_fn: its (nested) row is the current one, rendered and in view.
     await blur(page);
+    await page.keyboard.press("Home");
     await page.keyboard.press("ArrowRight");
     await settle(page);
     const current = page.locator('.outline-tree [aria-current="step"]');
@@ -574,8 +586,11 @@ describe("inside a stand-in for the VS Code webview", () => {
     await send(page, { type: "snapshot", snapshot: textbook });
     await ready(p);
     expect(await text(page, ".inspector-head h3")).toBe("x7");
+    // Opening on the finished state tells the host nothing (no line to highlight in the editor).
+    expect((await posted(page)).filter((m) => m.type === "positionChanged")).toEqual([]);
 
     await blur(page);
+    await page.keyboard.press("Home");
     await page.keyboard.press("ArrowRight");
     await page.keyboard.press("ArrowRight");
     await page.locator('.outline-tree [role=treeitem][aria-level="1"]', { hasText: "x3" }).locator(":scope > .row").click();
