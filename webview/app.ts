@@ -14,9 +14,10 @@ import { Landscape } from "./landscape";
 import { LossPlot } from "./loss-plot";
 import { buildViewGraph, clampPosition, finishedPosition, replay, type ReplayState, type ViewGraph } from "./model";
 import { Outline } from "./outline";
+import { CollapsiblePane, type PaneChoice } from "./side-panes";
 import { SPEEDS, Stepper, type Speed } from "./stepper";
 
-type Direction = "LR" | "TB";
+type Direction = "LR" | "TB" | "auto";
 type Flow = "data" | "gradient";
 type Viewport = ReturnType<GraphView["viewport"]>;
 
@@ -31,6 +32,9 @@ export interface ViewState {
   flow: Flow;
   grouping: boolean;
   consoleOpen: boolean;
+  /** The user's choice for the outline and the inspector (unset: open when wide, collapsed when narrow). */
+  outlinePane?: PaneChoice;
+  inspectorPane?: PaneChoice;
   speed: Speed;
   /** The Graph or the Landscape tab. */
   tab?: "graph" | "landscape";
@@ -41,7 +45,7 @@ export interface ViewState {
 /** Selecting from the outline or the inspector centres the graph on the node above this many drawn nodes. */
 const CENTER_ABOVE = 40;
 
-const DEFAULT_STATE: ViewState = { v: 1, direction: "LR", flow: "data", grouping: false, consoleOpen: false, speed: 1 };
+const DEFAULT_STATE: ViewState = { v: 1, direction: "auto", flow: "data", grouping: false, consoleOpen: false, speed: 1 };
 
 const ERROR_KIND: Record<string, string> = {
   syntax: "Syntax error",
@@ -52,6 +56,12 @@ const ERROR_KIND: Record<string, string> = {
   unsupported: "Unsupported syntax",
   internal: "Internal error",
 };
+
+/** "Data| flow": the part after "|" is hidden in a narrow panel (style.css), so the toolbar fits one line. */
+function narrowText(text: string): Child[] {
+  const [short, rest] = text.split("|");
+  return rest ? [short!, el("span", { class: "wide-only" }, rest)] : [short!];
+}
 
 export class App {
   private readonly host: Host;
@@ -147,7 +157,7 @@ export class App {
       const buttons = {} as Record<K, HTMLButtonElement>;
       const group = el("div", { class: "segmented", role: "group", "aria-label": label });
       for (const [key, text, title] of options) {
-        buttons[key] = el("button", { type: "button", title, "aria-pressed": "false", on: { click: () => onPick(key) } }, text);
+        buttons[key] = el("button", { type: "button", title, "aria-pressed": "false", on: { click: () => onPick(key) } }, ...narrowText(text));
         group.appendChild(buttons[key]);
       }
       return [group, buttons];
@@ -155,22 +165,23 @@ export class App {
     const [dirGroup, dirButtons] = seg<Direction>(
       "Graph direction",
       [
-        ["LR", "→ LR", "Lay the graph out left to right"],
-        ["TB", "↓ TB", "Lay the graph out top to bottom"],
+        ["auto", "Auto", "Lay the graph out the way it shows largest in this pane"],
+        ["LR", "→| LR", "Lay the graph out left to right"],
+        ["TB", "↓| TB", "Lay the graph out top to bottom"],
       ],
       (d) => void this.setDirection(d),
     );
     const [flowGroup, flowButtons] = seg<Flow>(
       "Arrows show",
       [
-        ["data", "Data flow", "Arrows point the way values flow (forward)"],
-        ["gradient", "Gradient flow", "Arrows point the way gradients flow (backward)"],
+        ["data", "Data| flow", "Arrows point the way values flow (forward)"],
+        ["gradient", "Grad|ient flow", "Arrows point the way gradients flow (backward)"],
       ],
       (f) => this.setFlow(f),
     );
     this.dirButtons = dirButtons;
     this.flowButtons = flowButtons;
-    this.groupButton = el("button", { type: "button", "aria-pressed": "false", title: "Group the nodes made on one source line", on: { click: () => void this.setGrouping(!this.state.grouping) } }, "Group by line");
+    this.groupButton = el("button", { type: "button", "aria-pressed": "false", title: "Group the nodes made on one source line", on: { click: () => void this.setGrouping(!this.state.grouping) } }, ...narrowText("Group| by line"));
     const fitButton = el("button", { type: "button", title: "Fit the graph to the view", on: { click: () => this.graph?.fit() } }, "Fit");
     const zoomOut = el("button", { type: "button", class: "icon-button", title: "Zoom out", "aria-label": "Zoom out", on: { click: () => this.zoom(1 / 1.25) } }, "−");
     const zoomIn = el("button", { type: "button", class: "icon-button", title: "Zoom in", "aria-label": "Zoom in", on: { click: () => this.zoom(1.25) } }, "+");
@@ -251,6 +262,16 @@ export class App {
     root.classList.add("lens-app");
     root.dataset.state = "waiting";
     this.showGraphMessage("Waiting for a trace…");
+
+    for (const [pane, key] of [
+      [this.outline.element, "outlinePane"],
+      [this.inspector.element, "inspectorPane"],
+    ] as const) {
+      new CollapsiblePane(pane, this.state[key], (choice) => {
+        this.state[key] = choice;
+        this.saveState();
+      });
+    }
 
     this.createGraph();
     this.syncToggles();
@@ -457,7 +478,7 @@ export class App {
   // ---- toolbar ----------------------------------------------------------------------------------
 
   private syncToggles(): void {
-    for (const d of ["LR", "TB"] as const) this.dirButtons[d].setAttribute("aria-pressed", String(this.state.direction === d));
+    for (const d of ["auto", "LR", "TB"] as const) this.dirButtons[d].setAttribute("aria-pressed", String(this.state.direction === d));
     for (const f of ["data", "gradient"] as const) this.flowButtons[f].setAttribute("aria-pressed", String(this.state.flow === f));
     this.groupButton.setAttribute("aria-pressed", String(this.state.grouping));
   }

@@ -16,6 +16,9 @@ import type {
   TensorInfo,
   ValueSummary,
 } from "../shared/protocol";
+import { formatNumber, formatValue, scalarOf } from "./format";
+
+export { formatNumber, formatValue, scalarOf } from "./format";
 
 export type ViewNodeKind = "leaf" | "intermediate" | "output" | "op";
 
@@ -105,32 +108,6 @@ export function buildViewGraph(s: GraphSnapshot): ViewGraph {
   }
   nodes.sort((a, b) => a.order - b.order);
   return { nodes, edges, byId, accumulateToLeaf, drawnAs, producer };
-}
-
-// ---- formatting ---------------------------------------------------------------------------------
-
-/** A number the way the view shows it: up to 4 decimals, trailing zeros dropped, exponent for extremes. */
-export function formatNumber(x: number | string, digits = 4): string {
-  if (typeof x === "string") return x === "Infinity" ? "inf" : x === "-Infinity" ? "-inf" : "nan";
-  if (x === 0) return "0";
-  const a = Math.abs(x);
-  if (a >= 1e6 || a < 1e-4) return x.toExponential(2);
-  return String(+x.toFixed(digits));
-}
-
-/** One line: a number for one element, else shape and a few values. */
-export function formatValue(v: ValueSummary | null | undefined, digits = 4): string {
-  if (!v) return "—";
-  if (v.numel === 1) return formatNumber(v.values[0]!, digits);
-  if (v.numel === 0) return `[] (${v.shape.join("×")})`;
-  const head = v.values.slice(0, 4).map((x) => formatNumber(x, digits)).join(", ");
-  return `[${v.shape.join("×")}] ${head}${v.numel > 4 ? ", …" : ""}`;
-}
-
-export function scalarOf(v: ValueSummary | null | undefined): number | undefined {
-  if (!v || v.numel !== 1) return undefined;
-  const x = v.values[0];
-  return typeof x === "number" ? x : undefined;
 }
 
 // ---- replay -------------------------------------------------------------------------------------

@@ -15,7 +15,8 @@
 // moves to) is scrolled into the rendered window first.
 import type { GraphSnapshot, NodeInfo, TensorInfo, ValueSummary } from "../shared/protocol";
 import { el, setText } from "./dom";
-import { formatValue, type ReplayState, type ViewGraph } from "./model";
+import { formatShape, formatValue } from "./format";
+import type { ReplayState, ViewGraph } from "./model";
 
 export interface OutlineOptions {
   onSelect(id: string): void;
@@ -516,7 +517,7 @@ function lineOf(t: { range?: { line: number } }): string {
 
 function tensorRow(t: TensorInfo): HTMLElement {
   const kind = t.kind === "intermediate" ? "" : t.kind;
-  const shape = t.shape.length ? `[${t.shape.join("×")}]` : "";
+  const shape = t.shape.length ? formatShape(t.shape) : "";
   return el(
     "span",
     { class: `row tensor kind-${t.kind}` },

@@ -5,7 +5,8 @@
 // app replays and redraws.
 import type { BackwardCallInfo, GraphSnapshot, StepPosition } from "../shared/protocol";
 import { el, formatCount, isTyping, setChildren, setText, svg } from "./dom";
-import { formatNumber, type ChainRule, type ReplayState } from "./model";
+import { formatNumber } from "./format";
+import type { ChainRule, ReplayState } from "./model";
 
 export const SPEEDS = [0.5, 1, 2, 4] as const;
 export type Speed = (typeof SPEEDS)[number];

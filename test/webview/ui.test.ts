@@ -287,6 +287,114 @@ describe("the textbook example on the standalone page", () => {
   });
 });
 
+/**
+ * Records every text the page draws on a canvas: its text, its rendered font size in CSS pixels
+ * (the font's px size × the canvas transform's scale ÷ the device pixel ratio) and where it lands
+ * on the screen. Cytoscape and our canvas both draw labels with fillText.
+ */
+const RECORD_TEXT = `(() => {
+  const drawn = [];
+  window.__drawnText = drawn;
+  const fill = CanvasRenderingContext2D.prototype.fillText;
+  CanvasRenderingContext2D.prototype.fillText = function (text, x, y, ...rest) {
+    const m = /(\\d+(?:\\.\\d+)?)px/.exec(this.font);
+    const t = this.getTransform();
+    const ratio = window.devicePixelRatio || 1;
+    const box = this.canvas.getBoundingClientRect ? this.canvas.getBoundingClientRect() : { left: 0, top: 0 };
+    if (m && String(text).trim()) {
+      drawn.push({ text: String(text), px: (+m[1] * Math.hypot(t.a, t.b)) / ratio, x: box.left + (t.a * x + t.c * y + t.e) / ratio, y: box.top + (t.b * x + t.d * y + t.f) / ratio });
+    }
+    return fill.call(this, text, x, y, ...rest);
+  };
+})();`;
+
+interface DrawnText {
+  text: string;
+  px: number;
+  x: number;
+  y: number;
+}
+
+/** A two-layer net written out, one backward call: about 25 drawn nodes. */
+const ONE_STEP_NET = `import { torch } from "autograd-lens";
+torch.manualSeed(0);
+const x = torch.randn([4, 3]);
+const y = torch.randn([4, 2]);
+const W1 = torch.randn([3, 5], { requiresGrad: true });
+const b1 = torch.zeros([5], { requiresGrad: true });
+const W2 = torch.randn([5, 2], { requiresGrad: true });
+const b2 = torch.zeros([2], { requiresGrad: true });
+const h = x.matmul(W1).add(b1).tanh();
+const out = h.matmul(W2).add(b2);
+const loss = out.sub(y).square().mean();
+loss.backward();
+`;
+
+describe("legible at first sight in a half-width panel (700×800)", () => {
+  for (const [name, source] of [
+    ["the textbook", null],
+    ["a two-layer net", ONE_STEP_NET],
+  ] as const) {
+    it(`${name}: every node's text is drawn at 11 px or more, with its gradient, the graph taking most of the panel`, async () => {
+      const s = source ? await traceSnippet(source, path.resolve("net.ts")) : textbook;
+      const p = await openSnapshot(browser, s, { width: 700, height: 800, initScript: RECORD_TEXT });
+      pages.push(p);
+      await ready(p);
+      const { page } = p;
+      await page.evaluate("window.__drawnText.length = 0");
+      // A redraw of the settled view (the zoom buttons cancel out): what it draws is the view.
+      await page.locator('.toolbar button[aria-label="Zoom in"]').click();
+      await page.locator('.toolbar button[aria-label="Zoom out"]').click();
+      await settle(page);
+      const drawn = (await page.evaluate("window.__drawnText")) as DrawnText[];
+      const pane = (await page.locator(".graph-canvas").boundingBox())!;
+      const inPane = drawn.filter((d) => d.x >= pane.x - 1 && d.x <= pane.x + pane.width + 1 && d.y >= pane.y && d.y <= pane.y + pane.height);
+      const names = s.tensors.filter((t) => t.kind !== "constant").map((t) => t.label);
+      const shown = names.filter((n) => inPane.some((d) => d.text === n));
+      // The textbook fits whole; the net (a chain of 24 nodes) shows its output end, legibly.
+      if (!source) expect(shown.sort()).toEqual([...names].sort());
+      else {
+        expect(shown).toContain("loss");
+        expect(shown.length).toBeGreaterThanOrEqual(5);
+      }
+      const sizes = inPane.map((d) => d.px);
+      expect(sizes.length).toBeGreaterThan(shown.length * 2);
+      expect(Math.min(...sizes)).toBeGreaterThanOrEqual(11 - 1e-6);
+      // The gradients are there from the start (the view opens after backward).
+      expect(inPane.filter((d) => /^grad -?\d/.test(d.text) || /^grad \[/.test(d.text)).length).toBeGreaterThanOrEqual(shown.length);
+      // The graph gets most of the panel: at least half its height.
+      expect(pane.height).toBeGreaterThan(400);
+      expect(pane.width).toBeGreaterThan(650);
+      if (process.env.SCREENSHOTS && !source) await screenshot(page, "graph-half-width.png");
+    });
+  }
+
+  it("the outline and the inspector are collapsed under the graph and open from their headings", async () => {
+    const p = await openSnapshot(browser, textbook, { width: 700, height: 800 });
+    pages.push(p);
+    await ready(p);
+    const { page } = p;
+    const toggle = (name: string) => page.locator(".pane-toggle", { hasText: name });
+    expect(await toggle("Outline").getAttribute("aria-expanded")).toBe("false");
+    expect(await toggle("Inspector").getAttribute("aria-expanded")).toBe("false");
+    expect(await page.locator(".outline-tree").isVisible()).toBe(false);
+    const before = (await page.locator(".graph-canvas").boundingBox())!;
+    await toggle("Inspector").click();
+    expect(await toggle("Inspector").getAttribute("aria-expanded")).toBe("true");
+    expect(await text(page, ".inspector-head h3")).toBe("x7");
+    const after = (await page.locator(".graph-canvas").boundingBox())!;
+    expect(after.height).toBeLessThan(before.height);
+    // Maximized, both are beside the graph and open.
+    await page.setViewportSize({ width: 1400, height: 860 });
+    await settle(page);
+    expect(await toggle("Outline").getAttribute("aria-expanded")).toBe("true");
+    expect(await page.locator(".outline-tree").isVisible()).toBe(true);
+    const outline = (await page.locator(".outline").boundingBox())!;
+    const graph = (await page.locator(".graph-canvas").boundingBox())!;
+    expect(outline.x + outline.width).toBeLessThanOrEqual(graph.x + 1);
+  });
+});
+
 describe("other snapshots", () => {
   it("renders a hostile tensor name, console text and error message as text; nothing runs", async () => {
     const s = await traceSnippet(HOSTILE, path.resolve("hostile.ts"));
@@ -393,7 +501,7 @@ describe("other snapshots", () => {
     const { page } = await open(s);
     await page.locator('.outline-tree [role=treeitem][aria-level="1"]', { hasText: "big" }).locator(":scope > .row").click();
     const value = page.locator(".inspector-body .tensor-value").first();
-    expect(await value.innerText()).toContain("[256, 256] · 65,536 elements");
+    expect(await value.innerText()).toContain("[256×256] · 65,536 elements");
     // The top-left corner of the matrix: 4 rows × 4 columns, then … and "252 more rows".
     expect(await value.locator(".grid-caption").innerText()).toBe("showing 16 of 65,536 show 1,000");
     expect(await value.locator(".value-grid tr:not(.more-rows) td:not(.more-cols)").count()).toBe(16);
