@@ -32,6 +32,8 @@ export interface ViewState {
   flow: Flow;
   grouping: boolean;
   consoleOpen: boolean;
+  /** Draw every backward call's graph at once (else the graph of the call being shown). */
+  allCalls?: boolean;
   /** The user's choice for the outline and the inspector (unset: open when wide, collapsed when narrow). */
   outlinePane?: PaneChoice;
   inspectorPane?: PaneChoice;
@@ -86,6 +88,7 @@ export class App {
   private readonly groupButton: HTMLButtonElement;
   private readonly exportButton: HTMLButtonElement;
   private readonly exportMenu: HTMLElement;
+  private readonly allCallsButton: HTMLButtonElement;
 
   // parts
   private readonly outline: Outline;
@@ -125,6 +128,12 @@ export class App {
       },
     });
     this.stepper.setSpeed(this.state.speed);
+    this.allCallsButton = el(
+      "button",
+      { type: "button", class: "all-calls", "aria-pressed": "false", title: "Draw the graphs of every backward call at once (else only the call picked)", on: { click: () => void this.setAllCalls(!this.state.allCalls) } },
+      "All calls",
+    );
+    this.stepper.callRow.appendChild(this.allCallsButton);
     this.lossPlot = new LossPlot({ onPick: (call) => this.setPosition(this.s ? finishedPosition(this.s, call) : { call, step: 0 }) });
     this.landscape = new Landscape({
       host,
@@ -349,16 +358,16 @@ export class App {
     this.root.dataset.state = "loading";
     const prev = this.host.getState<Partial<ViewState>>();
     const same = !!prev && prev.v === 1 && prev.file === s.file;
-    const g = buildViewGraph(s);
+    // The view opens on the state the snippet left: its last backward call run to the end, every
+    // gradient in place (Home goes back to before backward).
+    const pos = clampPosition(s, position ?? (same && prev?.position ? prev.position : finishedPosition(s)));
+    const g = this.viewGraph(s, pos.call);
     this.s = s;
     this.g = g;
     this.graphReady = false;
 
     const exists = (id: string | null | undefined): id is string => !!id && (g.byId.has(id) || s.nodes.some((n) => n.id === id));
     const selection = exists(select) ? select : same && exists(prev?.selected) ? prev.selected : (s.output ?? g.nodes[g.nodes.length - 1]?.id ?? null);
-    // The view opens on the state the snippet left: its last backward call run to the end, every
-    // gradient in place (Home goes back to before backward).
-    const pos = clampPosition(s, position ?? (same && prev?.position ? prev.position : finishedPosition(s)));
     const viewport = !select && same ? prev?.viewport : undefined;
 
     // The graph first: a big graph's layout runs in a worker while the DOM parts are built. Its
@@ -376,6 +385,7 @@ export class App {
     this.outline.setGraph(s, g);
     this.inspector.setSnapshot(s, g);
     this.stepper.setSnapshot(s);
+    this.syncAllCalls();
     this.lossPlot.setSnapshot(s);
     this.clearSearch();
     this.landscape.setSnapshot(s);
@@ -447,9 +457,55 @@ export class App {
     this.select(id, { from: "graph" });
   }
 
+  /** The graph to draw: one backward call's (when the snippet made several), or all of them. */
+  private viewGraph(s: GraphSnapshot, call: number): ViewGraph {
+    return s.backward.length > 1 && !this.state.allCalls ? buildViewGraph(s, call) : buildViewGraph(s);
+  }
+
+  /** Another call picked while one call's graph is drawn: draw that call's graph (selection kept when it is in it). */
+  private switchCall(call: number): void {
+    const s = this.s;
+    if (!s) return;
+    const g = this.viewGraph(s, call);
+    this.g = g;
+    this.graphReady = false;
+    const root = s.backward[call]?.roots[0];
+    const keep = this.selected && (g.byId.has(this.selected) || g.drawnAs.has(this.selected)) ? this.selected : (root ?? null);
+    this.outline.setGraph(s, g);
+    this.inspector.setSnapshot(s, g);
+    this.selected = keep;
+    const gen = this.generation;
+    const drawing = this.graph?.setGraph(g, { replay: null, selected: this.drawnId(keep) });
+    void drawing?.then(() => {
+      if (gen !== this.generation || this.g !== g) return;
+      this.graphReady = true;
+      this.graph?.setReplay(this.graphReplay());
+      this.search();
+    });
+    this.select(keep, { from: "restore", graph: false });
+  }
+
+  private async setAllCalls(on: boolean): Promise<void> {
+    this.state.allCalls = on;
+    this.syncAllCalls();
+    this.saveState();
+    const s = this.s;
+    if (!s || s.backward.length < 2) return;
+    const pos = this.replayState?.position ?? finishedPosition(s);
+    this.replayState = null;
+    this.switchCall(pos.call);
+    this.setPosition(pos, { post: true, quiet: true });
+  }
+
+  private syncAllCalls(): void {
+    this.allCallsButton.setAttribute("aria-pressed", String(!!this.state.allCalls));
+    this.allCallsButton.hidden = (this.s?.backward.length ?? 0) < 2;
+  }
+
   private setPosition(p: StepPosition, opts: { post?: boolean; quiet?: boolean; graph?: boolean } = {}): void {
     if (!this.s || !this.g) return;
     const pos = clampPosition(this.s, p);
+    if (this.g.call !== undefined && this.g.call !== pos.call) this.switchCall(pos.call);
     const same = this.replayState && this.replayState.position.call === pos.call && this.replayState.position.step === pos.step && this.replayState.call === this.s.backward[pos.call];
     if (same && !opts.post) return;
     const state = same && this.replayState ? this.replayState : replay(this.s, this.g, pos);

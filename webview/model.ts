@@ -58,11 +58,61 @@ export interface ViewGraph {
   drawnAs: Map<string, string>;
   /** Tensor id → its op's id (the op that made it). */
   producer: Map<string, string>;
+  /** Set when the graph is one backward call's (buildViewGraph with a call). */
+  call?: number;
 }
 
 const idNumber = (id: string) => Number(id.slice(1)) || 0;
 
-export function buildViewGraph(s: GraphSnapshot): ViewGraph {
+/**
+ * The grad_fn nodes and tensors of one backward call: every node reachable from its roots' grad_fn
+ * along nextFunctions (what that backward ran), the tensors they made, and the leaves their
+ * AccumulateGrad nodes stand for — parameters shared by every iteration of a training loop are in
+ * each call's scope, drawn once.
+ */
+export function callScope(s: GraphSnapshot, call: number): { nodes: Set<string>; tensors: Set<string> } | null {
+  const c = s.backward[call];
+  if (!c) return null;
+  const tensors = new Map(s.tensors.map((t) => [t.id, t]));
+  const nodeInfo = new Map(s.nodes.map((n) => [n.id, n]));
+  const next = new Map<string, string[]>();
+  for (const e of s.edges) {
+    let list = next.get(e.from);
+    if (!list) next.set(e.from, (list = []));
+    list.push(e.to);
+  }
+  const nodes = new Set<string>();
+  const stack: string[] = [];
+  for (const r of c.roots) {
+    const t = tensors.get(r);
+    if (t?.gradFn) stack.push(t.gradFn);
+    else if (t) {
+      // A leaf root: its AccumulateGrad.
+      for (const n of s.nodes) if (n.kind === "accumulate" && n.tensor === r) stack.push(n.id);
+    }
+  }
+  for (const st of c.steps) stack.push(st.node);
+  while (stack.length) {
+    const id = stack.pop()!;
+    if (nodes.has(id) || !nodeInfo.has(id)) continue;
+    nodes.add(id);
+    for (const to of next.get(id) ?? []) stack.push(to);
+  }
+  const out = new Set<string>(c.roots);
+  for (const id of nodes) {
+    const t = nodeInfo.get(id)!.tensor;
+    if (t) out.add(t);
+  }
+  return { nodes, tensors: out };
+}
+
+/**
+ * The view graph of a snapshot, or of one backward call (`call`; see callScope). Tensors that share
+ * a label in the drawing ("tanh @ L17", made by the same line several times) are numbered:
+ * "tanh @ L17 #1", "#2", … in creation order.
+ */
+export function buildViewGraph(s: GraphSnapshot, call?: number): ViewGraph {
+  const scope = call === undefined ? null : callScope(s, call);
   const nodes: ViewNode[] = [];
   const edges: ViewEdge[] = [];
   const byId = new Map<string, ViewNode>();
@@ -75,10 +125,11 @@ export function buildViewGraph(s: GraphSnapshot): ViewGraph {
     byId.set(n.id, n);
   };
   for (const t of s.tensors) {
-    if (t.kind === "constant") continue;
+    if (t.kind === "constant" || (scope && !scope.tensors.has(t.id))) continue;
     add({ id: t.id, kind: t.kind, label: t.label, tensor: t, range: t.range, order: idNumber(t.id) * 2 + 1 });
   }
   for (const n of s.nodes) {
+    if (scope && !scope.nodes.has(n.id)) continue;
     if (n.kind === "accumulate") {
       if (n.tensor && byId.has(n.tensor)) {
         accumulateToLeaf.set(n.id, n.tensor);
@@ -107,7 +158,21 @@ export function buildViewGraph(s: GraphSnapshot): ViewGraph {
     edges.push({ id: `e:${op.id}:${e.index}`, source: input, target: op.id, label: op.inputs[e.index], op: op.id, index: e.index });
   }
   nodes.sort((a, b) => a.order - b.order);
-  return { nodes, edges, byId, accumulateToLeaf, drawnAs, producer };
+  numberRepeats(nodes);
+  return { nodes, edges, byId, accumulateToLeaf, drawnAs, producer, ...(scope ? { call } : {}) };
+}
+
+/** "tanh @ L17" three times → "tanh @ L17 #1", "#2", "#3" (tensors only, in creation order). */
+function numberRepeats(nodes: ViewNode[]): void {
+  const count = new Map<string, number>();
+  for (const n of nodes) if (n.kind !== "op") count.set(n.label, (count.get(n.label) ?? 0) + 1);
+  const seen = new Map<string, number>();
+  for (const n of nodes) {
+    if (n.kind === "op" || (count.get(n.label) ?? 0) < 2) continue;
+    const k = (seen.get(n.label) ?? 0) + 1;
+    seen.set(n.label, k);
+    n.label = `${n.label} #${k}`;
+  }
 }
 
 // ---- replay -------------------------------------------------------------------------------------

@@ -113,7 +113,7 @@ export class Outline {
     for (const v of g.nodes) {
       if (!v.tensor) continue;
       const t = v.tensor;
-      const item = this.makeItem({ id: t.id, label: t.label, level: 1, top: top.length, children: [], expanded: true, tensor: t });
+      const item = this.makeItem({ id: t.id, label: v.label, level: 1, top: top.length, children: [], expanded: true, tensor: t });
       const fn = (t.gradFn ? nodes.get(t.gradFn) : undefined) ?? accumulateOf.get(t.id);
       if (fn) {
         item.children.push(this.makeItem({ id: fn.id, label: fn.name, level: 2, top: top.length, parent: item, children: [], expanded: false, node: fn }));
@@ -152,7 +152,7 @@ export class Outline {
   /** The item's element, made on first use. */
   private dom(item: Item): HTMLLIElement {
     if (item.li) return item.li;
-    const row = item.tensor ? tensorRow(item.tensor) : nodeRow(item.node!);
+    const row = item.tensor ? tensorRow(item.tensor, item.label) : nodeRow(item.node!);
     // Named by its own row only (not by the nested items of its group).
     row.id = `outline-row-${item.id}`;
     const li = el("li", { role: "treeitem", "aria-level": String(item.level), "aria-labelledby": row.id, tabindex: "-1", data: { id: item.id } }, row);
@@ -515,14 +515,15 @@ function lineOf(t: { range?: { line: number } }): string {
   return t.range ? `L${t.range.line}` : "";
 }
 
-function tensorRow(t: TensorInfo): HTMLElement {
+/** A tensor's row; `label` is the view's ("tanh @ L17 #2" when a line made several in the graph). */
+function tensorRow(t: TensorInfo, label: string): HTMLElement {
   const kind = t.kind === "intermediate" ? "" : t.kind;
   const shape = t.shape.length ? formatShape(t.shape) : "";
   return el(
     "span",
     { class: `row tensor kind-${t.kind}` },
     el("span", { class: "twisty", "aria-hidden": "true" }),
-    el("span", { class: "name" }, t.label),
+    el("span", { class: "name" }, label),
     kind && el("span", { class: "kind" }, kind),
     shape && el("span", { class: "shape" }, shape),
     t.range && !t.label.endsWith(lineOf(t)) ? el("span", { class: "line" }, lineOf(t)) : null,

@@ -34,7 +34,8 @@ export class Stepper {
   private readonly progress: HTMLInputElement;
   private readonly progressText: HTMLElement;
   private readonly callPicker: HTMLSelectElement;
-  private readonly callRow: HTMLElement;
+  /** The call picker's row (the app adds its "All calls" toggle). */
+  readonly callRow: HTMLElement;
   private readonly notes: HTMLElement;
   private readonly ruleTitle: HTMLElement;
   private readonly ruleLines: HTMLElement;
@@ -72,10 +73,11 @@ export class Stepper {
     this.progressText = el("span", { class: "progress-text", "aria-hidden": "true" });
     this.callPicker = el("select", {
       class: "call-picker",
-      "aria-label": "Backward call",
+      id: "call-picker",
+      title: "Backward call (PageUp / PageDown)",
       on: { change: () => this.pickCall(Number(this.callPicker.value)) },
     });
-    this.callRow = el("label", { class: "call-row" }, el("span", null, "Call"), this.callPicker);
+    this.callRow = el("div", { class: "call-row" }, el("label", { for: "call-picker" }, "Call"), this.callPicker);
     this.notes = el("div", { class: "stepper-notes muted" });
     const keys = el(
       "div",
@@ -122,7 +124,13 @@ export class Stepper {
     this.next.disabled = this.last.disabled = k >= r.total;
     this.play.disabled = r.total === 0;
     const notes: string[] = [];
-    if (r.call?.stepsTruncated) notes.push(`Steps past ${formatCount(r.total)} were not recorded (the pass itself ran).`);
+    if (r.call?.stepsTruncated) {
+      notes.push(
+        r.total === 0
+          ? "This call's steps were not kept (the latest calls keep theirs): its graph and gradients are shown, not its steps."
+          : `Steps past ${formatCount(r.total)} were not recorded (the pass itself ran).`,
+      );
+    }
     if (r.call?.error) notes.push(`This call failed: ${r.call.error}`);
     if (this.s?.backwardCallsDropped) notes.push(`${formatCount(this.s.backwardCallsDropped)} later calls were not recorded.`);
     setChildren(this.notes, ...notes.map((n) => el("div", null, n)));
@@ -177,6 +185,15 @@ export class Stepper {
         this.pause();
         this.go(this.total);
         return true;
+      case "PageUp":
+      case "PageDown": {
+        // The previous or next backward call, as it ended.
+        const calls = this.s.backward.length;
+        const call = this.position.call + (e.key === "PageUp" ? -1 : 1);
+        if (calls < 2 || call < 0 || call >= calls) return false;
+        this.pickCall(call);
+        return true;
+      }
       case " ":
         this.togglePlay();
         return true;

@@ -446,7 +446,8 @@ describe("other snapshots", () => {
   it("a training loop shows the call picker and the loss plot; both choose the call", async () => {
     const s = await traceSnippet(TRAINING, path.resolve("training.ts"));
     expect(s.backward).toHaveLength(6);
-    const { page } = await open(s);
+    const p = await open(s);
+    const { page } = p;
     const picker = page.locator("select.call-picker");
     expect(await picker.isVisible()).toBe(true);
     expect(await picker.locator("option").count()).toBe(6);
@@ -463,6 +464,27 @@ describe("other snapshots", () => {
     await blur(page);
     await page.keyboard.press("Home");
     expect((await tensorRows(page)).find((r) => r.label === "w")!.grad).toBe("");
+    // One call at a time: the graph and the outline are the picked call's, the leaf w drawn once.
+    const oneCall = (await tensorRows(page)).map((r) => r.label);
+    expect(oneCall).toEqual(["w", "mul @ L6", "sub @ L6", "loss"]);
+    // PageDown / PageUp switch calls (as they ended).
+    await page.keyboard.press("PageDown");
+    expect(await picker.inputValue()).toBe("2");
+    expect(await progress(page)).toBe("step 4 of 4");
+    await page.keyboard.press("PageUp");
+    expect(await picker.inputValue()).toBe("1");
+    // "All calls" draws every call's graph: the repeats of a line are numbered.
+    const all = page.locator("button.all-calls");
+    expect(await all.getAttribute("aria-pressed")).toBe("false");
+    await all.click();
+    await ready(p);
+    const every = (await tensorRows(page)).map((r) => r.label);
+    expect(every).toHaveLength(1 + 6 * 3);
+    expect(every).toContain("mul @ L6 #6");
+    expect(every.filter((l) => l === "w")).toHaveLength(1);
+    await all.click();
+    await ready(p);
+    expect((await tensorRows(page)).map((r) => r.label)).toEqual(oneCall);
     // Click the plot at its left end: the first call.
     const box = (await page.locator(".loss-plot svg").boundingBox())!;
     await page.mouse.click(box.x + 46, box.y + box.height / 2);
