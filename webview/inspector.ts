@@ -3,6 +3,7 @@
 // the statistics, and how much of it is shown — never all of it.
 import type { EdgeInfo, GraphSnapshot, NodeInfo, SavedValue, SourceRange, TensorInfo, ValueSummary } from "../shared/protocol";
 import { baseName, el, formatCount, linkButton, setChildren, type Child } from "./dom";
+import { broadcastNote } from "./broadcast";
 import { describeShape, formatNumber, formatValue } from "./format";
 import type { ReplayState, ViewGraph } from "./model";
 
@@ -152,7 +153,11 @@ export class Inspector {
     for (const o of st.gradsOut) {
       const to = o.to ? this.nodes.get(o.to) : undefined;
       const target = to?.tensor ? this.tensors.get(to.tensor) : undefined;
-      rows.push([`sent to ${target?.label ?? to?.name ?? `input ${o.index}`}`, o.grad ? valueView(o.grad, "grad") : el("span", { class: "muted" }, "nothing")]);
+      const name = target?.label ?? to?.name ?? `input ${o.index}`;
+      rows.push([`sent to ${name}`, o.grad ? valueView(o.grad, "grad") : el("span", { class: "muted" }, "nothing")]);
+      // Both shapes when the gradient was summed back to a broadcast input's shape.
+      const note = o.grad ? broadcastNote(name, st.gradIn.shape, o.grad.shape) : null;
+      if (note) rows.push(["broadcast", el("span", { class: "broadcast-note" }, note)]);
     }
     if (st.gradAfter) rows.push([".grad after", valueView(st.gradAfter, "grad")]);
     return rows;

@@ -16,6 +16,7 @@ import type {
   TensorInfo,
   ValueSummary,
 } from "../shared/protocol";
+import { broadcastNote } from "./broadcast";
 import { formatNumber, formatValue, scalarOf } from "./format";
 
 export { formatNumber, formatValue, scalarOf } from "./format";
@@ -309,6 +310,8 @@ export function chainRule(s: GraphSnapshot, st: BackwardStepInfo, nodes: Map<str
     let local = "";
     if (gin !== undefined && gout !== undefined && gin !== 0) local = formatNumber(gout / gin);
     lines.push(`local ∂${outName}/∂${inName}${formula ? `: ${formula}` : ""}${local ? ` = ${local}` : ""}`);
+    const note = broadcastNote(inName, st.gradIn.shape, o.grad.shape);
+    if (note) lines.push(note);
     lines.push(
       gin !== undefined && local
         ? `chain rule: ∂${f}/∂${inName} = ∂${f}/∂${outName} · ∂${outName}/∂${inName} = ${formatNumber(gin)} · ${local} = ${formatValue(o.grad)}`
