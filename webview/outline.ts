@@ -155,7 +155,9 @@ export class Outline {
     const row = item.tensor ? tensorRow(item.tensor, item.label) : nodeRow(item.node!);
     // Named by its own row only (not by the nested items of its group).
     row.id = `outline-row-${item.id}`;
-    const li = el("li", { role: "treeitem", "aria-level": String(item.level), "aria-labelledby": row.id, tabindex: "-1", data: { id: item.id } }, row);
+    // Named from its content (the row, and its nested grad_fn item): an aria-labelledby naming it
+    // by the row alone leaves visible text out of the name (axe-core: label-content-name-mismatch).
+    const li = el("li", { role: "treeitem", "aria-level": String(item.level), tabindex: "-1", data: { id: item.id } }, row);
     if (item.level === 1) {
       li.setAttribute("aria-setsize", String(this.items.length));
       li.setAttribute("aria-posinset", String(item.top + 1));

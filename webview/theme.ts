@@ -138,7 +138,8 @@ export function readTheme(): Theme {
     boxBorder: hex(highContrast ? hcBorder : mix(border, fg, dark ? 0.15 : 0.1)),
     leaf: hex(pick("--vscode-charts-blue", d.blue)),
     output: hex(pick("--vscode-charts-green", d.green)),
-    grad: hex(pick("--vscode-charts-orange", d.orange)),
+    // As in style.css: on a light background the orange is darkened towards the text colour to read at 4.5:1.
+    grad: hex(dark || highContrast ? pick("--vscode-charts-orange", d.orange) : mix(pick("--vscode-charts-orange", d.orange), fg, 0.4)),
     step: hex(pick("--vscode-charts-yellow", d.yellow)),
     opFill: hex(highContrast ? bg : mix(bg, purple, dark ? 0.2 : 0.1)),
     opBorder: hex(highContrast ? purple : mix(bg, purple, dark ? 0.65 : 0.55)),
