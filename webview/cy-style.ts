@@ -1,8 +1,14 @@
 // Cytoscape as the graph view uses it (ordinary graphs; big ones are drawn by canvas-view.ts): its
-// stylesheet, built from the theme and box.ts's sizes, and two changes to its canvas renderer.
-import type { Core, StylesheetJson } from "cytoscape";
-import { BOX } from "./box";
+// stylesheet, built from the theme and box.ts's sizes, the elements of a scene (a tensor box's value
+// and grad are label-only tag nodes placed where box.ts says), and two changes to its renderer.
+import type { Core, ElementDefinition, StylesheetJson } from "cytoscape";
+import { BOX, shortGrad, tensorBoxTexts } from "./box";
+import type { Drawn, Scene } from "./scene";
 import type { Theme } from "./theme";
+import type { ValueSummary } from "../shared/protocol";
+
+export const valueTagId = (id: string) => `tv:${id}`;
+export const gradTagId = (id: string) => `tg:${id}`;
 
 /**
  * The label of an edge outside the current step: a zero-width space, never empty (nor blank) — a
@@ -194,4 +200,59 @@ export function cyStylesheet(t: Theme, flow: "data" | "gradient", direction: "LR
     { selector: "edge.incoming", style: { width: 1.8, "arrow-scale": 1.1 } },
   ];
   return rules as unknown as StylesheetJson;
+}
+
+/** Where a tensor box's value and grad tags sit (box.ts's layout of the box at p). */
+export function tagPositions(n: Drawn, p: { x: number; y: number }): { value?: { x: number; y: number }; grad: { x: number; y: number } } {
+  const out: { value?: { x: number; y: number }; grad: { x: number; y: number } } = { grad: p };
+  for (const t of n.box ? tensorBoxTexts(n.box, n.width, "") : []) {
+    if (t.role === "value") out.value = { x: p.x + t.x, y: p.y + t.y };
+    else if (t.role === "grad") out.grad = { x: p.x + t.x, y: p.y + t.y };
+  }
+  return out;
+}
+
+/** The cytoscape elements of a scene: group frames, boxes with their value and grad tags, pills, edges (`gradOf`: the grad a box shows now). */
+export function cyElements(scene: Scene, positions: Record<string, { x: number; y: number }>, gradOf: (id: string) => ValueSummary | null): ElementDefinition[] {
+  const out: ElementDefinition[] = [];
+  for (const [id, grp] of scene.groups) out.push({ group: "nodes", data: { id, label: `L${grp.line}`, line: grp.line }, classes: "group" });
+  for (const n of scene.nodes) {
+    const position = positions[n.id] ?? { x: 0, y: 0 };
+    if (n.kind === "collapsed") {
+      out.push({ group: "nodes", data: { id: n.id, label: n.label, w: n.width, h: n.height, line: n.line }, classes: "collapsed", position });
+      continue;
+    }
+    const parent = n.parent;
+    if (n.kind === "op") {
+      out.push({ group: "nodes", data: { id: n.id, label: n.label, w: n.width, h: n.height, ...(parent ? { parent } : {}) }, classes: "op", position });
+      continue;
+    }
+    const grad = gradOf(n.id);
+    const box = n.box!;
+    // The node's own label is the name, centred by cytoscape: move it to where box.ts puts it.
+    const name = tensorBoxTexts(box, n.width, "").find((t) => t.role === "name")!;
+    out.push({
+      group: "nodes",
+      data: { id: n.id, label: box.name, w: n.width, h: n.height, lmx: name.x + box.nameWidth / 2, lmy: name.y, ...(parent ? { parent } : {}) },
+      classes: `tensor ${n.kind}`,
+      position,
+    });
+    const tags = tagPositions(n, position);
+    if (tags.value) {
+      out.push({
+        group: "nodes",
+        data: { id: valueTagId(n.id), label: box.value, box: n.id, ...(parent ? { parent } : {}) },
+        classes: "tag value",
+        position: tags.value,
+      });
+    }
+    out.push({
+      group: "nodes",
+      data: { id: gradTagId(n.id), label: shortGrad(grad), box: n.id, ...(parent ? { parent } : {}) },
+      classes: grad ? "tag grad" : "tag grad pending",
+      position: tags.grad,
+    });
+  }
+  for (const e of scene.edges) out.push({ group: "edges", data: { id: e.id, source: e.source, target: e.target, flow: NO_FLOW } });
+  return out;
 }

@@ -19,21 +19,19 @@ import cytoscape from "cytoscape";
 import type { Core, ElementDefinition, EventObject, NodeSingular } from "cytoscape";
 import { BOX, LEGIBLE_ZOOM, tensorBoxTexts, TextMeasure, shortGrad } from "./box";
 import { CanvasView, coveringCanvas, type Hit, type PaintEdge, type PaintGroup, type PaintNode } from "./canvas-view";
-import { cyStylesheet, NO_FLOW, tuneRenderer } from "./cy-style";
+import { cyElements, cyStylesheet, gradTagId, NO_FLOW, tagPositions, tuneRenderer, valueTagId } from "./cy-style";
 import { sceneSvg } from "./graph-export";
-import { layeredLayout, type LayoutEdge, type LayoutNode, type LayoutOptions, type LayoutResult } from "./layout";
-import type { LayoutRequest, LayoutResponse } from "./layout-worker";
+import type { LayoutResult } from "./layout";
+import { LayoutRunner, WORKER_NODES } from "./layout-runner";
 import type { ReplayState, ViewGraph } from "./model";
-import { buildScene, groupFrame, type Drawn, type Scene, type SizeClass } from "./scene";
+import { buildScene, groupFrame, type Scene, type SizeClass } from "./scene";
 import { drawStepOverlay } from "./step-overlay";
 import { readTheme, type Theme } from "./theme";
 import type { ValueSummary } from "../shared/protocol";
 
 export { BIG_NODES, HUGE_NODES } from "./scene";
+export { WORKER_NODES } from "./layout-runner";
 export { readTheme, type Theme } from "./theme";
-
-/** The layout worker's bundled source, injected by the build (esbuild `define`); undefined when not built in. */
-declare const __LAYOUT_WORKER_SOURCE__: string | undefined;
 
 export interface GraphViewOptions {
   container: HTMLElement;
@@ -67,12 +65,6 @@ export interface GraphViewTimings {
 
 // ---- sizes and thresholds -----------------------------------------------------------------------
 
-/**
- * Lay out in a Web Worker above this many drawn nodes. Below it the layout takes a few hundred
- * milliseconds at most on the page, less than starting a worker costs: a fresh worker compiles
- * and runs the layout cold, which for ~2,000 nodes took twice as long as the page's warm run.
- */
-export const WORKER_NODES = 2500;
 /** Big graphs: labels drawn from this rendered font size on (cytoscape's min-zoomed-font-size). */
 const MIN_ZOOMED_FONT = 7;
 const FIT_PADDING = 16;
@@ -95,8 +87,6 @@ function clampCentre(focus: number, lo: number, size: number, span: number): num
   return Math.min(lo + size - span / 2, Math.max(lo + span / 2, focus));
 }
 
-const valueTagId = (id: string) => `tv:${id}`;
-const gradTagId = (id: string) => `tg:${id}`;
 
 // ---- the view ------------------------------------------------------------------------------------
 
@@ -104,7 +94,6 @@ export class GraphView {
   private readonly container: HTMLElement;
   private readonly onSelect: (id: string | null) => void;
   private readonly onActivate: ((id: string) => void) | undefined;
-  private readonly workerNodes: number;
   private direction: Direction;
   /** The direction the current layout has (auto resolved). */
   private laidOut: "LR" | "TB" = "LR";
@@ -147,10 +136,7 @@ export class GraphView {
   private matches: string[] = [];
   private markedMatches: string[] = [];
 
-  private worker: Worker | null | undefined;
-  private workerUrl: string | null = null;
-  private workerSeq = 0;
-  private readonly pending = new Map<number, { resolve(r: LayoutResult): void; reject(e: Error): void }>();
+  private readonly layouts: LayoutRunner;
 
   private readonly resizeObserver: ResizeObserver | null;
   private readonly media: MediaQueryList | null;
@@ -170,7 +156,7 @@ export class GraphView {
     this.flow = options.flow;
     this.onSelect = options.onSelect;
     this.onActivate = options.onActivate;
-    this.workerNodes = options.workerNodes ?? WORKER_NODES;
+    this.layouts = new LayoutRunner(options.workerNodes ?? WORKER_NODES);
     this.theme = readTheme();
     if (!this.container.hasAttribute("tabindex")) this.container.tabIndex = 0;
     this.container.addEventListener("keydown", this.onKeyDown);
@@ -256,7 +242,7 @@ export class GraphView {
     if (this.selected && !graph.byId.has(this.selected)) this.selected = null;
     this.matches = this.matchesOf(this.query);
     // A big graph: start the worker now, so it boots while the scene is measured.
-    if (graph.nodes.length > this.workerNodes) this.ensureWorker();
+    if (graph.nodes.length > this.layouts.workerNodes) this.layouts.ensureWorker();
     const painted = await this.rebuild(initial.viewport ?? true);
     if (painted) this.timings.firstPaintMs = performance.now() - started;
   }
@@ -285,7 +271,7 @@ export class GraphView {
         if (!p) continue;
         cy.getElementById(n.id).position(p);
         if (this.scene!.rich && n.box) {
-          const tags = this.tagPositions(n, p);
+          const tags = tagPositions(n, p);
           if (tags.value) cy.getElementById(valueTagId(n.id)).position(tags.value);
           cy.getElementById(gradTagId(n.id)).position(tags.grad);
         }
@@ -323,12 +309,6 @@ export class GraphView {
     return buildScene(g, { grouping: this.grouping, collapsed: this.collapsed, theme: this.theme, measure: this.measure });
   }
 
-  private layoutOptions(direction: "LR" | "TB"): LayoutOptions {
-    // Group frames take room the layout does not know about: widen the gaps while grouping.
-    const g = this.grouping ? 2 * BOX.groupPad + BOX.groupLabel : 0;
-    return direction === "LR" ? { direction: "LR", rankSep: 28 + g, nodeSep: 14 + g } : { direction: "TB", rankSep: 18 + g, nodeSep: 16 + g };
-  }
-
   /**
    * Positions for the scene in the view's direction. "auto": small graphs are laid out both ways
    * and keep the one that fits the pane at the larger zoom; big ones follow the pane's shape.
@@ -360,91 +340,12 @@ export class GraphView {
     return this.laidOut;
   }
 
-  /** Positions for the scene: in the worker for big graphs (when it can be created), else here. */
+  /** Positions for the scene (layout-runner.ts: in the worker for big graphs), with the timings kept. */
   private async layout(scene: Scene, direction: "LR" | "TB"): Promise<LayoutResult> {
-    const nodes: LayoutNode[] = scene.nodes.map((n) => ({ id: n.id, width: n.width, height: n.height, order: n.order }));
-    const edges: LayoutEdge[] = scene.edges.map((e) => ({ source: e.source, target: e.target }));
-    const options = this.layoutOptions(direction);
-    const started = performance.now();
-    if (nodes.length === 0) {
-      this.timings.layoutIn = "none";
-      this.timings.layoutMs = 0;
-      return { positions: {}, width: 0, height: 0, ranks: 0 };
-    }
-    if (nodes.length > this.workerNodes) {
-      const worker = this.ensureWorker();
-      if (worker) {
-        try {
-          const result = await this.layoutInWorker(worker, { id: 0, nodes, edges, options });
-          this.timings.layoutIn = "worker";
-          this.timings.layoutMs = performance.now() - started;
-          return result;
-        } catch {
-          if (this.disposed) return { positions: {}, width: 0, height: 0, ranks: 0 };
-          // The worker failed (it could not start, or threw): lay out here instead.
-          this.dropWorker();
-        }
-      }
-      // Let the page paint whatever it shows meanwhile before the long synchronous run.
-      await new Promise((r) => setTimeout(r, 0));
-    }
-    const result = layeredLayout(nodes, edges, options);
-    this.timings.layoutIn = "main";
-    this.timings.layoutMs = performance.now() - started;
+    const { result, ranIn, ms } = await this.layouts.run(scene, direction, this.grouping);
+    this.timings.layoutIn = ranIn;
+    this.timings.layoutMs = ms;
     return result;
-  }
-
-  private ensureWorker(): Worker | null {
-    if (this.worker !== undefined) return this.worker;
-    this.worker = null;
-    const source = typeof __LAYOUT_WORKER_SOURCE__ === "string" ? __LAYOUT_WORKER_SOURCE__ : undefined;
-    if (!source || typeof Worker !== "function" || typeof Blob !== "function" || typeof URL.createObjectURL !== "function") return null;
-    try {
-      this.workerUrl = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
-      const worker = new Worker(this.workerUrl);
-      worker.onmessage = (e: MessageEvent<LayoutResponse>) => {
-        const p = this.pending.get(e.data.id);
-        if (!p) return;
-        this.pending.delete(e.data.id);
-        if (e.data.ok) p.resolve(e.data.result);
-        else p.reject(new Error(e.data.error));
-      };
-      const fail = () => {
-        for (const p of this.pending.values()) p.reject(new Error("layout worker failed"));
-        this.pending.clear();
-        this.dropWorker();
-      };
-      worker.onerror = (e) => {
-        e.preventDefault();
-        fail();
-      };
-      worker.onmessageerror = fail;
-      this.worker = worker;
-    } catch {
-      // Typically a Content-Security-Policy without `worker-src blob:`.
-      this.dropWorker();
-    }
-    return this.worker;
-  }
-
-  private dropWorker(): void {
-    this.worker?.terminate();
-    this.worker = null;
-    if (this.workerUrl) URL.revokeObjectURL(this.workerUrl);
-    this.workerUrl = null;
-  }
-
-  private layoutInWorker(worker: Worker, req: LayoutRequest): Promise<LayoutResult> {
-    const id = ++this.workerSeq;
-    return new Promise<LayoutResult>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      try {
-        worker.postMessage({ ...req, id } satisfies LayoutRequest);
-      } catch (e) {
-        this.pending.delete(id);
-        reject(e instanceof Error ? e : new Error(String(e)));
-      }
-    });
   }
 
   /**
@@ -647,16 +548,6 @@ export class GraphView {
     return node.id();
   }
 
-  /** Where a tensor box's value and grad tags sit (box.ts's layout of the box at p). */
-  private tagPositions(n: Drawn, p: { x: number; y: number }): { value?: { x: number; y: number }; grad: { x: number; y: number } } {
-    const out: { value?: { x: number; y: number }; grad: { x: number; y: number } } = { grad: p };
-    for (const t of n.box ? tensorBoxTexts(n.box, n.width, "") : []) {
-      if (t.role === "value") out.value = { x: p.x + t.x, y: p.y + t.y };
-      else if (t.role === "grad") out.grad = { x: p.x + t.x, y: p.y + t.y };
-    }
-    return out;
-  }
-
   private gradOf(id: string): ValueSummary | null {
     const r = this.replayState;
     if (r) return r.grads.get(id) ?? null;
@@ -664,48 +555,11 @@ export class GraphView {
   }
 
   private elements(scene: Scene): ElementDefinition[] {
-    const out: ElementDefinition[] = [];
-    for (const [id, grp] of scene.groups) out.push({ group: "nodes", data: { id, label: `L${grp.line}`, line: grp.line }, classes: "group" });
-    for (const n of scene.nodes) {
-      const position = this.positions[n.id] ?? { x: 0, y: 0 };
-      if (n.kind === "collapsed") {
-        out.push({ group: "nodes", data: { id: n.id, label: n.label, w: n.width, h: n.height, line: n.line }, classes: "collapsed", position });
-        continue;
-      }
-      const parent = n.parent;
-      if (n.kind === "op") {
-        out.push({ group: "nodes", data: { id: n.id, label: n.label, w: n.width, h: n.height, ...(parent ? { parent } : {}) }, classes: "op", position });
-        continue;
-      }
-      const grad = this.gradOf(n.id);
-      this.shownGrad.set(n.id, grad);
-      const box = n.box!;
-      // The node's own label is the name, centred by cytoscape: move it to where box.ts puts it.
-      const name = tensorBoxTexts(box, n.width, "").find((t) => t.role === "name")!;
-      out.push({
-        group: "nodes",
-        data: { id: n.id, label: box.name, w: n.width, h: n.height, lmx: name.x + box.nameWidth / 2, lmy: name.y, ...(parent ? { parent } : {}) },
-        classes: `tensor ${n.kind}`,
-        position,
-      });
-      const tags = this.tagPositions(n, position);
-      if (tags.value) {
-        out.push({
-          group: "nodes",
-          data: { id: valueTagId(n.id), label: box.value, box: n.id, ...(parent ? { parent } : {}) },
-          classes: "tag value",
-          position: tags.value,
-        });
-      }
-      out.push({
-        group: "nodes",
-        data: { id: gradTagId(n.id), label: shortGrad(grad), box: n.id, ...(parent ? { parent } : {}) },
-        classes: grad ? "tag grad" : "tag grad pending",
-        position: tags.grad,
-      });
-    }
-    for (const e of scene.edges) out.push({ group: "edges", data: { id: e.id, source: e.source, target: e.target, flow: NO_FLOW } });
-    return out;
+    return cyElements(scene, this.positions, (id: string) => {
+      const grad = this.gradOf(id);
+      this.shownGrad.set(id, grad);
+      return grad;
+    });
   }
 
   // ---- style -------------------------------------------------------------------------------------
@@ -1131,9 +985,7 @@ export class GraphView {
     if (this.disposed) return;
     this.disposed = true;
     this.generation++;
-    for (const p of this.pending.values()) p.reject(new Error("disposed"));
-    this.pending.clear();
-    this.dropWorker();
+    this.layouts.dispose();
     this.resizeObserver?.disconnect();
     this.media?.removeEventListener("change", this.onMediaChange);
     this.container.removeEventListener("keydown", this.onKeyDown);
