@@ -21,6 +21,7 @@ import * as ix from "./ops/indexing";
 import * as la from "./ops/linalg";
 import * as sm from "./ops/softmax";
 import * as ip from "./ops/inplace";
+import * as GS from "./gradients/shape";
 import { backward as runBackward, type BackwardOptions } from "./autograd/engine";
 
 export type Scalar = number;
@@ -431,6 +432,12 @@ export class Tensor {
   /** Dim `dim` split into `sizes` (one may be -1). */
   unflatten(dim: number, sizes: readonly number[]): Tensor { return sh.unflatten(this, dim, sizes); }
   unsqueeze(dim: number): Tensor { return sh.unsqueeze(this, dim); }
+  /** In place: this tensor takes the shape of unsqueeze(dim) (UnsqueezeBackward1). */
+  unsqueeze_(dim: number): this { return ip.reshapeInPlace(this, "unsqueeze_", GS.UnsqueezeBackward1, dim, () => sh.unsqueeze(this, dim)); }
+  /** In place: this tensor takes the shape of squeeze(dim?) (SqueezeBackward3 / SqueezeBackward4). */
+  squeeze_(dim?: number): this {
+    return ip.reshapeInPlace(this, "squeeze_", dim === undefined ? GS.SqueezeBackward3 : GS.SqueezeBackward4, dim ?? 0, () => sh.squeeze(this, dim));
+  }
   squeeze(dim?: number | readonly number[]): Tensor { return sh.squeeze(this, dim); }
   expand(...sizes: number[] | [readonly number[]]): Tensor { return sh.expand(this, flatArgs(sizes)); }
   expandAs(other: Tensor): Tensor { return sh.expand(this, other.shape); }

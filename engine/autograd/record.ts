@@ -15,9 +15,13 @@ export function gradientEdge(t: Tensor): Edge {
   return NO_EDGE;
 }
 
-/** A view whose storage was written in place since its gradFn was made (see Tensor._viewVersion). */
+/**
+ * A view of a base that requires grad, whose storage was written in place since its gradFn was
+ * made (see Tensor._viewVersion): its grad_fn must be derived anew before it is used.
+ */
 export function isStaleView(t: Tensor): boolean {
-  return t._base !== null && t._version.value !== t._viewVersion;
+  const b = t._base;
+  return b !== null && t._version.value !== t._viewVersion && (b.gradFn !== null || b._leafRequiresGrad);
 }
 
 /** True when the op must record: grad mode is on and some input requires grad. */
