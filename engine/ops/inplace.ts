@@ -135,7 +135,7 @@ function copySlices(view: Tensor, node: FunctionNode<object>, inputs: ReadonlyAr
   const cs = new FunctionNode(G.CopySlices, edges, { fn: node, map, baseShape: base.shape, overlap }, base.shape, base.dtype, null);
   base.gradFn = cs;
   outer?.nodeCreated?.(cs, base, [base, ...inputs.slice(1)]);
-  refreshViewHistory(view);
+  refreshStaleView(view);
 }
 
 /** Row-major positions in the base of each element of a view (the base owns plain storage). */
@@ -149,17 +149,22 @@ function positionsInBase(view: Tensor): Int32Array {
 
 /**
  * Give a view whose storage was written since its gradFn was made the grad_fn PyTorch derives for
- * it from the base's current history: AsStridedBackward0 (or none when the base needs no grad).
- * Done when the view is next used while recording (autograd/record.ts).
+ * it from the base's current history: AsStridedBackward0 (none when the base needs no grad). Done
+ * on the next read of the view's gradFn, as PyTorch does on its next grad_fn access.
  */
-export function refreshViewHistory(view: Tensor): void {
-  if (!isGradEnabled()) return;
+export function refreshStaleView(view: Tensor): void {
   const base = view._base!;
   view._viewVersion = view._version.value;
-  view.gradFn = null;
-  if (!base.requiresGrad) return;
+  const old = view._gradFn;
+  if (base.gradFn === null && !base._leafRequiresGrad) {
+    view._gradFn = null;
+    return;
+  }
+  if (old === null && !isGradEnabled()) return; // a view made under noGrad stays outside the graph
   const map = positionsInBase(view);
-  record(view, AsStridedBackward0, [base], () => ({ map, selfShape: base.shape }));
+  const node = new FunctionNode(AsStridedBackward0, [gradientEdge(base)], { map, selfShape: base.shape }, view.shape, view.dtype, view);
+  view._gradFn = node;
+  observer?.nodeCreated?.(node, view, [base]);
 }
 
 // ---- ops without an out-of-place twin in the API ---------------------------------------------------
