@@ -75,6 +75,9 @@ const MAX_CONSOLE_ENTRIES = 2000;
 const MAX_BACKWARD_CALLS = 1000;
 const MAX_CONSOLE_CHARS = 200_000;
 
+/** Steps kept in all: this many calls' worth of the per-call step cap (the latest calls keep theirs). */
+const STEP_BUDGET_CALLS = 5;
+
 export class Recorder {
   private readonly tensors = new Map<number, TensorRecord>();
   /** Tensors an in-place op is writing (and its base): their next node makes their new version. */
@@ -320,11 +323,20 @@ export class Recorder {
   private onStep(step: BackwardStep): void {
     const call = this.current;
     if (!call) return;
-    if (this.stepsRecorded >= this.options.limits.stepCap) {
+    // The cap is per call, so the last call (where the view opens) is always steppable; past a
+    // budget of STEP_BUDGET_CALLS full calls in all, the oldest calls' steps are dropped.
+    if (call.steps.length >= this.options.limits.stepCap) {
       call.stepsTruncated = true;
       return;
     }
     this.stepsRecorded++;
+    for (let i = 0; this.stepsRecorded > STEP_BUDGET_CALLS * this.options.limits.stepCap && i < this.calls.length - 1; i++) {
+      const old = this.calls[i]!;
+      if (old.steps.length === 0) continue;
+      this.stepsRecorded -= old.steps.length;
+      old.steps = [];
+      old.stepsTruncated = true;
+    }
     const node = step.node;
     this.ensureNode(node);
     const info: BackwardStepInfo = {
