@@ -5,7 +5,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { DEFAULT_LIMITS, SnippetRunner } from "./sandbox";
-import { DEFAULT_PYTHON, runPython } from "./python-runner";
+import { DEFAULT_PYTHON, interpreterProblem, runPython } from "./python-runner";
 import { buildStandaloneHtml, WEBVIEW_SCRIPT } from "./html";
 import { summarize } from "./summary";
 import { toDot } from "../shared/dot";
@@ -129,6 +129,7 @@ async function main(): Promise<void> {
       const e = snapshot.error;
       const where = e.range ? `${args.file}:${e.range.line}:${e.range.column}` : args.file;
       process.stderr.write(`${where}: error: ${e.message}\n`);
+      if (interpreterProblem(snapshot)) process.stderr.write(`Choose the interpreter with --python PATH.\n`);
       if (e.stack) process.stderr.write(e.stack.split("\n").slice(1).join("\n") + (e.stack.includes("\n") ? "\n" : ""));
       process.exitCode = 1;
     }

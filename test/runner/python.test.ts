@@ -313,6 +313,23 @@ describe.skipIf(!hasTorch)("Python traces with real PyTorch", () => {
     expect(checkSnapshot(s)).toBeUndefined();
   });
 
+  it("the command line: trace FILE.py --python PATH writes the snapshot; a failing file exits 1 with file:line:col", () => {
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "lens-cli-")), "t.json");
+    const ok = spawnSync(process.execPath, ["dist/cli.js", "trace", "examples/autograd-basics.py", "--python", PYTHON, "--json", out], { encoding: "utf8" });
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toContain("output x7 = -3.4 (grad_fn SubBackward0)");
+    const s = JSON.parse(fs.readFileSync(out, "utf8")) as GraphSnapshot;
+    expect(checkSnapshot(s)).toBeUndefined();
+    expect(s.language).toBe("python");
+    const bad = spawnSync(process.execPath, ["dist/cli.js", "trace", "test/runner/python/shape_error.py", "--python", PYTHON], { encoding: "utf8" });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain("test/runner/python/shape_error.py:6:5: error: RuntimeError: mat1 and mat2 shapes cannot be multiplied");
+    const none = spawnSync(process.execPath, ["dist/cli.js", "trace", "examples/autograd-basics.py", "--python", "/nonexistent/python3"], { encoding: "utf8" });
+    expect(none.status).toBe(1);
+    expect(none.stderr).toContain('The Python interpreter "/nonexistent/python3" was not found');
+    expect(none.stderr).toContain("--python PATH");
+  });
+
   it("hostile output: garbage or a forged snapshot on the result channel gets an error, not a crash", async () => {
     const writeAll = (data: string) =>
       `import os\nfor fd in range(3, 256):\n    try:\n        os.write(fd, ${JSON.stringify(data)}.encode())\n    except OSError:\n        pass\nos._exit(0)\n`;
