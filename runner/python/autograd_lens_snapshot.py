@@ -47,6 +47,8 @@ def saved_of(rec_, recorder):
         except Exception:
             continue
         name = attr[len("_saved_"):]
+        if v is None:
+            continue  # PyTorch saved nothing in this slot (e.g. `self` of a tensor times a Python number)
         if isinstance(v, torch.Tensor):
             t_rec = recorder.tensors.get(id(v))
             entry = {"name": name, "value": summarize(torch, v, recorder.limits["valueCap"])}

@@ -144,7 +144,9 @@ describe.skipIf(!hasTorch)("Python traces with real PyTorch", () => {
     // A Python float: MulBackward0 (what PyTorch recorded), with its saved values.
     const mul = s.nodes.find((n) => n.id === byName(s, "x5").gradFn)!;
     expect(mul.name).toBe("MulBackward0");
-    expect(mul.saved.map((v) => v.name)).toContain("self");
+    // Saved before backward freed them: `other` (the 0.2, a wrapped number); `self` is not saved (None).
+    expect(mul.saved.map((v) => [v.name, values(v.value)[0]])).toEqual([["other", expect.closeTo(0.2, 5)]]);
+    expect(mul.released).toBe(true);
     expect(mul.formulas).toEqual([]);
   });
 
