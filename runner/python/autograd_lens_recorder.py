@@ -278,7 +278,9 @@ class Recorder:
 
     # ---- backward ------------------------------------------------------------------------------
 
-    def begin_call(self, kind, roots, frame):
+    def begin_call(self, kind, roots, frame, keep_graph=False):
+        """A backward()/grad() call starts. keep_graph: retain_graph (or create_graph) was set, so the
+        engine keeps the saved tensors of the nodes it runs; otherwise it frees them."""
         if self.frozen:
             return
         if len(self.calls) >= MAX_BACKWARD_CALLS:
@@ -306,14 +308,20 @@ class Recorder:
             self.calls.append(call)
             self.current = call
             self.step_index = 0
-            if self.steps_recorded < self.limits["stepCap"]:
-                for node in self.reach([r.grad_fn for r in roots]):
-                    n_rec = self.nodes.get(node)
-                    if n_rec is not None and node not in self.hooked:
-                        self._hook(node)
-                    if n_rec is not None and "saved" not in n_rec and n_rec["name"] != "AccumulateGrad":
-                        # Before backward frees them (the snapshot marks the node released afterwards).
-                        n_rec["saved"] = saved_of(n_rec, self)[0]
+            recording = self.steps_recorded < self.limits["stepCap"]
+            for node in self.reach([r.grad_fn for r in roots]):
+                n_rec = self.nodes.get(node)
+                if n_rec is None:
+                    continue
+                if recording and node not in self.hooked:
+                    self._hook(node)
+                if n_rec["name"] == "AccumulateGrad":
+                    continue
+                if recording and "saved" not in n_rec:
+                    # Before backward frees them (the snapshot marks the node released afterwards).
+                    n_rec["saved"] = saved_of(n_rec, self)[0]
+                if not keep_graph:
+                    n_rec["freed"] = True  # the engine releases what it saved when it runs the node
         finally:
             self.busy = False
 

@@ -6,7 +6,7 @@ import math
 import warnings
 
 from autograd_lens_recorder import input_names
-from autograd_lens_values import summarize
+from autograd_lens_values import dtype_name, summarize
 
 SNAPSHOT_VERSION = 1
 PROGRAM_UNAVAILABLE = (
@@ -32,15 +32,10 @@ def saved_of(rec_, recorder):
     torch = recorder.torch
     node = rec_["node"]
     out, released = [], False
-    try:
-        names = [a for a in dir(node) if a.startswith("_saved_")]
-    except Exception:
-        return out, released
+    names = _saved_names(node)
     for attr in names:
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                v = getattr(node, attr)
+            v = getattr(node, attr)
         except RuntimeError:
             released = True
             continue
@@ -61,6 +56,22 @@ def saved_of(rec_, recorder):
         else:
             out.append({"name": name, "scalar": _saved_scalar(v)})
     return out, released
+
+
+_NAMES = {}
+
+
+def _saved_names(node):
+    """The `_saved_*` attributes PyTorch exposes on this node type (the same for every node of a type)."""
+    t = type(node)
+    names = _NAMES.get(t)
+    if names is None:
+        try:
+            names = [a for a in dir(node) if a.startswith("_saved_")]
+        except Exception:
+            names = []
+        _NAMES[t] = names
+    return names
 
 
 def _default_label(rec_, nodes):
@@ -162,9 +173,17 @@ def _fill(recorder, snapshot, torch, limits):
             snapshot["edges"].append({"from": rec_["id"], "to": n["id"], "index": index, "inputNr": int(input_nr)})
             if n["tensor"] is not None:
                 consumed.add(n["tensor"]["id"])
-        saved, released = ([], False) if accumulate else saved_of(rec_, recorder)
-        if released and rec_.get("saved"):
-            saved = rec_["saved"]  # read before backward freed them
+        if accumulate:
+            saved, released = [], False
+        elif "saved" in rec_:
+            # Read before backward ran; released when a call without retain_graph ran the node
+            # (known from the call, not by reading the freed values: that raises, slowly).
+            saved = rec_["saved"]
+            released = bool(rec_.get("freed")) and any("value" in v for v in saved)
+        elif rec_.get("freed"):
+            saved, released = [], bool(_saved_names(rec_["node"]))  # ran past the step cap: not read before
+        else:
+            saved, released = saved_of(rec_, recorder)
         info = {
             "id": rec_["id"],
             "name": rec_["name"],
@@ -206,7 +225,7 @@ def _fill(recorder, snapshot, torch, limits):
             "label": name if name is not None else recorder.param_labels.get(id(t)) or _default_label(rec_, nodes),
             "kind": kind,
             "shape": [int(s) for s in t.shape],
-            "dtype": summarize(torch, t, 0)["dtype"],
+            "dtype": dtype_name(t),
             "value": summarize(torch, t, cap),
             "grad": summarize(torch, grad, cap) if grad is not None else None,
             "requiresGrad": requires,

@@ -253,7 +253,13 @@ def main():
             if isinstance(roots, torch.Tensor):
                 roots = [roots]
             roots = [r for r in (roots or []) if isinstance(r, torch.Tensor)]
-            rec.begin_call(kind, roots, sys._getframe(1))
+            keep = kw.get("retain_graph")
+            if keep is None and kind == "backward" and len(a) > 2:
+                keep = a[2]
+            if keep is None and kind == "grad" and len(a) > 3:
+                keep = a[3]
+            create = kw.get("create_graph", a[3] if kind == "backward" and len(a) > 3 else (a[4] if kind == "grad" and len(a) > 4 else False))
+            rec.begin_call(kind, roots, sys._getframe(1), bool(keep if keep is not None else create))
             try:
                 result = original(*a, **kw)
             except BaseException as e:

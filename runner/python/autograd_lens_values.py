@@ -54,10 +54,25 @@ def summarize(torch, t, cap):
             head = flat[: min(numel, cap)]
             if summary["dtype"] == "int64":
                 values = [int(v) for v in head.to(torch.int64).tolist()]
+            elif head.dtype in (torch.float32, torch.float64):
+                values = head.tolist()  # Python floats already
             else:
                 values = head.to(torch.float64).tolist()
-            summary["values"] = [json_number(v) for v in values]
-            if numel > 1:
+            total = sum(values) if summary["dtype"] != "int64" else 0.0
+            all_finite = math.isfinite(total)
+            # All finite (their sum is): JSON takes them as they are; else NaN/±Inf become strings.
+            summary["values"] = values if all_finite else [json_number(v) for v in values]
+            if 1 < numel <= cap:
+                # Everything is in `values` already: statistics in Python (cheaper than torch ops on small tensors).
+                finite = values if all_finite else [v for v in values if math.isfinite(v)]
+                nan = 0 if all_finite else sum(1 for v in values if v != v)
+                stats = {"min": 0, "max": 0, "mean": 0, "nanCount": nan, "infCount": len(values) - len(finite) - nan}
+                if finite:
+                    stats["min"] = min(finite)
+                    stats["max"] = max(finite)
+                    stats["mean"] = math.fsum(finite) / len(finite)
+                summary["stats"] = stats
+            elif numel > 1:
                 d = flat.to(torch.float64)
                 nan = d != d
                 inf = (d == math.inf) | (d == -math.inf)
@@ -88,6 +103,7 @@ class Locator:
     def __init__(self, filename, lines):
         self.filename = filename
         self.lines = lines
+        self.positions = {}  # code object → its co_positions(), listed once
 
     def line_text(self, line):
         return self.lines[line - 1] if 0 < line <= len(self.lines) else None
@@ -103,18 +119,18 @@ class Locator:
         line = frame.f_lineno
         column = None
         code = frame.f_code
-        positions = getattr(code, "co_positions", None)  # Python 3.11+
-        if positions is not None:
+        listed = self.positions.get(code)
+        if listed is None and hasattr(code, "co_positions"):  # Python 3.11+
             try:
-                index = (frame.f_lasti if lasti is None else lasti) // 2
-                for i, pos in enumerate(positions()):
-                    if i == index:
-                        if pos[0] is not None and pos[2] is not None:
-                            line = pos[0]
-                            column = byte_col_to_char(self.line_text(pos[0]), pos[2])
-                        break
+                listed = self.positions[code] = list(code.co_positions())
             except Exception:
-                column = None
+                listed = None
+        if listed:
+            index = (frame.f_lasti if lasti is None else lasti) // 2
+            pos = listed[index] if 0 <= index < len(listed) else None
+            if pos is not None and pos[0] is not None and pos[2] is not None:
+                line = pos[0]
+                column = byte_col_to_char(self.line_text(pos[0]), pos[2])
         if line is None:
             return None
         return {"line": int(line), "column": column if column is not None else self.first_column(line)}
