@@ -3,7 +3,6 @@ runner/recorder.ts: nodes with PyTorch's names, next_functions as edges, saved v
 their kinds, values and grads, the backward calls."""
 import datetime
 import math
-import warnings
 
 from autograd_lens_recorder import input_names
 from autograd_lens_values import dtype_name, summarize

@@ -108,7 +108,7 @@ describe.skipIf(!hasTorch)("Autograd Lens on Python files (real PyTorch, the pyt
     await expect.poll(() => lenses.allInnerTexts().then((t) => t.join(" | ")), { timeout: 60_000, interval: 500 }).toContain("Show graph");
   });
 
-  test("Show Graph traces it with PyTorch: the outline lists x1 … x7, the header names the producer", async () => {
+  test("Show Graph traces it with PyTorch: the outline lists x1 … x7; the interpreter came from the setting", async () => {
     await runCommand(page, "Autograd Lens: Show Graph");
     const frame = await graphFrame(page);
     await expect.poll(() => outlineNames(frame), { timeout: 60_000, interval: 500 }).toContain("x7");
