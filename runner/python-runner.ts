@@ -34,7 +34,7 @@ const BOOT_TIMEOUT_MS = 60_000;
 /** After timeoutMs the tracer's watchdog has this long to stop the program and report. */
 const KILL_GRACE_MS = 2500;
 /** Once the tracer says the program is over, building and sending the snapshot may take this long. */
-const SNAPSHOT_GRACE_MS = 15_000;
+const SNAPSHOT_GRACE_MS = 30_000;
 /** The most the parent reads from the tracer (the snapshot is bounded by the caps well below this). */
 const MAX_RESULT_BYTES = 256 * 2 ** 20;
 const STDERR_TAIL_CHARS = 8192;
@@ -130,7 +130,8 @@ export function runPython(req: PythonRunRequest, options: { tracerDir?: string }
     let done = false;
     let stderr = "";
     let received = 0;
-    let buffer = "";
+    /** The current line so far, in pieces (a 20 MB snapshot line arrives in hundreds of chunks). */
+    let pending: string[] = [];
     let result: unknown;
     let resultProblem: string | undefined;
     let phase: "boot" | "running" | "finishing" = "boot";
@@ -186,12 +187,16 @@ export function runPython(req: PythonRunRequest, options: { tracerDir?: string }
         finish({ snapshot: fail("internal", `The Python tracer sent more than ${MAX_RESULT_BYTES / 2 ** 20} MB; lower the node and value caps.`) });
         return;
       }
-      buffer += chunk;
+      // Only the new chunk is searched for line ends (searching the whole line so far each time is quadratic).
+      let start = 0;
       let nl: number;
-      while ((nl = buffer.indexOf("\n")) >= 0) {
-        onLine(buffer.slice(0, nl));
-        buffer = buffer.slice(nl + 1);
+      while ((nl = chunk.indexOf("\n", start)) >= 0) {
+        pending.push(chunk.slice(start, nl));
+        onLine(pending.join(""));
+        pending = [];
+        start = nl + 1;
       }
+      if (start < chunk.length) pending.push(chunk.slice(start));
     });
     channel?.on("error", () => undefined);
     child.stdout?.resume(); // native output (C++ prints): nobody reads it
@@ -207,7 +212,7 @@ export function runPython(req: PythonRunRequest, options: { tracerDir?: string }
     });
     child.on("close", (code, signal) => {
       if (done) return;
-      if (buffer.trim()) onLine(buffer);
+      if (pending.length) onLine(pending.join(""));
       if (result !== undefined) {
         const problem = checkSnapshot(result);
         if (problem) {

@@ -11,7 +11,7 @@ What it sees, and how:
 """
 import sys
 
-from autograd_lens_values import summarize
+from autograd_lens_values import Held, summarize
 
 MAX_CONSOLE_ENTRIES = 2000
 MAX_CONSOLE_CHARS = 200000
@@ -29,10 +29,10 @@ _INPUT_NAMES = {
 _BINARY = ("Add", "Sub", "Mul", "Div", "Pow", "Maximum", "Minimum", "Atan2", "Rsub", "Fmod", "Remainder")
 
 
-def saved_of(rec, recorder):
+def saved_of(rec, recorder, capture=None):
     from autograd_lens_snapshot import saved_of as read
 
-    return read(rec, recorder)
+    return read(rec, recorder, capture)
 
 
 def node_name(node):
@@ -82,6 +82,14 @@ class Recorder:
         self.frozen = False  # the snapshot is being built: record nothing more
 
     # ---- tensors and nodes ---------------------------------------------------------------------
+
+    def capture(self, t, copy=False):
+        """A value for the snapshot: a tensor of at most valueCap elements is held and summarized when
+        the snapshot is built (copied first when PyTorch updates it in place later, as .grad); a bigger
+        one is summarized now."""
+        if t.numel() <= self.limits["valueCap"]:
+            return Held(t.detach().clone() if copy else t)
+        return summarize(self.torch, t, self.limits["valueCap"])
 
     def is_tensor(self, v):
         return isinstance(v, self.torch.Tensor)
@@ -319,7 +327,7 @@ class Recorder:
                     continue
                 if recording and "saved" not in n_rec:
                     # Before backward frees them (the snapshot marks the node released afterwards).
-                    n_rec["saved"] = saved_of(n_rec, self)[0]
+                    n_rec["saved"] = saved_of(n_rec, self, self.capture)[0]
                 if not keep_graph:
                     n_rec["freed"] = True  # the engine releases what it saved when it runs the node
         finally:
@@ -363,7 +371,9 @@ class Recorder:
         try:
             cap = self.limits["valueCap"]
             received = next((g for g in grad_outputs if g is not None), None)
-            grad_in = summarize(self.torch, received, cap) if received is not None else _empty_summary()
+            # The engine's gradient tensors, held as they are (holding them keeps PyTorch from
+            # accumulating into them in place); summarized when the snapshot is built.
+            grad_in = self.capture(received) if received is not None else _empty_summary()
             outs = []
             try:
                 nexts = node.next_functions
@@ -372,7 +382,7 @@ class Recorder:
             for i, (nxt, _) in enumerate(nexts):
                 to = self.nodes.get(nxt) if nxt is not None else None
                 g = grad_inputs[i] if i < len(grad_inputs) else None
-                outs.append({"index": i, "to": to["id"] if to else None, "grad": summarize(self.torch, g, cap) if g is not None else None})
+                outs.append({"index": i, "to": to["id"] if to else None, "grad": self.capture(g) if g is not None else None})
             step = {"index": self.step_index, "node": rec["id"], "gradIn": grad_in, "gradsOut": outs}
             self.step_index += 1
             t_rec = rec["tensor"]
@@ -381,11 +391,11 @@ class Recorder:
                 if rec["name"] == "AccumulateGrad":
                     step["leaf"] = t_rec["id"]
                     if t.grad is not None:
-                        step["gradAfter"] = summarize(self.torch, t.grad, cap)
+                        step["gradAfter"] = self.capture(t.grad, copy=True)
                 elif getattr(t, "retains_grad", False):
                     step["retained"] = t_rec["id"]
                     if t.grad is not None:
-                        step["gradAfter"] = summarize(self.torch, t.grad, cap)
+                        step["gradAfter"] = self.capture(t.grad, copy=True)
             call["steps"].append(step)
         finally:
             self.busy = False

@@ -5,7 +5,7 @@ import datetime
 import math
 
 from autograd_lens_recorder import input_names
-from autograd_lens_values import dtype_name, summarize
+from autograd_lens_values import Held, dtype_name, resolve, summarize
 
 SNAPSHOT_VERSION = 1
 PROGRAM_UNAVAILABLE = (
@@ -26,11 +26,13 @@ def _saved_scalar(v):
     return str(v)[:200]
 
 
-def saved_of(rec_, recorder):
+def saved_of(rec_, recorder, capture=None):
     """PyTorch's saved values of a node (`_saved_self` → "self"); released: backward freed them."""
     torch = recorder.torch
     node = rec_["node"]
     out, released = [], False
+    if capture is None:
+        capture = lambda t: summarize(torch, t, recorder.limits["valueCap"])  # noqa: E731
     names = _saved_names(node)
     for attr in names:
         try:
@@ -45,13 +47,13 @@ def saved_of(rec_, recorder):
             continue  # PyTorch saved nothing in this slot (e.g. `self` of a tensor times a Python number)
         if isinstance(v, torch.Tensor):
             t_rec = recorder.tensors.get(id(v))
-            entry = {"name": name, "value": summarize(torch, v, recorder.limits["valueCap"])}
+            entry = {"name": name, "value": capture(v)}
             if t_rec is not None:
                 entry["tensor"] = t_rec["id"]
             out.append(entry)
         elif isinstance(v, (tuple, list)) and v and all(isinstance(x, torch.Tensor) for x in v):
             for i, x in enumerate(v[:16]):
-                out.append({"name": "%s[%d]" % (name, i), "value": summarize(torch, x, recorder.limits["valueCap"])})
+                out.append({"name": "%s[%d]" % (name, i), "value": capture(x)})
         else:
             out.append({"name": name, "scalar": _saved_scalar(v)})
     return out, released
@@ -130,6 +132,7 @@ def build(recorder, file, producer, duration_ms, error=None):
         snapshot.pop("output", None)
         if error is None:
             snapshot["error"] = {"kind": "internal", "message": "Autograd Lens could not build the graph: %s: %s" % (type(e).__name__, e)}
+    _resolve_steps(snapshot["backward"], torch, limits["valueCap"])
     # Steps may name nodes the build dropped (it never drops recorded ones; this keeps ids honest).
     ids = {n["id"] for n in snapshot["nodes"]}
     tids = {t["id"] for t in snapshot["tensors"]}
@@ -153,6 +156,7 @@ def _fill(recorder, snapshot, torch, limits):
     recorder.reach(list(recorder.nodes.keys()) + [r["t"].grad_fn for r in list(recorder.tensors.values())])
     recorder.frozen = True
     nodes = recorder.nodes
+    cap = limits["valueCap"]
     # A node found by the walk has no tensor and no line: it runs where its consumer was made.
     for rec_ in nodes.values():
         for nxt, _ in _nexts(rec_["node"]):
@@ -177,7 +181,7 @@ def _fill(recorder, snapshot, torch, limits):
         elif "saved" in rec_:
             # Read before backward ran; released when a call without retain_graph ran the node
             # (known from the call, not by reading the freed values: that raises, slowly).
-            saved = rec_["saved"]
+            saved = [dict(v, value=resolve(torch, v["value"], cap)) if isinstance(v.get("value"), Held) else v for v in rec_["saved"]]
             released = bool(rec_.get("freed")) and any("value" in v for v in saved)
         elif rec_.get("freed"):
             saved, released = [], bool(_saved_names(rec_["node"]))  # ran past the step cap: not read before
@@ -198,7 +202,6 @@ def _fill(recorder, snapshot, torch, limits):
             info["range"] = rec_["range"]
         snapshot["nodes"].append(info)
     roots = {r for c in recorder.calls for r in c["roots"]}
-    cap = limits["valueCap"]
     last_sink = None
     backward_called = len(recorder.calls) > 0
     for rec_ in recorder.tensors.values():
@@ -245,6 +248,24 @@ def _fill(recorder, snapshot, torch, limits):
     output = last["roots"][0] if last and last["roots"] else last_sink
     if output is not None:
         snapshot["output"] = output
+
+
+def _resolve_steps(calls, torch, cap):
+    """The gradients the steps held, as summaries (an unreadable one becomes an empty summary)."""
+    def value(v):
+        try:
+            return resolve(torch, v, cap)
+        except Exception:
+            return {"shape": [0], "dtype": "float32", "numel": 0, "values": [], "truncated": False}
+
+    for call in calls:
+        for s in call["steps"]:
+            s["gradIn"] = value(s["gradIn"])
+            for o in s["gradsOut"]:
+                if o["grad"] is not None:
+                    o["grad"] = value(o["grad"])
+            if "gradAfter" in s:
+                s["gradAfter"] = value(s["gradAfter"])
 
 
 def _nexts(node):

@@ -89,6 +89,20 @@ def summarize(torch, t, cap):
     return summary
 
 
+class Held:
+    """A small tensor kept as it is and summarized when the snapshot is built (cheaper during the run)."""
+
+    __slots__ = ("t",)
+
+    def __init__(self, t):
+        self.t = t
+
+
+def resolve(torch, v, cap):
+    """A ValueSummary from what capture() kept."""
+    return summarize(torch, v.t, cap) if isinstance(v, Held) else v
+
+
 def byte_col_to_char(line_text, byte_col):
     """A 0-based UTF-8 byte offset into a line (what ast and co_positions give) → 1-based column."""
     if line_text is None or byte_col is None or byte_col < 0:
