@@ -145,6 +145,8 @@ function check(v: unknown): void {
     str(t, "name", p, true);
     str(t, "label", p);
     str(t, "gradNote", p, true);
+    str(t, "valueNote", p, true);
+    if (t.version !== undefined && (!isInt(t.version) || t.version < 0)) fail(`${p}.version`, "not a count");
     if (!KINDS.includes(t.kind as string)) fail(`${p}.kind`, `not one of ${KINDS.join(", ")}`);
     shape(t.shape, `${p}.shape`);
     if (!DTYPES.includes(t.dtype as string)) fail(`${p}.dtype`, "unknown dtype");

@@ -243,6 +243,9 @@ def _fill(recorder, snapshot, torch, limits):
             info["range"] = rec_["range"]
         if rec_["boundAt"] is not None:
             info["boundAt"] = rec_["boundAt"]
+        version = getattr(t, "_version", 0)  # PyTorch's version counter (in-place writes)
+        if isinstance(version, int) and version > 0:
+            info["version"] = version
         snapshot["tensors"].append(info)
     last = recorder.calls[-1] if recorder.calls else None
     output = last["roots"][0] if last and last["roots"] else last_sink
