@@ -1,12 +1,14 @@
 // In-place ops through the real runner: versions in the snapshot, errors on the right lines, and a
 // manual training loop (the tutorials' noGrad update) that runs and traces.
 import { afterAll, describe, expect, it } from "vitest";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { SnippetRunner } from "../../runner/sandbox";
 
 const runner = new SnippetRunner({ distDir: path.resolve("dist") });
 afterAll(() => runner.dispose());
-const run = (source: string) => runner.run({ source, language: "typescript", fileName: "/snippets/inplace.ts" });
+const run = (source: string, limits?: Record<string, number>) =>
+  runner.run({ source, language: "typescript", fileName: "/snippets/inplace.ts", limits });
 
 describe("in-place ops in a traced snippet", () => {
   it("keeps each version of a tensor changed in place: w, then w (v1) made by MulBackward1", async () => {
@@ -85,5 +87,13 @@ w.logaddexp(w);
 `);
     expect(s.error?.message).toMatch(/w\.logaddexp\(\) is a PyTorch method that Autograd Lens does not have yet/);
     expect(s.error?.range?.line).toBe(3);
+  });
+
+  it("examples/manual-sgd.ts trains: the loss falls, every backward call is recorded, w1 was updated 100 times", async () => {
+    const s = await run(fs.readFileSync("examples/manual-sgd.ts", "utf8"), { timeoutMs: 60_000 });
+    expect(s.error).toBeUndefined();
+    expect(s.backward).toHaveLength(100);
+    expect(s.backward[99]!.loss!).toBeLessThan(s.backward[0]!.loss! / 10);
+    expect(s.console.at(-1)?.text).toMatch(/^final loss [\d.]+ w1 changed in place 100 times$/);
   });
 });
