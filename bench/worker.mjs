@@ -11,6 +11,8 @@ async function runJob(job) {
   if (job.kind === 'graph') return (await import('./graph-job.mjs')).runGraphJob(job);
   if (job.kind === 'replay') return (await import('./replay-job.mjs')).runReplayJob(job);
   const peer = await import(`./peers/${job.peer}.mjs`);
+  // A peer outside Node (PyTorch) runs and times the whole job itself, by the same rules.
+  if (peer.runJob) return peer.runJob(job);
   const factory = peer.cases[job.fn];
   if (!factory) throw new Error(`peer ${job.peer} has no case ${job.fn}`);
   const lib = await peer.load(job.ctx);
