@@ -129,14 +129,14 @@ export const PER_OP_CASES = {
     fn: 'trainStep',
     title: '(m) MLP 100x3-32-1, 2,000 SGD steps',
     sizes: [TRAIN.samples],
-    peers: ['ours', 'pytorch'],
+    peers: ['ours', 'pytorch', 'tfjs-cpu'],
   },
   n: {
     id: 'n',
     fn: 'chain',
     title: '(n) 1,000-op chain on [4]',
     sizes: [CHAIN.ops],
-    peers: ['ours', 'pytorch'],
+    peers: ['ours', 'pytorch', 'tfjs-cpu'],
   },
 };
 

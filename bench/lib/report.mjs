@@ -26,7 +26,7 @@ export function formatReport({ opts, results, find, ratios, targets, checks, mac
   };
   const out = [];
   if (peers.length) {
-    out.push(`\nmedian time of forward+backward (${machine})`);
+    out.push(`\nmedian time of one rep: forward+backward, for (m) the whole training loop (${machine})`);
     out.push(table([['case', ...peers], ...rowsOf((r) => {
       if (!r) return '-';
       if (!r.ok) return 'n/a';
