@@ -271,6 +271,7 @@ async function main() {
       r.minMs = +Math.min(...raw.samples).toFixed(4);
       // Best of the first five timed reps: what a shared machine's load disturbs least.
       r.best5Ms = +Math.min(...raw.samples.slice(0, 5)).toFixed(4);
+      if (raw.cpuSamples?.length) r.cpuMedianMs = +median(raw.cpuSamples).toFixed(4);
       r.reps = raw.samples.length;
       r.samplesMs = raw.samples.map((x) => +x.toFixed(3));
       r.warmupMs = raw.warmupMs.map((x) => +x.toFixed(3));
@@ -369,6 +370,8 @@ async function main() {
     },
     notes: {
       ratio: 'oursOverPeer = median time of ours / median time of peer; < 1 means ours is faster',
+      cpu: 'cpuMedianMs = median CPU time of the job process (all threads) per timed rep: process.cpuUsage in Node, '
+        + 'time.process_time in Python; less disturbed by other processes than the wall-clock medianMs',
       best5: 'best5Ms = the fastest of the first 5 timed reps (m, n compare it too: a busy machine disturbs it least)',
       pytorch: '(m)-(n) pytorch = /usr/bin/python3 with torch, one thread, timed inside Python with time.perf_counter '
         + 'by the same warm-up/rep rules as worker.mjs (peers/pytorch_peer.py)',

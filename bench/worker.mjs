@@ -20,14 +20,21 @@ async function runJob(job) {
 
   // One repetition: fresh inputs (untimed), then forward+backward (timed). gc() first,
   // when --expose-gc is on, so a rep does not pay for the previous rep's garbage.
+  // Each rep also records the CPU time the process spent (all its threads), which other
+  // processes on a shared machine disturb much less than the wall-clock time.
   let state = null;
+  const cpuMs = [];
   const rep = () => {
     if (state && bench.teardown) bench.teardown(state);
     globalThis.gc?.();
     state = bench.setup();
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     bench.run(state);
-    return performance.now() - t0;
+    const ms = performance.now() - t0;
+    const c = process.cpuUsage(c0);
+    cpuMs.push((c.user + c.system) / 1000);
+    return ms;
   };
 
   // Warm-up lets the JIT settle; see PLANS in run.mjs for the knobs. Slow peers stop
@@ -43,6 +50,7 @@ async function runJob(job) {
     spent += ms;
   }
   const samples = [];
+  const firstTimed = cpuMs.length;
   spent = 0;
   for (let i = 0; i < plan.maxReps; i++) {
     const more = i < plan.minReps || (i < plan.reps && spent < plan.budgetMs) || spent < plan.minTimedMs;
@@ -56,7 +64,7 @@ async function runJob(job) {
   const check = bench.check ? bench.check(state).map(Number) : [];
   const nodes = bench.nodes ? bench.nodes(state) : undefined;
   if (bench.teardown) bench.teardown(state);
-  return { ok: true, samples, warmupMs, check, nodes, version: lib.version };
+  return { ok: true, samples, cpuSamples: cpuMs.slice(firstTimed), warmupMs, check, nodes, version: lib.version };
 }
 
 process.once('message', (job) => {

@@ -105,14 +105,18 @@ def run_job(job):
     setup, run, check = factory(job["data"])
     plan = job["plan"]
     state = None
+    cpu = []  # the process's CPU time per rep, as worker.mjs records it (process.cpuUsage)
 
     def rep():
         nonlocal state
         gc.collect()
         state = setup()
+        c0 = time.process_time()
         t0 = time.perf_counter()
         run(state)
-        return (time.perf_counter() - t0) * 1000
+        ms = (time.perf_counter() - t0) * 1000
+        cpu.append((time.process_time() - c0) * 1000)
+        return ms
 
     # The same rules as worker.mjs: warm up at least warmupReps times and until warmupMs has
     # passed (a quarter of the budget at most), then time reps until the plan is satisfied.
@@ -128,6 +132,7 @@ def run_job(job):
         spent += ms
         i += 1
     samples = []
+    first_timed = len(cpu)
     spent = 0.0
     for i in range(plan["maxReps"]):
         more = i < plan["minReps"] or (i < plan["reps"] and spent < plan["budgetMs"]) or spent < plan["minTimedMs"]
@@ -139,6 +144,7 @@ def run_job(job):
     return {
         "ok": True,
         "samples": samples,
+        "cpuSamples": cpu[first_timed:],
         "warmupMs": warmup,
         "check": [float(v) for v in check(state)],
         "version": f"torch {torch.__version__} (Python {platform.python_version()}, {torch.get_num_threads()} thread)",
