@@ -11,6 +11,7 @@
 //   node bench/run.mjs --quick    1 warm-up, ≤ 3 reps: a smoke test
 //   node bench/run.mjs --only=a,b          cases to run (a, b, c, d, e, f, g, h, i, j, k, l, m, n)
 //   node bench/run.mjs --peers=ours,tfjs-cpu   peers to run
+//   node bench/run.mjs --rounds=3 run the job list 3 times over, round-robin (a shared machine)
 //   node bench/run.mjs --strict   exit 1 if a target FAILs
 //
 // The peers (tfjs, js-pytorch, esbuild to bundle tfjs and the runner) live in
@@ -89,7 +90,7 @@ const GRAPH_PLANS = {
 // ---------------------------------------------------------------------------- options
 
 function parseArgs(argv) {
-  const opts = { quick: false, strict: false, only: Object.keys(CASES), peers: [...ALL_PEERS] };
+  const opts = { quick: false, strict: false, only: Object.keys(CASES), peers: [...ALL_PEERS], rounds: 1 };
   for (const arg of argv) {
     const [key, value = ''] = arg.split('=');
     const list = value.split(',').map((s) => s.trim()).filter(Boolean);
@@ -97,8 +98,12 @@ function parseArgs(argv) {
     else if (key === '--strict') opts.strict = true;
     else if (key === '--only') opts.only = list;
     else if (key === '--peers') opts.peers = list;
+    else if (key === '--rounds') {
+      opts.rounds = Number(value);
+      if (!Number.isInteger(opts.rounds) || opts.rounds < 1) throw new Error(`--rounds needs a whole number >= 1, got "${value}"`);
+    }
     else if (key === '--help' || key === '-h') {
-      console.log('usage: node bench/run.mjs [--quick] [--only=a,b,c,d,e,f,g,h,i,j,k,l,m,n] [--peers=ours,micrograd,...] [--strict]');
+      console.log('usage: node bench/run.mjs [--quick] [--only=a,b,c,d,e,f,g,h,i,j,k,l,m,n] [--peers=ours,micrograd,...] [--rounds=N] [--strict]');
       process.exit(0);
     } else throw new Error(`unknown option ${arg} (try --help)`);
   }
@@ -126,6 +131,28 @@ function peerBlocker(peer, env, c) {
 }
 
 // ------------------------------------------------------------------------ child jobs
+
+/**
+ * One job's results over the rounds as one: the samples (and CPU times, warm-ups) of every
+ * round together, each round's median, best of 5 and load average; the last round's check.
+ * The first failing round makes the job n/a.
+ */
+function mergeRounds(raws) {
+  const failed = raws.find((r) => !r.ok);
+  if (failed) return failed;
+  const last = raws[raws.length - 1];
+  const loads = raws.map((r) => r.loadAvg1);
+  return {
+    ...last,
+    samples: raws.flatMap((r) => r.samples),
+    cpuSamples: raws.flatMap((r) => r.cpuSamples ?? []),
+    warmupMs: raws.flatMap((r) => r.warmupMs),
+    best5PerRound: raws.map((r) => Math.min(...r.samples.slice(0, 5))),
+    roundMediansMs: raws.map((r) => median(r.samples)),
+    roundLoads: loads,
+    loadAvg1: +(loads.reduce((a, b) => a + b, 0) / loads.length).toFixed(2),
+  };
+}
 
 /** Runs one job in a fresh `node --expose-gc worker.mjs`; never rejects. */
 function runInChild(job, timeoutMs) {
@@ -238,13 +265,17 @@ async function main() {
   const loadAtStart = os.loadavg()[0];
   if (loadAtStart > 0.7) log(`warning: load average is ${loadAtStart.toFixed(2)}; other processes will slow the timings`);
   log(`Autograd Lens bench (${mode}): ${jobs.length} jobs, each in its own process; ${cpus.length} x ${cpus[0]?.model ?? '?'}, Node ${process.version}`);
-  const results = [];
-  for (const [i, { c, size, peer, data }] of jobs.entries()) {
-    const label = `[${i + 1}/${jobs.length}] ${peer} ${c.title.split(' ')[0]} ${sizeLabel(c.id, size)}`;
-    const blocker = peerBlocker(peer, env, c);
-    const raw = blocker
-      ? { ok: false, error: blocker }
-      : await runInChild(
+  // --rounds=N runs the whole job list N times over (round-robin), so each peer is sampled
+  // across the same stretch of time and a change in the machine's load hits all of them.
+  const rounds = jobs.map(() => []);
+  for (let round = 0; round < opts.rounds; round++) {
+    for (const [i, { c, size, peer, data }] of jobs.entries()) {
+      const label = `[${i + 1}/${jobs.length}${opts.rounds > 1 ? `, round ${round + 1}/${opts.rounds}` : ''}] ${peer} ${c.title.split(' ')[0]} ${sizeLabel(c.id, size)}`;
+      const blocker = peerBlocker(peer, env, c);
+      if (blocker && round > 0) continue;
+      const raw = blocker
+        ? { ok: false, error: blocker }
+        : await runInChild(
           {
             peer,
             kind: c.kind,
@@ -263,15 +294,34 @@ async function main() {
           },
           JOB_TIMEOUT_MS[mode],
         );
+      raw.blocked = Boolean(blocker);
+      raw.loadAvg1 = +os.loadavg()[0].toFixed(2);
+      rounds[i].push(raw);
+      if (raw.ok) {
+        const ms = median(raw.samples);
+        const gflops = c.id === 'b' ? `, ${fmtNum(matmulFlops(size) / (ms * 1e6))} GFLOP/s` : '';
+        log(`${label}: ${fmtMs(ms)} median of ${raw.samples.length}${gflops}${raw.nodes ? `, ${raw.nodes} nodes` : ''}`);
+      }
+      else log(`${label}: n/a — ${raw.error}`);
+    }
+  }
+  const results = [];
+  for (const [i, { c, size, peer }] of jobs.entries()) {
+    const raw = mergeRounds(rounds[i]);
     const r = { caseId: c.id, case: c.title, size, peer, ok: raw.ok };
-    if (blocker) r.blocked = true;
-    else r.loadAvg1 = +os.loadavg()[0].toFixed(2);
+    if (raw.blocked) r.blocked = true;
+    else r.loadAvg1 = raw.loadAvg1;
     if (raw.ok) {
       r.medianMs = +median(raw.samples).toFixed(4);
       r.minMs = +Math.min(...raw.samples).toFixed(4);
-      // Best of the first five timed reps: what a shared machine's load disturbs least.
-      r.best5Ms = +Math.min(...raw.samples.slice(0, 5)).toFixed(4);
+      // Best of the first five timed reps (the median of that over rounds): what a shared
+      // machine's load disturbs least.
+      r.best5Ms = +median(raw.best5PerRound).toFixed(4);
       if (raw.cpuSamples?.length) r.cpuMedianMs = +median(raw.cpuSamples).toFixed(4);
+      if (raw.roundMediansMs.length > 1) {
+        r.roundMediansMs = raw.roundMediansMs.map((x) => +x.toFixed(4));
+        r.roundLoadAvg1 = raw.roundLoads;
+      }
       r.reps = raw.samples.length;
       r.samplesMs = raw.samples.map((x) => +x.toFixed(3));
       r.warmupMs = raw.warmupMs.map((x) => +x.toFixed(3));
@@ -295,11 +345,9 @@ async function main() {
       if (raw.browser) r.browser = raw.browser;
       if (raw.replay) r.replay = raw.replay;
       r.version = raw.version;
-      log(`${label}: ${fmtMs(r.medianMs)} median of ${r.reps}${r.gflops ? `, ${fmtNum(r.gflops)} GFLOP/s` : ''}${r.nodes ? `, ${r.nodes} nodes` : ''}`);
     } else {
       r.error = raw.error;
       if (raw.stack) r.stack = raw.stack;
-      log(`${label}: n/a — ${raw.error}`);
     }
     results.push(r);
   }
@@ -348,6 +396,7 @@ async function main() {
     generatedAt: new Date().toISOString(),
     mode,
     args: process.argv.slice(2),
+    rounds: opts.rounds,
     machine: {
       cpuModel: cpus[0]?.model,
       cpus: cpus.length,

@@ -119,11 +119,16 @@ function perOpTable(out, results, find, opts, machine) {
       const cell = (r, key) => (r?.ok ? fmtMs(r[key]) : r ? 'n/a' : '-');
       const ratio = (key) => (ours?.ok && torch?.ok ? `${fmtNum(ours[key] / torch[key])}x` : '-');
       const load = [ours, torch].map((r) => (r?.loadAvg1 === undefined ? '-' : r.loadAvg1.toFixed(2))).join(' / ');
+      // With --rounds, ours and PyTorch ran close together in time in each round: their ratio per round.
+      const perRound = ours?.roundMediansMs && torch?.roundMediansMs
+        ? ours.roundMediansMs.map((ms, k) => fmtNum(ms / torch.roundMediansMs[k])).join(', ') : '';
       rows.push([CASES[caseId].title, cell(ours, 'medianMs'), cell(ours, 'best5Ms'), cell(torch, 'medianMs'), cell(torch, 'best5Ms'),
-        ratio('medianMs'), ratio('best5Ms'), ratio('cpuMedianMs'), load]);
+        ratio('medianMs'), ratio('best5Ms'), ratio('cpuMedianMs'), load, perRound]);
     }
   }
   if (!rows.length) return;
   out.push(`\nper-op overhead, ours vs PyTorch on one thread (${machine})`);
-  out.push(table([['case', 'ours median', 'ours best of 5', 'pytorch median', 'pytorch best of 5', 'ratio median', 'ratio best of 5', 'ratio CPU median', 'load ours / pytorch'], ...rows]));
+  const head = ['case', 'ours median', 'ours best of 5', 'pytorch median', 'pytorch best of 5', 'ratio median', 'ratio best of 5', 'ratio CPU median', 'load ours / pytorch'];
+  const rounds = rows.some((row) => row[9] !== '');
+  out.push(table([rounds ? [...head, 'ratio per round'] : head, ...rows.map((row) => (rounds ? row : row.slice(0, 9)))]));
 }
