@@ -44,21 +44,21 @@ export const CASES = {
     fn: 'mlp',
     title: '(a) scalar MLP 2-16-16-1 x100',
     sizes: [MLP_SAMPLES],
-    peers: ['ours', 'micrograd', 'tfjs-cpu', 'js-pytorch'],
+    peers: ['ours', 'micrograd', 'tfjs-cpu', 'js-pytorch', 'pytorch'],
   },
   b: {
     id: 'b',
     fn: 'matmul',
     title: '(b) matmul NxN fwd+bwd',
     sizes: MATMUL_SIZES,
-    peers: ['ours', 'plainjs', 'tfjs-cpu', 'js-pytorch'],
+    peers: ['ours', 'plainjs', 'tfjs-cpu', 'js-pytorch', 'pytorch'],
   },
   c: {
     id: 'c',
     fn: 'elementwise',
     title: '(c) elementwise 1e6 fwd+bwd',
     sizes: [ELEMENTWISE_N],
-    peers: ['ours', 'tfjs-cpu', 'js-pytorch'],
+    peers: ['ours', 'tfjs-cpu', 'js-pytorch', 'pytorch'],
   },
   d: {
     id: 'd',
@@ -191,6 +191,7 @@ export function makeData(caseId, size, seed = 1234) {
       xs: uniform(rand, size * MLP_SIZES[0]), // size samples × 2 features, row-major
       ys: uniform(rand, size), // one target per sample
       samples: size,
+      sizes: MLP_SIZES, // for the Python peer, which cannot import this module
     };
   }
   if (caseId === 'b') return { a: uniform(rand, size * size), b: uniform(rand, size * size), n: size };

@@ -95,7 +95,88 @@ def chain(d):
     return setup, run, check
 
 
-CASES = {"trainStep": train_step, "chain": chain}
+def mlp(d):
+    """Case (a): the scalar MLP of lib/scalar-mlp.mjs, every value a 0-dim tensor."""
+    sizes, nin = d["sizes"], d["sizes"][0]
+    xs, ys = d["xs"], d["ys"]
+
+    def setup():
+        flat = iter(d["params"])
+        layers = []
+        for l in range(1, len(sizes)):
+            neurons = []
+            for _ in range(sizes[l]):
+                w = [torch.tensor(next(flat), requires_grad=True) for _ in range(sizes[l - 1])]
+                neurons.append((w, torch.tensor(next(flat), requires_grad=True)))
+            layers.append(neurons)
+        return {"layers": layers}
+
+    def run(state):
+        layers = state["layers"]
+        total = None
+        for s in range(d["samples"]):
+            act = xs[s * nin:(s + 1) * nin]  # plain numbers, as in scalarMlpLoss
+            for l, neurons in enumerate(layers):
+                last = l == len(layers) - 1
+                nxt = []
+                for w, b in neurons:
+                    z = b
+                    for i in range(len(w)):
+                        z = z.add(w[i].mul(act[i]))
+                    nxt.append(z if last else z.relu())
+                act = nxt
+            diff = act[0].sub(ys[s])
+            total = diff.mul(diff) if total is None else total.add(diff.mul(diff))
+        total.backward()
+        state["loss"] = total
+
+    def check(state):
+        layers = state["layers"]
+        return [state["loss"].item(), layers[0][0][0][0].grad.item(), layers[-1][0][1].grad.item()]
+
+    return setup, run, check
+
+
+def matmul(d):
+    """Case (b): A.matmul(B).sum().backward() for N x N."""
+    n = d["n"]
+
+    def setup():
+        return {"a": f32(d["a"], n, n).requires_grad_(), "b": f32(d["b"], n, n).requires_grad_()}
+
+    def run(state):
+        c = state["a"].matmul(state["b"])
+        loss = c.sum()
+        loss.backward()
+        state["c"], state["loss"] = c, loss
+
+    def check(state):
+        c, a, b = state["c"], state["a"], state["b"]
+        return [state["loss"].item(), c[0, 0].item(), c[-1, -1].item(), a.grad[0, 0].item(), b.grad[-1, -1].item()]
+
+    return setup, run, check
+
+
+def elementwise(d):
+    """Case (c): x.mul(x).mul(0.2).add(x.mul(x).mul(0.2)).sub(5).sum().backward()."""
+
+    def setup():
+        return {"x": f32(d["x"], d["n"]).requires_grad_()}
+
+    def run(state):
+        x = state["x"]
+        y = x.mul(x).mul(0.2).add(x.mul(x).mul(0.2)).sub(5).sum()
+        y.backward()
+        state["y"] = y
+
+    def check(state):
+        g = state["x"].grad
+        return [state["y"].item(), g[0].item(), g[-1].item()]
+
+    return setup, run, check
+
+
+CASES = {"trainStep": train_step, "chain": chain, "mlp": mlp, "matmul": matmul, "elementwise": elementwise}
 
 
 def run_job(job):
