@@ -42,7 +42,7 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   let off = 0;
   parts.forEach((t, k) => {
     const chunk = sizes[k]! * inner;
-    for (let o = 0; o < outer; o++) out.set(t.data.subarray(o * chunk, (o + 1) * chunk), o * total * inner + off);
+    for (let o = 0; o < outer; o++) out.set(t._values.subarray(o * chunk, (o + 1) * chunk), o * total * inner + off);
     off += chunk;
   });
   const shape = first.shape.slice();
