@@ -8,6 +8,7 @@
 //   npm run build && node bench/profile.mjs             both cases
 //   node bench/profile.mjs --case=m --reps=20 --top=30
 //   node bench/profile.mjs --save=/tmp/m.cpuprofile     also write the profile (DevTools opens it)
+//   node bench/profile.mjs --engine=/elsewhere/dist/engine.js   another build of the engine
 //
 // Function names come from dist/engine.js (not minified); each is attributed to the engine
 // file it came from by the `// engine/….ts` markers esbuild writes into the bundle.
@@ -21,7 +22,7 @@ import { fmtNum, table } from './lib/format.mjs';
 import * as ours from './peers/ours.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const ENGINE = join(ROOT, 'dist', 'engine.js');
+const DEFAULT_ENGINE = join(ROOT, 'dist', 'engine.js');
 
 /** Ops one rep of each case runs (forward ops + the update's ops; backward nodes counted apart). */
 const OPS = {
@@ -32,7 +33,7 @@ const OPS = {
 };
 
 function parseArgs(argv) {
-  const opts = { cases: ['m', 'n'], reps: null, top: 25, save: null, interval: 50 };
+  const opts = { cases: ['m', 'n'], reps: null, top: 25, save: null, interval: 50, engine: DEFAULT_ENGINE };
   for (const arg of argv) {
     const [key, value = ''] = arg.split('=');
     if (key === '--case') opts.cases = value.split(',').filter(Boolean);
@@ -40,6 +41,7 @@ function parseArgs(argv) {
     else if (key === '--top') opts.top = Number(value);
     else if (key === '--save') opts.save = value;
     else if (key === '--interval') opts.interval = Number(value);
+    else if (key === '--engine') opts.engine = resolve(value);
     else throw new Error(`unknown option ${arg} (see the comment at the top of bench/profile.mjs)`);
   }
   for (const c of opts.cases) if (!OPS[c]) throw new Error(`unknown case ${c} (m or n)`);
@@ -199,12 +201,12 @@ async function profileCase(caseId, lib, opts, session, fileOf) {
 
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
-  const lib = await ours.load({ enginePath: ENGINE });
-  const fileOf = sourceFiles(ENGINE);
+  const lib = await ours.load({ enginePath: opts.engine });
+  const fileOf = sourceFiles(opts.engine);
   const session = new Session();
   session.connect();
   await session.post('Profiler.enable');
-  console.log(`our engine (${ENGINE}), Node ${process.version}; sampling every ${opts.interval} µs`);
+  console.log(`our engine (${opts.engine}), Node ${process.version}; sampling every ${opts.interval} µs`);
   for (const caseId of opts.cases) console.log(await profileCase(caseId, lib, opts, session, fileOf));
   session.disconnect();
   console.log('\nsingle ops on [4]-element float32 tensors (µs per call, median of 5 × 200,000)');

@@ -113,9 +113,6 @@ export const cases = {
     const { samples: m, nin, hidden: k, steps, lr } = d;
     const x = torch.tensor(nested(d.x, m, nin));
     const y = torch.tensor(nested(d.y, m, 1));
-    const proto = torch.Tensor.prototype;
-    // DEVELOPMENT ONLY, until the engine has sub_/zero_ (issue 11): new leaves each step.
-    const inPlace = typeof proto.sub_ === 'function' && typeof proto.zero_ === 'function';
     return {
       setup() {
         const leaf = (t) => t.requiresGrad_();
@@ -129,28 +126,23 @@ export const cases = {
         };
       },
       run(state) {
-        let params = state.params;
+        const { params } = state;
+        const [w1, b1, w2, b2] = params;
         let first = null;
         let loss = null;
         for (let step = 0; step < steps; step++) {
-          const [w1, b1, w2, b2] = params;
           const h = x.mm(w1).add(b1).clamp(0);
           const pred = h.mm(w2).add(b2);
           loss = pred.sub(y).pow(2).sum();
           loss.backward();
-          if (inPlace) {
-            torch.noGrad(() => {
-              for (const p of params) {
-                p.sub_(p.grad.mul(lr));
-                p.grad.zero_();
-              }
-            });
-          } else {
-            params = torch.noGrad(() => params.map((p) => p.sub(p.grad.mul(lr)).requiresGrad_()));
-          }
+          torch.noGrad(() => {
+            for (const p of params) {
+              p.sub_(p.grad.mul(lr));
+              p.grad.zero_();
+            }
+          });
           if (step === 0) first = loss;
         }
-        state.params = params;
         state.first = first;
         state.loss = loss;
       },
