@@ -57,11 +57,13 @@ function sourceFiles(bundlePath) {
   const lines = readFileSync(bundlePath, 'utf8').split('\n');
   const starts = [];
   const specs = [];
+  const decls = []; // top-level declarations: a spec's name does not reach past the next one
   lines.forEach((line, i) => {
     const m = /^\/\/ ((?:engine|shared)\/\S+\.ts)$/.exec(line);
     if (m) starts.push([i, m[1]]);
     const g = /^\s*name: "(\w+Backward\w*)"/.exec(line);
     if (g) specs.push([i, g[1]]);
+    if (/^(?:var|let|const|function|async function|class) /.test(line)) decls.push([i]);
   });
   const last = (list, line) => {
     let found = null;
@@ -74,7 +76,8 @@ function sourceFiles(bundlePath) {
   return (line) => {
     const file = last(starts, line)?.[1] ?? '(bundle prelude)';
     const spec = file.startsWith('engine/gradients/') ? last(specs, line) : null;
-    return spec && spec[0] > last(starts, line)[0] ? `${file} (${spec[1]})` : file;
+    const inSpec = spec && spec[0] > last(starts, line)[0] && !(last(decls, line)?.[0] > spec[0]);
+    return inSpec ? `${file} (${spec[1]})` : file;
   };
 }
 
