@@ -54,10 +54,12 @@ export class Tensor {
   _version: VersionCounter;
   /** @internal the tensor whose storage this view reads (the root, never itself a view), or null. */
   _base: Tensor | null = null;
-  /** @internal bumped when an in-place op through a view gives this base a new history (CopySlices). */
-  _historyEpoch = 0;
-  /** @internal the base's _historyEpoch this view's gradFn was made for (stale views are re-derived). */
-  _viewEpoch = 0;
+  /**
+   * @internal The version this view's gradFn was made at. Any later in-place write to the storage
+   * (through the base or any view) makes it stale: PyTorch then derives the view's grad_fn anew
+   * from the base's current history (AsStridedBackward0).
+   */
+  _viewVersion = 0;
   /** The node that made this tensor (null for leaves). */
   gradFn: Node | null = null;
   /** Variable name, set by the runner or by the `name` option, shown in the graph. */
@@ -102,7 +104,7 @@ export class Tensor {
     t._offset = offset;
     t._version = version;
     t._base = source._base ?? source;
-    t._viewEpoch = t._base._historyEpoch;
+    t._viewVersion = version.value;
     t._flat = flatOf(source._storage, offset, t._shape, strides);
     return t;
   }
@@ -200,7 +202,7 @@ export class Tensor {
     if (this.gradFn !== null || this._leafRequiresGrad) return true;
     // A view made before an in-place op through another view gave its base a history.
     const b = this._base;
-    return b !== null && b._historyEpoch !== this._viewEpoch && b.requiresGrad;
+    return b !== null && this._version.value !== this._viewVersion && b.requiresGrad;
   }
   set requiresGrad(v: boolean) {
     this.requiresGrad_(v);

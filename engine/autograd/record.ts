@@ -15,9 +15,9 @@ export function gradientEdge(t: Tensor): Edge {
   return NO_EDGE;
 }
 
-/** A view whose base got a new history through another view since this view was made. */
+/** A view whose storage was written in place since its gradFn was made (see Tensor._viewVersion). */
 export function isStaleView(t: Tensor): boolean {
-  return t._base !== null && t._base._historyEpoch !== t._viewEpoch;
+  return t._base !== null && t._version.value !== t._viewVersion;
 }
 
 /** True when the op must record: grad mode is on and some input requires grad. */

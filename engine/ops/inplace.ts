@@ -133,7 +133,6 @@ function copySlices(view: Tensor, node: FunctionNode<object>, inputs: ReadonlyAr
   const edges = [gradientEdge(base), ...node.nextFunctions.slice(1)];
   const cs = new FunctionNode(G.CopySlices, edges, { fn: node, map, baseShape: base.shape }, base.shape, base.dtype, null);
   base.gradFn = cs;
-  base._historyEpoch++;
   outer?.nodeCreated?.(cs, base, [base, ...inputs.slice(1)]);
   refreshViewHistory(view);
 }
@@ -147,13 +146,18 @@ function positionsInBase(view: Tensor): Int32Array {
   return viewPositions(view.shape, view._strides, view._offset);
 }
 
-/** Give a view whose base got a new history the grad_fn PyTorch derives for it: AsStridedBackward0. */
+/**
+ * Give a view whose storage was written since its gradFn was made the grad_fn PyTorch derives for
+ * it from the base's current history: AsStridedBackward0 (or none when the base needs no grad).
+ * Done when the view is next used while recording (autograd/record.ts).
+ */
 export function refreshViewHistory(view: Tensor): void {
+  if (!isGradEnabled()) return;
   const base = view._base!;
-  view._viewEpoch = base._historyEpoch;
-  if (!base.requiresGrad || !isGradEnabled()) return;
-  const map = positionsInBase(view);
+  view._viewVersion = view._version.value;
   view.gradFn = null;
+  if (!base.requiresGrad) return;
+  const map = positionsInBase(view);
   record(view, AsStridedBackward0, [base], () => ({ map, selfShape: base.shape }));
 }
 

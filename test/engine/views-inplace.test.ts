@@ -211,3 +211,67 @@ describe("in-place ops", () => {
     expect(x.grad!.tolist()).toEqual([3, -9]); // 6x
   });
 });
+
+describe("PyTorch names the engine lacks, or spells otherwise", () => {
+  it("say so in PyTorch's terms instead of 'is not a function'", () => {
+    const x = torch.tensor([1, 2]);
+    const anyX = x as unknown as Record<string, () => unknown>;
+    expect(() => anyX["logaddexp"]!()).toThrow("tensor.logaddexp() is a PyTorch method that Autograd Lens does not have yet.");
+    expect(() => anyX["bernoulli_"]!()).toThrow("tensor.bernoulli_() is a PyTorch method that Autograd Lens does not have yet.");
+    x.name = "w";
+    expect(() => anyX["requires_grad_"]!()).toThrow("w.requires_grad_ is PyTorch's Python spelling; in Autograd Lens it is w.requiresGrad_().");
+    expect(() => anyX["grad_fn"]).toThrow("w.grad_fn is PyTorch's Python spelling; in Autograd Lens it is w.gradFn");
+    const t = torch as unknown as Record<string, unknown>;
+    expect(() => t["no_grad"]).toThrow("torch.no_grad is PyTorch's Python spelling; in Autograd Lens it is torch.noGrad().");
+    expect(() => t["logaddexp"]).toThrow("torch.logaddexp() is a PyTorch function that Autograd Lens does not have yet.");
+    expect(() => (torch.nn as unknown as Record<string, unknown>)["Conv2d"]).toThrow("torch.nn.Conv2d is a PyTorch module that Autograd Lens does not have yet.");
+    expect(() => (torch.nn.functional as unknown as Record<string, unknown>)["gelu"]).toThrow("torch.nn.functional.gelu() is a PyTorch function");
+  });
+
+  it("leave everything else alone: own names, unknown names, await and JSON", async () => {
+    const x = torch.tensor([1, 2]);
+    expect((x as unknown as Record<string, unknown>)["notATorchName"]).toBeUndefined();
+    expect((x as unknown as { then?: unknown }).then).toBeUndefined();
+    expect(await Promise.resolve(x)).toBe(x);
+    expect(x.add(1).tolist()).toEqual([2, 3]);
+    expect(typeof JSON.stringify({ a: 1 })).toBe("string");
+    expect("toJSON" in x).toBe(false);
+  });
+});
+
+describe("views made before an in-place write", () => {
+  it("take the base's new history, as PyTorch derives it (AsStridedBackward0), and its gradients", () => {
+    const x = f64([1, 2, 3], true);
+    const w = x.clone();
+    const head = w.index("0:2");
+    w.mul_(2);
+    const y = w.sum().add(head.sum());
+    expect(head.gradFn!.name).toBe("AsStridedBackward0");
+    expect(head.gradFn!.nextFunctions[0]![0]!.name).toBe("MulBackward1");
+    y.backward();
+    expect(x.grad!.tolist()).toEqual([4, 4, 2]); // PyTorch: tensor([4., 4., 2.])
+    const a = x.clone();
+    const v1 = a.index(0);
+    const v2 = a.index(1);
+    v1.mul_(5);
+    v2.mul(1);
+    expect(v2.gradFn!.name).toBe("AsStridedBackward0");
+    expect(v2.gradFn!.nextFunctions[0]![0]!.name).toBe("CopySlices");
+  });
+});
+
+describe("kernels on strided views", () => {
+  it("mm of transposed and sliced views equals mm of contiguous copies", () => {
+    torch.manualSeed(3);
+    const a = torch.randn(5, 7, { dtype: "float64" });
+    const b = torch.randn(6, 7, { dtype: "float64" });
+    const c = torch.randn(7, 12, { dtype: "float64" });
+    const close = (p: Tensor, q: Tensor) => expect(p.sub(q).abs().max().item()).toBeLessThan(1e-12);
+    close(a.mm(b.t()), a.mm(b.t().contiguous()));
+    close(b.t().t().mm(a.t()), b.mm(a.t().contiguous()));
+    close(a.mm(c.index(":", "::2")), a.mm(c.index(":", "::2").contiguous()));
+    close(a.t().t().mm(c.t().t()), a.mm(c));
+    close(a.add(b.index("0:5")), a.add(b.index("0:5").contiguous()));
+    close(b.t().mul(c.index(":", "0:6")), b.t().contiguous().mul(c.index(":", "0:6").contiguous()));
+  });
+});
