@@ -128,6 +128,8 @@ export function viewStrides(
   oldStrides: readonly number[],
   newShape: readonly number[],
 ): number[] | null {
+  // A 0-dim tensor views as any all-ones shape (ATen's computeStride).
+  if (oldShape.length === 0) return new Array<number>(newShape.length).fill(1);
   let numel = 1;
   for (const s of oldShape) numel *= s;
   const newStrides = new Array<number>(newShape.length).fill(0);

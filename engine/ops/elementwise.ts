@@ -4,7 +4,7 @@
 import { Tensor, type TensorOrScalar } from "../tensor";
 import { allocate, resultType, type DType, type Storage } from "../dtype";
 import { broadcastShapes, numel, shapeEquals, type Shape } from "../shape";
-import { isStaleView, record } from "../autograd/record";
+import { record } from "../autograd/record";
 import { forEachRow } from "../storage";
 import { isGradEnabled } from "../grad_mode";
 import * as G from "../gradients/elementwise";
@@ -130,8 +130,7 @@ export function binaryValues(kind: BinaryKind, a: Tensor, b: TensorOrScalar, op:
  */
 function wants(a: Tensor, b?: TensorOrScalar): boolean {
   if (!isGradEnabled()) return false;
-  if (a.gradFn !== null || a._leafRequiresGrad || (b instanceof Tensor && (b.gradFn !== null || b._leafRequiresGrad))) return true;
-  return isStaleView(a) || (b instanceof Tensor && isStaleView(b));
+  return a.gradFn !== null || a._leafRequiresGrad || (b instanceof Tensor && (b.gradFn !== null || b._leafRequiresGrad));
 }
 // Tensor–tensor overloads are ...Backward0, tensor–scalar overloads ...Backward1, as in libtorch.
 

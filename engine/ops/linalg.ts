@@ -19,8 +19,10 @@ const TORCH_TYPE: Record<string, string> = { float32: "Float", float64: "Double"
 /** Matrix products need one dtype (PyTorch does not promote here); int64 is computed as float32. */
 function sameDType(a: Tensor, b: Tensor, op: string): [Tensor, Tensor] {
   if (a.dtype !== b.dtype) {
+    const c = (d: string) => (d === "float32" ? "float" : d === "float64" ? "double" : "long");
     throw new TypeError(
-      `${op}: expected scalar type ${TORCH_TYPE[a.dtype]} but found ${TORCH_TYPE[b.dtype]} (expected both operands to have the same dtype, but got ${a.dtype} and ${b.dtype}); convert one with .float() or .double().`,
+      `${op}: expected m1 and m2 to have the same dtype, but got: ${c(a.dtype)} != ${c(b.dtype)} ` +
+        `(PyTorch 1.13: expected scalar type ${TORCH_TYPE[a.dtype]} but found ${TORCH_TYPE[b.dtype]}); convert one with .float() or .double().`,
     );
   }
   if (a.dtype !== "int64") return [a, b];
