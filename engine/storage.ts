@@ -13,10 +13,13 @@ import { stridesOf } from "./shape";
  */
 export class VersionCounter {
   value = 0;
-  /** Stack of the last in-place write, kept only once the tensor was saved for backward. */
-  lastWriteStack: string | undefined = undefined;
-  /** Set when a node saves a tensor with this counter (then writes keep their stack). */
-  saved = false;
+  /**
+   * Where the last in-place write happened, kept only while a node holds this tensor saved (an
+   * Error: V8 captures the frames cheaply and formats them only if `.stack` is read).
+   */
+  lastWrite: Error | undefined = undefined;
+  /** How many live nodes hold a tensor with this counter saved (released nodes give theirs back). */
+  saves = 0;
 }
 
 /**

@@ -104,7 +104,7 @@ export class FunctionNode<S extends object> extends Node {
   }
 
   private noteSaved(key: string, t: Tensor, producer: string | undefined): void {
-    t._version.saved = true;
+    t._version.saves++;
     const entry: SavedVersion = { key, tensor: t, version: t._version.value, producer: producer ?? t.gradFn?.name };
     (this.savedVersions ??= []).push(entry);
   }
@@ -118,15 +118,18 @@ export class FunctionNode<S extends object> extends Node {
     const s = this.savedValues as Record<string, unknown>;
     for (const e of this.savedVersions ?? []) {
       if (e.tensor === to && before !== null) {
+        e.tensor._version.saves--;
+        before._version.saves++;
         const copy = before;
         s[e.key] = copy;
         e.tensor = copy;
         e.version = copy._version.value;
       } else if (e.tensor === from) {
         s[e.key] = to;
+        e.tensor._version.saves--;
         e.tensor = to;
         e.version = to._version.value;
-        to._version.saved = true;
+        to._version.saves++;
       }
     }
   }
@@ -149,7 +152,7 @@ export class FunctionNode<S extends object> extends Node {
           `${what}${e.producer ? `, which is output 0 of ${e.producer},` : ""} is at version ${now}; expected version ${e.version} instead. ` +
           `Hint: the in-place change came after this tensor was saved for backward; make a copy with clone() before changing it, or change it after backward().`,
       ) as Error & { inplaceStack?: string };
-      err.inplaceStack = t._version.lastWriteStack;
+      err.inplaceStack = t._version.lastWrite?.stack;
       throw err;
     }
   }
@@ -183,6 +186,7 @@ export class FunctionNode<S extends object> extends Node {
       }
     }
     if (hadTensor) this.isReleased = true;
+    for (const e of this.savedVersions ?? []) e.tensor._version.saves--;
     this.savedVersions = null;
   }
 

@@ -155,8 +155,11 @@ export const ClampBackward1: GradientSpec<{ self?: Tensor; min: number | null; m
     `grad · [${s.min === null ? "" : `${fmt(s.min)} ≤ `}self${s.max === null ? "" : ` ≤ ${fmt(s.max)}`}]`,
   ],
   gradFunc: (g, s) => {
-    let m = s.self!.ge(s.min ?? -Infinity);
-    if (s.max !== null) m = m.mul(s.self!.le(s.max));
+    const lo = s.min ?? -Infinity, hi = s.max ?? Infinity;
+    // Without createGraph nothing records: one fused loop instead of four tensor ops.
+    if (!isGradEnabled()) return [fused(g, s.self!, (gv, x) => (x >= lo && x <= hi ? gv : 0))];
+    let m = s.self!.ge(lo);
+    if (s.max !== null) m = m.mul(s.self!.le(hi));
     return [pick(g, m)];
   },
 };

@@ -68,6 +68,56 @@ function loopSV(kind: BinaryKind, s: number, y: Storage, out: Storage): void {
   }
 }
 
+/**
+ * True when `small` broadcasts to `shape` as one repeated row: its dims, after leading 1s, equal
+ * the trailing dims of `shape` (a bias [32] or [1, 32] added to [100, 32]).
+ */
+function isTrailingRow(small: Shape, shape: Shape): boolean {
+  let i = 0;
+  while (i < small.length && small[i] === 1) i++;
+  const n = small.length - i;
+  if (n === 0 || n > shape.length) return false;
+  for (let k = 0; k < n; k++) if (small[i + k] !== shape[shape.length - n + k]) return false;
+  return true;
+}
+
+/** out[i] = x[i] ∘ row[i mod row.length] (the row repeats along the leading dims). */
+function loopVR(kind: BinaryKind, x: Storage, row: Storage, out: Storage): void {
+  const n = out.length, m = row.length;
+  switch (kind) {
+    case "add": for (let i = 0, j = 0; i < n; i++, j = j + 1 === m ? 0 : j + 1) out[i] = x[i]! + row[j]!; break;
+    case "sub": for (let i = 0, j = 0; i < n; i++, j = j + 1 === m ? 0 : j + 1) out[i] = x[i]! - row[j]!; break;
+    case "mul": for (let i = 0, j = 0; i < n; i++, j = j + 1 === m ? 0 : j + 1) out[i] = x[i]! * row[j]!; break;
+    case "div": for (let i = 0, j = 0; i < n; i++, j = j + 1 === m ? 0 : j + 1) out[i] = x[i]! / row[j]!; break;
+    default: for (let i = 0, j = 0; i < n; i++, j = j + 1 === m ? 0 : j + 1) out[i] = scalarOp(kind, x[i]!, row[j]!);
+  }
+}
+
+/** out[i] = row[i mod row.length] ∘ y[i]. */
+function loopRV(kind: BinaryKind, row: Storage, y: Storage, out: Storage): void {
+  const n = out.length, m = row.length;
+  switch (kind) {
+    case "add": for (let i = 0, j = 0; i < n; i++, j = j + 1 === m ? 0 : j + 1) out[i] = row[j]! + y[i]!; break;
+    case "sub": for (let i = 0, j = 0; i < n; i++, j = j + 1 === m ? 0 : j + 1) out[i] = row[j]! - y[i]!; break;
+    case "mul": for (let i = 0, j = 0; i < n; i++, j = j + 1 === m ? 0 : j + 1) out[i] = row[j]! * y[i]!; break;
+    case "div": for (let i = 0, j = 0; i < n; i++, j = j + 1 === m ? 0 : j + 1) out[i] = row[j]! / y[i]!; break;
+    default: for (let i = 0, j = 0; i < n; i++, j = j + 1 === m ? 0 : j + 1) out[i] = scalarOp(kind, row[j]!, y[i]!);
+  }
+}
+
+/** One element of a binary op (the less common kinds of the row loops). */
+function scalarOp(kind: BinaryKind, u: number, v: number): number {
+  switch (kind) {
+    case "add": return u + v;
+    case "sub": return u - v;
+    case "mul": return u * v;
+    case "div": return u / v;
+    case "pow": return Math.pow(u, v);
+    case "maximum": return maxNaN(u, v);
+    case "minimum": return minNaN(u, v);
+  }
+}
+
 // torch.maximum/minimum propagate NaN.
 function maxNaN(a: number, b: number): number {
   return a !== a || b !== b ? NaN : a > b ? a : b;
@@ -118,7 +168,12 @@ export function binaryValues(kind: BinaryKind, a: Tensor, b: TensorOrScalar, op:
   const out = allocate(dtype, numel(shape));
   if (b.numel() === 1 && b.shape.length <= a.shape.length) loopVS(kind, a._values, b.item(), out);
   else if (a.numel() === 1 && a.shape.length <= b.shape.length) loopSV(kind, a.item(), b._values, out);
-  else loopVV(kind, expandData(a, shape), expandData(b, shape), out);
+  else if (shapeEquals(a.shape, shape) && isTrailingRow(b.shape, shape)) loopVR(kind, a._values, b._values, out);
+  else if (shapeEquals(b.shape, shape) && isTrailingRow(a.shape, shape)) loopRV(kind, a._values, b._values, out);
+  else {
+    // Only the operand that broadcasting stretches is laid out anew.
+    loopVV(kind, shapeEquals(a.shape, shape) ? a._values : expandData(a, shape), shapeEquals(b.shape, shape) ? b._values : expandData(b, shape), out);
+  }
   return new Tensor(out, shape, dtype);
 }
 

@@ -56,8 +56,8 @@ export function writeValues(x: Tensor, values: ArrayLike<number>): void {
 export function bumpVersion(x: Tensor): void {
   const vc = x._version;
   vc.value++;
-  // Keep where the write happened only when it can matter: something saved this tensor.
-  if (vc.saved) vc.lastWriteStack = new Error("in-place write").stack;
+  // Keep where the write happened only when it can matter: a live node saved this tensor.
+  if (vc.saves > 0) vc.lastWrite = new Error("in-place write");
   noteWrite();
 }
 
