@@ -95,7 +95,32 @@ const engineScript = new vm.Script(`(function (module, exports, require, ${GUARD
   lineOffset: -1,
 });
 const { context, internal } = createLensContext(runtime);
-const engine = internal.loadEngine(engineScript.runInContext(context), GUARDED_CONSTRUCTORS) as EngineModule;
+const engineExports = internal.loadEngine(engineScript.runInContext(context), GUARDED_CONSTRUCTORS) as EngineModule;
+// The recorder's view of the engine: its observer and warning handler are installed through the
+// context (functions of the snippet's realm call the recorder; nothing of this realm goes in).
+const engine: EngineModule = {
+  torch: engineExports.torch,
+  Tensor: engineExports.Tensor,
+  setObserver(o) {
+    internal.observe(
+      o && {
+        tensorCreated: (t) => o.tensorCreated?.(t as never),
+        nodeCreated: (n, out, inputs) => o.nodeCreated?.(n as never, out as never, inputs as never),
+        backwardBegin: (info) => o.backwardBegin?.(info as never),
+        backwardStep: (step) => o.backwardStep?.(step as never),
+        backwardEnd: (info) => o.backwardEnd?.(info as never),
+        warning: (w) => warningHandler?.(w as never),
+      },
+    );
+    return null;
+  },
+  setWarningHandler(h) {
+    warningHandler = h;
+    return null;
+  },
+  setAllocationLimit: (bytes) => internal.setAllocationLimit(bytes),
+};
+let warningHandler: Parameters<EngineModule["setWarningHandler"]>[0] = null;
 
 // Warm the transpiler (parser modules, JIT) so the first real run does not pay for it.
 try {
@@ -237,7 +262,15 @@ function run(msg: RunMessage): void {
   current = state;
   let compiled: vm.Script;
   try {
-    compiled = new vm.Script(script.code, { filename: fileName });
+    compiled = new vm.Script(script.code, {
+      filename: fileName,
+      // import() in code the transpiler never saw (eval, new Function) rejects with an error of the
+      // snippet's realm: without this callback Node rejects with one of its own (the child runs with
+      // --experimental-vm-modules so that Node calls it at all).
+      importModuleDynamically: ((spec: string) => {
+        throw internal.importError(String(spec));
+      }) as unknown as vm.ScriptOptions["importModuleDynamically"],
+    });
   } catch (e) {
     finish({ error: { kind: "internal", message: `The prepared script did not compile: ${String(e)}` } });
     return;

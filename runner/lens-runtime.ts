@@ -116,10 +116,28 @@ export interface HostBridge {
   now(): number;
 }
 
+/** The host's side of the engine's observer and warning channel (called through context functions). */
+export interface EngineHooks {
+  tensorCreated(t: unknown): void;
+  nodeCreated(node: unknown, out: unknown, inputs: unknown): void;
+  backwardBegin(info: unknown): void;
+  backwardStep(step: unknown): void;
+  backwardEnd(info: unknown): void;
+  warning(w: unknown): void;
+}
+
+/** Engine exports only the runner uses: the snippet's `require("autograd-lens")` gets stubs that refuse. */
+export const RUNNER_ONLY: readonly string[] = ["setObserver", "setWarningHandler", "setAllocationLimit"];
+
 /** What the bootstrap hands back to the host (never reachable from the snippet). */
 export interface ContextInternal {
   /** Evaluate the engine's CommonJS wrapper with the native typed arrays; returns module.exports. */
   loadEngine(wrapper: unknown, natives: readonly string[]): unknown;
+  /** The error a dynamic `import()` in eval'd code rejects with (an error of the snippet's realm). */
+  importError(spec: string): unknown;
+  /** Install (or with null remove) the host's hooks as the engine's observer and warning handler. */
+  observe(hooks: EngineHooks | null): void;
+  setAllocationLimit(bytes: number): void;
   /** JSON {limitBytes, token}. */
   configure(json: string): void;
   fire(id: number): void;
@@ -153,8 +171,10 @@ export const GUARDED_CONSTRUCTORS = [
  * outside its own body, and everything it creates belongs to the context's realm. The identifiers
  * below (Error, Promise, Proxy, ...) are the context's intrinsics, captured before any user code runs.
  */
-export function contextBootstrap(host: HostBridge, natives: readonly string[]): ContextInternal {
+export function contextBootstrap(hostBridge: HostBridge, natives: readonly string[], runnerOnlyNames: readonly string[]): ContextInternal {
   "use strict";
+  const runnerOnly: string[] = [];
+  for (const n of runnerOnlyNames) runnerOnly.push(`${n}`);
   const g = globalThis as unknown as Record<string, unknown>;
   const ObjectProto = Object.prototype;
   const getProto = Object.getPrototypeOf;
@@ -181,8 +201,74 @@ export function contextBootstrap(host: HostBridge, natives: readonly string[]): 
   const fromCodePoint = String.fromCodePoint;
 
   (NativeError as unknown as { stackTraceLimit: number }).stackTraceLimit = 30;
+  /** The current stack as V8's text, whatever the snippet did to Error.prepareStackTrace. */
+  const stackHere = (): string => {
+    const E = NativeError as unknown as { prepareStackTrace?: unknown };
+    let saved: unknown;
+    let swapped = false;
+    try {
+      saved = E.prepareStackTrace;
+      E.prepareStackTrace = undefined;
+      swapped = true;
+    } catch {
+      // a non-writable prepareStackTrace: take what it gives if it is text
+    }
+    try {
+      const s = new NativeError().stack;
+      return typeof s === "string" ? s : "";
+    } catch {
+      return "";
+    } finally {
+      if (swapped) E.prepareStackTrace = saved;
+    }
+  };
 
+  // ---- the bridge, guarded ---------------------------------------------------------------------------
+  // Whatever a host function throws (a stack overflow at the edge of the stack, a bug) is an object of
+  // the host's realm: it must never reach the snippet. Every call goes through `guard`, which turns
+  // it into an error of this realm with the same name and message.
+  const hostError = (e: unknown): Error => {
+    let name = "Error";
+    let message = "Autograd Lens failed inside its runtime.";
+    try {
+      const n = (e as { name?: unknown }).name;
+      const m = (e as { message?: unknown }).message;
+      if (typeof n === "string") name = n;
+      if (typeof m === "string") message = m;
+    } catch {
+      // keep the defaults
+    }
+    const err = name === "RangeError" ? new NativeRangeError(message) : new NativeError(message);
+    if (name !== "RangeError") err.name = name;
+    return err;
+  };
+  const guard = <A extends unknown[], R>(f: (...a: A) => R): ((...a: A) => R) => {
+    const fn = f;
+    return (...a: A): R => {
+      try {
+        return reflectApply(fn, hostBridge, a) as R;
+      } catch (e) {
+        throw hostError(e);
+      }
+    };
+  };
+  const host: HostBridge = {
+    console: guard(hostBridge.console),
+    bind: guard(hostBridge.bind),
+    bindPattern: guard(hostBridge.bindPattern),
+    check: guard(hostBridge.check),
+    fatal: guard(hostBridge.fatal),
+    schedule: guard(hostBridge.schedule),
+    cancel: guard(hostBridge.cancel),
+    ref: guard(hostBridge.ref),
+    uncaught: guard(hostBridge.uncaught),
+    settled: guard(hostBridge.settled),
+    now: guard(hostBridge.now),
+  };
+
+  /** The whole engine (the runtime's); the snippet gets `publicEngine`, without the runner-only exports. */
   let engine: Record<string, unknown> | undefined;
+  let publicEngine: Readonly<Record<string, unknown>> | undefined;
   let TensorClass: (abstract new (...a: never[]) => object) | undefined;
   let limitBytes = Number.POSITIVE_INFINITY;
   let token = "__lens_token__";
@@ -205,7 +291,7 @@ export function contextBootstrap(host: HostBridge, natives: readonly string[]): 
 
   // ---- require / import ----------------------------------------------------------------------------
   const lensRequire = function require(spec: unknown, line?: number, column?: number): unknown {
-    if (spec === "autograd-lens" && engine) return engine;
+    if (spec === "autograd-lens" && publicEngine) return publicEngine;
     const name = safeString(spec);
     const err = new NativeError(
       `Cannot import "${name}": a snippet can only import "autograd-lens". It runs in a sandbox without Node's modules (fs, child_process, ...) or node_modules.`,
@@ -268,7 +354,12 @@ export function contextBootstrap(host: HostBridge, natives: readonly string[]): 
       if (v === null || typeof v !== "object") return v;
       if (TensorClass && v instanceof TensorClass) return special("tensor", tensorText(v));
       if (depth === 0 && v instanceof NativeError) {
-        const stack = (v as Error).stack;
+        let stack: unknown;
+        try {
+          stack = (v as Error).stack;
+        } catch {
+          stack = undefined;
+        }
         return typeof stack === "string" ? special("error", stack) : v;
       }
       if (depth >= 4) return v;
@@ -305,7 +396,7 @@ export function contextBootstrap(host: HostBridge, natives: readonly string[]): 
   };
   const emit = (level: ConsoleLevel, args: unknown[]): void => {
     const p = prepare(args);
-    host.console(level, p.args, p.specials, indent, new NativeError().stack ?? "");
+    host.console(level, p.args, p.specials, indent, stackHere());
   };
   const label = (l: unknown): string => (l === undefined ? "default" : safeString(l));
   const consoleObject = {
@@ -371,7 +462,8 @@ export function contextBootstrap(host: HostBridge, natives: readonly string[]): 
     repeat: boolean;
     ms: number;
     refed: boolean;
-    origin: Error;
+    /** The stack where the timer was made (V8 text). */
+    origin: string;
     handle: object;
   }
   const timers = new NativeMap<number, TimerRecord>();
@@ -416,7 +508,7 @@ export function contextBootstrap(host: HostBridge, natives: readonly string[]): 
     if (!(after >= 1 && after <= 2 ** 31 - 1)) after = 1;
     const id = nextTimerId++;
     const handle = new Timeout(id);
-    timers.set(id, { cb: cb as TimerRecord["cb"], args, repeat, ms: after, refed: true, origin: new NativeError("timer"), handle });
+    timers.set(id, { cb: cb as TimerRecord["cb"], args, repeat, ms: after, refed: true, origin: stackHere(), handle });
     host.schedule(id, after, repeat);
     return handle;
   };
@@ -657,7 +749,63 @@ export function contextBootstrap(host: HostBridge, natives: readonly string[]): 
       engine = module.exports;
       const T = engine["Tensor"];
       if (typeof T === "function") TensorClass = T as typeof TensorClass;
+      // What `require("autograd-lens")` gives: a frozen copy of the exports where the runner's own
+      // plumbing (observer, warning channel, allocation limit) refuses with a clear error.
+      const pub: Record<string, unknown> = {};
+      for (const key of Object.keys(engine)) {
+        if (runnerOnly.includes(key)) {
+          pub[key] = function runnerOnly(): never {
+            throw new NativeError(`${key}() is used by Autograd Lens itself to trace the snippet; a snippet cannot call it.`);
+          };
+        } else pub[key] = engine[key];
+      }
+      publicEngine = Object.freeze(pub);
       return engine;
+    },
+    importError(spec: string): unknown {
+      const err = new NativeError(
+        `Cannot import "${safeString(spec)}": dynamic import() is not supported in a snippet; write a static \`import { torch } from "autograd-lens"\` at the top instead.`,
+      );
+      err.name = "ImportError";
+      kinds.set(err, { kind: "import" });
+      return err;
+    },
+    observe(hooks: EngineHooks | null): void {
+      const e = engine as { setObserver?: (o: unknown) => unknown; setWarningHandler?: (h: unknown) => unknown } | undefined;
+      if (!e?.setObserver || !e.setWarningHandler) return;
+      if (!hooks) {
+        e.setObserver(null);
+        e.setWarningHandler(null);
+        return;
+      }
+      // The observer and the handler the engine calls are functions of this realm; what the host's
+      // hooks throw is dropped here (recording is a nicety: it must not change what the snippet does,
+      // nor hand it a host error).
+      const hookFns = hooks;
+      const quiet = (name: keyof EngineHooks) => {
+        const f = hookFns[name] as (...a: unknown[]) => unknown;
+        return (...a: unknown[]): void => {
+          try {
+            reflectApply(f, hookFns, a);
+          } catch {
+            // dropped
+          }
+        };
+      };
+      e.setObserver(
+        Object.freeze({
+          tensorCreated: quiet("tensorCreated"),
+          nodeCreated: quiet("nodeCreated"),
+          backwardBegin: quiet("backwardBegin"),
+          backwardStep: quiet("backwardStep"),
+          backwardEnd: quiet("backwardEnd"),
+        }),
+      );
+      e.setWarningHandler(quiet("warning"));
+    },
+    setAllocationLimit(bytes: number): void {
+      const f = engine?.["setAllocationLimit"];
+      if (typeof f === "function") reflectApply(f, undefined, [bytes]);
     },
     configure(text: string): void {
       const c = json.parse(text) as { limitBytes: number; token: string };
@@ -675,7 +823,7 @@ export function contextBootstrap(host: HostBridge, natives: readonly string[]): 
       }
     },
     timerStack(id: number): string {
-      return timers.get(id)?.origin.stack ?? "";
+      return timers.get(id)?.origin ?? "";
     },
     describe(error: unknown): string {
       if (error === null || (typeof error !== "object" && typeof error !== "function")) {
@@ -721,7 +869,8 @@ export function contextBootstrap(host: HostBridge, natives: readonly string[]): 
 // ---- the host side --------------------------------------------------------------------------------------
 
 interface HostTimer {
-  handle: ReturnType<typeof setTimeout>;
+  /** Undefined until the microtask that makes Node's timer ran. */
+  handle: ReturnType<typeof setTimeout> | undefined;
   repeat: boolean;
   refed: boolean;
 }
@@ -834,7 +983,7 @@ export class LensRuntime implements HostBridge {
   /** Stop everything: no more timer callbacks, no more checks succeed. */
   stop(): void {
     this.stopped = true;
-    for (const t of this.timers.values()) clearTimeout(t.handle);
+    for (const t of this.timers.values()) if (t.handle) clearTimeout(t.handle);
     this.timers.clear();
     this.internal?.clearTimers();
   }
@@ -937,20 +1086,26 @@ export class LensRuntime implements HostBridge {
   schedule(id: number, ms: number, repeat: boolean): void {
     if (this.stopped) return;
     const prev = this.timers.get(id);
-    if (prev) clearTimeout(prev.handle);
-    const handle = repeat
-      ? setInterval(() => this.fire(id), ms)
-      : setTimeout(() => {
-          this.timers.delete(id);
-          this.fire(id);
-        }, ms);
-    this.timers.set(id, { handle, repeat, refed: prev?.refed ?? true });
+    if (prev?.handle) clearTimeout(prev.handle);
+    const timer: HostTimer = { handle: undefined, repeat, refed: prev?.refed ?? true };
+    this.timers.set(id, timer);
+    // Node's timer is made from a microtask, on a short stack: called at the edge of the snippet's
+    // stack (deep recursion), Node's timer list could be left half-updated and the timer never fire.
+    void Promise.resolve().then(() => {
+      if (this.stopped || this.timers.get(id) !== timer) return;
+      timer.handle = repeat
+        ? setInterval(() => this.fire(id), ms)
+        : setTimeout(() => {
+            this.timers.delete(id);
+            this.fire(id);
+          }, ms);
+    });
   }
 
   cancel(id: number): void {
     const t = this.timers.get(id);
     if (!t) return;
-    clearTimeout(t.handle);
+    if (t.handle) clearTimeout(t.handle);
     this.timers.delete(id);
   }
 
@@ -991,9 +1146,12 @@ export class LensRuntime implements HostBridge {
 
 /** The context: the bootstrap evaluated in it, the host runtime attached. */
 export function createLensContext(runtime: LensRuntime): { context: vm.Context; internal: ContextInternal } {
-  const context = vm.createContext({}, { name: "autograd-lens snippet", codeGeneration: { strings: true, wasm: true } });
+  // The contextified object has no prototype: property lookups on the context's global that it does
+  // not answer fall through to it, and `globalThis.constructor` must not find the host's Object there.
+  const sandbox = Object.create(null) as object;
+  const context = vm.createContext(sandbox, { name: "autograd-lens snippet", codeGeneration: { strings: true, wasm: true } });
   const boot = vm.runInContext(`(${contextBootstrap.toString()})`, context, { filename: "autograd-lens:runtime" }) as typeof contextBootstrap;
-  const internal = boot(runtime, GUARDED_CONSTRUCTORS);
+  const internal = boot(runtime, GUARDED_CONSTRUCTORS, RUNNER_ONLY);
   runtime.attach(internal);
   return { context, internal };
 }

@@ -177,7 +177,7 @@ export class Recorder {
   // ---- source positions -------------------------------------------------------------------------
 
   private frames(stack: string | undefined): Array<{ line: number; column: number; fn: string }> {
-    if (!stack) return [];
+    if (typeof stack !== "string" || !stack) return []; // a snippet's Error.prepareStackTrace may make it anything
     const file = this.options.fileName;
     // The transpiler's wrapper adds one line after the user's text (`})()`): its frames are ours.
     const userLines = this.options.script ? this.options.script.code.split("\n").length - 1 : Infinity;
@@ -204,7 +204,7 @@ export class Recorder {
 
   /** The stack in the user's terms: its first line, then only the snippet's frames, mapped. */
   userStack(stack: string | undefined): string {
-    if (!stack) return "";
+    if (typeof stack !== "string" || !stack) return "";
     const head = stack.split("\n").find((l) => !l.trim().startsWith("at ")) ?? "";
     const frames = this.frames(stack).map((f) => {
       const r = this.toSource(f.line, f.column);

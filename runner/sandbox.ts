@@ -11,6 +11,7 @@ import { fork, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { SNAPSHOT_VERSION, type GraphSnapshot, type RunError, type RunLimits } from "../shared/protocol";
+import { childLaunch } from "./child-launch";
 import { crashMessage, timeoutMessage, type ChildMessage, type ProgressInfo, type RunMessage } from "./lens-runtime";
 
 export interface RunRequest {
@@ -143,6 +144,7 @@ class ChildHandle {
   bootMs: number | undefined;
   killedByUs = false;
   alive = true;
+  private readonly group: boolean;
   private stderr = "";
   private listener: ((m: ChildMessage) => void) | null = null;
 
@@ -150,14 +152,17 @@ class ChildHandle {
     readonly childPath: string,
     readonly memoryMb: number,
   ) {
-    const env = { ...process.env };
-    delete env["NODE_OPTIONS"]; // the host's flags (inspector, loaders, heap size) are not the child's
+    // No NODE_OPTIONS (the host's inspector, loaders, heap size are not the child's) and nothing else
+    // of the host's environment either; Node's permission model; its own process group.
+    const launch = childLaunch(childPath, memoryMb + HEAP_HEADROOM_MB);
     this.proc = fork(childPath, [], {
-      execArgv: [`--max-old-space-size=${memoryMb + HEAP_HEADROOM_MB}`],
+      execArgv: launch.execArgv,
       serialization: "advanced",
       stdio: ["ignore", "pipe", "pipe", "ipc"],
-      env,
+      env: launch.env,
+      detached: launch.detached,
     });
+    this.group = launch.detached;
     this.proc.stdout?.resume(); // nobody reads the child's stdout; keep the pipe drained
     this.proc.stderr?.setEncoding("utf8");
     this.proc.stderr?.on("data", (chunk: string) => {
@@ -230,9 +235,15 @@ class ChildHandle {
     if (!this.alive) return;
     this.killedByUs = true;
     try {
-      this.proc.kill("SIGKILL");
+      // The whole group: anything the child might have started goes with it.
+      if (this.group && this.proc.pid !== undefined) process.kill(-this.proc.pid, "SIGKILL");
+      else this.proc.kill("SIGKILL");
     } catch {
-      // Already gone.
+      try {
+        this.proc.kill("SIGKILL");
+      } catch {
+        // Already gone.
+      }
     }
   }
 
