@@ -43,5 +43,7 @@ export function childLaunch(childPath: string, heapMb: number, env: NodeJS.Proce
   }
   const kept: NodeJS.ProcessEnv = {};
   for (const k of KEPT_ENV) if (env[k] !== undefined) kept[k] = env[k];
+  // process.execPath is Electron in VS Code's extension host: it must run the child as Node.
+  if (process.versions.electron) kept["ELECTRON_RUN_AS_NODE"] = "1";
   return { execArgv, env: kept, detached: process.platform !== "win32", permissionFlag: flag };
 }
