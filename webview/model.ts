@@ -59,6 +59,12 @@ export interface ViewGraph {
 
 const idNumber = (id: string) => Number(id.slice(1)) || 0;
 
+/** Longest name a graph box shows; longer ones end in "…" (the inspector and tooltips have all of it). */
+export const MAX_BOX_LABEL = 40;
+export function boxLabel(label: string): string {
+  return label.length > MAX_BOX_LABEL ? `${label.slice(0, MAX_BOX_LABEL - 1)}…` : label;
+}
+
 export function buildViewGraph(s: GraphSnapshot): ViewGraph {
   const nodes: ViewNode[] = [];
   const edges: ViewEdge[] = [];
@@ -73,7 +79,7 @@ export function buildViewGraph(s: GraphSnapshot): ViewGraph {
   };
   for (const t of s.tensors) {
     if (t.kind === "constant") continue;
-    add({ id: t.id, kind: t.kind, label: t.label, tensor: t, range: t.range, order: idNumber(t.id) * 2 + 1 });
+    add({ id: t.id, kind: t.kind, label: boxLabel(t.label), tensor: t, range: t.range, order: idNumber(t.id) * 2 + 1 });
   }
   for (const n of s.nodes) {
     if (n.kind === "accumulate") {
@@ -85,7 +91,7 @@ export function buildViewGraph(s: GraphSnapshot): ViewGraph {
     }
     const out = n.tensor && tensors.get(n.tensor);
     // An op sits just before its result in creation order.
-    add({ id: n.id, kind: "op", label: n.name, node: n, range: n.range, order: out ? idNumber(out.id) * 2 : idNumber(n.id) * 2 });
+    add({ id: n.id, kind: "op", label: boxLabel(n.name), node: n, range: n.range, order: out ? idNumber(out.id) * 2 : idNumber(n.id) * 2 });
     drawnAs.set(n.id, n.id);
     if (n.tensor && byId.has(n.tensor)) {
       producer.set(n.tensor, n.id);
