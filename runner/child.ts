@@ -163,7 +163,7 @@ function describeThrown(thrown: unknown, recorder: Recorder, timeoutMs: number):
   const range = d.line !== undefined ? { line: d.line, column: d.column ?? 1 } : recorder.locate(d.stack);
   const error: RunError = { kind, message };
   if (range) error.range = range;
-  if (d.stack) error.stack = recorder.userStack(d.stack);
+  if (d.stack && !d.plain) error.stack = recorder.userStack(d.stack);
   return error;
 }
 

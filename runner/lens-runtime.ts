@@ -103,7 +103,7 @@ export interface HostBridge {
   bind(value: unknown, name: string, line: number, column: number): void;
   bindPattern(value: unknown, pattern: unknown, line: number, column: number): void;
   /** Called by tick every `budget` ticks: the next budget, or -1 when the run must stop (see fatal()). */
-  check(loop: number): number;
+  check(loop: number, stack?: string): number;
   /** JSON {name, message} of the error that stops the run (timeout, memory). */
   fatal(): string;
   schedule(id: number, ms: number, repeat: boolean): void;
@@ -301,6 +301,21 @@ export function contextBootstrap(hostBridge: HostBridge, natives: readonly strin
     throw err;
   };
 
+  // ---- where values without a stack were thrown or rejected ------------------------------------------
+  /** The last `throw` (the transpiler's __lens.thrown) and the last Promise.reject(value). */
+  let lastThrow: { value: unknown; line: number; column: number } | undefined;
+  let lastReject: { value: unknown; stack: string } | undefined;
+  const nativeReject = Promise.reject;
+  defineProperty(Promise, "reject", {
+    value: function reject(this: unknown, value: unknown): Promise<never> {
+      if (value === null || (typeof value !== "object" && typeof value !== "function")) lastReject = { value, stack: stackHere() };
+      return reflectApply(nativeReject, this, [value]) as Promise<never>;
+    },
+    writable: true,
+    configurable: true,
+    enumerable: false,
+  });
+
   // ---- __lens ----------------------------------------------------------------------------------------
   let budget = 1;
   const fatalError = (): Error => {
@@ -318,6 +333,10 @@ export function contextBootstrap(hostBridge: HostBridge, natives: readonly strin
     },
     bindPattern: <T>(value: T, pattern: unknown, line: number, column: number): T => {
       host.bindPattern(value, pattern, line, column);
+      return value;
+    },
+    thrown: <T>(value: T, line: number, column: number): T => {
+      lastThrow = { value, line, column };
       return value;
     },
     tick: (loop: number): void => {
@@ -523,8 +542,19 @@ export function contextBootstrap(hostBridge: HostBridge, natives: readonly strin
     if (typeof cb !== "function") {
       throw new NativeTypeError(`The "callback" argument must be of type function. Received ${cb === null ? "null" : typeof cb}`);
     }
+    // A microtask that queues itself never lets the event loop run: the clock and memory are checked
+    // here as in loops (every `microBudget` callbacks), and where it was queued is taken now and then.
+    const origin = microBudget <= 2 ? stackHere() : "";
     reflectApply(promiseThen, NativePromise.resolve(), [
       () => {
+        if (--microBudget <= 0) {
+          microBudget = host.check(-1, origin);
+          if (microBudget < 0) {
+            microBudget = 0;
+            host.uncaught(fatalError());
+            return;
+          }
+        }
         try {
           reflectApply(cb as () => unknown, undefined, []);
         } catch (e) {
@@ -533,6 +563,7 @@ export function contextBootstrap(hostBridge: HostBridge, natives: readonly strin
       },
     ]);
   };
+  let microBudget = 1;
 
   // ---- structuredClone -----------------------------------------------------------------------------
   const cloneError = (what: string): Error => {
@@ -828,7 +859,9 @@ export function contextBootstrap(hostBridge: HostBridge, natives: readonly strin
     describe(error: unknown): string {
       if (error === null || (typeof error !== "object" && typeof error !== "function")) {
         const shown = typeof error === "string" ? json.stringify(error) : safeString(error);
-        return json.stringify({ name: "", message: `Uncaught ${shown}`, plain: true });
+        const at = lastThrow && Object.is(lastThrow.value, error) ? lastThrow : undefined;
+        const rejected = !at && lastReject && Object.is(lastReject.value, error) ? lastReject.stack : undefined;
+        return json.stringify({ name: "", message: `Uncaught ${shown}`, plain: true, line: at?.line, column: at?.column, stack: rejected });
       }
       const e = error as Record<string, unknown>;
       const read = (key: string): unknown => {
@@ -849,8 +882,10 @@ export function contextBootstrap(hostBridge: HostBridge, natives: readonly strin
         message: message === undefined ? safeString(error) : safeString(message),
         stack: typeof stack === "string" ? stack : undefined,
         kind: k?.kind,
-        line: k?.line,
-        column: k?.column,
+        // An object thrown without a stack (`throw { code: 1 }`): where the transpiler saw it thrown.
+        ...(k?.line === undefined && typeof stack !== "string" && lastThrow && Object.is(lastThrow.value, error)
+          ? { line: lastThrow.line, column: lastThrow.column }
+          : { line: k?.line, column: k?.column }),
       });
     },
     watch(value: unknown): void {
@@ -1034,12 +1069,14 @@ export class LensRuntime implements HostBridge {
     }
   }
 
-  check(loop: number): number {
+  /** `loop` is the loop's index, or -1 for a microtask (queued where `stack` says, when known). */
+  check(loop: number, stack?: string): number {
     const run = this.run;
     if (!run || this.stopped) return -1;
     if (this.fatalError) return -1;
     const now = performance.now();
-    const where: ProgressInfo = { what: "loop", range: run.loops[loop] };
+    const where: ProgressInfo =
+      loop >= 0 ? { what: "loop", range: run.loops[loop] } : { what: "code", range: (stack ? run.locate(stack) : undefined) ?? this.where?.range };
     this.where = where;
     this.whereAt = now;
     if (now >= this.deadline) {

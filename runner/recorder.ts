@@ -180,7 +180,8 @@ export class Recorder {
     if (typeof stack !== "string" || !stack) return []; // a snippet's Error.prepareStackTrace may make it anything
     const file = this.options.fileName;
     // The transpiler's wrapper adds one line after the user's text (`})()`): its frames are ours.
-    const userLines = this.options.script ? this.options.script.code.split("\n").length - 1 : Infinity;
+    // V8 counts every ECMAScript line terminator (\r alone, U+2028 too), so must this.
+    const userLines = this.options.script ? this.options.script.code.split(/\r\n|[\n\r\u2028\u2029]/).length - 1 : Infinity;
     const out: Array<{ line: number; column: number; fn: string }> = [];
     for (const raw of stack.split("\n")) {
       const s = raw.trim();
