@@ -5,7 +5,7 @@
 // budget, ends the run before anything is parsed. Every parsed message is validated; a message that
 // is not one the child sends is an error of the run, never an exception in the parent.
 import { validateSnapshot, ValidationError } from "../shared/validate";
-import type { ChildMessage } from "./lens-runtime";
+import type { ChildMessage } from "./messages";
 
 /** The largest message (one line, in bytes) the parent accepts: the snapshot's budget. */
 export const MAX_MESSAGE_BYTES = 64 * 2 ** 20;

@@ -17,14 +17,8 @@ import { Recorder, type EngineModule } from "./recorder";
 import { prepareScript } from "./transpile";
 import { MAX_MESSAGE_BYTES } from "./channel";
 import { capString, checkSnapshot } from "../shared/validate";
-import {
-  GUARDED_CONSTRUCTORS,
-  LensRuntime,
-  createLensContext,
-  timeoutMessage,
-  type ChildMessage,
-  type RunMessage,
-} from "./lens-runtime";
+import { GUARDED_CONSTRUCTORS, LensRuntime, createLensContext } from "./lens-runtime";
+import { timeoutMessage, type ChildMessage, type RunMessage } from "./messages";
 
 const bootStart = performance.now();
 // Host-realm stacks (the recorder's `new Error().stack` inside engine callbacks) must reach past the

@@ -14,7 +14,7 @@ import type { Readable } from "node:stream";
 import { SNAPSHOT_VERSION, type GraphSnapshot, type RunError, type RunLimits } from "../shared/protocol";
 import { MessageReader, type ChannelEvent } from "./channel";
 import { childLaunch } from "./child-launch";
-import { crashMessage, timeoutMessage, type ChildMessage, type ProgressInfo, type RunMessage } from "./lens-runtime";
+import { crashMessage, timeoutMessage, type ChildMessage, type ProgressInfo, type RunMessage } from "./messages";
 
 export interface RunRequest {
   source: string;
