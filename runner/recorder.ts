@@ -167,6 +167,13 @@ export class Recorder {
     if (this.consoleTruncated) return;
     if (this.consoleEntries.length >= MAX_CONSOLE_ENTRIES || this.consoleChars + text.length > MAX_CONSOLE_CHARS) {
       this.consoleTruncated = true;
+      // The line that goes over keeps what fits (cut with a marker), never dropped whole.
+      const room = MAX_CONSOLE_CHARS - this.consoleChars;
+      const mark = (n: number) => `… [${n.toLocaleString("en-US")} more characters]`;
+      const keep = room - mark(text.length).length;
+      if (this.consoleEntries.length < MAX_CONSOLE_ENTRIES && keep > 0) {
+        this.consoleEntries.push({ level, text: `${text.slice(0, keep)}${mark(text.length - keep)}`, range: this.locate(stack) });
+      }
       this.consoleEntries.push({ level: "warn", text: `[console output truncated after ${this.consoleEntries.length} entries]` });
       return;
     }
