@@ -25,6 +25,7 @@ describe.skipIf(!built)("hostile snippets through the CLI", () => {
     const src = 'console.log("\\u001b[2J\\u001b]0;pwned\\u0007title");\nconsole.error("a\\rb\\u009b");\nthrow new Error("\\u001b[31mred");\n';
     const r = trace("esc.js", src);
     expect(r.code).toBe(1);
+    // eslint-disable-next-line no-control-regex -- the test is that none reach the terminal
     expect(r.out + r.err).not.toMatch(/[\u001b\u0007\u009b\r]/);
     expect(r.out).toContain("\\x1b[2J\\x1b]0;pwned\\x07title");
     expect(r.err).toContain("a\\x0db\\x9b");
