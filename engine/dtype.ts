@@ -39,6 +39,21 @@ export function promote(a: DType, b: DType): DType {
   return "float32";
 }
 
+/**
+ * Result dtype of a tensor–tensor op, as PyTorch's type promotion: a 0-dim tensor does not raise
+ * the dtype of a tensor with dims (float32[3] + float64 scalar tensor is float32) unless it is
+ * floating and the other is not (then the default float dtype).
+ */
+export function resultType(a: { dtype: DType; shape: readonly number[] }, b: { dtype: DType; shape: readonly number[] }): DType {
+  const za = a.shape.length === 0;
+  if (za !== (b.shape.length === 0)) {
+    const dimmed = za ? b.dtype : a.dtype;
+    const zero = za ? a.dtype : b.dtype;
+    return isFloating(dimmed) || !isFloating(zero) ? dimmed : DEFAULT_DTYPE;
+  }
+  return promote(a.dtype, b.dtype);
+}
+
 /** The `[ CPUFloatType{...} ]` name torch prints. */
 export function torchTypeName(dtype: DType): string {
   return dtype === "float32" ? "CPUFloatType" : dtype === "float64" ? "CPUDoubleType" : "CPULongType";

@@ -13,6 +13,7 @@ import { backward, grad } from "./autograd/engine";
 import * as functional from "./nn/functional";
 import { Linear, Module, ReLU, Sequential, Sigmoid, Tanh } from "./nn/modules";
 import { Adam, Optimizer, SGD } from "./optim/optimizers";
+import { installMissingNames } from "./missing";
 
 export { Tensor } from "./tensor";
 export type { IndexSpec, NestedArray, RemovableHandle, TensorOrScalar } from "./tensor";
@@ -92,6 +93,16 @@ export const torch = {
   logSoftmax: (a: Tensor, dim: number) => sm.logSoftmax(a, dim),
   transpose: (a: Tensor, d0: number, d1: number) => shp.transpose(a, d0, d1),
   reshape: (a: Tensor, shape: readonly number[]) => shp.reshape(a, shape, "reshape"),
+  flatten: (a: Tensor, startDim = 0, endDim = -1) => shp.flatten(a, startDim, endDim),
+  unflatten: (a: Tensor, dim: number, sizes: readonly number[]) => shp.unflatten(a, dim, sizes),
+  squeeze: (a: Tensor, dim?: number | readonly number[]) => shp.squeeze(a, dim),
+  unsqueeze: (a: Tensor, dim: number) => shp.unsqueeze(a, dim),
+  permute: (a: Tensor, dims: readonly number[]) => shp.permute(a, dims),
+  t: (a: Tensor) => shp.t(a),
+  diagonal: (a: Tensor, offset = 0, dim1 = 0, dim2 = 1) => shp.diagonal(a, offset, dim1, dim2),
+  mv: (a: Tensor, v: Tensor) => la.mv(a, v),
+  bmm: (a: Tensor, b: Tensor) => la.bmm(a, b),
+  clone: (a: Tensor) => ew.clone(a),
   cat: join.cat,
   stack: join.stack,
   autograd: {
@@ -121,10 +132,13 @@ export const torch = {
     ReLU,
     Tanh,
     Sigmoid,
-    functional,
+    // A plain copy of the module namespace, so missing names can be answered (engine/missing.ts).
+    functional: { ...functional },
   },
   optim: { Optimizer, SGD, Adam },
 };
+
+installMissingNames({ tensorPrototype: Tensor.prototype, tensor: creation.zeros(1), torch, nn: torch.nn, functional: torch.nn.functional, optim: torch.optim });
 
 export type Torch = typeof torch;
 export default torch;

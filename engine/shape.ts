@@ -47,15 +47,6 @@ export function broadcastShapes(a: Shape, b: Shape, op: string): number[] {
   return out;
 }
 
-/** Strides for reading `shape` as if broadcast to `outShape` (0 on broadcast dims). */
-export function broadcastStrides(shape: Shape, outShape: Shape): number[] {
-  const strides = stridesOf(shape);
-  const off = outShape.length - shape.length;
-  const out = new Array<number>(outShape.length).fill(0);
-  for (let i = 0; i < shape.length; i++) out[i + off] = shape[i] === 1 ? 0 : strides[i]!;
-  return out;
-}
-
 /** Wrap a possibly negative dim into [0, ndim); torch's IndexError text. */
 export function normalizeDim(dim: number, ndim: number, op: string): number {
   const n = Math.max(ndim, 1); // 0-dim tensors accept dim 0 / -1 like torch

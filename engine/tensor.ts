@@ -2,7 +2,14 @@
 // PyTorch keeps on a tensor (requires_grad, grad, grad_fn, retains_grad, hooks). Every op lives in
 // ops/; the methods here only forward to them so the class reads as the API reference.
 import { type DType, type Storage, torchTypeName } from "./dtype";
-import { numel, type Shape } from "./shape";
+import { normalizeDim, numel, stridesOf, type Shape } from "./shape";
+import {
+  currentWriteEpoch,
+  flatOf,
+  gatherStrided,
+  isContiguousLayout,
+  VersionCounter,
+} from "./storage";
 import { AccumulateGrad, type GradHook, type Node } from "./autograd/node";
 import { observer } from "./autograd/observer";
 import { NON_LEAF_GRAD_WARNING, warn } from "./warnings";
@@ -13,6 +20,7 @@ import * as sh from "./ops/shape_ops";
 import * as ix from "./ops/indexing";
 import * as la from "./ops/linalg";
 import * as sm from "./ops/softmax";
+import * as ip from "./ops/inplace";
 import { backward as runBackward, type BackwardOptions } from "./autograd/engine";
 
 export type Scalar = number;
@@ -29,10 +37,27 @@ let nextTensorId = 1;
 export class Tensor {
   /** Unique per process; the runner and the UI refer to tensors by it. */
   readonly id: number;
-  /** Row-major values. Views (reshape/view/detach) share this array, as torch views share storage. */
-  data: Storage;
-  readonly shape: readonly number[];
-  readonly dtype: DType;
+  /** @internal the values' storage, shared by views (PyTorch's Storage). */
+  _storage: Storage;
+  /** @internal position of element [0, …, 0] in the storage. */
+  _offset: number;
+  /** @internal */ _shape: readonly number[];
+  /** @internal elements to step in the storage per index of each dim. */
+  _strides: readonly number[];
+  /** @internal */ _dtype: DType;
+  /** @internal the values as one contiguous array when that needs no copy, else null (see _values). */
+  _flat: Storage | null;
+  /** @internal a gathered copy of a strided view's values, valid while the write epoch is unchanged. */
+  _gathered: Storage | null = null;
+  /** @internal */ _gatheredEpoch = -1;
+  /** @internal PyTorch's version counter, shared with this tensor's views and detach(). */
+  _version: VersionCounter;
+  /** @internal the tensor whose storage this view reads (the root, never itself a view), or null. */
+  _base: Tensor | null = null;
+  /** @internal bumped when an in-place op through a view gives this base a new history (CopySlices). */
+  _historyEpoch = 0;
+  /** @internal the base's _historyEpoch this view's gradFn was made for (stale views are re-derived). */
+  _viewEpoch = 0;
   /** The node that made this tensor (null for leaves). */
   gradFn: Node | null = null;
   /** Variable name, set by the runner or by the `name` option, shown in the graph. */
@@ -48,12 +73,102 @@ export class Tensor {
   /** @internal warned about reading .grad of a non-leaf */
   _warnedGrad = false;
 
-  /** @internal use torch.tensor() and the factories; this takes ownership of `data`. */
+  /** @internal use torch.tensor() and the factories; this takes ownership of `data` (contiguous values). */
   constructor(data: Storage, shape: readonly number[], dtype: DType) {
     this.id = nextTensorId++;
-    this.data = data;
-    this.shape = shape;
-    this.dtype = dtype;
+    this._storage = data;
+    this._offset = 0;
+    this._shape = Object.isFrozen(shape) ? shape : Object.freeze(shape.slice());
+    this._strides = stridesOf(shape);
+    this._dtype = dtype;
+    this._flat = data;
+    this._version = new VersionCounter();
+  }
+
+  /**
+   * @internal A view of `source`'s storage with its own geometry; shares the version counter
+   * (PyTorch's views and detach()) unless `version` is given (`.data`).
+   */
+  static _view(
+    source: Tensor,
+    shape: readonly number[],
+    strides: readonly number[],
+    offset: number,
+    version: VersionCounter = source._version,
+  ): Tensor {
+    const t = new Tensor(source._storage, [], source._dtype);
+    t._shape = Object.freeze(shape.slice());
+    t._strides = strides;
+    t._offset = offset;
+    t._version = version;
+    t._base = source._base ?? source;
+    t._viewEpoch = t._base._historyEpoch;
+    t._flat = flatOf(source._storage, offset, t._shape, strides);
+    return t;
+  }
+
+  /** The sizes of the dims (read-only; reshape or view for another shape). */
+  get shape(): readonly number[] {
+    return this._shape;
+  }
+  get dtype(): DType {
+    return this._dtype;
+  }
+  /**
+   * @internal The values, row-major and contiguous, for kernels to read (never to write: for a
+   * strided view this is a copy). In-place ops write through the strides (ops/inplace.ts).
+   */
+  get _values(): Storage {
+    const f = this._flat;
+    if (f !== null) return f;
+    const epoch = currentWriteEpoch();
+    if (this._gathered === null || this._gatheredEpoch !== epoch) {
+      this._gathered = gatherStrided(this._storage, this._offset, this._shape, this._strides, this._dtype);
+      this._gatheredEpoch = epoch;
+    }
+    return this._gathered;
+  }
+  /**
+   * A tensor sharing this one's storage, without history and not requiring grad; autograd does not
+   * track writes through it (it has its own version counter), as PyTorch's `.data`.
+   */
+  get data(): Tensor {
+    const t = Tensor._view(this, this._shape, this._strides, this._offset, new VersionCounter());
+    t._base = null;
+    return t;
+  }
+  /** Make this tensor read `other`'s storage (PyTorch's `x.data = other`). */
+  set data(other: Tensor) {
+    if (!(other instanceof Tensor)) throw new TypeError("data: assigned value must be a Tensor.");
+    this._storage = other._storage;
+    this._offset = other._offset;
+    this._shape = other._shape;
+    this._strides = other._strides;
+    this._dtype = other._dtype;
+    this._flat = other._flat;
+    this._gathered = null;
+  }
+  /** True when the values are laid out row-major without gaps (PyTorch's is_contiguous()). */
+  isContiguous(): boolean {
+    return isContiguousLayout(this._shape, this._strides);
+  }
+  /** stride() of every dim, or stride(d) of one. */
+  stride(): number[];
+  stride(dim: number): number;
+  stride(dim?: number): number | number[] {
+    if (dim === undefined) return this._strides.slice();
+    return this._strides[normalizeDim(dim, this._shape.length, "stride")] ?? 1;
+  }
+  storageOffset(): number {
+    return this._offset;
+  }
+  /** The version counter PyTorch keeps (`x._version`): how many in-place writes this tensor saw. */
+  get version(): number {
+    return this._version.value;
+  }
+  /** True when this tensor is a view of another one's storage. */
+  isView(): boolean {
+    return this._base !== null;
   }
 
   // ---- metadata -------------------------------------------------------------------------------
@@ -82,7 +197,10 @@ export class Tensor {
     return this.gradFn === null;
   }
   get requiresGrad(): boolean {
-    return this.gradFn !== null || this._leafRequiresGrad;
+    if (this.gradFn !== null || this._leafRequiresGrad) return true;
+    // A view made before an in-place op through another view gave its base a history.
+    const b = this._base;
+    return b !== null && b._historyEpoch !== this._viewEpoch && b.requiresGrad;
   }
   set requiresGrad(v: boolean) {
     this.requiresGrad_(v);
@@ -176,37 +294,30 @@ export class Tensor {
 
   // ---- values ---------------------------------------------------------------------------------
   item(): number {
-    if (this.data.length !== 1) {
-      throw new RangeError(`item: a Tensor with ${this.data.length} elements cannot be converted to Scalar.`);
-    }
-    return this.data[0]!;
+    const n = this.numel();
+    if (n !== 1) throw new RangeError(`item: a Tensor with ${n} elements cannot be converted to Scalar.`);
+    return this._storage[this._offset]!;
   }
   /** Nested arrays of numbers (a number for a 0-dim tensor). */
   tolist(): NestedArray {
-    return toNested(this.data, this.shape, 0, 0);
+    return toNested(this._values, this.shape, 0, 0);
   }
   toString(): string {
     const suffix: string[] = [];
     if (this.gradFn !== null) suffix.push(`grad_fn = <${this.gradFn.name}>`);
     else if (this._leafRequiresGrad) suffix.push("requires_grad = TRUE");
-    return formatTensor(this.data, this.shape, this.dtype, suffix);
+    return formatTensor(this._values, this.shape, this.dtype, suffix);
   }
   /** torch's type string, e.g. "CPUFloatType". */
   type(): string {
     return torchTypeName(this.dtype);
   }
-  to(dtype: DType): Tensor {
-    return ew.toDType(this, dtype);
-  }
-  float(): Tensor {
-    return ew.toDType(this, "float32");
-  }
-  double(): Tensor {
-    return ew.toDType(this, "float64");
-  }
-  clone(): Tensor {
-    return ew.clone(this);
-  }
+  to(dtype: DType): Tensor { return ew.toDType(this, dtype); }
+  float(): Tensor { return ew.toDType(this, "float32"); }
+  double(): Tensor { return ew.toDType(this, "float64"); }
+  clone(): Tensor { return ew.clone(this); }
+  /** This tensor if its values are laid out row-major, else a contiguous copy (CloneBackward0). */
+  contiguous(): Tensor { return this.isContiguous() ? this : ew.clone(this); }
 
   // ---- elementwise ----------------------------------------------------------------------------
   add(other: TensorOrScalar): Tensor { return ew.add(this, other); }
@@ -227,6 +338,7 @@ export class Tensor {
   tanh(): Tensor { return ew.unary(this, "tanh"); }
   sigmoid(): Tensor { return ew.unary(this, "sigmoid"); }
   relu(): Tensor { return ew.unary(this, "relu"); }
+  sign(): Tensor { return ew.sign(this); }
   /** Limit values to [min, max]; either bound may be undefined. */
   clamp(min?: number, max?: number): Tensor { return ew.clamp(this, min, max); }
   /** Elementwise: this where condition is non-zero, else other. */
@@ -238,6 +350,42 @@ export class Tensor {
   le(other: TensorOrScalar): Tensor { return ew.compare(this, other, "le"); }
   eq(other: TensorOrScalar): Tensor { return ew.compare(this, other, "eq"); }
   ne(other: TensorOrScalar): Tensor { return ew.compare(this, other, "ne"); }
+
+  // ---- in place (PyTorch's op_: the rules are in ops/inplace.ts) ------------------------------
+  add_(other: TensorOrScalar): this { return ip.inplace(this, "add_", () => ew.add(this, other)); }
+  sub_(other: TensorOrScalar): this { return ip.inplace(this, "sub_", () => ew.sub(this, other)); }
+  mul_(other: TensorOrScalar): this { return ip.inplace(this, "mul_", () => ew.mul(this, other)); }
+  div_(other: TensorOrScalar): this { return ip.inplace(this, "div_", () => ew.div(this, other)); }
+  pow_(exponent: TensorOrScalar): this { return ip.inplace(this, "pow_", () => ew.pow(this, exponent)); }
+  neg_(): this { return ip.inplace(this, "neg_", () => ew.neg(this)); }
+  square_(): this { return ip.inplace(this, "square_", () => ew.pow(this, 2)); }
+  sqrt_(): this { return ip.inplace(this, "sqrt_", () => ew.unary(this, "sqrt")); }
+  exp_(): this { return ip.inplace(this, "exp_", () => ew.unary(this, "exp")); }
+  log_(): this { return ip.inplace(this, "log_", () => ew.unary(this, "log")); }
+  abs_(): this { return ip.inplace(this, "abs_", () => ew.unary(this, "abs")); }
+  sin_(): this { return ip.inplace(this, "sin_", () => ew.unary(this, "sin")); }
+  cos_(): this { return ip.inplace(this, "cos_", () => ew.unary(this, "cos")); }
+  tanh_(): this { return ip.inplace(this, "tanh_", () => ew.unary(this, "tanh")); }
+  sigmoid_(): this { return ip.inplace(this, "sigmoid_", () => ew.unary(this, "sigmoid")); }
+  relu_(): this { return ip.inplace(this, "relu_", () => ew.unary(this, "relu")); }
+  sign_(): this { return ip.inplace(this, "sign_", () => ew.sign(this)); }
+  clamp_(min?: number, max?: number): this { return ip.inplace(this, "clamp_", () => ew.clamp(this, min, max)); }
+  maximum_(other: TensorOrScalar): this { return ip.inplace(this, "maximum_", () => ew.maximum(this, other)); }
+  minimum_(other: TensorOrScalar): this { return ip.inplace(this, "minimum_", () => ew.minimum(this, other)); }
+  /** Set every element to 0 (ZeroBackward0 when this tensor has history). */
+  zero_(): this { return ip.zero_(this); }
+  /** Set every element to `value` (a number, or a 0-dim tensor: FillBackward0 / FillBackward1). */
+  fill_(value: TensorOrScalar): this { return ip.fill_(this, value); }
+  /** Copy `src`'s values (broadcast to this shape, cast to this dtype) into this tensor (CopyBackwards). */
+  copy_(src: TensorOrScalar): this { return ip.copy_(this, src); }
+  /** Set the elements where `mask` is non-zero to `value` (MaskedFillBackward0). */
+  maskedFill_(mask: Tensor, value: TensorOrScalar): this { return ip.maskedFill_(this, mask, value); }
+  /** Write `values` at `indices` (Python's `x[indices] = values`; see index() for the forms). */
+  indexPut_(indices: readonly IndexSpec[], values: TensorOrScalar): this { return ip.indexPut_(this, indices, values); }
+  /** Fill with samples of U(from, to) (torch.Tensor.uniform_). */
+  uniform_(from = 0, to = 1): this { return ip.random_(this, "uniform_", from, to); }
+  /** Fill with samples of N(mean, std²) (torch.Tensor.normal_). */
+  normal_(mean = 0, std = 1): this { return ip.random_(this, "normal_", mean, std); }
 
   // ---- reductions -----------------------------------------------------------------------------
   sum(dim?: number | readonly number[], keepdim = false): Tensor { return red.sum(this, dim, keepdim); }
@@ -263,19 +411,30 @@ export class Tensor {
   mm(other: Tensor): Tensor { return la.mm(this, other); }
   dot(other: Tensor): Tensor { return la.dot(this, other); }
 
-  // ---- shape ----------------------------------------------------------------------------------
+  // ---- views: share this tensor's storage (ops/shape_ops.ts) ----------------------------------
   t(): Tensor { return sh.t(this); }
   /** Reversed dims (PyTorch records x.T as a permute: PermuteBackward0). */
   get T(): Tensor { return sh.permute(this, this.shape.map((_, i) => this.shape.length - 1 - i)); }
+  /** The last two dims swapped (TransposeBackward0). */
+  get mT(): Tensor { return sh.transpose(this, -2, -1); }
   transpose(dim0: number, dim1: number): Tensor { return sh.transpose(this, dim0, dim1); }
   permute(...dims: number[] | [readonly number[]]): Tensor { return sh.permute(this, flatArgs(dims)); }
-  reshape(...shape: number[] | [readonly number[]]): Tensor { return sh.reshape(this, flatArgs(shape), "reshape"); }
-  view(...shape: number[] | [readonly number[]]): Tensor { return sh.reshape(this, flatArgs(shape), "view"); }
-  flatten(): Tensor { return sh.reshape(this, [-1], "flatten"); }
+  /** A view when the strides allow it (ViewBackward0), otherwise a copy (UnsafeViewBackward0 of a CloneBackward0). */
+  reshape(...shape: number[] | [readonly number[]]): Tensor { return sh.reshape(this, flatArgs(shape)); }
+  /** A view with another shape; fails when the strides do not allow it (use reshape then). */
+  view(...shape: number[] | [readonly number[]]): Tensor { return sh.view(this, flatArgs(shape)); }
+  viewAs(other: Tensor): Tensor { return sh.view(this, other.shape); }
+  /** Dims startDim..endDim merged into one (a 1-D tensor, or startDim = endDim, is returned as is). */
+  flatten(startDim = 0, endDim = -1): Tensor { return sh.flatten(this, startDim, endDim); }
+  /** Dim `dim` split into `sizes` (one may be -1). */
+  unflatten(dim: number, sizes: readonly number[]): Tensor { return sh.unflatten(this, dim, sizes); }
   unsqueeze(dim: number): Tensor { return sh.unsqueeze(this, dim); }
-  squeeze(dim?: number): Tensor { return sh.squeeze(this, dim); }
+  squeeze(dim?: number | readonly number[]): Tensor { return sh.squeeze(this, dim); }
   expand(...sizes: number[] | [readonly number[]]): Tensor { return sh.expand(this, flatArgs(sizes)); }
   expandAs(other: Tensor): Tensor { return sh.expand(this, other.shape); }
+  diagonal(offset = 0, dim1 = 0, dim2 = 1): Tensor { return sh.diagonal(this, offset, dim1, dim2); }
+  /** All slices of length `size` along `dim`, `step` apart, as a new last dim (UnfoldBackward0). */
+  unfold(dim: number, size: number, step: number): Tensor { return sh.unfold(this, dim, size, step); }
 
   // ---- indexing -------------------------------------------------------------------------------
   /** Python-style indexing: `x.index(0, "1:3")` is `x[0, 1:3]`; see IndexSpec. */

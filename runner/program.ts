@@ -15,7 +15,7 @@ import type { Node, Tensor } from "../engine/index";
 /** Numbers (leaf and constant values, index tables) the program may embed in all. */
 export const PROGRAM_DATA_CAP = 1_000_000;
 
-type Storage = Tensor["data"];
+type Storage = Tensor["_values"];
 
 interface RawOp {
   node: Node;
@@ -40,6 +40,8 @@ export class ProgramRecorder {
   private readonly leaves = new Map<number, SourceState>();
   private readonly constants = new Map<number, SourceState>();
   private numbers = 0;
+  /** Ids of tensors some recorded op produced. */
+  private readonly outputs = new Set<number>();
   /** Why recording stopped (data cap), or null. */
   private stopped: string | null = null;
 
@@ -54,6 +56,13 @@ export class ProgramRecorder {
     }
     const index = this.ops.length;
     const name = node.name;
+    // An in-place op hands an existing tensor a new node: re-running it would need every value's
+    // versions, which the program does not keep.
+    if (this.outputs.has(out.id) || inputs.includes(out)) {
+      this.stop(`the program changes a tensor in place (${name}${line !== undefined ? ` at line ${line}` : ""}), and re-running in-place changes is not supported yet`);
+      return;
+    }
+    this.outputs.add(out.id);
     let saved: Readonly<Record<string, unknown>>;
     try {
       saved = node.saved;
@@ -102,13 +111,13 @@ export class ProgramRecorder {
     const map = t._leafRequiresGrad ? this.leaves : this.constants;
     const st = map.get(t.id);
     if (st !== undefined) {
-      if (sameValues(st.values, t.data)) return;
-      st.values = t.data.slice();
+      if (sameValues(st.values, t._values)) return;
+      st.values = t._values.slice();
       st.since = index;
       return;
     }
-    if (!this.count(t.data.length)) return;
-    map.set(t.id, { values: t.data.slice(), shape: t.shape.slice(), dtype: t.dtype, since: index });
+    if (!this.count(t._values.length)) return;
+    map.set(t.id, { values: t._values.slice(), shape: t.shape.slice(), dtype: t.dtype, since: index });
   }
 
   /** The non-tensor arguments the replay rule of `name` needs, from what the node saved. */
@@ -128,6 +137,8 @@ export class ProgramRecorder {
       case "SqueezeBackward0":
       case "SqueezeBackward1":
       case "SqueezeBackward4":
+      case "SqueezeBackward2":
+      case "UnsafeViewBackward0":
         attrs["shape"] = out.shape.slice();
         break;
       case "ToCopyBackward0":
@@ -139,7 +150,7 @@ export class ProgramRecorder {
         break;
       case "WhereBackward0": {
         const c = saved["condition"] as Tensor | undefined;
-        if (c && this.count(c.data.length)) attrs["condition"] = fullTensor(c.data, c.shape, c.dtype);
+        if (c && this.count(c._values.length)) attrs["condition"] = fullTensor(c._values, c.shape, c.dtype);
         break;
       }
       case "SelectBackward0":

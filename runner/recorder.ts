@@ -45,12 +45,28 @@ interface TensorRecord {
   range?: SourceRange;
   name?: string;
   boundAt?: SourceRange;
+  /** The tensor's version counter when the op that made (this version of) it ran. */
+  createdVersion?: number;
+}
+
+/** A version of a tensor that an in-place op replaced in the graph, frozen as it was then. */
+interface SupersededRecord {
+  rec: TensorRecord;
+  key: string;
+  version: number;
+  value: ValueSummary;
+  grad: ValueSummary | null;
+  gradFn: Node | null;
+  requiresGrad: boolean;
+  isLeaf: boolean;
 }
 
 interface NodeRecord {
   node: Node;
   /** The tensor it produced (function nodes) or stands for (AccumulateGrad). */
   tensor: Tensor | null;
+  /** The snapshot id of that tensor when it is an earlier version of it ("t5v0"). */
+  key?: string;
   range?: SourceRange;
 }
 
@@ -61,6 +77,8 @@ const MAX_CONSOLE_CHARS = 200_000;
 
 export class Recorder {
   private readonly tensors = new Map<number, TensorRecord>();
+  /** Earlier versions of tensors changed in place, oldest first. */
+  private readonly superseded: SupersededRecord[] = [];
   private readonly nodes = new Map<Node, NodeRecord>();
   private functionNodeCount = 0;
   private nodesTruncated = false;
@@ -87,6 +105,7 @@ export class Recorder {
     engine.setObserver({
       tensorCreated: (t) => this.onTensor(t),
       nodeCreated: (n, out, inputs) => this.onNode(n, out, inputs),
+      beforeInPlace: (t) => this.onBeforeInPlace(t),
       backwardBegin: (info) => this.onBackwardBegin(info),
       backwardStep: (step) => this.onStep(step),
       backwardEnd: (info) => this.onBackwardEnd(info.error),
@@ -246,8 +265,35 @@ export class Recorder {
     this.functionNodeCount++;
     const range = this.here();
     this.nodes.set(node, { node, tensor: out, range });
-    if (!this.tensors.has(out.id)) this.tensors.set(out.id, { t: out, range });
+    const rec = this.tensors.get(out.id);
+    if (!rec) this.tensors.set(out.id, { t: out, range, createdVersion: out.version });
+    else if (rec.createdVersion !== out.version) {
+      // A new version made by an in-place op: it is made here.
+      rec.range = range;
+      rec.createdVersion = out.version;
+    }
     this.program.op(node, out, inputs, range?.line);
+  }
+
+  /** Freeze the version of `t` an in-place op is about to replace: it stays in the graph as it was. */
+  private onBeforeInPlace(t: Tensor): void {
+    const rec = this.tensors.get(t.id);
+    if (!rec) return;
+    const key = `t${t.id}v${t.version}`;
+    const grad = t._grad;
+    this.superseded.push({
+      rec: { ...rec },
+      key,
+      version: t.version,
+      value: this.summarize(t),
+      grad: grad ? this.summarize(grad) : null,
+      gradFn: t.gradFn,
+      requiresGrad: t.requiresGrad,
+      isLeaf: t.isLeaf,
+    });
+    const node = t.gradFn ?? t._accumulator;
+    const nodeRec = node ? this.nodes.get(node) : undefined;
+    if (nodeRec && nodeRec.key === undefined) nodeRec.key = key;
   }
 
   private onBackwardBegin(info: BackwardBegin): void {
@@ -258,7 +304,7 @@ export class Recorder {
     }
     const root = info.roots[0];
     let loss: number | undefined;
-    if (root && root.numel() === 1) loss = root.data[0];
+    if (root && root.numel() === 1) loss = root._values[0];
     const call: BackwardCallInfo = {
       index: this.calls.length,
       kind: info.kind,
@@ -320,16 +366,17 @@ export class Recorder {
   // ---- values -----------------------------------------------------------------------------------
 
   summarize(t: Tensor): ValueSummary {
-    const n = t.data.length;
+    const data = t._values;
+    const n = data.length;
     const cap = this.options.limits.valueCap;
     const take = Math.min(n, cap);
     const values: ValueSummary["values"] = new Array(take);
-    for (let i = 0; i < take; i++) values[i] = jsonNumber(t.data[i]!);
+    for (let i = 0; i < take; i++) values[i] = jsonNumber(data[i]!);
     const summary: ValueSummary = { shape: t.shape.slice(), dtype: t.dtype, numel: n, values, truncated: n > take };
     if (n > 1) {
       let min = Infinity, max = -Infinity, sum = 0, finite = 0, nanCount = 0, infCount = 0;
       for (let i = 0; i < n; i++) {
-        const v = t.data[i]!;
+        const v = data[i]!;
         if (v !== v) nanCount++;
         else if (v === Infinity || v === -Infinity) infCount++;
         else {
@@ -388,22 +435,23 @@ export class Recorder {
     }
     const nodes: NodeInfo[] = [];
     const edges: EdgeInfo[] = [];
-    const consumed = new Set<number>(); // tensor ids used as inputs of a recorded node
+    const consumed = new Set<string>(); // snapshot ids of tensors used as inputs of a recorded node
+    const keyOf = (r: NodeRecord): string | null => r.key ?? (r.tensor ? `t${r.tensor.id}` : null);
     for (const rec of this.nodes.values()) {
       const n = rec.node;
       const isAcc = n.name === "AccumulateGrad";
       n.nextFunctions.forEach(([next, inputNr], index) => {
         if (!next || !this.nodes.has(next)) return;
         edges.push({ from: `n${n.id}`, to: `n${next.id}`, index, inputNr });
-        const t = this.nodes.get(next)!.tensor;
-        if (t) consumed.add(t.id);
+        const k = keyOf(this.nodes.get(next)!);
+        if (k) consumed.add(k);
       });
       nodes.push({
         id: `n${n.id}`,
         name: n.name,
         kind: isAcc ? "accumulate" : "function",
         sequenceNr: isAcc ? null : n.sequenceNr,
-        tensor: rec.tensor ? `t${rec.tensor.id}` : null,
+        tensor: keyOf(rec),
         inputs: isAcc ? ["grad"] : inputNames(n),
         formulas: safe(() => n.formulas, []),
         saved: isAcc ? [] : this.savedOf(n),
@@ -414,6 +462,30 @@ export class Recorder {
     const roots = new Set(this.calls.flatMap((c) => c.roots));
     const tensors: TensorInfo[] = [];
     let lastSink: string | undefined;
+    const versioned = new Set<number>();
+    for (const old of this.superseded) {
+      const t = old.rec.t;
+      versioned.add(t.id);
+      const name = old.rec.name;
+      const node = old.gradFn && this.nodes.has(old.gradFn) ? `n${old.gradFn.id}` : null;
+      tensors.push({
+        id: old.key,
+        label: name ?? (t.name ? t.name : defaultLabel(t, old.rec.range)),
+        kind: !old.requiresGrad ? "constant" : old.isLeaf ? "leaf" : consumed.has(old.key) ? "intermediate" : "output",
+        shape: old.value.shape.slice(),
+        dtype: old.value.dtype,
+        value: old.value,
+        grad: old.grad,
+        gradNote: old.grad ? undefined : "this version was replaced by an in-place op before backward; gradients flow through the new version",
+        requiresGrad: old.requiresGrad,
+        isLeaf: old.isLeaf,
+        retainsGrad: false,
+        gradFn: node,
+        range: old.rec.range,
+        boundAt: old.rec.boundAt,
+        version: old.version,
+      });
+    }
     for (const rec of this.tensors.values()) {
       const t = rec.t;
       const id = `t${t.id}`;
@@ -422,17 +494,18 @@ export class Recorder {
         ? "constant"
         : t.gradFn === null
           ? "leaf"
-          : roots.has(id) || !consumed.has(t.id)
+          : roots.has(id) || !consumed.has(id)
             ? "output"
             : "intermediate";
       if (kind === "output") lastSink = id;
       const grad = t._grad;
       const name = rec.name;
       const node = t.gradFn && this.nodes.has(t.gradFn) ? `n${t.gradFn.id}` : null;
-      tensors.push({
+      const base = name ?? (t.name ? t.name : defaultLabel(t, rec.range));
+      const info: TensorInfo = {
         id,
         name,
-        label: name ?? (t.name ? t.name : defaultLabel(t, rec.range)),
+        label: versioned.has(t.id) ? `${base} (v${t.version})` : base,
         kind,
         shape: t.shape.slice(),
         dtype: t.dtype,
@@ -445,7 +518,12 @@ export class Recorder {
         gradFn: node,
         range: rec.range,
         boundAt: rec.boundAt,
-      });
+      };
+      if (t.version > 0) info.version = t.version;
+      if (rec.createdVersion !== undefined && rec.createdVersion !== t.version) {
+        info.valueNote = `changed in place after it was made (version ${rec.createdVersion} → ${t.version}); this is its value at the end of the run`;
+      }
+      tensors.push(info);
     }
     const lastCall = this.calls[this.calls.length - 1];
     const snapshot = this.empty(durationMs);

@@ -58,6 +58,14 @@ export interface TensorInfo {
   range?: SourceRange;
   /** Where it was bound to `name`. */
   boundAt?: SourceRange;
+  /**
+   * PyTorch's version counter (`x._version`) of the value shown, when not 0. An in-place op that
+   * records a node (`x.mul_(2)`) leaves the earlier version in the snapshot as its own tensor
+   * ("t5v0", labelled as before) and the current one labelled "x (v1)".
+   */
+  version?: number;
+  /** Why the value shown is not the one the op made (it shares storage that was written since). */
+  valueNote?: string;
 }
 
 export interface SavedValue {

@@ -13,6 +13,7 @@ import { observer, type BackwardStep } from "./observer";
 import { gradientEdge } from "./record";
 import { onesLike, scalarLike } from "../ops/creation";
 import { sumTo, toDType } from "../ops/elementwise";
+import { bumpVersion, writeValues } from "../ops/inplace";
 
 export interface BackwardOptions {
   /** Keep saved tensors so backward can run through this graph again. Defaults to createGraph. */
@@ -306,13 +307,22 @@ function runHooks(hooks: readonly GradHook[], grad: Tensor, node: Node): Tensor 
 }
 
 function detachedCopy(t: Tensor): Tensor {
-  return new Tensor(t.data.slice(), t.shape, t.dtype);
+  return new Tensor(t._values.slice(), t.shape, t.dtype);
 }
 
+/** target += g, in target's own storage (a buffer the engine made, or a leaf's .grad). */
 function addInPlace(target: Tensor, g: Tensor): void {
-  const a = target.data;
-  const b = g.data;
+  const b = g._values;
+  if (target._flat !== null && target._base === null) {
+    const a = target._flat;
+    for (let i = 0; i < a.length; i++) a[i]! += b[i]!;
+    bumpVersion(target);
+    return;
+  }
+  // A .grad the user set to a strided view: add, then write back through its strides.
+  const a = target._values.slice();
   for (let i = 0; i < a.length; i++) a[i]! += b[i]!;
+  writeValues(target, a);
 }
 
 /** Leaves: the first gradient is copied into `.grad`, later ones are added (in place unless createGraph). */

@@ -71,9 +71,19 @@ export abstract class Node {
   }
 }
 
+/** A tensor saved for backward, with the version it had then (PyTorch's SavedVariable). */
+interface SavedVersion {
+  key: string;
+  tensor: Tensor;
+  version: number;
+  /** "output 0 of ExpBackward0" for PyTorch's message; undefined for a leaf. */
+  producer: string | undefined;
+}
+
 export class FunctionNode<S extends object> extends Node {
   private savedValues: S;
   private isReleased = false;
+  private savedVersions: SavedVersion[] | null = null;
 
   constructor(
     readonly spec: GradientSpec<S>,
@@ -81,9 +91,67 @@ export class FunctionNode<S extends object> extends Node {
     saved: S,
     outShape: readonly number[],
     outDType: DType,
+    /** The tensor this node produces: when it is saved too (`result`), its version is its own. */
+    output: Tensor | null = null,
   ) {
     super(nextFunctions, nextSequenceNr++, outShape, outDType);
     this.savedValues = saved;
+    const s = saved as Record<string, unknown>;
+    for (const key in s) {
+      const t = s[key];
+      if (isTensorLike(t)) this.noteSaved(key, t as Tensor, t === output ? this.name : undefined);
+    }
+  }
+
+  private noteSaved(key: string, t: Tensor, producer: string | undefined): void {
+    t._version.saved = true;
+    const entry: SavedVersion = { key, tensor: t, version: t._version.value, producer: producer ?? t.gradFn?.name };
+    (this.savedVersions ??= []).push(entry);
+  }
+
+  /**
+   * @internal After an in-place op wrote its result into `to`: the saved output becomes `to` at
+   * its new version; a saved input that was `to` itself keeps its old values (`before`, a copy
+   * made before the write — PyTorch saves `original_self` the same way).
+   */
+  rebaseSaved(from: Tensor, to: Tensor, before: Tensor | null): void {
+    const s = this.savedValues as Record<string, unknown>;
+    for (const e of this.savedVersions ?? []) {
+      if (e.tensor === to && before !== null) {
+        const copy = before;
+        s[e.key] = copy;
+        e.tensor = copy;
+        e.version = copy._version.value;
+      } else if (e.tensor === from) {
+        s[e.key] = to;
+        e.tensor = to;
+        e.version = to._version.value;
+        to._version.saved = true;
+      }
+    }
+  }
+
+  /** @internal True when `t` is one of the tensors this node saved. */
+  savesTensor(t: Tensor): boolean {
+    return this.savedVersions !== null && this.savedVersions.some((e) => e.tensor === t);
+  }
+
+  /** PyTorch's check that no saved tensor was modified in place since it was saved. */
+  private checkVersions(): void {
+    for (const e of this.savedVersions ?? []) {
+      const now = e.tensor._version.value;
+      if (now === e.version) continue;
+      const t = e.tensor;
+      const type = t.dtype === "float64" ? "torch.DoubleTensor" : t.dtype === "int64" ? "torch.LongTensor" : "torch.FloatTensor";
+      const what = `[${type} [${t.shape.join(", ")}]]`;
+      const err = new Error(
+        `${this.name}: one of the variables needed for gradient computation has been modified by an inplace operation: ` +
+          `${what}${e.producer ? `, which is output 0 of ${e.producer},` : ""} is at version ${now}; expected version ${e.version} instead. ` +
+          `Hint: the in-place change came after this tensor was saved for backward; make a copy with clone() before changing it, or change it after backward().`,
+      ) as Error & { inplaceStack?: string };
+      err.inplaceStack = t._version.lastWriteStack;
+      throw err;
+    }
   }
 
   get name(): string {
@@ -115,10 +183,12 @@ export class FunctionNode<S extends object> extends Node {
       }
     }
     if (hadTensor) this.isReleased = true;
+    this.savedVersions = null;
   }
 
   apply(grad: Tensor, needs: readonly boolean[]): ReadonlyArray<Tensor | null | undefined> {
     if (this.isReleased) throw freedError(this.name);
+    if (this.savedVersions !== null) this.checkVersions();
     return this.spec.gradFunc(grad, this.savedValues, needs);
   }
 }

@@ -36,6 +36,11 @@ export interface AutogradObserver {
    * order (null where absent), as the op passed them: enough to re-run the op (engine/replay).
    */
   nodeCreated?(node: Node, output: Tensor, inputs: ReadonlyArray<Tensor | null>): void;
+  /**
+   * An in-place op is about to write into `t` and give it a new node (a new version in the graph):
+   * the last chance to read the values of its current version.
+   */
+  beforeInPlace?(t: Tensor): void;
   backwardBegin?(info: BackwardBegin): void;
   backwardStep?(step: BackwardStep): void;
   backwardEnd?(info: { error?: unknown }): void;

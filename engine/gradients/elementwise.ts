@@ -5,6 +5,7 @@ import { Tensor } from "../tensor";
 import type { GradientSpec } from "../autograd/node";
 import { isGradEnabled } from "../grad_mode";
 import { allocate } from "../dtype";
+import { zerosLike } from "../ops/creation";
 
 type None = Record<string, never>;
 type SavedTT = { self?: Tensor; other?: Tensor };
@@ -104,6 +105,13 @@ export const PowBackward1: GradientSpec<{ self?: Tensor; exponent?: Tensor; resu
   },
 };
 
+export const SignBackward0: GradientSpec<None> = {
+  name: "SignBackward0",
+  inputs: ["self"],
+  formulas: ["0"],
+  gradFunc: (g) => [zerosLike(g)],
+};
+
 export const NegBackward0: GradientSpec<None> = {
   name: "NegBackward0",
   inputs: ["self"],
@@ -187,8 +195,8 @@ export const SAVES_RESULT: Record<UnaryName, boolean> = {
  * so the unary derivatives are computed in one fused loop instead of three or four tensor ops.
  */
 function fused(g: Tensor, v: Tensor, f: (grad: number, v: number) => number): Tensor {
-  const out = allocate(g.dtype, g.data.length);
-  const gd = g.data, vd = v.data;
+  const out = allocate(g.dtype, g._values.length);
+  const gd = g._values, vd = v._values;
   for (let i = 0; i < out.length; i++) out[i] = f(gd[i]!, vd[i]!);
   return new Tensor(out, g.shape, g.dtype);
 }

@@ -50,3 +50,7 @@ export const SliceBackward0 = gatherSpec(
   (s) => `grad placed at ${s["start"]}:${s["end"]}${s["step"] === 1 ? "" : `:${s["step"]}`} of dim ${s["dim"]} (0 elsewhere)`,
 );
 export const IndexBackward0 = gatherSpec("IndexBackward0", "grad added at the indexed positions (0 elsewhere)");
+export const DiagonalBackward0 = gatherSpec("DiagonalBackward0", (s) => `grad placed on the diagonal (offset ${s["offset"]}) of dims ${s["dim1"]}, ${s["dim2"]} (0 elsewhere)`);
+export const UnfoldBackward0 = gatherSpec("UnfoldBackward0", (s) => `each window's grad added back at its positions along dim ${s["dim"]}`);
+/** The grad_fn PyTorch gives a view after an in-place op through it changed its base (CopySlices). */
+export const AsStridedBackward0 = gatherSpec("AsStridedBackward0", "grad placed at the view's positions in its base (0 elsewhere)");

@@ -26,6 +26,29 @@ export const SqueezeBackward0: GradientSpec<{ selfShape: Shape }> = {
   gradFunc: (g, s) => [g.reshape(s.selfShape)],
 };
 
+/** _unsafe_view: the reshape of a fresh copy (reshape of a non-viewable tensor, matmul's folds). */
+export const UnsafeViewBackward0: GradientSpec<{ selfShape: Shape }> = {
+  name: "UnsafeViewBackward0",
+  inputs: ["self"],
+  formulas: (s) => [`grad.reshape(${shapeText(s.selfShape)})`],
+  gradFunc: (g, s) => [g.reshape(s.selfShape)],
+};
+
+/** x[...]: a new tensor object for the same values. */
+export const AliasBackward0: GradientSpec<Record<string, never>> = {
+  name: "AliasBackward0",
+  inputs: ["self"],
+  formulas: ["grad"],
+  gradFunc: (g) => [g],
+};
+
+export const SqueezeBackward2: GradientSpec<{ dim: number; selfShape: Shape }> = {
+  name: "SqueezeBackward2",
+  inputs: ["self"],
+  formulas: (s) => [`grad.reshape(${shapeText(s.selfShape)})`],
+  gradFunc: (g, s) => [g.reshape(s.selfShape)],
+};
+
 export const SqueezeBackward1: GradientSpec<{ dim: number; selfShape: Shape }> = {
   name: "SqueezeBackward1",
   inputs: ["self"],

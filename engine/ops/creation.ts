@@ -29,7 +29,7 @@ export function tensor(data: TensorData, opts?: TensorOptions): Tensor {
   }
   if (data instanceof Tensor) {
     const dtype = resolveDType(opts, data.dtype, "torch.tensor");
-    return finish(new Tensor(copyInto(allocate(dtype, data.data.length), data.data), data.shape.slice(), dtype), opts);
+    return finish(new Tensor(copyInto(allocate(dtype, data._values.length), data._values), data.shape.slice(), dtype), opts);
   }
   if (ArrayBuffer.isView(data)) {
     const src = data as Float32Array | Float64Array | Int32Array | Uint8Array;
@@ -140,7 +140,7 @@ export function eye(n: number, m?: number | TensorOptions, opts?: TensorOptions)
   }
   const cols = m ?? n;
   const t = full([n, cols], 0, { dtype: opts?.dtype ?? DEFAULT_DTYPE });
-  for (let i = 0; i < Math.min(n, cols); i++) t.data[i * cols + i] = 1;
+  for (let i = 0; i < Math.min(n, cols); i++) t._values[i * cols + i] = 1;
   return finish(t, opts);
 }
 
@@ -174,14 +174,14 @@ export function linspace(start: number, end: number, steps: number, opts?: Tenso
 export function rand(...args: SizeArgs): Tensor {
   const { shape, opts } = parseSizes(args, "torch.rand");
   const t = full(shape, 0, { dtype: opts?.dtype ?? DEFAULT_DTYPE });
-  for (let i = 0; i < t.data.length; i++) t.data[i] = random();
+  for (let i = 0; i < t._values.length; i++) t._values[i] = random();
   return finish(t, opts);
 }
 
 export function randn(...args: SizeArgs): Tensor {
   const { shape, opts } = parseSizes(args, "torch.randn");
   const t = full(shape, 0, { dtype: opts?.dtype ?? DEFAULT_DTYPE });
-  for (let i = 0; i < t.data.length; i++) t.data[i] = randomNormal();
+  for (let i = 0; i < t._values.length; i++) t._values[i] = randomNormal();
   return finish(t, opts);
 }
 

@@ -2,9 +2,9 @@
 // — same shape, tensor with scalar — get their own loops so V8 keeps them monomorphic), then hands
 // the result to record() with its gradient spec from gradients/elementwise.ts.
 import { Tensor, type TensorOrScalar } from "../tensor";
-import { allocate, promote, type DType, type Storage } from "../dtype";
-import { broadcastShapes, broadcastStrides, numel, shapeEquals, type Shape } from "../shape";
-import { record } from "../autograd/record";
+import { allocate, resultType, type DType, type Storage } from "../dtype";
+import { broadcastShapes, numel, shapeEquals, type Shape } from "../shape";
+import { isStaleView, record } from "../autograd/record";
 import { isGradEnabled } from "../grad_mode";
 import * as G from "../gradients/elementwise";
 import { sum } from "./reduce";
@@ -79,15 +79,18 @@ function minNaN(a: number, b: number): number {
 export function expandData(t: Tensor, outShape: Shape, dtype: DType = t.dtype): Storage {
   const n = numel(outShape);
   const out = allocate(dtype, n);
-  const src = t.data;
-  if (shapeEquals(t.shape, outShape)) {
-    out.set(src);
+  if (t._flat !== null && shapeEquals(t.shape, outShape)) {
+    out.set(t._flat);
     return out;
   }
-  const strides = broadcastStrides(t.shape, outShape);
+  // Read t's own storage through its strides (0 on the dims broadcasting adds or stretches), so a
+  // strided view is gathered and broadcast in one pass.
+  const src = t._storage;
+  const lead = outShape.length - t.shape.length;
+  const strides = outShape.map((_, i) => (i < lead || t.shape[i - lead] === 1 ? 0 : t._strides[i - lead]!));
   const nd = outShape.length;
   if (nd === 0) {
-    out[0] = src[0]!;
+    out[0] = src[t._offset]!;
     return out;
   }
   // Walk the output with an odometer over all but the last dim; the last dim is a tight loop.
@@ -95,7 +98,7 @@ export function expandData(t: Tensor, outShape: Shape, dtype: DType = t.dtype): 
   const inner = outShape[last]!;
   const innerStride = strides[last]!;
   const idx = new Array<number>(nd).fill(0);
-  let srcOff = 0;
+  let srcOff = t._offset;
   for (let o = 0; o < n; o += inner) {
     if (innerStride === 0) out.fill(src[srcOff]!, o, o + inner);
     else for (let j = 0; j < inner; j++) out[o + j] = src[srcOff + j * innerStride]!;
@@ -113,22 +116,23 @@ export function expandData(t: Tensor, outShape: Shape, dtype: DType = t.dtype): 
 /** Values of a ∘ b with broadcasting; returns a fresh tensor (no graph). */
 export function binaryValues(kind: BinaryKind, a: Tensor, b: TensorOrScalar, op: string): Tensor {
   if (typeof b === "number") {
-    const dtype = kind === "div" && a.dtype === "int64" ? "float32" : a.dtype;
-    const out = allocate(dtype, a.data.length);
-    loopVS(kind, a.data, b, out);
+    // An integer tensor with a fractional number (or divided) becomes float32, as PyTorch promotes.
+    const dtype = a.dtype === "int64" && (kind === "div" || !Number.isInteger(b)) ? "float32" : a.dtype;
+    const out = allocate(dtype, a._values.length);
+    loopVS(kind, a._values, b, out);
     return new Tensor(out, a.shape, dtype);
   }
-  let dtype = promote(a.dtype, b.dtype);
+  let dtype = resultType(a, b);
   if (kind === "div" && dtype === "int64") dtype = "float32";
   if (shapeEquals(a.shape, b.shape)) {
-    const out = allocate(dtype, a.data.length);
-    loopVV(kind, a.data, b.data, out);
+    const out = allocate(dtype, a._values.length);
+    loopVV(kind, a._values, b._values, out);
     return new Tensor(out, a.shape, dtype);
   }
   const shape = broadcastShapes(a.shape, b.shape, op);
   const out = allocate(dtype, numel(shape));
-  if (b.data.length === 1 && b.shape.length <= a.shape.length) loopVS(kind, a.data, b.data[0]!, out);
-  else if (a.data.length === 1 && a.shape.length <= b.shape.length) loopSV(kind, a.data[0]!, b.data, out);
+  if (b.numel() === 1 && b.shape.length <= a.shape.length) loopVS(kind, a._values, b.item(), out);
+  else if (a.numel() === 1 && a.shape.length <= b.shape.length) loopSV(kind, a.item(), b._values, out);
   else loopVV(kind, expandData(a, shape), expandData(b, shape), out);
   return new Tensor(out, shape, dtype);
 }
@@ -141,7 +145,8 @@ export function binaryValues(kind: BinaryKind, a: Tensor, b: TensorOrScalar, op:
  */
 function wants(a: Tensor, b?: TensorOrScalar): boolean {
   if (!isGradEnabled()) return false;
-  return a.gradFn !== null || a._leafRequiresGrad || (b instanceof Tensor && (b.gradFn !== null || b._leafRequiresGrad));
+  if (a.gradFn !== null || a._leafRequiresGrad || (b instanceof Tensor && (b.gradFn !== null || b._leafRequiresGrad))) return true;
+  return isStaleView(a) || (b instanceof Tensor && isStaleView(b));
 }
 // Tensor–tensor overloads are ...Backward0, tensor–scalar overloads ...Backward1, as in libtorch.
 
@@ -208,7 +213,7 @@ export function minimum(a: Tensor, b: TensorOrScalar): Tensor {
 
 /** Values of f(x); no graph. */
 export function unaryValues(kind: UnaryKind, x: Tensor): Tensor {
-  const a = x.data;
+  const a = x._values;
   const n = a.length;
   // Integer inputs stay integer only for ops that map integers to integers.
   const keepsInt = kind === "neg" || kind === "abs" || kind === "relu" || kind === "sign";
@@ -243,9 +248,9 @@ export function unary(x: Tensor, kind: Exclude<UnaryKind, "neg" | "sign">): Tens
   return record(out, spec, [x], () => (G.SAVES_RESULT[kind] ? { result: out } : { self: x }));
 }
 
-/** sign(x), not differentiable (torch's gradient of sign is zero; we record nothing). */
+/** sign(x): its gradient is zero everywhere, but PyTorch still records SignBackward0. */
 export function sign(x: Tensor): Tensor {
-  return unaryValues("sign", x);
+  return record(unaryValues("sign", x), G.SignBackward0, [x], () => ({}));
 }
 
 // ---- clamp / where / comparisons ----------------------------------------------------------------
@@ -257,7 +262,7 @@ export function clamp(x: Tensor, min?: number, max?: number): Tensor {
   }
   const lo = min ?? -Infinity;
   const hi = max ?? Infinity;
-  const a = x.data;
+  const a = x._values;
   const out = allocate(x.dtype, a.length);
   for (let i = 0; i < a.length; i++) {
     const v = a[i]!;
@@ -275,7 +280,7 @@ export function where(condition: Tensor, a: TensorOrScalar, b: TensorOrScalar): 
   const at = a instanceof Tensor ? a : new Tensor(allocate(dt, 1).fill(a), [], dt);
   const bt = b instanceof Tensor ? b : new Tensor(allocate(dt, 1).fill(b), [], dt);
   const shape = broadcastShapes(broadcastShapes(condition.shape, at.shape, "where"), bt.shape, "where");
-  const dtype = promote(at.dtype, bt.dtype);
+  const dtype = resultType(at, bt);
   const c = expandData(condition, shape);
   const x = expandData(at, shape, dtype);
   const y = expandData(bt, shape, dtype);
@@ -289,9 +294,9 @@ export function compare(a: Tensor, b: TensorOrScalar, kind: CompareKind): Tensor
   checkOperand(b, kind, "other");
   const bt = typeof b === "number" ? new Tensor(allocate(a.dtype, 1).fill(b), [], a.dtype) : b;
   const shape = broadcastShapes(a.shape, bt.shape, kind);
-  const x = shapeEquals(a.shape, shape) ? a.data : expandData(a, shape);
-  const y = bt.data.length === 1 ? null : shapeEquals(bt.shape, shape) ? bt.data : expandData(bt, shape);
-  const s = bt.data[0]!;
+  const x = shapeEquals(a.shape, shape) ? a._values : expandData(a, shape);
+  const y = bt.numel() === 1 ? null : shapeEquals(bt.shape, shape) ? bt._values : expandData(bt, shape);
+  const s = bt.numel() === 1 ? bt.item() : 0;
   const out = allocate(a.dtype === "int64" ? "float32" : a.dtype, x.length);
   for (let i = 0; i < x.length; i++) {
     const u = x[i]!;
@@ -314,14 +319,14 @@ export function compare(a: Tensor, b: TensorOrScalar, kind: CompareKind): Tensor
 
 export function toDType(x: Tensor, dtype: DType): Tensor {
   if (x.dtype === dtype) return x;
-  const out = allocate(dtype, x.data.length);
-  if (dtype === "int64") for (let i = 0; i < out.length; i++) out[i] = Math.trunc(x.data[i]!);
-  else out.set(x.data);
+  const out = allocate(dtype, x._values.length);
+  if (dtype === "int64") for (let i = 0; i < out.length; i++) out[i] = Math.trunc(x._values[i]!);
+  else out.set(x._values);
   return record(new Tensor(out, x.shape, dtype), G.ToCopyBackward0, [x], () => ({ dtype: x.dtype }));
 }
 
 export function clone(x: Tensor): Tensor {
-  return record(new Tensor(x.data.slice(), x.shape, x.dtype), G.CloneBackward0, [x], () => ({}));
+  return record(new Tensor(x._values.slice(), x.shape, x.dtype), G.CloneBackward0, [x], () => ({}));
 }
 
 /**

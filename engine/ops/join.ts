@@ -33,7 +33,9 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
     }
     sizes.push(t.shape[d]!);
   });
-  const parts = list.map((t) => (t.dtype === dtype ? t : toDType(t, dtype)));
+  // Mixed dtypes are converted while copying, outside the graph: PyTorch's CatBackward0 points
+  // straight at the inputs (the engine casts each gradient back to its input's dtype).
+  const parts = list.map((t) => (t.dtype === dtype ? t : withoutGraph(() => toDType(t, dtype))));
   let outer = 1, inner = 1;
   for (let i = 0; i < d; i++) outer *= first.shape[i]!;
   for (let i = d + 1; i < first.shape.length; i++) inner *= first.shape[i]!;
@@ -42,12 +44,12 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   let off = 0;
   parts.forEach((t, k) => {
     const chunk = sizes[k]! * inner;
-    for (let o = 0; o < outer; o++) out.set(t.data.subarray(o * chunk, (o + 1) * chunk), o * total * inner + off);
+    for (let o = 0; o < outer; o++) out.set(t._values.subarray(o * chunk, (o + 1) * chunk), o * total * inner + off);
     off += chunk;
   });
   const shape = first.shape.slice();
   shape[d] = total;
-  return record(new Tensor(out, shape, dtype), G.CatBackward0, parts, () => ({ dim: d, sizes }));
+  return record(new Tensor(out, shape, dtype), G.CatBackward0, list, () => ({ dim: d, sizes }));
 }
 
 export function stack(tensors: readonly Tensor[], dim = 0): Tensor {

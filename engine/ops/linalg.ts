@@ -1,23 +1,30 @@
 // Matrix products. The arithmetic is kernels/gemm.ts (WebAssembly SIMD for float32 when available);
 // this file handles shapes, torch's matmul dispatch rules and the graph.
 import { Tensor } from "../tensor";
-import { allocate, promote } from "../dtype";
+import { allocate } from "../dtype";
 import { broadcastShapes, formatShape, numel } from "../shape";
 import { record } from "../autograd/record";
 import * as G from "../gradients/linalg";
 import { SqueezeBackward4 } from "../gradients/shape";
 import { gemm } from "../kernels/gemm";
 import { expandData, toDType } from "./elementwise";
-import { squeeze, unsqueeze } from "./shape_ops";
+import { expand, reshape, squeeze, t, transpose, unsafeView, unsqueeze } from "./shape_ops";
 
 function checkTensor(x: unknown, op: string, what: string): asserts x is Tensor {
   if (!(x instanceof Tensor)) throw new TypeError(`${op}: ${what} must be a Tensor, got ${x === null ? "null" : typeof x}.`);
 }
 
-function sameDType(a: Tensor, b: Tensor): [Tensor, Tensor] {
-  if (a.dtype === b.dtype && a.dtype !== "int64") return [a, b];
-  const dt = promote(a.dtype, b.dtype) === "int64" ? "float32" : promote(a.dtype, b.dtype);
-  return [a.dtype === dt ? a : toDType(a, dt), b.dtype === dt ? b : toDType(b, dt)];
+const TORCH_TYPE: Record<string, string> = { float32: "Float", float64: "Double", int64: "Long" };
+
+/** Matrix products need one dtype (PyTorch does not promote here); int64 is computed as float32. */
+function sameDType(a: Tensor, b: Tensor, op: string): [Tensor, Tensor] {
+  if (a.dtype !== b.dtype) {
+    throw new TypeError(
+      `${op}: expected scalar type ${TORCH_TYPE[a.dtype]} but found ${TORCH_TYPE[b.dtype]} (expected both operands to have the same dtype, but got ${a.dtype} and ${b.dtype}); convert one with .float() or .double().`,
+    );
+  }
+  if (a.dtype !== "int64") return [a, b];
+  return [toDType(a, "float32"), toDType(b, "float32")];
 }
 
 /**
@@ -28,7 +35,7 @@ export function mmValues(a: Tensor, b: Tensor, transA: boolean, transB: boolean)
   const K = transA ? a.shape[0]! : a.shape[1]!;
   const N = transB ? b.shape[0]! : b.shape[1]!;
   const out = allocate(a.dtype, M * N);
-  gemm(transA, transB, M, N, K, a.data, b.data, out, false);
+  gemm(transA, transB, M, N, K, a._values, b._values, out, false);
   return new Tensor(out, [M, N], a.dtype);
 }
 
@@ -42,7 +49,7 @@ export function mm(a: Tensor, b: Tensor): Tensor {
         `the columns of the first (${a.shape[1]}) must equal the rows of the second (${b.shape[0]}).`,
     );
   }
-  const [x, y] = sameDType(a, b);
+  const [x, y] = sameDType(a, b, "mm");
   const out = mmValues(x, y, false, false);
   return record(out, G.MmBackward0, [x, y], () => ({ self: y.requiresGrad ? x : undefined, mat2: x.requiresGrad ? y : undefined }));
 }
@@ -55,46 +62,69 @@ export function dot(a: Tensor, b: Tensor): Tensor {
   if (a.shape[0] !== b.shape[0]) {
     throw new RangeError(`dot: inconsistent tensor size, expected tensor [${a.shape[0]}] and src [${b.shape[0]}] to have the same number of elements.`);
   }
-  const [x, y] = sameDType(a, b);
+  const [x, y] = sameDType(a, b, "dot");
   let s = 0;
-  for (let i = 0; i < x.data.length; i++) s += x.data[i]! * y.data[i]!;
+  for (let i = 0; i < x._values.length; i++) s += x._values[i]! * y._values[i]!;
   const out = allocate(x.dtype, 1);
   out[0] = s;
   return record(new Tensor(out, [], x.dtype), G.DotBackward0, [x, y], () => ({ self: x, tensor: y }));
 }
 
-function mv(a: Tensor, v: Tensor): Tensor {
+export function mv(a: Tensor, v: Tensor): Tensor {
+  checkTensor(v, "mv", "vec");
+  if (a.shape.length !== 2 || v.shape.length !== 1) {
+    throw new RangeError(`mv: vector + matrix @ vector expected, got ${a.shape.length}, ${v.shape.length}.`);
+  }
   if (a.shape[1] !== v.shape[0]) {
     throw new RangeError(`matmul: size mismatch, got input (${a.shape[0]}x${a.shape[1]}) and vector (${v.shape[0]}); the matrix's columns must equal the vector's length.`);
   }
-  const [x, y] = sameDType(a, v);
-  const col = new Tensor(y.data, [y.shape[0]!, 1], y.dtype);
+  const [x, y] = sameDType(a, v, "mv");
+  const col = new Tensor(y._values, [y.shape[0]!, 1], y.dtype);
   const r = mmValues(x, col, false, false);
-  return record(new Tensor(r.data, [x.shape[0]!], x.dtype), G.MvBackward0, [x, y], () => ({ self: x, vec: y }));
+  return record(new Tensor(r._values, [x.shape[0]!], x.dtype), G.MvBackward0, [x, y], () => ({ self: x, vec: y }));
 }
 
-/** Batched product with broadcast batch dims: [..., n, m] @ [..., m, p]. */
-function bmm(a: Tensor, b: Tensor): Tensor {
-  const [x, y] = sameDType(a, b);
-  const n = x.shape[x.shape.length - 2]!, m = x.shape[x.shape.length - 1]!;
-  const m2 = y.shape[y.shape.length - 2]!, p = y.shape[y.shape.length - 1]!;
-  if (m !== m2) {
+/** bmm: [B, n, m] @ [B, m, p], one BmmBackward0 node. */
+export function bmm(a: Tensor, b: Tensor): Tensor {
+  checkTensor(b, "bmm", "mat2");
+  if (a.shape.length !== 3 || b.shape.length !== 3) {
+    throw new RangeError(`bmm: batch1 and batch2 must be 3D tensors (got ${a.shape.length}D and ${b.shape.length}D).`);
+  }
+  const [x, y] = sameDType(a, b, "bmm");
+  const [B, n, m] = x.shape as [number, number, number];
+  const [B2, m2, p] = y.shape as [number, number, number];
+  if (B !== B2 || m !== m2) {
     throw new RangeError(
-      `matmul: Expected size for first two dimensions of batch2 tensor to be compatible: shapes ${formatShape(a.shape)} and ${formatShape(b.shape)} cannot be multiplied (${m} vs ${m2}).`,
+      `bmm: Expected size for first two dimensions of batch2 tensor to be: [${B}, ${m}] but got: [${B2}, ${m2}] (shapes ${formatShape(a.shape)} and ${formatShape(b.shape)}).`,
     );
   }
-  const batch = broadcastShapes(x.shape.slice(0, -2), y.shape.slice(0, -2), "matmul");
-  const xs = expandData(x, [...batch, n, m]);
-  const ys = expandData(y, [...batch, m, p]);
-  const B = numel(batch);
+  const xs = x._values;
+  const ys = y._values;
   const out = allocate(x.dtype, B * n * p);
   for (let i = 0; i < B; i++) {
     gemm(false, false, n, p, m, xs.subarray(i * n * m, (i + 1) * n * m), ys.subarray(i * m * p, (i + 1) * m * p), out.subarray(i * n * p, (i + 1) * n * p), false);
   }
-  return record(new Tensor(out, [...batch, n, p], x.dtype), G.BmmBackward0, [x, y], () => ({ self: x, mat2: y }));
+  return record(new Tensor(out, [B, n, p], x.dtype), G.BmmBackward0, [x, y], () => ({ self: x, mat2: y }));
 }
 
-/** torch.matmul's dispatch: dot, mv, mm, or a batched product (1-d operands get a dim added then removed). */
+/** ATen's should_fold: fold the batch dims of the larger operand into an mm/mv. */
+function shouldFold(a: Tensor, b: Tensor): boolean {
+  const aLarger = a.shape.length >= b.shape.length;
+  const t1 = aLarger ? a : transpose(b, -2, -1);
+  const dimT2 = aLarger ? b.shape.length : a.shape.length;
+  if (!(t1.shape.length >= 3 && dimT2 <= 2)) return false;
+  if ((aLarger ? b : a).requiresGrad) return true;
+  if (a.shape.length === 2) return false;
+  if (t1.numel() === 0) return true;
+  for (let i = 0; i < t1.shape.length - 2; i++) if (t1._strides[i] !== t1._strides[i + 1]! * t1.shape[i + 1]!) return false;
+  return true;
+}
+
+/**
+ * torch.matmul, dispatched as PyTorch 2.x's _matmul_impl does, so the graph has its nodes: dot, mv,
+ * mm (1-d operands get a dim added then squeezed), the larger operand's batch dims folded into one
+ * mm/mv (ViewBackward0 → MmBackward0 → UnsafeViewBackward0), or an expanded, reshaped bmm.
+ */
 export function matmul(a: Tensor, b: Tensor): Tensor {
   checkTensor(b, "matmul", "other");
   const da = a.shape.length, db = b.shape.length;
@@ -109,15 +139,52 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     }
     // Named as PyTorch's graph shows it: ATen squeezes in place here (SqueezeBackward4), see gradients/shape.ts.
     const r = mm(unsqueeze(a, 0), b);
-    return record(new Tensor(r.data, [r.shape[1]!], r.dtype), SqueezeBackward4, [r], () => ({ dim: 0, selfShape: r.shape }));
+    return record(new Tensor(r._values, [r.shape[1]!], r.dtype), SqueezeBackward4, [r], () => ({ dim: 0, selfShape: r.shape }));
   }
   if (da === 2 && db === 2) return mm(a, b);
-  const a3 = da === 1 ? unsqueeze(a, 0) : a;
-  const b3 = db === 1 ? unsqueeze(b, 1) : b;
-  let r = bmm(a3, b3);
-  if (da === 1) r = squeeze(r, -2);
-  if (db === 1) r = squeeze(r, -1);
-  return r;
+  if (shouldFold(a, b)) {
+    const trans = db > da;
+    const t1 = trans ? transpose(b, -2, -1) : a;
+    const t2 = !trans ? b : da === 2 ? t(a) : a;
+    const outShape = t1.shape.slice(0, -1);
+    const folded = outShape.reduce((p, v) => p * v, 1);
+    const last = t1.shape[t1.shape.length - 1]!;
+    const t1f = reshape(t1, [folded, last]);
+    if (t2.shape.length === 2) {
+      if (last !== t2.shape[0]) {
+        throw new RangeError(`matmul: mat1 and mat2 shapes cannot be multiplied (${folded}x${last} and ${t2.shape[0]}x${t2.shape[1]}).`);
+      }
+      const out = unsafeView(mm(t1f, t2), [...outShape, t2.shape[1]!]);
+      return trans ? transpose(out, -2, -1).contiguous() : out;
+    }
+    return unsafeView(mv(t1f, t2), outShape);
+  }
+  // Batched: broadcast the batch dims, fold them into one, bmm, unfold.
+  const n = da > 1 ? a.shape[da - 2]! : 1;
+  const m1 = a.shape[da - 1]!;
+  const batch1 = a.shape.slice(0, Math.max(da - 2, 0));
+  const m2 = db > 1 ? b.shape[db - 2]! : b.shape[0]!;
+  const p = db > 1 ? b.shape[db - 1]! : 1;
+  const batch2 = b.shape.slice(0, Math.max(db - 2, 0));
+  if (da === 3 && db === 3 && batch1[0] !== batch2[0]) {
+    if (batch1[0] === 1 && a.requiresGrad) return matmul(squeeze(a, 0), b);
+    if (batch2[0] === 1 && b.requiresGrad) return matmul(a, squeeze(b, 0));
+  }
+  if (m1 !== m2) {
+    throw new RangeError(
+      `matmul: Expected size for first two dimensions of batch2 tensor to be compatible: shapes ${formatShape(a.shape)} and ${formatShape(b.shape)} cannot be multiplied (${m1} vs ${m2}).`,
+    );
+  }
+  const outShape = broadcastShapes(batch1, batch2, "matmul");
+  const B = numel(outShape);
+  const a3 = reshape(expand(a, [...outShape, n, m1]), [B, n, m1]);
+  const vectorRhs = db === 1;
+  const b2 = expand(b, vectorRhs ? [...outShape, m2] : [...outShape, m2, p]);
+  const b3 = vectorRhs ? unsqueeze(reshape(b2, [B, m2]), 2) : reshape(b2, [B, m2, p]);
+  if (da > 1) outShape.push(n);
+  if (db > 1) outShape.push(p);
+  const r = bmm(a3, b3);
+  return unsafeView(vectorRhs ? squeeze(r, -1) : r, outShape);
 }
 
 /** bias + mat1 @ mat2 in one node (what nn.Linear uses for 2-D input, as torch). */
@@ -127,11 +194,11 @@ export function addmm(bias: Tensor, mat1: Tensor, mat2: Tensor): Tensor {
       `addmm: mat1 and mat2 shapes cannot be multiplied (${mat1.shape.join("x")} and ${mat2.shape.join("x")}).`,
     );
   }
-  const [x, y] = sameDType(mat1, mat2);
+  const [x, y] = sameDType(mat1, mat2, "addmm");
   const prod = mmValues(x, y, false, false);
   const M = prod.shape[0]!, N = prod.shape[1]!;
   const bs = expandData(bias, [M, N], prod.dtype);
-  const o = prod.data;
+  const o = prod._values;
   for (let i = 0; i < o.length; i++) o[i]! += bs[i]!;
   return record(prod, G.AddmmBackward0, [bias, x, y], () => ({ mat1: y.requiresGrad ? x : undefined, mat2: x.requiresGrad ? y : undefined }));
 }

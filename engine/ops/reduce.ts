@@ -54,7 +54,7 @@ function sumValues(x: Tensor, dims: readonly number[]): Storage {
   // it is a whole-tensor sum of its one value (sumOneDim would read shape[0] = undefined and give 0).
   if (dims.length >= x.shape.length) {
     // Whole-tensor sum: accumulate in float64 for accuracy, four lanes for speed.
-    const d = x.data;
+    const d = x._values;
     const n = d.length;
     let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
     let i = 0;
@@ -66,7 +66,7 @@ function sumValues(x: Tensor, dims: readonly number[]): Storage {
     out[0] = s0 + s1 + s2 + s3;
     return out;
   }
-  let data: Storage = x.data;
+  let data: Storage = x._values;
   const shape = x.shape.slice();
   for (let k = dims.length - 1; k >= 0; k--) {
     data = sumOneDim(data, shape, dims[k]!);
@@ -102,7 +102,7 @@ function emptyError(op: string): Error {
 
 /** max()/min() over everything; the gradient is shared evenly among ties, as in torch. */
 export function maxAll(x: Tensor, kind: "max" | "min"): Tensor {
-  const d = x.data;
+  const d = x._values;
   if (d.length === 0) throw emptyError(kind);
   let best = d[0]!;
   for (let i = 1; i < d.length; i++) {
@@ -125,7 +125,7 @@ function extremePositions(x: Tensor, dim: number, kind: "max" | "min"): Int32Arr
   const size = shape.length === 0 ? 1 : shape[dim]!;
   if (size === 0) throw new RangeError(`${kind}: cannot reduce over a dimension of size 0 (dim ${dim}).`);
   const pos = new Int32Array(outer * inner);
-  const d = x.data;
+  const d = x._values;
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       let bestAt = o * size * inner + i;
@@ -164,8 +164,8 @@ function positionsToIndices(pos: Int32Array, shape: Shape, dim: number, outShape
 export function argExtreme(x: Tensor, dim: number | undefined, keepdim: boolean, kind: "max" | "min"): Tensor {
   const op = kind === "max" ? "argmax" : "argmin";
   if (dim === undefined) {
-    if (x.data.length === 0) throw emptyError(op);
-    const flat = new Tensor(x.data, [x.data.length], x.dtype);
+    if (x._values.length === 0) throw emptyError(op);
+    const flat = new Tensor(x._values, [x._values.length], x.dtype);
     const pos = extremePositions(flat, 0, kind);
     return new Tensor(Float64Array.of(pos[0]!), keepdim ? x.shape.map(() => 1) : [], "int64");
   }

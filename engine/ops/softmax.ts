@@ -11,7 +11,7 @@ function softmaxValues(x: Tensor, dim: number, log: boolean): Tensor {
   for (let i = 0; i < dim; i++) outer *= shape[i]!;
   for (let i = dim + 1; i < shape.length; i++) inner *= shape[i]!;
   const size = shape.length === 0 ? 1 : shape[dim]!;
-  const src = x.data;
+  const src = x._values;
   const dtype = x.dtype === "int64" ? "float32" : x.dtype;
   const out = allocate(dtype, src.length);
   for (let o = 0; o < outer; o++) {

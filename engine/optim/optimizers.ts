@@ -1,6 +1,7 @@
 // torch.optim.SGD and Adam. step() updates parameter values in place, outside the graph.
 import { Tensor } from "../tensor";
 import { allocate, type Storage } from "../dtype";
+import { bumpVersion, writeValues } from "../ops/inplace";
 
 function checkParams(params: unknown, op: string): Tensor[] {
   const list = params instanceof Tensor ? [params] : Array.isArray(params) ? params : undefined;
@@ -10,6 +11,17 @@ function checkParams(params: unknown, op: string): Tensor[] {
     if (!p.isLeaf) throw new Error(`${op}: can't optimize a non-leaf Tensor (parameter ${i}); pass leaves created with requiresGrad: true.`);
   });
   return list as Tensor[];
+}
+
+/** The parameter's values to update in place: its storage when plain, else a copy written back by commit(). */
+function writable(p: Tensor): Storage {
+  return p._flat !== null ? p._flat : p._values.slice();
+}
+
+/** Finish an in-place update: write a copy back through the strides, and bump the version either way (PyTorch's optimizers write under no_grad, which counts). */
+function commit(p: Tensor, x: Storage): void {
+  if (x === p._flat) bumpVersion(p);
+  else writeValues(p, x);
 }
 
 function checkLr(lr: unknown, op: string): number {
@@ -55,7 +67,7 @@ export class SGD extends Optimizer {
     for (const p of this.params) {
       const g = p._grad;
       if (g === undefined) continue;
-      const x = p.data, gd = g.data;
+      const x = writable(p), gd = g._values;
       let buf = this.buffers.get(p);
       const first = buf === undefined;
       if (momentum !== 0 && buf === undefined) {
@@ -71,6 +83,7 @@ export class SGD extends Optimizer {
         }
         x[i]! -= lr * d;
       }
+      commit(p, x);
     }
   }
 }
@@ -102,18 +115,19 @@ export class Adam extends Optimizer {
       if (g === undefined) continue;
       let s = this.state.get(p);
       if (!s) {
-        s = { m: allocate(p.dtype, p.data.length), v: allocate(p.dtype, p.data.length), t: 0 };
+        s = { m: allocate(p.dtype, p._values.length), v: allocate(p.dtype, p._values.length), t: 0 };
         this.state.set(p, s);
       }
       s.t++;
       const bc1 = 1 - b1 ** s.t, bc2 = 1 - b2 ** s.t;
-      const x = p.data, gd = g.data, m = s.m, v = s.v;
+      const x = writable(p), gd = g._values, m = s.m, v = s.v;
       for (let i = 0; i < x.length; i++) {
         const d = gd[i]! + weightDecay * x[i]!;
         m[i] = b1 * m[i]! + (1 - b1) * d;
         v[i] = b2 * v[i]! + (1 - b2) * d * d;
         x[i]! -= (lr * (m[i]! / bc1)) / (Math.sqrt(v[i]! / bc2) + eps);
       }
+      commit(p, x);
     }
   }
 }

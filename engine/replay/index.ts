@@ -216,7 +216,7 @@ export function landscapeProblem(program: ProgramInfo, output: string, vary: rea
   }
   const ref = referenceOf(program, output, slice);
   if (typeof ref === "string") return ref;
-  const n = ref.output.data.length;
+  const n = ref.output._values.length;
   if (n !== 1) {
     return `the output has shape [${ref.output.shape.join(", ")}] (${n} elements); a landscape needs a single number (reduce it, e.g. with .sum() or .mean())`;
   }
@@ -248,9 +248,9 @@ export function candidateInputs(program: ProgramInfo, output: string): Candidate
   for (const id of slice.leaves) {
     const leaf = program.leaves[id]!;
     const t = tensorFromFull(leaf);
-    const n = Math.min(t.data.length, MAX_CANDIDATES_PER_LEAF);
+    const n = Math.min(t._values.length, MAX_CANDIDATES_PER_LEAF);
     for (let i = 0; i < n; i++) {
-      out.push({ leaf: id, index: i, label: elementLabel(id, leaf.label, leaf.shape, i), value: t.data[i]!, leafShape: leaf.shape.slice() });
+      out.push({ leaf: id, index: i, label: elementLabel(id, leaf.label, leaf.shape, i), value: t._values[i]!, leafShape: leaf.shape.slice() });
     }
   }
   return out;
@@ -275,7 +275,7 @@ function planOf(program: ProgramInfo, output: string, vary: readonly Varied[]): 
     if (op.inputs.some((id) => id !== null && varying.has(id))) {
       dep.push(i);
       varying.add(op.out);
-      maxNumel = Math.max(maxNumel, ref.values.get(op.out)!.data.length);
+      maxNumel = Math.max(maxNumel, ref.values.get(op.out)!._values.length);
     }
   }
   // Free each dependent value after its last use (the output is kept).
@@ -296,9 +296,9 @@ function batchedLeaves(program: ProgramInfo, vary: readonly Varied[], points: Fl
   const k = vary.length;
   for (const id of new Set(vary.map((v) => v.leaf))) {
     const base = tensorFromFull(program.leaves[id]!);
-    const n = base.data.length;
+    const n = base._values.length;
     const data = allocate(base.dtype, C * n);
-    for (let p = 0; p < C; p++) data.set(base.data, p * n);
+    for (let p = 0; p < C; p++) data.set(base._values, p * n);
     vary.forEach((v, j) => {
       if (v.leaf !== id) return;
       for (let p = 0; p < C; p++) data[p * n + v.index] = points[(start + p) * k + j]!;
@@ -315,18 +315,18 @@ function pointLeaves(program: ProgramInfo, vary: readonly Varied[], point: Array
     let t = out.get(v.leaf);
     if (t === undefined) {
       const base = tensorFromFull(program.leaves[v.leaf]!);
-      t = new Tensor(base.data.slice(), base.shape, base.dtype);
+      t = new Tensor(base._values.slice(), base.shape, base.dtype);
       out.set(v.leaf, t);
     }
-    t.data[v.index] = point[offset + j]!;
+    t._values[v.index] = point[offset + j]!;
   });
   return out;
 }
 
 /** Row p of a batched value, as a view. */
 function row(x: Tensor, p: number): Tensor {
-  const n = x.data.length / x.shape[0]!;
-  return new Tensor(x.data.subarray(p * n, (p + 1) * n), x.shape.slice(1), x.dtype);
+  const n = x._values.length / x.shape[0]!;
+  return new Tensor(x._values.subarray(p * n, (p + 1) * n), x.shape.slice(1), x.dtype);
 }
 
 /** An op without a batch rule: run its forward for each point and stack the results. */
@@ -390,7 +390,7 @@ export function evaluateBatch(
     if (options.pointwise) {
       for (let p = 0; p < count; p++) {
         if (shouldStop?.()) throw new ReplayCancelled();
-        result[p] = finiteOrNaN(runPoint(program, plan, output, pointLeaves(program, vary, points, p * k)).data[0]!);
+        result[p] = finiteOrNaN(runPoint(program, plan, output, pointLeaves(program, vary, points, p * k))._values[0]!);
       }
       return result;
     }
@@ -422,7 +422,7 @@ export function evaluateBatch(
         } catch (e) {
           throw fail(op, e);
         }
-        if (y.shape[0] !== C || y.data.length !== C * fixed.get(op.out)!.data.length) {
+        if (y.shape[0] !== C || y._values.length !== C * fixed.get(op.out)!._values.length) {
           throw new ReplayError(
             `re-running ${where(op)} for ${C} points gave shape [${y.shape.join(", ")}], expected [${C}, ${fixed.get(op.out)!.shape.join(", ")}] (a replay rule bug)`,
           );
@@ -431,7 +431,7 @@ export function evaluateBatch(
         for (const id of plan.frees[kk]!) env.delete(id);
       }
       const y = env.get(output)!;
-      for (let p = 0; p < C; p++) result[start + p] = finiteOrNaN(y.data[p]!);
+      for (let p = 0; p < C; p++) result[start + p] = finiteOrNaN(y._values[p]!);
     }
     return result;
   });
@@ -445,10 +445,10 @@ export function evaluateWithGrad(program: ProgramInfo, output: string, vary: rea
     const leaves = pointLeaves(program, vary, point);
     for (const t of leaves.values()) t.requiresGrad_(true);
     const out = runPoint(program, plan, output, new Map<string, Tensor>(leaves));
-    const value = out.data[0]!;
+    const value = out._values[0]!;
     const ones = new Tensor(allocate(out.dtype, 1).fill(1), out.shape, out.dtype);
     backward([out], [ones]);
-    const grad = vary.map((v) => leaves.get(v.leaf)!._grad?.data[v.index] ?? 0);
+    const grad = vary.map((v) => leaves.get(v.leaf)!._grad?._values[v.index] ?? 0);
     return { value: finiteOrNaN(value), grad: grad.map(finiteOrNaN) };
   });
 }
@@ -478,7 +478,7 @@ export function descend(
   else throw new ReplayError(`descend: unknown method ${String(opts.method)}`);
   const steps: DescentStep[] = [];
   const at = (): DescentStep => {
-    const point = Array.from(p.data);
+    const point = Array.from(p._values);
     const { value, grad } = evaluateWithGrad(program, output, vary, point);
     return { point, value, grad };
   };
@@ -514,6 +514,6 @@ export function replayRecorded(program: ProgramInfo, output: string): Map<string
   const ref = referenceOf(program, output, slice);
   if (typeof ref === "string") throw new ReplayError(ref);
   const out = new Map<string, { shape: number[]; values: Float64Array }>();
-  for (const [id, t] of ref.values) out.set(id, { shape: t.shape.slice(), values: Float64Array.from(t.data) });
+  for (const [id, t] of ref.values) out.set(id, { shape: t.shape.slice(), values: Float64Array.from(t._values) });
   return out;
 }

@@ -168,7 +168,7 @@ function sharedOperand(kind: BinaryKind, a: Tensor, aBatched: boolean, b: Tensor
     if (s !== 1 && s !== per[per.length - i]) return null;
   }
   const ys = ew.expandData(shared, per);
-  const xs = bat.data;
+  const xs = bat._values;
   const n = ys.length;
   const out = allocate(bat.dtype, xs.length);
   const f = SCALAR[kind];
@@ -266,9 +266,9 @@ const scatterByMap = (name: string): ReplayRule => ({
     const shape = ints(a, "shape");
     let nOut = 1;
     for (const s of shape) nOut *= s;
-    const nIn = t.data.length / B;
+    const nIn = t._values.length / B;
     const out = allocate(t.dtype, B * nOut);
-    const src = t.data;
+    const src = t._values;
     for (let p = 0; p < B; p++) {
       for (let i = 0; i < map.length; i++) out[p * nOut + map[i]!]! += src[p * nIn + i]!;
     }
@@ -317,6 +317,7 @@ export const RULES: Readonly<Record<string, ReplayRule>> = {
   MaximumBackward0: binary(ew.maximum, "maximum"),
   MinimumBackward0: binary(ew.minimum, "minimum"),
   NegBackward0: unary(ew.neg),
+  SignBackward0: unary(ew.sign),
   SqrtBackward0: unary((x) => ew.unary(x, "sqrt")),
   ExpBackward0: unary((x) => ew.unary(x, "exp")),
   LogBackward0: unary((x) => ew.unary(x, "log")),
@@ -357,7 +358,10 @@ export const RULES: Readonly<Record<string, ReplayRule>> = {
   MinBackward0: extremeDim("min"),
 
   ViewBackward0: toShape,
+  UnsafeViewBackward0: toShape,
+  AliasBackward0: { forward: ([x]) => req(x), batch: ([x]) => req(x) },
   SqueezeBackward0: toShape,
+  SqueezeBackward2: toShape,
   SqueezeBackward1: toShape,
   SqueezeBackward4: toShape,
   UnsqueezeBackward0: {
@@ -403,7 +407,7 @@ export const RULES: Readonly<Record<string, ReplayRule>> = {
         // A shared bias is added in place to the fresh product, as addmm does (no broadcast copies).
         const block = prod.shape[1]! * prod.shape[2]!;
         const bs = ew.expandData(b, prod.shape.slice(1));
-        const o = prod.data;
+        const o = prod._values;
         for (let i = 0; i < o.length; i += block) for (let j = 0; j < block; j++) o[i + j]! += bs[j]!;
         return prod;
       }
@@ -443,6 +447,9 @@ export const RULES: Readonly<Record<string, ReplayRule>> = {
     batch: ([x], _b, a) => ix.slice(req(x), num(a, "dim") + 1, num(a, "start"), num(a, "end"), num(a, "step")),
   },
   IndexBackward0: gatherByMap,
+  DiagonalBackward0: gatherByMap,
+  UnfoldBackward0: gatherByMap,
+  AsStridedBackward0: gatherByMap,
 
   CatBackward0: {
     forward: (x, a) => join.cat(x.map((t, i) => req(t, i)), num(a, "dim")),

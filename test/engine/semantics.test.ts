@@ -94,7 +94,7 @@ describe("grad mode, detach, requiresGrad", () => {
     const d = x.detach();
     expect(d.requiresGrad).toBe(false);
     expect(d.isLeaf).toBe(true);
-    expect(d.data).toBe(x.data);
+    expect(d._storage).toBe(x._storage);
   });
 
   it("requiresGrad propagates and only leaves can change it", () => {

@@ -429,7 +429,7 @@ function checkForward(title: string, out: Tensor, expected: ND | Nested, tol: nu
   }
   const bad: Mismatch[] = [];
   for (let k = 0; k < e.data.length; k++) {
-    const v = out.data[k]!;
+    const v = out._values[k]!;
     if (!close(v, e.data[k]!, tol, tol)) bad.push({ where: `output element ${fmtShape(unravel(k, e.shape))}`, analytic: v, numeric: e.data[k]! });
   }
   if (bad.length > 0) fail(`${title}: forward value differs from the plain-JS reference (engine vs reference)`, bad, e.data.length);
@@ -475,7 +475,7 @@ export function checkGrads(fn: (...xs: Tensor[]) => Tensor, inputs: readonly Nes
   const forwardSum = (ys: readonly ND[]): number =>
     torch.noGrad(() => {
       const o = fn(...ys.map((y, i) => leaf(y, rg[i]!)));
-      return dot(o.data, W.data);
+      return dot(o._values, W.data);
     });
 
   out.backward(torch.tensor(W.toNested(), { dtype: out.dtype }));
@@ -493,7 +493,7 @@ export function checkGrads(fn: (...xs: Tensor[]) => Tensor, inputs: readonly Nes
     }
     for (let j = 0; j < x.data.length; j++) {
       total++;
-      const analytic = g === undefined ? 0 : g.data[j]!;
+      const analytic = g === undefined ? 0 : g._values[j]!;
       const numeric = (forwardSum(withElement(xs, i, j, h)) - forwardSum(withElement(xs, i, j, -h))) / (2 * h);
       if (!close(analytic, numeric, atol, rtol)) bad.push({ where: elementName(i, x, j), analytic, numeric });
     }
@@ -529,7 +529,7 @@ export function checkSecondOrder(fn: (...xs: Tensor[]) => Tensor, inputs: readon
     });
     let s = 0;
     grads.forEach((g, k) => {
-      if (g !== undefined) s += dot(g.data, V[k]!.data);
+      if (g !== undefined) s += dot(g._values, V[k]!.data);
     });
     return { s, grads };
   };
@@ -545,8 +545,8 @@ export function checkSecondOrder(fn: (...xs: Tensor[]) => Tensor, inputs: readon
     const x = xs[gradIdx[k]!]!;
     for (let j = 0; j < x.data.length; j++) {
       firstTotal++;
-      const a = g === undefined ? 0 : g.data[j]!;
-      const p = plain[k] === undefined ? 0 : plain[k]!.data[j]!;
+      const a = g === undefined ? 0 : g._values[j]!;
+      const p = plain[k] === undefined ? 0 : plain[k]!._values[j]!;
       if (!close(a, p, 1e-12, 1e-10)) firstBad.push({ where: elementName(gradIdx[k]!, x, j, "first gradient of input"), analytic: a, numeric: p });
     }
   });
@@ -573,7 +573,7 @@ export function checkSecondOrder(fn: (...xs: Tensor[]) => Tensor, inputs: readon
     }
     for (let j = 0; j < x.data.length; j++) {
       total++;
-      const analytic = g === undefined ? 0 : g.data[j]!;
+      const analytic = g === undefined ? 0 : g._values[j]!;
       const numeric = (perturb(j, h) - perturb(j, -h)) / (2 * h);
       if (!close(analytic, numeric, atol, rtol)) bad.push({ where: `${label} ${fmtShape(x.shape)} element ${fmtShape(unravel(j, x.shape))}`, analytic, numeric });
     }

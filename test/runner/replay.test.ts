@@ -26,6 +26,9 @@ function expectReproduces(s: GraphSnapshot, tol: number): number {
   for (const [id, r] of replayed) {
     const t = s.tensors.find((x) => x.id === id)!;
     expect(r.shape, t.label).toEqual(t.shape);
+    // A view of a weight (w.t()) shows its value at the end of the run, after the last optimizer
+    // step changed the storage it shares; the snapshot says so, and replay gives the value it had.
+    if (t.valueNote !== undefined) continue;
     t.value.values.forEach((v, i) => {
       const want = num(v);
       expect(Math.abs(r.values[i]! - want), `${t.label}[${i}]`).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(want)));

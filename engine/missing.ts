@@ -1,0 +1,77 @@
+// What a snippet gets when it reaches for a PyTorch name the engine does not have: a clear error in
+// PyTorch's terms ("x.foo_() is a PyTorch method that Autograd Lens does not have yet") instead of
+// JavaScript's "x.foo_ is not a function", and for Python spellings of names we do have, the
+// camelCase one ("requires_grad is PyTorch's Python spelling; here it is requiresGrad").
+//
+// How: a Proxy is put at the end of the object's prototype chain. Property lookups that find
+// anything on the object or its class never reach it, so the engine's own calls pay nothing; only a
+// miss does, and only names from PyTorch's lists (engine/torch-names.ts) are answered.
+import { FUNCTIONAL_NAMES, NN_NAMES, OPTIM_NAMES, TENSOR_ATTRIBUTE_NAMES, TENSOR_NAMES, TORCH_NAMES } from "./torch-names";
+
+/** PyTorch's snake_case to our camelCase: masked_fill_ → maskedFill_, requires_grad → requiresGrad. */
+export function camelCase(name: string): string {
+  return name.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+
+/** Error for a missing PyTorch name; the runner puts it on the snippet's line like any other. */
+export class MissingTorchNameError extends TypeError {
+  override name = "TypeError";
+}
+
+interface Kind {
+  /** What the user wrote before the name: "x.", "torch.", "torch.nn." … */
+  prefix: (receiver: unknown) => string;
+  /** "method", "function", "module", "class". */
+  what: string;
+  call: boolean;
+}
+
+/**
+ * `sample` is an instance to look names up on when `target` is a prototype (instance fields such as
+ * gradFn live on instances); `attributes` are names PyTorch has as attributes, not methods.
+ */
+function install(target: object, pythonNames: string, kind: Kind, sample: object = target, attributes = ""): void {
+  const base = Object.getPrototypeOf(target) as object | null;
+  const known = new Map<string, { ours: string; call: boolean }>(); // name written → our name ("" when we have none)
+  const add = (list: string, call: boolean) => {
+    for (const py of list.split(" ")) {
+      if (py === "") continue;
+      const ours = camelCase(py);
+      const has = ours in sample;
+      if (!has) known.set(ours, { ours: "", call });
+      if (py !== ours) known.set(py, { ours: has ? ours : "", call });
+    }
+  };
+  add(pythonNames, kind.call);
+  add(attributes, false);
+  const fallback = new Proxy(base ?? Object.create(null), {
+    get(t, prop, receiver) {
+      if (typeof prop === "string" && known.has(prop)) {
+        const { ours, call } = known.get(prop)!;
+        const at = kind.prefix(receiver);
+        const paren = call ? "()" : "";
+        if (ours !== "") {
+          throw new MissingTorchNameError(`${at}${prop} is PyTorch's Python spelling; in Autograd Lens it is ${at}${ours}${paren}.`);
+        }
+        const what = call || kind.what !== "method" ? kind.what : "attribute";
+        throw new MissingTorchNameError(`${at}${prop}${paren} is a PyTorch ${what} that Autograd Lens does not have yet.`);
+      }
+      return Reflect.get(t, prop, receiver);
+    },
+  });
+  Object.setPrototypeOf(target, fallback);
+}
+
+function tensorPrefix(receiver: unknown): string {
+  const name = (receiver as { name?: unknown } | null)?.name;
+  return typeof name === "string" && /^[A-Za-z_$][\w$]*$/.test(name) ? `${name}.` : "tensor.";
+}
+
+/** Answer missing names on Tensor's prototype and on the torch namespace objects. */
+export function installMissingNames(spaces: { tensorPrototype: object; tensor: object; torch: object; nn: object; functional: object; optim: object }): void {
+  install(spaces.tensorPrototype, TENSOR_NAMES, { prefix: tensorPrefix, what: "method", call: true }, spaces.tensor, TENSOR_ATTRIBUTE_NAMES);
+  install(spaces.torch, TORCH_NAMES, { prefix: () => "torch.", what: "function", call: true });
+  install(spaces.nn, NN_NAMES, { prefix: () => "torch.nn.", what: "module", call: false });
+  install(spaces.functional, FUNCTIONAL_NAMES, { prefix: () => "torch.nn.functional.", what: "function", call: true });
+  install(spaces.optim, OPTIM_NAMES, { prefix: () => "torch.optim.", what: "optimizer", call: false });
+}

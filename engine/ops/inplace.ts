@@ -1,0 +1,252 @@
+// In-place ops (`x.add_(y)`, `x.zero_()`, `x.index(0).copy_(v)` …) with PyTorch's rules:
+//  - a leaf that requires grad (or a view of one) cannot be changed in place while grad mode is on;
+//  - every write bumps the tensor's version counter (shared with its views); a node that saved the
+//    tensor before the write refuses to run backward (autograd/node.ts checks);
+//  - when the op is recorded, the tensor's history is rebased onto the op's node (`x.mul_(2)` makes
+//    x's grad_fn MulBackward1); written through a view, the base gets a CopySlices node and the view
+//    an AsStridedBackward0, as PyTorch records them.
+// Each op computes its result out of place (the ordinary op, recording its node with x's old
+// history as input), then the values are written into x and the node is handed to x.
+import { Tensor, type IndexSpec, type TensorOrScalar } from "../tensor";
+import { allocate } from "../dtype";
+import { formatShape, shapeEquals } from "../shape";
+import { hasInternalOverlap, noteWrite, viewPositions, writeStrided } from "../storage";
+import { isGradEnabled, withGradMode } from "../grad_mode";
+import { FunctionNode, type GradientSpec, type Node } from "../autograd/node";
+import { observer, setObserver, type AutogradObserver } from "../autograd/observer";
+import { gradientEdge, record } from "../autograd/record";
+import * as G from "../gradients/inplace";
+import { AsStridedBackward0 } from "../gradients/indexing";
+import { clone, expandData } from "./elementwise";
+import { index } from "./indexing";
+import { random, randomNormal } from "../random";
+
+const LEAF_ERROR = "a leaf Variable that requires grad is being used in an in-place operation.";
+const VIEW_OF_LEAF_ERROR =
+  "a view of a leaf Variable that requires grad is being used in an in-place operation. Change it inside torch.noGrad(() => …), or clone() the leaf first.";
+
+function checkWritable(x: Tensor, op: string): void {
+  if (!(x instanceof Tensor)) throw new TypeError(`${op}: expected a Tensor.`);
+  if (isGradEnabled()) {
+    if (x.gradFn === null && x._leafRequiresGrad) {
+      throw new Error(`${op}: ${LEAF_ERROR} Change it inside torch.noGrad(() => …) (as an optimizer step does), or write to a clone().`);
+    }
+    const b = x._base;
+    if (b !== null && b.gradFn === null && b._leafRequiresGrad) throw new Error(`${op}: ${VIEW_OF_LEAF_ERROR}`);
+  }
+  if (hasInternalOverlap(x.shape, x._strides)) {
+    throw new Error(
+      `${op}: unsupported operation: more than one element of the written-to tensor refers to a single memory location. Please clone() the tensor before performing the operation.`,
+    );
+  }
+}
+
+/** Write contiguous `values` into x's storage and bump its version (the one place that writes). */
+export function writeValues(x: Tensor, values: ArrayLike<number>): void {
+  if (x._flat !== null) {
+    if (x.dtype === "int64") for (let i = 0; i < values.length; i++) x._flat[i] = Math.trunc(values[i]!);
+    else x._flat.set(values);
+  } else {
+    writeStrided(x._storage, x._offset, x.shape, x._strides, x.dtype === "int64" ? Array.from(values, Math.trunc) : values);
+  }
+  bumpVersion(x);
+}
+
+/** A write happened: the version counter moves on, and gathered copies of views are stale. */
+export function bumpVersion(x: Tensor): void {
+  const vc = x._version;
+  vc.value++;
+  // Keep where the write happened only when it can matter: something saved this tensor.
+  if (vc.saved) vc.lastWriteStack = new Error("in-place write").stack;
+  noteWrite();
+}
+
+/**
+ * Run `compute` (x's op out of place), write its result into x, and give x its node. The observer
+ * hears about the node once, with x (at its new version) as the output.
+ */
+export function inplace<T extends Tensor>(x: T, op: string, compute: () => Tensor): T {
+  checkWritable(x, op);
+  const outer = observer;
+  let seen: { node: Node; inputs: ReadonlyArray<Tensor | null> } | null = null;
+  const capture: AutogradObserver = {
+    nodeCreated: (node, _out, inputs) => {
+      seen = { node, inputs };
+    },
+  };
+  setObserver(outer === null ? null : capture);
+  let out: Tensor;
+  try {
+    out = compute();
+  } finally {
+    setObserver(outer);
+  }
+  if (!shapeEquals(out.shape, x.shape)) {
+    throw new RangeError(`${op}: output with shape ${formatShape(x.shape)} doesn't match the broadcast shape ${formatShape(out.shape)}.`);
+  }
+  if (x.dtype === "int64" && out.dtype !== "int64") {
+    throw new TypeError(`${op}: result type Float can't be cast to the desired output type Long.`);
+  }
+  const node = out.gradFn instanceof FunctionNode ? (out.gradFn as FunctionNode<object>) : null;
+  // A saved input that is x itself must keep the values from before the write.
+  const before = node !== null && node.savesTensor(x) ? snapshot(x) : null;
+  if (node !== null) {
+    outer?.beforeInPlace?.(x);
+    if (x._base !== null) outer?.beforeInPlace?.(x._base);
+  }
+  writeValues(x, out._values);
+  if (node === null) return x;
+  node.rebaseSaved(out, x, before);
+  const inputs = (seen as { inputs: ReadonlyArray<Tensor | null> } | null)?.inputs ?? [x];
+  if (x._base === null) {
+    x.gradFn = node;
+    outer?.nodeCreated?.(node, x, inputs);
+  } else {
+    copySlices(x, node, inputs, outer);
+  }
+  return x;
+}
+
+/**
+ * x's current values as a tensor of their own (PyTorch's original_self): a clone with x's history
+ * when grad mode is on, so a double backward can still differentiate through it. The clone is not
+ * reported to the observer (PyTorch's is internal too).
+ */
+function snapshot(x: Tensor): Tensor {
+  if (!isGradEnabled() || !x.requiresGrad) return new Tensor(x._values.slice(), x.shape, x.dtype);
+  const prev = setObserver(null);
+  try {
+    return clone(x);
+  } finally {
+    setObserver(prev);
+  }
+}
+
+/**
+ * The write went through a view: the base's history becomes CopySlices(base's old history, the
+ * op's other inputs), whose backward runs the op's node on the view's part of the gradient; the
+ * view's own grad_fn becomes AsStridedBackward0 of the base.
+ */
+function copySlices(view: Tensor, node: FunctionNode<object>, inputs: ReadonlyArray<Tensor | null>, outer: AutogradObserver | null): void {
+  const base = view._base!;
+  const map = positionsInBase(view);
+  const edges = [gradientEdge(base), ...node.nextFunctions.slice(1)];
+  const cs = new FunctionNode(G.CopySlices, edges, { fn: node, map, baseShape: base.shape }, base.shape, base.dtype, null);
+  base.gradFn = cs;
+  base._historyEpoch++;
+  outer?.nodeCreated?.(cs, base, [base, ...inputs.slice(1)]);
+  refreshViewHistory(view);
+}
+
+/** Row-major positions in the base of each element of a view (the base owns plain storage). */
+function positionsInBase(view: Tensor): Int32Array {
+  const base = view._base!;
+  if (base._flat !== base._storage || base._offset !== 0) {
+    throw new Error("in-place write through a view: the view's base does not own its storage (was it assigned with ._values =?); clone() it first.");
+  }
+  return viewPositions(view.shape, view._strides, view._offset);
+}
+
+/** Give a view whose base got a new history the grad_fn PyTorch derives for it: AsStridedBackward0. */
+export function refreshViewHistory(view: Tensor): void {
+  const base = view._base!;
+  view._viewEpoch = base._historyEpoch;
+  if (!base.requiresGrad || !isGradEnabled()) return;
+  const map = positionsInBase(view);
+  view.gradFn = null;
+  record(view, AsStridedBackward0, [base], () => ({ map, selfShape: base.shape }));
+}
+
+// ---- ops without an out-of-place twin in the API ---------------------------------------------------
+
+/** A recorded "out of place" fill: constant values of x's shape whose gradient for x is zero. */
+function filled(x: Tensor, spec: GradientSpec<Record<string, unknown>>, values: (n: number) => ArrayLike<number>, other: Tensor | null, saved: Record<string, unknown>): Tensor {
+  const out = new Tensor(allocate(x.dtype, x.numel()), x.shape, x.dtype);
+  out._flat!.set(values(out.numel()));
+  return record(out, spec, other === null ? [x] : [x, other], () => saved);
+}
+
+export function zero_<T extends Tensor>(x: T): T {
+  return inplace(x, "zero_", () => filled(x, G.ZeroBackward0, (n) => new Float64Array(n), null, {}));
+}
+
+export function fill_<T extends Tensor>(x: T, value: TensorOrScalar): T {
+  if (typeof value === "number") {
+    return inplace(x, "fill_", () => filled(x, G.FillBackward2, (n) => new Float64Array(n).fill(value), null, { value }));
+  }
+  if (!(value instanceof Tensor) || value.shape.length !== 0) {
+    throw new RangeError("fill_: only supports 0-dimension value tensor (or a number).");
+  }
+  const v = value.item();
+  return inplace(x, "fill_", () => filled(x, G.FillBackward3, (n) => new Float64Array(n).fill(v), value, {}));
+}
+
+export function copy_<T extends Tensor>(x: T, src: TensorOrScalar): T {
+  if (typeof src === "number") return fill_(x, src);
+  if (!(src instanceof Tensor)) throw new TypeError("copy_: src must be a Tensor.");
+  // Broadcast src to x's shape (an error names both shapes when it cannot be).
+  const values = shapeEquals(src.shape, x.shape) ? src._values : broadcastTo(src, x.shape, "copy_");
+  return inplace(x, "copy_", () => {
+    const out = new Tensor(allocate(x.dtype, x.numel()), x.shape, x.dtype);
+    out._flat!.set(values);
+    return record(out, G.CopyBackwards, [x, src], () => ({ srcDType: src.dtype }));
+  });
+}
+
+function broadcastTo(src: Tensor, shape: readonly number[], op: string): ArrayLike<number> {
+  const off = shape.length - src.shape.length;
+  if (off < 0 || src.shape.some((s, i) => s !== 1 && s !== shape[i + off])) {
+    throw new RangeError(`${op}: the source of shape ${formatShape(src.shape)} cannot be broadcast to the destination's shape ${formatShape(shape)}.`);
+  }
+  return expandData(src, shape);
+}
+
+export function maskedFill_<T extends Tensor>(x: T, mask: Tensor, value: TensorOrScalar): T {
+  if (!(mask instanceof Tensor)) throw new TypeError("maskedFill_: mask must be a Tensor (non-zero means fill).");
+  const m = shapeEquals(mask.shape, x.shape) ? mask._values : broadcastTo(mask, x.shape, "maskedFill_");
+  const v = typeof value === "number" ? value : value.item();
+  if (typeof value !== "number" && value.shape.length !== 0) {
+    throw new RangeError(`maskedFill_: only supports a 0-dimensional value tensor, but got tensor with ${value.shape.length} dimension(s).`);
+  }
+  return inplace(x, "maskedFill_", () => {
+    const src = x._values;
+    const out = new Tensor(allocate(x.dtype, src.length), x.shape, x.dtype);
+    const o = out._flat!;
+    for (let i = 0; i < o.length; i++) o[i] = m[i] !== 0 ? v : src[i]!;
+    const keep = new Tensor(Float64Array.from(m, (b) => (b !== 0 ? 0 : 1)), x.shape, "float64");
+    return record(out, G.MaskedFillBackward0, [x], () => ({ keep }));
+  });
+}
+
+/**
+ * Python's `x[indices] = values`: with only numbers, slices, null and "...", a copy_ into the view
+ * (CopySlices); with an array index, IndexPutBackward0 on x itself.
+ */
+export function indexPut_<T extends Tensor>(x: T, indices: readonly IndexSpec[], values: TensorOrScalar): T {
+  if (!Array.isArray(indices)) throw new TypeError("indexPut_: indices must be an array of index components, like x.indexPut_([0, \":\"], v).");
+  const hasArray = indices.some((s) => (s instanceof Tensor && !(s.shape.length === 0 && s.dtype === "int64")) || Array.isArray(s));
+  if (!hasArray) {
+    const target = index(x, indices);
+    if (target === x) return copy_(x, values);
+    copy_(target, values);
+    return x;
+  }
+  // Positions written: index a tensor of positions the same way.
+  const positions = withGradMode(false, () => index(new Tensor(Float64Array.from({ length: x.numel() }, (_, i) => i), x.shape, "float64"), indices));
+  const pos = Int32Array.from(positions._values);
+  const vals = typeof values === "number" ? new Float64Array(pos.length).fill(values) : broadcastTo(values, positions.shape, "indexPut_");
+  const valuesTensor = typeof values === "number" ? null : values;
+  return inplace(x, "indexPut_", () => {
+    const out = new Tensor(x._values.slice(), x.shape, x.dtype);
+    const o = out._flat!;
+    for (let i = 0; i < pos.length; i++) o[pos[i]!] = vals[i]!;
+    return record(out, G.IndexPutBackward0, valuesTensor === null ? [x] : [x, valuesTensor], () => ({ map: pos, valuesShape: positions.shape }));
+  });
+}
+
+/** uniform_ / normal_: new random values (UniformBackward0 / NormalBackward0 when recorded: zero gradient). */
+export function random_<T extends Tensor>(x: T, op: "uniform_" | "normal_", a: number, b: number): T {
+  const draw = op === "uniform_" ? () => a + (b - a) * random() : () => a + b * randomNormal();
+  const spec = op === "uniform_" ? G.UniformBackward0 : G.NormalBackward0;
+  return inplace(x, op, () => filled(x, spec, (n) => Float64Array.from({ length: n }, draw), null, {}));
+}
