@@ -17,6 +17,7 @@ import { Recorder, type EngineModule } from "./recorder";
 import { prepareScript } from "./transpile";
 import { MAX_MESSAGE_BYTES } from "./channel";
 import { capString, checkSnapshot } from "../shared/validate";
+import type { EngineHooks } from "./context-bootstrap";
 import { GUARDED_CONSTRUCTORS, LensRuntime, createLensContext } from "./lens-runtime";
 import { timeoutMessage, type ChildMessage, type RunMessage } from "./messages";
 
@@ -105,16 +106,7 @@ const engine: EngineModule = {
   torch: engineExports.torch,
   Tensor: engineExports.Tensor,
   setObserver(o) {
-    internal.observe(
-      o && {
-        tensorCreated: (t) => o.tensorCreated?.(t as never),
-        nodeCreated: (n, out, inputs) => o.nodeCreated?.(n as never, out as never, inputs as never),
-        backwardBegin: (info) => o.backwardBegin?.(info as never),
-        backwardStep: (step) => o.backwardStep?.(step as never),
-        backwardEnd: (info) => o.backwardEnd?.(info as never),
-        warning: (w) => warningHandler?.(w as never),
-      },
-    );
+    internal.observe(o && { observer: o as unknown as EngineHooks["observer"], warning: (w) => warningHandler?.(w as never) });
     return null;
   },
   setWarningHandler(h) {

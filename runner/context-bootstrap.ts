@@ -38,11 +38,8 @@ export interface HostBridge {
 
 /** The host's side of the engine's observer and warning channel (called through context functions). */
 export interface EngineHooks {
-  tensorCreated(t: unknown): void;
-  nodeCreated(node: unknown, out: unknown, inputs: unknown): void;
-  backwardBegin(info: unknown): void;
-  backwardStep(step: unknown): void;
-  backwardEnd(info: unknown): void;
+  /** The recorder's observer: each of its methods gets a function of the context that calls it. */
+  observer: Readonly<Record<string, (...a: never[]) => unknown>>;
   warning(w: unknown): void;
 }
 
@@ -401,27 +398,24 @@ export function contextBootstrap(
       // The observer and the handler the engine calls are functions of this realm; what the host's
       // hooks throw is dropped here (recording is a nicety: it must not change what the snippet does,
       // nor hand it a host error).
-      const hookFns = hooks;
-      const quiet = (name: keyof EngineHooks) => {
-        const f = hookFns[name] as (...a: unknown[]) => unknown;
+      const quiet = (target: object, name: string) => {
+        const f = (target as Record<string, unknown>)[name] as (...a: unknown[]) => unknown;
         return (...a: unknown[]): void => {
           try {
-            reflectApply(f, hookFns, a);
+            reflectApply(f, target, a);
           } catch {
             // dropped
           }
         };
       };
-      e.setObserver(
-        Object.freeze({
-          tensorCreated: quiet("tensorCreated"),
-          nodeCreated: quiet("nodeCreated"),
-          backwardBegin: quiet("backwardBegin"),
-          backwardStep: quiet("backwardStep"),
-          backwardEnd: quiet("backwardEnd"),
-        }),
-      );
-      e.setWarningHandler(quiet("warning"));
+      // Every method the recorder's observer has (the engine may grow new ones: follow them).
+      const observer: Record<string, unknown> = {};
+      const hostObserver = hooks.observer;
+      for (const name of Object.keys(hostObserver)) {
+        if (typeof (hostObserver as Record<string, unknown>)[name] === "function") observer[name] = quiet(hostObserver, name);
+      }
+      e.setObserver(Object.freeze(observer));
+      e.setWarningHandler(quiet(hooks, "warning"));
     },
     setAllocationLimit(bytes: number): void {
       const f = engine?.["setAllocationLimit"];

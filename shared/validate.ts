@@ -394,6 +394,10 @@ export function validateSnapshot(input: unknown, options: ValidateOptions = {}):
     if (name !== undefined) out.name = name;
     const note = c.optStr(g("gradNote"), `${p}.gradNote`, CAPS.message);
     if (note !== undefined) out.gradNote = note;
+    const version = g("version");
+    if (version !== undefined) out.version = c.int(version, `${p}.version`);
+    const valueNote = c.optStr(g("valueNote"), `${p}.valueNote`, CAPS.message);
+    if (valueNote !== undefined) out.valueNote = valueNote;
     const range = c.range(g("range"), `${p}.range`);
     if (range) out.range = range;
     const boundAt = c.range(g("boundAt"), `${p}.boundAt`);

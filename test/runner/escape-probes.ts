@@ -16,8 +16,18 @@ function __root(v) {
 }
 function __foreign(v) {
   if (v === null || (typeof v !== "object" && typeof v !== "function")) return false;
+  // The end of its prototype chain: this realm's Object.prototype, or an object of its own with a null
+  // prototype (the walk checks that one's properties too); another realm's Object.prototype (it
+  // has its own hasOwnProperty) is foreign.
   const r = __root(v);
-  if (r !== v && r !== __ownObjectProto && r !== "throws") return true;
+  if (r !== v && r !== __ownObjectProto && r !== "throws") {
+    // (A Proxy over this realm's Object.prototype, as the engine puts at the end of Tensor's chain, is
+    // this realm's: its methods are ours.)
+    try {
+      const own = (k) => Object.prototype.hasOwnProperty.call(r, k);
+      if ((own("hasOwnProperty") || own("__defineGetter__")) && r.hasOwnProperty !== __ownObjectProto.hasOwnProperty) return true;
+    } catch {}
+  }
   try { const C = v.constructor; if (typeof C === "function" && C.constructor !== __ownFunction && C.constructor !== undefined) return true; } catch {}
   try { if (typeof v === "function") { const p = __ownFunction.prototype.call.call(Object.getPrototypeOf, null, v); if (p !== null && p !== __ownFunctionProto && __root(p) !== __ownObjectProto) return true; } } catch {}
   try { const F = v.constructor.constructor; if (typeof F === "function" && F !== __ownFunction) { const r2 = F("return typeof process")(); if (r2 !== "undefined") return true; } } catch {}
