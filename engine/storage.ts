@@ -44,7 +44,42 @@ export function isContiguousLayout(shape: readonly number[], strides: readonly n
   return true;
 }
 
-/** Gather the values of a strided view into a new contiguous array (an odometer over the dims). */
+/**
+ * Walk a strided view row by row (the last dim is the row): `row(start, o)` gets the storage index
+ * of the row's first element and the row's position in row-major order. The one odometer every
+ * strided read and write goes through. A 0-dim view is one row of one element.
+ */
+export function forEachRow(shape: readonly number[], strides: readonly number[], offset: number, row: (start: number, o: number) => void): void {
+  let n = 1;
+  for (let i = 0; i < shape.length; i++) n *= shape[i]!;
+  if (n === 0) return;
+  const nd = shape.length;
+  if (nd === 0) {
+    row(offset, 0);
+    return;
+  }
+  const last = nd - 1;
+  const inner = shape[last]!;
+  const idx = new Array<number>(nd).fill(0);
+  let start = offset;
+  for (let o = 0; o < n; o += inner) {
+    row(start, o);
+    for (let d = last - 1; d >= 0; d--) {
+      idx[d]!++;
+      start += strides[d]!;
+      if (idx[d]! < shape[d]!) break;
+      start -= strides[d]! * idx[d]!;
+      idx[d] = 0;
+    }
+  }
+}
+
+/** The length and storage step of a view's rows (1 and 1 for a 0-dim view). */
+function rowOf(shape: readonly number[], strides: readonly number[]): [number, number] {
+  return shape.length === 0 ? [1, 1] : [shape[shape.length - 1]!, strides[strides.length - 1]!];
+}
+
+/** Gather the values of a strided view into a new contiguous array. */
 export function gatherStrided(
   storage: Storage,
   offset: number,
@@ -55,28 +90,11 @@ export function gatherStrided(
   let n = 1;
   for (let i = 0; i < shape.length; i++) n *= shape[i]!;
   const out = allocate(dtype, n);
-  if (n === 0) return out;
-  const nd = shape.length;
-  if (nd === 0) {
-    out[0] = storage[offset]!;
-    return out;
-  }
-  const last = nd - 1;
-  const inner = shape[last]!;
-  const innerStride = strides[last]!;
-  const idx = new Array<number>(nd).fill(0);
-  let src = offset;
-  for (let o = 0; o < n; o += inner) {
-    if (innerStride === 1) out.set(storage.subarray(src, src + inner), o);
-    else for (let j = 0; j < inner; j++) out[o + j] = storage[src + j * innerStride]!;
-    for (let d = last - 1; d >= 0; d--) {
-      idx[d]!++;
-      src += strides[d]!;
-      if (idx[d]! < shape[d]!) break;
-      src -= strides[d]! * idx[d]!;
-      idx[d] = 0;
-    }
-  }
+  const [inner, step] = rowOf(shape, strides);
+  forEachRow(shape, strides, offset, (src, o) => {
+    if (step === 1) out.set(storage.subarray(src, src + inner), o);
+    else for (let j = 0; j < inner; j++) out[o + j] = storage[src + j * step]!;
+  });
   return out;
 }
 
@@ -88,28 +106,10 @@ export function writeStrided(
   strides: readonly number[],
   values: ArrayLike<number>,
 ): void {
-  const n = values.length;
-  if (n === 0) return;
-  const nd = shape.length;
-  if (nd === 0) {
-    storage[offset] = values[0]!;
-    return;
-  }
-  const last = nd - 1;
-  const inner = shape[last]!;
-  const innerStride = strides[last]!;
-  const idx = new Array<number>(nd).fill(0);
-  let dst = offset;
-  for (let o = 0; o < n; o += inner) {
-    for (let j = 0; j < inner; j++) storage[dst + j * innerStride] = values[o + j]!;
-    for (let d = last - 1; d >= 0; d--) {
-      idx[d]!++;
-      dst += strides[d]!;
-      if (idx[d]! < shape[d]!) break;
-      dst -= strides[d]! * idx[d]!;
-      idx[d] = 0;
-    }
-  }
+  const [inner, step] = rowOf(shape, strides);
+  forEachRow(shape, strides, offset, (dst, o) => {
+    for (let j = 0; j < inner; j++) storage[dst + j * step] = values[o + j]!;
+  });
 }
 
 /** True when two elements of the view share one memory location (an expanded dim). */
@@ -128,6 +128,8 @@ export function viewStrides(
   oldStrides: readonly number[],
   newShape: readonly number[],
 ): number[] | null {
+  // A 0-dim tensor views as any all-ones shape (ATen's computeStride).
+  if (oldShape.length === 0) return new Array<number>(newShape.length).fill(1);
   let numel = 1;
   for (const s of oldShape) numel *= s;
   const newStrides = new Array<number>(newShape.length).fill(0);
@@ -178,19 +180,9 @@ export function viewPositions(viewShape: readonly number[], viewStrides: readonl
   let n = 1;
   for (let i = 0; i < viewShape.length; i++) n *= viewShape[i]!;
   const map = new Int32Array(n);
-  if (n === 0) return map;
-  const nd = viewShape.length;
-  const idx = new Array<number>(nd).fill(0);
-  let pos = viewOffset;
-  for (let o = 0; o < n; o++) {
-    map[o] = pos;
-    for (let d = nd - 1; d >= 0; d--) {
-      idx[d]!++;
-      pos += viewStrides[d]!;
-      if (idx[d]! < viewShape[d]!) break;
-      pos -= viewStrides[d]! * idx[d]!;
-      idx[d] = 0;
-    }
-  }
+  const [inner, step] = rowOf(viewShape, viewStrides);
+  forEachRow(viewShape, viewStrides, viewOffset, (start, o) => {
+    for (let j = 0; j < inner; j++) map[o + j] = start + j * step;
+  });
   return map;
 }

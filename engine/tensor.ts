@@ -21,6 +21,8 @@ import * as ix from "./ops/indexing";
 import * as la from "./ops/linalg";
 import * as sm from "./ops/softmax";
 import * as ip from "./ops/inplace";
+import { refreshStaleView } from "./ops/inplace";
+import * as GS from "./gradients/shape";
 import { backward as runBackward, type BackwardOptions } from "./autograd/engine";
 
 export type Scalar = number;
@@ -54,12 +56,13 @@ export class Tensor {
   _version: VersionCounter;
   /** @internal the tensor whose storage this view reads (the root, never itself a view), or null. */
   _base: Tensor | null = null;
-  /** @internal bumped when an in-place op through a view gives this base a new history (CopySlices). */
-  _historyEpoch = 0;
-  /** @internal the base's _historyEpoch this view's gradFn was made for (stale views are re-derived). */
-  _viewEpoch = 0;
-  /** The node that made this tensor (null for leaves). */
-  gradFn: Node | null = null;
+  /**
+   * @internal The version this view's gradFn was made at. Any later in-place write to the storage
+   * (through the base or any view) makes it stale: PyTorch then derives the view's grad_fn anew
+   * from the base's current history (AsStridedBackward0).
+   */
+  _viewVersion = 0;
+  /** @internal */ _gradFn: Node | null = null;
   /** Variable name, set by the runner or by the `name` option, shown in the graph. */
   name: string | undefined = undefined;
   /** @internal requires_grad of a leaf */
@@ -102,9 +105,21 @@ export class Tensor {
     t._offset = offset;
     t._version = version;
     t._base = source._base ?? source;
-    t._viewEpoch = t._base._historyEpoch;
+    t._viewVersion = version.value;
     t._flat = flatOf(source._storage, offset, t._shape, strides);
     return t;
+  }
+
+  /**
+   * The node that made this tensor (null for leaves). A view whose storage was written in place
+   * since gets the grad_fn PyTorch derives for it (AsStridedBackward0 of its base's history).
+   */
+  get gradFn(): Node | null {
+    if (this._base !== null && this._version.value !== this._viewVersion) refreshStaleView(this);
+    return this._gradFn;
+  }
+  set gradFn(node: Node | null) {
+    this._gradFn = node;
   }
 
   /** The sizes of the dims (read-only; reshape or view for another shape). */
@@ -197,10 +212,7 @@ export class Tensor {
     return this.gradFn === null;
   }
   get requiresGrad(): boolean {
-    if (this.gradFn !== null || this._leafRequiresGrad) return true;
-    // A view made before an in-place op through another view gave its base a history.
-    const b = this._base;
-    return b !== null && b._historyEpoch !== this._viewEpoch && b.requiresGrad;
+    return this.gradFn !== null || this._leafRequiresGrad;
   }
   set requiresGrad(v: boolean) {
     this.requiresGrad_(v);
@@ -429,6 +441,12 @@ export class Tensor {
   /** Dim `dim` split into `sizes` (one may be -1). */
   unflatten(dim: number, sizes: readonly number[]): Tensor { return sh.unflatten(this, dim, sizes); }
   unsqueeze(dim: number): Tensor { return sh.unsqueeze(this, dim); }
+  /** In place: this tensor takes the shape of unsqueeze(dim) (UnsqueezeBackward1). */
+  unsqueeze_(dim: number): this { return ip.reshapeInPlace(this, "unsqueeze_", GS.UnsqueezeBackward1, dim, () => sh.unsqueeze(this, dim)); }
+  /** In place: this tensor takes the shape of squeeze(dim?) (SqueezeBackward3 / SqueezeBackward4). */
+  squeeze_(dim?: number): this {
+    return ip.reshapeInPlace(this, "squeeze_", dim === undefined ? GS.SqueezeBackward3 : GS.SqueezeBackward4, dim ?? 0, () => sh.squeeze(this, dim));
+  }
   squeeze(dim?: number | readonly number[]): Tensor { return sh.squeeze(this, dim); }
   expand(...sizes: number[] | [readonly number[]]): Tensor { return sh.expand(this, flatArgs(sizes)); }
   expandAs(other: Tensor): Tensor { return sh.expand(this, other.shape); }

@@ -131,7 +131,7 @@ try {
 // ---- running ----------------------------------------------------------------------------------------------
 
 function describeThrown(thrown: unknown, recorder: Recorder, timeoutMs: number): RunError {
-  let d: { name: string; message: string; stack?: string; code?: string; kind?: string; line?: number; column?: number; plain?: boolean };
+  let d: { name: string; message: string; stack?: string; code?: string; kind?: string; line?: number; column?: number; plain?: boolean; inplaceStack?: string };
   try {
     d = JSON.parse(internal.describe(thrown)) as typeof d;
   } catch {
@@ -145,7 +145,10 @@ function describeThrown(thrown: unknown, recorder: Recorder, timeoutMs: number):
   const memory =
     d.name === "TensorMemoryError" || d.name === "MemoryError" || (/RangeError/.test(d.name) && /Array buffer allocation failed/i.test(d.message));
   const kind: RunErrorKind = d.kind === "import" || d.kind === "timeout" || d.kind === "memory" ? d.kind : memory ? "memory" : "runtime";
-  const message = d.plain || kind === "import" || !d.name ? d.message : `${d.name}: ${d.message}`;
+  let message = d.plain || kind === "import" || !d.name ? d.message : `${d.name}: ${d.message}`;
+  // A saved tensor changed in place: the engine kept where; say which line of the snippet did it.
+  const modifiedAt = d.inplaceStack !== undefined ? recorder.locate(d.inplaceStack) : undefined;
+  if (modifiedAt) message += ` The in-place change was at line ${modifiedAt.line}.`;
   const range = d.line !== undefined ? { line: d.line, column: d.column ?? 1 } : recorder.locate(d.stack);
   const error: RunError = { kind, message };
   if (range) error.range = range;

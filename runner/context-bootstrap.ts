@@ -452,8 +452,10 @@ export function contextBootstrap(
       const message = read("message");
       const stack = read("stack");
       const code = read("code");
+      const inplaceStack = read("inplaceStack");
       return json.stringify({
         code: typeof code === "string" ? code : undefined,
+        inplaceStack: typeof inplaceStack === "string" ? inplaceStack : undefined,
         name: name === undefined ? "Error" : safeString(name),
         message: message === undefined ? safeString(error) : safeString(message),
         stack: typeof stack === "string" ? stack : undefined,

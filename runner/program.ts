@@ -139,6 +139,7 @@ export class ProgramRecorder {
       case "SqueezeBackward4":
       case "SqueezeBackward2":
       case "UnsafeViewBackward0":
+      case "ReshapeAliasBackward0":
         attrs["shape"] = out.shape.slice();
         break;
       case "ToCopyBackward0":

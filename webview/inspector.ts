@@ -71,7 +71,7 @@ export class Inspector {
     const fn = t.gradFn ? this.nodes.get(t.gradFn) : undefined;
     const acc = this.accumulateOf.get(t.id);
     const rows: Array<[string, Child]> = [
-      ["value", valueView(t.value, "value")],
+      ["value", t.valueNote ? el("div", {}, valueView(t.value, "value"), el("span", { class: "muted note" }, t.valueNote)) : valueView(t.value, "value")],
       ["grad (end of run)", t.grad ? valueView(t.grad, "grad") : el("span", { class: "muted note" }, t.gradNote ? `None — ${t.gradNote}` : "None")],
     ];
     const stepRow = this.stepGradRow(t.id);
@@ -82,6 +82,8 @@ export class Inspector {
       ["isLeaf", bool(t.isLeaf)],
       ["retainsGrad", bool(t.retainsGrad)],
     );
+    // PyTorch's version counter: how many in-place writes this tensor (or one sharing its storage) saw.
+    if (t.version !== undefined) rows.push(["version", String(t.version)]);
     if (fn) rows.push(["grad_fn", this.nodeLink(fn)]);
     else rows.push(["grad_fn", el("span", { class: "muted" }, t.isLeaf ? "None (a leaf)" : "None")]);
     if (acc) rows.push(["accumulates in", this.nodeLink(acc)]);

@@ -3,21 +3,14 @@ import { Tensor } from "../tensor";
 import { isGradEnabled } from "../grad_mode";
 import { FunctionNode, type Edge, type GradientSpec } from "./node";
 import { observer } from "./observer";
-import { refreshViewHistory } from "../ops/inplace";
 
 const NO_EDGE: Edge = [null, 0];
 
 /** The edge a tensor contributes as an input: its grad_fn, its AccumulateGrad, or nothing. */
 export function gradientEdge(t: Tensor): Edge {
-  if (isStaleView(t)) refreshViewHistory(t);
   if (t.gradFn !== null) return t.gradFn.selfEdge;
   if (t._leafRequiresGrad) return t.gradAccumulator().selfEdge;
   return NO_EDGE;
-}
-
-/** A view whose base got a new history through another view since this view was made. */
-export function isStaleView(t: Tensor): boolean {
-  return t._base !== null && t._base._historyEpoch !== t._viewEpoch;
 }
 
 /** True when the op must record: grad mode is on and some input requires grad. */
@@ -25,7 +18,7 @@ export function needsRecord(inputs: ReadonlyArray<Tensor | null>): boolean {
   if (!isGradEnabled()) return false;
   for (let i = 0; i < inputs.length; i++) {
     const t = inputs[i];
-    if (t !== null && t !== undefined && (t.gradFn !== null || t._leafRequiresGrad || isStaleView(t))) return true;
+    if (t !== null && t !== undefined && (t.gradFn !== null || t._leafRequiresGrad)) return true;
   }
   return false;
 }

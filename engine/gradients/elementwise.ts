@@ -119,8 +119,12 @@ export const NegBackward0: GradientSpec<None> = {
   gradFunc: (g) => [g.neg()],
 };
 
-/** Masks are constants (no graph): the derivative of a comparison is zero almost everywhere. */
-const mask = (m: Tensor): Tensor => m;
+/**
+ * grad · w where the weight w is non-zero, exactly 0 elsewhere: PyTorch selects (where /
+ * masked_fill) rather than multiplies, so a NaN or infinite grad does not leak into the input the
+ * op did not pick (NaN · 0 is NaN). Masks are constants: a comparison's derivative is zero.
+ */
+export const pick = (g: Tensor, w: Tensor): Tensor => g.mul(w).where(w.ne(0), 0);
 
 export const MaximumBackward0: GradientSpec<SavedTT> = {
   name: "MaximumBackward0",
@@ -129,7 +133,7 @@ export const MaximumBackward0: GradientSpec<SavedTT> = {
   gradFunc: (g, s, needs) => {
     const a = s.self!, b = s.other!;
     const tie = a.eq(b).mul(0.5);
-    return [needs[0] ? g.mul(mask(a.gt(b).add(tie))) : null, needs[1] ? g.mul(mask(b.gt(a).add(tie))) : null];
+    return [needs[0] ? pick(g, a.gt(b).add(tie)) : null, needs[1] ? pick(g, b.gt(a).add(tie)) : null];
   },
 };
 
@@ -140,7 +144,7 @@ export const MinimumBackward0: GradientSpec<SavedTT> = {
   gradFunc: (g, s, needs) => {
     const a = s.self!, b = s.other!;
     const tie = a.eq(b).mul(0.5);
-    return [needs[0] ? g.mul(mask(a.lt(b).add(tie))) : null, needs[1] ? g.mul(mask(b.lt(a).add(tie))) : null];
+    return [needs[0] ? pick(g, a.lt(b).add(tie)) : null, needs[1] ? pick(g, b.lt(a).add(tie)) : null];
   },
 };
 
@@ -153,7 +157,7 @@ export const ClampBackward1: GradientSpec<{ self?: Tensor; min: number | null; m
   gradFunc: (g, s) => {
     let m = s.self!.ge(s.min ?? -Infinity);
     if (s.max !== null) m = m.mul(s.self!.le(s.max));
-    return [g.mul(m)];
+    return [pick(g, m)];
   },
 };
 
@@ -163,7 +167,7 @@ export const WhereBackward0: GradientSpec<{ condition?: Tensor }> = {
   formulas: ["where(condition, grad, 0)", "where(condition, 0, grad)"],
   gradFunc: (g, s, needs) => {
     const c = s.condition!.ne(0);
-    return [needs[0] ? g.mul(c) : null, needs[1] ? g.mul(c.neg().add(1)) : null];
+    return [needs[0] ? pick(g, c) : null, needs[1] ? pick(g, c.neg().add(1)) : null];
   },
 };
 
@@ -228,5 +232,5 @@ export const UNARY: Record<UnaryName, GradientSpec<UnarySaved>> = {
   cos: unarySpec("CosBackward0", "grad · −sin(self)", (g, x) => -g * Math.sin(x), (g, x) => g.mul(x.sin().neg()), false),
   tanh: unarySpec("TanhBackward0", "grad · (1 − result²)", (g, r) => g * (1 - r * r), (g, r) => g.mul(r.mul(r).neg().add(1)), true),
   sigmoid: unarySpec("SigmoidBackward0", "grad · result · (1 − result)", (g, r) => g * r * (1 - r), (g, r) => g.mul(r.mul(r.neg().add(1))), true),
-  relu: unarySpec("ReluBackward0", "grad · [result > 0]", (g, r) => (r > 0 ? g : 0), (g, r) => g.mul(r.gt(0)), true),
+  relu: unarySpec("ReluBackward0", "grad · [result > 0]", (g, r) => (r > 0 ? g : 0), (g, r) => pick(g, r.gt(0)), true),
 };

@@ -6,6 +6,7 @@ import { zerosLike } from "../ops/creation";
 import { gatherFlat, scatterAddFlat } from "../ops/indexing";
 import { sumTo } from "../ops/elementwise";
 import { AsStridedBackward0 } from "./indexing";
+import { pick } from "./elementwise";
 
 type None = Record<string, unknown>;
 const zero = (name: string, formula = "0"): GradientSpec<None> => ({
@@ -41,7 +42,7 @@ export const MaskedFillBackward0: GradientSpec<{ keep?: Tensor }> = {
   name: "MaskedFillBackward0",
   inputs: ["self"],
   formulas: ["grad · [not mask]"],
-  gradFunc: (g, s) => [g.mul(s.keep!)],
+  gradFunc: (g, s) => [pick(g, s.keep!)],
 };
 
 export const IndexPutBackward0: GradientSpec<{ map: Int32Array; valuesShape: readonly number[] }> = {
@@ -61,6 +62,8 @@ export interface CopySlicesSaved {
   /** Row-major positions in the base of the view's elements. */
   map: Int32Array;
   baseShape: readonly number[];
+  /** The view had an expanded dim: PyTorch's backward refuses to copy into it. */
+  overlap: boolean;
 }
 
 /**
@@ -76,6 +79,11 @@ export const CopySlices: GradientSpec<CopySlicesSaved> = {
     ...s.fn.formulas.slice(1, n),
   ],
   gradFunc: (g, s, needs) => {
+    if (s.overlap) {
+      throw new Error(
+        "CopySlices: unsupported operation: more than one element of the written-to tensor refers to a single memory location. Please clone() the tensor before performing the operation.",
+      );
+    }
     const viewShape = s.fn.outShape;
     const part = gatherFlat(g, s.map, viewShape, AsStridedBackward0, {});
     const outs = s.fn.apply(part, [true, ...needs.slice(1)]);

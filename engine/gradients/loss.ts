@@ -33,8 +33,8 @@ export const BinaryCrossEntropyBackward0: GradientSpec<{ self?: Tensor; target?:
 
 export const NllLossBackward0: GradientSpec<{ selfShape: readonly number[]; target: Int32Array; reduction: Reduction }> = {
   name: "NllLossBackward0",
-  inputs: ["self", "target"],
-  formulas: (s) => [`−grad${s.reduction === "mean" ? " / n" : ""} at [i, target[i]], 0 elsewhere`, "—"],
+  inputs: ["self"],
+  formulas: (s) => [`−grad${s.reduction === "mean" ? " / n" : ""} at [i, target[i]], 0 elsewhere`],
   gradFunc: (g, s) => {
     // A constant one-hot weight (−1/n at each target) times grad, so createGraph still works.
     const n = s.target.length;
@@ -44,6 +44,6 @@ export const NllLossBackward0: GradientSpec<{ selfShape: readonly number[]; targ
     for (let i = 0; i < n; i++) w[i * classes + s.target[i]!] = k;
     const weight = new Tensor(w, s.selfShape, g.dtype);
     const gb = s.reduction === "none" && s.selfShape.length === 2 ? g.unsqueeze(1) : g;
-    return [weight.mul(gb), null];
+    return [weight.mul(gb)];
   },
 };

@@ -26,6 +26,9 @@ export const SqueezeBackward0: GradientSpec<{ selfShape: Shape }> = {
   gradFunc: (g, s) => [g.reshape(s.selfShape)],
 };
 
+/** _reshape_alias: reshape() of a strided tensor whose strides allow a view. */
+export const ReshapeAliasBackward0: GradientSpec<{ selfShape: Shape }> = { ...ViewBackward0, name: "ReshapeAliasBackward0" };
+
 /** _unsafe_view: the reshape of a fresh copy (reshape of a non-viewable tensor, matmul's folds). */
 export const UnsafeViewBackward0: GradientSpec<{ selfShape: Shape }> = {
   name: "UnsafeViewBackward0",
@@ -61,6 +64,9 @@ export const SqueezeBackward1: GradientSpec<{ dim: number; selfShape: Shape }> =
  * inside ATen, so PyTorch 2.x shows SqueezeBackward4 (squeeze_.dim) there, not SqueezeBackward1.
  */
 export const SqueezeBackward4: GradientSpec<{ dim: number; selfShape: Shape }> = { ...SqueezeBackward1, name: "SqueezeBackward4" };
+/** squeeze_() of every size-1 dim (PyTorch 2.x; 1.13 called it SqueezeBackward2). */
+export const SqueezeBackward3: GradientSpec<{ dim: number; selfShape: Shape }> = { ...SqueezeBackward1, name: "SqueezeBackward3", formulas: (s) => [`grad.reshape(${shapeText(s.selfShape)})`] };
+export const UnsqueezeBackward1: GradientSpec<{ dim: number; selfShape: Shape }> = { ...UnsqueezeBackward0, name: "UnsqueezeBackward1" };
 
 export const PermuteBackward0: GradientSpec<{ dims: readonly number[] }> = {
   name: "PermuteBackward0",

@@ -135,7 +135,8 @@ export function nllLoss(input: Tensor, target: Tensor, options: LossOptions = {}
   const v = allocate(input.dtype, n);
   for (let i = 0; i < n; i++) v[i] = -input._values[i * classes + idx[i]!]!;
   const out = reduce(new Tensor(v, batched ? [n] : [], input.dtype), reduction);
-  return record(out, G.NllLossBackward0, [input, null], () => ({ selfShape: input.shape, target: idx, reduction }));
+  // PyTorch's node has an edge for the input only: the integer target is not differentiable.
+  return record(out, G.NllLossBackward0, [input], () => ({ selfShape: input.shape, target: idx, reduction }));
 }
 
 /** logSoftmax over the class dim, then nllLoss: two nodes, as torch records them. */

@@ -4,7 +4,8 @@
 import { Tensor, type TensorOrScalar } from "../tensor";
 import { allocate, resultType, type DType, type Storage } from "../dtype";
 import { broadcastShapes, numel, shapeEquals, type Shape } from "../shape";
-import { isStaleView, record } from "../autograd/record";
+import { record } from "../autograd/record";
+import { forEachRow } from "../storage";
 import { isGradEnabled } from "../grad_mode";
 import * as G from "../gradients/elementwise";
 import { sum } from "./reduce";
@@ -88,28 +89,12 @@ export function expandData(t: Tensor, outShape: Shape, dtype: DType = t.dtype): 
   const src = t._storage;
   const lead = outShape.length - t.shape.length;
   const strides = outShape.map((_, i) => (i < lead || t.shape[i - lead] === 1 ? 0 : t._strides[i - lead]!));
-  const nd = outShape.length;
-  if (nd === 0) {
-    out[0] = src[t._offset]!;
-    return out;
-  }
-  // Walk the output with an odometer over all but the last dim; the last dim is a tight loop.
-  const last = nd - 1;
-  const inner = outShape[last]!;
-  const innerStride = strides[last]!;
-  const idx = new Array<number>(nd).fill(0);
-  let srcOff = t._offset;
-  for (let o = 0; o < n; o += inner) {
-    if (innerStride === 0) out.fill(src[srcOff]!, o, o + inner);
-    else for (let j = 0; j < inner; j++) out[o + j] = src[srcOff + j * innerStride]!;
-    for (let d = last - 1; d >= 0; d--) {
-      idx[d]!++;
-      srcOff += strides[d]!;
-      if (idx[d]! < outShape[d]!) break;
-      srcOff -= strides[d]! * idx[d]!;
-      idx[d] = 0;
-    }
-  }
+  const inner = outShape.length === 0 ? 1 : outShape[outShape.length - 1]!;
+  const step = outShape.length === 0 ? 1 : strides[strides.length - 1]!;
+  forEachRow(outShape, strides, t._offset, (from, o) => {
+    if (step === 0) out.fill(src[from]!, o, o + inner);
+    else for (let j = 0; j < inner; j++) out[o + j] = src[from + j * step]!;
+  });
   return out;
 }
 
@@ -145,8 +130,7 @@ export function binaryValues(kind: BinaryKind, a: Tensor, b: TensorOrScalar, op:
  */
 function wants(a: Tensor, b?: TensorOrScalar): boolean {
   if (!isGradEnabled()) return false;
-  if (a.gradFn !== null || a._leafRequiresGrad || (b instanceof Tensor && (b.gradFn !== null || b._leafRequiresGrad))) return true;
-  return isStaleView(a) || (b instanceof Tensor && isStaleView(b));
+  return a.gradFn !== null || a._leafRequiresGrad || (b instanceof Tensor && (b.gradFn !== null || b._leafRequiresGrad));
 }
 // Tensor–tensor overloads are ...Backward0, tensor–scalar overloads ...Backward1, as in libtorch.
 

@@ -25,7 +25,11 @@ const LEAF_ERROR = "a leaf Variable that requires grad is being used in an in-pl
 const VIEW_OF_LEAF_ERROR =
   "a view of a leaf Variable that requires grad is being used in an in-place operation. Change it inside torch.noGrad(() => …), or clone() the leaf first.";
 
-function checkWritable(x: Tensor, op: string): void {
+const OVERLAP_ERROR =
+  "unsupported operation: more than one element of the written-to tensor refers to a single memory location. Please clone() the tensor before performing the operation.";
+
+/** `fills` may write an overlapping (expanded) tensor: every element gets the same value (PyTorch's fill_ and zero_). */
+function checkWritable(x: Tensor, op: string, fills = false): void {
   if (!(x instanceof Tensor)) throw new TypeError(`${op}: expected a Tensor.`);
   if (isGradEnabled()) {
     if (x.gradFn === null && x._leafRequiresGrad) {
@@ -34,11 +38,7 @@ function checkWritable(x: Tensor, op: string): void {
     const b = x._base;
     if (b !== null && b.gradFn === null && b._leafRequiresGrad) throw new Error(`${op}: ${VIEW_OF_LEAF_ERROR}`);
   }
-  if (hasInternalOverlap(x.shape, x._strides)) {
-    throw new Error(
-      `${op}: unsupported operation: more than one element of the written-to tensor refers to a single memory location. Please clone() the tensor before performing the operation.`,
-    );
-  }
+  if (!fills && hasInternalOverlap(x.shape, x._strides)) throw new Error(`${op}: ${OVERLAP_ERROR}`);
 }
 
 /** Write contiguous `values` into x's storage and bump its version (the one place that writes). */
@@ -65,8 +65,8 @@ export function bumpVersion(x: Tensor): void {
  * Run `compute` (x's op out of place), write its result into x, and give x its node. The observer
  * hears about the node once, with x (at its new version) as the output.
  */
-export function inplace<T extends Tensor>(x: T, op: string, compute: () => Tensor): T {
-  checkWritable(x, op);
+export function inplace<T extends Tensor>(x: T, op: string, compute: () => Tensor, fills = false): T {
+  checkWritable(x, op, fills);
   const outer = observer;
   let seen: { node: Node; inputs: ReadonlyArray<Tensor | null> } | null = null;
   const capture: AutogradObserver = {
@@ -131,11 +131,11 @@ function copySlices(view: Tensor, node: FunctionNode<object>, inputs: ReadonlyAr
   const base = view._base!;
   const map = positionsInBase(view);
   const edges = [gradientEdge(base), ...node.nextFunctions.slice(1)];
-  const cs = new FunctionNode(G.CopySlices, edges, { fn: node, map, baseShape: base.shape }, base.shape, base.dtype, null);
+  const overlap = hasInternalOverlap(view.shape, view._strides);
+  const cs = new FunctionNode(G.CopySlices, edges, { fn: node, map, baseShape: base.shape, overlap }, base.shape, base.dtype, null);
   base.gradFn = cs;
-  base._historyEpoch++;
   outer?.nodeCreated?.(cs, base, [base, ...inputs.slice(1)]);
-  refreshViewHistory(view);
+  refreshStaleView(view);
 }
 
 /** Row-major positions in the base of each element of a view (the base owns plain storage). */
@@ -147,14 +147,24 @@ function positionsInBase(view: Tensor): Int32Array {
   return viewPositions(view.shape, view._strides, view._offset);
 }
 
-/** Give a view whose base got a new history the grad_fn PyTorch derives for it: AsStridedBackward0. */
-export function refreshViewHistory(view: Tensor): void {
+/**
+ * Give a view whose storage was written since its gradFn was made the grad_fn PyTorch derives for
+ * it from the base's current history: AsStridedBackward0 (none when the base needs no grad). Done
+ * on the next read of the view's gradFn, as PyTorch does on its next grad_fn access.
+ */
+export function refreshStaleView(view: Tensor): void {
   const base = view._base!;
-  view._viewEpoch = base._historyEpoch;
-  if (!base.requiresGrad || !isGradEnabled()) return;
+  view._viewVersion = view._version.value;
+  const old = view._gradFn;
+  if (base.gradFn === null && !base._leafRequiresGrad) {
+    view._gradFn = null;
+    return;
+  }
+  if (old === null && !isGradEnabled()) return; // a view made under noGrad stays outside the graph
   const map = positionsInBase(view);
-  view.gradFn = null;
-  record(view, AsStridedBackward0, [base], () => ({ map, selfShape: base.shape }));
+  const node = new FunctionNode(AsStridedBackward0, [gradientEdge(base)], { map, selfShape: base.shape }, view.shape, view.dtype, view);
+  view._gradFn = node;
+  observer?.nodeCreated?.(node, view, [base]);
 }
 
 // ---- ops without an out-of-place twin in the API ---------------------------------------------------
@@ -167,18 +177,18 @@ function filled(x: Tensor, spec: GradientSpec<Record<string, unknown>>, values: 
 }
 
 export function zero_<T extends Tensor>(x: T): T {
-  return inplace(x, "zero_", () => filled(x, G.ZeroBackward0, (n) => new Float64Array(n), null, {}));
+  return inplace(x, "zero_", () => filled(x, G.ZeroBackward0, (n) => new Float64Array(n), null, {}), true);
 }
 
 export function fill_<T extends Tensor>(x: T, value: TensorOrScalar): T {
   if (typeof value === "number") {
-    return inplace(x, "fill_", () => filled(x, G.FillBackward2, (n) => new Float64Array(n).fill(value), null, { value }));
+    return inplace(x, "fill_", () => filled(x, G.FillBackward2, (n) => new Float64Array(n).fill(value), null, { value }), true);
   }
   if (!(value instanceof Tensor) || value.shape.length !== 0) {
     throw new RangeError("fill_: only supports 0-dimension value tensor (or a number).");
   }
   const v = value.item();
-  return inplace(x, "fill_", () => filled(x, G.FillBackward3, (n) => new Float64Array(n).fill(v), value, {}));
+  return inplace(x, "fill_", () => filled(x, G.FillBackward3, (n) => new Float64Array(n).fill(v), value, {}), true);
 }
 
 export function copy_<T extends Tensor>(x: T, src: TensorOrScalar): T {
@@ -249,4 +259,23 @@ export function random_<T extends Tensor>(x: T, op: "uniform_" | "normal_", a: n
   const draw = op === "uniform_" ? () => a + (b - a) * random() : () => a + b * randomNormal();
   const spec = op === "uniform_" ? G.UniformBackward0 : G.NormalBackward0;
   return inplace(x, op, () => filled(x, spec, (n) => Float64Array.from({ length: n }, draw), null, {}));
+}
+
+/**
+ * squeeze_ / unsqueeze_: the tensor itself takes the view's sizes and strides; recorded as
+ * PyTorch 2.x names them (SqueezeBackward3 / SqueezeBackward4 / UnsqueezeBackward1).
+ */
+export function reshapeInPlace<T extends Tensor>(x: T, op: string, spec: GradientSpec<{ dim: number; selfShape: readonly number[] }>, dim: number, view: () => Tensor): T {
+  checkWritable(x, op, true);
+  const v = withGradMode(false, view);
+  const selfShape = x.shape;
+  const records = isGradEnabled() && x.requiresGrad;
+  if (records) observer?.beforeInPlace?.(x);
+  x._shape = v._shape;
+  x._strides = v._strides;
+  x._flat = v._flat;
+  x._gathered = null;
+  bumpVersion(x);
+  if (records) record(x, spec, [x], () => ({ dim, selfShape }));
+  return x;
 }

@@ -1,7 +1,7 @@
 // Matrix products. The arithmetic is kernels/gemm.ts (WebAssembly SIMD for float32 when available);
 // this file handles shapes, torch's matmul dispatch rules and the graph.
 import { Tensor } from "../tensor";
-import { allocate } from "../dtype";
+import { allocate, type Storage } from "../dtype";
 import { broadcastShapes, formatShape, numel } from "../shape";
 import { record } from "../autograd/record";
 import * as G from "../gradients/linalg";
@@ -19,8 +19,10 @@ const TORCH_TYPE: Record<string, string> = { float32: "Float", float64: "Double"
 /** Matrix products need one dtype (PyTorch does not promote here); int64 is computed as float32. */
 function sameDType(a: Tensor, b: Tensor, op: string): [Tensor, Tensor] {
   if (a.dtype !== b.dtype) {
+    const c = (d: string) => (d === "float32" ? "float" : d === "float64" ? "double" : "long");
     throw new TypeError(
-      `${op}: expected scalar type ${TORCH_TYPE[a.dtype]} but found ${TORCH_TYPE[b.dtype]} (expected both operands to have the same dtype, but got ${a.dtype} and ${b.dtype}); convert one with .float() or .double().`,
+      `${op}: expected m1 and m2 to have the same dtype, but got: ${c(a.dtype)} != ${c(b.dtype)} ` +
+        `(PyTorch 1.13: expected scalar type ${TORCH_TYPE[a.dtype]} but found ${TORCH_TYPE[b.dtype]}); convert one with .float() or .double().`,
     );
   }
   if (a.dtype !== "int64") return [a, b];
@@ -35,8 +37,21 @@ export function mmValues(a: Tensor, b: Tensor, transA: boolean, transB: boolean)
   const K = transA ? a.shape[0]! : a.shape[1]!;
   const N = transB ? b.shape[0]! : b.shape[1]!;
   const out = allocate(a.dtype, M * N);
-  gemm(transA, transB, M, N, K, a._values, b._values, out, false);
+  const [da, ta] = operand(a);
+  const [db, tb] = operand(b);
+  gemm(transA !== ta, transB !== tb, M, N, K, da, db, out, false);
   return new Tensor(out, [M, N], a.dtype);
+}
+
+/**
+ * A matrix's values for gemm without a copy where the layout allows: row-major as is, or the
+ * transpose of a row-major matrix (w.t(), as every Linear passes) read with gemm's transpose flag.
+ */
+function operand(m: Tensor): [Storage, boolean] {
+  if (m._flat !== null) return [m._flat, false];
+  const [rows, cols] = m.shape as [number, number];
+  if (m._strides[0] === 1 && m._strides[1] === rows) return [m._storage.subarray(m._offset, m._offset + rows * cols), true];
+  return [m._values, false];
 }
 
 export function mm(a: Tensor, b: Tensor): Tensor {

@@ -88,13 +88,15 @@ export function view(x: Tensor, shape: readonly number[], op = "view"): Tensor {
 }
 
 /**
- * reshape(): a view when the strides allow (ViewBackward0, PyTorch 2.x), otherwise a contiguous
- * copy reshaped (UnsafeViewBackward0 of CloneBackward0, as ATen's _reshape_copy records it).
+ * reshape(), as PyTorch 2.x's reshape_symint: a contiguous tensor is viewed (ViewBackward0); a
+ * strided one whose strides allow it gets _reshape_alias (ReshapeAliasBackward0, also a view);
+ * otherwise a contiguous copy is reshaped (UnsafeViewBackward0 of CloneBackward0).
  */
 export function reshape(x: Tensor, shape: readonly number[], op = "reshape"): Tensor {
+  if (x.isContiguous()) return view(x, shape, op);
   const s = inferShape(x, shape, op);
   const strides = viewStrides(x.shape, x._strides, s);
-  if (strides !== null) return record(makeView(x, s, strides, x._offset), G.ViewBackward0, [x], () => ({ selfShape: x.shape }));
+  if (strides !== null) return record(makeView(x, s, strides, x._offset), G.ReshapeAliasBackward0, [x], () => ({ selfShape: x.shape }));
   const c = clone(x);
   return unsafeView(c, s);
 }

@@ -359,6 +359,7 @@ export const RULES: Readonly<Record<string, ReplayRule>> = {
 
   ViewBackward0: toShape,
   UnsafeViewBackward0: toShape,
+  ReshapeAliasBackward0: toShape,
   AliasBackward0: { forward: ([x]) => req(x), batch: ([x]) => req(x) },
   SqueezeBackward0: toShape,
   SqueezeBackward2: toShape,

@@ -109,6 +109,7 @@ const ROWS: Row[] = [
   { op: "UnfoldBackward0", shapes: [[4]], attrs: { map: [0, 1, 2, 3], shape: [2, 2] }, engine: (a) => a.unfold(0, 2, 2) },
   { op: "AsStridedBackward0", shapes: [[2, 3]], attrs: { map: [1, 4], shape: [2] }, engine: (a) => a.select(1, 1) },
   { op: "UnsafeViewBackward0", shapes: [[2, 3]], attrs: { shape: [6] }, engine: (a) => a.reshape(6) },
+  { op: "ReshapeAliasBackward0", shapes: [[2, 3]], attrs: { shape: [3, 2] }, engine: (a) => a.reshape(3, 2) },
   { op: "AliasBackward0", shapes: [[2, 3]], engine: (a) => a.index("...") },
   { op: "SqueezeBackward2", shapes: [[2, 1, 3, 1]], attrs: { shape: [2, 3, 1] }, engine: (a) => a.squeeze([1]) },
   { op: "SliceBackward0", shapes: [[2, 3]], attrs: { dim: 1, start: 0, end: 3, step: 2 }, engine: (a) => a.index(":", "0:3:2") },
@@ -197,7 +198,7 @@ describe("replay rules: batched = point by point, forward = the engine op", () =
     expect(names.size).toBeGreaterThan(50);
     // Nodes only in-place ops make: the runner's program stops at the first in-place op
     // (runner/program.ts), so replay never meets them.
-    const IN_PLACE_ONLY = ["ZeroBackward0", "FillBackward2", "FillBackward3", "UniformBackward0", "NormalBackward0", "MaskedFillBackward0", "IndexPutBackward0"];
+    const IN_PLACE_ONLY = ["SqueezeBackward3", "UnsqueezeBackward1", "ZeroBackward0", "FillBackward2", "FillBackward3", "UniformBackward0", "NormalBackward0", "MaskedFillBackward0", "IndexPutBackward0"];
     for (const n of IN_PLACE_ONLY) names.delete(n);
     const tested = new Set(ROWS.map((r) => r.op));
     const missing = [...names].filter((n) => !replay.ruleFor(n));

@@ -238,3 +238,105 @@ describe("PyTorch names the engine lacks, or spells otherwise", () => {
     expect("toJSON" in x).toBe(false);
   });
 });
+
+describe("views made before an in-place write", () => {
+  it("take the base's new history, as PyTorch derives it (AsStridedBackward0), and its gradients", () => {
+    const x = f64([1, 2, 3], true);
+    const w = x.clone();
+    const head = w.index("0:2");
+    w.mul_(2);
+    const y = w.sum().add(head.sum());
+    expect(head.gradFn!.name).toBe("AsStridedBackward0");
+    expect(head.gradFn!.nextFunctions[0]![0]!.name).toBe("MulBackward1");
+    y.backward();
+    expect(x.grad!.tolist()).toEqual([4, 4, 2]); // PyTorch: tensor([4., 4., 2.])
+    const a = x.clone();
+    const v1 = a.index(0);
+    const v2 = a.index(1);
+    v1.mul_(5);
+    v2.mul(1);
+    expect(v2.gradFn!.name).toBe("AsStridedBackward0");
+    expect(v2.gradFn!.nextFunctions[0]![0]!.name).toBe("CopySlices");
+  });
+});
+
+describe("kernels on strided views", () => {
+  it("mm of transposed and sliced views equals mm of contiguous copies", () => {
+    torch.manualSeed(3);
+    const a = torch.randn(5, 7, { dtype: "float64" });
+    const b = torch.randn(6, 7, { dtype: "float64" });
+    const c = torch.randn(7, 12, { dtype: "float64" });
+    const close = (p: Tensor, q: Tensor) => expect(p.sub(q).abs().max().item()).toBeLessThan(1e-12);
+    close(a.mm(b.t()), a.mm(b.t().contiguous()));
+    close(b.t().t().mm(a.t()), b.mm(a.t().contiguous()));
+    close(a.mm(c.index(":", "::2")), a.mm(c.index(":", "::2").contiguous()));
+    close(a.t().t().mm(c.t().t()), a.mm(c));
+    close(a.add(b.index("0:5")), a.add(b.index("0:5").contiguous()));
+    close(b.t().mul(c.index(":", "0:6")), b.t().contiguous().mul(c.index(":", "0:6").contiguous()));
+  });
+});
+
+describe("what the parity suite found", () => {
+  it("reshape: contiguous → ViewBackward0, strided but viewable → ReshapeAliasBackward0, else a copy", () => {
+    const x = f64([[1, 2, 3], [4, 5, 6]], true);
+    expect(names(x.reshape(6))).toEqual(["ViewBackward0", ["AccumulateGrad"]]);
+    expect(names(x.t().reshape(3, 2, 1))).toEqual(["ReshapeAliasBackward0", ["TBackward0", ["AccumulateGrad"]]]);
+    expect(x.t().reshape(3, 2, 1)._storage).toBe(x._storage);
+    expect(names(torch.tensor(3, { requiresGrad: true }).flatten())).toEqual(["ViewBackward0", ["AccumulateGrad"]]);
+    expect(torch.tensor(3).view(1, 1).shape).toEqual([1, 1]);
+  });
+
+  it("squeeze_ / unsqueeze_ change the tensor's own shape (SqueezeBackward3/4, UnsqueezeBackward1)", () => {
+    const x = f64([[1], [2]], true);
+    const y = x.clone();
+    expect(y.squeeze_(1)).toBe(y);
+    expect(y.shape).toEqual([2]);
+    expect(names(y)).toEqual(["SqueezeBackward4", ["CloneBackward0", ["AccumulateGrad"]]]);
+    y.unsqueeze_(0);
+    expect(y.shape).toEqual([1, 2]);
+    expect(y.gradFn!.name).toBe("UnsqueezeBackward1");
+    y.squeeze_();
+    expect(y.gradFn!.name).toBe("SqueezeBackward3");
+    y.mul(f64([3, 4])).sum().backward();
+    expect(x.grad!.tolist()).toEqual([[3], [4]]);
+  });
+
+  it("an in-place write through a view of a tensor that needs no grad records nothing", () => {
+    const x = torch.zeros(2, 3);
+    const v = x.view(6);
+    x.add_(1);
+    v.mul_(2);
+    expect(x.gradFn).toBeNull();
+    expect(x.requiresGrad).toBe(false);
+    expect([x.version, v.version]).toEqual([2, 2]);
+  });
+
+  it("zero_ of an expanded view is allowed; backward through it fails as PyTorch's", () => {
+    const x = f64([2], true);
+    const y = x.clone();
+    y.expand(3).zero_();
+    expect(y.tolist()).toEqual([0]);
+    expect(() => y.sum().backward()).toThrow("more than one element of the written-to tensor refers to a single memory location");
+  });
+
+  it("a NaN gradient does not leak into the input maximum/minimum/where/clamp did not pick", () => {
+    const a = f64([-1, 4], true);
+    const b = f64([0, 0], true);
+    a.sqrt().minimum(b).sum().backward(); // sqrt(-1) = NaN; its gradient is NaN
+    expect(b.grad!.tolist()).toEqual([0, 1]);
+    const p = f64([-1, 1], true);
+    const q = f64([2, 3], true);
+    torch.where(f64([1, 0]), p, q).sqrt().sum().backward(); // the NaN gradient at [0] belongs to p
+    expect(q.grad!.tolist()).toEqual([0, 1 / (2 * Math.sqrt(3))]);
+  });
+
+  it("nllLoss's node has an edge for the input only", () => {
+    const x = f64([[1, 2, 3], [3, 2, 1]], true);
+    const l = torch.nn.functional.crossEntropy(x, torch.tensor([0, 2], { dtype: "int64" }));
+    expect(l.gradFn!.nextFunctions.length).toBe(1);
+  });
+
+  it("mm of float32 with float64 fails with PyTorch 2.x's words", () => {
+    expect(() => torch.ones(2, 2).mm(torch.ones(2, 2, { dtype: "float64" }))).toThrow("expected m1 and m2 to have the same dtype, but got: float != double");
+  });
+});
