@@ -3,9 +3,10 @@
 // JavaScript's "x.foo_ is not a function", and for Python spellings of names we do have, the
 // camelCase one ("requires_grad is PyTorch's Python spelling; here it is requiresGrad").
 //
-// How: a Proxy is put at the end of the object's prototype chain. Property lookups that find
-// anything on the object or its class never reach it, so the engine's own calls pay nothing; only a
-// miss does, and only names from PyTorch's lists (engine/torch-names.ts) are answered.
+// How: an object of throwing getters, one per PyTorch name we lack, is put at the end of the
+// object's prototype chain. Lookups that find anything on the object or its class never reach it,
+// so the engine's own calls pay nothing; only a miss of one of PyTorch's names (engine/torch-names.ts)
+// is answered.
 import { FUNCTIONAL_NAMES, NN_NAMES, OPTIM_NAMES, TENSOR_ATTRIBUTE_NAMES, TENSOR_NAMES, TORCH_NAMES } from "./torch-names";
 
 /** PyTorch's snake_case to our camelCase: masked_fill_ → maskedFill_, requires_grad → requiresGrad. */
@@ -30,36 +31,40 @@ interface Kind {
  * `sample` is an instance to look names up on when `target` is a prototype (instance fields such as
  * gradFn live on instances); `attributes` are names PyTorch has as attributes, not methods.
  */
+/**
+ * `sample` is an instance to look names up on when `target` is a prototype (instance fields such as
+ * gradFn live on instances); `attributes` are names PyTorch has as attributes, not methods.
+ */
 function install(target: object, pythonNames: string, kind: Kind, sample: object = target, attributes = ""): void {
-  const base = Object.getPrototypeOf(target) as object | null;
-  const known = new Map<string, { ours: string; call: boolean }>(); // name written → our name ("" when we have none)
+  // One plain object of throwing getters, put between `target` and its prototype. Not a Proxy: a
+  // Proxy in a prototype chain makes V8 give up its fast property lookups for every tensor.
+  const fallback = Object.create(Object.getPrototypeOf(target) as object | null) as object;
   const add = (list: string, call: boolean) => {
     for (const py of list.split(" ")) {
       if (py === "") continue;
       const ours = camelCase(py);
       const has = ours in sample;
-      if (!has) known.set(ours, { ours: "", call });
-      if (py !== ours) known.set(py, { ours: has ? ours : "", call });
+      if (!has) define(fallback, ours, "", call, kind);
+      if (py !== ours) define(fallback, py, has ? ours : "", call, kind);
     }
   };
   add(pythonNames, kind.call);
   add(attributes, false);
-  const fallback = new Proxy(base ?? Object.create(null), {
-    get(t, prop, receiver) {
-      if (typeof prop === "string" && known.has(prop)) {
-        const { ours, call } = known.get(prop)!;
-        const at = kind.prefix(receiver);
-        const paren = call ? "()" : "";
-        if (ours !== "") {
-          throw new MissingTorchNameError(`${at}${prop} is PyTorch's Python spelling; in Autograd Lens it is ${at}${ours}${paren}.`);
-        }
-        const what = call || kind.what !== "method" ? kind.what : "attribute";
-        throw new MissingTorchNameError(`${at}${prop}${paren} is a PyTorch ${what} that Autograd Lens does not have yet.`);
-      }
-      return Reflect.get(t, prop, receiver);
+  Object.setPrototypeOf(target, fallback);
+}
+
+function define(on: object, prop: string, ours: string, call: boolean, kind: Kind): void {
+  if (Object.prototype.hasOwnProperty.call(on, prop) || prop in Object.prototype) return;
+  Object.defineProperty(on, prop, {
+    configurable: true,
+    get(this: unknown) {
+      const at = kind.prefix(this);
+      const paren = call ? "()" : "";
+      if (ours !== "") throw new MissingTorchNameError(`${at}${prop} is PyTorch's Python spelling; in Autograd Lens it is ${at}${ours}${paren}.`);
+      const what = call || kind.what !== "method" ? kind.what : "attribute";
+      throw new MissingTorchNameError(`${at}${prop}${paren} is a PyTorch ${what} that Autograd Lens does not have yet.`);
     },
   });
-  Object.setPrototypeOf(target, fallback);
 }
 
 function tensorPrefix(receiver: unknown): string {

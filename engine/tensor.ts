@@ -35,6 +35,9 @@ export interface RemovableHandle {
 }
 
 let nextTensorId = 1;
+const NO_DIMS: readonly number[] = Object.freeze([]);
+/** Gathered copies of strided views' values, with the write epoch they are valid for (see _values). */
+const gathered = new WeakMap<Tensor, { values: Storage; epoch: number }>();
 
 export class Tensor {
   /** Unique per process; the runner and the UI refer to tensors by it. */
@@ -44,16 +47,13 @@ export class Tensor {
   /** @internal position of element [0, …, 0] in the storage. */
   _offset: number;
   /** @internal */ _shape: readonly number[];
-  /** @internal elements to step in the storage per index of each dim. */
-  _strides: readonly number[];
+  /** @internal elements to step in the storage per index of each dim; null until asked for a plain tensor. */
+  _stridesOrNull: readonly number[] | null;
   /** @internal */ _dtype: DType;
   /** @internal the values as one contiguous array when that needs no copy, else null (see _values). */
   _flat: Storage | null;
-  /** @internal a gathered copy of a strided view's values, valid while the write epoch is unchanged. */
-  _gathered: Storage | null = null;
-  /** @internal */ _gatheredEpoch = -1;
-  /** @internal PyTorch's version counter, shared with this tensor's views and detach(). */
-  _version: VersionCounter;
+  /** @internal PyTorch's version counter (made when first needed), shared with views and detach(). */
+  _versionOrNull: VersionCounter | null = null;
   /** @internal the tensor whose storage this view reads (the root, never itself a view), or null. */
   _base: Tensor | null = null;
   /**
@@ -81,11 +81,27 @@ export class Tensor {
     this.id = nextTensorId++;
     this._storage = data;
     this._offset = 0;
-    this._shape = Object.isFrozen(shape) ? shape : Object.freeze(shape.slice());
-    this._strides = stridesOf(shape);
+    // Owned, never changed after construction (ops pass fresh arrays or another tensor's shape);
+    // `shape` is a getter, so it cannot be reassigned from outside.
+    this._shape = shape.length === 0 ? NO_DIMS : shape;
+    this._stridesOrNull = shape.length === 0 ? NO_DIMS : null;
     this._dtype = dtype;
     this._flat = data;
-    this._version = new VersionCounter();
+  }
+
+  /** @internal */
+  get _strides(): readonly number[] {
+    return (this._stridesOrNull ??= stridesOf(this._shape));
+  }
+  set _strides(strides: readonly number[]) {
+    this._stridesOrNull = strides;
+  }
+  /** @internal */
+  get _version(): VersionCounter {
+    return (this._versionOrNull ??= new VersionCounter());
+  }
+  set _version(vc: VersionCounter) {
+    this._versionOrNull = vc;
   }
 
   /**
@@ -100,7 +116,7 @@ export class Tensor {
     version: VersionCounter = source._version,
   ): Tensor {
     const t = new Tensor(source._storage, [], source._dtype);
-    t._shape = Object.freeze(shape.slice());
+    t._shape = shape.length === 0 ? NO_DIMS : shape;
     t._strides = strides;
     t._offset = offset;
     t._version = version;
@@ -136,12 +152,14 @@ export class Tensor {
   get _values(): Storage {
     const f = this._flat;
     if (f !== null) return f;
+    // A strided view: gather once per write epoch (kept aside, so plain tensors stay small).
     const epoch = currentWriteEpoch();
-    if (this._gathered === null || this._gatheredEpoch !== epoch) {
-      this._gathered = gatherStrided(this._storage, this._offset, this._shape, this._strides, this._dtype);
-      this._gatheredEpoch = epoch;
+    let g = gathered.get(this);
+    if (g === undefined || g.epoch !== epoch) {
+      g = { values: gatherStrided(this._storage, this._offset, this._shape, this._strides, this._dtype), epoch };
+      gathered.set(this, g);
     }
-    return this._gathered;
+    return g.values;
   }
   /**
    * A tensor sharing this one's storage, without history and not requiring grad; autograd does not
@@ -161,7 +179,7 @@ export class Tensor {
     this._strides = other._strides;
     this._dtype = other._dtype;
     this._flat = other._flat;
-    this._gathered = null;
+    gathered.delete(this);
   }
   /** True when the values are laid out row-major without gaps (PyTorch's is_contiguous()). */
   isContiguous(): boolean {
@@ -179,7 +197,7 @@ export class Tensor {
   }
   /** The version counter PyTorch keeps (`x._version`): how many in-place writes this tensor saw. */
   get version(): number {
-    return this._version.value;
+    return this._versionOrNull === null ? 0 : this._versionOrNull.value;
   }
   /** True when this tensor is a view of another one's storage. */
   isView(): boolean {

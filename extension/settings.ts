@@ -18,7 +18,7 @@ export const DEFAULTS = {
   runTimeout: 5000,
   nodeCap: 5000,
   memoryLimit: 1024,
-  layoutDirection: "LR" as "LR" | "TB",
+  layoutDirection: "auto" as "LR" | "TB" | "auto",
   inlineValues: false,
 };
 
@@ -47,7 +47,7 @@ export function inlineValuesEnabled(get: Get): boolean {
   return typeof v === "boolean" ? v : DEFAULTS.inlineValues;
 }
 
-export function layoutDirection(get: Get): "LR" | "TB" {
+export function layoutDirection(get: Get): "LR" | "TB" | "auto" {
   const v = get(SETTINGS.layoutDirection);
-  return v === "TB" || v === "LR" ? v : DEFAULTS.layoutDirection;
+  return v === "TB" || v === "LR" || v === "auto" ? v : DEFAULTS.layoutDirection;
 }

@@ -75,8 +75,15 @@ const MAX_CONSOLE_ENTRIES = 2000;
 const MAX_BACKWARD_CALLS = 1000;
 const MAX_CONSOLE_CHARS = 200_000;
 
+/** Steps kept in all: this many calls' worth of the per-call step cap (the latest calls keep theirs). */
+const STEP_BUDGET_CALLS = 5;
+
 export class Recorder {
   private readonly tensors = new Map<number, TensorRecord>();
+  /** Tensors an in-place op is writing (and its base): their next node makes their new version. */
+  private readonly inPlaceTargets = new Set<number>();
+  /** Set while the snapshot is built. */
+  private building = false;
   /** Earlier versions of tensors changed in place, oldest first. */
   private readonly superseded: SupersededRecord[] = [];
   private readonly nodes = new Map<Node, NodeRecord>();
@@ -258,6 +265,7 @@ export class Recorder {
   }
 
   private onNode(node: Node, out: Tensor, inputs?: ReadonlyArray<Tensor | null>): void {
+    if (this.building) return;
     if (this.functionNodeCount >= this.options.limits.nodeCap) {
       this.nodesTruncated = true;
       return;
@@ -267,8 +275,9 @@ export class Recorder {
     this.nodes.set(node, { node, tensor: out, range });
     const rec = this.tensors.get(out.id);
     if (!rec) this.tensors.set(out.id, { t: out, range, createdVersion: out.version });
-    else if (rec.createdVersion !== out.version) {
-      // A new version made by an in-place op: it is made here.
+    else if (this.inPlaceTargets.delete(out.id)) {
+      // A new version made by an in-place op on this tensor: it is made here. (A view's grad_fn
+      // derived anew after a write elsewhere keeps the view's own line and note.)
       rec.range = range;
       rec.createdVersion = out.version;
     }
@@ -277,6 +286,7 @@ export class Recorder {
 
   /** Freeze the version of `t` an in-place op is about to replace: it stays in the graph as it was. */
   private onBeforeInPlace(t: Tensor): void {
+    this.inPlaceTargets.add(t.id);
     const rec = this.tensors.get(t.id);
     if (!rec) return;
     const key = `t${t.id}v${t.version}`;
@@ -321,11 +331,20 @@ export class Recorder {
   private onStep(step: BackwardStep): void {
     const call = this.current;
     if (!call) return;
-    if (this.stepsRecorded >= this.options.limits.stepCap) {
+    // The cap is per call, so the last call (where the view opens) is always steppable; past a
+    // budget of STEP_BUDGET_CALLS full calls in all, the oldest calls' steps are dropped.
+    if (call.steps.length >= this.options.limits.stepCap) {
       call.stepsTruncated = true;
       return;
     }
     this.stepsRecorded++;
+    for (let i = 0; this.stepsRecorded > STEP_BUDGET_CALLS * this.options.limits.stepCap && i < this.calls.length - 1; i++) {
+      const old = this.calls[i]!;
+      if (old.steps.length === 0) continue;
+      this.stepsRecorded -= old.steps.length;
+      old.steps = [];
+      old.stepsTruncated = true;
+    }
     const node = step.node;
     this.ensureNode(node);
     const info: BackwardStepInfo = {
@@ -429,6 +448,9 @@ export class Recorder {
   }
 
   private build(durationMs: number, error?: RunError): GraphSnapshot {
+    // Reading a stale view's gradFn below derives a new node (as PyTorch's grad_fn access does);
+    // the snapshot shows the history as the run recorded it, so nothing is recorded from here on.
+    this.building = true;
     // Every node reachable by one edge from a recorded node joins (AccumulateGrad targets).
     for (const rec of [...this.nodes.values()]) {
       for (const [next] of rec.node.nextFunctions) if (next && next.name === "AccumulateGrad") this.ensureNode(next);
@@ -500,7 +522,8 @@ export class Recorder {
       if (kind === "output") lastSink = id;
       const grad = t._grad;
       const name = rec.name;
-      const node = t.gradFn && this.nodes.has(t.gradFn) ? `n${t.gradFn.id}` : null;
+      const fn = t._gradFn;
+      const node = fn && this.nodes.has(fn) ? `n${fn.id}` : null;
       const base = name ?? (t.name ? t.name : defaultLabel(t, rec.range));
       const info: TensorInfo = {
         id,

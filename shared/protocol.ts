@@ -246,7 +246,7 @@ export type HostToWebview =
   /** The answer to a save request. */
   | { type: "saved"; requestId: number; ok: boolean; message?: string }
   /** The user's settings for the view, sent after `ready` and when they change; a changed setting overrides the page's toggle. */
-  | { type: "options"; layoutDirection: "LR" | "TB" };
+  | { type: "options"; layoutDirection: "LR" | "TB" | "auto" };
 
 export type ExportFormat = "png" | "svg" | "dot" | "json";
 

@@ -13,11 +13,12 @@ import { describeRange, type Host } from "./host";
 import { Inspector } from "./inspector";
 import { Landscape } from "./landscape";
 import { LossPlot } from "./loss-plot";
-import { buildViewGraph, clampPosition, replay, type ReplayState, type ViewGraph } from "./model";
+import { buildViewGraph, clampPosition, finishedPosition, replay, type ReplayState, type ViewGraph } from "./model";
 import { Outline } from "./outline";
+import { CollapsiblePane, type PaneChoice } from "./side-panes";
 import { SPEEDS, Stepper, type Speed } from "./stepper";
 
-type Direction = "LR" | "TB";
+type Direction = "LR" | "TB" | "auto";
 type Flow = "data" | "gradient";
 type Viewport = ReturnType<GraphView["viewport"]>;
 
@@ -32,6 +33,11 @@ export interface ViewState {
   flow: Flow;
   grouping: boolean;
   consoleOpen: boolean;
+  /** Draw every backward call's graph at once (else the graph of the call being shown). */
+  allCalls?: boolean;
+  /** The user's choice for the outline and the inspector (unset: open when wide, collapsed when narrow). */
+  outlinePane?: PaneChoice;
+  inspectorPane?: PaneChoice;
   speed: Speed;
   /** The Graph or the Landscape tab. */
   tab?: "graph" | "landscape";
@@ -42,7 +48,7 @@ export interface ViewState {
 /** Selecting from the outline or the inspector centres the graph on the node above this many drawn nodes. */
 const CENTER_ABOVE = 40;
 
-const DEFAULT_STATE: ViewState = { v: 1, direction: "LR", flow: "data", grouping: false, consoleOpen: false, speed: 1 };
+const DEFAULT_STATE: ViewState = { v: 1, direction: "auto", flow: "data", grouping: false, consoleOpen: false, speed: 1 };
 
 const ERROR_KIND: Record<string, string> = {
   syntax: "Syntax error",
@@ -53,6 +59,12 @@ const ERROR_KIND: Record<string, string> = {
   unsupported: "Unsupported syntax",
   internal: "Internal error",
 };
+
+/** "Data| flow": the part after "|" is hidden in a narrow panel (style.css), so the toolbar fits one line. */
+function narrowText(text: string): Child[] {
+  const [short, rest] = text.split("|");
+  return rest ? [short!, el("span", { class: "wide-only" }, rest)] : [short!];
+}
 
 export class App {
   private readonly host: Host;
@@ -77,6 +89,7 @@ export class App {
   private readonly groupButton: HTMLButtonElement;
   private readonly exportButton: HTMLButtonElement;
   private readonly exportMenu: HTMLElement;
+  private readonly allCallsButton: HTMLButtonElement;
 
   // parts
   private readonly outline: Outline;
@@ -116,7 +129,13 @@ export class App {
       },
     });
     this.stepper.setSpeed(this.state.speed);
-    this.lossPlot = new LossPlot({ onPick: (call) => this.setPosition({ call, step: 0 }) });
+    this.allCallsButton = el(
+      "button",
+      { type: "button", class: "all-calls", "aria-pressed": "false", title: "Draw the graphs of every backward call at once (else only the call picked)", on: { click: () => void this.setAllCalls(!this.state.allCalls) } },
+      "All calls",
+    );
+    this.stepper.callRow.appendChild(this.allCallsButton);
+    this.lossPlot = new LossPlot({ onPick: (call) => this.setPosition(this.s ? finishedPosition(this.s, call) : { call, step: 0 }) });
     this.landscape = new Landscape({
       host,
       note: (text, error) => this.note(text, error),
@@ -148,7 +167,7 @@ export class App {
       const buttons = {} as Record<K, HTMLButtonElement>;
       const group = el("div", { class: "segmented", role: "group", "aria-label": label });
       for (const [key, text, title] of options) {
-        buttons[key] = el("button", { type: "button", title, "aria-pressed": "false", on: { click: () => onPick(key) } }, text);
+        buttons[key] = el("button", { type: "button", title, "aria-pressed": "false", on: { click: () => onPick(key) } }, ...narrowText(text));
         group.appendChild(buttons[key]);
       }
       return [group, buttons];
@@ -156,22 +175,23 @@ export class App {
     const [dirGroup, dirButtons] = seg<Direction>(
       "Graph direction",
       [
-        ["LR", "→ LR", "Lay the graph out left to right"],
-        ["TB", "↓ TB", "Lay the graph out top to bottom"],
+        ["auto", "Auto", "Lay the graph out the way it shows largest in this pane"],
+        ["LR", "→| LR", "Lay the graph out left to right"],
+        ["TB", "↓| TB", "Lay the graph out top to bottom"],
       ],
       (d) => void this.setDirection(d),
     );
     const [flowGroup, flowButtons] = seg<Flow>(
       "Arrows show",
       [
-        ["data", "Data flow", "Arrows point the way values flow (forward)"],
-        ["gradient", "Gradient flow", "Arrows point the way gradients flow (backward)"],
+        ["data", "Data| flow", "Arrows point the way values flow (forward)"],
+        ["gradient", "Grad|ient flow", "Arrows point the way gradients flow (backward)"],
       ],
       (f) => this.setFlow(f),
     );
     this.dirButtons = dirButtons;
     this.flowButtons = flowButtons;
-    this.groupButton = el("button", { type: "button", "aria-pressed": "false", title: "Group the nodes made on one source line", on: { click: () => void this.setGrouping(!this.state.grouping) } }, "Group by line");
+    this.groupButton = el("button", { type: "button", "aria-pressed": "false", title: "Group the nodes made on one source line", on: { click: () => void this.setGrouping(!this.state.grouping) } }, ...narrowText("Group| by line"));
     const fitButton = el("button", { type: "button", title: "Fit the graph to the view", on: { click: () => this.graph?.fit() } }, "Fit");
     const zoomOut = el("button", { type: "button", class: "icon-button", title: "Zoom out", "aria-label": "Zoom out", on: { click: () => this.zoom(1 / 1.25) } }, "−");
     const zoomIn = el("button", { type: "button", class: "icon-button", title: "Zoom in", "aria-label": "Zoom in", on: { click: () => this.zoom(1.25) } }, "+");
@@ -252,6 +272,16 @@ export class App {
     root.classList.add("lens-app");
     root.dataset.state = "waiting";
     this.showGraphMessage("Waiting for a trace…");
+
+    for (const [pane, key] of [
+      [this.outline.element, "outlinePane"],
+      [this.inspector.element, "inspectorPane"],
+    ] as const) {
+      new CollapsiblePane(pane, this.state[key], (choice) => {
+        this.state[key] = choice;
+        this.saveState();
+      });
+    }
 
     this.createGraph();
     this.syncToggles();
@@ -334,15 +364,16 @@ export class App {
     this.root.dataset.state = "loading";
     const prev = this.host.getState<Partial<ViewState>>();
     const same = !!prev && prev.v === 1 && prev.file === s.file;
-    const g = buildViewGraph(s);
+    // The view opens on the state the snippet left: its last backward call run to the end, every
+    // gradient in place (Home goes back to before backward).
+    const pos = clampPosition(s, position ?? (same && prev?.position ? prev.position : finishedPosition(s)));
+    const g = this.viewGraph(s, pos.call);
     this.s = s;
     this.g = g;
     this.graphReady = false;
 
     const exists = (id: string | null | undefined): id is string => !!id && (g.byId.has(id) || s.nodes.some((n) => n.id === id));
     const selection = exists(select) ? select : same && exists(prev?.selected) ? prev.selected : (s.output ?? g.nodes[g.nodes.length - 1]?.id ?? null);
-    const last = Math.max(0, s.backward.length - 1);
-    const pos = clampPosition(s, position ?? (same && prev?.position ? prev.position : { call: last, step: 0 }));
     const viewport = !select && same ? prev?.viewport : undefined;
 
     // The graph first: a big graph's layout runs in a worker while the DOM parts are built. Its
@@ -360,12 +391,15 @@ export class App {
     this.outline.setGraph(s, g);
     this.inspector.setSnapshot(s, g);
     this.stepper.setSnapshot(s);
+    this.syncAllCalls();
     this.lossPlot.setSnapshot(s);
     this.clearSearch();
     this.landscape.setSnapshot(s);
 
     // The DOM parts first: they are ready long before the canvas has laid out.
-    this.setPosition(pos, { post: true, graph: false });
+    // The host hears of the position only when it asked for one (Step Through Backward): the
+    // finished state the view opens on highlights no line in the editor.
+    this.setPosition(pos, { post: true, quiet: !position, graph: false });
     this.select(selection, { from: "restore", graph: false });
 
     if (g.nodes.length === 0) {
@@ -429,9 +463,55 @@ export class App {
     this.select(id, { from: "graph" });
   }
 
-  private setPosition(p: StepPosition, opts: { post?: boolean; graph?: boolean } = {}): void {
+  /** The graph to draw: one backward call's (when the snippet made several), or all of them. */
+  private viewGraph(s: GraphSnapshot, call: number): ViewGraph {
+    return s.backward.length > 1 && !this.state.allCalls ? buildViewGraph(s, call) : buildViewGraph(s);
+  }
+
+  /** Another call picked while one call's graph is drawn: draw that call's graph (selection kept when it is in it). */
+  private switchCall(call: number): void {
+    const s = this.s;
+    if (!s) return;
+    const g = this.viewGraph(s, call);
+    this.g = g;
+    this.graphReady = false;
+    const root = s.backward[call]?.roots[0];
+    const keep = this.selected && (g.byId.has(this.selected) || g.drawnAs.has(this.selected)) ? this.selected : (root ?? null);
+    this.outline.setGraph(s, g);
+    this.inspector.setSnapshot(s, g);
+    this.selected = keep;
+    const gen = this.generation;
+    const drawing = this.graph?.setGraph(g, { replay: null, selected: this.drawnId(keep) });
+    void drawing?.then(() => {
+      if (gen !== this.generation || this.g !== g) return;
+      this.graphReady = true;
+      this.graph?.setReplay(this.graphReplay());
+      this.search();
+    });
+    this.select(keep, { from: "restore", graph: false });
+  }
+
+  private async setAllCalls(on: boolean): Promise<void> {
+    this.state.allCalls = on;
+    this.syncAllCalls();
+    this.saveState();
+    const s = this.s;
+    if (!s || s.backward.length < 2) return;
+    const pos = this.replayState?.position ?? finishedPosition(s);
+    this.replayState = null;
+    this.switchCall(pos.call);
+    this.setPosition(pos, { post: true, quiet: true });
+  }
+
+  private syncAllCalls(): void {
+    this.allCallsButton.setAttribute("aria-pressed", String(!!this.state.allCalls));
+    this.allCallsButton.hidden = (this.s?.backward.length ?? 0) < 2;
+  }
+
+  private setPosition(p: StepPosition, opts: { post?: boolean; quiet?: boolean; graph?: boolean } = {}): void {
     if (!this.s || !this.g) return;
     const pos = clampPosition(this.s, p);
+    if (this.g.call !== undefined && this.g.call !== pos.call) this.switchCall(pos.call);
     const same = this.replayState && this.replayState.position.call === pos.call && this.replayState.position.step === pos.step && this.replayState.call === this.s.backward[pos.call];
     if (same && !opts.post) return;
     const state = same && this.replayState ? this.replayState : replay(this.s, this.g, pos);
@@ -443,6 +523,7 @@ export class App {
     this.lossPlot.setCurrent(pos.call);
     this.state.position = pos;
     this.saveState();
+    if (opts.quiet) return;
     const node = state.current?.step.node;
     this.host.post({ type: "positionChanged", position: pos, range: node ? this.rangeOf(node) : undefined });
   }
@@ -459,7 +540,7 @@ export class App {
   // ---- toolbar ----------------------------------------------------------------------------------
 
   private syncToggles(): void {
-    for (const d of ["LR", "TB"] as const) this.dirButtons[d].setAttribute("aria-pressed", String(this.state.direction === d));
+    for (const d of ["auto", "LR", "TB"] as const) this.dirButtons[d].setAttribute("aria-pressed", String(this.state.direction === d));
     for (const f of ["data", "gradient"] as const) this.flowButtons[f].setAttribute("aria-pressed", String(this.state.flow === f));
     this.groupButton.setAttribute("aria-pressed", String(this.state.grouping));
   }

@@ -6,7 +6,8 @@
 // only what is in view, and text only at a zoom where it can be read (in view that is a few hundred
 // boxes at most). It pans (drag), zooms (wheel) and hit-tests clicks itself; graph-view.ts keeps the
 // same API over both drawings, and draws the current backward step on its overlay canvas above.
-import type { Theme } from "./graph-view";
+import { BOX, boxFonts, centredText, type BoxText } from "./box";
+import type { Theme } from "./theme";
 
 export type PaintKind = "leaf" | "intermediate" | "output" | "op" | "collapsed";
 
@@ -18,8 +19,6 @@ export interface PaintNode {
   y: number;
   width: number;
   height: number;
-  /** Tensor boxes: the formatted value (second line). */
-  value?: string;
   /** Collapsed groups: their source line. */
   line?: number;
 }
@@ -48,7 +47,9 @@ export interface CanvasViewOptions {
   maxZoom: number;
   /** State read at draw time. */
   theme(): Theme;
-  gradLine(id: string): { text: string; known: boolean };
+  /** A tensor box's texts as box.ts lays them out (with the grad line of the current step). */
+  texts(n: PaintNode): BoxText[];
+  gradKnown(id: string): boolean;
   selected(): string | null;
   matches(): ReadonlySet<string>;
   arrows(): "target" | "source";
@@ -58,8 +59,6 @@ export interface CanvasViewOptions {
   onViewport(): void;
 }
 
-/** Sizes in model units (the same as the cytoscape drawing of small graphs). */
-export const CANVAS_TEXT = { name: 13, text: 12, line: 17, padX: 11, group: 11 };
 /** Text is drawn from this rendered font size on. */
 const MIN_FONT_PX = 7;
 /** Borders and rounded corners from this rendered box width on. */
@@ -258,7 +257,7 @@ export class CanvasView {
     const inView = (n: PaintNode) => n.x + n.width / 2 >= view.x1 && n.x - n.width / 2 <= view.x2 && n.y + n.height / 2 >= view.y1 && n.y - n.height / 2 <= view.y2;
     const visible = this.nodes.filter(inView);
     const detail = zoom * 70 >= DETAIL_PX;
-    const text = zoom * CANVAS_TEXT.text >= MIN_FONT_PX;
+    const text = zoom * BOX.textSize >= MIN_FONT_PX;
     const px1 = 1 / k;
 
     // Group frames (grouping on, lines expanded), behind everything.
@@ -276,7 +275,7 @@ export class CanvasView {
       }
       ctx.setLineDash([]);
       if (text) {
-        ctx.font = `${CANVAS_TEXT.group}px ${t.fontMono}`;
+        ctx.font = `${BOX.groupFont}px ${t.fontMono}`;
         ctx.fillStyle = t.muted;
         ctx.textAlign = "center";
         ctx.textBaseline = "bottom";
@@ -365,28 +364,33 @@ export class CanvasView {
     }
 
     if (!text) return;
-    // Text: names, then values, then grads (one font each).
-    const left = (n: PaintNode) => n.x - n.width / 2 + CANVAS_TEXT.padX;
-    const L = CANVAS_TEXT.line;
-    ctx.textBaseline = "middle";
-    ctx.textAlign = "left";
-    ctx.font = `bold ${CANVAS_TEXT.name}px ${t.fontUi}`;
-    ctx.fillStyle = t.foreground;
-    for (const n of visible) if (n.kind !== "op" && n.kind !== "collapsed") ctx.fillText(n.label, left(n), n.y - L, n.width - 2 * CANVAS_TEXT.padX);
-    ctx.font = `${CANVAS_TEXT.text}px ${t.fontMono}`;
-    for (const n of visible) if (n.value !== undefined) ctx.fillText(n.value, left(n), n.y, n.width - 2 * CANVAS_TEXT.padX);
+    // Text, as box.ts lays it out, batched by font and colour.
+    const fonts = boxFonts(t.fontUi, t.fontMono);
+    const runs = new Map<string, Array<{ text: string; x: number; y: number; center: boolean; max: number }>>();
+    const put = (n: PaintNode, b: BoxText, color: string) => {
+      const key = `${b.font}\u0000${color}`;
+      let list = runs.get(key);
+      if (!list) runs.set(key, (list = []));
+      list.push({ text: b.text, x: n.x + b.x, y: n.y + b.y, center: !!b.center, max: b.center ? n.width : n.x + n.width / 2 - BOX.padX / 2 - (n.x + b.x) });
+    };
     for (const n of visible) {
-      if (n.kind === "op" || n.kind === "collapsed") continue;
-      const g = this.o.gradLine(n.id);
-      ctx.fillStyle = g.known ? t.grad : t.muted;
-      ctx.fillText(g.text, left(n), n.y + L, n.width - 2 * CANVAS_TEXT.padX);
+      if (n.kind === "op") put(n, centredText("op", n.label), t.opText);
+      else if (n.kind === "collapsed") put(n, centredText("group", n.label), t.muted);
+      else {
+        const known = this.o.gradKnown(n.id);
+        for (const b of this.o.texts(n)) put(n, b, b.role === "grad" ? (known ? t.grad : t.muted) : t.foreground);
+      }
     }
-    ctx.textAlign = "center";
-    ctx.fillStyle = t.muted;
-    for (const n of visible) if (n.kind === "collapsed") ctx.fillText(n.label, n.x, n.y, n.width);
-    ctx.font = `${CANVAS_TEXT.text}px ${t.fontUi}`;
-    ctx.fillStyle = t.opText;
-    for (const n of visible) if (n.kind === "op") ctx.fillText(n.label, n.x, n.y, n.width);
+    ctx.textBaseline = "middle";
+    for (const [key, list] of runs) {
+      const [font, color] = key.split("\u0000") as [BoxText["font"], string];
+      ctx.font = fonts[font];
+      ctx.fillStyle = color;
+      for (const r of list) {
+        ctx.textAlign = r.center ? "center" : "left";
+        ctx.fillText(r.text, r.x, r.y, Math.max(1, r.max));
+      }
+    }
   }
 
   // ---- pointer -----------------------------------------------------------------------------------

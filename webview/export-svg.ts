@@ -9,6 +9,8 @@ export interface SvgTextLine {
   fontFamily: string;
   fontSize: number;
   bold?: boolean;
+  /** Where it sits relative to the node's centre (its left end, or its centre when `center`), as box.ts lays it out; else lines stack. */
+  at?: { x: number; y: number; center?: boolean };
 }
 
 export interface SvgNode {
@@ -133,6 +135,15 @@ function textLines(n: SvgNode): string {
     out.push(
       `<text x="${num(n.x - n.width / 2 + 8)}" y="${num(n.y - n.height / 2 + 6)}" dominant-baseline="hanging" ${font(l)} fill="${escapeXml(l.color)}">${escapeXml(l.text)}</text>`,
     );
+    return out.join("");
+  }
+  if (n.lines.every((l) => l.at)) {
+    for (const l of n.lines) {
+      const at = l.at!;
+      out.push(
+        `<text x="${num(n.x + at.x)}" y="${num(n.y + at.y)}" dominant-baseline="central"${at.center ? ' text-anchor="middle"' : ""} ${font(l)} fill="${escapeXml(l.color)}">${escapeXml(l.text)}</text>`,
+      );
+    }
     return out.join("");
   }
   const first = n.y - (lh * (n.lines.length - 1)) / 2;

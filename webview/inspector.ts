@@ -3,7 +3,9 @@
 // the statistics, and how much of it is shown — never all of it.
 import type { EdgeInfo, GraphSnapshot, NodeInfo, SavedValue, SourceRange, TensorInfo, ValueSummary } from "../shared/protocol";
 import { baseName, el, formatCount, linkButton, setChildren, type Child } from "./dom";
-import { formatNumber, formatValue, type ReplayState, type ViewGraph } from "./model";
+import { broadcastNote } from "./broadcast";
+import { describeShape, formatNumber, formatValue } from "./format";
+import type { ReplayState, ViewGraph } from "./model";
 
 export interface InspectorOptions {
   onSelect(id: string): void;
@@ -77,7 +79,7 @@ export class Inspector {
     const stepRow = this.stepGradRow(t.id);
     if (stepRow) rows.push(stepRow);
     rows.push(
-      ["shape · dtype", `${shapeText(t.shape)} · ${t.dtype}`],
+      ["shape · dtype", `${describeShape(t.shape)} · ${t.dtype}`],
       ["requiresGrad", bool(t.requiresGrad)],
       ["isLeaf", bool(t.isLeaf)],
       ["retainsGrad", bool(t.retainsGrad)],
@@ -153,7 +155,11 @@ export class Inspector {
     for (const o of st.gradsOut) {
       const to = o.to ? this.nodes.get(o.to) : undefined;
       const target = to?.tensor ? this.tensors.get(to.tensor) : undefined;
-      rows.push([`sent to ${target?.label ?? to?.name ?? `input ${o.index}`}`, o.grad ? valueView(o.grad, "grad") : el("span", { class: "muted" }, "nothing")]);
+      const name = target?.label ?? to?.name ?? `input ${o.index}`;
+      rows.push([`sent to ${name}`, o.grad ? valueView(o.grad, "grad") : el("span", { class: "muted" }, "nothing")]);
+      // Both shapes when the gradient was summed back to a broadcast input's shape.
+      const note = o.grad ? broadcastNote(name, st.gradIn.shape, o.grad.shape) : null;
+      if (note) rows.push(["broadcast", el("span", { class: "broadcast-note" }, note)]);
     }
     if (st.gradAfter) rows.push([".grad after", valueView(st.gradAfter, "grad")]);
     return rows;
@@ -255,16 +261,14 @@ function bool(b: boolean): HTMLElement {
   return el("code", { class: b ? "true" : "false" }, String(b));
 }
 
-function shapeText(shape: number[]): string {
-  return shape.length ? `[${shape.join(", ")}]` : "[] (scalar)";
-}
+
 
 /** A value: a number for one element, else a small grid, the stats and how much is shown. */
 export function valueView(v: ValueSummary, kind: "value" | "grad"): HTMLElement {
   const cls = kind === "grad" ? "grad-value" : "value";
   if (v.numel === 1) return el("span", { class: `${cls} num` }, formatNumber(v.values[0]!));
   const box = el("div", { class: `tensor-value ${cls}` });
-  box.appendChild(el("div", { class: "muted" }, `${shapeText(v.shape)} · ${formatCount(v.numel)} elements`));
+  box.appendChild(el("div", { class: "muted" }, `${describeShape(v.shape)} · ${formatCount(v.numel)} elements`));
   if (v.numel === 0) return box;
   const gridHost = el("div", { class: "grid-host" });
   const caption = el("div", { class: "grid-caption muted" });

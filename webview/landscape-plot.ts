@@ -4,7 +4,7 @@
 // colour and font is written as an attribute (resolved from the theme), so the element serialized
 // as it is makes the SVG export, and drawn onto a canvas makes the PNG.
 import { svg, type Child } from "./dom";
-import type { Theme } from "./graph-view";
+import type { Theme } from "./theme";
 import {
   bandRaster,
   contourLevels,

@@ -11,7 +11,7 @@
 import type { GraphSnapshot, ProgramInfo } from "../shared/protocol";
 import * as replay from "../engine/replay/index";
 import { baseName, el, setChildren, setText, type Child } from "./dom";
-import { readTheme } from "./graph-view";
+import { readTheme } from "./theme";
 import type { Host } from "./host";
 import { arrowScale, centredOn, defaultRange, descentVerdict, DEFAULT_VIEW, extent, fmt, fmtPoint, gridPoints, linspace, type Range, type View3D } from "./landscape-math";
 import { PLOT, pathLegend, pngDataUrl, renderPlot, svgFile, type PathMethod, type PlotKind, type PlotPath } from "./landscape-plot";

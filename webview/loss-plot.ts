@@ -3,7 +3,8 @@
 // stepper's call picker, so the plot itself is a labelled image.
 import type { GraphSnapshot } from "../shared/protocol";
 import { el, setChildren, svg } from "./dom";
-import { formatNumber, losses } from "./model";
+import { formatNumber } from "./format";
+import { losses } from "./model";
 
 const WIDTH = 260;
 const HEIGHT = 92;

@@ -16,6 +16,10 @@ import type {
   TensorInfo,
   ValueSummary,
 } from "../shared/protocol";
+import { broadcastNote } from "./broadcast";
+import { formatNumber, formatValue, scalarOf } from "./format";
+
+export { formatNumber, formatValue, scalarOf } from "./format";
 
 export type ViewNodeKind = "leaf" | "intermediate" | "output" | "op";
 
@@ -55,17 +59,61 @@ export interface ViewGraph {
   drawnAs: Map<string, string>;
   /** Tensor id → its op's id (the op that made it). */
   producer: Map<string, string>;
+  /** Set when the graph is one backward call's (buildViewGraph with a call). */
+  call?: number;
 }
 
 const idNumber = (id: string) => Number(id.slice(1)) || 0;
 
-/** Longest name a graph box shows; longer ones end in "…" (the inspector and tooltips have all of it). */
-export const MAX_BOX_LABEL = 40;
-export function boxLabel(label: string): string {
-  return label.length > MAX_BOX_LABEL ? `${label.slice(0, MAX_BOX_LABEL - 1)}…` : label;
+/**
+ * The grad_fn nodes and tensors of one backward call: every node reachable from its roots' grad_fn
+ * along nextFunctions (what that backward ran), the tensors they made, and the leaves their
+ * AccumulateGrad nodes stand for — parameters shared by every iteration of a training loop are in
+ * each call's scope, drawn once.
+ */
+export function callScope(s: GraphSnapshot, call: number): { nodes: Set<string>; tensors: Set<string> } | null {
+  const c = s.backward[call];
+  if (!c) return null;
+  const tensors = new Map(s.tensors.map((t) => [t.id, t]));
+  const nodeInfo = new Map(s.nodes.map((n) => [n.id, n]));
+  const next = new Map<string, string[]>();
+  for (const e of s.edges) {
+    let list = next.get(e.from);
+    if (!list) next.set(e.from, (list = []));
+    list.push(e.to);
+  }
+  const nodes = new Set<string>();
+  const stack: string[] = [];
+  for (const r of c.roots) {
+    const t = tensors.get(r);
+    if (t?.gradFn) stack.push(t.gradFn);
+    else if (t) {
+      // A leaf root: its AccumulateGrad.
+      for (const n of s.nodes) if (n.kind === "accumulate" && n.tensor === r) stack.push(n.id);
+    }
+  }
+  for (const st of c.steps) stack.push(st.node);
+  while (stack.length) {
+    const id = stack.pop()!;
+    if (nodes.has(id) || !nodeInfo.has(id)) continue;
+    nodes.add(id);
+    for (const to of next.get(id) ?? []) stack.push(to);
+  }
+  const out = new Set<string>(c.roots);
+  for (const id of nodes) {
+    const t = nodeInfo.get(id)!.tensor;
+    if (t) out.add(t);
+  }
+  return { nodes, tensors: out };
 }
 
-export function buildViewGraph(s: GraphSnapshot): ViewGraph {
+/**
+ * The view graph of a snapshot, or of one backward call (`call`; see callScope). Tensors that share
+ * a label in the drawing ("tanh @ L17", made by the same line several times) are numbered:
+ * "tanh @ L17 #1", "#2", … in creation order.
+ */
+export function buildViewGraph(s: GraphSnapshot, call?: number): ViewGraph {
+  const scope = call === undefined ? null : callScope(s, call);
   const nodes: ViewNode[] = [];
   const edges: ViewEdge[] = [];
   const byId = new Map<string, ViewNode>();
@@ -78,10 +126,11 @@ export function buildViewGraph(s: GraphSnapshot): ViewGraph {
     byId.set(n.id, n);
   };
   for (const t of s.tensors) {
-    if (t.kind === "constant") continue;
-    add({ id: t.id, kind: t.kind, label: boxLabel(t.label), tensor: t, range: t.range, order: idNumber(t.id) * 2 + 1 });
+    if (t.kind === "constant" || (scope && !scope.tensors.has(t.id))) continue;
+    add({ id: t.id, kind: t.kind, label: t.label, tensor: t, range: t.range, order: idNumber(t.id) * 2 + 1 });
   }
   for (const n of s.nodes) {
+    if (scope && !scope.nodes.has(n.id)) continue;
     if (n.kind === "accumulate") {
       if (n.tensor && byId.has(n.tensor)) {
         accumulateToLeaf.set(n.id, n.tensor);
@@ -91,7 +140,7 @@ export function buildViewGraph(s: GraphSnapshot): ViewGraph {
     }
     const out = n.tensor && tensors.get(n.tensor);
     // An op sits just before its result in creation order.
-    add({ id: n.id, kind: "op", label: boxLabel(n.name), node: n, range: n.range, order: out ? idNumber(out.id) * 2 : idNumber(n.id) * 2 });
+    add({ id: n.id, kind: "op", label: n.name, node: n, range: n.range, order: out ? idNumber(out.id) * 2 : idNumber(n.id) * 2 });
     drawnAs.set(n.id, n.id);
     if (n.tensor && byId.has(n.tensor)) {
       producer.set(n.tensor, n.id);
@@ -110,33 +159,21 @@ export function buildViewGraph(s: GraphSnapshot): ViewGraph {
     edges.push({ id: `e:${op.id}:${e.index}`, source: input, target: op.id, label: op.inputs[e.index], op: op.id, index: e.index });
   }
   nodes.sort((a, b) => a.order - b.order);
-  return { nodes, edges, byId, accumulateToLeaf, drawnAs, producer };
+  numberRepeats(nodes);
+  return { nodes, edges, byId, accumulateToLeaf, drawnAs, producer, ...(scope ? { call } : {}) };
 }
 
-// ---- formatting ---------------------------------------------------------------------------------
-
-/** A number the way the view shows it: up to 4 decimals, trailing zeros dropped, exponent for extremes. */
-export function formatNumber(x: number | string, digits = 4): string {
-  if (typeof x === "string") return x === "Infinity" ? "inf" : x === "-Infinity" ? "-inf" : "nan";
-  if (x === 0) return "0";
-  const a = Math.abs(x);
-  if (a >= 1e6 || a < 1e-4) return x.toExponential(2);
-  return String(+x.toFixed(digits));
-}
-
-/** One line: a number for one element, else shape and a few values. */
-export function formatValue(v: ValueSummary | null | undefined, digits = 4): string {
-  if (!v) return "—";
-  if (v.numel === 1) return formatNumber(v.values[0]!, digits);
-  if (v.numel === 0) return `[] (${v.shape.join("×")})`;
-  const head = v.values.slice(0, 4).map((x) => formatNumber(x, digits)).join(", ");
-  return `[${v.shape.join("×")}] ${head}${v.numel > 4 ? ", …" : ""}`;
-}
-
-export function scalarOf(v: ValueSummary | null | undefined): number | undefined {
-  if (!v || v.numel !== 1) return undefined;
-  const x = v.values[0];
-  return typeof x === "number" ? x : undefined;
+/** "tanh @ L17" three times → "tanh @ L17 #1", "#2", "#3" (tensors only, in creation order). */
+function numberRepeats(nodes: ViewNode[]): void {
+  const count = new Map<string, number>();
+  for (const n of nodes) if (n.kind !== "op") count.set(n.label, (count.get(n.label) ?? 0) + 1);
+  const seen = new Map<string, number>();
+  for (const n of nodes) {
+    if (n.kind === "op" || (count.get(n.label) ?? 0) < 2) continue;
+    const k = (seen.get(n.label) ?? 0) + 1;
+    seen.set(n.label, k);
+    n.label = `${n.label} #${k}`;
+  }
 }
 
 // ---- replay -------------------------------------------------------------------------------------
@@ -194,6 +231,12 @@ export function clampPosition(s: GraphSnapshot, p: StepPosition): StepPosition {
   const call = Math.min(Math.max(0, Math.floor(p.call)), s.backward.length - 1);
   const total = s.backward[call]!.steps.length;
   return { call, step: Math.min(Math.max(0, Math.floor(p.step)), total) };
+}
+
+/** A call run to its end (default: the last call): the state the snippet's code left. */
+export function finishedPosition(s: GraphSnapshot, call = s.backward.length - 1): StepPosition {
+  const c = s.backward[Math.max(0, Math.min(call, s.backward.length - 1))];
+  return c ? { call: c.index, step: c.steps.length } : { call: 0, step: 0 };
 }
 
 /**
@@ -267,6 +310,8 @@ export function chainRule(s: GraphSnapshot, st: BackwardStepInfo, nodes: Map<str
     let local = "";
     if (gin !== undefined && gout !== undefined && gin !== 0) local = formatNumber(gout / gin);
     lines.push(`local ∂${outName}/∂${inName}${formula ? `: ${formula}` : ""}${local ? ` = ${local}` : ""}`);
+    const note = broadcastNote(inName, st.gradIn.shape, o.grad.shape);
+    if (note) lines.push(note);
     lines.push(
       gin !== undefined && local
         ? `chain rule: ∂${f}/∂${inName} = ∂${f}/∂${outName} · ∂${outName}/∂${inName} = ${formatNumber(gin)} · ${local} = ${formatValue(o.grad)}`

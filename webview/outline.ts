@@ -15,7 +15,8 @@
 // moves to) is scrolled into the rendered window first.
 import type { GraphSnapshot, NodeInfo, TensorInfo, ValueSummary } from "../shared/protocol";
 import { el, setText } from "./dom";
-import { formatValue, type ReplayState, type ViewGraph } from "./model";
+import { formatShape, formatValue } from "./format";
+import type { ReplayState, ViewGraph } from "./model";
 
 export interface OutlineOptions {
   onSelect(id: string): void;
@@ -112,7 +113,7 @@ export class Outline {
     for (const v of g.nodes) {
       if (!v.tensor) continue;
       const t = v.tensor;
-      const item = this.makeItem({ id: t.id, label: t.label, level: 1, top: top.length, children: [], expanded: true, tensor: t });
+      const item = this.makeItem({ id: t.id, label: v.label, level: 1, top: top.length, children: [], expanded: true, tensor: t });
       const fn = (t.gradFn ? nodes.get(t.gradFn) : undefined) ?? accumulateOf.get(t.id);
       if (fn) {
         item.children.push(this.makeItem({ id: fn.id, label: fn.name, level: 2, top: top.length, parent: item, children: [], expanded: false, node: fn }));
@@ -151,10 +152,12 @@ export class Outline {
   /** The item's element, made on first use. */
   private dom(item: Item): HTMLLIElement {
     if (item.li) return item.li;
-    const row = item.tensor ? tensorRow(item.tensor) : nodeRow(item.node!);
+    const row = item.tensor ? tensorRow(item.tensor, item.label) : nodeRow(item.node!);
     // Named by its own row only (not by the nested items of its group).
     row.id = `outline-row-${item.id}`;
-    const li = el("li", { role: "treeitem", "aria-level": String(item.level), "aria-labelledby": row.id, tabindex: "-1", data: { id: item.id } }, row);
+    // Named from its content (the row, and its nested grad_fn item): an aria-labelledby naming it
+    // by the row alone leaves visible text out of the name (axe-core: label-content-name-mismatch).
+    const li = el("li", { role: "treeitem", "aria-level": String(item.level), tabindex: "-1", data: { id: item.id } }, row);
     if (item.level === 1) {
       li.setAttribute("aria-setsize", String(this.items.length));
       li.setAttribute("aria-posinset", String(item.top + 1));
@@ -514,14 +517,15 @@ function lineOf(t: { range?: { line: number } }): string {
   return t.range ? `L${t.range.line}` : "";
 }
 
-function tensorRow(t: TensorInfo): HTMLElement {
+/** A tensor's row; `label` is the view's ("tanh @ L17 #2" when a line made several in the graph). */
+function tensorRow(t: TensorInfo, label: string): HTMLElement {
   const kind = t.kind === "intermediate" ? "" : t.kind;
-  const shape = t.shape.length ? `[${t.shape.join("×")}]` : "";
+  const shape = t.shape.length ? formatShape(t.shape) : "";
   return el(
     "span",
     { class: `row tensor kind-${t.kind}` },
     el("span", { class: "twisty", "aria-hidden": "true" }),
-    el("span", { class: "name" }, t.label),
+    el("span", { class: "name" }, label),
     kind && el("span", { class: "kind" }, kind),
     shape && el("span", { class: "shape" }, shape),
     t.range && !t.label.endsWith(lineOf(t)) ? el("span", { class: "line" }, lineOf(t)) : null,

@@ -5,7 +5,8 @@
 // app replays and redraws.
 import type { BackwardCallInfo, GraphSnapshot, StepPosition } from "../shared/protocol";
 import { el, formatCount, isTyping, setChildren, setText, svg } from "./dom";
-import { formatNumber, type ChainRule, type ReplayState } from "./model";
+import { formatNumber } from "./format";
+import type { ChainRule, ReplayState } from "./model";
 
 export const SPEEDS = [0.5, 1, 2, 4] as const;
 export type Speed = (typeof SPEEDS)[number];
@@ -33,7 +34,8 @@ export class Stepper {
   private readonly progress: HTMLInputElement;
   private readonly progressText: HTMLElement;
   private readonly callPicker: HTMLSelectElement;
-  private readonly callRow: HTMLElement;
+  /** The call picker's row (the app adds its "All calls" toggle). */
+  readonly callRow: HTMLElement;
   private readonly notes: HTMLElement;
   private readonly ruleTitle: HTMLElement;
   private readonly ruleLines: HTMLElement;
@@ -71,10 +73,11 @@ export class Stepper {
     this.progressText = el("span", { class: "progress-text", "aria-hidden": "true" });
     this.callPicker = el("select", {
       class: "call-picker",
-      "aria-label": "Backward call",
+      id: "call-picker",
+      title: "Backward call (PageUp / PageDown)",
       on: { change: () => this.pickCall(Number(this.callPicker.value)) },
     });
-    this.callRow = el("label", { class: "call-row" }, el("span", null, "Call"), this.callPicker);
+    this.callRow = el("div", { class: "call-row" }, el("label", { for: "call-picker" }, "Call"), this.callPicker);
     this.notes = el("div", { class: "stepper-notes muted" });
     const keys = el(
       "div",
@@ -121,7 +124,13 @@ export class Stepper {
     this.next.disabled = this.last.disabled = k >= r.total;
     this.play.disabled = r.total === 0;
     const notes: string[] = [];
-    if (r.call?.stepsTruncated) notes.push(`Steps past ${formatCount(r.total)} were not recorded (the pass itself ran).`);
+    if (r.call?.stepsTruncated) {
+      notes.push(
+        r.total === 0
+          ? "This call's steps were not kept (the latest calls keep theirs): its graph and gradients are shown, not its steps."
+          : `Steps past ${formatCount(r.total)} were not recorded (the pass itself ran).`,
+      );
+    }
     if (r.call?.error) notes.push(`This call failed: ${r.call.error}`);
     if (this.s?.backwardCallsDropped) notes.push(`${formatCount(this.s.backwardCallsDropped)} later calls were not recorded.`);
     setChildren(this.notes, ...notes.map((n) => el("div", null, n)));
@@ -146,7 +155,11 @@ export class Stepper {
     }
     const rule: ChainRule = r.current.rule;
     setText(this.ruleTitle, rule.title);
-    setChildren(this.ruleLines, ...rule.lines.map(ruleLine));
+    const done =
+      r.position.step >= r.total
+        ? el("p", { class: "muted rule-done" }, `${r.call.kind === "grad" ? "autograd.grad" : "backward()"} has finished: the graph shows every gradient it computed. Home goes back to before it ran; ← steps back one node.`)
+        : null;
+    setChildren(this.ruleLines, ...rule.lines.map(ruleLine), done);
   }
 
   /** ←/→/Home/End/Space anywhere but in a text field; returns true when handled. */
@@ -172,6 +185,15 @@ export class Stepper {
         this.pause();
         this.go(this.total);
         return true;
+      case "PageUp":
+      case "PageDown": {
+        // The previous or next backward call, as it ended.
+        const calls = this.s.backward.length;
+        const call = this.position.call + (e.key === "PageUp" ? -1 : 1);
+        if (calls < 2 || call < 0 || call >= calls) return false;
+        this.pickCall(call);
+        return true;
+      }
       case " ":
         this.togglePlay();
         return true;
@@ -242,9 +264,10 @@ export class Stepper {
     this.options.onPosition({ call: this.position.call, step: s });
   }
 
+  /** Another call opens as it ended, like the first one shown (Home goes to its start). */
   private pickCall(call: number): void {
     this.pause();
-    this.options.onPosition({ call, step: 0 });
+    this.options.onPosition({ call, step: this.s?.backward[call]?.steps.length ?? 0 });
   }
 }
 

@@ -167,7 +167,7 @@ function run(
     if (prev === null) {
       n._buffer = g;
     } else if (!createGraph && n._ownsBuffer) {
-      addInPlace(prev, g);
+      addInPlace(prev, g, false);
     } else {
       // The first gradient may be shared with another edge (AddBackward sends one tensor to
       // both inputs), so the first sum allocates; later ones add into our own buffer.
@@ -310,13 +310,16 @@ function detachedCopy(t: Tensor): Tensor {
   return new Tensor(t._values.slice(), t.shape, t.dtype);
 }
 
-/** target += g, in target's own storage (a buffer the engine made, or a leaf's .grad). */
-function addInPlace(target: Tensor, g: Tensor): void {
+/**
+ * target += g, in target's own storage: an input buffer the engine made (nobody else sees it, so
+ * no version bump) or a leaf's .grad (a visible in-place write: its version moves on).
+ */
+function addInPlace(target: Tensor, g: Tensor, visible = true): void {
   const b = g._values;
   if (target._flat !== null && target._base === null) {
     const a = target._flat;
     for (let i = 0; i < a.length; i++) a[i]! += b[i]!;
-    bumpVersion(target);
+    if (visible) bumpVersion(target);
     return;
   }
   // A .grad the user set to a strided view: add, then write back through its strides.

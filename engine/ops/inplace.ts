@@ -274,8 +274,7 @@ export function reshapeInPlace<T extends Tensor>(x: T, op: string, spec: Gradien
   x._shape = v._shape;
   x._strides = v._strides;
   x._flat = v._flat;
-  x._gathered = null;
-  bumpVersion(x);
+  bumpVersion(x); // also makes any gathered copy of x's old geometry stale
   if (records) record(x, spec, [x], () => ({ dim, selfShape }));
   return x;
 }

@@ -16,6 +16,8 @@ describe("settings", () => {
     expect(runOnSave(from({ runOnSave: false }))).toBe(false);
     expect(inlineValuesEnabled(from({ inlineValues: true }))).toBe(true);
     expect(layoutDirection(from({ layoutDirection: "TB" }))).toBe("TB");
-    expect(layoutDirection(from({ layoutDirection: "RL" }))).toBe("LR");
+    expect(layoutDirection(from({ layoutDirection: "RL" }))).toBe("auto");
+    expect(layoutDirection(from({ layoutDirection: "auto" }))).toBe("auto");
+    expect(layoutDirection(from({ layoutDirection: "LR" }))).toBe("LR");
   });
 });

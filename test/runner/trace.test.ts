@@ -168,7 +168,7 @@ y.backward();
 });
 
 describe("training loops and caps", () => {
-  it("records each backward call's loss and steps, with a cap on recorded steps", async () => {
+  it("records each backward call's loss and steps, with a cap on recorded steps per call (the latest calls keep theirs)", async () => {
     const src = `import { torch } from "autograd-lens";
 torch.manualSeed(0);
 const w = torch.tensor([0.5, -0.3], { requiresGrad: true });
@@ -182,15 +182,24 @@ for (let i = 0; i < 30; i++) {
   opt.step();
 }
 `;
-    const s = await run(src, { limits: { stepCap: 40 } });
+    const s = await run(src, { limits: { stepCap: 6 } });
     expect(s.error).toBeUndefined();
     expect(s.backward).toHaveLength(30);
     const losses = s.backward.map((c) => c.loss!);
     expect(losses[29]!).toBeLessThan(losses[0]!);
+    // Each call's backward runs a handful of nodes, under the per-call cap: every call is whole
+    // until the budget (5 calls' worth of the cap) runs out; then the oldest calls' steps go.
+    const per = s.backward[29]!.steps.length;
+    expect(per).toBeGreaterThan(1);
+    expect(per).toBeLessThanOrEqual(6);
+    expect(s.backward[29]!.stepsTruncated).toBe(false);
     const recorded = s.backward.reduce((n, c) => n + c.steps.length, 0);
-    expect(recorded).toBe(40);
-    expect(s.backward[29]!.stepsTruncated).toBe(true);
-    expect(s.backward[0]!.steps.length).toBeGreaterThan(0);
+    expect(recorded).toBeLessThanOrEqual(5 * 6);
+    expect(recorded).toBeGreaterThan(5 * 6 - per);
+    expect(s.backward[0]!.steps).toEqual([]);
+    expect(s.backward[0]!.stepsTruncated).toBe(true);
+    // The last calls are all whole (same node count each).
+    for (const c of s.backward.slice(-Math.floor(30 / per))) expect(c.steps.length).toBe(per);
   });
 
   it("stops recording at the node cap and says so, while the snippet runs on", async () => {

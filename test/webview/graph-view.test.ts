@@ -303,7 +303,7 @@ describe.skipIf(!ready)("GraphView in Chromium", () => {
       expect(at("x3").x).toBeLessThan(at("x5").x);
       expect(at("x5").x).toBeLessThan(at("x7").x);
       // The value line of each box (a label-only node inside it).
-      expect((await lens<{ label: string }>(page, "node", `tv:${await id("x7")}`)).label).toBe("-3.4");
+      expect((await lens<{ label: string }>(page, "node", `tv:${await id("x7")}`)).label).toBe("= -3.4");
       expect(errors).toEqual([]);
     });
 
@@ -312,6 +312,33 @@ describe.skipIf(!ready)("GraphView in Chromium", () => {
       const ink = await lens<Array<{ label: string; ink: number }>>(page, "nodeLayerInk");
       expect(ink).toHaveLength(14);
       for (const n of ink) expect(n.ink, n.label).toBeGreaterThan(100);
+    });
+
+    it("stepping keeps the node being run in view: zoomed in on one corner, each step pans to its node", async () => {
+      const before = await view<Viewport>(page, "viewport");
+      await view(page, "setViewport", { zoom: 3, pan: { x: 0, y: 0 } });
+      const pans: string[] = [];
+      for (let k = 1; k <= 8; k++) {
+        await lens(page, "step", k);
+        const node = (await view<{ node: string | null }>(page, "currentStep")).node!;
+        const p = (await view<{ x: number; y: number }>(page, "renderedPosition", node))!;
+        expect(p.x, `step ${k}`).toBeGreaterThan(0);
+        expect(p.x, `step ${k}`).toBeLessThan(1080);
+        expect(p.y, `step ${k}`).toBeGreaterThan(0);
+        expect(p.y, `step ${k}`).toBeLessThan(620);
+        const vp = await view<Viewport>(page, "viewport");
+        expect(vp.zoom).toBe(3);
+        pans.push(`${Math.round(vp.pan.x)},${Math.round(vp.pan.y)}`);
+      }
+      // It really moved (the textbook at 3× does not fit).
+      expect(new Set(pans).size).toBeGreaterThan(1);
+      // With the whole graph in view, stepping never moves it.
+      const all = { zoom: 0.5, pan: { x: 20, y: 150 } };
+      await view(page, "setViewport", all);
+      for (let k = 0; k <= 8; k++) await lens(page, "step", k);
+      expect(await view<Viewport>(page, "viewport")).toEqual(all);
+      await view(page, "setViewport", before);
+      await lens(page, "step", 0);
     });
 
     it("replays step 7: PowBackward0 runs, sends 0.8 to x1 along a dashed labelled edge; grads only where reached", async () => {
@@ -406,13 +433,26 @@ describe.skipIf(!ready)("GraphView in Chromium", () => {
       expect(await lens<string[]>(page, "withClass", "match")).toEqual([]);
     });
 
-    it("fits, zooms and restores the viewport", async () => {
+    it("fits (never below legible text for a small graph), zooms and restores the viewport", async () => {
+      // Left to right the textbook is wider than 1,080 px at 11 px text: Fit stops at that zoom and
+      // shows the selection's end of the graph.
+      await view(page, "fit");
+      expect((await view<Viewport>(page, "viewport")).zoom).toBeCloseTo(11 / 12, 5);
+      // Top to bottom it fits whole, larger.
+      await view(page, "setDirection", "TB");
       await view(page, "fit");
       const fitted = await lens<{ x1: number; y1: number; x2: number; y2: number; w: number; h: number }>(page, "inView");
       expect(fitted.x1).toBeGreaterThanOrEqual(0);
       expect(fitted.y1).toBeGreaterThanOrEqual(0);
       expect(fitted.x2).toBeLessThanOrEqual(fitted.w + 0.5);
       expect(fitted.y2).toBeLessThanOrEqual(fitted.h + 0.5);
+      expect((await view<Viewport>(page, "viewport")).zoom).toBeGreaterThan(11 / 12);
+      // "auto" picks that direction by itself.
+      await view(page, "setDirection", "LR");
+      await view(page, "setDirection", "auto");
+      expect(await page.evaluate(`window.lens.state.view.layoutDirection`)).toBe("TB");
+      await view(page, "setDirection", "LR");
+      await view(page, "fit");
       const v0 = await view<{ zoom: number; pan: { x: number; y: number } }>(page, "viewport");
       await view(page, "zoomBy", 2);
       const v1 = await view<{ zoom: number }>(page, "viewport");
@@ -428,9 +468,10 @@ describe.skipIf(!ready)("GraphView in Chromium", () => {
       expect(at("x1").y).toBeLessThan(at("x3").y);
       expect(at("x3").y).toBeLessThan(at("x5").y);
       expect(at("x5").y).toBeLessThan(at("x7").y);
-      // The value line moved with its box.
-      const tv = await lens<{ y: number }>(page, "node", `tv:${at("x1").id}`);
-      expect(tv.y).toBeCloseTo(at("x1").y, 5);
+      // The value (first line, after the name) moved with its box.
+      const tv = await lens<{ x: number; y: number }>(page, "node", `tv:${at("x1").id}`);
+      expect(tv.y).toBeCloseTo(at("x1").y - 8, 5);
+      expect(tv.x).toBeGreaterThan(at("x1").x - 40);
       await view(page, "setDirection", "LR");
       const back = await lens<Drawn[]>(page, "drawn");
       expect(back.find((d) => d.label === "x1")!.x).toBeLessThan(back.find((d) => d.label === "x7")!.x);
@@ -484,8 +525,8 @@ describe.skipIf(!ready)("GraphView in Chromium", () => {
       expect([...bytes.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
       const size = await lens<{ w: number; h: number }>(page, "pngSize", b64);
       expect(size.w).toBe(bytes.readUInt32BE(16));
-      expect(size.w).toBeGreaterThan(800); // the graph is ~700 units wide; scale 2
-      expect(size.h).toBeGreaterThan(300);
+      expect(size.w).toBeGreaterThan(800); // the graph is ~1,000 units wide; scale 2
+      expect(size.h).toBeGreaterThan(200);
       if (SHOTS) fs.writeFileSync("/tmp/graph-view-export.png", bytes);
     });
   });
@@ -503,7 +544,9 @@ describe.skipIf(!ready)("GraphView in Chromium", () => {
       const check = await lens<{ error: boolean; scripts: number; texts: string[] }>(page, "svgCheck", svg);
       expect(check.error).toBe(false);
       expect(check.scripts).toBe(0);
-      expect(check.texts).toContain(t.label);
+      // Long names are elided in the box; the whole name is the box's tooltip (<title>).
+      expect(check.texts).toContain(`${t.label.slice(0, 17)}…`);
+      expect(svg).toContain(`<title>&lt;script&gt;alert(&quot;x3&quot; &amp; &apos;y&apos;)&lt;/script&gt;</title>`);
       expect(errors).toEqual([]);
     } finally {
       await context.close();
@@ -618,7 +661,8 @@ describe.skipIf(!ready)("GraphView in Chromium", () => {
         await view(page, "select", cur.node, { center: true });
         await page.waitForTimeout(500);
         expect((await lens<CanvasState>(page, "canvasState")).selected).toBe(cur.node);
-        expect(await view<Viewport>(page, "viewport")).toMatchObject({ zoom: 1 });
+        // The first view was already at a legible zoom (11 px text): centring keeps it.
+        expect((await view<Viewport>(page, "viewport")).zoom).toBeCloseTo(11 / 12, 5);
         expect(await lens<boolean>(page, "overlayDrawn", cur.node)).toBe(true);
         // A click on a box selects it (the canvas hit-tests), a click on the background clears it.
         const other = (await view<string[]>(page, "drawnIds")).find((id) => id !== cur.node && id.startsWith("t"))!;

@@ -5,7 +5,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
 import type { GraphSnapshot } from "../../shared/protocol";
-import { buildViewGraph } from "../../webview/model";
 import { launchBrowser, openSnapshot, settle, waitForExpression } from "./harness";
 
 const summary = (shape: number[], values: number[]) => ({ shape, dtype: "float32" as const, numel: shape.reduce((a, b) => a * b, 1), values, truncated: false });
@@ -71,7 +70,7 @@ describe("hostile snapshots in the page", () => {
     }
   });
 
-  it("a 2,000-character name: the graph still fits (the box shows 40 characters)", async () => {
+  it("a 2,000-character name: the page draws it without errors (the graph view cuts long names)", async () => {
     const s = good();
     const long = "n".repeat(2000);
     s.tensors[0]!.name = long;
@@ -81,8 +80,6 @@ describe("hostile snapshots in the page", () => {
       await waitForExpression(p.page, `document.querySelector("[data-state]")?.dataset.state === "ready"`);
       await settle(p.page);
       await p.page.screenshot({ path: process.env["LENS_SHOTS"] ? `${process.env["LENS_SHOTS"]}/long-name.png` : undefined });
-      // The box shows 40 characters (the graph model cuts it), so Fit keeps a readable zoom.
-      expect(buildViewGraph(s).byId.get("t1")?.label).toBe(`${"n".repeat(39)}…`);
       expect(p.errors).toEqual([]);
     } finally {
       await p.close();

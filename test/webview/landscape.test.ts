@@ -224,7 +224,7 @@ describe("Landscape tab", () => {
     await host.press("Home");
     expect(await page.locator("svg.ls-plot circle.ls-point").getAttribute("cx")).toBe(before);
     // The arrow keys turned the surface, not the backward stepper.
-    expect(await page.locator(".progress-text").innerText()).toMatch(/^step 0 of 8$/);
+    expect(await page.locator(".progress-text").innerText()).toMatch(/^step 8 of 8$/);
   });
 
   it("exports the plot as PNG and SVG through the host's save path", async () => {

@@ -5,6 +5,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { SnippetRunner } from "../../runner/sandbox";
 import type { GraphSnapshot } from "../../shared/protocol";
+import { broadcastDims, broadcastNote } from "../../webview/broadcast";
 import { buildViewGraph, formatValue, groupsByLine, losses, replay, type ViewGraph } from "../../webview/model";
 
 let s: GraphSnapshot;
@@ -81,5 +82,39 @@ describe("replay", () => {
     expect(losses(s)).toEqual([{ call: 0, loss: expect.closeTo(-3.4, 5) }]);
     const groups = groupsByLine(g);
     expect(groups.get(g.byId.get(byLabel("x3"))!.range!.line)!.map(label).sort()).toEqual(["PowBackward0", "x3"]);
+  });
+});
+
+describe("broadcasting in backward, in words", () => {
+  it("finds the summed dimensions, or none", () => {
+    expect(broadcastDims([4, 2], [2])).toEqual([0]);
+    expect(broadcastDims([4, 2], [4, 1])).toEqual([1]);
+    expect(broadcastDims([3, 4, 2], [1, 2])).toEqual([0, 1]);
+    expect(broadcastDims([4, 2], [4, 2])).toBeNull();
+    expect(broadcastDims([4, 2], [3, 2])).toBeNull();
+    expect(broadcastDims([], [4, 2])).toBeNull();
+    expect(broadcastNote("b", [4, 2], [2])).toBe("b was broadcast from [2] to [4×2], so its gradient is summed over dim 0 (4 rows): [4×2] → [2]");
+    expect(broadcastNote("c", [4, 3], [4, 1])).toBe("c was broadcast from [4×1] to [4×3], so its gradient is summed over dim 1 (3 columns): [4×3] → [4×1]");
+  });
+
+  it("the AddBackward0 step of x @ W + b says b's gradient is summed over the batch", async () => {
+    const snap = await runner.run({
+      source: `import { torch } from "autograd-lens";
+const x = torch.ones([4, 3]);
+const W = torch.ones([3, 2], { requiresGrad: true });
+const b = torch.zeros([2], { requiresGrad: true });
+const y = x.matmul(W).add(b);
+y.sum().backward();
+`,
+      language: "typescript",
+      fileName: "/ex/linear.ts",
+    });
+    const vg = buildViewGraph(snap);
+    const call = snap.backward[0]!;
+    const k = call.steps.findIndex((st) => snap.nodes.find((n) => n.id === st.node)?.name === "AddBackward0");
+    const lines = replay(snap, vg, { call: 0, step: k + 1 }).current!.rule.lines;
+    expect(lines).toContain("b was broadcast from [2] to [4×2], so its gradient is summed over dim 0 (4 rows): [4×2] → [2]");
+    // The matmul's input had the result's shape: nothing said about it.
+    expect(lines.filter((l) => l.includes("broadcast"))).toHaveLength(1);
   });
 });

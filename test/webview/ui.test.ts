@@ -105,6 +105,9 @@ const blur = (page: Page) => page.evaluate("document.activeElement && document.a
 
 /** Steps through the whole call with `step()`, recording which tensors got a grad at each step. */
 async function gradOrder(page: Page, step: () => Promise<void>, total: number): Promise<string[]> {
+  // The view opens after backward: the First button goes back to before it ran.
+  await page.locator("button.first").click();
+  await blur(page);
   const seen: string[] = [];
   let before = await tensorRows(page);
   expect(before.every((r) => r.grad === "")).toBe(true);
@@ -134,7 +137,7 @@ function paintedPixels(page: Page): Promise<number> {
 }
 
 describe("the textbook example on the standalone page", () => {
-  it("outlines x1 … x7 with their grad_fn names; opens on the output x7 (−3.4, SubBackward1) at step 0", async () => {
+  it("outlines x1 … x7 with their grad_fn names; opens on the output x7 (−3.4, SubBackward1) after backward, every grad shown", async () => {
     const { page } = await open(textbook);
     const rows = await tensorRows(page);
     expect(rows.map((r) => r.label)).toEqual(["x1", "x2", "x3", "x5", "x4", "x6", expect.stringMatching(/^add @ L18$/), "x7"]);
@@ -149,8 +152,12 @@ describe("the textbook example on the standalone page", () => {
     expect(info).toContain("-3.4");
     expect(info).toContain("SubBackward1");
     expect(info).toContain("∂/∂self = grad");
-    expect(await progress(page)).toBe("step 0 of 8");
-    expect(rows.every((r) => r.grad === "")).toBe(true);
+    // The state the code left: the backward call has run to its end, every tensor shows its grad.
+    expect(await progress(page)).toBe("step 8 of 8");
+    expect(Object.fromEntries(rows.map((r) => [r.label, r.grad]))).toMatchObject({ x1: "0.8", x2: "0.8", x3: "0.2", x4: "0.2", x5: "1", x6: "1", x7: "1" });
+    expect(await page.locator(".chain-rule .rule-done").innerText()).toMatch(/^backward\(\) has finished: .*Home goes back to before it ran/);
+    expect(await page.locator("button.next").isDisabled()).toBe(true);
+    expect(await page.locator("button.first").isDisabled()).toBe(false);
     expect(await text(page, ".file-name")).toBe("autograd-basics.ts");
     expect(await text(page, ".meta")).toMatch(/^traced in \d+ ms · 8 tensors · 8 grad_fn · 1 backward call$/);
     expect(await page.locator(".call-row").isVisible()).toBe(false);
@@ -254,7 +261,7 @@ describe("the textbook example on the standalone page", () => {
     await page.keyboard.press("ArrowLeft");
     expect(await page.evaluate("document.activeElement.getAttribute('aria-expanded')")).toBe("false");
     // Arrow keys inside the outline never step the backward pass.
-    expect(await progress(page)).toBe("step 0 of 8");
+    expect(await progress(page)).toBe("step 8 of 8");
     // Searching marks the matches and Enter selects them in turn.
     await page.locator("input.search").fill("Mul");
     expect(await text(page, ".search-count")).toBe("2 matches");
@@ -267,6 +274,7 @@ describe("the textbook example on the standalone page", () => {
       const { page } = await open(textbook, { colorScheme });
       await page.locator('.outline-tree [role=treeitem][aria-level="1"]', { hasText: "x3" }).locator(":scope > .row").click();
       await blur(page);
+      await page.keyboard.press("Home");
       for (let i = 0; i < 7; i++) await page.keyboard.press("ArrowRight");
       expect(await ruleLines(page)).toEqual(STEP7);
       const dark = await page.evaluate(`matchMedia("(prefers-color-scheme: dark)").matches`);
@@ -276,6 +284,114 @@ describe("the textbook example on the standalone page", () => {
       await settle(page);
       if (process.env.SCREENSHOTS) await screenshot(page, `graph-${colorScheme}.png`);
     }
+  });
+});
+
+/**
+ * Records every text the page draws on a canvas: its text, its rendered font size in CSS pixels
+ * (the font's px size × the canvas transform's scale ÷ the device pixel ratio) and where it lands
+ * on the screen. Cytoscape and our canvas both draw labels with fillText.
+ */
+const RECORD_TEXT = `(() => {
+  const drawn = [];
+  window.__drawnText = drawn;
+  const fill = CanvasRenderingContext2D.prototype.fillText;
+  CanvasRenderingContext2D.prototype.fillText = function (text, x, y, ...rest) {
+    const m = /(\\d+(?:\\.\\d+)?)px/.exec(this.font);
+    const t = this.getTransform();
+    const ratio = window.devicePixelRatio || 1;
+    const box = this.canvas.getBoundingClientRect ? this.canvas.getBoundingClientRect() : { left: 0, top: 0 };
+    if (m && String(text).trim()) {
+      drawn.push({ text: String(text), px: (+m[1] * Math.hypot(t.a, t.b)) / ratio, x: box.left + (t.a * x + t.c * y + t.e) / ratio, y: box.top + (t.b * x + t.d * y + t.f) / ratio });
+    }
+    return fill.call(this, text, x, y, ...rest);
+  };
+})();`;
+
+interface DrawnText {
+  text: string;
+  px: number;
+  x: number;
+  y: number;
+}
+
+/** A two-layer net written out, one backward call: about 25 drawn nodes. */
+const ONE_STEP_NET = `import { torch } from "autograd-lens";
+torch.manualSeed(0);
+const x = torch.randn([4, 3]);
+const y = torch.randn([4, 2]);
+const W1 = torch.randn([3, 5], { requiresGrad: true });
+const b1 = torch.zeros([5], { requiresGrad: true });
+const W2 = torch.randn([5, 2], { requiresGrad: true });
+const b2 = torch.zeros([2], { requiresGrad: true });
+const h = x.matmul(W1).add(b1).tanh();
+const out = h.matmul(W2).add(b2);
+const loss = out.sub(y).square().mean();
+loss.backward();
+`;
+
+describe("legible at first sight in a half-width panel (700×800)", () => {
+  for (const [name, source] of [
+    ["the textbook", null],
+    ["a two-layer net", ONE_STEP_NET],
+  ] as const) {
+    it(`${name}: every node's text is drawn at 11 px or more, with its gradient, the graph taking most of the panel`, async () => {
+      const s = source ? await traceSnippet(source, path.resolve("net.ts")) : textbook;
+      const p = await openSnapshot(browser, s, { width: 700, height: 800, initScript: RECORD_TEXT });
+      pages.push(p);
+      await ready(p);
+      const { page } = p;
+      await page.evaluate("window.__drawnText.length = 0");
+      // A redraw of the settled view (the zoom buttons cancel out): what it draws is the view.
+      await page.locator('.toolbar button[aria-label="Zoom in"]').click();
+      await page.locator('.toolbar button[aria-label="Zoom out"]').click();
+      await settle(page);
+      const drawn = (await page.evaluate("window.__drawnText")) as DrawnText[];
+      const pane = (await page.locator(".graph-canvas").boundingBox())!;
+      const inPane = drawn.filter((d) => d.x >= pane.x - 1 && d.x <= pane.x + pane.width + 1 && d.y >= pane.y && d.y <= pane.y + pane.height);
+      const names = s.tensors.filter((t) => t.kind !== "constant").map((t) => t.label);
+      const shown = names.filter((n) => inPane.some((d) => d.text === n));
+      // The textbook fits whole; the net (a chain of 24 nodes) shows its output end, legibly.
+      if (!source) expect(shown.sort()).toEqual([...names].sort());
+      else {
+        expect(shown).toContain("loss");
+        expect(shown.length).toBeGreaterThanOrEqual(5);
+      }
+      const sizes = inPane.map((d) => d.px);
+      expect(sizes.length).toBeGreaterThan(shown.length * 2);
+      expect(Math.min(...sizes)).toBeGreaterThanOrEqual(11 - 1e-6);
+      // The gradients are there from the start (the view opens after backward).
+      expect(inPane.filter((d) => /^grad -?\d/.test(d.text) || /^grad \[/.test(d.text)).length).toBeGreaterThanOrEqual(shown.length);
+      // The graph gets most of the panel: at least half its height.
+      expect(pane.height).toBeGreaterThan(400);
+      expect(pane.width).toBeGreaterThan(650);
+      if (process.env.SCREENSHOTS && !source) await screenshot(page, "graph-half-width.png");
+    });
+  }
+
+  it("the outline and the inspector are collapsed under the graph and open from their headings", async () => {
+    const p = await openSnapshot(browser, textbook, { width: 700, height: 800 });
+    pages.push(p);
+    await ready(p);
+    const { page } = p;
+    const toggle = (name: string) => page.locator(".pane-toggle", { hasText: name });
+    expect(await toggle("Outline").getAttribute("aria-expanded")).toBe("false");
+    expect(await toggle("Inspector").getAttribute("aria-expanded")).toBe("false");
+    expect(await page.locator(".outline-tree").isVisible()).toBe(false);
+    const before = (await page.locator(".graph-canvas").boundingBox())!;
+    await toggle("Inspector").click();
+    expect(await toggle("Inspector").getAttribute("aria-expanded")).toBe("true");
+    expect(await text(page, ".inspector-head h3")).toBe("x7");
+    const after = (await page.locator(".graph-canvas").boundingBox())!;
+    expect(after.height).toBeLessThan(before.height);
+    // Maximized, both are beside the graph and open.
+    await page.setViewportSize({ width: 1400, height: 860 });
+    await settle(page);
+    expect(await toggle("Outline").getAttribute("aria-expanded")).toBe("true");
+    expect(await page.locator(".outline-tree").isVisible()).toBe(true);
+    const outline = (await page.locator(".outline").boundingBox())!;
+    const graph = (await page.locator(".graph-canvas").boundingBox())!;
+    expect(outline.x + outline.width).toBeLessThanOrEqual(graph.x + 1);
   });
 });
 
@@ -330,7 +446,8 @@ describe("other snapshots", () => {
   it("a training loop shows the call picker and the loss plot; both choose the call", async () => {
     const s = await traceSnippet(TRAINING, path.resolve("training.ts"));
     expect(s.backward).toHaveLength(6);
-    const { page } = await open(s);
+    const p = await open(s);
+    const { page } = p;
     const picker = page.locator("select.call-picker");
     expect(await picker.isVisible()).toBe(true);
     expect(await picker.locator("option").count()).toBe(6);
@@ -338,18 +455,42 @@ describe("other snapshots", () => {
     expect(await page.locator(".loss-plot").isVisible()).toBe(true);
     expect(await page.locator(".loss-plot svg").getAttribute("aria-label")).toBe("Loss over 6 backward calls, from 20.25 to 0.2335");
     expect(await text(page, ".loss-caption")).toBe("call 6: loss 0.2335");
+    // The last call opens as it ended; another call picked opens at its end too.
+    expect(await progress(page)).toBe("step 4 of 4");
     await picker.selectOption("1");
     expect(await text(page, ".loss-caption")).toBe("call 2: loss 8.2944");
-    expect(await progress(page)).toBe("step 0 of 4");
-    await blur(page);
-    await page.keyboard.press("End");
+    expect(await progress(page)).toBe("step 4 of 4");
     expect((await tensorRows(page)).find((r) => r.label === "w")!.grad).not.toBe("");
+    await blur(page);
+    await page.keyboard.press("Home");
+    expect((await tensorRows(page)).find((r) => r.label === "w")!.grad).toBe("");
+    // One call at a time: the graph and the outline are the picked call's, the leaf w drawn once.
+    const oneCall = (await tensorRows(page)).map((r) => r.label);
+    expect(oneCall).toEqual(["w", "mul @ L6", "sub @ L6", "loss"]);
+    // PageDown / PageUp switch calls (as they ended).
+    await page.keyboard.press("PageDown");
+    expect(await picker.inputValue()).toBe("2");
+    expect(await progress(page)).toBe("step 4 of 4");
+    await page.keyboard.press("PageUp");
+    expect(await picker.inputValue()).toBe("1");
+    // "All calls" draws every call's graph: the repeats of a line are numbered.
+    const all = page.locator("button.all-calls");
+    expect(await all.getAttribute("aria-pressed")).toBe("false");
+    await all.click();
+    await ready(p);
+    const every = (await tensorRows(page)).map((r) => r.label);
+    expect(every).toHaveLength(1 + 6 * 3);
+    expect(every).toContain("mul @ L6 #6");
+    expect(every.filter((l) => l === "w")).toHaveLength(1);
+    await all.click();
+    await ready(p);
+    expect((await tensorRows(page)).map((r) => r.label)).toEqual(oneCall);
     // Click the plot at its left end: the first call.
     const box = (await page.locator(".loss-plot svg").boundingBox())!;
     await page.mouse.click(box.x + 46, box.y + box.height / 2);
     expect(await picker.inputValue()).toBe("0");
     expect(await text(page, ".loss-caption")).toBe("call 1: loss 20.25");
-    expect(await progress(page)).toBe("step 0 of 4");
+    expect(await progress(page)).toBe("step 4 of 4");
   });
 
   it("in a narrow panel an outline row keeps its shape readable and its line number in view", async () => {
@@ -382,7 +523,7 @@ describe("other snapshots", () => {
     const { page } = await open(s);
     await page.locator('.outline-tree [role=treeitem][aria-level="1"]', { hasText: "big" }).locator(":scope > .row").click();
     const value = page.locator(".inspector-body .tensor-value").first();
-    expect(await value.innerText()).toContain("[256, 256] · 65,536 elements");
+    expect(await value.innerText()).toContain("[256×256] · 65,536 elements");
     // The top-left corner of the matrix: 4 rows × 4 columns, then … and "252 more rows".
     expect(await value.locator(".grid-caption").innerText()).toBe("showing 16 of 65,536 show 1,000");
     expect(await value.locator(".value-grid tr:not(.more-rows) td:not(.more-cols)").count()).toBe(16);
@@ -425,6 +566,7 @@ describe("other snapshots", () => {
     expect(await paintedPixels(page)).toBeGreaterThan(100);
     // Step 1 runs the output's grad_fn: its (nested) row is the current one, rendered and in view.
     await blur(page);
+    await page.keyboard.press("Home");
     await page.keyboard.press("ArrowRight");
     await settle(page);
     const current = page.locator('.outline-tree [aria-current="step"]');
@@ -574,8 +716,11 @@ describe("inside a stand-in for the VS Code webview", () => {
     await send(page, { type: "snapshot", snapshot: textbook });
     await ready(p);
     expect(await text(page, ".inspector-head h3")).toBe("x7");
+    // Opening on the finished state tells the host nothing (no line to highlight in the editor).
+    expect((await posted(page)).filter((m) => m.type === "positionChanged")).toEqual([]);
 
     await blur(page);
+    await page.keyboard.press("Home");
     await page.keyboard.press("ArrowRight");
     await page.keyboard.press("ArrowRight");
     await page.locator('.outline-tree [role=treeitem][aria-level="1"]', { hasText: "x3" }).locator(":scope > .row").click();

@@ -29,6 +29,8 @@ describe("in-place versions in the graph view", () => {
     const p = await openSnapshot(browser, snapshot, { width: 700, height: 800 });
     try {
       await waitForExpression(p.page, `document.querySelector(".lens-app")?.dataset.state === "ready"`);
+      // At half width the outline and the inspector are collapsed under the graph: open them.
+      for (const toggle of await p.page.locator(".pane-toggle").all()) await toggle.click();
       await settle(p.page);
       const labels = (await p.page.evaluate(
         `[...document.querySelectorAll('.outline-tree [role=treeitem][aria-level="1"] > .row .name')].map((e) => e.textContent)`,
