@@ -84,6 +84,9 @@ async function main() {
   // file, and one declaration file for "autograd-lens" (rebuilt only when engine/ changed).
   fs.mkdirSync("dist/examples", { recursive: true });
   fs.copyFileSync("examples/autograd-basics.ts", "dist/examples/autograd-basics.ts");
+  // The Python tracer runs as plain .py files with the user's interpreter (runner/python-runner.ts).
+  fs.mkdirSync("dist/python", { recursive: true });
+  for (const f of fs.readdirSync("runner/python")) if (f.endsWith(".py")) fs.copyFileSync(`runner/python/${f}`, `dist/python/${f}`);
   fs.mkdirSync("node_modules/autograd-lens-ts-plugin", { recursive: true });
   fs.writeFileSync(
     "node_modules/autograd-lens-ts-plugin/package.json",

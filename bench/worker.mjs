@@ -11,6 +11,8 @@ async function runJob(job) {
   if (job.kind === 'graph') return (await import('./graph-job.mjs')).runGraphJob(job);
   if (job.kind === 'replay') return (await import('./replay-job.mjs')).runReplayJob(job);
   const peer = await import(`./peers/${job.peer}.mjs`);
+  // A peer outside Node (PyTorch) runs and times the whole job itself, by the same rules.
+  if (peer.runJob) return peer.runJob(job);
   const factory = peer.cases[job.fn];
   if (!factory) throw new Error(`peer ${job.peer} has no case ${job.fn}`);
   const lib = await peer.load(job.ctx);
@@ -18,14 +20,21 @@ async function runJob(job) {
 
   // One repetition: fresh inputs (untimed), then forward+backward (timed). gc() first,
   // when --expose-gc is on, so a rep does not pay for the previous rep's garbage.
+  // Each rep also records the CPU time the process spent (all its threads), which other
+  // processes on a shared machine disturb much less than the wall-clock time.
   let state = null;
+  const cpuMs = [];
   const rep = () => {
     if (state && bench.teardown) bench.teardown(state);
     globalThis.gc?.();
     state = bench.setup();
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     bench.run(state);
-    return performance.now() - t0;
+    const ms = performance.now() - t0;
+    const c = process.cpuUsage(c0);
+    cpuMs.push((c.user + c.system) / 1000);
+    return ms;
   };
 
   // Warm-up lets the JIT settle; see PLANS in run.mjs for the knobs. Slow peers stop
@@ -41,6 +50,7 @@ async function runJob(job) {
     spent += ms;
   }
   const samples = [];
+  const firstTimed = cpuMs.length;
   spent = 0;
   for (let i = 0; i < plan.maxReps; i++) {
     const more = i < plan.minReps || (i < plan.reps && spent < plan.budgetMs) || spent < plan.minTimedMs;
@@ -54,7 +64,7 @@ async function runJob(job) {
   const check = bench.check ? bench.check(state).map(Number) : [];
   const nodes = bench.nodes ? bench.nodes(state) : undefined;
   if (bench.teardown) bench.teardown(state);
-  return { ok: true, samples, warmupMs, check, nodes, version: lib.version };
+  return { ok: true, samples, cpuSamples: cpuMs.slice(firstTimed), warmupMs, check, nodes, version: lib.version };
 }
 
 process.once('message', (job) => {

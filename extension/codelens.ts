@@ -1,8 +1,10 @@
 // CodeLens "Show graph" and "Step through backward" at the top of a file that imports
-// "autograd-lens" and above each `.backward(` call (positions: text-scan.ts's findLensAnchors).
+// "autograd-lens" (or a Python file that imports torch) and above each `.backward(` call (positions:
+// text-scan.ts's findLensAnchors, text-scan-python.ts's findPythonLensAnchors).
 import * as vscode from "vscode";
 import { usesAutogradLens } from "./runs";
 import { findLensAnchors } from "./text-scan";
+import { findPythonLensAnchors } from "./text-scan-python";
 
 export const SHOW_GRAPH_COMMAND = "autogradLens.showGraph";
 export const STEP_BACKWARD_COMMAND = "autogradLens.stepBackward";
@@ -10,7 +12,8 @@ export const STEP_BACKWARD_COMMAND = "autogradLens.stepBackward";
 export class LensProvider implements vscode.CodeLensProvider {
   provideCodeLenses(doc: vscode.TextDocument): vscode.CodeLens[] {
     if (!usesAutogradLens(doc)) return [];
-    return findLensAnchors(doc.getText()).flatMap((a) => {
+    const anchors = doc.languageId === "python" ? findPythonLensAnchors(doc.getText()) : findLensAnchors(doc.getText());
+    return anchors.flatMap((a) => {
       const range = new vscode.Range(a.line, a.character, a.line, a.character);
       // A lens on a backward call passes its line: stepping starts at that call.
       const args: unknown[] = a.kind === "file" ? [doc.uri] : [doc.uri, a.line];

@@ -24,7 +24,7 @@ const NEW_SNIPPET_COMMAND = "autogradLens.newSnippet";
 const CONTEXT_KEY = "autogradLens.canShowGraph";
 const EXAMPLE = ["examples", "autograd-basics.ts"];
 
-const SELECTOR: vscode.DocumentSelector = ["typescript", "javascript"].flatMap((language) =>
+const SELECTOR: vscode.DocumentSelector = ["typescript", "javascript", "python"].flatMap((language) =>
   RUNNABLE_SCHEMES.map((scheme) => ({ language, scheme })),
 );
 
@@ -65,12 +65,12 @@ export function activate(context: vscode.ExtensionContext): void {
     const doc = await targetDocument(arg);
     if (!doc) {
       void vscode.window.showInformationMessage(
-        'Autograd Lens: open a TypeScript or JavaScript file that imports { torch } from "autograd-lens" (Autograd Lens: New Snippet opens an example).',
+        'Autograd Lens: open a TypeScript or JavaScript file that imports { torch } from "autograd-lens", or a Python file that imports torch (Autograd Lens: New Snippet opens an example).',
       );
       return;
     }
     if (!isRunnable(doc)) {
-      void vscode.window.showInformationMessage("Autograd Lens runs TypeScript and JavaScript files.");
+      void vscode.window.showInformationMessage("Autograd Lens runs TypeScript, JavaScript and Python files.");
       return;
     }
     if (!(await ensureTrusted())) return;

@@ -92,7 +92,7 @@ function kindText(t: TensorInfo): string {
 
 function gradText(s: GraphSnapshot, t: TensorInfo): string {
   if (t.grad) {
-    const how = t.isLeaf ? "" : t.retainsGrad ? " (kept by retainGrad())" : "";
+    const how = t.isLeaf ? "" : t.retainsGrad ? ` (kept by ${s.language === "python" ? "retain_grad()" : "retainGrad()"})` : "";
     return `${codeSpan(formatValue(t.grad))}${how}`;
   }
   if (t.gradNote) return `none — ${escapeMarkdown(t.gradNote)}`;

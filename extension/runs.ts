@@ -1,12 +1,17 @@
 // Running documents: one SnippetRunner for the window (created on the first run, so no sandbox
 // process starts before the user asks for one), the latest snapshot of each document with the
-// document version it was made from, debounced re-runs, and the Workspace Trust gate.
+// document version it was made from, debounced re-runs, and the Workspace Trust gate. Python files
+// run through the Python tracer (runner/python-runner.ts) with the interpreter python-interpreter.ts
+// picks, one process per run; TypeScript/JavaScript through the SnippetRunner.
 import * as vscode from "vscode";
+import { interpreterProblem, runPython } from "../runner/python-runner";
 import { SnippetRunner } from "../runner/sandbox";
 import type { GraphSnapshot } from "../shared/protocol";
+import { interpreterFor, reportInterpreterProblem } from "./python-interpreter";
 import { limitsFromSettings, SECTION } from "./settings";
 import { runLanguage } from "./sync";
 import { importsAutogradLens } from "./text-scan";
+import { importsTorch } from "./text-scan-python";
 
 /** What ran: a whole file, or the 1-based inclusive line range of a selection. */
 export type RunSelection = { startLine: number; endLine: number } | undefined;
@@ -31,7 +36,7 @@ export const RERUN_DELAY_MS = 400;
 /** Schemes whose documents can be run (not diff views of git history and the like). */
 export const RUNNABLE_SCHEMES = ["file", "untitled", "vscode-remote"];
 
-/** The document is TypeScript/JavaScript, in a runnable scheme. */
+/** The document is TypeScript/JavaScript/Python, in a runnable scheme. */
 export function isRunnable(doc: vscode.TextDocument): boolean {
   return RUNNABLE_SCHEMES.includes(doc.uri.scheme) && runLanguage(doc.languageId) !== undefined;
 }
@@ -43,11 +48,14 @@ export function isUsable(r: RunResult | undefined): r is RunResult {
 
 const importCache = new WeakMap<vscode.TextDocument, { version: number; value: boolean }>();
 
-/** The document imports "autograd-lens" (cached per document version: providers ask often). */
+/**
+ * The document imports "autograd-lens" (TypeScript/JavaScript) or torch (Python): the extension's
+ * features are on for it. Cached per document version: providers ask often.
+ */
 export function usesAutogradLens(doc: vscode.TextDocument): boolean {
   const cached = importCache.get(doc);
   if (cached?.version === doc.version) return cached.value;
-  const value = isRunnable(doc) && importsAutogradLens(doc.getText());
+  const value = isRunnable(doc) && (doc.languageId === "python" ? importsTorch(doc.getText()) : importsAutogradLens(doc.getText()));
   importCache.set(doc, { version: doc.version, value });
   return value;
 }
@@ -139,8 +147,10 @@ export class RunManager implements vscode.Disposable {
     const t0 = Date.now();
     const what = `${vscode.workspace.asRelativePath(doc.uri)} v${version}${selection ? ` lines ${selection.startLine}-${selection.endLine}` : ""} (${options.reason})`;
     this.log?.info(`run ${what}`);
-    const promise = this.getRunner()
-      .run({ source: doc.getText(), language, fileName, limits, ...(selection ? { selection } : {}) })
+    const request = { source: doc.getText(), fileName, limits, ...(selection ? { selection } : {}) };
+    const traced: Promise<GraphSnapshot> =
+      language === "python" ? this.runPythonFile(doc, request, options.reason) : this.getRunner().run({ ...request, language });
+    const promise = traced
       .then((snapshot): RunResult => {
         const result: RunResult = { uri: doc.uri, version, snapshot, selection, reason: options.reason, seq };
         const summary = `${snapshot.tensors.length} tensors, ${snapshot.nodes.length} nodes, ${snapshot.backward.length} backward calls`;
@@ -205,6 +215,16 @@ export class RunManager implements vscode.Disposable {
   /** Pids of the sandbox processes (for tests and diagnostics); none before the first run. */
   get childPids(): number[] {
     return this.runner?.childPids ?? [];
+  }
+
+  /** A Python file: its interpreter now (the user may have switched), then the tracer. */
+  private async runPythonFile(doc: vscode.TextDocument, request: Omit<Parameters<typeof runPython>[0], "python">, reason: RunReason): Promise<GraphSnapshot> {
+    const interpreter = await interpreterFor(doc.uri);
+    this.log?.info(`python: ${interpreter.command} (${interpreter.source})`);
+    const snapshot = await runPython({ ...request, python: interpreter.command }, { tracerDir: vscode.Uri.joinPath(this.distDir, "python").fsPath });
+    const problem = interpreterProblem(snapshot);
+    if (problem && snapshot.error && !this.disposed) void reportInterpreterProblem(problem, snapshot.error.message, interpreter, reason === "command");
+    return snapshot;
   }
 
   private getRunner(): SnippetRunner {

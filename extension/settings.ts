@@ -11,6 +11,7 @@ export const SETTINGS = {
   memoryLimit: "memoryLimit",
   layoutDirection: "layoutDirection",
   inlineValues: "inlineValues",
+  pythonPath: "pythonPath",
 } as const;
 
 export const DEFAULTS = {

@@ -4,11 +4,11 @@
 import type { ExportFormat, GraphSnapshot, NodeInfo, SourceRange, StepPosition, TensorInfo, WebviewToHost } from "../shared/protocol";
 import { formatValue } from "./format";
 
-export type RunLanguage = "typescript" | "javascript";
+export type RunLanguage = "typescript" | "javascript" | "python";
 
 /** The runner's language for a vscode languageId; undefined for anything else. */
 export function runLanguage(languageId: string): RunLanguage | undefined {
-  return languageId === "typescript" ? "typescript" : languageId === "javascript" ? "javascript" : undefined;
+  return languageId === "typescript" || languageId === "javascript" || languageId === "python" ? languageId : undefined;
 }
 
 /** An editor selection (0-based, like vscode's). */

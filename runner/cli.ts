@@ -1,10 +1,11 @@
 // Command line front end: `autograd-lens trace FILE [--json OUT] [--dot OUT] [--html OUT]`.
-// Runs FILE through the sandboxed runner, prints the snippet's console output and a summary of the
+// Runs FILE through the sandboxed runner (a .py file: through the Python tracer, with real PyTorch), prints the snippet's console output and a summary of the
 // graph, and writes the snapshot as JSON, DOT and/or a standalone graph page (HTML, needs the built
 // dist/webview.js next to this file). Exit code 1 with FILE:line:col when it fails.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { DEFAULT_LIMITS, SnippetRunner } from "./sandbox";
+import { DEFAULT_PYTHON, interpreterProblem, runPython } from "./python-runner";
 import { buildStandaloneHtml, WEBVIEW_SCRIPT } from "./html";
 import { summarize } from "./summary";
 import { escapeControls } from "./terminal";
@@ -12,9 +13,10 @@ import { toDot } from "../shared/dot";
 import type { RunLimits } from "../shared/protocol";
 
 const USAGE = `Usage: autograd-lens trace FILE [--json OUT] [--dot OUT] [--html OUT]
-                          [--timeout MS] [--node-cap N] [--memory MB] [--raw]
+                          [--timeout MS] [--node-cap N] [--memory MB] [--python PATH] [--raw]
 
-Runs FILE (.ts or .js, importing { torch } from "autograd-lens"), prints its console output and a
+Runs FILE (.ts or .js, importing { torch } from "autograd-lens"; or .py, importing torch, run with
+real PyTorch by the interpreter --python, default ${DEFAULT_PYTHON}), prints its console output and a
 summary of the traced graph, and writes the GraphSnapshot as JSON and/or Graphviz DOT, and/or the
 graph view as one self-contained HTML page (opens in a browser from disk, no network).
 Control characters in what the snippet printed are shown escaped (\\x1b...); --raw writes them as they are.`;
@@ -26,6 +28,7 @@ interface Args {
   html?: string;
   /** Write the snippet's text with its control characters (terminal escapes) as they are. */
   raw?: boolean;
+  python?: string;
   limits: Partial<RunLimits>;
 }
 
@@ -60,6 +63,7 @@ function parseArgs(argv: string[]): Args {
     else if (a === "--node-cap") args.limits.nodeCap = num("nodes");
     else if (a === "--memory") args.limits.memoryMb = num("MB");
     else if (a === "--raw") args.raw = true;
+    else if (a === "--python") args.python = value();
     else if (a.startsWith("--")) fail(`unknown option ${a}.\n${USAGE}`);
     else if (!args.file) args.file = a;
     else fail(`only one FILE can be traced at a time (got "${args.file}" and "${a}").`);
@@ -98,20 +102,18 @@ async function main(): Promise<void> {
     fail(`cannot read ${args.file}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`, 1);
   }
   const ext = path.extname(args.file).toLowerCase();
+  const python = ext === ".py" || ext === ".pyw";
   const language = ext === ".js" || ext === ".mjs" || ext === ".cjs" ? "javascript" : "typescript";
+  if (args.python && !python) fail(`--python is for .py files; ${args.file} runs with Autograd Lens's engine.`);
   if (args.html && !fs.existsSync(path.join(distDir, WEBVIEW_SCRIPT))) {
     fail(`--html needs the graph view's bundle ${path.join(distDir, WEBVIEW_SCRIPT)}, which does not exist; build it with "npm run build".`, 2);
   }
-  const runner = new SnippetRunner();
+  const runner = python ? null : new SnippetRunner();
   try {
-    const snapshot = await runner.run({
-      source,
-      language,
-      fileName: path.resolve(args.file),
-      limits: { ...DEFAULT_LIMITS, ...args.limits },
-    });
     // Everything below that the snippet could have made (console text, names, messages) is escaped.
     const safe = args.raw ? (t: string) => t : escapeControls;
+    const request = { source, fileName: path.resolve(args.file), limits: { ...DEFAULT_LIMITS, ...args.limits } };
+    const snapshot = runner ? await runner.run({ ...request, language }) : await runPython({ ...request, python: args.python ?? DEFAULT_PYTHON });
     for (const c of snapshot.console) {
       (c.level === "error" || c.level === "warn" ? process.stderr : process.stdout).write(safe(c.text) + "\n");
     }
@@ -134,11 +136,12 @@ async function main(): Promise<void> {
       const e = snapshot.error;
       const where = e.range ? `${args.file}:${e.range.line}:${e.range.column}` : args.file;
       process.stderr.write(safe(`${where}: error: ${e.message}`) + "\n");
+      if (interpreterProblem(snapshot)) process.stderr.write(`Choose the interpreter with --python PATH.\n`);
       if (e.stack) process.stderr.write(safe(e.stack.split("\n").slice(1).join("\n")) + (e.stack.includes("\n") ? "\n" : ""));
       process.exitCode = 1;
     }
   } finally {
-    runner.dispose();
+    runner?.dispose();
   }
 }
 

@@ -433,6 +433,7 @@ export class Recorder {
       version: SNAPSHOT_VERSION,
       file: this.options.fileName,
       language: this.options.language,
+      producer: "autograd-lens",
       tracedAt: new Date().toISOString(),
       durationMs,
       limits: this.options.limits,

@@ -115,7 +115,7 @@ export function applySelection(source: string, selection: { startLine: number; e
 }
 
 /** A snapshot made by the parent when the child could not make one. */
-export function emptySnapshot(req: Pick<RunRequest, "fileName" | "language">, limits: RunLimits, durationMs: number, error: RunError): GraphSnapshot {
+export function emptySnapshot(req: { fileName: string; language: GraphSnapshot["language"] }, limits: RunLimits, durationMs: number, error: RunError): GraphSnapshot {
   return {
     version: SNAPSHOT_VERSION,
     file: req.fileName,

@@ -203,7 +203,10 @@ export interface ProgramInfo {
 export interface GraphSnapshot {
   version: typeof SNAPSHOT_VERSION;
   file: string;
-  language: "typescript" | "javascript";
+  /** "python": traced with real PyTorch (runner/python/), else with our engine. */
+  language: "typescript" | "javascript" | "python";
+  /** What made the graph: "autograd-lens" (our engine) or "pytorch 2.1.0" (a Python trace). Absent in old snapshots. */
+  producer?: string;
   /** ISO time the trace finished. */
   tracedAt: string;
   durationMs: number;

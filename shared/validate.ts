@@ -477,7 +477,7 @@ export function validateSnapshot(input: unknown, options: ValidateOptions = {}):
   const snapshot: GraphSnapshot = {
     version: SNAPSHOT_VERSION,
     file: c.str(f("file"), "snapshot.file", CAPS.name * 4),
-    language: c.oneOf(f("language"), "snapshot.language", ["typescript", "javascript"] as const),
+    language: c.oneOf(f("language"), "snapshot.language", ["typescript", "javascript", "python"] as const),
     tracedAt: c.str(f("tracedAt"), "snapshot.tracedAt", 100),
     durationMs: c.num(c.finite(f("durationMs"), "snapshot.durationMs"), "snapshot.durationMs", 0),
     limits: { timeoutMs: limit("timeoutMs"), nodeCap: limit("nodeCap"), valueCap: limit("valueCap"), stepCap: limit("stepCap"), memoryMb: limit("memoryMb") },
@@ -506,6 +506,8 @@ export function validateSnapshot(input: unknown, options: ValidateOptions = {}):
     backward,
     nodesTruncated: c.bool(f("nodesTruncated"), "snapshot.nodesTruncated"),
   };
+  const producer = c.optStr(f("producer"), "snapshot.producer", CAPS.name);
+  if (producer !== undefined) snapshot.producer = producer;
   const dropped = f("backwardCallsDropped");
   if (dropped !== undefined) snapshot.backwardCallsDropped = c.int(dropped, "snapshot.backwardCallsDropped");
   const output = c.optStr(f("output"), "snapshot.output", CAPS.name);

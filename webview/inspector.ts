@@ -200,7 +200,10 @@ export class Inspector {
 
   private savedView(n: NodeInfo): Child {
     const parts: Child[] = n.saved.map((sv) => el("li", null, el("code", null, sv.name), " = ", this.savedValue(sv)));
-    if (n.released) parts.push(el("li", { class: "released" }, "saved tensors released by backward (a second backward needs retainGraph: true)"));
+    if (n.released) {
+      const option = this.s?.language === "python" ? "retain_graph=True" : "retainGraph: true";
+      parts.push(el("li", { class: "released" }, `saved tensors released by backward (a second backward needs ${option})`));
+    }
     if (!parts.length) return el("span", { class: "muted" }, "nothing");
     return el("ul", { class: "plain" }, ...parts);
   }

@@ -11,6 +11,20 @@ export const ELEMENTWISE_N = 1_000_000;
 /** Matrix sizes of case (b). */
 export const MATMUL_SIZES = [64, 256, 512];
 
+/**
+ * Case (m), a tutorial-size training loop where per-op overhead dominates: an MLP
+ * x[100×3] → 32 (ReLU) → 1, summed squared error, plain SGD with in-place updates under
+ * noGrad, `steps` steps per timed rep. lr keeps float32 within 1e-5 of float64 over the run.
+ */
+export const TRAIN = { samples: 100, nin: 3, hidden: 32, steps: 2000, lr: 5e-4 };
+/**
+ * Case (n): ops in a chain of small-tensor ops over `width`-element tensors, cycling
+ * through CHAIN_CYCLE (h = h·w, h + x, tanh, sin), then sum() and backward().
+ */
+export const CHAIN = { ops: 1000, width: 4 };
+/** One cycle of case (n)'s chain; w and x are the two leaves (x is also the start). */
+export const CHAIN_CYCLE = ['mul_w', 'add_x', 'tanh', 'sin'];
+
 /** Snapshot nodes of the generated graph of case (f). */
 export const RUNNER_GRAPH_NODES = 5000;
 /** grad_fn nodes of the generated graphs of the graph-view cases (h) and (i)/(j). */
@@ -30,21 +44,21 @@ export const CASES = {
     fn: 'mlp',
     title: '(a) scalar MLP 2-16-16-1 x100',
     sizes: [MLP_SAMPLES],
-    peers: ['ours', 'micrograd', 'tfjs-cpu', 'js-pytorch'],
+    peers: ['ours', 'micrograd', 'tfjs-cpu', 'js-pytorch', 'pytorch'],
   },
   b: {
     id: 'b',
     fn: 'matmul',
     title: '(b) matmul NxN fwd+bwd',
     sizes: MATMUL_SIZES,
-    peers: ['ours', 'plainjs', 'tfjs-cpu', 'js-pytorch'],
+    peers: ['ours', 'plainjs', 'tfjs-cpu', 'js-pytorch', 'pytorch'],
   },
   c: {
     id: 'c',
     fn: 'elementwise',
     title: '(c) elementwise 1e6 fwd+bwd',
     sizes: [ELEMENTWISE_N],
-    peers: ['ours', 'tfjs-cpu', 'js-pytorch'],
+    peers: ['ours', 'tfjs-cpu', 'js-pytorch', 'pytorch'],
   },
   d: {
     id: 'd',
@@ -104,7 +118,29 @@ export const CASES = {
   },
 };
 
-export const ALL_PEERS = ['ours', 'micrograd', 'plainjs', 'tfjs-cpu', 'js-pytorch'];
+/**
+ * The per-op-overhead cases against PyTorch (issue 11), tutorial-size work where the time
+ * goes to dispatch, bookkeeping and the graph rather than arithmetic. run.mjs appends them
+ * to CASES after the replay cases.
+ */
+export const PER_OP_CASES = {
+  m: {
+    id: 'm',
+    fn: 'trainStep',
+    title: '(m) MLP 100x3-32-1, 2,000 SGD steps',
+    sizes: [TRAIN.samples],
+    peers: ['ours', 'pytorch', 'tfjs-cpu'],
+  },
+  n: {
+    id: 'n',
+    fn: 'chain',
+    title: '(n) 1,000-op chain on [4]',
+    sizes: [CHAIN.ops],
+    peers: ['ours', 'pytorch', 'tfjs-cpu'],
+  },
+};
+
+export const ALL_PEERS = ['ours', 'micrograd', 'plainjs', 'tfjs-cpu', 'js-pytorch', 'pytorch'];
 
 /** Floating-point operations of one matmul forward (2N³) plus its two backward matmuls. */
 export function matmulFlops(n) {
@@ -155,10 +191,29 @@ export function makeData(caseId, size, seed = 1234) {
       xs: uniform(rand, size * MLP_SIZES[0]), // size samples × 2 features, row-major
       ys: uniform(rand, size), // one target per sample
       samples: size,
+      sizes: MLP_SIZES, // for the Python peer, which cannot import this module
     };
   }
   if (caseId === 'b') return { a: uniform(rand, size * size), b: uniform(rand, size * size), n: size };
   if (caseId === 'c') return { x: uniform(rand, size), n: size };
+  if (caseId === 'm') {
+    // PyTorch's nn.Linear init, U(-1/√fan_in, 1/√fan_in), for weights and biases.
+    const { nin, hidden } = TRAIN;
+    const scaled = (n, fanIn) => uniform(rand, n).map((v) => v / Math.sqrt(fanIn));
+    return {
+      ...TRAIN,
+      samples: size,
+      x: uniform(rand, size * nin), // [samples, nin], row-major
+      y: uniform(rand, size), // [samples, 1]
+      w1: scaled(nin * hidden, nin), // [nin, hidden]
+      b1: scaled(hidden, nin), // [hidden]
+      w2: scaled(hidden, hidden), // [hidden, 1]
+      b2: scaled(1, hidden), // [1]
+    };
+  }
+  if (caseId === 'n') {
+    return { ops: size, width: CHAIN.width, cycle: CHAIN_CYCLE, x: uniform(rand, CHAIN.width), w: uniform(rand, CHAIN.width) };
+  }
   throw new Error(`unknown case ${caseId}`);
 }
 

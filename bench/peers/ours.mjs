@@ -107,4 +107,76 @@ export const cases = {
       },
     };
   },
+
+  // (m): one training step of a tutorial MLP, 2,000 times, as the tutorials write it.
+  trainStep({ torch }, d) {
+    const { samples: m, nin, hidden: k, steps, lr } = d;
+    const x = torch.tensor(nested(d.x, m, nin));
+    const y = torch.tensor(nested(d.y, m, 1));
+    return {
+      setup() {
+        const leaf = (t) => t.requiresGrad_();
+        return {
+          params: [
+            leaf(torch.tensor(nested(d.w1, nin, k))),
+            leaf(torch.tensor(Float32Array.from(d.b1))),
+            leaf(torch.tensor(nested(d.w2, k, 1))),
+            leaf(torch.tensor(Float32Array.from(d.b2))),
+          ],
+        };
+      },
+      run(state) {
+        const { params } = state;
+        const [w1, b1, w2, b2] = params;
+        let first = null;
+        let loss = null;
+        for (let step = 0; step < steps; step++) {
+          const h = x.mm(w1).add(b1).clamp(0);
+          const pred = h.mm(w2).add(b2);
+          loss = pred.sub(y).pow(2).sum();
+          loss.backward();
+          torch.noGrad(() => {
+            for (const p of params) {
+              p.sub_(p.grad.mul(lr));
+              p.grad.zero_();
+            }
+          });
+          if (step === 0) first = loss;
+        }
+        state.first = first;
+        state.loss = loss;
+      },
+      check({ params, first, loss }) {
+        return [first.item(), loss.item(), params[0].tolist()[0][0], params[3].tolist()[0]];
+      },
+    };
+  },
+
+  // (n): a 1,000-op chain of ops on [4]-element tensors, then sum and backward.
+  chain({ torch }, d) {
+    const cycles = d.ops / d.cycle.length;
+    if (d.cycle.join() !== 'mul_w,add_x,tanh,sin' || !Number.isInteger(cycles)) {
+      throw new Error(`ours.mjs's chain is written for (mul_w, add_x, tanh, sin) x n, got ${d.cycle} x ${d.ops}`);
+    }
+    return {
+      setup() {
+        return {
+          x: torch.tensor(Float32Array.from(d.x), { requiresGrad: true }),
+          w: torch.tensor(Float32Array.from(d.w), { requiresGrad: true }),
+        };
+      },
+      run(state) {
+        const { x, w } = state;
+        let h = x;
+        for (let i = 0; i < cycles; i++) h = h.mul(w).add(x).tanh().sin();
+        const out = h.sum();
+        out.backward();
+        state.out = out;
+      },
+      check({ x, w, out }) {
+        const gx = x.grad.tolist();
+        return [out.item(), gx[0], w.grad.tolist()[0], gx[gx.length - 1]];
+      },
+    };
+  },
 };

@@ -101,4 +101,77 @@ export const cases = {
       },
     };
   },
+
+  // (m): the training loop as tfjs writes it: variables, variableGrads, assign (its in-place update).
+  trainStep({ tf }, d) {
+    const { samples: m, nin, hidden: k, steps, lr } = d;
+    const x = tf.tensor2d(d.x, [m, nin]);
+    const y = tf.tensor2d(d.y, [m, 1]);
+    return {
+      setup() {
+        return {
+          vars: [tf.variable(tf.tensor2d(d.w1, [nin, k])), tf.variable(tf.tensor1d(d.b1)),
+            tf.variable(tf.tensor2d(d.w2, [k, 1])), tf.variable(tf.tensor1d(d.b2))],
+          first: null,
+          loss: null,
+        };
+      },
+      run(state) {
+        const { vars } = state;
+        const [w1, b1, w2, b2] = vars;
+        const f = () => {
+          const h = tf.clipByValue(x.matMul(w1).add(b1), 0, Infinity);
+          const pred = h.matMul(w2).add(b2);
+          return pred.sub(y).square().sum();
+        };
+        for (let step = 0; step < steps; step++) {
+          const loss = tf.tidy(() => {
+            const { value, grads } = tf.variableGrads(f, vars);
+            for (const v of vars) v.assign(v.sub(grads[v.name].mul(lr)));
+            return value;
+          });
+          if (step === 0) state.first = loss;
+          else if (state.loss !== null) state.loss.dispose();
+          if (step > 0) state.loss = loss;
+        }
+        state.loss ??= state.first;
+      },
+      check({ vars, first, loss }) {
+        return [first.dataSync()[0], loss.dataSync()[0], vars[0].dataSync()[0], vars[3].dataSync()[0]];
+      },
+      teardown(state) {
+        tf.dispose([...state.vars, state.first, ...(state.loss !== state.first ? [state.loss] : [])]);
+      },
+    };
+  },
+
+  // (n): the 1,000-op chain on [4], value and gradients by tf.valueAndGrads.
+  chain({ tf }, d) {
+    const cycles = d.ops / d.cycle.length;
+    if (d.cycle.join() !== 'mul_w,add_x,tanh,sin' || !Number.isInteger(cycles)) {
+      throw new Error(`tfjs-cpu.mjs's chain is written for (mul_w, add_x, tanh, sin) x n, got ${d.cycle} x ${d.ops}`);
+    }
+    const f = (x, w) => {
+      let h = x;
+      for (let i = 0; i < cycles; i++) h = h.mul(w).add(x).tanh().sin();
+      return h.sum();
+    };
+    return {
+      setup() {
+        return { x: tf.tensor1d(d.x), w: tf.tensor1d(d.w) };
+      },
+      run(state) {
+        const { value, grads } = tf.valueAndGrads(f)([state.x, state.w]);
+        state.value = value;
+        state.grads = grads;
+      },
+      check({ value, grads }) {
+        const gx = grads[0].dataSync();
+        return [value.dataSync()[0], gx[0], grads[1].dataSync()[0], gx[gx.length - 1]];
+      },
+      teardown(state) {
+        tf.dispose([state.x, state.w, state.value, ...state.grads]);
+      },
+    };
+  },
 };

@@ -1,0 +1,120 @@
+#!/usr/bin/env node
+// `npm run bench:python`: the Python tracer's overhead, as a ratio to the same script run untraced
+// by the same interpreter (issue 15's target: traced ≤ 2× untraced, plus the snapshot write), on
+// the textbook example and on a 300-iteration two-layer training loop. Two ratios per case:
+//   program   time inside the process from the first line of the file to its end (untraced:
+//             runpy.run_path timed by perf_counter after `import torch`; traced: the snapshot's
+//             durationMs, which stops before the snapshot is built);
+//   end to end  wall time of the whole process as the editor waits for it (untraced: `python file`;
+//             traced: runPython from spawn to the checked snapshot: interpreter start, torch import,
+//             tracing, snapshot build, JSON write, parse and check).
+// Medians of REPS runs, printed and written to bench/results/python.json.
+//
+//   node bench/python.mjs [--python=/usr/bin/python3] [--reps=5]
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
+const ROOT = resolve(BENCH_DIR, '..');
+const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')));
+const PYTHON = args.python ?? process.env.AUTOGRAD_LENS_TEST_PYTHON ?? '/usr/bin/python3';
+const REPS = Number(args.reps ?? 5);
+const TARGET = 2;
+
+if (spawnSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' }).status !== 0) {
+  console.log(`bench:python skipped: ${PYTHON} cannot import torch`);
+  process.exit(0);
+}
+
+// runner/python-runner.ts, bundled for Node here (the build only bundles it into the CLI and the extension).
+const tmp = mkdtempSync(join(os.tmpdir(), 'lens-bench-py-'));
+const require = createRequire(import.meta.url);
+const esbuild = require(join(ROOT, 'node_modules', 'esbuild'));
+const bundle = join(tmp, 'python-runner.cjs');
+esbuild.buildSync({ entryPoints: [join(ROOT, 'runner', 'python-runner.ts')], outfile: bundle, bundle: true, platform: 'node', format: 'cjs', logLevel: 'warning' });
+const { runPython } = require(bundle);
+const tracerDir = join(ROOT, 'runner', 'python');
+
+const training = readFileSync(join(ROOT, 'examples', 'training-loop.py'), 'utf8').replace('range(100)', 'range(300)');
+if (!training.includes('range(300)')) throw new Error('examples/training-loop.py no longer loops over range(100)');
+const cases = [
+  { id: 'textbook', file: join(ROOT, 'examples', 'autograd-basics.py') },
+  { id: 'training loop, 300 iterations (2 layers, SGD)', file: join(tmp, 'training_loop_300.py'), text: training },
+];
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+const TIMER = `import sys, time, runpy, io, contextlib, torch
+path = sys.argv[1]
+sys.path.insert(0, __import__("os").path.dirname(path))
+buf = io.StringIO()
+t = time.perf_counter()
+with contextlib.redirect_stdout(buf):
+    runpy.run_path(path, run_name="__main__")
+print("@@MS", (time.perf_counter() - t) * 1000)`;
+
+function untraced(file) {
+  const t0 = performance.now();
+  const plain = spawnSync(PYTHON, [file], { encoding: 'utf8' });
+  const wall = performance.now() - t0;
+  if (plain.status !== 0) throw new Error(`${file} failed: ${plain.stderr}`);
+  const timed = spawnSync(PYTHON, ['-c', TIMER, file], { encoding: 'utf8' });
+  const m = /@@MS ([\d.]+)/.exec(timed.stdout);
+  if (!m) throw new Error(`timing ${file} failed: ${timed.stderr}`);
+  return { program: Number(m[1]), wall };
+}
+
+async function traced(file) {
+  const t0 = performance.now();
+  const s = await runPython({ source: readFileSync(file, 'utf8'), fileName: file, python: PYTHON, limits: { timeoutMs: 120_000 } }, { tracerDir });
+  const wall = performance.now() - t0;
+  if (s.error) throw new Error(`tracing ${file} failed: ${s.error.message}`);
+  return { program: s.durationMs, wall, bytes: Buffer.byteLength(JSON.stringify(s)), nodes: s.nodes.length, calls: s.backward.length };
+}
+
+const rows = [];
+for (const c of cases) {
+  if (c.text) writeFileSync(c.file, c.text);
+  await traced(c.file); // warm the disk cache for both
+  untraced(c.file);
+  const u = [];
+  const t = [];
+  for (let i = 0; i < REPS; i++) {
+    u.push(untraced(c.file));
+    t.push(await traced(c.file));
+  }
+  const row = {
+    case: c.id,
+    untracedProgramMs: median(u.map((x) => x.program)),
+    tracedProgramMs: median(t.map((x) => x.program)),
+    untracedWallMs: median(u.map((x) => x.wall)),
+    tracedWallMs: median(t.map((x) => x.wall)),
+    snapshotBytes: t[0].bytes,
+    nodes: t[0].nodes,
+    backwardCalls: t[0].calls,
+  };
+  row.programRatio = row.tracedProgramMs / row.untracedProgramMs;
+  row.wallRatio = row.tracedWallMs / row.untracedWallMs;
+  row.pass = row.programRatio <= TARGET;
+  rows.push(row);
+}
+rmSync(tmp, { recursive: true, force: true });
+
+const version = spawnSync(PYTHON, ['-c', 'import torch, sys; print(torch.__version__, sys.version.split()[0])'], { encoding: 'utf8' }).stdout.trim();
+console.log(`\nPython tracer overhead (${PYTHON}: torch, python ${version}; median of ${REPS}; ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)})`);
+console.log('case'.padEnd(48) + 'program untraced → traced (ratio)'.padEnd(40) + 'end to end untraced → traced (ratio)'.padEnd(42) + 'snapshot');
+for (const r of rows) {
+  const prog = `${r.untracedProgramMs.toFixed(1)} → ${r.tracedProgramMs.toFixed(1)} ms (${r.programRatio.toFixed(2)}×) ${r.pass ? 'PASS' : 'FAIL'} ≤ ${TARGET}×`;
+  const wall = `${r.untracedWallMs.toFixed(0)} → ${r.tracedWallMs.toFixed(0)} ms (${r.wallRatio.toFixed(2)}×)`;
+  console.log(r.case.padEnd(48) + prog.padEnd(40) + wall.padEnd(42) + `${(r.snapshotBytes / 1024).toFixed(0)} KB, ${r.nodes} nodes, ${r.backwardCalls} calls`);
+}
+mkdirSync(join(BENCH_DIR, 'results'), { recursive: true });
+writeFileSync(join(BENCH_DIR, 'results', 'python.json'), `${JSON.stringify({ python: PYTHON, version, reps: REPS, at: new Date().toISOString(), rows }, null, 2)}\n`);

@@ -1,0 +1,278 @@
+"""The GraphSnapshot (shared/protocol.ts) from what the recorder saw, like Recorder.build in
+runner/recorder.ts: nodes with PyTorch's names, next_functions as edges, saved values, tensors with
+their kinds, values and grads, the backward calls."""
+import datetime
+import math
+
+from autograd_lens_recorder import input_names
+from autograd_lens_values import Held, dtype_name, resolve, summarize
+
+SNAPSHOT_VERSION = 1
+PROGRAM_UNAVAILABLE = (
+    "this graph was traced with PyTorch (a Python file); the landscape re-runs the ops with "
+    "Autograd Lens's own engine, which Python traces do not support yet."
+)
+
+
+def _saved_scalar(v):
+    if v is None or isinstance(v, (bool, str)):
+        return v if not isinstance(v, str) else v[:200]
+    if isinstance(v, int):
+        return v if abs(v) <= 2 ** 53 else str(v)
+    if isinstance(v, float):
+        return v if math.isfinite(v) else ("NaN" if v != v else ("Infinity" if v > 0 else "-Infinity"))
+    if isinstance(v, (tuple, list)) and len(v) <= 16 and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v):
+        return "[%s]" % ", ".join(str(x) for x in v)
+    return str(v)[:200]
+
+
+def saved_of(rec_, recorder, capture=None):
+    """PyTorch's saved values of a node (`_saved_self` → "self"); released: backward freed them."""
+    torch = recorder.torch
+    node = rec_["node"]
+    out, released = [], False
+    if capture is None:
+        capture = lambda t: summarize(torch, t, recorder.limits["valueCap"])  # noqa: E731
+    names = _saved_names(node)
+    for attr in names:
+        try:
+            v = getattr(node, attr)
+        except RuntimeError:
+            released = True
+            continue
+        except Exception:
+            continue
+        name = attr[len("_saved_"):]
+        if v is None:
+            continue  # PyTorch saved nothing in this slot (e.g. `self` of a tensor times a Python number)
+        if isinstance(v, torch.Tensor):
+            t_rec = recorder.tensors.get(id(v))
+            entry = {"name": name, "value": capture(v)}
+            if t_rec is not None:
+                entry["tensor"] = t_rec["id"]
+            out.append(entry)
+        elif isinstance(v, (tuple, list)) and v and all(isinstance(x, torch.Tensor) for x in v):
+            for i, x in enumerate(v[:16]):
+                out.append({"name": "%s[%d]" % (name, i), "value": capture(x)})
+        else:
+            out.append({"name": name, "scalar": _saved_scalar(v)})
+    return out, released
+
+
+_NAMES = {}
+
+
+def _saved_names(node):
+    """The `_saved_*` attributes PyTorch exposes on this node type (the same for every node of a type)."""
+    t = type(node)
+    names = _NAMES.get(t)
+    if names is None:
+        try:
+            names = [a for a in dir(node) if a.startswith("_saved_")]
+        except Exception:
+            names = []
+        _NAMES[t] = names
+    return names
+
+
+def _default_label(rec_, nodes):
+    t = rec_["t"]
+    gf = t.grad_fn
+    if gf is not None:
+        n = nodes.get(gf)
+        op = (n["name"] if n else type(gf).__name__)
+        op = op.rstrip("0123456789")
+        if op.endswith("Backward"):
+            op = op[: -len("Backward")]
+        op = op[:1].lower() + op[1:]
+    else:
+        op = "tensor"
+    r = rec_["range"]
+    return "%s @ L%d" % (op, r["line"]) if r else "%s #%s" % (op, rec_["id"][1:])
+
+
+def _grad_note(t, backward_called):
+    if not t.requires_grad:
+        return "does not require grad"
+    if not t.is_leaf and not getattr(t, "retains_grad", False):
+        return "not kept: a non-leaf tensor's gradient is freed after backward unless you call retain_grad() on it"
+    return "backward() did not reach this tensor" if backward_called else "backward() has not been called yet"
+
+
+def build(recorder, file, producer, duration_ms, error=None):
+    torch = recorder.torch
+    recorder.frozen = True
+    recorder.busy = True
+    limits = recorder.limits
+    snapshot = {
+        "version": SNAPSHOT_VERSION,
+        "file": file,
+        "language": "python",
+        "producer": producer,
+        "tracedAt": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "durationMs": duration_ms,
+        "limits": limits,
+        "console": list(recorder.console),
+        "warnings": list(recorder.warnings),
+        "tensors": [],
+        "nodes": [],
+        "edges": [],
+        "backward": list(recorder.calls),
+        "nodesTruncated": recorder.nodes_truncated,
+        "program": {"unavailable": PROGRAM_UNAVAILABLE, "leaves": {}, "constants": {}, "ops": []},
+    }
+    if recorder.calls_dropped:
+        snapshot["backwardCallsDropped"] = recorder.calls_dropped
+    if error is not None:
+        snapshot["error"] = error
+    try:
+        _fill(recorder, snapshot, torch, limits)
+    except Exception as e:  # never lose the run's error and console to a failure here
+        snapshot["tensors"], snapshot["nodes"], snapshot["edges"] = [], [], []
+        snapshot.pop("output", None)
+        if error is None:
+            snapshot["error"] = {"kind": "internal", "message": "Autograd Lens could not build the graph: %s: %s" % (type(e).__name__, e)}
+    _resolve_steps(snapshot["backward"], torch, limits["valueCap"])
+    # Steps may name nodes the build dropped (it never drops recorded ones; this keeps ids honest).
+    ids = {n["id"] for n in snapshot["nodes"]}
+    tids = {t["id"] for t in snapshot["tensors"]}
+    for call in snapshot["backward"]:
+        call["roots"] = [r for r in call["roots"] if r in tids]
+        call["steps"] = [s for s in call["steps"] if s["node"] in ids]
+        for s in call["steps"]:
+            for o in s["gradsOut"]:
+                if o["to"] is not None and o["to"] not in ids:
+                    o["to"] = None
+            if "leaf" in s and s["leaf"] not in tids:
+                del s["leaf"]
+            if "retained" in s and s["retained"] not in tids:
+                del s["retained"]
+    return snapshot
+
+
+def _fill(recorder, snapshot, torch, limits):
+    recorder.frozen = False
+    # Nodes made inside composite functions and every AccumulateGrad: reachable from what was recorded.
+    recorder.reach(list(recorder.nodes.keys()) + [r["t"].grad_fn for r in list(recorder.tensors.values())])
+    recorder.frozen = True
+    nodes = recorder.nodes
+    cap = limits["valueCap"]
+    # A node found by the walk has no tensor and no line: it runs where its consumer was made.
+    for rec_ in nodes.values():
+        for nxt, _ in _nexts(rec_["node"]):
+            n = nodes.get(nxt)
+            if n is not None and n["range"] is None and n["name"] != "AccumulateGrad":
+                n["range"] = rec_["range"]
+                if n["seq"] is not None and rec_["seq"] is not None and n["seq"] > rec_["seq"]:
+                    n["seq"] = rec_["seq"]
+    consumed = set()
+    for rec_ in nodes.values():
+        accumulate = rec_["name"] == "AccumulateGrad"
+        nexts = _nexts(rec_["node"])
+        for index, (nxt, input_nr) in enumerate(nexts):
+            n = nodes.get(nxt) if nxt is not None else None
+            if n is None:
+                continue
+            snapshot["edges"].append({"from": rec_["id"], "to": n["id"], "index": index, "inputNr": int(input_nr)})
+            if n["tensor"] is not None:
+                consumed.add(n["tensor"]["id"])
+        if accumulate:
+            saved, released = [], False
+        elif "saved" in rec_:
+            # Read before backward ran; released when a call without retain_graph ran the node
+            # (known from the call, not by reading the freed values: that raises, slowly).
+            saved = [dict(v, value=resolve(torch, v["value"], cap)) if isinstance(v.get("value"), Held) else v for v in rec_["saved"]]
+            released = bool(rec_.get("freed")) and any("value" in v for v in saved)
+        elif rec_.get("freed"):
+            saved, released = [], bool(_saved_names(rec_["node"]))  # ran past the step cap: not read before
+        else:
+            saved, released = saved_of(rec_, recorder)
+        info = {
+            "id": rec_["id"],
+            "name": rec_["name"],
+            "kind": "accumulate" if accumulate else "function",
+            "sequenceNr": None if accumulate else rec_["seq"],
+            "tensor": rec_["tensor"]["id"] if rec_["tensor"] is not None else None,
+            "inputs": ["grad"] if accumulate else input_names(rec_["name"], len(nexts)),
+            "formulas": [],
+            "saved": saved,
+            "released": released,
+        }
+        if rec_["range"] is not None:
+            info["range"] = rec_["range"]
+        snapshot["nodes"].append(info)
+    roots = {r for c in recorder.calls for r in c["roots"]}
+    last_sink = None
+    backward_called = len(recorder.calls) > 0
+    for rec_ in recorder.tensors.values():
+        t = rec_["t"]
+        tid = rec_["id"]
+        requires = bool(t.requires_grad)
+        if not requires:
+            kind = "constant"
+        elif t.grad_fn is None:
+            kind = "leaf"
+        elif tid in roots or tid not in consumed:
+            kind = "output"
+        else:
+            kind = "intermediate"
+        if kind == "output":
+            last_sink = tid
+        keeps = t.is_leaf or getattr(t, "retains_grad", False)
+        grad = t.grad if keeps else None
+        name = rec_["name"]
+        gf = nodes.get(t.grad_fn) if t.grad_fn is not None else None
+        info = {
+            "id": tid,
+            "label": name if name is not None else recorder.param_labels.get(id(t)) or _default_label(rec_, nodes),
+            "kind": kind,
+            "shape": [int(s) for s in t.shape],
+            "dtype": dtype_name(t),
+            "value": summarize(torch, t, cap),
+            "grad": summarize(torch, grad, cap) if grad is not None else None,
+            "requiresGrad": requires,
+            "isLeaf": bool(t.is_leaf),
+            "retainsGrad": bool(getattr(t, "retains_grad", False)),
+            "gradFn": gf["id"] if gf is not None else None,
+        }
+        if name is not None:
+            info["name"] = name
+        if grad is None:
+            info["gradNote"] = _grad_note(t, backward_called)
+        if rec_["range"] is not None:
+            info["range"] = rec_["range"]
+        if rec_["boundAt"] is not None:
+            info["boundAt"] = rec_["boundAt"]
+        version = getattr(t, "_version", 0)  # PyTorch's version counter (in-place writes)
+        if isinstance(version, int) and version > 0:
+            info["version"] = version
+        snapshot["tensors"].append(info)
+    last = recorder.calls[-1] if recorder.calls else None
+    output = last["roots"][0] if last and last["roots"] else last_sink
+    if output is not None:
+        snapshot["output"] = output
+
+
+def _resolve_steps(calls, torch, cap):
+    """The gradients the steps held, as summaries (an unreadable one becomes an empty summary)."""
+    def value(v):
+        try:
+            return resolve(torch, v, cap)
+        except Exception:
+            return {"shape": [0], "dtype": "float32", "numel": 0, "values": [], "truncated": False}
+
+    for call in calls:
+        for s in call["steps"]:
+            s["gradIn"] = value(s["gradIn"])
+            for o in s["gradsOut"]:
+                if o["grad"] is not None:
+                    o["grad"] = value(o["grad"])
+            if "gradAfter" in s:
+                s["gradAfter"] = value(s["gradAfter"])
+
+
+def _nexts(node):
+    try:
+        return tuple(node.next_functions)
+    except Exception:
+        return ()
