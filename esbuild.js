@@ -26,6 +26,10 @@ const builds = [
     platform: "node",
     format: "cjs",
     target: "node20",
+    // Strict mode everywhere in the child: V8 hides strict frames' functions and receivers from
+    // stack-trace call sites (Error.prepareStackTrace) and `caller`, so a snippet's getter that the
+    // runner happens to call cannot reach the runner's functions through its stack.
+    banner: { js: '"use strict";' },
   },
   {
     // `autograd-lens trace FILE` (the package's bin and `npm run trace`).

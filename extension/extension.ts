@@ -111,7 +111,9 @@ export function activate(context: vscode.ExtensionContext): void {
   async function showNode(uriArg: unknown, id: unknown): Promise<void> {
     if (typeof id !== "string") return;
     const doc = await targetDocument(uriArg);
-    if (!doc) return;
+    // Hover links carry this command with a URI: it runs only a TypeScript/JavaScript file, as the
+    // other commands do (a crafted link must not run a document of another language).
+    if (!doc || !isRunnable(doc)) return;
     let result = runs.latestFor(doc.uri);
     if (!result || result.version !== doc.version) {
       if (autoRunAllowed()) result = await runs.run(doc, { selection: runs.lastSelection(doc.uri), reason: "command" });

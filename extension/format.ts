@@ -11,9 +11,24 @@ export function formatNumber(v: Scalar): string {
   return s === "-0" ? "0" : s;
 }
 
+/** Dimensions shown of a shape (a snapshot's shapes are at most 64 long; this bounds the text anyway). */
+const MAX_SHOWN_DIMS = 64;
+
 /** [] → "scalar", [3] → "[3]", [2, 3] → "[2, 3]". */
 export function formatShape(shape: readonly number[]): string {
-  return shape.length === 0 ? "scalar" : `[${shape.join(", ")}]`;
+  if (shape.length === 0) return "scalar";
+  const shown = shape.length > MAX_SHOWN_DIMS ? [...shape.slice(0, MAX_SHOWN_DIMS), `… ${shape.length - MAX_SHOWN_DIMS} more`] : shape;
+  return `[${shown.join(", ")}]`;
+}
+
+/** The product of a shape's dimensions, or -1 when one is not a whole non-negative number. */
+function product(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d < 0) return -1;
+    n *= d;
+  }
+  return n;
 }
 
 /** Nested brackets for small complete tensors: [[1, 2], [3, 4]]. */
@@ -43,7 +58,11 @@ export function formatValue(v: ValueSummary, options: ValueFormatOptions = {}): 
   const head = options.head ?? 6;
   if (v.numel === 0) return "[] (empty)";
   if (v.shape.length === 0) return formatNumber(v.values[0] ?? "NaN");
-  if (!v.truncated && v.numel <= maxElements && v.values.length >= v.numel) return nested(v.values, v.shape);
+  // Nested brackets only when the shape agrees with the element count: then every loop in nested()
+  // is bounded by numel (≤ maxElements), whatever the numbers in the shape say.
+  if (!v.truncated && v.numel <= maxElements && v.values.length >= v.numel && product(v.shape) === v.numel && v.shape.length <= MAX_SHOWN_DIMS) {
+    return nested(v.values, v.shape);
+  }
   const shown = v.values.slice(0, head).map(formatNumber).join(", ");
   let text = `[${shown}, … ${v.numel.toLocaleString("en-US")} values]`;
   if (v.stats) {

@@ -8,20 +8,18 @@
 // error thrown by the snippet (also from a timer callback or an unhandled rejection), on the timeout
 // (loops through __lens.tick, async code through the runtime's deadline) and on the memory limit.
 import * as fs from "node:fs";
+import * as net from "node:net";
 import * as path from "node:path";
 import * as v8 from "node:v8";
 import * as vm from "node:vm";
 import type { GraphSnapshot, RunError, RunErrorKind } from "../shared/protocol";
 import { Recorder, type EngineModule } from "./recorder";
 import { prepareScript } from "./transpile";
-import {
-  GUARDED_CONSTRUCTORS,
-  LensRuntime,
-  createLensContext,
-  timeoutMessage,
-  type ChildMessage,
-  type RunMessage,
-} from "./lens-runtime";
+import { MAX_MESSAGE_BYTES } from "./channel";
+import { capString, checkSnapshot } from "../shared/validate";
+import type { EngineHooks } from "./context-bootstrap";
+import { GUARDED_CONSTRUCTORS, LensRuntime, createLensContext } from "./lens-runtime";
+import { timeoutMessage, type ChildMessage, type RunMessage } from "./messages";
 
 const bootStart = performance.now();
 // Host-realm stacks (the recorder's `new Error().stack` inside engine callbacks) must reach past the
@@ -33,15 +31,21 @@ Error.stackTraceLimit = 60;
 const SYNC_WATCHDOG_GRACE_MS = 300;
 /** With nothing pending and the top-level promise still open, wait this long before calling it stuck. */
 const STALL_MS = 50;
-/** The snapshot is capped by the recorder; this guards the IPC channel against a runaway anyway. */
-const MAX_SNAPSHOT_CHARS = 64 * 2 ** 20;
+
+/** Messages to the parent: one JSON line each on fd 3 (runner/channel.ts reads them). */
+const out = new net.Socket({ fd: 3, readable: false, writable: true });
+out.on("error", () => process.exit(0)); // the parent is gone: nobody wants the result
 
 function send(message: ChildMessage, then?: () => void): void {
-  if (!process.send || !process.connected) {
+  let line: string;
+  try {
+    line = `${JSON.stringify(message)}\n`;
+  } catch (e) {
+    process.stderr.write(`autograd-lens child: could not encode ${message.type}: ${String(e)}\n`);
     then?.();
     return;
   }
-  process.send(message, undefined, {}, (err) => {
+  out.write(line, (err) => {
     if (err) process.stderr.write(`autograd-lens child: could not send ${message.type}: ${String(err)}\n`);
     then?.();
   });
@@ -95,7 +99,23 @@ const engineScript = new vm.Script(`(function (module, exports, require, ${GUARD
   lineOffset: -1,
 });
 const { context, internal } = createLensContext(runtime);
-const engine = internal.loadEngine(engineScript.runInContext(context), GUARDED_CONSTRUCTORS) as EngineModule;
+const engineExports = internal.loadEngine(engineScript.runInContext(context), GUARDED_CONSTRUCTORS) as EngineModule;
+// The recorder's view of the engine: its observer and warning handler are installed through the
+// context (functions of the snippet's realm call the recorder; nothing of this realm goes in).
+const engine: EngineModule = {
+  torch: engineExports.torch,
+  Tensor: engineExports.Tensor,
+  setObserver(o) {
+    internal.observe(o && { observer: o as unknown as EngineHooks["observer"], warning: (w) => warningHandler?.(w as never) });
+    return null;
+  },
+  setWarningHandler(h) {
+    warningHandler = h;
+    return null;
+  },
+  setAllocationLimit: (bytes) => internal.setAllocationLimit(bytes),
+};
+let warningHandler: Parameters<EngineModule["setWarningHandler"]>[0] = null;
 
 // Warm the transpiler (parser modules, JIT) so the first real run does not pay for it.
 try {
@@ -132,47 +152,63 @@ function describeThrown(thrown: unknown, recorder: Recorder, timeoutMs: number):
   const range = d.line !== undefined ? { line: d.line, column: d.column ?? 1 } : recorder.locate(d.stack);
   const error: RunError = { kind, message };
   if (range) error.range = range;
-  if (d.stack) error.stack = recorder.userStack(d.stack);
+  if (d.stack && !d.plain) error.stack = recorder.userStack(d.stack);
   return error;
 }
 
-/** Keep the IPC message sane even if a snapshot is huge: drop the graph, keep console and error. */
-function capped(snapshot: GraphSnapshot): GraphSnapshot {
-  let size: number;
-  try {
-    size = JSON.stringify(snapshot).length;
-  } catch {
-    size = Number.POSITIVE_INFINITY;
+/**
+ * The snapshot as it is sent: rebuilt by the validator in repair mode (a snippet's odd values, such
+ * as a function for a tensor's name, become descriptions; every string capped), then encoded once
+ * and measured in bytes. Too large: the re-evaluation program goes first, then the graph (console,
+ * warnings and the error stay).
+ */
+export function encodeResult(snapshot: GraphSnapshot, maxBytes = MAX_MESSAGE_BYTES): string {
+  const encode = (s: GraphSnapshot): string => JSON.stringify({ type: "result", snapshot: s } satisfies ChildMessage);
+  let checked = checkSnapshot(snapshot, { repair: true });
+  if (!checked.ok && snapshot.program) {
+    const unavailable = capString(`the traced computation could not be sent (${checked.error})`, 2000);
+    checked = checkSnapshot({ ...snapshot, program: { unavailable, leaves: {}, constants: {}, ops: [] } }, { repair: true });
   }
-  if (size <= MAX_SNAPSHOT_CHARS) return snapshot;
-  const mb = Number.isFinite(size) ? `${Math.round(size / 2 ** 20)} MB` : "too large";
-  // The re-evaluation program (the landscape's) goes first: the graph without it may fit.
-  if (snapshot.program && snapshot.program.ops.length > 0) {
-    let programSize = Number.POSITIVE_INFINITY;
-    try {
-      programSize = JSON.stringify(snapshot.program).length;
-    } catch {
-      // not serializable: dropping it is all the more right
-    }
-    if (Number.isFinite(size) && size - programSize + 1000 <= MAX_SNAPSHOT_CHARS) {
-      const unavailable = `the traced computation (${Math.round(programSize / 2 ** 20)} MB) made the snapshot too large (${mb}) to send along; lower the node and value caps`;
-      return { ...snapshot, program: { unavailable, leaves: {}, constants: {}, ops: [] } };
-    }
+  const safe: GraphSnapshot = checked.ok
+    ? checked.snapshot
+    : {
+        ...emptyOf(snapshot),
+        error: { kind: "internal", message: capString(`Autograd Lens could not send the traced graph: ${checked.error}`, 20_000) },
+      };
+  let text = encode(safe);
+  let size = Buffer.byteLength(text);
+  if (size <= maxBytes) return text;
+  const mb = (n: number) => `${Math.round(n / 2 ** 20)} MB`;
+  if (safe.program && safe.program.ops.length > 0) {
+    const unavailable = `the traced computation made the snapshot too large (${mb(size)}) to send along; lower the node and value caps`;
+    text = encode({ ...safe, program: { unavailable, leaves: {}, constants: {}, ops: [] } });
+    const smaller = Buffer.byteLength(text);
+    if (smaller <= maxBytes) return text;
+    size = smaller;
   }
-  return {
-    ...snapshot,
-    tensors: [],
-    nodes: [],
-    edges: [],
-    backward: [],
-    output: undefined,
-    error: snapshot.error ?? { kind: "internal", message: `The traced graph was too large to show (${mb}); lower the node and value caps.` },
+  const bare: GraphSnapshot = {
+    ...emptyOf(safe),
+    error: safe.error ?? { kind: "internal", message: `The traced graph was too large to show (${mb(size)}); lower the node and value caps.` },
   };
+  text = encode(bare);
+  if (Buffer.byteLength(text) <= maxBytes) return text;
+  // Console and warnings alone too large (only with a tiny cap): keep the error.
+  return encode({ ...bare, console: [], warnings: [] });
+}
+
+function emptyOf(s: GraphSnapshot): GraphSnapshot {
+  return { ...s, tensors: [], nodes: [], edges: [], backward: [], output: undefined, program: undefined };
 }
 
 function sendResultAndExit(snapshot: GraphSnapshot): void {
-  send({ type: "result", snapshot: capped(snapshot) }, () => process.exit(0));
-  // If the channel is gone the callback may never come.
+  let line: string;
+  try {
+    line = `${encodeResult(snapshot)}\n`;
+  } catch (e) {
+    line = `${JSON.stringify({ type: "result", snapshot: { ...emptyOf(snapshot), console: [], warnings: [], error: { kind: "internal", message: `Autograd Lens could not send the result: ${String(e)}` } } })}\n`;
+  }
+  out.write(line, () => process.exit(0));
+  // If the pipe is gone the callback may never come.
   setTimeout(() => process.exit(0), 2000).unref();
 }
 
@@ -240,7 +276,15 @@ function run(msg: RunMessage): void {
   current = state;
   let compiled: vm.Script;
   try {
-    compiled = new vm.Script(script.code, { filename: fileName });
+    compiled = new vm.Script(script.code, {
+      filename: fileName,
+      // import() in code the transpiler never saw (eval, new Function) rejects with an error of the
+      // snippet's realm: without this callback Node rejects with one of its own (the child runs with
+      // --experimental-vm-modules so that Node calls it at all).
+      importModuleDynamically: ((spec: string) => {
+        throw internal.importError(String(spec));
+      }) as unknown as vm.ScriptOptions["importModuleDynamically"],
+    });
   } catch (e) {
     finish({ error: { kind: "internal", message: `The prepared script did not compile: ${String(e)}` } });
     return;
@@ -276,14 +320,22 @@ process.on("uncaughtException", (err) => {
   }
 });
 
-process.on("disconnect", () => {
-  // The parent is gone (or gave up on us): nobody wants the result.
-  process.exit(0);
-});
-
-process.on("message", (m: unknown) => {
-  const msg = m as Partial<RunMessage> | null;
-  if (!msg || msg.type !== "run" || current) return;
+// The run request: one JSON line on stdin. Its end without a request means the parent is gone.
+let input = "";
+process.stdin.setEncoding("utf8");
+process.stdin.on("data", (chunk: string) => {
+  if (current) return;
+  input += chunk;
+  const nl = input.indexOf("\n");
+  if (nl < 0) return;
+  let msg: Partial<RunMessage> | null = null;
+  try {
+    msg = JSON.parse(input.slice(0, nl)) as Partial<RunMessage>;
+  } catch {
+    process.exit(2);
+  }
+  input = "";
+  if (!msg || msg.type !== "run") return;
   try {
     run(msg as RunMessage);
   } catch (e) {
@@ -293,5 +345,10 @@ process.on("message", (m: unknown) => {
     else sendResultAndExit(recorder.snapshot(0, error));
   }
 });
+process.stdin.on("end", () => {
+  // The parent closed our input after the request (normal) or died before sending one.
+  if (!current) process.exit(0);
+});
+process.stdin.on("error", () => undefined);
 
 send({ type: "ready", bootMs: performance.now() - bootStart });

@@ -8,22 +8,26 @@ import { DEFAULT_LIMITS, SnippetRunner } from "./sandbox";
 import { DEFAULT_PYTHON, interpreterProblem, runPython } from "./python-runner";
 import { buildStandaloneHtml, WEBVIEW_SCRIPT } from "./html";
 import { summarize } from "./summary";
+import { escapeControls } from "./terminal";
 import { toDot } from "../shared/dot";
 import type { RunLimits } from "../shared/protocol";
 
 const USAGE = `Usage: autograd-lens trace FILE [--json OUT] [--dot OUT] [--html OUT]
-                          [--timeout MS] [--node-cap N] [--memory MB] [--python PATH]
+                          [--timeout MS] [--node-cap N] [--memory MB] [--python PATH] [--raw]
 
 Runs FILE (.ts or .js, importing { torch } from "autograd-lens"; or .py, importing torch, run with
 real PyTorch by the interpreter --python, default ${DEFAULT_PYTHON}), prints its console output and a
 summary of the traced graph, and writes the GraphSnapshot as JSON and/or Graphviz DOT, and/or the
-graph view as one self-contained HTML page (opens in a browser from disk, no network).`;
+graph view as one self-contained HTML page (opens in a browser from disk, no network).
+Control characters in what the snippet printed are shown escaped (\\x1b...); --raw writes them as they are.`;
 
 interface Args {
   file: string;
   json?: string;
   dot?: string;
   html?: string;
+  /** Write the snippet's text with its control characters (terminal escapes) as they are. */
+  raw?: boolean;
   python?: string;
   limits: Partial<RunLimits>;
 }
@@ -58,6 +62,7 @@ function parseArgs(argv: string[]): Args {
     else if (a === "--timeout") args.limits.timeoutMs = num("milliseconds");
     else if (a === "--node-cap") args.limits.nodeCap = num("nodes");
     else if (a === "--memory") args.limits.memoryMb = num("MB");
+    else if (a === "--raw") args.raw = true;
     else if (a === "--python") args.python = value();
     else if (a.startsWith("--")) fail(`unknown option ${a}.\n${USAGE}`);
     else if (!args.file) args.file = a;
@@ -105,15 +110,17 @@ async function main(): Promise<void> {
   }
   const runner = python ? null : new SnippetRunner();
   try {
+    // Everything below that the snippet could have made (console text, names, messages) is escaped.
+    const safe = args.raw ? (t: string) => t : escapeControls;
     const request = { source, fileName: path.resolve(args.file), limits: { ...DEFAULT_LIMITS, ...args.limits } };
     const snapshot = runner ? await runner.run({ ...request, language }) : await runPython({ ...request, python: args.python ?? DEFAULT_PYTHON });
     for (const c of snapshot.console) {
-      (c.level === "error" || c.level === "warn" ? process.stderr : process.stdout).write(c.text + "\n");
+      (c.level === "error" || c.level === "warn" ? process.stderr : process.stdout).write(safe(c.text) + "\n");
     }
     for (const w of snapshot.warnings) {
-      process.stderr.write(`${args.file}${w.range ? `:${w.range.line}:${w.range.column}` : ""}: warning: ${w.message}\n`);
+      process.stderr.write(safe(`${args.file}${w.range ? `:${w.range.line}:${w.range.column}` : ""}: warning: ${w.message}`) + "\n");
     }
-    process.stdout.write(summarize(snapshot, args.file) + "\n");
+    process.stdout.write(safe(summarize(snapshot, args.file)) + "\n");
     if (args.json) write(args.json, JSON.stringify(snapshot, null, 1), "the snapshot (JSON)");
     if (args.dot) write(args.dot, toDot(snapshot), "the graph (DOT)");
     if (args.html) {
@@ -128,9 +135,9 @@ async function main(): Promise<void> {
     if (snapshot.error) {
       const e = snapshot.error;
       const where = e.range ? `${args.file}:${e.range.line}:${e.range.column}` : args.file;
-      process.stderr.write(`${where}: error: ${e.message}\n`);
+      process.stderr.write(safe(`${where}: error: ${e.message}`) + "\n");
       if (interpreterProblem(snapshot)) process.stderr.write(`Choose the interpreter with --python PATH.\n`);
-      if (e.stack) process.stderr.write(e.stack.split("\n").slice(1).join("\n") + (e.stack.includes("\n") ? "\n" : ""));
+      if (e.stack) process.stderr.write(safe(e.stack.split("\n").slice(1).join("\n")) + (e.stack.includes("\n") ? "\n" : ""));
       process.exitCode = 1;
     }
   } finally {

@@ -193,6 +193,13 @@ export class Recorder {
     if (this.consoleTruncated) return;
     if (this.consoleEntries.length >= MAX_CONSOLE_ENTRIES || this.consoleChars + text.length > MAX_CONSOLE_CHARS) {
       this.consoleTruncated = true;
+      // The line that goes over keeps what fits (cut with a marker), never dropped whole.
+      const room = MAX_CONSOLE_CHARS - this.consoleChars;
+      const mark = (n: number) => `… [${n.toLocaleString("en-US")} more characters]`;
+      const keep = room - mark(text.length).length;
+      if (this.consoleEntries.length < MAX_CONSOLE_ENTRIES && keep > 0) {
+        this.consoleEntries.push({ level, text: `${text.slice(0, keep)}${mark(text.length - keep)}`, range: this.locate(stack) });
+      }
       this.consoleEntries.push({ level: "warn", text: `[console output truncated after ${this.consoleEntries.length} entries]` });
       return;
     }
@@ -203,10 +210,11 @@ export class Recorder {
   // ---- source positions -------------------------------------------------------------------------
 
   private frames(stack: string | undefined): Array<{ line: number; column: number; fn: string }> {
-    if (!stack) return [];
+    if (typeof stack !== "string" || !stack) return []; // a snippet's Error.prepareStackTrace may make it anything
     const file = this.options.fileName;
     // The transpiler's wrapper adds one line after the user's text (`})()`): its frames are ours.
-    const userLines = this.options.script ? this.options.script.code.split("\n").length - 1 : Infinity;
+    // V8 counts every ECMAScript line terminator (\r alone, U+2028 too), so must this.
+    const userLines = this.options.script ? this.options.script.code.split(/\r\n|[\n\r\u2028\u2029]/).length - 1 : Infinity;
     const out: Array<{ line: number; column: number; fn: string }> = [];
     for (const raw of stack.split("\n")) {
       const s = raw.trim();
@@ -230,7 +238,7 @@ export class Recorder {
 
   /** The stack in the user's terms: its first line, then only the snippet's frames, mapped. */
   userStack(stack: string | undefined): string {
-    if (!stack) return "";
+    if (typeof stack !== "string" || !stack) return "";
     const head = stack.split("\n").find((l) => !l.trim().startsWith("at ")) ?? "";
     const frames = this.frames(stack).map((f) => {
       const r = this.toSource(f.line, f.column);

@@ -7,11 +7,14 @@
 // reports the graph recorded so far; if it does not answer within timeoutMs + a grace period it is
 // killed (SIGKILL), and if it dies (out of memory) the parent makes the snapshot, with the last
 // position the child reported.
-import { fork, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import type { Readable } from "node:stream";
 import { SNAPSHOT_VERSION, type GraphSnapshot, type RunError, type RunLimits } from "../shared/protocol";
-import { crashMessage, timeoutMessage, type ChildMessage, type ProgressInfo, type RunMessage } from "./lens-runtime";
+import { MessageReader, type ChannelEvent } from "./channel";
+import { childLaunch } from "./child-launch";
+import { crashMessage, timeoutMessage, type ChildMessage, type ProgressInfo, type RunMessage } from "./messages";
 
 export interface RunRequest {
   source: string;
@@ -75,7 +78,9 @@ export function resolveLimits(limits: Partial<RunLimits> | undefined): RunLimits
 }
 
 const IMPORT_START = /^\s*import(?:\s+type)?[\s{*]/;
-const IMPORT_COMPLETE = /(?:\bfrom\s*|^\s*import\s*)["'][^"']*["']\s*;?\s*(?:\/\/.*)?$/;
+// Linear on any line: no two adjacent quantifiers can share characters (`\s*;?\s*` could, and took
+// seconds on a line ending in 80,000 spaces and a letter).
+const IMPORT_COMPLETE = /(?:\bfrom\s*|^\s*import\s*)["'][^"']*["'](?:\s*;)?\s*(?:\/\/.*)?$/;
 const ENGINE_REQUIRE = /^\s*(?:const|let|var)\b.*=\s*require\(\s*["']autograd-lens["']\s*\)/;
 
 /**
@@ -143,26 +148,39 @@ class ChildHandle {
   bootMs: number | undefined;
   killedByUs = false;
   alive = true;
+  private readonly group: boolean;
   private stderr = "";
-  private listener: ((m: ChildMessage) => void) | null = null;
+  private listener: ((m: ChildMessage | { invalid: string }) => void) | null = null;
+  private onReady: ((bootMs: number) => void) | undefined;
+  /** Why the channel was closed on this child (an invalid or oversized message), if it was. */
+  invalid: string | undefined;
 
   constructor(
     readonly childPath: string,
     readonly memoryMb: number,
   ) {
-    const env = { ...process.env };
-    delete env["NODE_OPTIONS"]; // the host's flags (inspector, loaders, heap size) are not the child's
-    this.proc = fork(childPath, [], {
-      execArgv: [`--max-old-space-size=${memoryMb + HEAP_HEADROOM_MB}`],
-      serialization: "advanced",
-      stdio: ["ignore", "pipe", "pipe", "ipc"],
-      env,
+    // No NODE_OPTIONS (the host's inspector, loaders, heap size are not the child's) and nothing else
+    // of the host's environment either; Node's permission model; its own process group.
+    const launch = childLaunch(childPath, memoryMb + HEAP_HEADROOM_MB);
+    // No Node IPC: the run request goes in on stdin, messages come back on fd 3 (runner/channel.ts),
+    // where the parent counts the bytes before it parses anything.
+    this.proc = spawn(process.execPath, [...launch.execArgv, childPath], {
+      stdio: ["pipe", "pipe", "pipe", "pipe"],
+      env: launch.env,
+      detached: launch.detached,
+      windowsHide: true,
     });
+    this.group = launch.detached;
     this.proc.stdout?.resume(); // nobody reads the child's stdout; keep the pipe drained
+    this.proc.stdin?.on("error", () => undefined); // a child that died: 'close' says so
     this.proc.stderr?.setEncoding("utf8");
     this.proc.stderr?.on("data", (chunk: string) => {
       this.stderr = (this.stderr + chunk).slice(-STDERR_TAIL_CHARS);
     });
+    const channel = this.proc.stdio[3] as Readable | null | undefined;
+    const reader = new MessageReader((e) => this.onChannel(e));
+    channel?.on("data", (chunk: Buffer) => reader.push(chunk));
+    channel?.on("error", () => undefined);
     this.closed = new Promise<ExitInfo>((resolve) => {
       let done = false;
       const end = (code: number | null, signal: NodeJS.Signals | null) => {
@@ -180,13 +198,11 @@ class ChildHandle {
     });
     this.ready = new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => resolve(false), BOOT_TIMEOUT_MS);
-      this.proc.on("message", (m: ChildMessage) => {
-        if (m && m.type === "ready") {
-          this.bootMs = m.bootMs;
-          clearTimeout(timer);
-          resolve(true);
-        } else this.listener?.(m);
-      });
+      this.onReady = (bootMs) => {
+        this.bootMs = bootMs;
+        clearTimeout(timer);
+        resolve(true);
+      };
       void this.closed.then(() => {
         clearTimeout(timer);
         resolve(false);
@@ -196,13 +212,27 @@ class ChildHandle {
     this.unref();
   }
 
-  onMessage(listener: ((m: ChildMessage) => void) | null): void {
+  private onChannel(e: ChannelEvent): void {
+    if ("invalid" in e) {
+      // Nothing more from this child is believed; the run ends with the reason.
+      this.invalid = e.invalid;
+      this.listener?.({ invalid: e.invalid });
+      this.kill();
+      return;
+    }
+    const m = e.message;
+    if (m.type === "ready") this.onReady?.(m.bootMs);
+    else this.listener?.(m);
+  }
+
+  onMessage(listener: ((m: ChildMessage | { invalid: string }) => void) | null): void {
     this.listener = listener;
   }
 
   send(message: RunMessage): boolean {
     try {
-      return this.proc.send(message);
+      this.proc.stdin?.end(`${JSON.stringify(message)}\n`);
+      return true;
     } catch {
       return false;
     }
@@ -219,8 +249,8 @@ class ChildHandle {
 
   private setRef(on: boolean): void {
     type Refable = { ref?: () => void; unref?: () => void } | null | undefined;
-    // The process, its IPC channel and its stdio pipes (net.Sockets) each hold the loop.
-    for (const h of [this.proc, this.proc.channel, this.proc.stdout, this.proc.stderr] as Refable[]) {
+    // The process and its pipes (net.Sockets) each hold the loop.
+    for (const h of [this.proc, this.proc.stdin, this.proc.stdout, this.proc.stderr, this.proc.stdio[3]] as Refable[]) {
       if (on) h?.ref?.();
       else h?.unref?.();
     }
@@ -230,9 +260,15 @@ class ChildHandle {
     if (!this.alive) return;
     this.killedByUs = true;
     try {
-      this.proc.kill("SIGKILL");
+      // The whole group: anything the child might have started goes with it.
+      if (this.group && this.proc.pid !== undefined) process.kill(-this.proc.pid, "SIGKILL");
+      else this.proc.kill("SIGKILL");
     } catch {
-      // Already gone.
+      try {
+        this.proc.kill("SIGKILL");
+      } catch {
+        // Already gone.
+      }
     }
   }
 
@@ -375,6 +411,10 @@ export class SnippetRunner {
     let finishing = false;
     let deadline = setTimeout(onDeadline, limits.timeoutMs + KILL_GRACE_MS);
     child.onMessage((m) => {
+      if ("invalid" in m) {
+        finish(fail("internal", `The run sent an invalid result (${m.invalid}); it was stopped.`));
+        return;
+      }
       if (m.type === "progress") {
         lastProgress = { what: m.what, range: m.range };
         progressAt = Date.now();
@@ -389,7 +429,9 @@ export class SnippetRunner {
     });
     void child.closed.then((exit) => {
       if (done) return;
-      if (child.killedByUs && this.disposed) {
+      if (child.invalid) {
+        finish(fail("internal", `The run sent an invalid result (${child.invalid}); it was stopped.`));
+      } else if (child.killedByUs && this.disposed) {
         finish(fail("internal", "The snippet runner was disposed."));
       } else if (looksLikeOom(exit)) {
         const where = recent();

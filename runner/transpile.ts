@@ -15,6 +15,7 @@
 import { Parser } from "acorn";
 import { tsPlugin } from "@sveltejs/acorn-typescript";
 import type { RunError, SourceRange } from "../shared/protocol";
+import { editorLineStarts, editorPosition, floorIndex, isLineTerminator, lineStarts } from "./lines";
 
 export interface PreparedScript {
   /** JavaScript to run (one expression statement: the async IIFE); evaluate it, get a Promise. */
@@ -136,32 +137,7 @@ function parse(source: string, language: "typescript" | "javascript"): AstNode {
 // ---------------------------------------------------------------------------------------------
 // Lines and columns.
 
-function isLineTerminator(c: number): boolean {
-  return c === 10 || c === 13 || c === 0x2028 || c === 0x2029;
-}
-
-/** Offsets where lines start (ECMAScript line terminators: \n, \r\n, \r, U+2028, U+2029). */
-function lineStarts(s: string): number[] {
-  const starts = [0];
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 13 && s.charCodeAt(i + 1) === 10) continue;
-    if (isLineTerminator(c)) starts.push(i + 1);
-  }
-  return starts;
-}
-
-/** Index of the last element <= value in a sorted array (0 when value precedes everything). */
-function floorIndex(sorted: readonly number[], value: number): number {
-  let lo = 0;
-  let hi = sorted.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (sorted[mid] <= value) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
-}
+// (runner/lines.ts)
 
 // ---------------------------------------------------------------------------------------------
 // In-place editing with a position map.
@@ -319,14 +295,14 @@ class Transpiler {
 
   constructor(private readonly src: string) {
     this.ed = new Editor(src);
-    this.starts = lineStarts(src);
+    this.starts = editorLineStarts(src);
   }
 
   // --- positions -------------------------------------------------------------------------------
 
+  /** The editor's line and column of an offset of the user's text (U+2028 is not a line there). */
   lc(offset: number): { line: number; column: number } {
-    const i = floorIndex(this.starts, offset);
-    return { line: i + 1, column: offset - this.starts[i] + 1 };
+    return editorPosition(this.starts, this.src, offset);
   }
 
   range(start: number, end: number): SourceRange {
@@ -540,9 +516,16 @@ class Transpiler {
       case "WhileStatement":
       case "DoWhileStatement":
         return this.visitLoop(n);
+      case "ThrowStatement": {
+        // `throw "boom"` has no stack: the runtime remembers where the value was thrown.
+        const arg = (n as { argument?: AstNode }).argument;
+        if (arg) this.ed.insert(arg.start, "__lens.thrown((");
+        this.visitChildren(n);
+        if (arg) this.ed.insert(arg.end, `), ${this.pos(n.start)})`);
+        return this.endStatement(n);
+      }
       case "ExpressionStatement":
       case "ReturnStatement":
-      case "ThrowStatement":
         this.visitChildren(n);
         return this.endStatement(n);
       case "ImportExpression":
@@ -1191,10 +1174,9 @@ export function prepareScript(
     program = parse(source, language);
   } catch (e) {
     if (isAcornSyntaxError(e) && e.loc) {
-      return {
-        ok: false,
-        error: { kind: "syntax", message: cleanMessage(e.message), range: { line: e.loc.line, column: e.loc.column + 1 } },
-      };
+      // The parser's line counts U+2028 as a line; the editor's does not: go through the offset.
+      const at = typeof e.pos === "number" ? editorPosition(editorLineStarts(source), source, e.pos) : { line: e.loc.line, column: e.loc.column + 1 };
+      return { ok: false, error: { kind: "syntax", message: cleanMessage(e.message), range: at } };
     }
     return { ok: false, error: { kind: "internal", message: `Could not parse ${fileName}: ${String(e)}` } };
   }

@@ -17,10 +17,6 @@ export const DEFAULT_TYPES_FROM_PLUGIN_DIR = ["..", "..", "dist", "types", `${MO
 type Ts = typeof ts;
 type Host = ts.LanguageServiceHost;
 
-/** Plugin configuration (tsconfig `plugins` entry or configurePlugin): where the declarations are. */
-export interface PluginConfig {
-  typesFile?: string;
-}
 
 function resolvedTo(tsm: Ts, typesFile: string): ts.ResolvedModuleWithFailedLookupLocations {
   return {
@@ -103,33 +99,22 @@ export interface PluginOptions {
   defaultTypesFile: string;
 }
 
-/** The plugin module for tsserver: `module.exports = (mod) => createPluginModule(mod.typescript, options)`. */
+/**
+ * The plugin module for tsserver: `module.exports = (mod) => createPluginModule(mod.typescript, options)`.
+ * The declaration file is always the one the extension ships: a workspace's tsconfig `plugins` entry
+ * (a `typesFile` there) is not read, so a folder cannot make tsserver load a file of its choosing.
+ */
 export function createPluginModule(tsm: Ts, options: PluginOptions): ts.server.PluginModule {
-  let configured: string | undefined;
-  const typesFile = () => configured ?? options.defaultTypesFile;
-  const configure = (config: unknown) => {
-    const file = (config as PluginConfig | undefined)?.typesFile;
-    if (typeof file === "string" && file) configured = file;
-  };
-  const projects = new Set<ts.server.Project>();
+  const typesFile = () => options.defaultTypesFile;
   return {
     create(info) {
-      configure(info.config);
       patchModuleResolution(tsm, info.languageServiceHost, typesFile);
-      if (info.project) projects.add(info.project);
       try {
         info.project?.projectService?.logger?.info(`autograd-lens-ts-plugin: "${MODULE_NAME}" resolves to ${typesFile()}`);
       } catch {
         // Logging is best effort.
       }
       return proxyLanguageService(info.languageService);
-    },
-    onConfigurationChanged(config) {
-      const before = typesFile();
-      configure(config);
-      if (typesFile() === before) return;
-      // Resolve again on the next request (markAsDirty is internal API; without it, the next edit does).
-      for (const p of projects) (p as unknown as { markAsDirty?: () => void }).markAsDirty?.();
     },
   };
 }

@@ -6,6 +6,7 @@
 // host's state so the view comes back as it was.
 import type { GraphSnapshot, HostToWebview, SourceRange, StepPosition, ExportFormat } from "../shared/protocol";
 import { toDot } from "../shared/dot";
+import { checkSnapshot } from "../shared/validate";
 import { baseName, el, formatCount, isTyping, linkButton, plural, setChildren, setText, type Child } from "./dom";
 import { GraphView } from "./graph-view";
 import { describeRange, type Host } from "./host";
@@ -326,9 +327,14 @@ export class App {
 
   private onMessage(m: HostToWebview): void {
     switch (m.type) {
-      case "snapshot":
-        void this.showSnapshot(m.snapshot, m.select, m.position);
+      case "snapshot": {
+        // A snapshot is checked like everything that crosses a boundary (shared/validate.ts): one
+        // that is not valid (or of a version this page does not read) is named in a banner.
+        const checked = checkSnapshot(m.snapshot);
+        if (checked.ok) void this.showSnapshot(checked.snapshot, m.select, m.position);
+        else this.showInvalid(checked.error);
         break;
+      }
       case "select":
         this.select(m.id, { from: "host", center: true });
         break;
@@ -735,6 +741,22 @@ export class App {
     // The summary may be cut short in a narrow panel: the tooltip has all of it, and more.
     this.meta.title = `${parts.join(" · ")}\n${when}${formatCount(s.nodes.length)} grad_fn nodes, ${formatCount(acc)} of them AccumulateGrad`;
     document.title = `${baseName(s.file)} — Autograd Lens`;
+  }
+
+  /** A snapshot that failed validation: an error banner with the reason; nothing else changes. */
+  private showInvalid(reason: string): void {
+    ++this.generation;
+    setChildren(
+      this.banners,
+      el(
+        "div",
+        { class: "banner error kind-invalid", role: "alert" },
+        el("div", { class: "banner-main" }, el("strong", { class: "error-kind" }, "Invalid trace"), " ", el("span", { class: "error-message" }, `This trace cannot be shown: ${reason}`)),
+      ),
+    );
+    this.banners.hidden = false;
+    if (!this.s) this.showGraphMessage("The trace could not be read (see the message above).");
+    this.root.dataset.state = "invalid";
   }
 
   private renderBanners(s: GraphSnapshot): void {

@@ -341,7 +341,9 @@ function previewGrid(v: ValueSummary): { table: HTMLElement; shown: number } {
 /** The first `count` values, row-major, FLAT_COLS to a row, each row headed by its first index. */
 function flatGrid(v: ValueSummary, count: number): { table: HTMLElement; shown: number } {
   const tbody = el("tbody");
-  const cols = v.shape.length >= 2 && v.shape[v.shape.length - 1]! <= FLAT_COLS ? v.shape[v.shape.length - 1]! : FLAT_COLS;
+  const last = v.shape.length >= 2 ? v.shape[v.shape.length - 1]! : 0;
+  // At least one column: a last dimension of 0 (or a hostile negative one) must not stall the loop.
+  const cols = Number.isInteger(last) && last >= 1 && last <= FLAT_COLS ? last : FLAT_COLS;
   for (let start = 0; start < count; start += cols) {
     const tr = el("tr", null, el("th", { scope: "row" }, indexOf(v.shape, start)));
     for (let i = start; i < Math.min(start + cols, count); i++) tr.appendChild(cell(v.values[i]));

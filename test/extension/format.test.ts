@@ -45,3 +45,18 @@ describe("formatShape / formatValue", () => {
     expect(formatValue(value([4, 4], Array.from({ length: 16 }, (_, i) => i)), { maxElements: 8, head: 3 })).toBe("[0, 1, 2, … 16 values]");
   });
 });
+
+describe("formatValue on hostile values", () => {
+  it("a shape that disagrees with the values (x.shape = [1e9, 1]) shows flat, at once", () => {
+    const v: ValueSummary = { shape: [1e9, 1], dtype: "float32", numel: 3, values: [1, 2, 3], truncated: false };
+    expect(formatValue(v)).toBe("[1, 2, 3, … 3 values]");
+    const neg: ValueSummary = { shape: [-5, 2], dtype: "float32", numel: 2, values: [1, 2], truncated: false };
+    expect(formatValue(neg)).toBe("[1, 2, … 2 values]");
+  });
+
+  it("a shape of 10,000 dimensions is cut in its text", () => {
+    const s = formatShape(Array.from({ length: 10_000 }, () => 1));
+    expect(s.length).toBeLessThan(300);
+    expect(s).toMatch(/… 9936 more\]$/);
+  });
+});

@@ -35,7 +35,7 @@ interface Trace {
 const FAKE_MODULE = { torch: { name: "torch" }, nn: { name: "nn" }, default: { name: "default" } };
 const LINE_BREAK = /\r\n|\r|\n|\u2028|\u2029/;
 /** Identifiers that only the transpiler writes (prefix, bind/tick/require calls). */
-const INSERTED_NAMES = new Set(["__lens", "bind", "bindPattern", "tick", "require", "async"]);
+const INSERTED_NAMES = new Set(["__lens", "bind", "bindPattern", "tick", "thrown", "require", "async"]);
 
 function prepare(source: string, language: "typescript" | "javascript" = "typescript"): PreparedScript {
   const r = prepareScript(source, language, "snippet.ts");
@@ -65,6 +65,9 @@ function fakeLens(trace: Trace, module: unknown): Record<string, unknown> {
     },
     tick(k: number): void {
       trace.ticks.push(k);
+    },
+    thrown<T>(value: T): T {
+      return value;
     },
     require(spec: string, line: number, column: number): unknown {
       trace.requires.push({ spec, line, column });
@@ -618,8 +621,9 @@ return [torch, t, nn, al, ns, d, n2, d2, ns2, multi, ty]`;
     const src = 'const o = { "a\u2028b": [1] }\nconst { "a\u2028b": v } = o\nreturn v';
     const { result, trace, script } = await run(src);
     expect(result).toEqual([1]);
-    // U+2028 ends a line for V8 and acorn alike, so v is on line 4 (of 5) at column 5.
-    expect(trace.patterns[0].pattern).toEqual({ object: [{ key: "a\u2028b", target: { name: "v", line: 4, column: 5 } }] });
+    // U+2028 ends a line for V8 and acorn, but not in the editor: positions are the editor's, so v is
+    // on line 2 at column 16 (the U+2028 is one character of that line).
+    expect(trace.patterns[0].pattern).toEqual({ object: [{ key: "a\u2028b", target: { name: "v", line: 2, column: 16 } }] });
     checkLayout(src, script);
   });
 

@@ -1,0 +1,139 @@
+// The parent trusts nothing the child sends: the message reader's byte caps, the message validator,
+// and whole runs against fake children (scripts standing in for runner-child.js) that send forged,
+// malformed or oversized messages. Every one ends as a run with a clear error, never an exception
+// or a parent that grows without bound.
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MessageReader, validateChildMessage, type ChannelEvent } from "../../runner/channel";
+import { SnippetRunner } from "../../runner/sandbox";
+import { SNAPSHOT_VERSION } from "../../shared/protocol";
+
+function read(lines: Array<string | Buffer>, maxMessage = 1000, maxTotal = 10_000): ChannelEvent[] {
+  const events: ChannelEvent[] = [];
+  const r = new MessageReader((e) => events.push(e), maxMessage, maxTotal);
+  for (const l of lines) r.push(Buffer.isBuffer(l) ? l : Buffer.from(l));
+  return events;
+}
+
+describe("MessageReader", () => {
+  it("splits lines across chunks and validates each message", () => {
+    const ev = read(['{"type":"rea', 'dy","bootMs":3}\n{"type":"finishing"}\n{"type":"progress","what":"loop","range":{"line":2,"column":1}}\n']);
+    expect(ev).toEqual([
+      { message: { type: "ready", bootMs: 3 } },
+      { message: { type: "finishing" } },
+      { message: { type: "progress", what: "loop", range: { line: 2, column: 1 } } },
+    ]);
+  });
+
+  it("rejects a message over the cap before it is complete, and ignores everything after", () => {
+    const ev = read(["x".repeat(600), "x".repeat(600), '\n{"type":"finishing"}\n']);
+    expect(ev).toEqual([{ invalid: "a message was larger than 0 MB" }]);
+  });
+
+  it("rejects more bytes in all than the budget", () => {
+    const ev = read(Array.from({ length: 20 }, () => '{"type":"progress","what":"loop"}\n'.padStart(600, " ")), 1000, 5000);
+    expect(ev.at(-1)).toEqual({ invalid: "it sent more than 0 MB" });
+    expect(ev.filter((e) => "message" in e).length).toBeLessThan(10);
+  });
+
+  it("rejects non-JSON, unknown types and mistyped fields", () => {
+    expect(read(["not json\n"])).toEqual([{ invalid: "a message was not JSON" }]);
+    expect(read(['{"type":"pwn"}\n'])[0]).toEqual({ invalid: 'message.type: "pwn" is not a message the sandbox sends' });
+    expect(read(['{"type":"ready","bootMs":"x"}\n'])[0]).toMatchObject({ invalid: expect.stringMatching(/bootMs/) });
+    expect(read(['{"type":"progress","what":"loop","range":{"line":"1"}}\n'])[0]).toMatchObject({ invalid: expect.stringMatching(/range/) });
+    expect(read(["[1,2]\n"])[0]).toMatchObject({ invalid: expect.stringMatching(/object/) });
+  });
+
+  it("rejects a forged result whose snapshot is not a snapshot", () => {
+    expect(() => validateChildMessage({ type: "result", snapshot: { version: SNAPSHOT_VERSION, console: 5 } })).toThrow(/snapshot\./);
+    expect(() => validateChildMessage({ type: "result" })).toThrow(/snapshot/);
+  });
+});
+
+/** A fake child: a script in a temporary dist/ that does `body` (fd 3 is the channel). */
+function fakeDist(body: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lens-fake-"));
+  fs.writeFileSync(path.join(dir, "engine.js"), "");
+  fs.writeFileSync(
+    path.join(dir, "runner-child.js"),
+    `const fs = require("fs");\nconst write = (s) => { const b = Buffer.from(s); let o = 0; while (o < b.length) { try { o += fs.writeSync(3, b, o); } catch (e) { if (e.code !== "EAGAIN") throw e; } } };\nwrite(JSON.stringify({ type: "ready", bootMs: 1 }) + "\\n");\nprocess.stdin.once("data", () => {\n${body}\n});\n`,
+  );
+  return dir;
+}
+
+const okSnapshot = {
+  version: SNAPSHOT_VERSION,
+  file: "/x.ts",
+  language: "typescript",
+  tracedAt: "2026-01-01T00:00:00.000Z",
+  durationMs: 1,
+  limits: { timeoutMs: 1000, nodeCap: 10, valueCap: 10, stepCap: 10, memoryMb: 64 },
+  console: [{ level: "log", text: "hello" }],
+  warnings: [],
+  tensors: [],
+  nodes: [],
+  edges: [],
+  backward: [],
+  nodesTruncated: false,
+};
+
+describe("runs against fake children", () => {
+  const dirs: string[] = [];
+  afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+  async function runWith(body: string, timeoutMs = 2000) {
+    const dir = fakeDist(body);
+    dirs.push(dir);
+    const runner = new SnippetRunner({ distDir: dir, keepWarm: false });
+    try {
+      return await runner.run({ source: "1", language: "typescript", fileName: "/x.ts", limits: { timeoutMs } });
+    } finally {
+      runner.dispose();
+    }
+  }
+  beforeAll(() => undefined);
+
+  it("accepts a well-formed result (the fake is a faithful child)", async () => {
+    const s = await runWith(`write(JSON.stringify({ type: "result", snapshot: ${JSON.stringify(okSnapshot)} }) + "\\n"); process.exit(0);`);
+    expect(s.error).toBeUndefined();
+    expect(s.console).toEqual([{ level: "log", text: "hello" }]);
+  });
+
+  it("a forged result with console not an array: a clear error, not an exception", async () => {
+    const s = await runWith(`write(JSON.stringify({ type: "result", snapshot: { ...${JSON.stringify(okSnapshot)}, console: 5 } }) + "\\n"); setTimeout(() => {}, 60000);`);
+    expect(s.error?.kind).toBe("internal");
+    expect(s.error?.message).toMatch(/^The run sent an invalid result \(snapshot\.console: must be an array/);
+  });
+
+  it("a forged error whose message is not text", async () => {
+    const s = await runWith(`write(JSON.stringify({ type: "result", snapshot: { ...${JSON.stringify(okSnapshot)}, error: { kind: "runtime", message: { split: 1 } } } }) + "\\n");`);
+    expect(s.error?.message).toMatch(/invalid result \(snapshot\.error\.message: must be text/);
+  });
+
+  it("an unknown snapshot version", async () => {
+    const s = await runWith(`write(JSON.stringify({ type: "result", snapshot: { ...${JSON.stringify(okSnapshot)}, version: 999 } }) + "\\n");`);
+    expect(s.error?.message).toMatch(/version 999 is not one this Autograd Lens reads/);
+  });
+
+  it("a 1 GB message is cut off at the cap: the parent stays small and the run ends clearly", async () => {
+    const before = process.memoryUsage();
+    let peak = 0;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5);
+    const s = await runWith(`const chunk = "x".repeat(8 * 2 ** 20); write('{"type":"result","snapshot":"'); for (let i = 0; i < 128; i++) write(chunk);`, 20_000);
+    clearInterval(sampler);
+    expect(s.error?.message).toMatch(/invalid result \(a message was larger than 64 MB\)/);
+    // Growth of the parent while receiving: under twice the 64 MB cap (chunks + one copy).
+    expect(peak - before.rss).toBeLessThan(2 * 64 * 2 ** 20);
+  });
+
+  it("garbage, then a valid result: the garbage ends the run", async () => {
+    const s = await runWith(`write("\\u0000\\u0001 garbage\\n"); write(JSON.stringify({ type: "result", snapshot: ${JSON.stringify(okSnapshot)} }) + "\\n");`);
+    expect(s.error?.message).toMatch(/invalid result \(a message was not JSON\)/);
+  });
+
+  it("a child that says nothing and exits: an internal error with its exit code", async () => {
+    const s = await runWith(`process.exit(5);`);
+    expect(s.error?.message).toMatch(/stopped unexpectedly \(exit code 5\)/);
+  });
+});
