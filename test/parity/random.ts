@@ -5,6 +5,7 @@
 // difference rather than steering the generator. Ends with sum().backward() when anything needs grad.
 import type { Arg } from "./ops";
 import type { Leaf, LeafDType, Program, Step } from "./program";
+import { rng } from "../helpers/gradcheck";
 
 /** The programs of `npm test`; PARITY_SEED / PARITY_COUNT explore others (then nothing is expected to differ). */
 export const DEFAULT_RANDOM_SEED = 20261204;
@@ -12,17 +13,6 @@ export const DEFAULT_RANDOM_COUNT = 300;
 export const RANDOM_SEED = Number(process.env.PARITY_SEED ?? DEFAULT_RANDOM_SEED);
 export const RANDOM_COUNT = Number(process.env.PARITY_COUNT ?? DEFAULT_RANDOM_COUNT);
 
-/** mulberry32 */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Var {
   name: string;

@@ -10,22 +10,12 @@ import {
   type LayoutOptions,
   type LayoutResult,
 } from "../../webview/layout";
+import { rng } from "../helpers/gradcheck";
 
 const TENSOR = { width: 72, height: 40 };
 const OP = { width: 112, height: 28 };
 const EPS = 1e-6;
 
-/** Seeded PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Builds an autograd-like graph: tensors and op pills, data-flow edges, creation order. */
 class GraphBuilder {
