@@ -157,7 +157,7 @@ export const ClampBackward1: GradientSpec<{ self?: Tensor; min: number | null; m
   gradFunc: (g, s) => {
     const lo = s.min ?? -Infinity, hi = s.max ?? Infinity;
     // Without createGraph nothing records: one fused loop instead of four tensor ops.
-    if (!isGradEnabled()) return [fused(g, s.self!, (gv, x) => (x >= lo && x <= hi ? gv : 0))];
+    if (!isGradEnabled()) return [clampGrad(g, s.self!, lo, hi)];
     let m = s.self!.ge(lo);
     if (s.max !== null) m = m.mul(s.self!.le(hi));
     return [pick(g, m)];
@@ -205,6 +205,17 @@ function fused(g: Tensor, v: Tensor, f: (grad: number, v: number) => number): Te
   const out = allocate(g.dtype, g._values.length);
   const gd = g._values, vd = v._values;
   for (let i = 0; i < out.length; i++) out[i] = f(gd[i]!, vd[i]!);
+  return new Tensor(out, g.shape, g.dtype);
+}
+
+/** grad where lo ≤ x ≤ hi, else 0: clamp's backward as one plain loop (no per-element call). */
+function clampGrad(g: Tensor, x: Tensor, lo: number, hi: number): Tensor {
+  const gd = g._values, xd = x._values;
+  const out = allocate(g.dtype, gd.length);
+  for (let i = 0; i < out.length; i++) {
+    const v = xd[i]!;
+    out[i] = v >= lo && v <= hi ? gd[i]! : 0;
+  }
   return new Tensor(out, g.shape, g.dtype);
 }
 
