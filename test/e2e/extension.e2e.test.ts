@@ -12,6 +12,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { Browser, Frame, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
+import { highlightedLine } from "./editor";
 import {
   findWebviewFrame,
   hoverAt,
@@ -176,24 +177,6 @@ async function outlineNames(frame: Frame): Promise<string[]> {
   return frame.locator('[role="treeitem"] > .row.tensor .name').allInnerTexts();
 }
 
-/**
- * The editor line carrying the backward-step highlight: its line number (from the margin) and the
- * label at its end (a CSS ::after of the decoration, so it is read from the computed style).
- */
-async function highlightedLine(page: Page): Promise<{ line: number | null; label: string } | null> {
-  return (await page.evaluate(`(() => {
-    for (const editor of document.querySelectorAll(".editor-group-container .monaco-editor")) {
-      for (const span of editor.querySelectorAll(".view-lines .view-line span")) {
-        const content = getComputedStyle(span, "::after").content;
-        if (!content || !content.includes("backward step")) continue;
-        const top = span.closest(".view-line").style.top;
-        const number = [...editor.querySelectorAll(".margin-view-overlays > div")].find((d) => d.style.top === top);
-        return { line: number ? Number(number.textContent.trim()) : null, label: JSON.parse(content) };
-      }
-    }
-    return null;
-  })()`)) as { line: number | null; label: string } | null;
-}
 
 async function statusBarText(page: Page, contains: string): Promise<string> {
   const items = await page.locator(".part.statusbar .statusbar-item").allInnerTexts();

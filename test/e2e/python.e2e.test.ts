@@ -10,6 +10,7 @@ import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import type { Browser, Frame, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
+import { highlightedLine } from "./editor";
 import {
   findWebviewFrame,
   hoverAt,
@@ -46,21 +47,6 @@ const shot = (page: Page, name: string) => screenshot(page, path.join(SHOT_DIR, 
 const graphFrame = (page: Page): Promise<Frame> => findWebviewFrame(page, '#app[data-state="ready"]', { timeout: 90_000 });
 const outlineNames = (frame: Frame) => frame.locator('[role="treeitem"] > .row.tensor .name').allInnerTexts();
 
-/** The editor line with the backward-step highlight and its label (a CSS ::after). */
-async function highlightedLine(page: Page): Promise<{ line: number | null; label: string } | null> {
-  return (await page.evaluate(`(() => {
-    for (const editor of document.querySelectorAll(".editor-group-container .monaco-editor")) {
-      for (const span of editor.querySelectorAll(".view-lines .view-line span")) {
-        const content = getComputedStyle(span, "::after").content;
-        if (!content || !content.includes("backward step")) continue;
-        const top = span.closest(".view-line").style.top;
-        const number = [...editor.querySelectorAll(".margin-view-overlays > div")].find((d) => d.style.top === top);
-        return { line: number ? Number(number.textContent.trim()) : null, label: JSON.parse(content) };
-      }
-    }
-    return null;
-  })()`)) as { line: number | null; label: string } | null;
-}
 
 describe.skipIf(!hasTorch)("Autograd Lens on Python files (real PyTorch, the pythonPath setting)", () => {
   let tempDir: string;

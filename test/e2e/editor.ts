@@ -1,0 +1,21 @@
+// Reading the editor in code-server's page, shared by the e2e suites.
+import type { Page } from "playwright-core";
+
+/**
+ * The editor line carrying the backward-step highlight: its line number (from the margin) and the
+ * label at its end (a CSS ::after of the decoration, so it is read from the computed style).
+ */
+export async function highlightedLine(page: Page): Promise<{ line: number | null; label: string } | null> {
+  return (await page.evaluate(`(() => {
+    for (const editor of document.querySelectorAll(".editor-group-container .monaco-editor")) {
+      for (const span of editor.querySelectorAll(".view-lines .view-line span")) {
+        const content = getComputedStyle(span, "::after").content;
+        if (!content || !content.includes("backward step")) continue;
+        const top = span.closest(".view-line").style.top;
+        const number = [...editor.querySelectorAll(".margin-view-overlays > div")].find((d) => d.style.top === top);
+        return { line: number ? Number(number.textContent.trim()) : null, label: JSON.parse(content) };
+      }
+    }
+    return null;
+  })()`)) as { line: number | null; label: string } | null;
+}
