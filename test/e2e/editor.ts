@@ -1,5 +1,7 @@
 // Reading the editor in code-server's page, shared by the e2e suites.
 import type { Page } from "playwright-core";
+import { expect } from "vitest";
+import { readProblems, type Problem } from "./vscode";
 
 /**
  * The editor line carrying the backward-step highlight: its line number (from the margin) and the
@@ -18,4 +20,12 @@ export async function highlightedLine(page: Page): Promise<{ line: number | null
     }
     return null;
   })()`)) as { line: number | null; label: string } | null;
+}
+
+/** Waits until the Problems view holds exactly one Autograd Lens diagnostic for `file`, and returns it. */
+export async function ourOnlyDiagnostic(page: Page, file: string): Promise<Problem> {
+  const ours = (all: Problem[]) => all.filter((p) => p.file === file && p.source === "Autograd Lens");
+  let problems: Problem[] = [];
+  await expect.poll(async () => ours((problems = await readProblems(page))), { timeout: 60_000, interval: 500 }).toHaveLength(1);
+  return ours(problems)[0]!;
 }

@@ -12,7 +12,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { Browser, Frame, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
-import { highlightedLine } from "./editor";
+import { highlightedLine, ourOnlyDiagnostic } from "./editor";
 import {
   findWebviewFrame,
   hoverAt,
@@ -388,11 +388,7 @@ describe("Autograd Lens in a trusted window", () => {
     await focusFirstGroup(page);
     await openFile(page, BROKEN);
     await runCommand(page, "Autograd Lens: Show Graph");
-    let problems: Awaited<ReturnType<typeof readProblems>> = [];
-    await expect
-      .poll(async () => (problems = await readProblems(page)).filter((p) => p.file === BROKEN && p.source === "Autograd Lens"), { timeout: 60_000, interval: 500 })
-      .toHaveLength(1);
-    const problem = problems.find((p) => p.file === BROKEN && p.source === "Autograd Lens")!;
+    const problem = await ourOnlyDiagnostic(page, BROKEN);
     expect(problem).toMatchObject({ severity: "Error", line: 5, column: 13 });
     expect(problem.message).toContain("The size of tensor a (3) must match the size of tensor b (4)");
     // The squiggle in the editor is on that line too.

@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import type { Browser, Frame, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
-import { highlightedLine } from "./editor";
+import { highlightedLine, ourOnlyDiagnostic } from "./editor";
 import {
   findWebviewFrame,
   hoverAt,
@@ -19,7 +19,6 @@ import {
   openWorkbench,
   packageExtension,
   readExtensionLog,
-  readProblems,
   REPO_ROOT,
   runCommand,
   screenshot,
@@ -131,11 +130,7 @@ describe.skipIf(!hasTorch)("Autograd Lens on Python files (real PyTorch, the pyt
     await runCommand(page, "View: Focus First Editor Group");
     await openFile(page, BROKEN);
     await runCommand(page, "Autograd Lens: Show Graph");
-    let problems: Awaited<ReturnType<typeof readProblems>> = [];
-    await expect
-      .poll(async () => (problems = await readProblems(page)).filter((p) => p.file === BROKEN && p.source === "Autograd Lens"), { timeout: 60_000, interval: 500 })
-      .toHaveLength(1);
-    const problem = problems.find((p) => p.file === BROKEN && p.source === "Autograd Lens")!;
+    const problem = await ourOnlyDiagnostic(page, BROKEN);
     expect(problem).toMatchObject({ severity: "Error", line: lineOf(BROKEN_TEXT, "c = a @ b"), column: 5 });
     expect(problem.message).toContain("mat1 and mat2 shapes cannot be multiplied (2x3 and 4x5)");
     await shot(page, "4-diagnostic");
