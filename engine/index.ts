@@ -10,8 +10,7 @@ import * as shp from "./ops/shape_ops";
 import { manualSeed } from "./random";
 import { isGradEnabled, withGradMode, setGradEnabled } from "./grad_mode";
 import { backward, grad } from "./autograd/engine";
-import * as functional from "./nn/functional";
-import { Linear, Module, ReLU, Sequential, Sigmoid, Tanh } from "./nn/modules";
+import { nn } from "./nn/index";
 import { Adam, Optimizer, SGD } from "./optim/optimizers";
 import { installMissingNames } from "./missing";
 
@@ -125,16 +124,7 @@ export const torch = {
         options,
       ),
   },
-  nn: {
-    Module,
-    Linear,
-    Sequential,
-    ReLU,
-    Tanh,
-    Sigmoid,
-    // A plain copy of the module namespace, so missing names can be answered (engine/missing.ts).
-    functional: { ...functional },
-  },
+  nn,
   optim: { Optimizer, SGD, Adam },
 };
 
