@@ -174,7 +174,7 @@ export class Recorder {
       });
       return;
     }
-    if (Array.isArray(p["object"]) && typeof value === "object") {
+    if (Array.isArray(p["object"]) && (typeof value === "object" || typeof value === "function")) {
       for (const prop of p["object"] as unknown[]) {
         if (!prop || typeof prop !== "object") continue;
         const q = prop as Record<string, unknown>;

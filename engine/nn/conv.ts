@@ -4,7 +4,7 @@ import { Module } from "./module";
 import type { Parameter } from "./parameter";
 import * as F from "./functional";
 import { newParameter, type FactoryOptions } from "./layers";
-import { defaultInit } from "./init";
+import { defaultInit } from "./default-init";
 import { pyBool } from "./activations";
 import { checkPositiveInt, fmtTuple, tuple } from "./util";
 

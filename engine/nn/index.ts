@@ -64,6 +64,6 @@ export const nn = {
   BCEWithLogitsLoss,
   KLDivLoss,
   // Plain copies of the module namespaces, so missing names can be answered (engine/missing.ts).
-  functional: { ...functional },
-  init: { ...init },
+  functional: { ...functional } as typeof functional,
+  init: { ...init } as typeof init,
 };

@@ -93,16 +93,3 @@ export function kaimingNormal_(tensor: Tensor, options: KaimingOptions = {}): Te
   const std = kaimingStd(tensor, options, "kaimingNormal_");
   return inPlace(tensor, "kaimingNormal_", (t) => t.normal_(0, std));
 }
-
-/**
- * PyTorch's reset_parameters of Linear / ConvNd: weight kaiming_uniform(a = √5), i.e.
- * U(±1/√fan_in), and bias U(±1/√fan_in).
- */
-export function defaultInit(weight: Tensor, bias: Tensor | null | undefined): void {
-  kaimingUniform_(weight, { a: Math.sqrt(5) });
-  if (bias !== null && bias !== undefined) {
-    const { fanIn } = calculateFanInAndFanOut(weight);
-    const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
-    uniform_(bias, -bound, bound);
-  }
-}

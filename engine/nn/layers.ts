@@ -8,7 +8,8 @@ import { formatShape } from "../shape";
 import { Module, autoName } from "./module";
 import { Parameter } from "./parameter";
 import * as F from "./functional";
-import { defaultInit, normal_, uniform_ } from "./init";
+import { normal_, uniform_ } from "./init";
+import { defaultInit } from "./default-init";
 import { checkPositiveInt, checkTensor } from "./util";
 
 export interface FactoryOptions {

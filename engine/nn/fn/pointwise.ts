@@ -162,11 +162,21 @@ export function softplus(x: Tensor, beta = 1, threshold = 20): Tensor {
   }, { beta: b, threshold: th });
 }
 
-export const relu = (x: Tensor): Tensor => checkTensor(x, "relu").relu();
-export const tanh = (x: Tensor): Tensor => checkTensor(x, "tanh").tanh();
-export const sigmoid = (x: Tensor): Tensor => checkTensor(x, "sigmoid").sigmoid();
-export const softmax = (x: Tensor, dim: number): Tensor => softmaxOp(checkTensor(x, "softmax"), dim);
-export const logSoftmax = (x: Tensor, dim: number): Tensor => logSoftmaxOp(checkTensor(x, "logSoftmax"), dim);
+export function relu(x: Tensor): Tensor {
+  return checkTensor(x, "relu").relu();
+}
+export function tanh(x: Tensor): Tensor {
+  return checkTensor(x, "tanh").tanh();
+}
+export function sigmoid(x: Tensor): Tensor {
+  return checkTensor(x, "sigmoid").sigmoid();
+}
+export function softmax(x: Tensor, dim: number): Tensor {
+  return softmaxOp(checkTensor(x, "softmax"), dim);
+}
+export function logSoftmax(x: Tensor, dim: number): Tensor {
+  return logSoftmaxOp(checkTensor(x, "logSoftmax"), dim);
+}
 
 /**
  * Zero each element with probability p and scale the rest by 1/(1 − p) when training (PyTorch's CPU
