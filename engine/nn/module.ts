@@ -25,12 +25,14 @@ export interface LoadStateDictResult {
 }
 
 // Instances are functions (see the constructor); this interface gives them the call signature of
-// their own forward, so `model(x)` is typed like `model.forward(x)`.
+// their own forward, so `model(x)` is typed like `model.forward(x)`. Merging it into the class is
+// the point (the class cannot declare a call signature itself); the constructor makes it true.
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- see above
 export interface Module {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the arguments and result are whatever the subclass's forward takes and returns
   (...args: Parameters<this["forward"]>): ReturnType<this["forward"]>;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- see above
 export class Module {
   /** True in training mode (dropout drops, batch norm uses batch statistics); see train()/eval(). */
   declare training: boolean;

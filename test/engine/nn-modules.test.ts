@@ -12,7 +12,7 @@ class Net extends nn.Module {
   scale = new nn.Parameter(torch.ones(1));
   notAParam = torch.zeros(3);
   layers = [1, 2];
-  forward(x: Tensor): Tensor {
+  override forward(x: Tensor): Tensor {
     return this.fc2(this.act(this.fc1(x))).mul(this.scale);
   }
 }
@@ -37,9 +37,9 @@ describe("calling a module", () => {
   });
   it("fields named like function properties (name, length) are ordinary fields", () => {
     class Named extends nn.Module {
-      name = "mine";
-      length = 3;
-      forward(x: Tensor): Tensor {
+      override name = "mine";
+      override length = 3;
+      override forward(x: Tensor): Tensor {
         return x;
       }
     }
