@@ -20,7 +20,7 @@ export const MseLossBackward0: GradientSpec<{ self?: Tensor; target?: Tensor; re
   },
 };
 
-export const BinaryCrossEntropyBackward0: GradientSpec<{ self?: Tensor; target?: Tensor; weight?: Tensor; reduction: Reduction }> = {
+export const BinaryCrossEntropyBackward0: GradientSpec<{ self?: Tensor; target?: Tensor; weight?: Tensor; weighted?: boolean; reduction: Reduction }> = {
   name: "BinaryCrossEntropyBackward0",
   inputs: ["self", "target"],
   formulas: (s) => [`grad · (self − target) / max(self · (1 − self), 1e-12)${s.weight ? " · weight" : ""}${s.reduction === "mean" ? " / n" : ""}`, "—"],

@@ -133,7 +133,7 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, options: BCEOp
     v[i] = -(y * Math.max(Math.log(x), -100) + (1 - y) * Math.max(Math.log(1 - x), -100)) * (wv === undefined ? 1 : wv[i]!);
   }
   const out = reduceValues(new Tensor(v, input.shape, input.dtype), reduction);
-  return record(out, G.BinaryCrossEntropyBackward0, [input, null], () => ({ self: input, target, reduction, ...(weight ? { weight } : {}) }));
+  return record(out, G.BinaryCrossEntropyBackward0, [input, null], () => ({ self: input, target, reduction, ...(weight ? { weight, weighted: true } : {}) }));
 }
 
 export interface BCEWithLogitsOptions extends BCEOptions {
