@@ -24,7 +24,7 @@ function checkOperand(x: unknown, op: string, what: string): void {
 // ---- binary kernels -----------------------------------------------------------------------------
 
 /** out[i] = x[i] ∘ y[i] */
-function loopVV(kind: BinaryKind, x: Storage, y: Storage, out: Storage): void {
+export function loopVV(kind: BinaryKind, x: Storage, y: Storage, out: Storage): void {
   const n = out.length;
   switch (kind) {
     case "add": for (let i = 0; i < n; i++) out[i] = x[i]! + y[i]!; break;
@@ -38,7 +38,7 @@ function loopVV(kind: BinaryKind, x: Storage, y: Storage, out: Storage): void {
 }
 
 /** out[i] = x[i] ∘ s */
-function loopVS(kind: BinaryKind, x: Storage, s: number, out: Storage): void {
+export function loopVS(kind: BinaryKind, x: Storage, s: number, out: Storage): void {
   const n = out.length;
   switch (kind) {
     case "add": for (let i = 0; i < n; i++) out[i] = x[i]! + s; break;
@@ -72,7 +72,7 @@ function loopSV(kind: BinaryKind, s: number, y: Storage, out: Storage): void {
  * True when `small` broadcasts to `shape` as one repeated row: its dims, after leading 1s, equal
  * the trailing dims of `shape` (a bias [32] or [1, 32] added to [100, 32]).
  */
-function isTrailingRow(small: Shape, shape: Shape): boolean {
+export function isTrailingRow(small: Shape, shape: Shape): boolean {
   let i = 0;
   while (i < small.length && small[i] === 1) i++;
   const n = small.length - i;
@@ -82,7 +82,7 @@ function isTrailingRow(small: Shape, shape: Shape): boolean {
 }
 
 /** out[i] = x[i] ∘ row[i mod row.length] (the row repeats along the leading dims). */
-function loopVR(kind: BinaryKind, x: Storage, row: Storage, out: Storage): void {
+export function loopVR(kind: BinaryKind, x: Storage, row: Storage, out: Storage): void {
   const n = out.length, m = row.length;
   switch (kind) {
     case "add": for (let i = 0, j = 0; i < n; i++, j = j + 1 === m ? 0 : j + 1) out[i] = x[i]! + row[j]!; break;
