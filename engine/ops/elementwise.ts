@@ -8,7 +8,7 @@ import { record } from "../autograd/record";
 import { forEachRow } from "../storage";
 import { isGradEnabled } from "../grad_mode";
 import * as G from "../gradients/elementwise";
-import { sum } from "./reduce";
+import { sum, sumOneDim } from "./reduce";
 import { reshape } from "./shape_ops";
 
 export type BinaryKind = "add" | "sub" | "mul" | "div" | "pow" | "maximum" | "minimum";
@@ -374,6 +374,12 @@ export function clone(x: Tensor): Tensor {
  */
 export function sumTo(g: Tensor, shape: Shape, op: string): Tensor {
   if (shapeEquals(g.shape, shape)) return g;
+  // The common case in a backward pass without createGraph — a bias [n] or [1, n] added to a batch
+  // [b, n] — is column sums over g's contiguous rows: one pass, one allocation.
+  if (!isGradEnabled() && g._flat !== null && shape.length <= g.shape.length && isTrailingRow(shape, g.shape)) {
+    const n = numel(shape);
+    if (n > 0 && n === g.shape[g.shape.length - 1]) return new Tensor(sumOneDim(g._flat, [g._flat.length / n, n], 0), shape, g.dtype);
+  }
   const lead = g.shape.length - shape.length;
   if (lead < 0) throw new RangeError(`${op}: gradient of shape [${g.shape.join(", ")}] cannot be summed to [${shape.join(", ")}].`);
   const dims: number[] = [];
