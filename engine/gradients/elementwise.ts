@@ -234,10 +234,11 @@ function twiceProduct(g: Tensor, x: Tensor): Tensor {
 function clampGrad(g: Tensor, x: Tensor, lo: number, hi: number): Tensor {
   const gd = g._values, xd = x._values;
   const out = allocate(g.dtype, gd.length);
-  for (let i = 0; i < out.length; i++) {
-    const v = xd[i]!;
-    out[i] = v >= lo && v <= hi ? gd[i]! : 0;
-  }
+  const n = out.length;
+  // One comparison per element when one bound is open (clamp(0)); NaN in x gives 0, as PyTorch's mask.
+  if (hi === Infinity) for (let i = 0; i < n; i++) out[i] = xd[i]! >= lo ? gd[i]! : 0;
+  else if (lo === -Infinity) for (let i = 0; i < n; i++) out[i] = xd[i]! <= hi ? gd[i]! : 0;
+  else for (let i = 0; i < n; i++) { const v = xd[i]!; out[i] = v >= lo && v <= hi ? gd[i]! : 0; }
   return new Tensor(out, g.shape, g.dtype);
 }
 

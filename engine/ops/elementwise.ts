@@ -303,10 +303,11 @@ export function clamp(x: Tensor, min?: number, max?: number): Tensor {
   const hi = max ?? Infinity;
   const a = x._values;
   const out = allocate(x.dtype, a.length);
-  for (let i = 0; i < a.length; i++) {
-    const v = a[i]!;
-    out[i] = v < lo ? lo : v > hi ? hi : v;
-  }
+  const n = a.length;
+  // One comparison per element when one bound is open (clamp(0) is a ReLU). NaN stays NaN.
+  if (hi === Infinity) for (let i = 0; i < n; i++) { const v = a[i]!; out[i] = v < lo ? lo : v; }
+  else if (lo === -Infinity) for (let i = 0; i < n; i++) { const v = a[i]!; out[i] = v > hi ? hi : v; }
+  else for (let i = 0; i < n; i++) { const v = a[i]!; out[i] = v < lo ? lo : v > hi ? hi : v; }
   // libtorch: clamp with scalar bounds is ClampBackward1.
   return record(new Tensor(out, x.shape, x.dtype), G.ClampBackward1, [x], () => ({ self: x, min: min ?? null, max: max ?? null }));
 }
