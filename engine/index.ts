@@ -12,7 +12,7 @@ import { isGradEnabled, withGradMode, setGradEnabled } from "./grad_mode";
 import { backward, grad } from "./autograd/engine";
 import { nn } from "./nn/index";
 import { Adam, Optimizer, SGD } from "./optim/optimizers";
-import { installMissingNames } from "./missing";
+import { installMissingNames, installModuleNames } from "./missing";
 
 export { Tensor } from "./tensor";
 export type { IndexSpec, NestedArray, RemovableHandle, TensorOrScalar } from "./tensor";
@@ -129,6 +129,7 @@ export const torch = {
 };
 
 installMissingNames({ tensorPrototype: Tensor.prototype, tensor: creation.zeros(1), torch, nn: torch.nn, functional: torch.nn.functional, optim: torch.optim });
+installModuleNames({ modulePrototype: nn.Module.prototype, module: new nn.Module(), init: torch.nn.init });
 
 export type Torch = typeof torch;
 export default torch;

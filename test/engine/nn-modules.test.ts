@@ -233,3 +233,20 @@ describe("nn.init and default initialisation", () => {
     expect(p.isLeaf).toBe(true);
   });
 });
+
+describe("PyTorch names a module or nn.init lacks, or spells otherwise", () => {
+  it("say so in PyTorch's terms; assigning such a name still makes a field", () => {
+    const m = new nn.Linear(2, 2) as unknown as Record<string, () => unknown>;
+    expect(() => m["named_parameters"]!()).toThrow("model.named_parameters is PyTorch's Python spelling; in Autograd Lens it is model.namedParameters().");
+    expect(() => m["zero_grad"]!()).toThrow("model.zero_grad is PyTorch's Python spelling; in Autograd Lens it is model.zeroGrad().");
+    expect(() => m["cuda"]!()).toThrow("model.cuda() is a PyTorch method that Autograd Lens does not have yet.");
+    expect(() => (nn.init as unknown as Record<string, unknown>)["xavier_uniform_"]).toThrow("torch.nn.init.xavier_uniform_ is PyTorch's Python spelling; in Autograd Lens it is torch.nn.init.xavierUniform_().");
+    class Typed extends nn.Module {
+      constructor() {
+        super();
+        (this as unknown as Record<string, unknown>)["type"] = "mlp";
+      }
+    }
+    expect((new Typed() as unknown as Record<string, unknown>)["type"]).toBe("mlp");
+  });
+});
