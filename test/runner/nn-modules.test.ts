@@ -57,6 +57,10 @@ describe("nn modules in the runner", () => {
     const printed = s.console.map((c) => c.text).join("\n");
     expect(printed).toContain("Net(\n  (fc1): Linear(in_features=2, out_features=8, bias=True)\n  (act): Tanh()\n  (fc2): Linear(in_features=8, out_features=1, bias=True)\n)");
     expect(printed).toContain("true");
+    // The transposed weight of each step is labelled by the node it recorded (TBackward0), even
+    // though the optimizer's in-place step made that view stale afterwards.
+    expect(s.tensors.some((t) => t.label.startsWith("asStrided"))).toBe(false);
+    expect(s.tensors.filter((t) => t.label === "t @ L8").length).toBe(10);
   });
 
   it("an optimizer over a module whose tensors are not Parameters says why it got no parameters, on the snippet's line", async () => {
