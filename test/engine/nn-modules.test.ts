@@ -31,6 +31,21 @@ describe("calling a module", () => {
     const loss: Tensor = crit(y, torch.zeros(3, 1));
     expect(loss.shape).toEqual([]);
   });
+  it("the types follow forward: wrong arguments do not type-check (checked by npm run check)", () => {
+    const typeOnly = () => {
+      const crit = new nn.CrossEntropyLoss();
+      const lin = new nn.Linear(2, 2);
+      // @ts-expect-error a loss module takes (input, target)
+      crit(torch.ones(2));
+      // @ts-expect-error Linear takes a Tensor
+      lin("x");
+      const out: Tensor = lin(torch.ones(2));
+      // @ts-expect-error the result is a Tensor, not a number
+      const n: number = crit(out, torch.ones(2));
+      return n;
+    };
+    expect(typeof typeOnly).toBe("function");
+  });
   it("a Module without forward says so as PyTorch does", () => {
     class Empty extends nn.Module {}
     expect(() => (new Empty() as unknown as (x: Tensor) => Tensor)(torch.ones(1))).toThrow('Module [Empty] is missing the required "forward" function.');
