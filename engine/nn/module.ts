@@ -17,6 +17,8 @@ const autoNames = new WeakMap<Tensor, string>();
 /** Empty parameter lists made by parameters(), with why they may be empty (see emptyParameterListHint). */
 const emptyListHints = new WeakMap<object, string>();
 let callDepth = 0;
+/** Modules whose toString is running (a module containing itself must not recurse forever). */
+const printing = new Set<Module>();
 
 /** Options of loadStateDict. */
 export interface LoadStateDictResult {
@@ -276,6 +278,17 @@ export class Module {
 
   /** PyTorch's printed form: `Net(\n  (fc): Linear(in_features=2, out_features=8, bias=True)\n)`. */
   toString(): string {
+    // A module that contains itself (directly or not) prints "Name(...)" where it recurs.
+    if (printing.has(this)) return `${this._getName()}(...)`;
+    printing.add(this);
+    try {
+      return this._repr();
+    } finally {
+      printing.delete(this);
+    }
+  }
+
+  private _repr(): string {
     const extra = this.extraRepr();
     const extraLines = extra === "" ? [] : extra.split("\n");
     const childLines = this.namedChildren().map(([k, m]) => `(${k}): ${addIndent(m.toString(), 2)}`);

@@ -92,6 +92,12 @@ describe("registration", () => {
     m(torch.randn(1, 2));
     expect(m.fc1.weight.name).toBe("W1");
   });
+  it("a module that contains itself is walked and printed once", () => {
+    const m = new nn.Sequential(new nn.ReLU());
+    m.addModule("again", m);
+    expect(m.modules().length).toBe(2);
+    expect(String(m)).toBe("Sequential(\n  (0): ReLU()\n  (again): Sequential(...)\n)");
+  });
   it("registerParameter, registerBuffer, addModule, buffers and their checks", () => {
     const m = new nn.Module();
     m.registerParameter("w", new nn.Parameter(torch.ones(2)));
