@@ -12,7 +12,8 @@ import { isGradEnabled, withGradMode, setGradEnabled } from "./grad_mode";
 import { backward, grad } from "./autograd/engine";
 import * as functional from "./nn/functional";
 import { Linear, Module, ReLU, Sequential, Sigmoid, Tanh } from "./nn/modules";
-import { Adam, Optimizer, SGD } from "./optim/optimizers";
+import { Adagrad, Adam, AdamW, Optimizer, RMSprop, SGD } from "./optim/optimizers";
+import * as lrScheduler from "./optim/lr_scheduler";
 import { installMissingNames } from "./missing";
 
 export { Tensor } from "./tensor";
@@ -135,7 +136,7 @@ export const torch = {
     // A plain copy of the module namespace, so missing names can be answered (engine/missing.ts).
     functional: { ...functional },
   },
-  optim: { Optimizer, SGD, Adam },
+  optim: { Optimizer, SGD, Adam, AdamW, RMSprop, Adagrad, lrScheduler: { ...lrScheduler } },
 };
 
 installMissingNames({ tensorPrototype: Tensor.prototype, tensor: creation.zeros(1), torch, nn: torch.nn, functional: torch.nn.functional, optim: torch.optim });
