@@ -15,6 +15,8 @@ import { Linear, Module, ReLU, Sequential, Sigmoid, Tanh } from "./nn/modules";
 import { Adagrad, Adam, AdamW, Optimizer, RMSprop, SGD } from "./optim/optimizers";
 import * as lrScheduler from "./optim/lr_scheduler";
 import { installMissingNames } from "./missing";
+import { AutogradFunction } from "./autograd/function";
+import * as autogradFunctional from "./autograd/functional";
 
 export { Tensor } from "./tensor";
 export type { IndexSpec, NestedArray, RemovableHandle, TensorOrScalar } from "./tensor";
@@ -22,6 +24,7 @@ export type { DType } from "./dtype";
 export type { TensorOptions, TensorData } from "./ops/creation";
 export type { Node, Edge, GradientSpec } from "./autograd/node";
 export { AccumulateGrad, FunctionNode } from "./autograd/node";
+export { FunctionCtx, CustomFunctionNode, type UserFunctionInfo } from "./autograd/function";
 export type { BackwardOptions, GradOptions } from "./autograd/engine";
 // For the runner (not part of torch's API): watch graph building and backward, capture warnings.
 export { setObserver, type AutogradObserver, type BackwardStep, type BackwardBegin } from "./autograd/observer";
@@ -107,6 +110,10 @@ export const torch = {
   cat: join.cat,
   stack: join.stack,
   autograd: {
+    /** Base class of user-defined ops: `class Legendre extends torch.autograd.Function { static forward(ctx, x) {…} static backward(ctx, grad) {…} }`, used as `Legendre.apply(x)`. */
+    Function: AutogradFunction,
+    /** jacobian, hessian, vjp, jvp (torch.autograd.functional). */
+    functional: { ...autogradFunctional },
     /** Accumulate gradients of `tensors` into the leaves (torch.autograd.backward). */
     backward: (tensors: Tensor | readonly Tensor[], gradTensors?: ReadonlyArray<Tensor | number | undefined>, options?: Parameters<typeof backward>[2]) =>
       backward(Array.isArray(tensors) ? tensors : [tensors as Tensor], gradTensors, options),
