@@ -13,7 +13,7 @@ export type ParamGroupInput<O> = { params: Iterable<Tensor> | Tensor } & Partial
 /** What an optimizer takes: a tensor, an iterable of tensors, or an iterable of parameter groups. */
 export type Params<O> = Tensor | Iterable<Tensor> | Iterable<ParamGroupInput<O>>;
 /** A parameter group as the optimizer keeps it: `optimizer.paramGroups[0].lr = 0.01` changes the lr. */
-export type ParamGroup<O> = O & { params: Tensor[] };
+export type ParamGroup<O> = O & { params: Tensor[]; /** Set by an lr scheduler: the lr it started from. */ initialLr?: number };
 
 /** One parameter's state: buffers of the parameter's size (momentumBuffer, expAvg, …) and counters (step). */
 export type ParamState = Record<string, Storage | number>;

@@ -48,7 +48,7 @@ describe("autograd.functional", () => {
   });
 
   it("independent outputs: zeros, or an error with strict", () => {
-    const r = F.jacobian((a, b) => a.mul(2), [f64([1, 2]), f64([3])]) as Tensor[];
+    const r = F.jacobian((a, _b) => a.mul(2), [f64([1, 2]), f64([3])]) as Tensor[];
     expect(vals(r[1]!)).toEqual([0, 0]);
     expect(() => F.jacobian((a) => a.mul(2), [f64([1]), f64([3])], { strict: true })).toThrow(
       "autograd.functional.jacobian: Output 0 of the user-provided function is independent of input 1. This is not allowed in strict mode.",
@@ -105,7 +105,7 @@ describe("autograd.functional", () => {
   });
 
   it("bad input", () => {
-    expect(() => F.jacobian((x) => 3 as unknown as Tensor, f64([1]))).toThrow(/outputs of the user-provided function given to jacobian must be either a Tensor or a tuple/);
+    expect(() => F.jacobian(() => 3 as unknown as Tensor, f64([1]))).toThrow(/outputs of the user-provided function given to jacobian must be either a Tensor or a tuple/);
     expect(() => F.jacobian("f" as never, f64([1]))).toThrow(/first argument must be the function/);
     expect(() => F.jacobian((x) => x, [f64([1]), 2 as unknown as Tensor])).toThrow(/value at index 1 has type number/);
   });

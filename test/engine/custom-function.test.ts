@@ -150,7 +150,7 @@ describe("torch.autograd.Function", () => {
         return 3 as unknown as Tensor;
       }
     }
-    expect(() => ReturnsNumber.apply(x)).toThrow("ReturnsNumber.forward must return a Tensor, got number.");
+    expect(() => (ReturnsNumber.apply as (...a: unknown[]) => Tensor)(x)).toThrow("ReturnsNumber.forward must return a Tensor, got number.");
     class SavesNumber extends torch.autograd.Function {
       static override forward(ctx: FunctionCtx, t: Tensor): Tensor {
         ctx.saveForBackward(t, 3 as unknown as Tensor);

@@ -2,6 +2,7 @@
 // stateDict/loadStateDict, in-place updates with version counters, closures and bad input.
 import { describe, expect, it } from "vitest";
 import { torch, type Tensor } from "../../engine/index";
+import type { Optimizer } from "../../engine/optim/optimizer";
 
 const { SGD, Adam, AdamW, RMSprop, Adagrad, lrScheduler } = torch.optim;
 
@@ -12,7 +13,7 @@ function problem(): { w: Tensor; b: Tensor; loss: () => Tensor } {
   return { w, b, loss: () => x.mm(w).add(b).tanh().pow(2).sum() };
 }
 
-function train(opt: InstanceType<typeof SGD> | InstanceType<typeof Adam>, loss: () => Tensor, steps: number): void {
+function train(opt: Optimizer, loss: () => Tensor, steps: number): void {
   for (let i = 0; i < steps; i++) {
     opt.zeroGrad();
     loss().backward();

@@ -91,11 +91,11 @@ function runOurs(c: Case): Step[] {
   const opt = new Cls(groups, c.optimizer.defaults ?? {});
   const s = c.scheduler;
   const S = torch.optim.lrScheduler;
-  let sched: { step(m?: number): void; getLastLr(): number[] } | null = null;
+  let sched: { step(m: number): void; getLastLr(): number[] } | null = null;
   if (s?.type === "LambdaLR") sched = new S.LambdaLR(opt, { lrLambda: (e) => 0.9 ** e + 0.01 * e });
   else if (s?.type === "ReduceLROnPlateau") sched = new S.ReduceLROnPlateau(opt, s.options);
   else if (s) {
-    const C = S[s.type] as unknown as new (o: unknown, options: unknown) => { step(): void; getLastLr(): number[] };
+    const C = S[s.type] as unknown as new (o: unknown, options: unknown) => { step(m?: number): void; getLastLr(): number[] };
     sched = new C(opt, s.options);
   }
   const steps: Step[] = [];
@@ -107,8 +107,8 @@ function runOurs(c: Case): Step[] {
     loss.backward();
     opt.step();
     if (sched) {
-      if (s!.type === "ReduceLROnPlateau") sched.step(c.metrics![t]);
-      else sched.step();
+      if (s!.type === "ReduceLROnPlateau") sched.step(c.metrics![t]!);
+      else (sched as unknown as { step(): void }).step();
       expect(sched.getLastLr()).toEqual(opt.paramGroups.map((g) => g.lr));
     }
     steps.push({ params: Object.fromEntries(Object.entries(p).map(([n, v]) => [n, Array.from(v._values)])), lr: opt.paramGroups.map((g) => g.lr) });
