@@ -62,6 +62,8 @@ type ForwardArgs<F> = F extends (ctx: FunctionCtx, ...args: infer A) => unknown 
 /** What the runner needs to show a user-defined node: its class and the two static methods. */
 export interface UserFunctionInfo {
   className: string;
+  /** The subclass of torch.autograd.Function. */
+  cls: unknown;
   forward: (...args: never[]) => unknown;
   backward: (...args: never[]) => unknown;
 }
@@ -126,7 +128,7 @@ export class AutogradFunction {
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- `this` is the user's subclass
     const cls = this;
     if (typeof cls !== "function" || !(cls.prototype instanceof AutogradFunction)) {
-      throw new TypeError("autograd.Function.apply: call it on your subclass, as Legendre.apply(x) (not detached from the class).");
+      throw new TypeError("autograd.Function.apply: call it on your subclass, as Legendre.apply(x); to name it, wrap it: const P3 = (t) => Legendre.apply(t).");
     }
     const name = nodeName(cls);
     const forwardName = name.replace(/Backward$/, "");
@@ -179,7 +181,7 @@ export class AutogradFunction {
       },
     };
     const edges = tensorArgs.map(({ t }) => gradientEdge(t));
-    const node = new CustomFunctionNode({ className: forwardName, forward: cls.forward, backward }, spec, edges, saved, result);
+    const node = new CustomFunctionNode({ className: forwardName, cls, forward: cls.forward, backward }, spec, edges, saved, result);
     ctx._node = node;
     result.gradFn = node;
     if (observer !== null && observer.nodeCreated) observer.nodeCreated(node, result, tensorArgs.map(({ t }) => t));
