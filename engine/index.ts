@@ -146,7 +146,7 @@ export const torch = {
   optim: { Optimizer, SGD, Adam, AdamW, RMSprop, Adagrad, lrScheduler: { ...lrScheduler } },
 };
 
-installMissingNames({ tensorPrototype: Tensor.prototype, tensor: creation.zeros(1), torch, nn: torch.nn, functional: torch.nn.functional, optim: torch.optim });
+installMissingNames({ tensorPrototype: Tensor.prototype, tensor: creation.zeros(1), torch, nn: torch.nn, functional: torch.nn.functional, optim: torch.optim, lrScheduler: torch.optim.lrScheduler });
 
 export type Torch = typeof torch;
 export default torch;

@@ -3,6 +3,7 @@
 // group's current lr), so the numbers match torch's step by step.
 import { Tensor } from "../tensor";
 import { Optimizer } from "./optimizer";
+import { warn } from "../warnings";
 
 /** The group fields a scheduler reads and writes. */
 type LrGroup = { lr: number; initialLr?: number };
@@ -72,6 +73,12 @@ export abstract class LRScheduler {
 
   /** Advance one epoch and set each group's lr. */
   step(): void {
+    if (this._stepCount === 1 && this.optimizer._stepCount < 1) {
+      warn(
+        "Detected call of `lr_scheduler.step()` before `optimizer.step()`. In PyTorch 1.1.0 and later, you should call them in the opposite order: " +
+          "`optimizer.step()` before `lr_scheduler.step()`.  Failure to do this will result in PyTorch skipping the first value of the learning rate schedule.",
+      );
+    }
     this._stepCount++;
     this.lastEpoch++;
     const lrs = this.getLr();

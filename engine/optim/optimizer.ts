@@ -61,6 +61,8 @@ export abstract class Optimizer<O extends object = object> {
   readonly defaults: Readonly<O>;
   /** @internal per-parameter state */
   protected readonly _state = new Map<Tensor, ParamState>();
+  /** @internal how many times step() ran (an lr scheduler warns when it steps first) */
+  _stepCount = 0;
   /** @internal "optim.SGD", for messages */
   protected readonly _name: string;
 
@@ -132,6 +134,7 @@ export abstract class Optimizer<O extends object = object> {
   /** One update of every parameter that has a gradient. With a closure (which re-evaluates the loss), returns its loss. */
   step(closure?: () => Tensor | number): Tensor | number | undefined {
     let loss: Tensor | number | undefined;
+    this._stepCount++;
     if (closure !== undefined) {
       if (typeof closure !== "function") throw new TypeError(`${this._name}.step: the closure must be a function that re-evaluates the model and returns the loss.`);
       loss = withGradMode(true, closure);

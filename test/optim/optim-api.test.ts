@@ -1,7 +1,7 @@
 // The optimizer API around the algorithms (no PyTorch needed): parameter groups, zeroGrad,
 // stateDict/loadStateDict, in-place updates with version counters, closures and bad input.
 import { describe, expect, it } from "vitest";
-import { torch, type Tensor } from "../../engine/index";
+import { torch, setWarningHandler, type Tensor } from "../../engine/index";
 import type { Optimizer } from "../../engine/optim/optimizer";
 
 const { SGD, Adam, AdamW, RMSprop, Adagrad, lrScheduler } = torch.optim;
@@ -180,6 +180,26 @@ describe("lr schedulers", () => {
     expect(s.getLastLr()).toEqual([0.1]);
     s.step(torch.tensor(0.5));
     expect(s.best).toBe(0.5);
+  });
+  it("warns, as PyTorch, when the scheduler steps before the optimizer; Python spellings are pointed at ours", () => {
+    const warnings: string[] = [];
+    const prev = setWarningHandler((w) => warnings.push(w.message));
+    try {
+      const o = opt();
+      const s = new lrScheduler.StepLR(o, { stepSize: 1 });
+      s.step();
+      s.step();
+      expect(warnings).toEqual([expect.stringContaining("Detected call of `lr_scheduler.step()` before `optimizer.step()`")]);
+      const o2 = opt();
+      const s2 = new lrScheduler.ExponentialLR(o2, { gamma: 0.5 });
+      o2.step();
+      s2.step();
+      expect(warnings).toHaveLength(1);
+    } finally {
+      setWarningHandler(prev);
+    }
+    expect(() => (torch.optim as unknown as Record<string, unknown>)["lr_scheduler"]).toThrow("torch.optim.lr_scheduler is PyTorch's Python spelling; in Autograd Lens it is torch.optim.lrScheduler.");
+    expect(() => (lrScheduler as unknown as Record<string, unknown>)["OneCycleLR"]).toThrow("torch.optim.lrScheduler.OneCycleLR is a PyTorch scheduler that Autograd Lens does not have yet.");
   });
   it("bad input", () => {
     expect(() => new lrScheduler.StepLR({} as never, { stepSize: 1 })).toThrow(/is not an Optimizer/);
