@@ -21,6 +21,8 @@ export class FunctionCtx {
   /** Per forward argument: whether backward has to compute its gradient (a tensor that requires grad). */
   needsInputGrad: boolean[] = [];
   /** @internal */ _toSave: Array<Tensor | null> = [];
+  /** @internal how many were saved (the tensors themselves move to the node) */
+  _savedCount = 0;
   /** @internal */ _dirty: Tensor[] = [];
   /** @internal */ _nonDifferentiable: Tensor[] = [];
   /** @internal the node, once made: saved tensors are read from it (they are freed with it) */
@@ -41,8 +43,9 @@ export class FunctionCtx {
   /** The tensors given to saveForBackward (throws after backward freed them, unless retainGraph). */
   get savedTensors(): Array<Tensor | null> {
     if (this._node === null) return this._toSave.slice();
+    // Read from the node, which frees them after backward (as PyTorch does).
     const saved = this._node.saved;
-    return this._toSave.map((_, i) => (saved[`savedTensors[${i}]`] as Tensor | undefined) ?? null);
+    return Array.from({ length: this._savedCount }, (_, i) => (saved[`savedTensors[${i}]`] as Tensor | undefined) ?? null);
   }
 
   /** Declare inputs forward changed in place (and returns): their history becomes this function's node. */
@@ -183,6 +186,8 @@ export class AutogradFunction {
     const edges = tensorArgs.map(({ t }) => gradientEdge(t));
     const node = new CustomFunctionNode({ className: forwardName, cls, forward: cls.forward, backward }, spec, edges, saved, result);
     ctx._node = node;
+    ctx._savedCount = ctx._toSave.length;
+    ctx._toSave = []; // the node holds them now, and frees them after backward
     result.gradFn = node;
     if (observer !== null && observer.nodeCreated) observer.nodeCreated(node, result, tensorArgs.map(({ t }) => t));
     return result;
