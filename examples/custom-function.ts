@@ -13,7 +13,7 @@ class LegendrePolynomial3 extends torch.autograd.Function {
   static override backward(ctx: FunctionCtx, gradOutput: Tensor): Tensor {
     const [input] = ctx.savedTensors;
     // dP3/dx = ½(15x² − 3) = 1.5(5x² − 1)
-    return gradOutput.mul(input!.pow(2).mul(5).sub(1).mul(1.5));
+    return gradOutput.mul(input.pow(2).mul(5).sub(1).mul(1.5));
   }
 }
 

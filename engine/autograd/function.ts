@@ -40,12 +40,15 @@ export class FunctionCtx {
     this._toSave = tensors.map((t) => t ?? null);
   }
 
-  /** The tensors given to saveForBackward (throws after backward freed them, unless retainGraph). */
-  get savedTensors(): Array<Tensor | null> {
-    if (this._node === null) return this._toSave.slice();
+  /**
+   * The tensors given to saveForBackward, in order (throws after backward freed them, unless
+   * retainGraph). Typed as tensors, as PyTorch types them; an entry saved as null comes back null.
+   */
+  get savedTensors(): Tensor[] {
+    if (this._node === null) return this._toSave.slice() as Tensor[];
     // Read from the node, which frees them after backward (as PyTorch does).
     const saved = this._node.saved;
-    return Array.from({ length: this._savedCount }, (_, i) => (saved[`savedTensors[${i}]`] as Tensor | undefined) ?? null);
+    return Array.from({ length: this._savedCount }, (_, i) => (saved[`savedTensors[${i}]`] as Tensor | undefined) ?? null) as Tensor[];
   }
 
   /** Declare inputs forward changed in place (and returns): their history becomes this function's node. */

@@ -12,7 +12,7 @@ class LegendrePolynomial3 extends torch.autograd.Function {
   }
   static override backward(ctx: FunctionCtx, grad: Tensor): Tensor {
     const [x] = ctx.savedTensors;
-    return grad.mul(x!.pow(2).mul(7.5).sub(1.5));
+    return grad.mul(x.pow(2).mul(7.5).sub(1.5));
   }
 }
 
@@ -24,9 +24,9 @@ class ScaledMul extends torch.autograd.Function {
     return a.mul(b).mul(alpha);
   }
   static override backward(ctx: FunctionCtx, grad: Tensor): Array<Tensor | null> {
-    const [a, b] = ctx.savedTensors as Tensor[];
+    const [a, b] = ctx.savedTensors;
     const alpha = ctx["alpha"] as number;
-    return [ctx.needsInputGrad[0] ? grad.mul(b!).mul(alpha) : null, ctx.needsInputGrad[1] ? grad.mul(a!).mul(alpha) : null, null];
+    return [ctx.needsInputGrad[0] ? grad.mul(b).mul(alpha) : null, ctx.needsInputGrad[1] ? grad.mul(a).mul(alpha) : null, null];
   }
 }
 
@@ -38,7 +38,7 @@ class MyExp extends torch.autograd.Function {
     return r;
   }
   static override backward(ctx: FunctionCtx, grad: Tensor): Tensor {
-    return grad.mul(ctx.savedTensors[0]!);
+    return grad.mul(ctx.savedTensors[0]);
   }
 }
 

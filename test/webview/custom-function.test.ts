@@ -17,7 +17,7 @@ class Cube extends torch.autograd.Function {
   }
   static backward(ctx: FunctionCtx, grad: Tensor): Tensor {
     const [x] = ctx.savedTensors;
-    return grad.mul(x!.pow(2).mul(3));
+    return grad.mul(x.pow(2).mul(3));
   }
 }
 
