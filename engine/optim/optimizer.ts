@@ -140,8 +140,12 @@ export abstract class Optimizer<O extends object = object> {
       loss = withGradMode(true, closure);
     }
     withGradMode(false, () => {
-      for (const group of this.paramGroups) {
+      this.paramGroups.forEach((group, gi) => {
         this.checkOptions(group);
+        const params: unknown = group.params;
+        if (!Array.isArray(params) || !params.every((p) => p instanceof Tensor)) {
+          throw new TypeError(`${this._name}.step: paramGroups[${gi}].params must be an array of Tensors (it was changed to ${describe(params)}).`);
+        }
         for (const p of group.params) {
           const g = p._grad;
           if (g === undefined) continue;
@@ -156,7 +160,7 @@ export abstract class Optimizer<O extends object = object> {
           if (x === p._flat) bumpVersion(p);
           else writeValues(p, x);
         }
-      }
+      });
     });
     return loss;
   }

@@ -146,6 +146,9 @@ describe("optimizer API", () => {
     (opt.paramGroups[0] as { lr: unknown }).lr = "fast";
     w.grad = torch.onesLike(w);
     expect(() => opt.step()).toThrow(/Invalid learning rate: fast/);
+    opt.paramGroups[0]!.lr = 0.1;
+    (opt.paramGroups[0] as { params: unknown }).params = "w";
+    expect(() => opt.step()).toThrow("optim.SGD.step: paramGroups[0].params must be an array of Tensors (it was changed to string).");
   });
 
   it("prints like PyTorch", () => {
