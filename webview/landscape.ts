@@ -11,12 +11,12 @@
 import type { GraphSnapshot } from "../shared/protocol";
 import * as replay from "../engine/replay/index";
 import { baseName, el, setChildren, setText, type Child } from "./dom";
-import { readTheme } from "./theme";
 import type { Host } from "./host";
 import { arrowScale, centredOn, defaultRange, DEFAULT_VIEW, fmt, fmtPoint, gridPoints, linspace, type Range, type View3D } from "./landscape-math";
-import { PLOT, pathLegend, pngDataUrl, renderPlot, svgFile, type PathMethod, type PlotKind, type PlotPath } from "./landscape-plot";
+import { PLOT, pngDataUrl, svgFile, type PathMethod, type PlotKind, type PlotPath } from "./landscape-plot";
 import { landscapeAvailability, type Availability } from "./landscape-availability";
 import { Cancelled, CannotDraw, Evaluator } from "./landscape-evaluator";
+import { drawFigure } from "./landscape-figure";
 import { renderDescent, renderReadout, type DescentPath, type GridResult } from "./landscape-readout";
 import { buildLandscapePanel, DEFAULT_BUDGET_S, MAX_STEPS, type LandscapeActions, type LandscapePanel } from "./landscape-panel";
 
@@ -606,48 +606,18 @@ export class Landscape {
     }
     const cur = this.paths.get(this.method);
     if (cur) paths.push({ method: this.method, steps: cur.steps, current: true });
-    const theme = readTheme();
-    const plot = renderPlot(
-      {
-        kind,
-        labels: vary.map((c) => c.label),
-        ranges,
-        grid: grid ? { values: grid.values, nx: grid.nx, ny: grid.ny } : undefined,
-        point: this.start,
-        value: this.at?.value ?? NaN,
-        grad: g ?? null,
-        arrowScale: arrowLength,
-        paths,
-        view: this.view,
-      },
-      theme,
-    );
-    const names = vary.map((c) => c.label).join(", ");
-    const desc = this.at
-      ? `${kind === "curve" ? "Curve" : kind === "contour" ? "Contour plot" : "Surface"} of f over ${names}; the point ${fmtPoint(this.start)} with f = ${fmt(this.at.value)}${g ? `, the negative gradient ${fmtPoint(g.map((v) => -v))}` : ""}.`
-      : `Plot of f over ${names}.`;
-    plot.setAttribute("role", "img");
-    plot.setAttribute("aria-label", desc);
-    this.plot = plot;
-    setChildren(this.ui.plotHost, plot);
-    if (kind === "surface") {
-      this.ui.plotHost.tabIndex = 0;
-      this.ui.plotHost.setAttribute("role", "group");
-      this.ui.plotHost.setAttribute("aria-label", "Surface: drag or use the arrow keys to turn it, Home to reset");
-    } else {
-      this.ui.plotHost.tabIndex = -1;
-      this.ui.plotHost.removeAttribute("role");
-      this.ui.plotHost.removeAttribute("aria-label");
-    }
-    this.ui.plotHost.classList.toggle("rotatable", kind === "surface");
-    const legend = pathLegend(paths);
-    setChildren(
-      this.ui.legend,
-      el("span", { class: "ls-key point" }, "current point"),
-      this.at && g ? el("span", { class: "ls-key arrow" }, kind === "curve" ? "−f′ (downhill)" : "−∇f (steepest descent)") : null,
-      kind === "curve" ? el("span", { class: "ls-key tangent" }, "tangent, slope f′") : null,
-      ...legend.map((l) => el("span", { class: `ls-key path method-${l.method}` }, `${l.name} path`)),
-    );
+    this.plot = drawFigure(this.ui, {
+      kind,
+      labels: vary.map((c) => c.label),
+      ranges,
+      grid: grid ? { values: grid.values, nx: grid.nx, ny: grid.ny } : undefined,
+      point: this.start,
+      value: this.at?.value ?? NaN,
+      grad: g ?? null,
+      arrowScale: arrowLength,
+      paths,
+      view: this.view,
+    }, this.at !== undefined);
   }
 
   private dirty = false;
