@@ -11,8 +11,11 @@ import { manualSeed } from "./random";
 import { isGradEnabled, withGradMode, setGradEnabled } from "./grad_mode";
 import { backward, grad } from "./autograd/engine";
 import { nn } from "./nn/index";
-import { Adam, Optimizer, SGD } from "./optim/optimizers";
+import { Adagrad, Adam, AdamW, Optimizer, RMSprop, SGD } from "./optim/optimizers";
+import * as lrScheduler from "./optim/lr_scheduler";
 import { installMissingNames, installModuleNames } from "./missing";
+import { AutogradFunction } from "./autograd/function";
+import * as autogradFunctional from "./autograd/functional";
 
 export { Tensor } from "./tensor";
 export type { IndexSpec, NestedArray, RemovableHandle, TensorOrScalar } from "./tensor";
@@ -20,6 +23,7 @@ export type { DType } from "./dtype";
 export type { TensorOptions, TensorData } from "./ops/creation";
 export type { Node, Edge, GradientSpec } from "./autograd/node";
 export { AccumulateGrad, FunctionNode } from "./autograd/node";
+export { FunctionCtx, CustomFunctionNode, type UserFunctionInfo } from "./autograd/function";
 export type { BackwardOptions, GradOptions } from "./autograd/engine";
 // For the runner (not part of torch's API): watch graph building and backward, capture warnings.
 export { setObserver, type AutogradObserver, type BackwardStep, type BackwardBegin } from "./autograd/observer";
@@ -105,6 +109,10 @@ export const torch = {
   cat: join.cat,
   stack: join.stack,
   autograd: {
+    /** Base class of user-defined ops: `class Legendre extends torch.autograd.Function { static forward(ctx, x) {…} static backward(ctx, grad) {…} }`, used as `Legendre.apply(x)`. */
+    Function: AutogradFunction,
+    /** jacobian, hessian, vjp, jvp (torch.autograd.functional). */
+    functional: { ...autogradFunctional },
     /** Accumulate gradients of `tensors` into the leaves (torch.autograd.backward). */
     backward: (tensors: Tensor | readonly Tensor[], gradTensors?: ReadonlyArray<Tensor | number | undefined>, options?: Parameters<typeof backward>[2]) =>
       backward(Array.isArray(tensors) ? tensors : [tensors as Tensor], gradTensors, options),
@@ -125,10 +133,10 @@ export const torch = {
       ),
   },
   nn,
-  optim: { Optimizer, SGD, Adam },
+  optim: { Optimizer, SGD, Adam, AdamW, RMSprop, Adagrad, lrScheduler: { ...lrScheduler } },
 };
 
-installMissingNames({ tensorPrototype: Tensor.prototype, tensor: creation.zeros(1), torch, nn: torch.nn, functional: torch.nn.functional, optim: torch.optim });
+installMissingNames({ tensorPrototype: Tensor.prototype, tensor: creation.zeros(1), torch, nn: torch.nn, functional: torch.nn.functional, optim: torch.optim, lrScheduler: torch.optim.lrScheduler });
 installModuleNames({ modulePrototype: nn.Module.prototype, module: new nn.Module(), init: torch.nn.init });
 
 export type Torch = typeof torch;

@@ -89,11 +89,16 @@ export function installModuleNames(spaces: { modulePrototype: object; module: ob
   install(spaces.init, INIT_NAMES, { prefix: () => "torch.nn.init.", what: "function", call: true });
 }
 
+/** torch.optim.lr_scheduler's schedulers (PyTorch 2.x). */
+const LR_SCHEDULER_NAMES =
+  "LRScheduler LambdaLR MultiplicativeLR StepLR MultiStepLR ConstantLR LinearLR ExponentialLR SequentialLR CosineAnnealingLR ChainedScheduler ReduceLROnPlateau CyclicLR CosineAnnealingWarmRestarts OneCycleLR PolynomialLR";
+
 /** Answer missing names on Tensor's prototype and on the torch namespace objects. */
-export function installMissingNames(spaces: { tensorPrototype: object; tensor: object; torch: object; nn: object; functional: object; optim: object }): void {
+export function installMissingNames(spaces: { tensorPrototype: object; tensor: object; torch: object; nn: object; functional: object; optim: object; lrScheduler?: object }): void {
   install(spaces.tensorPrototype, TENSOR_NAMES, { prefix: tensorPrefix, what: "method", call: true }, spaces.tensor, TENSOR_ATTRIBUTE_NAMES);
   install(spaces.torch, TORCH_NAMES, { prefix: () => "torch.", what: "function", call: true });
   install(spaces.nn, NN_NAMES, { prefix: () => "torch.nn.", what: "module", call: false });
   install(spaces.functional, FUNCTIONAL_NAMES, { prefix: () => "torch.nn.functional.", what: "function", call: true });
-  install(spaces.optim, OPTIM_NAMES, { prefix: () => "torch.optim.", what: "optimizer", call: false });
+  install(spaces.optim, OPTIM_NAMES, { prefix: () => "torch.optim.", what: "optimizer", call: false }, spaces.optim, "lr_scheduler");
+  if (spaces.lrScheduler) install(spaces.lrScheduler, LR_SCHEDULER_NAMES, { prefix: () => "torch.optim.lrScheduler.", what: "scheduler", call: false });
 }

@@ -21,6 +21,7 @@ import {
 import type { AutogradObserver, BackwardBegin, BackwardStep, Node, Tensor, TorchWarning } from "../engine/index";
 import type { PreparedScript } from "./transpile";
 import { ProgramRecorder } from "./program";
+import { UserFunctionLocator } from "./user-functions";
 
 /** What the sandbox hands over from the engine module evaluated in the snippet's context. */
 export interface EngineModule {
@@ -99,11 +100,15 @@ export class Recorder {
   private readonly warnings: WarningEntry[] = [];
   /** The forward ops as data, for re-evaluation (snapshot.program). */
   private readonly program = new ProgramRecorder();
+  /** Where the forward/backward of user-defined autograd Functions are written. */
+  private readonly userFunctions: UserFunctionLocator;
 
   constructor(
     private readonly engine: EngineModule | null,
     private readonly options: RecorderOptions,
-  ) {}
+  ) {
+    this.userFunctions = new UserFunctionLocator(options.script);
+  }
 
   /** Hook the engine's observer and warning channel, and cap single allocations at the memory limit. */
   install(): void {
@@ -275,7 +280,8 @@ export class Recorder {
     this.nodes.set(node, { node, tensor: out, range });
     const rec = this.tensors.get(out.id);
     if (!rec) this.tensors.set(out.id, { t: out, range, createdVersion: out.version });
-    else if (this.inPlaceTargets.delete(out.id)) {
+    else if (this.inPlaceTargets.delete(out.id) || userFunctionOf(node)) {
+      // (A custom Function's output was made inside its forward; it is made where apply() is called.)
       // A new version made by an in-place op on this tensor: it is made here. (A view's grad_fn
       // derived anew after a write elsewhere keeps the view's own line and note.)
       rec.range = range;
@@ -486,6 +492,7 @@ export class Recorder {
         released: n.released,
         range: rec.range,
       });
+      this.describeUserFunction(n, nodes[nodes.length - 1]!);
     }
     const roots = new Set(this.calls.flatMap((c) => c.roots));
     const tensors: TensorInfo[] = [];
@@ -571,6 +578,21 @@ export class Recorder {
     return snapshot;
   }
 
+  /** A user-defined autograd.Function's node: its class, where forward and backward are, and that as its formula. */
+  private describeUserFunction(n: Node, info: NodeInfo): void {
+    const u = userFunctionOf(n);
+    if (!u) return;
+    const className = safe(() => String(u.className), "Function");
+    const forward = safe(() => this.userFunctions.locate(u.cls, u.forward), undefined);
+    const backward = safe(() => this.userFunctions.locate(u.cls, u.backward), undefined);
+    info.userDefined = { className };
+    if (forward) info.userDefined.forward = forward;
+    if (backward) {
+      info.userDefined.backward = backward;
+      info.formulas = info.inputs.map(() => `user-defined: ${className}.backward at line ${backward.line}`);
+    }
+  }
+
   private savedOf(n: Node): SavedValue[] {
     let saved: Readonly<Record<string, unknown>>;
     try {
@@ -593,6 +615,14 @@ export class Recorder {
     }
     return out;
   }
+}
+
+/** The class and functions of a user-defined autograd.Function's node (engine/autograd/function.ts), else null. */
+function userFunctionOf(n: Node): { className: unknown; cls: unknown; forward: unknown; backward: unknown } | null {
+  return safe(() => {
+    const u = (n as { userFunction?: unknown }).userFunction;
+    return typeof u === "object" && u !== null ? (u as { className: unknown; cls: unknown; forward: unknown; backward: unknown }) : null;
+  }, null);
 }
 
 function safe<T>(f: () => T, fallback: T): T {

@@ -93,6 +93,14 @@ export interface NodeInfo {
   /** Saved tensors were freed by backward (a second backward would fail here). */
   released: boolean;
   range?: SourceRange;
+  /** The node of a user-defined torch.autograd.Function: its class and where its static forward and backward are written. */
+  userDefined?: UserDefinedInfo;
+}
+
+export interface UserDefinedInfo {
+  className: string;
+  forward?: SourceRange;
+  backward?: SourceRange;
 }
 
 /** One entry of node.nextFunctions, in order, never merged: gradient flows from → to. */

@@ -362,6 +362,16 @@ export function validateSnapshot(input: unknown, options: ValidateOptions = {}):
     };
     const range = c.range(g("range"), `${p}.range`);
     if (range) out.range = range;
+    const user = g("userDefined");
+    if (user !== undefined) {
+      const q = `${p}.userDefined`;
+      const u = c.obj(user, q);
+      out.userDefined = { className: c.str(c.get(u, "className", q), `${q}.className`, CAPS.name) };
+      const fwd = c.range(c.get(u, "forward", q), `${q}.forward`);
+      if (fwd) out.userDefined.forward = fwd;
+      const bwd = c.range(c.get(u, "backward", q), `${q}.backward`);
+      if (bwd) out.userDefined.backward = bwd;
+    }
     return out;
   });
   const nodeIds = new Set<string>();

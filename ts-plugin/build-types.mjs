@@ -101,7 +101,7 @@ export function bundleDeclarations(files) {
 }
 
 /** Type check the bundle alone and with a snippet (the textbook example); throws on any error. */
-export function checkBundle(bundleFile, snippets = [path.join(root, "examples", "autograd-basics.ts")]) {
+export function checkBundle(bundleFile, snippets = [path.join(root, "examples", "autograd-basics.ts"), path.join(root, "examples", "custom-function.ts")]) {
   const consoleDecl = path.join(path.dirname(bundleFile), "__console__.d.ts");
   const virtual = new Map([[consoleDecl, "declare const console: { log(...args: unknown[]): void };\n"]]);
   const options = {

@@ -525,7 +525,9 @@ export class App {
     this.saveState();
     if (opts.quiet) return;
     const node = state.current?.step.node;
-    this.host.post({ type: "positionChanged", position: pos, range: node ? this.rangeOf(node) : undefined });
+    // A user-defined autograd.Function's step runs its backward: the editor shows that code.
+    const userBackward = node ? this.s.nodes.find((n) => n.id === node)?.userDefined?.backward : undefined;
+    this.host.post({ type: "positionChanged", position: pos, range: userBackward ?? (node ? this.rangeOf(node) : undefined) });
   }
 
   /** No backward call: the graph shows the values and grads at the end of the run. */

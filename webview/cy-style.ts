@@ -103,6 +103,7 @@ export function cyStylesheet(t: Theme, flow: "data" | "gradient", direction: "LR
         color: t.opText,
       },
     },
+    { selector: "node.op.user", style: { "border-style": "dashed", "border-width": t.borderWidth + 0.8 } },
     {
       selector: "node.tag",
       style: {
@@ -224,7 +225,9 @@ export function cyElements(scene: Scene, positions: Record<string, { x: number; 
     }
     const parent = n.parent;
     if (n.kind === "op") {
-      out.push({ group: "nodes", data: { id: n.id, label: n.label, w: n.width, h: n.height, ...(parent ? { parent } : {}) }, classes: "op", position });
+      // A user-defined autograd.Function's node: drawn dashed (its backward is the user's code).
+      const classes = n.view?.node?.userDefined ? "op user" : "op";
+      out.push({ group: "nodes", data: { id: n.id, label: n.label, w: n.width, h: n.height, ...(parent ? { parent } : {}) }, classes, position });
       continue;
     }
     const grad = gradOf(n.id);

@@ -128,6 +128,7 @@ export class Inspector {
       if (stepRow) rows.push(stepRow);
     } else {
       rows.push(["makes", out ? this.tensorLink(out) : el("span", { class: "muted" }, "(not recorded)")]);
+      if (n.userDefined) rows.push(["user-defined", this.userDefinedView(n.userDefined)]);
       rows.push(["inputs", this.inputsView(n)]);
       rows.push(["nextFunctions", this.nextFunctions(n)]);
       rows.push(["saved", this.savedView(n)]);
@@ -137,7 +138,7 @@ export class Inspector {
     if (ran) rows.push(...ran);
     if (n.range) rows.push(["made at", this.sourceLink(n.range)]);
     return [
-      el("div", { class: "inspector-head" }, el("h3", { class: "subject op" }, n.name), el("span", { class: "badge op" }, n.kind === "accumulate" ? "AccumulateGrad" : "grad_fn")),
+      el("div", { class: "inspector-head" }, el("h3", { class: "subject op" }, n.name), el("span", { class: "badge op" }, n.kind === "accumulate" ? "AccumulateGrad" : n.userDefined ? "user-defined grad_fn" : "grad_fn")),
       table(rows),
       this.formulaBox(n),
     ];
@@ -233,6 +234,12 @@ export class Inspector {
 
   private nodeLink(n: NodeInfo): HTMLElement {
     return linkButton(n.name, () => this.options.onSelect(n.id), { class: "node-link", title: `Select ${n.name}` });
+  }
+
+  /** A custom autograd.Function: its class, and links to its forward and backward in the editor. */
+  private userDefinedView(u: NonNullable<NodeInfo["userDefined"]>): Child {
+    const part = (what: string, r: SourceRange | undefined): Child[] => (r ? [el("br"), `${what} `, this.sourceLink(r)] : []);
+    return el("span", { class: "user-defined" }, `autograd.Function ${u.className}`, ...part("forward at", u.forward), ...part("backward at", u.backward));
   }
 
   private sourceLink(range: SourceRange): HTMLElement {

@@ -99,6 +99,30 @@ def _grad_note(t, backward_called):
     return "backward() did not reach this tensor" if backward_called else "backward() has not been called yet"
 
 
+def user_defined(node, recorder):
+    """A custom torch.autograd.Function's node (its class is `_forward_cls`): the class and where its
+    forward and backward are written in the traced file (the `def` line, after any decorators)."""
+    try:
+        cls = getattr(node, "_forward_cls", None)
+        if cls is None:
+            return None
+        out = {"className": str(getattr(cls, "__name__", "Function"))[:200]}
+        for what in ("forward", "backward"):
+            code = getattr(getattr(cls, what, None), "__code__", None)
+            if code is None or code.co_filename != recorder.filename:
+                continue
+            line = code.co_firstlineno
+            text = recorder.locator.line_text(line)
+            while text is not None and text.lstrip().startswith("@"):
+                line += 1
+                text = recorder.locator.line_text(line)
+            if text is not None:
+                out[what] = {"line": int(line), "column": recorder.locator.first_column(line)}
+        return out
+    except Exception:
+        return None
+
+
 def build(recorder, file, producer, duration_ms, error=None):
     torch = recorder.torch
     recorder.frozen = True
@@ -200,6 +224,11 @@ def _fill(recorder, snapshot, torch, limits):
         }
         if rec_["range"] is not None:
             info["range"] = rec_["range"]
+        user = None if accumulate else user_defined(rec_["node"], recorder)
+        if user is not None:
+            info["userDefined"] = user
+            if "backward" in user:
+                info["formulas"] = ["user-defined: %s.backward at line %d" % (user["className"], user["backward"]["line"])] * len(nexts)
         snapshot["nodes"].append(info)
     roots = {r for c in recorder.calls for r in c["roots"]}
     last_sink = None

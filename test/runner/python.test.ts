@@ -227,6 +227,15 @@ describe.skipIf(!hasTorch)("Python traces with real PyTorch", () => {
     expect(s.error).toBeUndefined();
     expect(gradFnName(s, byName(s, "c"))).toBe("CubeBackward");
     expect(values(byName(s, "x").grad)[0]).toBeCloseTo(24, 5);
+    // A user-defined node, as in TypeScript: its class and the def lines of forward and backward.
+    const cube = s.nodes.find((n) => n.name === "CubeBackward")!;
+    const src = fixture("custom_function.py");
+    expect(cube.userDefined).toEqual({
+      className: "Cube",
+      forward: { line: lineOf(src, "def forward("), column: 5 },
+      backward: { line: lineOf(src, "def backward("), column: 5 },
+    });
+    expect(cube.formulas).toEqual([`user-defined: Cube.backward at line ${lineOf(src, "def backward(")}`]);
     const u = await trace(fixture("uses_helper.py"));
     expect(u.error).toBeUndefined();
     expect(values(byName(u, "w").grad)[0]).toBeCloseTo(6, 5);
