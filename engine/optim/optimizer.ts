@@ -45,7 +45,7 @@ function isIterable(v: unknown): v is Iterable<unknown> {
 function toList(v: unknown, where: string): unknown[] {
   if (v instanceof Tensor) return [v];
   if (typeof v === "string" || !isIterable(v)) {
-    throw new TypeError(`${where}: params argument given to the optimizer should be an iterable of Tensors or dicts, but got ${describe(v)}.`);
+    throw new TypeError(`${where}: params argument given to the optimizer should be an iterable of Tensors or dicts, but got ${describe(v)}.${emptyParameterListHint(v)}`);
   }
   return Array.from(v);
 }
