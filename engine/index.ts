@@ -14,11 +14,17 @@ import * as functional from "./nn/functional";
 import { Linear, Module, ReLU, Sequential, Sigmoid, Tanh } from "./nn/modules";
 import { Adam, Optimizer, SGD } from "./optim/optimizers";
 import { installMissingNames } from "./missing";
+import { installExtraMethods } from "./ops/extra_methods";
+import { extraFunctions } from "./ops/extra_functions";
+import { TensorFactory } from "./ops/legacy_tensor";
 
 export { Tensor } from "./tensor";
 export type { IndexSpec, NestedArray, RemovableHandle, TensorOrScalar } from "./tensor";
 export type { DType } from "./dtype";
 export type { TensorOptions, TensorData } from "./ops/creation";
+export type { Generator } from "./random";
+export type { ValuesIndices } from "./ops/sorting";
+export type { TensorConstructor } from "./ops/legacy_tensor";
 export type { Node, Edge, GradientSpec } from "./autograd/node";
 export { AccumulateGrad, FunctionNode } from "./autograd/node";
 export type { BackwardOptions, GradOptions } from "./autograd/engine";
@@ -41,7 +47,8 @@ function enableGrad<T>(fn: () => T): T {
 }
 
 export const torch = {
-  Tensor,
+  /** The Tensor class; also PyTorch's legacy constructor: torch.Tensor([1, 2]) / new torch.Tensor(2, 3) make float32. */
+  Tensor: TensorFactory,
   // creation
   tensor: creation.tensor,
   zeros: creation.zeros,
@@ -105,6 +112,8 @@ export const torch = {
   clone: (a: Tensor) => ew.clone(a),
   cat: join.cat,
   stack: join.stack,
+  // gather/scatter/indexSelect, repeat/split/sort/topk, einsum/outer/baddbmm, randint/Generator, … (issue 12)
+  ...extraFunctions,
   autograd: {
     /** Accumulate gradients of `tensors` into the leaves (torch.autograd.backward). */
     backward: (tensors: Tensor | readonly Tensor[], gradTensors?: ReadonlyArray<Tensor | number | undefined>, options?: Parameters<typeof backward>[2]) =>
@@ -138,6 +147,7 @@ export const torch = {
   optim: { Optimizer, SGD, Adam },
 };
 
+installExtraMethods(Tensor.prototype);
 installMissingNames({ tensorPrototype: Tensor.prototype, tensor: creation.zeros(1), torch, nn: torch.nn, functional: torch.nn.functional, optim: torch.optim });
 
 export type Torch = typeof torch;

@@ -24,6 +24,7 @@ import * as ip from "./ops/inplace";
 import { refreshStaleView } from "./ops/inplace";
 import * as GS from "./gradients/shape";
 import { backward as runBackward, type BackwardOptions } from "./autograd/engine";
+import type { ExtraTensorMethods } from "./ops/extra_methods";
 
 export type Scalar = number;
 export type TensorOrScalar = Tensor | number;
@@ -34,11 +35,16 @@ export interface RemovableHandle {
   remove(): void;
 }
 
+// The methods of ops/extra_methods.ts (gather, scatter, repeat, split, sort, …), installed by index.ts.
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unsafe-declaration-merging
+export interface Tensor extends ExtraTensorMethods {}
+
 let nextTensorId = 1;
 const NO_DIMS: readonly number[] = Object.freeze([]);
 /** Gathered copies of strided views' values, with the write epoch they are valid for (see _values). */
 const gathered = new WeakMap<Tensor, { values: Storage; epoch: number }>();
 
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class Tensor {
   /** Unique per process; the runner and the UI refer to tensors by it. */
   readonly id: number;
