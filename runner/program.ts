@@ -154,6 +154,12 @@ export class ProgramRecorder {
         if (c && this.count(c._values.length)) attrs["condition"] = fullTensor(c._values, c.shape, c.dtype);
         break;
       }
+      case "MaskedFillBackward0":
+      case "MaskedFillBackward1": {
+        const k = saved["keep"] as Tensor | undefined;
+        if (k && this.count(k._values.length)) attrs["keep"] = fullTensor(k._values, k.shape, k.dtype);
+        break;
+      }
       case "SelectBackward0":
       case "SliceBackward0":
       case "MaxBackward0":

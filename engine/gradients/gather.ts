@@ -23,6 +23,8 @@ export interface ScatterSaved {
   srcMap: Int32Array | null;
   srcShape: readonly number[];
   dim: number;
+  /** The number written (scatter with a value). */
+  value?: number;
 }
 
 /** src's gradient: grad read at the written positions (GatherBackward0 when recorded), laid out in src's shape. */

@@ -143,7 +143,7 @@ export function scatter(x: Tensor, dim: number, indexArg: IndexTensor, src: Tens
     keep[map[i]!] = 0;
   }
   const result = new Tensor(out, x.shape, x.dtype);
-  const saved = () => ({ keep: new Tensor(keep, x.shape, keep instanceof Float64Array ? "float64" : "float32"), map, indexShape: index.shape, srcMap, srcShape: srcT?.shape ?? [], dim: d });
+  const saved = () => ({ keep: new Tensor(keep, x.shape, keep instanceof Float64Array ? "float64" : "float32"), map, indexShape: index.shape, srcMap, srcShape: srcT?.shape ?? [], dim: d, value: srcT === null ? (src as number) : undefined });
   if (srcT === null) return record(result, G.ScatterBackward1, [x], saved);
   return record(result, G.ScatterBackward0, [x, srcT], saved);
 }
@@ -225,7 +225,7 @@ export function maskedFill(x: Tensor, mask: Tensor, value: Tensor | number): Ten
   }
   const result = new Tensor(out, x.shape, x.dtype);
   const keepT = () => new Tensor(keep, x.shape, keepDtype);
-  if (typeof value === "number") return record(result, MaskedFillBackward0, [x], () => ({ keep: keepT() }));
+  if (typeof value === "number") return record(result, MaskedFillBackward0, [x], () => ({ keep: keepT(), value }));
   return record(result, G.MaskedFillBackward1, [x, value], () => {
     const fill = allocate(keepDtype, keep.length);
     for (let i = 0; i < fill.length; i++) fill[i] = 1 - keep[i]!;

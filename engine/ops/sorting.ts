@@ -4,12 +4,10 @@
 import { Tensor } from "../tensor";
 import { normalizeDim, type Shape } from "../shape";
 import { gatherFlat } from "./indexing";
-import { gatherSpec } from "../gradients/indexing";
+import { SortBackward0, TopkBackward0 } from "../gradients/sorting";
 import { maxAll, maxDim } from "./reduce";
 import * as ew from "./elementwise";
 
-export const SortBackward0 = gatherSpec("SortBackward0", (s) => `grad placed back at each value's original position along dim ${s["dim"]}`);
-export const TopkBackward0 = gatherSpec("TopkBackward0", (s) => `grad placed back at the top ${s["k"]} positions along dim ${s["dim"]} (0 elsewhere)`);
 
 /** values and indices, also destructurable as a pair like PyTorch's named tuple: `const [v, i] = torch.sort(x)`. */
 export type ValuesIndices = [Tensor, Tensor] & { values: Tensor; indices: Tensor };
