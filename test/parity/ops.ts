@@ -126,6 +126,16 @@ export const OPS: Record<string, OpEmitter> = {
     py: (x, a) => `${x[0]}[${a.length === 0 ? "()" : a.map(indexPy).join(", ")}]`,
   },
   cat: joined("cat"), stack: joined("stack"),
+  // issue 12's ops (an index argument is a tensor in Python: gather/index_select/take want one)
+  gather: { ts: (x, a) => `${x[0]}.gather(${num(a[0]!)}, ${JSON.stringify(a[1])})`, py: (x, a) => `${x[0]}.gather(${num(a[0]!)}, torch.tensor(${JSON.stringify(a[1])}))` },
+  indexSelect: { ts: (x, a) => `${x[0]}.indexSelect(${num(a[0]!)}, ${JSON.stringify(a[1])})`, py: (x, a) => `${x[0]}.index_select(${num(a[0]!)}, torch.tensor(${JSON.stringify(a[1])}))` },
+  take: { ts: (x, a) => `${x[0]}.take(${JSON.stringify(a[0])})`, py: (x, a) => `${x[0]}.take(torch.tensor(${JSON.stringify(a[0])}))` },
+  repeat: sizes("repeat"), tile: method("tile"), repeatInterleave: method("repeatInterleave", "repeat_interleave"),
+  flip: method("flip"), roll: method("roll"), tril: method("tril"), triu: method("triu"),
+  sortValues: { ts: (x, a) => `${x[0]}.sort(${num(a[0]!)}).values`, py: (x, a) => `${x[0]}.sort(${num(a[0]!)}).values` },
+  topkValues: { ts: (x, a) => `${x[0]}.topk(${num(a[0]!)}).values`, py: (x, a) => `${x[0]}.topk(${num(a[0]!)}).values` },
+  mv: binary("mv"), outer: { ts: (x) => `torch.outer(${x[0]}, ${x[1]})`, py: (x) => `torch.outer(${x[0]}, ${x[1]})` },
+  einsum: { ts: (x, a) => `torch.einsum(${JSON.stringify(a[0])}, ${x.join(", ")})`, py: (x, a) => `torch.einsum(${JSON.stringify(a[0])}, ${x.join(", ")})` },
   // elementwise with extra arguments
   clamp: { ts: (x, a) => `${x[0]}.clamp(${clampArgs(a, false)})`, py: (x, a) => `${x[0]}.clamp(${clampArgs(a, true)})` },
   /** where(x0 > 0, x1, x2 or the scalar a[0]) */
