@@ -28,8 +28,12 @@ import type { ExtraTensorMethods } from "./ops/extra_methods";
 
 export type Scalar = number;
 export type TensorOrScalar = Tensor | number;
-/** An index component: a number (select), a slice string like ":", "1:3", "::2", "...", null (new axis), or an index tensor/array. */
-export type IndexSpec = number | string | null | Tensor | readonly number[];
+/**
+ * An index component: a number (select), a slice string like ":", "1:3", "::2", "...", null (new
+ * axis), or an index tensor/array (several are paired as PyTorch pairs them: x.index(rows, cols);
+ * nested arrays index with their shape; an array of booleans or a bool tensor is a mask).
+ */
+export type IndexSpec = number | string | null | Tensor | readonly number[] | readonly boolean[] | readonly (readonly number[])[];
 export type NestedArray = number | boolean | readonly NestedArray[];
 export interface RemovableHandle {
   remove(): void;

@@ -89,3 +89,57 @@ describe("gradgradcheck: indexing, structural, sorting and linear-algebra ops", 
     checkSecondOrder(fn, inputs, { name });
   });
 });
+
+// ---- grad_fn names (PyTorch 2.x; printed by python3-torch 1.13 for the same calls, which agree
+// except repeatInterleave, whose 2.x graph is Repeat.cpp's unsqueeze → expand → clone → flatten) ----
+const m = () => torch.tensor([[1, 5, 3, 2], [4, 0, 6, 7], [9, 8, 2, 1]], { dtype: "float64", requiresGrad: true });
+const v = (n = 4) => torch.arange(n, { dtype: "float64", requiresGrad: true });
+const NAMES: Array<[string, () => Tensor, string, string?]> = [
+  ["x[arange, ys]", () => m().index(torch.arange(3), i64([1, 2, 0])), "IndexBackward0", "AccumulateGrad"],
+  ["x[:, idx]", () => m().index(":", [0, 1]), "IndexBackward0", "SliceBackward0"],
+  ["gather", () => m().gather(1, i64([[0], [1], [2]])), "GatherBackward0", "AccumulateGrad"],
+  ["scatter(src)", () => m().scatter(1, i64([[0], [1], [2]]), m().index(":", "0:1")), "ScatterBackward0", "AccumulateGrad"],
+  ["scatter(value)", () => m().scatter(1, i64([[0], [1], [2]]), 2), "ScatterBackward1", "AccumulateGrad"],
+  ["scatterAdd", () => m().scatterAdd(1, i64([[0], [1], [2]]), m()), "ScatterAddBackward0", "AccumulateGrad"],
+  ["scatter_ on a clone", () => m().clone().scatter_(1, i64([[0], [1], [2]]), 2), "ScatterBackward1", "CloneBackward0"],
+  ["scatterAdd_ on a clone", () => m().clone().scatterAdd_(1, i64([[0], [1], [2]]), m()), "ScatterAddBackward0", "CloneBackward0"],
+  ["indexSelect", () => m().indexSelect(0, [2, 0]), "IndexSelectBackward0", "AccumulateGrad"],
+  ["maskedSelect", () => m().maskedSelect(m().detach().gt(3)), "MaskedSelectBackward0", "AccumulateGrad"],
+  ["maskedFill(number)", () => m().maskedFill(m().detach().gt(3), 0), "MaskedFillBackward0", "AccumulateGrad"],
+  ["maskedFill(0-dim tensor)", () => m().maskedFill(m().detach().gt(3), v(1).sum()), "MaskedFillBackward1", "AccumulateGrad"],
+  ["take", () => m().take(i64([0, 5])), "TakeBackward0", "AccumulateGrad"],
+  ["repeat", () => m().repeat(2, 1), "RepeatBackward0", "AccumulateGrad"],
+  ["tile", () => m().tile([2]), "RepeatBackward0", "AccumulateGrad"],
+  ["repeatInterleave(2, 0)", () => m().repeatInterleave(2, 0), "ViewBackward0", "CloneBackward0"],
+  ["repeatInterleave(counts, 0)", () => m().repeatInterleave(i64([1, 2, 0]), 0), "IndexSelectBackward0", "AccumulateGrad"],
+  ["flip", () => m().flip(0), "FlipBackward0", "AccumulateGrad"],
+  ["roll", () => m().roll(1, 1), "RollBackward0", "AccumulateGrad"],
+  ["chunk", () => m().chunk(2, 1)[1]!, "SplitBackward0", "AccumulateGrad"],
+  ["split(size)", () => m().split(3, 1)[1]!, "SplitBackward0", "AccumulateGrad"],
+  ["split(sizes)", () => m().split([1, 3], 1)[1]!, "SplitWithSizesBackward0", "AccumulateGrad"],
+  ["unbind", () => m().unbind(0)[1]!, "UnbindBackward0", "AccumulateGrad"],
+  ["tril", () => m().tril(), "TrilBackward0", "AccumulateGrad"],
+  ["triu", () => m().triu(1), "TriuBackward0", "AccumulateGrad"],
+  ["topk", () => m().topk(2).values, "TopkBackward0", "AccumulateGrad"],
+  ["sort", () => m().sort(1).values, "SortBackward0", "AccumulateGrad"],
+  ["torch.max(x, 1)", () => torch.max(m(), 1).values, "MaxBackward0", "AccumulateGrad"],
+  ["torch.max(x)", () => torch.max(m()), "MaxBackward1", "AccumulateGrad"],
+  ["torch.min(x, y)", () => torch.min(m(), m()), "MinimumBackward0", "AccumulateGrad"],
+  ["outer", () => torch.outer(v(3), v()), "MulBackward0", "ViewBackward0"],
+  ["addmm", () => torch.addmm(v(3), m(), m().t()), "AddmmBackward0", "AccumulateGrad"],
+  ["baddbmm", () => torch.baddbmm(torch.zeros(2, 3, 3, { dtype: "float64" }), m().unsqueeze(0).expand(2, 3, 4), m().t().unsqueeze(0).expand(2, 4, 3)), "BaddbmmBackward0"],
+  ["mv", () => m().mv(v()), "MvBackward0", "AccumulateGrad"],
+  ["bmm", () => m().unsqueeze(0).bmm(m().t().unsqueeze(0)), "BmmBackward0", "UnsqueezeBackward0"],
+  ["einsum ij,jk->ik", () => torch.einsum("ij,jk->ik", m(), m().t()), "ViewBackward0", "PermuteBackward0"],
+  ["einsum ij->", () => torch.einsum("ij->", m()), "SumBackward1", "PermuteBackward0"],
+  ["einsum i,j->ij", () => torch.einsum("i,j->ij", v(3), v()), "MulBackward0", "PermuteBackward0"],
+  ["bernoulli", () => torch.bernoulli(torch.full([3], 0.5, { dtype: "float64", requiresGrad: true })), "BernoulliBackward0", "AccumulateGrad"],
+];
+
+describe("grad_fn names match PyTorch 2.x", () => {
+  it.each(NAMES)("%s → %s", (_label, make, name, next) => {
+    const out = make();
+    expect(out.gradFn?.name).toBe(name);
+    if (next !== undefined) expect(out.gradFn!.nextFunctions[0]![0]?.name).toBe(next);
+  });
+});

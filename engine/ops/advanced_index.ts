@@ -12,13 +12,15 @@ import { expandData } from "./elementwise";
 import * as G from "../gradients/indexing";
 
 /** One advanced component: the dim of the view it starts at, and what was written. */
+export type AdvancedSpec = Tensor | readonly number[] | readonly boolean[] | readonly (readonly number[])[];
+
 export interface AdvancedIndex {
   dim: number;
-  spec: Tensor | readonly number[];
+  spec: AdvancedSpec;
 }
 
 /** How many dims of the view an index component consumes: a bool mask its ndim, anything else 1. */
-export function advancedWidth(spec: Tensor | readonly number[]): number {
+export function advancedWidth(spec: AdvancedSpec): number {
   return spec instanceof Tensor && isBool(spec) ? Math.max(spec.shape.length, 1) : 1;
 }
 
@@ -28,9 +30,18 @@ function isBool(t: Tensor): boolean {
 }
 
 /** Index values of a component as numbers with a shape (a bool mask: one list per dim it covers). */
-function componentLists(spec: Tensor | readonly number[]): Array<{ values: ArrayLike<number>; shape: readonly number[] }> {
+function componentLists(spec: AdvancedSpec, size: number): Array<{ values: ArrayLike<number>; shape: readonly number[] }> {
   if (!(spec instanceof Tensor)) {
-    if (spec.every((v) => typeof v === "number")) return [{ values: spec, shape: [spec.length] }];
+    if (spec.every((v) => typeof v === "number")) return [{ values: spec as readonly number[], shape: [spec.length] }];
+    if (spec.every((v) => typeof v === "boolean")) {
+      // A list of booleans is a mask over one dim (Python's x[[True, False, True]]).
+      if (spec.length !== size) throw new RangeError(`index: The shape of the mask [${spec.length}] at index 0 does not match the shape of the indexed tensor's dim of size ${size}.`);
+      const at: number[] = [];
+      spec.forEach((b, i) => {
+        if (b) at.push(i);
+      });
+      return [{ values: at, shape: [at.length] }];
+    }
     // Nested arrays: an index of their shape (torch.tensor checks they are rectangular numbers).
     const t = tensor(spec as NestedArray, { dtype: "float64" });
     return [{ values: t._values, shape: t.shape }];
@@ -86,7 +97,7 @@ export function advancedIndex(view: Tensor, comps: readonly AdvancedIndex[]): Te
   const dims: number[] = [];
   const lists: Array<{ values: ArrayLike<number>; shape: readonly number[] }> = [];
   for (const c of comps) {
-    const parts = componentLists(c.spec);
+    const parts = componentLists(c.spec, shape[c.dim] ?? 0);
     const spec = c.spec;
     if (spec instanceof Tensor && isBool(spec)) {
       spec.shape.forEach((s, j) => {
@@ -144,6 +155,6 @@ export function advancedIndex(view: Tensor, comps: readonly AdvancedIndex[]): Te
 }
 
 /** True for an index component that is advanced (a tensor with dims or an array). */
-export function isAdvanced(s: IndexSpec): s is Tensor | readonly number[] {
+export function isAdvanced(s: IndexSpec): s is AdvancedSpec {
   return (s instanceof Tensor && !(s.shape.length === 0 && s.dtype === "int64")) || Array.isArray(s);
 }
