@@ -25,6 +25,7 @@ import { refreshStaleView } from "./ops/inplace";
 import * as GS from "./gradients/shape";
 import { backward as runBackward, type BackwardOptions } from "./autograd/engine";
 import type { ExtraTensorMethods } from "./ops/extra_methods";
+import type { Generator } from "./random";
 
 export type Scalar = number;
 export type TensorOrScalar = Tensor | number;
@@ -422,10 +423,10 @@ export class Tensor {
   maskedFill_(mask: Tensor, value: TensorOrScalar): this { return ip.maskedFill_(this, mask, value); }
   /** Write `values` at `indices` (Python's `x[indices] = values`; see index() for the forms). */
   indexPut_(indices: readonly IndexSpec[], values: TensorOrScalar): this { return ip.indexPut_(this, indices, values); }
-  /** Fill with samples of U(from, to) (torch.Tensor.uniform_). */
-  uniform_(from = 0, to = 1): this { return ip.random_(this, "uniform_", from, to); }
-  /** Fill with samples of N(mean, std²) (torch.Tensor.normal_). */
-  normal_(mean = 0, std = 1): this { return ip.random_(this, "normal_", mean, std); }
+  /** Fill with samples of U(from, to) (torch.Tensor.uniform_); `{ generator }` draws from a torch.Generator. */
+  uniform_(from = 0, to = 1, opts?: { generator?: Generator }): this { return ip.random_(this, "uniform_", from, to, opts); }
+  /** Fill with samples of N(mean, std²) (torch.Tensor.normal_); `{ generator }` draws from a torch.Generator. */
+  normal_(mean = 0, std = 1, opts?: { generator?: Generator }): this { return ip.random_(this, "normal_", mean, std, opts); }
 
   // ---- reductions -----------------------------------------------------------------------------
   sum(dim?: number | readonly number[], keepdim = false): Tensor { return red.sum(this, dim, keepdim); }

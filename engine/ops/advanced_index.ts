@@ -7,6 +7,7 @@
 import { Tensor, type IndexSpec, type NestedArray } from "../tensor";
 import { tensor } from "./creation";
 import { broadcastShapes, formatShape, numel } from "../shape";
+import { checkIndexTable } from "../dtype";
 import { gatherFlat } from "./indexing";
 import { expandData } from "./elementwise";
 import * as G from "../gradients/indexing";
@@ -114,6 +115,7 @@ export function advancedIndex(view: Tensor, comps: readonly AdvancedIndex[]): Te
   let B: number[] = [];
   for (const l of lists) B = broadcastShapes(B, l.shape, "index (shape mismatch: indexing tensors could not be broadcast together)");
   const nB = numel(B);
+  checkIndexTable(nB);
   const strides = new Array<number>(shape.length);
   for (let d = shape.length - 1, s = 1; d >= 0; d--) {
     strides[d] = s;
@@ -142,6 +144,7 @@ export function advancedIndex(view: Tensor, comps: readonly AdvancedIndex[]): Te
   const outShape = [...before.map((d) => shape[d]!), ...B, ...after.map((d) => shape[d]!)];
   const offB = offsetsOver(shape, strides, before);
   const offA = offsetsOver(shape, strides, after);
+  checkIndexTable(offB.length * nB * offA.length);
   const map = new Int32Array(offB.length * nB * offA.length);
   let k = 0;
   for (let i = 0; i < offB.length; i++) {

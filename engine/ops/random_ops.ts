@@ -89,7 +89,7 @@ export function multinomial(input: Tensor, numSamples: number, replacement: bool
   if (!replacement && numSamples > k) throw new RangeError(`${op}: cannot sample n_sample > prob_dist.size(-1) samples without replacement (${numSamples} > ${k}).`);
   const gen = generatorOf(opts, op);
   const w = input._values;
-  const out = new Float64Array(rows * numSamples);
+  const out = allocate("int64", rows * numSamples);
   const cum = new Float64Array(k);
   for (let r = 0; r < rows; r++) {
     const row = w.subarray(r * k, (r + 1) * k);

@@ -2,7 +2,7 @@
 // The copies (repeat, flip, roll) compute a table of flat positions and gather through it; split,
 // chunk and unbind return views (sharing storage, as PyTorch's); tril/triu zero a triangle.
 import { Tensor } from "../tensor";
-import { allocate } from "../dtype";
+import { allocate, checkIndexTable } from "../dtype";
 import { formatShape, normalizeDim, numel, type Shape } from "../shape";
 import { record } from "../autograd/record";
 import * as G from "../gradients/structural";
@@ -42,6 +42,7 @@ function positionsBy(src: Shape, outShape: Shape, at: (d: number, c: number) => 
     return t;
   });
   const n = numel(outShape);
+  checkIndexTable(n);
   const out = new Int32Array(n);
   if (n === 0) return out;
   const coord = new Array<number>(nd).fill(0);
@@ -110,9 +111,14 @@ export function repeatInterleave(x: Tensor, repeats: number | Tensor | readonly 
   if (counts.length !== size) {
     throw new RangeError(`repeatInterleave: repeats must have the same size as input along dim, but got repeats.size(0) = ${counts.length} and input.size(${d}) = ${size}.`);
   }
+  let total = 0;
+  for (const c of counts) {
+    if (!Number.isInteger(c) || c < 0) throw new RangeError(`repeatInterleave: repeats must be non-negative integers, got ${c}.`);
+    total += c;
+  }
+  checkIndexTable(total);
   const idx: number[] = [];
   counts.forEach((c, i) => {
-    if (c < 0) throw new RangeError("repeatInterleave: repeats can not be negative.");
     for (let k = 0; k < c; k++) idx.push(i);
   });
   return indexSelect(input, d, idx);
