@@ -29,18 +29,14 @@ import type { Generator } from "./random";
 
 export type Scalar = number;
 export type TensorOrScalar = Tensor | number;
-/**
- * An index component: a number (select), a slice string like ":", "1:3", "::2", "...", null (new
- * axis), or an index tensor/array (several are paired as PyTorch pairs them: x.index(rows, cols);
- * nested arrays index with their shape; an array of booleans or a bool tensor is a mask).
- */
+/** An index component: a number (select), a slice like ":", "1:3", "::2", "...", null (new axis), or an index tensor/array (several pair up: x.index(rows, cols); booleans mask). */
 export type IndexSpec = number | string | null | Tensor | readonly number[] | readonly boolean[] | readonly (readonly number[])[];
 export type NestedArray = number | boolean | readonly NestedArray[];
 export interface RemovableHandle {
   remove(): void;
 }
 
-// The methods of ops/extra_methods.ts (gather, scatter, repeat, split, sort, …), installed by index.ts.
+// Methods of ops/extra_methods.ts (gather, scatter, repeat, split, sort, …), installed by index.ts.
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unsafe-declaration-merging
 export interface Tensor extends ExtraTensorMethods {}
 
