@@ -26,6 +26,7 @@ import * as GS from "./gradients/shape";
 import { backward as runBackward, type BackwardOptions } from "./autograd/engine";
 import type { ExtraTensorMethods } from "./ops/extra_methods";
 import type { Generator } from "./random";
+import type { ValuesIndices } from "./ops/values_indices";
 
 export type Scalar = number;
 export type TensorOrScalar = Tensor | number;
@@ -427,15 +428,15 @@ export class Tensor {
   // ---- reductions -----------------------------------------------------------------------------
   sum(dim?: number | readonly number[], keepdim = false): Tensor { return red.sum(this, dim, keepdim); }
   mean(dim?: number | readonly number[], keepdim = false): Tensor { return red.mean(this, dim, keepdim); }
-  /** max() of all elements; max(dim) gives { values, indices } like torch. */
+  /** max() of all elements; max(dim) gives { values, indices } like torch (also `const [v, i] = x.max(1)`). */
   max(): Tensor;
-  max(dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
-  max(dim?: number, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
+  max(dim: number, keepdim?: boolean): ValuesIndices;
+  max(dim?: number, keepdim = false): Tensor | ValuesIndices {
     return dim === undefined ? red.maxAll(this, "max") : red.maxDim(this, dim, keepdim, "max");
   }
   min(): Tensor;
-  min(dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
-  min(dim?: number, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
+  min(dim: number, keepdim?: boolean): ValuesIndices;
+  min(dim?: number, keepdim = false): Tensor | ValuesIndices {
     return dim === undefined ? red.maxAll(this, "min") : red.maxDim(this, dim, keepdim, "min");
   }
   argmax(dim?: number, keepdim = false): Tensor { return red.argExtreme(this, dim, keepdim, "max"); }

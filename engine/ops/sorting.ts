@@ -9,12 +9,8 @@ import { maxAll, maxDim } from "./reduce";
 import * as ew from "./elementwise";
 
 
-/** values and indices, also destructurable as a pair like PyTorch's named tuple: `const [v, i] = torch.sort(x)`. */
-export type ValuesIndices = [Tensor, Tensor] & { values: Tensor; indices: Tensor };
-
-export function valuesIndices(values: Tensor, indices: Tensor): ValuesIndices {
-  return Object.assign([values, indices] as [Tensor, Tensor], { values, indices });
-}
+import { valuesIndices, type ValuesIndices } from "./values_indices";
+export type { ValuesIndices } from "./values_indices";
 
 /**
  * Per row along dim (outer × size × inner layout): the positions of the first `k` elements in
@@ -108,6 +104,5 @@ export function extreme(kind: "max" | "min", x: Tensor, dimOrOther?: number | Te
   if (dimOrOther === undefined) return maxAll(x, kind);
   if (dimOrOther instanceof Tensor) return kind === "max" ? ew.maximum(x, dimOrOther) : ew.minimum(x, dimOrOther);
   if (typeof dimOrOther !== "number") throw new TypeError(`torch.${kind}: the second argument must be a dim (number) or another Tensor.`);
-  const r = maxDim(x, dimOrOther, keepdim, kind);
-  return valuesIndices(r.values, r.indices);
+  return maxDim(x, dimOrOther, keepdim, kind);
 }
