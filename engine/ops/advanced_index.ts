@@ -47,7 +47,18 @@ function componentLists(spec: AdvancedSpec, size: number): Array<{ values: Array
     const t = tensor(spec as NestedArray, { dtype: "float64" });
     return [{ values: t._values, shape: t.shape }];
   }
-  if (!isBool(spec)) return [{ values: spec._values, shape: spec.shape }];
+  if (!isBool(spec)) {
+    const dt = spec.dtype as string;
+    if (dt !== "int64" && dt !== "int32") {
+      // PyTorch refuses float indices; reading 0/1 floats (a comparison's result) as positions would
+      // silently pick rows 0 and 1 instead of masking.
+      throw new TypeError(
+        `index: tensors used as indices must be long, int or bool tensors (got ${dt}). For positions make them with { dtype: "int64" } ` +
+          `(or torch.arange); to select where a condition holds use x.maskedSelect(mask), x.maskedFill(mask, v) or torch.where.`,
+      );
+    }
+    return [{ values: spec._values, shape: spec.shape }];
+  }
   // nonzero(): the coordinates of the true elements, one list per dim.
   const m = spec._values;
   const shape = spec.shape;

@@ -156,3 +156,11 @@ describe("creation and random functions", () => {
     expect(x.index(1).tolist()).toEqual([4, 5, 6, 7]);
   });
 });
+
+describe("index tensors are integer or bool, as in PyTorch", () => {
+  it("a float tensor (such as a comparison's 0/1 result) is refused instead of read as positions", () => {
+    expect(() => x.index(x.gt(5))).toThrow(/tensors used as indices must be long, int or bool tensors \(got float32\).*maskedSelect/);
+    expect(() => x.index(torch.tensor([0, 1]))).toThrow(/\{ dtype: "int64" \}/);
+    expect(x.index(torch.tensor([0, 1], { dtype: "int64" })).shape).toEqual([2, 4]);
+  });
+});
