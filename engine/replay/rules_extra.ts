@@ -80,7 +80,16 @@ function scatterRule(mode: "src" | "value" | "add"): ReplayRule {
         if (src.shape.length !== indexShape.length || src.shape.some((s, i) => s !== indexShape[i])) {
           throw new AttrError("a scatter whose src is larger than its index is not re-evaluated");
         }
-        placed = scatterAddFlat(sh.reshape(src, [-1], "replay"), map, self.shape, "ScatterBackward0");
+        const flatSrc = sh.reshape(src, [-1], "replay");
+        if (mode === "add") placed = scatterAddFlat(flatSrc, map, self.shape, "ScatterBackward0");
+        else {
+          // A repeated position keeps the last write, as the forward did: only those entries are placed.
+          const last = new Map<number, number>();
+          for (let i = 0; i < map.length; i++) last.set(map[i]!, i);
+          const keepAt = [...last.values()].sort((p, q) => p - q);
+          const picked = flatGather(flatSrc, new Tensor(Float64Array.from(keepAt), [keepAt.length], "int64"));
+          placed = scatterAddFlat(picked, Int32Array.from(keepAt, (i) => map[i]!), self.shape, "ScatterBackward0");
+        }
       }
       if (mode === "add") return ew.add(self, placed);
       const keep = new Tensor(allocate(self.dtype, self.numel()).fill(1), self.shape, self.dtype);

@@ -32,6 +32,7 @@ export const EXTRA_ROWS: ExtraRow[] = [
   { op: "TrilBackward0", shapes: [[3, 3]], attrs: { diagonal: 0 }, engine: (a) => a.tril() },
   { op: "TriuBackward0", shapes: [[2, 3]], attrs: { diagonal: 1 }, engine: (a) => a.triu(1) },
   { op: "ScatterBackward0", shapes: [[2, 3], [2, 1]], attrs: { map: [2, 3], shape: [2, 3], indexShape: [2, 1] }, engine: (a, b) => a.scatter(1, [[2], [0]], b!) },
+  { op: "ScatterBackward0", shapes: [[2, 3], [2, 2]], attrs: { map: [1, 1, 3, 4], shape: [2, 3], indexShape: [2, 2] }, engine: (a, b) => a.scatter(1, [[1, 1], [0, 1]], b!) },
   { op: "ScatterBackward1", shapes: [[2, 3]], attrs: { map: [2, 3], shape: [2, 3], indexShape: [2, 1], value: 5 }, engine: (a) => a.scatter(1, [[2], [0]], 5) },
   { op: "ScatterAddBackward0", shapes: [[2, 3], [2, 2]], attrs: { map: [2, 2, 3, 4], shape: [2, 3], indexShape: [2, 2] }, engine: (a, b) => a.scatterAdd(1, [[2, 2], [0, 1]], b!) },
   { op: "MaskedFillBackward0", shapes: [[2, 3]], attrs: { keep, value: -1 }, engine: (a) => a.maskedFill(condT, -1) },
