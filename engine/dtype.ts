@@ -28,6 +28,16 @@ export function allocate(dtype: DType, n: number): Storage {
   return dtype === "float32" ? new Float32Array(n) : new Float64Array(n);
 }
 
+/** The out-of-memory error allocate() gives, for an index table of n 4-byte entries (gathers, repeat, …). */
+export function checkIndexTable(n: number): void {
+  if (n * 4 > allocationLimit || !(n <= 2 ** 31 - 1)) {
+    const mb = (v: number) => Math.ceil(v / 2 ** 20).toLocaleString("en-US");
+    throw new TensorMemoryError(
+      `Out of memory: an index table of ${n.toLocaleString("en-US")} entries needs ${mb(n * 4)} MB, more than the memory limit of ${mb(Math.min(allocationLimit, 2 ** 33))} MB. Use smaller tensors (or raise the limit in the settings).`,
+    );
+  }
+}
+
 export function isFloating(dtype: DType): boolean {
   return dtype !== "int64";
 }

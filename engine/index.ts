@@ -16,11 +16,17 @@ import * as lrScheduler from "./optim/lr_scheduler";
 import { installMissingNames, installModuleNames } from "./missing";
 import { AutogradFunction } from "./autograd/function";
 import * as autogradFunctional from "./autograd/functional";
+import { installExtraMethods } from "./ops/extra_methods";
+import { extraFunctions } from "./ops/extra_functions";
+import { TensorFactory } from "./ops/legacy_tensor";
 
 export { Tensor } from "./tensor";
 export type { IndexSpec, NestedArray, RemovableHandle, TensorOrScalar } from "./tensor";
 export type { DType } from "./dtype";
 export type { TensorOptions, TensorData } from "./ops/creation";
+export type { Generator } from "./random";
+export type { ValuesIndices } from "./ops/sorting";
+export type { TensorConstructor } from "./ops/legacy_tensor";
 export type { Node, Edge, GradientSpec } from "./autograd/node";
 export { AccumulateGrad, FunctionNode } from "./autograd/node";
 export { FunctionCtx, CustomFunctionNode, type UserFunctionInfo } from "./autograd/function";
@@ -44,7 +50,8 @@ function enableGrad<T>(fn: () => T): T {
 }
 
 export const torch = {
-  Tensor,
+  /** The Tensor class; also PyTorch's legacy constructor: torch.Tensor([1, 2]) / new torch.Tensor(2, 3) make float32. */
+  Tensor: TensorFactory,
   // creation
   tensor: creation.tensor,
   zeros: creation.zeros,
@@ -108,6 +115,8 @@ export const torch = {
   clone: (a: Tensor) => ew.clone(a),
   cat: join.cat,
   stack: join.stack,
+  // gather/scatter/indexSelect, repeat/split/sort/topk, einsum/outer/baddbmm, randint/Generator, … (issue 12)
+  ...extraFunctions,
   autograd: {
     /** Base class of user-defined ops: `class Legendre extends torch.autograd.Function { static forward(ctx, x) {…} static backward(ctx, grad) {…} }`, used as `Legendre.apply(x)`. */
     Function: AutogradFunction,
@@ -136,6 +145,7 @@ export const torch = {
   optim: { Optimizer, SGD, Adam, AdamW, RMSprop, Adagrad, lrScheduler: { ...lrScheduler } },
 };
 
+installExtraMethods(Tensor.prototype);
 installMissingNames({ tensorPrototype: Tensor.prototype, tensor: creation.zeros(1), torch, nn: torch.nn, functional: torch.nn.functional, optim: torch.optim, lrScheduler: torch.optim.lrScheduler });
 installModuleNames({ modulePrototype: nn.Module.prototype, module: new nn.Module(), init: torch.nn.init });
 

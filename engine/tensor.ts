@@ -24,21 +24,29 @@ import * as ip from "./ops/inplace";
 import { refreshStaleView } from "./ops/inplace";
 import * as GS from "./gradients/shape";
 import { backward as runBackward, type BackwardOptions } from "./autograd/engine";
+import type { ExtraTensorMethods } from "./ops/extra_methods";
+import type { Generator } from "./random";
+import type { ValuesIndices } from "./ops/values_indices";
 
 export type Scalar = number;
 export type TensorOrScalar = Tensor | number;
-/** An index component: a number (select), a slice string like ":", "1:3", "::2", "...", null (new axis), or an index tensor/array. */
-export type IndexSpec = number | string | null | Tensor | readonly number[];
+/** An index component: a number (select), a slice like ":", "1:3", "::2", "...", null (new axis), or an index tensor/array (several pair up: x.index(rows, cols); booleans mask). */
+export type IndexSpec = number | string | null | Tensor | readonly number[] | readonly boolean[] | readonly (readonly number[])[];
 export type NestedArray = number | boolean | readonly NestedArray[];
 export interface RemovableHandle {
   remove(): void;
 }
+
+// Methods of ops/extra_methods.ts (gather, scatter, repeat, split, sort, …), installed by index.ts.
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unsafe-declaration-merging
+export interface Tensor extends ExtraTensorMethods {}
 
 let nextTensorId = 1;
 const NO_DIMS: readonly number[] = Object.freeze([]);
 /** Gathered copies of strided views' values, with the write epoch they are valid for (see _values). */
 const gathered = new WeakMap<Tensor, { values: Storage; epoch: number }>();
 
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class Tensor {
   /** Unique per process; the runner and the UI refer to tensors by it. */
   readonly id: number;
@@ -412,23 +420,23 @@ export class Tensor {
   maskedFill_(mask: Tensor, value: TensorOrScalar): this { return ip.maskedFill_(this, mask, value); }
   /** Write `values` at `indices` (Python's `x[indices] = values`; see index() for the forms). */
   indexPut_(indices: readonly IndexSpec[], values: TensorOrScalar): this { return ip.indexPut_(this, indices, values); }
-  /** Fill with samples of U(from, to) (torch.Tensor.uniform_). */
-  uniform_(from = 0, to = 1): this { return ip.random_(this, "uniform_", from, to); }
-  /** Fill with samples of N(mean, std²) (torch.Tensor.normal_). */
-  normal_(mean = 0, std = 1): this { return ip.random_(this, "normal_", mean, std); }
+  /** Fill with samples of U(from, to) (torch.Tensor.uniform_); `{ generator }` draws from a torch.Generator. */
+  uniform_(from = 0, to = 1, opts?: { generator?: Generator }): this { return ip.random_(this, "uniform_", from, to, opts); }
+  /** Fill with samples of N(mean, std²) (torch.Tensor.normal_); `{ generator }` draws from a torch.Generator. */
+  normal_(mean = 0, std = 1, opts?: { generator?: Generator }): this { return ip.random_(this, "normal_", mean, std, opts); }
 
   // ---- reductions -----------------------------------------------------------------------------
   sum(dim?: number | readonly number[], keepdim = false): Tensor { return red.sum(this, dim, keepdim); }
   mean(dim?: number | readonly number[], keepdim = false): Tensor { return red.mean(this, dim, keepdim); }
-  /** max() of all elements; max(dim) gives { values, indices } like torch. */
+  /** max() of all elements; max(dim) gives { values, indices } like torch (also `const [v, i] = x.max(1)`). */
   max(): Tensor;
-  max(dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
-  max(dim?: number, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
+  max(dim: number, keepdim?: boolean): ValuesIndices;
+  max(dim?: number, keepdim = false): Tensor | ValuesIndices {
     return dim === undefined ? red.maxAll(this, "max") : red.maxDim(this, dim, keepdim, "max");
   }
   min(): Tensor;
-  min(dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
-  min(dim?: number, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
+  min(dim: number, keepdim?: boolean): ValuesIndices;
+  min(dim?: number, keepdim = false): Tensor | ValuesIndices {
     return dim === undefined ? red.maxAll(this, "min") : red.maxDim(this, dim, keepdim, "min");
   }
   argmax(dim?: number, keepdim = false): Tensor { return red.argExtreme(this, dim, keepdim, "max"); }

@@ -154,13 +154,19 @@ export class ProgramRecorder {
         if (c && this.count(c._values.length)) attrs["condition"] = fullTensor(c._values, c.shape, c.dtype);
         break;
       }
+      case "MaskedFillBackward0":
+      case "MaskedFillBackward1": {
+        const k = saved["keep"] as Tensor | undefined;
+        if (k && this.count(k._values.length)) attrs["keep"] = fullTensor(k._values, k.shape, k.dtype);
+        break;
+      }
       case "SelectBackward0":
       case "SliceBackward0":
       case "MaxBackward0":
       case "MinBackward0":
         break; // dim/index/start/end/step/keepdim say it all; the position table is not needed
       default:
-        if (saved["map"] instanceof Int32Array) {
+        if (isInt32Array(saved["map"])) {
           // index(), and the gathers/scatters of a double backward: the flat position table.
           attrs["map"] = this.table(saved["map"]);
           attrs["shape"] = out.shape.slice();
@@ -172,7 +178,7 @@ export class ProgramRecorder {
   }
 
   private table(v: unknown): number[] {
-    if (!(v instanceof Int32Array)) return [];
+    if (!isInt32Array(v)) return [];
     if (!this.count(v.length)) return [];
     return Array.from(v);
   }
@@ -233,4 +239,12 @@ function fullTensor(data: Storage, shape: readonly number[], dtype: Tensor["dtyp
   const values: FullTensor["values"] = new Array(data.length);
   for (let i = 0; i < data.length; i++) values[i] = jsonNumber(data[i]!);
   return { shape: shape.slice(), dtype, values };
+}
+
+/**
+ * An Int32Array of the engine's realm: the sandbox runs the engine in its own context, whose
+ * Int32Array is not this one (`instanceof` was false there, so index tables were never recorded).
+ */
+function isInt32Array(v: unknown): v is Int32Array {
+  return ArrayBuffer.isView(v) && Object.prototype.toString.call(v) === "[object Int32Array]";
 }

@@ -67,7 +67,7 @@ export function moduleNameFor(rel) {
 /** The module name a relative specifier in file `rel` refers to. */
 function resolveSpecifier(files, rel, specifier) {
   const base = path.posix.normalize(path.posix.join(path.posix.dirname(rel), specifier.replace(/\.(?:d\.)?[cm]?[jt]s$/, "")));
-  for (const candidate of [`${base}.d.ts`, `${base}/index.d.ts`]) {
+  for (const candidate of [`${base}.d.ts`, path.posix.normalize(`${base}/index.d.ts`)]) {
     if (files.has(candidate)) return moduleNameFor(candidate);
   }
   return fail(`${rel}: cannot resolve "${specifier}" among the emitted declarations`);
@@ -77,7 +77,8 @@ function resolveSpecifier(files, rel, specifier) {
 export function toAmbientBody(files, rel) {
   const text = files.get(rel);
   const lines = text
-    .replace(/(\bfrom\s*|\bimport\s*\(\s*|^\s*import\s*)(["'])(\.{1,2}\/[^"']*)\2/gm, (_, lead, quote, spec) => `${lead}${quote}${resolveSpecifier(files, rel, spec)}${quote}`)
+    // "./x", "../x", and "." / ".." (tsc writes import(".") for a type the index re-exports).
+    .replace(/(\bfrom\s*|\bimport\s*\(\s*|^\s*import\s*)(["'])(\.{1,2}(?:\/[^"']*)?)\2/gm, (_, lead, quote, spec) => `${lead}${quote}${resolveSpecifier(files, rel, spec)}${quote}`)
     .split(/\r?\n/)
     // Statements in an ambient module are ambient already: a top-level `declare` is an error there.
     .map((line) => line.replace(/^((?:export\s+)?(?:default\s+)?)declare\s+/, "$1"));

@@ -38,7 +38,7 @@ export const CopyBackwards: GradientSpec<{ srcDType: string }> = {
   gradFunc: (g, _s, needs) => [needs[0] ? zerosLike(g) : null, needs[1] ? g : null],
 };
 
-export const MaskedFillBackward0: GradientSpec<{ keep?: Tensor }> = {
+export const MaskedFillBackward0: GradientSpec<{ keep?: Tensor; value?: number }> = {
   name: "MaskedFillBackward0",
   inputs: ["self"],
   formulas: ["grad · [not mask]"],

@@ -2,13 +2,15 @@
 import { Tensor, type NestedArray } from "../tensor";
 import { allocate, checkDType, DEFAULT_DTYPE, type DType } from "../dtype";
 import { checkShape, numel } from "../shape";
-import { random, randomNormal } from "../random";
+import { generatorOf, type Generator } from "../random";
 
 export interface TensorOptions {
   requiresGrad?: boolean;
   dtype?: DType;
   /** A display name for the graph (the runner fills it from the variable name otherwise). */
   name?: string;
+  /** The random stream of rand/randn/randint/… (a torch.Generator); the default one otherwise. */
+  generator?: Generator;
 }
 
 export type TensorData = NestedArray | Float32Array | Float64Array | Int32Array | Uint8Array | Tensor;
@@ -128,6 +130,12 @@ export function onesLike(t: Tensor, opts?: TensorOptions): Tensor {
   return full(t.shape, 1, { dtype: t.dtype, ...opts });
 }
 
+/** A tensor of t's shape (and dtype, unless opts.dtype) filled with `value` (torch.full_like). */
+export function fullLike(t: Tensor, value: number, opts?: TensorOptions): Tensor {
+  if (!(t instanceof Tensor)) throw new TypeError("torch.fullLike: the first argument must be a Tensor.");
+  return full(t.shape, value, { dtype: t.dtype, ...opts });
+}
+
 /** @internal a tensor of t's shape and dtype filled with v. */
 export function scalarLike(t: Tensor, v: number): Tensor {
   return full(t.shape, v, { dtype: t.dtype });
@@ -156,8 +164,10 @@ export function arange(start: number, end?: number | TensorOptions, step?: numbe
   if ((e - s) / st < 0) {
     throw new RangeError(`torch.arange: upper bound and larger bound inconsistent with step sign (start ${s}, end ${e}, step ${st}).`);
   }
+  for (const v of nums) if (!Number.isFinite(v)) throw new RangeError(`torch.arange: unsupported range: ${s} -> ${e} (every bound must be finite).`);
   const n = Math.ceil((e - s) / st);
-  const dtype = resolveDType(opts, DEFAULT_DTYPE, "torch.arange");
+  // As PyTorch: integers only give int64 (torch.arange(5)), any fractional bound the default float dtype.
+  const dtype = resolveDType(opts, nums.every(Number.isInteger) ? "int64" : DEFAULT_DTYPE, "torch.arange");
   const data = allocate(dtype, n);
   for (let i = 0; i < n; i++) data[i] = s + i * st;
   return finish(new Tensor(data, [n], dtype), opts);
@@ -173,15 +183,19 @@ export function linspace(start: number, end: number, steps: number, opts?: Tenso
 
 export function rand(...args: SizeArgs): Tensor {
   const { shape, opts } = parseSizes(args, "torch.rand");
+  const gen = generatorOf(opts, "torch.rand");
   const t = full(shape, 0, { dtype: opts?.dtype ?? DEFAULT_DTYPE });
-  for (let i = 0; i < t._values.length; i++) t._values[i] = random();
+  const v = t._values;
+  for (let i = 0; i < v.length; i++) v[i] = gen.random();
   return finish(t, opts);
 }
 
 export function randn(...args: SizeArgs): Tensor {
   const { shape, opts } = parseSizes(args, "torch.randn");
+  const gen = generatorOf(opts, "torch.randn");
   const t = full(shape, 0, { dtype: opts?.dtype ?? DEFAULT_DTYPE });
-  for (let i = 0; i < t._values.length; i++) t._values[i] = randomNormal();
+  const v = t._values;
+  for (let i = 0; i < v.length; i++) v[i] = gen.randomNormal();
   return finish(t, opts);
 }
 

@@ -10,6 +10,7 @@ import * as G from "../gradients/indexing";
 import type { GatherSaved } from "../gradients/indexing";
 import { makeView, recordStrided, unsqueeze, type Geometry } from "./shape_ops";
 import { AliasBackward0 } from "../gradients/shape";
+import { advancedIndex, advancedWidth, isAdvanced, type AdvancedIndex } from "./advanced_index";
 
 /** out[i] = x[map[i]], recorded under `spec` (whose gradient scatters back). */
 export function gatherFlat(
@@ -34,7 +35,7 @@ export function scatterAddFlat(g: Tensor, map: Int32Array, shape: Shape, name: s
 }
 
 /** Flat positions of x's elements at `indices` along `dim` (outer × indices × inner order). */
-function positionsAlong(shape: Shape, dim: number, indices: ArrayLike<number>): Int32Array {
+export function positionsAlong(shape: Shape, dim: number, indices: ArrayLike<number>): Int32Array {
   let outer = 1, inner = 1;
   for (let i = 0; i < dim; i++) outer *= shape[i]!;
   for (let i = dim + 1; i < shape.length; i++) inner *= shape[i]!;
@@ -114,23 +115,21 @@ export function indexSelect(x: Tensor, dim: number, indices: Tensor | readonly n
  * x.index(0, "1:3", null, [2, 0]) ≡ x[0, 1:3, None, [2, 0]] in Python, with PyTorch's nodes: the
  * basic components first, left to right (a number → SelectBackward0, a slice → SliceBackward0 —
  * except, when there are several components, an explicit slice covering the whole dim such as "0:3",
- * which PyTorch skips; ":" is kept), then the array index (IndexBackward0). `x.index("...")` alone
- * is AliasBackward0; a 0-dim integer tensor counts as a number.
+ * which PyTorch skips; ":" is kept), then the index tensors/arrays, all together, paired as PyTorch
+ * pairs them (`x.index(rows, cols)` ≡ `x[rows, cols]`; see advanced_index.ts), in one
+ * IndexBackward0. `x.index("...")` alone is AliasBackward0; a 0-dim integer tensor counts as a number.
  */
 export function index(x: Tensor, specs: readonly IndexSpec[]): Tensor {
   const isEllipsis = (s: IndexSpec) => typeof s === "string" && s.trim() === "...";
   const isScalarTensor = (s: IndexSpec): s is Tensor => s instanceof Tensor && s.shape.length === 0 && s.dtype === "int64";
-  const isArray = (s: IndexSpec) => (s instanceof Tensor && !isScalarTensor(s)) || Array.isArray(s);
-  const consumes = (s: IndexSpec) => s !== null && !isEllipsis(s);
-  const nConsume = specs.filter(consumes).length;
+  const isArray = isAdvanced;
+  const consumes = (s: IndexSpec) => (s === null || isEllipsis(s) ? 0 : isArray(s) ? advancedWidth(s) : 1);
+  const nConsume = specs.reduce<number>((n, s) => n + consumes(s), 0);
   if (x.shape.length === 0 && specs.some((s) => typeof s === "number" || isScalarTensor(s))) {
     throw new RangeError("index: invalid index of a 0-dim tensor. Use tensor.item() in Python or tensor.item<T>() in C++ to convert a 0-dim tensor to a number.");
   }
   if (nConsume > x.shape.length) {
     throw new RangeError(`index: too many indices for tensor of dimension ${x.shape.length} (got ${nConsume}; shape ${formatShape(x.shape)}).`);
-  }
-  if (specs.filter(isArray).length > 1) {
-    throw new Error("index: more than one array/tensor index in one call is not supported yet; index one dimension at a time.");
   }
   if (specs.filter(isEllipsis).length > 1) throw new SyntaxError("index: an index can only have a single ellipsis ('...').");
   if (specs.length === 1 && isEllipsis(specs[0]!)) {
@@ -138,7 +137,7 @@ export function index(x: Tensor, specs: readonly IndexSpec[]): Tensor {
   }
   let out = x;
   let dim = 0;
-  let arrayAt: { dim: number; spec: Tensor | readonly number[] } | null = null;
+  const arrays: AdvancedIndex[] = [];
   for (const s of specs) {
     if (typeof s === "number" || isScalarTensor(s)) {
       out = select(out, dim, typeof s === "number" ? s : s.item()); // the dim disappears
@@ -154,13 +153,13 @@ export function index(x: Tensor, specs: readonly IndexSpec[]): Tensor {
       if (!(whole && specs.length > 1)) out = slice(out, dim, p.start, p.end, p.step ?? 1);
       dim++;
     } else if (isArray(s)) {
-      arrayAt = { dim, spec: s as Tensor | readonly number[] };
-      dim++;
+      arrays.push({ dim, spec: s });
+      dim += advancedWidth(s);
     } else {
       throw new TypeError(`index: unsupported index ${JSON.stringify(s)}; use numbers, slice strings like "1:3", null, or an array of positions.`);
     }
   }
-  if (arrayAt !== null) out = indexSelect(out, arrayAt.dim, arrayAt.spec);
+  if (arrays.length > 0) out = advancedIndex(out, arrays);
   return out;
 }
 
@@ -178,7 +177,7 @@ function countConsumedBefore(specs: readonly IndexSpec[], ellipsis: IndexSpec): 
   let n = 0;
   for (const s of specs) {
     if (s === ellipsis) break;
-    if (s !== null) n++;
+    if (s !== null) n += isAdvanced(s) ? advancedWidth(s) : 1;
   }
   return n;
 }

@@ -19,7 +19,7 @@ import * as G from "../gradients/inplace";
 import { AsStridedBackward0 } from "../gradients/indexing";
 import { clone, expandData, isTrailingRow, loopVR, loopVS, loopVV, type BinaryKind } from "./elementwise";
 import { index } from "./indexing";
-import { random, randomNormal } from "../random";
+import { generatorOf } from "../random";
 
 const LEAF_ERROR = "a leaf Variable that requires grad is being used in an in-place operation.";
 const VIEW_OF_LEAF_ERROR =
@@ -292,10 +292,16 @@ export function indexPut_<T extends Tensor>(x: T, indices: readonly IndexSpec[],
 }
 
 /** uniform_ / normal_: new random values (UniformBackward0 / NormalBackward0 when recorded: zero gradient). */
-export function random_<T extends Tensor>(x: T, op: "uniform_" | "normal_", a: number, b: number): T {
-  const draw = op === "uniform_" ? () => a + (b - a) * random() : () => a + b * randomNormal();
+export function random_<T extends Tensor>(x: T, op: "uniform_" | "normal_", a: number, b: number, opts?: { generator?: unknown }): T {
+  const gen = generatorOf(opts, op);
   const spec = op === "uniform_" ? G.UniformBackward0 : G.NormalBackward0;
-  return inplace(x, op, () => filled(x, spec, (n) => Float64Array.from({ length: n }, draw), null, {}));
+  const draw = (n: number): Float64Array => {
+    const v = new Float64Array(n);
+    if (op === "uniform_") for (let i = 0; i < n; i++) v[i] = a + (b - a) * gen.random();
+    else for (let i = 0; i < n; i++) v[i] = a + b * gen.randomNormal();
+    return v;
+  };
+  return inplace(x, op, () => filled(x, spec, draw, null, {}));
 }
 
 /**

@@ -5,6 +5,7 @@ import { normalizeDim, type Shape } from "../shape";
 import { record } from "../autograd/record";
 import * as G from "../gradients/reduce";
 import { gatherFlat } from "./indexing";
+import { valuesIndices, type ValuesIndices } from "./values_indices";
 
 /** Normalised, sorted, de-duplicated dims; undefined means all. */
 function reduceDims(x: Tensor, dim: number | readonly number[] | undefined, op: string): number[] {
@@ -144,12 +145,12 @@ function extremePositions(x: Tensor, dim: number, kind: "max" | "min"): Int32Arr
   return pos;
 }
 
-export function maxDim(x: Tensor, dim: number, keepdim: boolean, kind: "max" | "min"): { values: Tensor; indices: Tensor } {
+export function maxDim(x: Tensor, dim: number, keepdim: boolean, kind: "max" | "min"): ValuesIndices {
   const dm = normalizeDim(dim, x.shape.length, kind);
   const pos = extremePositions(x, dm, kind);
   const shape = reducedShape(x.shape, x.shape.length === 0 ? [] : [dm], keepdim);
   const values = gatherFlat(x, pos, shape, kind === "max" ? G.MaxBackward0 : G.MinBackward0, { dim: dm, keepdim });
-  return { values, indices: positionsToIndices(pos, x.shape, dm, shape) };
+  return valuesIndices(values, positionsToIndices(pos, x.shape, dm, shape));
 }
 
 function positionsToIndices(pos: Int32Array, shape: Shape, dim: number, outShape: number[]): Tensor {

@@ -17,6 +17,7 @@ import * as join from "../ops/join";
 import * as sm from "../ops/softmax";
 import * as F from "../nn/functional";
 import type { FullTensor, JsonNumber } from "./types";
+import { EXTRA_RULES } from "./rules_extra";
 
 export type Attrs = Readonly<Record<string, unknown>>;
 export type Inputs = ReadonlyArray<Tensor | null>;
@@ -314,6 +315,7 @@ function nllPositions(target: readonly number[], classes: number): number[] {
 const DTYPES = ["float32", "float64", "int64"] as const;
 
 export const RULES: Readonly<Record<string, ReplayRule>> = {
+  ...EXTRA_RULES,
   AddBackward0: binary(ew.add, "add"),
   AddBackward1: withScalar(ew.add),
   SubBackward0: binary(ew.sub, "sub"),

@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { torch, type Tensor } from "../../engine/index";
 
-const x = torch.arange(24).reshape(2, 3, 4);
+const x = torch.arange(24, { dtype: "float32" }).reshape(2, 3, 4);
 const shapeOf = (t: Tensor) => t.shape.slice();
 
 const ROWS: Array<[string, () => unknown, unknown]> = [

@@ -4,6 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { Tensor, torch, replay } from "../../engine/index";
 import { generator } from "../helpers/gradcheck";
+import { EXTRA_ROWS } from "./replay-rules-extra";
 
 type Shape = number[];
 type Attrs = Record<string, unknown>;
@@ -31,6 +32,7 @@ const colMap = [2, 0, 5, 3];
 const F = torch.nn.functional;
 
 const ROWS: Row[] = [
+  ...EXTRA_ROWS,
   { op: "AddBackward0", shapes: [[], []], engine: (a, b) => a.add(b) },
   { op: "AddBackward0", shapes: [[3], [3]], engine: (a, b) => a.add(b) },
   { op: "AddBackward0", shapes: [[2, 3], [3]], engine: (a, b) => a.add(b) },

@@ -126,6 +126,24 @@ export const OPS: Record<string, OpEmitter> = {
     py: (x, a) => `${x[0]}[${a.length === 0 ? "()" : a.map(indexPy).join(", ")}]`,
   },
   cat: joined("cat"), stack: joined("stack"),
+  // issue 12's ops (an index argument is a tensor in Python: gather/index_select/take want one)
+  gather: { ts: (x, a) => `${x[0]}.gather(${num(a[0]!)}, ${JSON.stringify(a[1])})`, py: (x, a) => `${x[0]}.gather(${num(a[0]!)}, torch.tensor(${JSON.stringify(a[1])}))` },
+  indexSelect: { ts: (x, a) => `${x[0]}.indexSelect(${num(a[0]!)}, ${JSON.stringify(a[1])})`, py: (x, a) => `${x[0]}.index_select(${num(a[0]!)}, torch.tensor(${JSON.stringify(a[1])}))` },
+  take: { ts: (x, a) => `${x[0]}.take(${JSON.stringify(a[0])})`, py: (x, a) => `${x[0]}.take(torch.tensor(${JSON.stringify(a[0])}))` },
+  repeat: sizes("repeat"), tile: method("tile"), repeatInterleave: method("repeatInterleave", "repeat_interleave"),
+  flip: method("flip"), roll: method("roll"), tril: method("tril"), triu: method("triu"),
+  sortValues: { ts: (x, a) => `${x[0]}.sort(${num(a[0]!)}).values`, py: (x, a) => `${x[0]}.sort(${num(a[0]!)}).values` },
+  topkValues: { ts: (x, a) => `${x[0]}.topk(${num(a[0]!)}).values`, py: (x, a) => `${x[0]}.topk(${num(a[0]!)}).values` },
+  scatter: { ts: (x, a) => `${x[0]}.scatter(${num(a[0]!)}, ${JSON.stringify(a[1])}, ${x[1]})`, py: (x, a) => `${x[0]}.scatter(${num(a[0]!)}, torch.tensor(${JSON.stringify(a[1])}), ${x[1]})` },
+  scatterAdd: { ts: (x, a) => `${x[0]}.scatterAdd(${num(a[0]!)}, ${JSON.stringify(a[1])}, ${x[1]})`, py: (x, a) => `${x[0]}.scatter_add(${num(a[0]!)}, torch.tensor(${JSON.stringify(a[1])}), ${x[1]})` },
+  /** x0.maskedFill(x0 > 0, a[0]) */
+  maskedFillPos: { ts: (x, a) => `${x[0]}.maskedFill(${x[0]}.gt(0), ${num(a[0]!)})`, py: (x, a) => `${x[0]}.masked_fill(${x[0]} > 0, ${pyNum(num(a[0]!))})` },
+  /** both pieces of x0.chunk(2, a[0]), multiplied */
+  chunkMul: { ts: (x, a) => `${x[0]}.chunk(2, ${num(a[0]!)})[0].mul(${x[0]}.chunk(2, ${num(a[0]!)})[1])`, py: (x, a) => `${x[0]}.chunk(2, ${num(a[0]!)})[0].mul(${x[0]}.chunk(2, ${num(a[0]!)})[1])` },
+  baddbmm: { ts: (x) => `torch.baddbmm(${x.join(", ")})`, py: (x) => `torch.baddbmm(${x.join(", ")})` },
+  addmm: { ts: (x) => `torch.addmm(${x.join(", ")})`, py: (x) => `torch.addmm(${x.join(", ")})` },
+  mv: binary("mv"), outer: { ts: (x) => `torch.outer(${x[0]}, ${x[1]})`, py: (x) => `torch.outer(${x[0]}, ${x[1]})` },
+  einsum: { ts: (x, a) => `torch.einsum(${JSON.stringify(a[0])}, ${x.join(", ")})`, py: (x, a) => `torch.einsum(${JSON.stringify(a[0])}, ${x.join(", ")})` },
   // elementwise with extra arguments
   clamp: { ts: (x, a) => `${x[0]}.clamp(${clampArgs(a, false)})`, py: (x, a) => `${x[0]}.clamp(${clampArgs(a, true)})` },
   /** where(x0 > 0, x1, x2 or the scalar a[0]) */
