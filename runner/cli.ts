@@ -10,6 +10,7 @@ import { buildStandaloneHtml, WEBVIEW_SCRIPT } from "./html";
 import { summarize } from "./summary";
 import { escapeControls } from "./terminal";
 import { toDot } from "../shared/dot";
+import { encodeSnapshot } from "../shared/snapshot-codec";
 import type { RunLimits } from "../shared/protocol";
 
 const USAGE = `Usage: autograd-lens trace FILE [--json OUT] [--dot OUT] [--html OUT]
@@ -121,7 +122,7 @@ async function main(): Promise<void> {
       process.stderr.write(safe(`${args.file}${w.range ? `:${w.range.line}:${w.range.column}` : ""}: warning: ${w.message}`) + "\n");
     }
     process.stdout.write(safe(summarize(snapshot, args.file)) + "\n");
-    if (args.json) write(args.json, JSON.stringify(snapshot, null, 1), "the snapshot (JSON)");
+    if (args.json) write(args.json, JSON.stringify(encodeSnapshot(snapshot)), "the snapshot (JSON)");
     if (args.dot) write(args.dot, toDot(snapshot), "the graph (DOT)");
     if (args.html) {
       let html: string;

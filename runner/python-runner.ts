@@ -12,6 +12,7 @@ import * as path from "node:path";
 import type { GraphSnapshot, RunError, RunLimits } from "../shared/protocol";
 import { emptySnapshot, resolveLimits } from "./sandbox";
 import { checkSnapshot } from "./snapshot-check";
+import { checkSnapshot as checkShared } from "../shared/validate";
 
 export interface PythonRunRequest {
   source: string;
@@ -214,12 +215,16 @@ export function runPython(req: PythonRunRequest, options: { tracerDir?: string }
       if (done) return;
       if (pending.length) onLine(pending.join(""));
       if (result !== undefined) {
+        // Its own structural check (ids refer to what exists), then the shared validator, which
+        // caps every string and decodes the value table into the GraphSnapshot consumers read.
         const problem = checkSnapshot(result);
-        if (problem) {
-          finish({ snapshot: fail("internal", `The Python tracer sent an invalid result (${problem.slice(0, 500)}).`) });
+        const decoded = problem === undefined ? checkShared(result) : undefined;
+        if (!decoded?.ok) {
+          const why = problem ?? (decoded && !decoded.ok ? decoded.error : "unknown");
+          finish({ snapshot: fail("internal", `The Python tracer sent an invalid result (${why.slice(0, 500)}).`) });
           return;
         }
-        const snapshot = result as GraphSnapshot;
+        const snapshot = decoded.snapshot;
         finish({ snapshot, ...(code === EXIT_NO_TORCH && snapshot.error?.kind === "import" ? { problem: "no-torch" as const } : {}) });
         return;
       }

@@ -38,9 +38,9 @@ export interface SnippetRunnerOptions {
 
 export const DEFAULT_LIMITS: RunLimits = Object.freeze({
   timeoutMs: 5000,
-  nodeCap: 5000,
+  nodeCap: 20_000,
   valueCap: 1000,
-  stepCap: 2000,
+  stepCap: 20_000,
   memoryMb: 1024,
 });
 

@@ -50,7 +50,7 @@ afterAll(() => {
 /** The smallest snapshot the builders accept (for tests that need no real trace). */
 function tinySnapshot(file = "/snippets/tiny.ts"): GraphSnapshot {
   return {
-    version: 1, file, language: "typescript", tracedAt: "2025-01-01T00:00:00.000Z", durationMs: 1,
+    version: 2, file, language: "typescript", tracedAt: "2025-01-01T00:00:00.000Z", durationMs: 1,
     limits: { timeoutMs: 5000, nodeCap: 5000, valueCap: 1000, stepCap: 2000, memoryMb: 1024 },
     console: [], warnings: [], tensors: [], nodes: [], edges: [], backward: [], nodesTruncated: false,
   };
