@@ -183,7 +183,7 @@ export function encodeResult(snapshot: GraphSnapshot, maxBytes = MAX_MESSAGE_BYT
   if (size <= maxBytes) return text;
   const mb = (n: number) => `${Math.round(n / 2 ** 20)} MB`;
   if (safe.program && safe.program.ops.length > 0) {
-    const unavailable = `the traced computation made the snapshot too large (${mb(size)}) to send along; lower the node and value caps`;
+    const unavailable = `the traced computation made the snapshot too large (${mb(size)}) to send along; lower the node cap (--node-cap, autogradLens.nodeCap) or the value cap (--value-cap)`;
     text = encode({ ...safe, program: { unavailable, leaves: {}, constants: {}, ops: [] } });
     const smaller = Buffer.byteLength(text);
     if (smaller <= maxBytes) return text;
@@ -191,7 +191,7 @@ export function encodeResult(snapshot: GraphSnapshot, maxBytes = MAX_MESSAGE_BYT
   }
   const bare: SnapshotWire = {
     ...emptyOf(safe),
-    error: safe.error ?? { kind: "internal", message: `The traced graph was too large to show (${mb(size)}); lower the node and value caps.` },
+    error: safe.error ?? { kind: "internal", message: `The traced graph was too large to show (${mb(size)}); lower the node cap (--node-cap, autogradLens.nodeCap) or the value cap (--value-cap).` },
   };
   text = encode(bare);
   if (Buffer.byteLength(text) <= maxBytes) return text;

@@ -151,7 +151,7 @@ export function runPython(req: PythonRunRequest, options: { tracerDir?: string }
         finish({
           snapshot: fail("timeout", `Timed out after ${limits.timeoutMs / 1000} s: the program was still running. It did not respond and was stopped. (The limit is the autogradLens.runTimeout setting.)`),
         });
-      else finish({ snapshot: fail("internal", "The program finished, but building its graph took too long; lower the node and value caps.") });
+      else finish({ snapshot: fail("internal", "The program finished, but building its graph took too long; lower the node cap (--node-cap, autogradLens.nodeCap) or the value cap (--value-cap).") });
     }
     const tail = () => {
       const t = stderr.trim().slice(-2000);
@@ -185,7 +185,7 @@ export function runPython(req: PythonRunRequest, options: { tracerDir?: string }
     channel?.on("data", (chunk: string) => {
       received += chunk.length;
       if (received > MAX_RESULT_BYTES) {
-        finish({ snapshot: fail("internal", `The Python tracer sent more than ${MAX_RESULT_BYTES / 2 ** 20} MB; lower the node and value caps.`) });
+        finish({ snapshot: fail("internal", `The Python tracer sent more than ${MAX_RESULT_BYTES / 2 ** 20} MB; lower the node cap (--node-cap, autogradLens.nodeCap) or the value cap (--value-cap).`) });
         return;
       }
       // Only the new chunk is searched for line ends (searching the whole line so far each time is quadratic).

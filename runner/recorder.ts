@@ -21,6 +21,7 @@ import {
 import type { AutogradObserver, BackwardBegin, BackwardStep, Node, Tensor, TorchWarning } from "../engine/index";
 import type { PreparedScript } from "./transpile";
 import { ProgramRecorder } from "./program";
+import { SAMPLE_VALUES } from "../shared/value-codec";
 
 /** What the sandbox hands over from the engine module evaluated in the snippet's context. */
 export interface EngineModule {
@@ -80,8 +81,6 @@ const MAX_CONSOLE_CHARS = 200_000;
 // (shape, statistics and the first SAMPLE_VALUES values). Full values also stop at a byte budget,
 // so that a 20,000-op program stays a few MB; past it, values are sampled too and the inspector
 // says "showing 16 of 1,000 values".
-/** Values a summarized tensor or step keeps (the first ones, row-major). */
-export const SAMPLE_VALUES = 16;
 /** Bytes of full values (4 a float32, 8 a float64/int64) kept for tensors, and for backward steps. */
 export const TENSOR_VALUE_BUDGET = 750_000;
 export const STEP_VALUE_BUDGET = 750_000;

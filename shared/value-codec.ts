@@ -6,6 +6,9 @@
 // Pure TypeScript: no Node (Buffer), no DOM (atob), so the runner, host and page share it.
 import type { DTypeName } from "./protocol";
 
+/** Values a summarized tensor or step keeps (the first ones, row-major): both front ends use it. */
+export const SAMPLE_VALUES = 16;
+
 /** What a decoded value list holds: numbers, or NaN/±Inf as strings (as ValueSummary.values). */
 export type JsonNumber = number | "NaN" | "Infinity" | "-Infinity";
 

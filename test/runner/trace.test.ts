@@ -30,7 +30,7 @@ describe("the textbook example", () => {
   it("gives x1…x7 with values, grads, kinds and the lines they were made on", async () => {
     const s = await run(textbook, { fileName: path.resolve("examples/autograd-basics.ts") });
     expect(s.error).toBeUndefined();
-    expect(s.version).toBe(1);
+    expect(s.version).toBe(2);
     const lines = textbook.split("\n");
     const lineOf = (decl: string) => lines.findIndex((l) => l.includes(decl)) + 1;
     for (const [name, value, grad] of [

@@ -525,13 +525,13 @@ describe("other snapshots", () => {
     const value = page.locator(".inspector-body .tensor-value").first();
     expect(await value.innerText()).toContain("[256×256] · 65,536 elements");
     // The top-left corner of the matrix: 4 rows × 4 columns, then … and "252 more rows".
-    expect(await value.locator(".grid-caption").innerText()).toBe("showing 16 of 65,536 show 1,000");
+    expect(await value.locator(".grid-caption").innerText()).toBe("showing 16 of 65,536 values show 1,000");
     expect(await value.locator(".value-grid tr:not(.more-rows) td:not(.more-cols)").count()).toBe(16);
     expect(await value.locator(".value-grid th").allInnerTexts()).toEqual(["[0]", "[1]", "[2]", "[3]", "⋮"]);
     expect(await value.locator(".value-grid .more-rows").innerText()).toContain("252 more rows");
     expect(await value.locator(".stats").innerText()).toMatch(/^min -?\d.*max \d.*mean -?\d.*no NaN\/Inf$/s);
     await value.locator("button.more").click();
-    expect(await value.locator(".grid-caption").innerText()).toBe("showing 1,000 of 65,536 (the runner keeps the first values only)");
+    expect(await value.locator(".grid-caption").innerText()).toBe("showing 1,000 of 65,536 values (the value cap keeps the first 1,000; raise it with --value-cap)");
     expect(await value.locator(".value-grid td").count()).toBe(1000);
     expect(await value.locator(".value-grid th").nth(1).innerText()).toBe("[0, 5]");
     // The grad (2 everywhere) is shown the same way, in the accent colour.
