@@ -428,7 +428,7 @@ async function main() {
       runner: '(d)-(f) time SnippetRunner.run()/runSnippet() from the call to the resolved snapshot; '
         + 'childMedianMs = median of the snapshot\'s own durationMs (in the child), bootMedianMs = '
         + 'median boot time of the warm children that served the runs, before the run; '
-        + 'snapshot.jsonBytes = size of JSON.stringify(snapshot)',
+        + 'snapshot.jsonBytes = size of the snapshot as it travels (JSON of encodeSnapshot(snapshot))',
       graph: '(g)-(i) time, in Chromium, a snapshot posted to a freshly loaded, idle webview page '
         + '(buildWebviewHtml) until its lens:graph-painted mark (the first frame showing the graph has '
         + 'been rendered); pageMedianMs = the standalone page (buildStandaloneHtml, snapshot embedded) '

@@ -36,6 +36,9 @@ export interface SnippetRunnerOptions {
   keepWarm?: boolean;
 }
 
+/** For the host side (bench, CLI): the snapshot as it travels. */
+export { encodeSnapshot } from "../shared/snapshot-codec";
+
 export const DEFAULT_LIMITS: RunLimits = Object.freeze({
   timeoutMs: 5000,
   nodeCap: 20_000,

@@ -9,6 +9,76 @@ import struct
 
 _FORMAT = {"float32": "f", "float64": "d", "int64": "q"}
 
+# As runner/recorder.ts (shared/value-codec.ts SAMPLE_VALUES): what a summarized value keeps, the
+# bytes of full values kept for tensors and for the last call's steps, and how many steps of earlier
+# backward calls keep their (sampled) values.
+SAMPLE_VALUES = 16
+TENSOR_VALUE_BUDGET = 750000
+STEP_VALUE_BUDGET = 750000
+EARLIER_STEPS = 1000
+
+
+def _sample(summary):
+    values = summary.get("values") or []
+    if len(values) > SAMPLE_VALUES:
+        summary["values"] = values[:SAMPLE_VALUES]
+        summary["truncated"] = True
+
+
+class _Budget:
+    def __init__(self, limit):
+        self.left = limit
+
+    def keep(self, summary):
+        """Full values while the budget lasts, else a sample."""
+        if summary is None:
+            return
+        values = summary.get("values") or []
+        size = len(values) * (4 if summary.get("dtype") == "float32" else 8)
+        if len(values) > SAMPLE_VALUES and size > self.left:
+            _sample(summary)
+        else:
+            self.left -= size
+
+
+def compact(snapshot):
+    """Apply the snapshot's value policy: the last backward call's steps and the newest tensors keep
+    their values (to the value cap) within the budgets; earlier calls' steps and the rest a sample."""
+    calls = snapshot.get("backward", [])
+    earlier = 0
+    for i in range(len(calls) - 2, -1, -1):
+        steps = calls[i].get("steps", [])
+        if earlier + len(steps) > EARLIER_STEPS and steps:
+            calls[i]["steps"] = []
+            calls[i]["stepsTruncated"] = True
+            continue
+        earlier += len(steps)
+        for s in steps:
+            _sample(s["gradIn"])
+            for o in s.get("gradsOut", []):
+                if o.get("grad") is not None:
+                    _sample(o["grad"])
+            if s.get("gradAfter") is not None:
+                _sample(s["gradAfter"])
+    if calls:
+        budget = _Budget(STEP_VALUE_BUDGET)
+        for s in calls[-1].get("steps", []):
+            budget.keep(s["gradIn"])
+            for o in s.get("gradsOut", []):
+                budget.keep(o.get("grad"))
+            budget.keep(s.get("gradAfter"))
+    budget = _Budget(TENSOR_VALUE_BUDGET)
+    tensors = snapshot.get("tensors", [])
+    first = [t for t in tensors if t.get("isLeaf") or t.get("name") is not None]
+    rest = [t for t in reversed(tensors) if not (t.get("isLeaf") or t.get("name") is not None)]
+    for t in first + rest:
+        budget.keep(t["value"])
+        budget.keep(t.get("grad"))
+    for n in snapshot.get("nodes", []):
+        for sv in n.get("saved", []):
+            if sv.get("value") is not None:
+                budget.keep(sv["value"])
+
 
 def _float(v):
     if isinstance(v, str):
@@ -48,6 +118,7 @@ def encode_value(summary):
 
 def encode_snapshot(snapshot):
     """Replace every ValueSummary dict of `snapshot` (in place) by a reference into snapshot["values"]."""
+    compact(snapshot)
     table = []
     by_id = {}
     by_content = {}
