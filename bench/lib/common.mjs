@@ -27,6 +27,9 @@ export const CHAIN_CYCLE = ['mul_w', 'add_x', 'tanh', 'sin'];
 
 /** Snapshot nodes of the generated graph of case (f). */
 export const RUNNER_GRAPH_NODES = 5000;
+/** Cases (o)–(p): a two-layer net trained 300 times (1,800 grad_fn nodes), a 3,000-op chain. */
+export const SNAPSHOT_LOOP = { iterations: 300 };
+export const SNAPSHOT_CHAIN = { ops: 3000, width: 1000 };
 /** grad_fn nodes of the generated graphs of the graph-view cases (h) and (i)/(j). */
 export const VIEW_GRAPH_NODES = { h: 1000, i: 5000, j: 5000 };
 
@@ -137,6 +140,23 @@ export const PER_OP_CASES = {
     title: '(n) 1,000-op chain on [4]',
     sizes: [CHAIN.ops],
     peers: ['ours', 'pytorch', 'tfjs-cpu'],
+  },
+  // Compact snapshots (issue 13): time to snapshot, and the snapshot's bytes as it travels.
+  o: {
+    id: 'o',
+    kind: 'runner',
+    fn: 'warm',
+    title: '(o) runner: 300-iteration training loop, warm',
+    sizes: [SNAPSHOT_LOOP.iterations],
+    peers: ['ours'],
+  },
+  p: {
+    id: 'p',
+    kind: 'runner',
+    fn: 'warm',
+    title: '(p) runner: 3,000-op chain on [1000], warm',
+    sizes: [SNAPSHOT_CHAIN.ops],
+    peers: ['ours'],
   },
 };
 
