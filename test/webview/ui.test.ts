@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import type { GraphSnapshot } from "../../shared/protocol";
+import { encodeSnapshot } from "../../shared/snapshot-codec";
 import { launchBrowser, openSnapshot, openWebviewPage, screenshot, settle, traceSnippet, TRAINING, waitForExpression, type OpenedPage } from "./harness";
 
 const TEXTBOOK = path.resolve("examples/autograd-basics.ts");
@@ -691,7 +692,7 @@ describe("inside a stand-in for the VS Code webview", () => {
     }`);
     const paneBefore = await page.evaluate(`document.querySelector(".graph-canvas").clientHeight`);
     const headerBefore = await page.evaluate(`document.querySelector(".header").offsetHeight`);
-    await send(page, { type: "snapshot", snapshot: textbook });
+    await send(page, { type: "snapshot", snapshot: encodeSnapshot(textbook) });
     await waitForExpression(page, "window.__atPaint !== undefined");
     const at = (await page.evaluate("window.__atPaint")) as { canvas: number[]; pane: number[]; ink: number; hidden: boolean[]; sizes: number[][] };
     // The pane did change size when the snapshot came (so the resize was needed) ...
@@ -713,7 +714,7 @@ describe("inside a stand-in for the VS Code webview", () => {
     const p = await openWebview();
     const { page } = p;
     await waitForExpression(page, `window.__posted.some((m) => m.type === "ready")`);
-    await send(page, { type: "snapshot", snapshot: textbook });
+    await send(page, { type: "snapshot", snapshot: encodeSnapshot(textbook) });
     await ready(p);
     expect(await text(page, ".inspector-head h3")).toBe("x7");
     // Opening on the finished state tells the host nothing (no line to highlight in the editor).
@@ -764,7 +765,7 @@ describe("inside a stand-in for the VS Code webview", () => {
     expect(saved.direction).toBe("TB");
     await page.reload({ waitUntil: "load" });
     await waitForExpression(page, `window.__posted.some((m) => m.type === "ready")`);
-    await send(page, { type: "snapshot", snapshot: textbook });
+    await send(page, { type: "snapshot", snapshot: encodeSnapshot(textbook) });
     await ready(p);
     expect(await text(page, ".inspector-head h3")).toBe("x1");
     expect(await progress(page)).toBe("step 6 of 8");
@@ -774,7 +775,7 @@ describe("inside a stand-in for the VS Code webview", () => {
     expect(restored.viewport.zoom).toBeCloseTo(saved.viewport.zoom, 5);
 
     // An explicit select/position in the snapshot message wins.
-    await send(page, { type: "snapshot", snapshot: textbook, select: idOf("x4"), position: { call: 0, step: 0 } });
+    await send(page, { type: "snapshot", snapshot: encodeSnapshot(textbook), select: idOf("x4"), position: { call: 0, step: 0 } });
     await waitForExpression(page, `document.querySelector(".inspector-head h3").textContent === "x4"`);
     await ready(p);
     expect(await progress(page)).toBe("step 0 of 8");
@@ -786,7 +787,7 @@ describe("inside a stand-in for the VS Code webview", () => {
     const pressed = (label: string) => page.locator(".toolbar button", { hasText: label }).getAttribute("aria-pressed");
     await waitForExpression(page, `window.__posted.some((m) => m.type === "ready")`);
     await send(page, { type: "options", layoutDirection: "TB" });
-    await send(page, { type: "snapshot", snapshot: textbook });
+    await send(page, { type: "snapshot", snapshot: encodeSnapshot(textbook) });
     await ready(p);
     expect(await pressed("↓ TB")).toBe("true");
     // The user flips the toggle; the same setting sent again (a reload, a reopened panel) leaves it.
