@@ -16,15 +16,18 @@ import type {
 } from "./protocol";
 import { decodeValues, encodeValues } from "./value-codec";
 
-/** The wire form a decoded snapshot came from, so that sending it on does not encode it again. */
-const wireOf = new WeakMap<GraphSnapshot, SnapshotWire>();
+/**
+ * The value table a decoded snapshot came from, and which decoded object is which entry: sending
+ * the snapshot on re-uses the encoded values (the rest of the snapshot is rebuilt from its current
+ * fields, so a changed name or file travels as changed; a replaced ValueSummary is encoded anew).
+ */
+const tableOf = new WeakMap<GraphSnapshot, { values: EncodedValue[]; refs: Map<ValueSummary, ValueRef> }>();
 
-/** The snapshot as it travels. Never changes `s`; cached for snapshots decodeSnapshot made. */
+/** The snapshot as it travels. Never changes `s`. */
 export function encodeSnapshot(s: GraphSnapshot): SnapshotWire {
-  const cached = wireOf.get(s);
-  if (cached) return cached;
-  const values: EncodedValue[] = [];
-  const byObject = new Map<ValueSummary, ValueRef>();
+  const cached = tableOf.get(s);
+  const values: EncodedValue[] = cached ? cached.values.slice() : [];
+  const byObject = new Map<ValueSummary, ValueRef>(cached?.refs);
   const byContent = new Map<string, ValueRef>();
   const ref = (v: ValueSummary): ValueRef => {
     const known = byObject.get(v);
@@ -84,7 +87,15 @@ export function decodeValue(e: EncodedValue): ValueSummary {
  */
 export function decodeSnapshot(w: SnapshotWire): GraphSnapshot {
   const decoded = new Array<ValueSummary | undefined>(w.values.length);
-  const v = (r: ValueRef): ValueSummary => (decoded[r] ??= decodeValue(w.values[r]!));
+  const refs = new Map<ValueSummary, ValueRef>();
+  const v = (r: ValueRef): ValueSummary => {
+    let out = decoded[r];
+    if (!out) {
+      out = decoded[r] = decodeValue(w.values[r]!);
+      refs.set(out, r);
+    }
+    return out;
+  };
   const { values: _table, ...rest } = w;
   void _table;
   const s: GraphSnapshot = {
@@ -111,6 +122,6 @@ export function decodeSnapshot(w: SnapshotWire): GraphSnapshot {
       }),
     })),
   };
-  wireOf.set(s, w);
+  tableOf.set(s, { values: w.values, refs });
   return s;
 }

@@ -89,8 +89,15 @@ describe("snapshots", () => {
     expect(back).toEqual(s);
     // One decoded object per entry: the step's gradAfter is the tensor's grad.
     expect(back.backward[0]!.steps[0]!.gradAfter).toBe(back.tensors[0]!.grad);
-    // Encoding a decoded snapshot again gives the wire it came from (nothing is encoded twice).
+    // Encoding a decoded snapshot again re-uses its value table, and sends changed fields as changed.
     const w = encodeSnapshot(s);
-    expect(encodeSnapshot(decodeSnapshot(w))).toBe(w);
+    const d = decodeSnapshot(w);
+    expect(encodeSnapshot(d)).toEqual(w);
+    expect(encodeSnapshot(d).values[0]).toBe(w.values[0]);
+    d.file = "/changed.ts";
+    d.tensors[0]!.grad = summary([9]);
+    const again = encodeSnapshot(d);
+    expect(again.file).toBe("/changed.ts");
+    expect(again.values[again.tensors[0]!.grad!]!.data).toBe(encodeValues([9], "float32"));
   });
 });
