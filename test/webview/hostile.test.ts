@@ -41,7 +41,7 @@ const broken: Array<[string, (s: SnapshotWire) => unknown, RegExp]> = [
   ["an edge to a node that is not there", (s) => ((s.edges[0]!.to = "n99"), s), /edges\[0\]\.to: "n99" is not a node/],
   ["version 999", (s) => ({ ...s, version: 999 }), /version 999 is not one this Autograd Lens reads \(it reads version 2\)/],
   ["version 1 (values as JSON lists)", (s) => ({ ...s, version: 1 }), /version 1 is not one this Autograd Lens reads \(it reads version 2\) \(version 1 carried values as JSON number lists/],
-  ["almost nothing", () => ({ version: 2, file: "/x.ts" }), /snapshot\.limits: must be an object/],
+  ["almost nothing", () => ({ version: 2, file: "/x.ts", values: [] }), /snapshot\.limits: must be an object/],
   ["values that are not base64", (s) => ((s.values[0]!.data = "!!!!" + s.values[0]!.data.slice(4)), s), /values\[0\]\.data: is not base64/],
   ["values shorter than their count", (s) => ((s.values[0]!.data = s.values[0]!.data.slice(0, 8)), s), /values\[0\]\.data: has 8 base64 characters, but 4 float32 values take 24/],
   ["a value reference past the table", (s) => ((s.tensors[1]!.value = 99), s), /tensors\[1\]\.value: 99 is out of range \[0, 1\]/],
