@@ -9,7 +9,7 @@
 //
 //   node bench/run.mjs            full run (about 5 minutes on 2 cores)
 //   node bench/run.mjs --quick    1 warm-up, ≤ 3 reps: a smoke test
-//   node bench/run.mjs --only=a,b          cases to run (a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p)
+//   node bench/run.mjs --only=a,b          cases to run (a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, q, r)
 //   node bench/run.mjs --peers=ours,tfjs-cpu   peers to run
 //   node bench/run.mjs --rounds=3 run the job list 3 times over, round-robin (a shared machine)
 //   node bench/run.mjs --strict   exit 1 if a target FAILs
@@ -103,7 +103,7 @@ function parseArgs(argv) {
       if (!Number.isInteger(opts.rounds) || opts.rounds < 1) throw new Error(`--rounds needs a whole number >= 1, got "${value}"`);
     }
     else if (key === '--help' || key === '-h') {
-      console.log('usage: node bench/run.mjs [--quick] [--only=a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p] [--peers=ours,micrograd,...] [--rounds=N] [--strict]');
+      console.log('usage: node bench/run.mjs [--quick] [--only=a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q,r] [--peers=ours,micrograd,...] [--rounds=N] [--strict]');
       process.exit(0);
     } else throw new Error(`unknown option ${arg} (try --help)`);
   }
@@ -428,7 +428,7 @@ async function main() {
       runner: '(d)-(f) time SnippetRunner.run()/runSnippet() from the call to the resolved snapshot; '
         + 'childMedianMs = median of the snapshot\'s own durationMs (in the child), bootMedianMs = '
         + 'median boot time of the warm children that served the runs, before the run; '
-        + 'snapshot.jsonBytes = size of JSON.stringify(snapshot)',
+        + 'snapshot.jsonBytes = size of the snapshot as it travels (JSON of encodeSnapshot(snapshot))',
       graph: '(g)-(i) time, in Chromium, a snapshot posted to a freshly loaded, idle webview page '
         + '(buildWebviewHtml) until its lens:graph-painted mark (the first frame showing the graph has '
         + 'been rendered); pageMedianMs = the standalone page (buildStandaloneHtml, snapshot embedded) '

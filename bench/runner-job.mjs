@@ -34,7 +34,7 @@ function validate(snapshot, data) {
 }
 
 export async function runRunnerJob(job) {
-  const { SnippetRunner, runSnippet } = require(job.ctx.sandboxBundle);
+  const { SnippetRunner, runSnippet, encodeSnapshot } = require(job.ctx.sandboxBundle);
   const { distDir } = job.ctx;
   const { request } = job.data;
   const plan = job.plan;
@@ -78,7 +78,8 @@ export async function runRunnerJob(job) {
       spent += ms + plan.pauseMs;
     }
 
-    const json = JSON.stringify(last);
+    // The snapshot as it travels (version 2: values in a base64 table), as the host posts it.
+    const json = JSON.stringify(encodeSnapshot ? encodeSnapshot(last) : last);
     const call = last.backward[0];
     return {
       ok: true,

@@ -13,6 +13,7 @@ import * as vscode from "vscode";
 import { buildWebviewHtml, escapeHtml, makeNonce, WEBVIEW_SCRIPT, WEBVIEW_STYLE } from "../runner/html";
 import { emptySnapshot, resolveLimits } from "../runner/sandbox";
 import type { ExportFormat, GraphSnapshot, HostToWebview, SourceRange, StepPosition, WebviewToHost } from "../shared/protocol";
+import { encodeSnapshot } from "../shared/snapshot-codec";
 import type { StepHighlighter } from "./highlight";
 import { layoutDirection, SECTION, SETTINGS } from "./settings";
 import { autoRunAllowed, isUsable, type RunManager, type RunResult } from "./runs";
@@ -209,7 +210,7 @@ export class GraphPanel implements vscode.Disposable {
     if (!shown) return;
     this.post({
       type: "snapshot",
-      snapshot: shown.snapshot,
+      snapshot: encodeSnapshot(shown.snapshot),
       ...(view.select ? { select: view.select } : {}),
       ...(view.position ? { position: view.position } : {}),
     });

@@ -17,7 +17,7 @@ export const SETTINGS = {
 export const DEFAULTS = {
   runOnSave: true,
   runTimeout: 5000,
-  nodeCap: 5000,
+  nodeCap: 20_000,
   memoryLimit: 1024,
   layoutDirection: "auto" as "LR" | "TB" | "auto",
   inlineValues: false,

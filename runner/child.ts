@@ -12,11 +12,12 @@ import * as net from "node:net";
 import * as path from "node:path";
 import * as v8 from "node:v8";
 import * as vm from "node:vm";
-import type { GraphSnapshot, RunError, RunErrorKind } from "../shared/protocol";
+import type { GraphSnapshot, RunError, RunErrorKind, SnapshotWire } from "../shared/protocol";
 import { Recorder, type EngineModule } from "./recorder";
 import { prepareScript } from "./transpile";
 import { MAX_MESSAGE_BYTES } from "./channel";
-import { capString, checkSnapshot } from "../shared/validate";
+import { capString, checkWire } from "../shared/validate";
+import { encodeSnapshot } from "../shared/snapshot-codec";
 import type { EngineHooks } from "./context-bootstrap";
 import { GUARDED_CONSTRUCTORS, LensRuntime, createLensContext } from "./lens-runtime";
 import { timeoutMessage, type ChildMessage, type RunMessage } from "./messages";
@@ -163,16 +164,18 @@ function describeThrown(thrown: unknown, recorder: Recorder, timeoutMs: number):
  * warnings and the error stay).
  */
 export function encodeResult(snapshot: GraphSnapshot, maxBytes = MAX_MESSAGE_BYTES): string {
-  const encode = (s: GraphSnapshot): string => JSON.stringify({ type: "result", snapshot: s } satisfies ChildMessage);
-  let checked = checkSnapshot(snapshot, { repair: true });
-  if (!checked.ok && snapshot.program) {
+  // On the wire the snapshot is encoded (values as base64 in one table); the parent decodes it.
+  const encode = (s: SnapshotWire): string => JSON.stringify({ type: "result", snapshot: s } satisfies Omit<Extract<ChildMessage, { type: "result" }>, "snapshot"> & { snapshot: SnapshotWire });
+  const wire = encodeSnapshot(snapshot);
+  let checked = checkWire(wire, { repair: true });
+  if (!checked.ok && wire.program) {
     const unavailable = capString(`the traced computation could not be sent (${checked.error})`, 2000);
-    checked = checkSnapshot({ ...snapshot, program: { unavailable, leaves: {}, constants: {}, ops: [] } }, { repair: true });
+    checked = checkWire({ ...wire, program: { unavailable, leaves: {}, constants: {}, ops: [] } }, { repair: true });
   }
-  const safe: GraphSnapshot = checked.ok
-    ? checked.snapshot
+  const safe: SnapshotWire = checked.ok
+    ? checked.wire
     : {
-        ...emptyOf(snapshot),
+        ...emptyOf(wire),
         error: { kind: "internal", message: capString(`Autograd Lens could not send the traced graph: ${checked.error}`, 20_000) },
       };
   let text = encode(safe);
@@ -180,15 +183,15 @@ export function encodeResult(snapshot: GraphSnapshot, maxBytes = MAX_MESSAGE_BYT
   if (size <= maxBytes) return text;
   const mb = (n: number) => `${Math.round(n / 2 ** 20)} MB`;
   if (safe.program && safe.program.ops.length > 0) {
-    const unavailable = `the traced computation made the snapshot too large (${mb(size)}) to send along; lower the node and value caps`;
+    const unavailable = `the traced computation made the snapshot too large (${mb(size)}) to send along; lower the node cap (--node-cap, autogradLens.nodeCap) or the value cap (--value-cap)`;
     text = encode({ ...safe, program: { unavailable, leaves: {}, constants: {}, ops: [] } });
     const smaller = Buffer.byteLength(text);
     if (smaller <= maxBytes) return text;
     size = smaller;
   }
-  const bare: GraphSnapshot = {
+  const bare: SnapshotWire = {
     ...emptyOf(safe),
-    error: safe.error ?? { kind: "internal", message: `The traced graph was too large to show (${mb(size)}); lower the node and value caps.` },
+    error: safe.error ?? { kind: "internal", message: `The traced graph was too large to show (${mb(size)}); lower the node cap (--node-cap, autogradLens.nodeCap) or the value cap (--value-cap).` },
   };
   text = encode(bare);
   if (Buffer.byteLength(text) <= maxBytes) return text;
@@ -196,8 +199,8 @@ export function encodeResult(snapshot: GraphSnapshot, maxBytes = MAX_MESSAGE_BYT
   return encode({ ...bare, console: [], warnings: [] });
 }
 
-function emptyOf(s: GraphSnapshot): GraphSnapshot {
-  return { ...s, tensors: [], nodes: [], edges: [], backward: [], output: undefined, program: undefined };
+function emptyOf(s: SnapshotWire): SnapshotWire {
+  return { ...s, values: [], tensors: [], nodes: [], edges: [], backward: [], output: undefined, program: undefined };
 }
 
 function sendResultAndExit(snapshot: GraphSnapshot): void {
@@ -205,7 +208,8 @@ function sendResultAndExit(snapshot: GraphSnapshot): void {
   try {
     line = `${encodeResult(snapshot)}\n`;
   } catch (e) {
-    line = `${JSON.stringify({ type: "result", snapshot: { ...emptyOf(snapshot), console: [], warnings: [], error: { kind: "internal", message: `Autograd Lens could not send the result: ${String(e)}` } } })}\n`;
+    const bare = { ...snapshot, tensors: [], nodes: [], edges: [], backward: [], output: undefined, program: undefined, values: [] };
+    line = `${JSON.stringify({ type: "result", snapshot: { ...bare, console: [], warnings: [], error: { kind: "internal", message: `Autograd Lens could not send the result: ${String(e)}` } } })}\n`;
   }
   out.write(line, () => process.exit(0));
   // If the pipe is gone the callback may never come.

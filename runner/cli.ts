@@ -10,15 +10,20 @@ import { buildStandaloneHtml, WEBVIEW_SCRIPT } from "./html";
 import { summarize } from "./summary";
 import { escapeControls } from "./terminal";
 import { toDot } from "../shared/dot";
+import { encodeSnapshot } from "../shared/snapshot-codec";
 import type { RunLimits } from "../shared/protocol";
 
 const USAGE = `Usage: autograd-lens trace FILE [--json OUT] [--dot OUT] [--html OUT]
-                          [--timeout MS] [--node-cap N] [--memory MB] [--python PATH] [--raw]
+                          [--timeout MS] [--node-cap N] [--value-cap N] [--step-cap N]
+                          [--memory MB] [--python PATH] [--raw]
 
 Runs FILE (.ts or .js, importing { torch } from "autograd-lens"; or .py, importing torch, run with
 real PyTorch by the interpreter --python, default ${DEFAULT_PYTHON}), prints its console output and a
 summary of the traced graph, and writes the GraphSnapshot as JSON and/or Graphviz DOT, and/or the
 graph view as one self-contained HTML page (opens in a browser from disk, no network).
+Caps (defaults in brackets): --node-cap grad_fn nodes recorded [${DEFAULT_LIMITS.nodeCap}]; --value-cap values
+kept per tensor or gradient of the last backward call [${DEFAULT_LIMITS.valueCap}] (earlier calls keep a sample);
+--step-cap backward steps recorded per call [${DEFAULT_LIMITS.stepCap}]; --timeout [${DEFAULT_LIMITS.timeoutMs}]; --memory [${DEFAULT_LIMITS.memoryMb}].
 Control characters in what the snippet printed are shown escaped (\\x1b...); --raw writes them as they are.`;
 
 interface Args {
@@ -61,6 +66,8 @@ function parseArgs(argv: string[]): Args {
     else if (a === "--html") args.html = value();
     else if (a === "--timeout") args.limits.timeoutMs = num("milliseconds");
     else if (a === "--node-cap") args.limits.nodeCap = num("nodes");
+    else if (a === "--value-cap") args.limits.valueCap = num("values per tensor");
+    else if (a === "--step-cap") args.limits.stepCap = num("steps per backward call");
     else if (a === "--memory") args.limits.memoryMb = num("MB");
     else if (a === "--raw") args.raw = true;
     else if (a === "--python") args.python = value();
@@ -121,7 +128,7 @@ async function main(): Promise<void> {
       process.stderr.write(safe(`${args.file}${w.range ? `:${w.range.line}:${w.range.column}` : ""}: warning: ${w.message}`) + "\n");
     }
     process.stdout.write(safe(summarize(snapshot, args.file)) + "\n");
-    if (args.json) write(args.json, JSON.stringify(snapshot, null, 1), "the snapshot (JSON)");
+    if (args.json) write(args.json, JSON.stringify(encodeSnapshot(snapshot)), "the snapshot (JSON)");
     if (args.dot) write(args.dot, toDot(snapshot), "the graph (DOT)");
     if (args.html) {
       let html: string;

@@ -10,7 +10,8 @@
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { GraphSnapshot } from "../shared/protocol";
+import type { GraphSnapshot, SnapshotWire } from "../shared/protocol";
+import { encodeSnapshot } from "../shared/snapshot-codec";
 
 /** Id of the `<script type="application/json">` element holding the standalone page's snapshot. */
 export const SNAPSHOT_ELEMENT_ID = "autograd-lens-snapshot";
@@ -143,11 +144,16 @@ function titleFor(file: string): string {
   return base ? `${base} — ${APP_NAME}` : APP_NAME;
 }
 
+/** An already encoded snapshot (it has the value table) is embedded as it is. */
+function isWire(s: GraphSnapshot | SnapshotWire): s is SnapshotWire {
+  return Array.isArray((s as Partial<SnapshotWire>).values);
+}
+
 /**
  * The standalone page for `snapshot`: reads `webview.js` (required) and `webview.css` (if present)
  * from `distDir` and inlines them. Throws MissingWebviewBundleError when webview.js is missing.
  */
-export function buildStandaloneHtml(snapshot: GraphSnapshot, options: { distDir: string; title?: string }): string {
+export function buildStandaloneHtml(snapshot: GraphSnapshot | SnapshotWire, options: { distDir: string; title?: string }): string {
   const scriptFile = path.join(options.distDir, WEBVIEW_SCRIPT);
   const styleFile = path.join(options.distDir, WEBVIEW_STYLE);
   let code: string;
@@ -164,7 +170,7 @@ export function buildStandaloneHtml(snapshot: GraphSnapshot, options: { distDir:
     nonce,
     title: escapeHtml(options.title ?? titleFor(snapshot.file)),
     style: `<style nonce="${nonce}">\n${inlineStyleText(css)}</style>`,
-    snapshot: `<script type="application/json" id="${SNAPSHOT_ELEMENT_ID}">${jsonForScriptElement(snapshot)}</script>`,
+    snapshot: `<script type="application/json" id="${SNAPSHOT_ELEMENT_ID}">${jsonForScriptElement(isWire(snapshot) ? snapshot : encodeSnapshot(snapshot))}</script>`,
     script: `<script nonce="${nonce}">\n${inlineScriptText(code)}</script>`,
   });
 }

@@ -12,6 +12,7 @@ import * as path from "node:path";
 import type { GraphSnapshot, RunError, RunLimits } from "../shared/protocol";
 import { emptySnapshot, resolveLimits } from "./sandbox";
 import { checkSnapshot } from "./snapshot-check";
+import { checkSnapshot as checkShared } from "../shared/validate";
 
 export interface PythonRunRequest {
   source: string;
@@ -150,7 +151,7 @@ export function runPython(req: PythonRunRequest, options: { tracerDir?: string }
         finish({
           snapshot: fail("timeout", `Timed out after ${limits.timeoutMs / 1000} s: the program was still running. It did not respond and was stopped. (The limit is the autogradLens.runTimeout setting.)`),
         });
-      else finish({ snapshot: fail("internal", "The program finished, but building its graph took too long; lower the node and value caps.") });
+      else finish({ snapshot: fail("internal", "The program finished, but building its graph took too long; lower the node cap (--node-cap, autogradLens.nodeCap) or the value cap (--value-cap).") });
     }
     const tail = () => {
       const t = stderr.trim().slice(-2000);
@@ -184,7 +185,7 @@ export function runPython(req: PythonRunRequest, options: { tracerDir?: string }
     channel?.on("data", (chunk: string) => {
       received += chunk.length;
       if (received > MAX_RESULT_BYTES) {
-        finish({ snapshot: fail("internal", `The Python tracer sent more than ${MAX_RESULT_BYTES / 2 ** 20} MB; lower the node and value caps.`) });
+        finish({ snapshot: fail("internal", `The Python tracer sent more than ${MAX_RESULT_BYTES / 2 ** 20} MB; lower the node cap (--node-cap, autogradLens.nodeCap) or the value cap (--value-cap).`) });
         return;
       }
       // Only the new chunk is searched for line ends (searching the whole line so far each time is quadratic).
@@ -214,12 +215,16 @@ export function runPython(req: PythonRunRequest, options: { tracerDir?: string }
       if (done) return;
       if (pending.length) onLine(pending.join(""));
       if (result !== undefined) {
+        // Its own structural check (ids refer to what exists), then the shared validator, which
+        // caps every string and decodes the value table into the GraphSnapshot consumers read.
         const problem = checkSnapshot(result);
-        if (problem) {
-          finish({ snapshot: fail("internal", `The Python tracer sent an invalid result (${problem.slice(0, 500)}).`) });
+        const decoded = problem === undefined ? checkShared(result) : undefined;
+        if (!decoded?.ok) {
+          const why = problem ?? (decoded && !decoded.ok ? decoded.error : "unknown");
+          finish({ snapshot: fail("internal", `The Python tracer sent an invalid result (${why.slice(0, 500)}).`) });
           return;
         }
-        const snapshot = result as GraphSnapshot;
+        const snapshot = decoded.snapshot;
         finish({ snapshot, ...(code === EXIT_NO_TORCH && snapshot.error?.kind === "import" ? { problem: "no-torch" as const } : {}) });
         return;
       }

@@ -22,6 +22,7 @@ import type { AutogradObserver, BackwardBegin, BackwardStep, Node, Tensor, Torch
 import type { PreparedScript } from "./transpile";
 import { ProgramRecorder } from "./program";
 import { UserFunctionLocator } from "./user-functions";
+import { SAMPLE_VALUES } from "../shared/value-codec";
 
 /** What the sandbox hands over from the engine module evaluated in the snippet's context. */
 export interface EngineModule {
@@ -76,8 +77,16 @@ const MAX_CONSOLE_ENTRIES = 2000;
 const MAX_BACKWARD_CALLS = 1000;
 const MAX_CONSOLE_CHARS = 200_000;
 
-/** Steps kept in all: this many calls' worth of the per-call step cap (the latest calls keep theirs). */
-const STEP_BUDGET_CALLS = 5;
+// What the snapshot keeps of values (issue 13, compact snapshots): everything of the last backward
+// call — each tensor's and each step's values up to the value cap — and of earlier calls a summary
+// (shape, statistics and the first SAMPLE_VALUES values). Full values also stop at a byte budget,
+// so that a 20,000-op program stays a few MB; past it, values are sampled too and the inspector
+// says "showing 16 of 1,000 values".
+/** Bytes of full values (4 a float32, 8 a float64/int64) kept for tensors, and for backward steps. */
+export const TENSOR_VALUE_BUDGET = 750_000;
+export const STEP_VALUE_BUDGET = 750_000;
+/** Steps of earlier backward calls kept in all (newest calls first); older calls keep only their loss. */
+export const EARLIER_STEPS = 1_000;
 
 export class Recorder {
   private readonly tensors = new Map<number, TensorRecord>();
@@ -92,7 +101,16 @@ export class Recorder {
   private nodesTruncated = false;
   private readonly calls: BackwardCallInfo[] = [];
   private current: BackwardCallInfo | null = null;
-  private stepsRecorded = 0;
+  /** Steps kept of calls before the current one, and the oldest call that may still have some. */
+  private earlierSteps = 0;
+  private oldestWithSteps = 0;
+  private summarizedCalls = 0;
+  /** Bytes of full values kept for the current call's steps, and for tensors. */
+  private stepBytes = 0;
+  private tensorBytes = 0;
+  /** The highest engine tensor id seen, and its value when each backward call ended. */
+  private lastTensorId = -1;
+  private readonly callEndTensorId: number[] = [];
   private callsDropped = 0;
   private readonly consoleEntries: ConsoleEntry[] = [];
   private consoleChars = 0;
@@ -261,6 +279,7 @@ export class Recorder {
   // ---- engine events ----------------------------------------------------------------------------
 
   private onTensor(t: Tensor): void {
+    if (t.id > this.lastTensorId) this.lastTensorId = t.id;
     if (this.tensors.has(t.id)) return;
     if (this.functionNodeCount >= this.options.limits.nodeCap) {
       this.nodesTruncated = true;
@@ -271,6 +290,7 @@ export class Recorder {
 
   private onNode(node: Node, out: Tensor, inputs?: ReadonlyArray<Tensor | null>): void {
     if (this.building) return;
+    if (out.id > this.lastTensorId) this.lastTensorId = out.id;
     if (this.functionNodeCount >= this.options.limits.nodeCap) {
       this.nodesTruncated = true;
       return;
@@ -301,8 +321,8 @@ export class Recorder {
       rec: { ...rec },
       key,
       version: t.version,
-      value: this.summarize(t),
-      grad: grad ? this.summarize(grad) : null,
+      value: this.summarize(t, this.tensorKeep(t)),
+      grad: grad ? this.summarize(grad, this.tensorKeep(grad)) : null,
       gradFn: t.gradFn,
       requiresGrad: t.requiresGrad,
       isLeaf: t.isLeaf,
@@ -313,6 +333,7 @@ export class Recorder {
   }
 
   private onBackwardBegin(info: BackwardBegin): void {
+    this.summarizeEarlierCalls();
     if (this.calls.length >= MAX_BACKWARD_CALLS) {
       this.callsDropped++;
       this.current = null;
@@ -337,43 +358,86 @@ export class Recorder {
   private onStep(step: BackwardStep): void {
     const call = this.current;
     if (!call) return;
-    // The cap is per call, so the last call (where the view opens) is always steppable; past a
-    // budget of STEP_BUDGET_CALLS full calls in all, the oldest calls' steps are dropped.
+    // The cap is per call, so the last call (where the view opens) is always steppable; earlier
+    // calls are summarized when the next one begins (summarizeEarlierCalls).
     if (call.steps.length >= this.options.limits.stepCap) {
       call.stepsTruncated = true;
       return;
-    }
-    this.stepsRecorded++;
-    for (let i = 0; this.stepsRecorded > STEP_BUDGET_CALLS * this.options.limits.stepCap && i < this.calls.length - 1; i++) {
-      const old = this.calls[i]!;
-      if (old.steps.length === 0) continue;
-      this.stepsRecorded -= old.steps.length;
-      old.steps = [];
-      old.stepsTruncated = true;
     }
     const node = step.node;
     this.ensureNode(node);
     const info: BackwardStepInfo = {
       index: step.index,
       node: `n${node.id}`,
-      gradIn: this.summarize(step.gradIn),
+      gradIn: this.summarize(step.gradIn, this.stepKeep(step.gradIn)),
       gradsOut: step.gradsOut.map((g, i) => {
         const to = node.nextFunctions[i]?.[0] ?? null;
-        return { index: i, to: to ? `n${to.id}` : null, grad: g ? this.summarize(g) : null };
+        return { index: i, to: to ? `n${to.id}` : null, grad: g ? this.summarize(g, this.stepKeep(g)) : null };
       }),
     };
     // Values are copied now: leaf grads are later updated in place.
     if (step.leaf) {
       info.leaf = `t${step.leaf.id}`;
-      if (step.leaf._grad) info.gradAfter = this.summarize(step.leaf._grad);
+      if (step.leaf._grad) info.gradAfter = this.summarize(step.leaf._grad, this.stepKeep(step.leaf._grad));
     } else if (step.retained) {
       info.retained = `t${step.retained.id}`;
-      if (step.retained._grad) info.gradAfter = this.summarize(step.retained._grad);
+      if (step.retained._grad) info.gradAfter = this.summarize(step.retained._grad, this.stepKeep(step.retained._grad));
     }
     call.steps.push(info);
   }
 
+  /** How many values of a step's gradient to keep: up to the value cap while the step budget lasts. */
+  private stepKeep(t: Tensor): number {
+    const n = Math.min(t.numel(), this.options.limits.valueCap);
+    const bytes = n * (t.dtype === "float32" ? 4 : 8);
+    if (n <= SAMPLE_VALUES || this.stepBytes + bytes > STEP_VALUE_BUDGET) return SAMPLE_VALUES;
+    this.stepBytes += bytes;
+    return n;
+  }
+
+  /** How many values of a tensor (or its grad) to keep: up to the value cap while the tensor budget lasts. */
+  private tensorKeep(t: Tensor): number {
+    const n = Math.min(t.numel(), this.options.limits.valueCap);
+    const bytes = n * (t.dtype === "float32" ? 4 : 8);
+    if (n <= SAMPLE_VALUES || this.tensorBytes + bytes > TENSOR_VALUE_BUDGET) return SAMPLE_VALUES;
+    this.tensorBytes += bytes;
+    return n;
+  }
+
+  /**
+   * A new backward call begins: the steps of the calls before it keep a summary of their values
+   * (statistics and the first SAMPLE_VALUES), and past EARLIER_STEPS steps in all the oldest calls
+   * keep none (their loss and roots stay, for the loss plot and the call picker).
+   */
+  private summarizeEarlierCalls(): void {
+    if (this.current !== null || this.summarizedCalls >= this.calls.length) return;
+    const shrink = (v: ValueSummary | null | undefined) => {
+      if (v && v.values.length > SAMPLE_VALUES) {
+        v.values.length = SAMPLE_VALUES;
+        v.truncated = true;
+      }
+    };
+    for (; this.summarizedCalls < this.calls.length; this.summarizedCalls++) {
+      const prev = this.calls[this.summarizedCalls]!;
+      for (const st of prev.steps) {
+        shrink(st.gradIn);
+        for (const g of st.gradsOut) shrink(g.grad);
+        shrink(st.gradAfter);
+      }
+      this.earlierSteps += prev.steps.length;
+    }
+    this.stepBytes = 0;
+    while (this.earlierSteps > EARLIER_STEPS && this.oldestWithSteps < this.calls.length) {
+      const old = this.calls[this.oldestWithSteps++]!;
+      if (old.steps.length === 0) continue;
+      this.earlierSteps -= old.steps.length;
+      old.steps = [];
+      old.stepsTruncated = true;
+    }
+  }
+
   private onBackwardEnd(error: unknown): void {
+    if (this.current) this.callEndTensorId[this.current.index] = this.lastTensorId;
     if (this.current && error !== undefined) {
       this.current.error = error instanceof Object && "message" in error ? String((error as Error).message) : String(error);
     }
@@ -390,11 +454,11 @@ export class Recorder {
 
   // ---- values -----------------------------------------------------------------------------------
 
-  summarize(t: Tensor): ValueSummary {
+  /** Shape, dtype, statistics and the first `keep` values (at most the value cap) of `t`. */
+  summarize(t: Tensor, keep = this.options.limits.valueCap): ValueSummary {
     const data = t._values;
     const n = data.length;
-    const cap = this.options.limits.valueCap;
-    const take = Math.min(n, cap);
+    const take = Math.min(n, keep, this.options.limits.valueCap);
     const values: ValueSummary["values"] = new Array(take);
     for (let i = 0; i < take; i++) values[i] = jsonNumber(data[i]!);
     const summary: ValueSummary = { shape: t.shape.slice(), dtype: t.dtype, numel: n, values, truncated: n > take };
@@ -467,6 +531,9 @@ export class Recorder {
     for (const rec of [...this.nodes.values()]) {
       for (const [next] of rec.node.nextFunctions) if (next && next.name === "AccumulateGrad") this.ensureNode(next);
     }
+    const lastCallNodes = this.lastCallNodes();
+    // Tensors take the value budget first (in their order), saved values what is left.
+    const keepOf = this.tensorKeeper();
     const nodes: NodeInfo[] = [];
     const edges: EdgeInfo[] = [];
     const consumed = new Set<string>(); // snapshot ids of tensors used as inputs of a recorded node
@@ -488,7 +555,7 @@ export class Recorder {
         tensor: keyOf(rec),
         inputs: isAcc ? ["grad"] : inputNames(n),
         formulas: safe(() => n.formulas, []),
-        saved: isAcc ? [] : this.savedOf(n),
+        saved: isAcc ? [] : this.savedOf(n, lastCallNodes === null || lastCallNodes.has(n)),
         released: n.released,
         range: rec.range,
       });
@@ -545,8 +612,8 @@ export class Recorder {
         kind,
         shape: t.shape.slice(),
         dtype: t.dtype,
-        value: this.summarize(t),
-        grad: grad ? this.summarize(grad) : null,
+        value: this.summarize(t, keepOf(t, t)),
+        grad: grad ? this.summarize(grad, keepOf(t, grad)) : null,
         gradNote: grad ? undefined : gradNote(t, this.calls.length > 0),
         requiresGrad: t.requiresGrad,
         isLeaf: t.isLeaf,
@@ -593,7 +660,55 @@ export class Recorder {
     }
   }
 
-  private savedOf(n: Node): SavedValue[] {
+  /** The recorded nodes the last backward call ran through (null: no call, every node counts). */
+  private lastCallNodes(): Set<Node> | null {
+    const last = this.calls[this.calls.length - 1];
+    if (!last) return null;
+    const seen = new Set<Node>();
+    const stack: Node[] = [];
+    for (const root of last.roots) {
+      const fn = this.tensors.get(Number(root.slice(1)))?.t.gradFn;
+      if (fn) stack.push(fn);
+    }
+    while (stack.length > 0) {
+      const n = stack.pop()!;
+      if (seen.has(n) || !this.nodes.has(n)) continue;
+      seen.add(n);
+      for (const [next] of n.nextFunctions) if (next && !seen.has(next)) stack.push(next);
+    }
+    return seen;
+  }
+
+  /**
+   * How many values each tensor of the snapshot keeps: full values (up to the value cap, while
+   * TENSOR_VALUE_BUDGET lasts) for what the last backward call used or what was made since the call
+   * before it ended, for leaves and named tensors; a sample for the rest (earlier iterations).
+   * Budget order: leaves and named tensors first, then the newest tensors.
+   */
+  private tensorKeeper(): (owner: Tensor, t: Tensor) => number {
+    const nodes = this.lastCallNodes();
+    const before = this.callEndTensorId[this.calls.length - 2] ?? -1;
+    const full = new Map<number, number>(); // tensor id → values to keep for its value (and grad: key -id-1)
+    const records = [...this.tensors.values()];
+    // A name alone does not count: a loop binds `h` anew in every iteration.
+    const wanted = (r: TensorRecord): boolean => {
+      const t = r.t;
+      if (nodes === null || t.id > before || t.isLeaf) return true;
+      const fn = t.gradFn ?? t._accumulator;
+      return fn !== null && fn !== undefined && nodes.has(fn);
+    };
+    const kept = records.filter(wanted);
+    const first = kept.filter((r) => r.t.isLeaf || r.name !== undefined);
+    const rest = kept.filter((r) => !(r.t.isLeaf || r.name !== undefined)).reverse();
+    for (const r of [...first, ...rest]) {
+      full.set(r.t.id, this.tensorKeep(r.t));
+      const g = r.t._grad;
+      if (g) full.set(-r.t.id - 1, this.tensorKeep(g));
+    }
+    return (owner, t) => full.get(owner === t ? owner.id : -owner.id - 1) ?? SAMPLE_VALUES;
+  }
+
+  private savedOf(n: Node, full: boolean): SavedValue[] {
     let saved: Readonly<Record<string, unknown>>;
     try {
       saved = n.saved;
@@ -604,7 +719,7 @@ export class Recorder {
     for (const [name, v] of Object.entries(saved)) {
       if (v === undefined || ArrayBuffer.isView(v)) continue; // unused slots, internal index tables
       if (this.isTensor(v)) {
-        out.push({ name, tensor: this.tensors.has(v.id) ? `t${v.id}` : undefined, value: this.summarize(v) });
+        out.push({ name, tensor: this.tensors.has(v.id) ? `t${v.id}` : undefined, value: this.summarize(v, full ? this.tensorKeep(v) : SAMPLE_VALUES) });
       } else if (typeof v === "number") {
         out.push({ name, scalar: Number.isFinite(v) ? v : String(v) });
       } else if (typeof v === "string" || typeof v === "boolean" || v === null) {

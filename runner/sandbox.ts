@@ -36,11 +36,14 @@ export interface SnippetRunnerOptions {
   keepWarm?: boolean;
 }
 
+/** For the host side (bench, CLI): the snapshot as it travels. */
+export { encodeSnapshot } from "../shared/snapshot-codec";
+
 export const DEFAULT_LIMITS: RunLimits = Object.freeze({
   timeoutMs: 5000,
-  nodeCap: 5000,
+  nodeCap: 20_000,
   valueCap: 1000,
-  stepCap: 2000,
+  stepCap: 30_000,
   memoryMb: 1024,
 });
 
@@ -402,7 +405,7 @@ export class SnippetRunner {
       if (done) return;
       child.kill();
       if (finishing) {
-        finish(fail("internal", "The snippet finished, but building its graph took too long; lower the node and value caps."));
+        finish(fail("internal", "The snippet finished, but building its graph took too long; lower the node cap (--node-cap, autogradLens.nodeCap) or the value cap (--value-cap)."));
         return;
       }
       const where = recent() ?? { what: "code" as const };

@@ -2,7 +2,9 @@
 // output is the user's process: treat it as hostile). Types, enums, protocol version, and that every
 // id a field refers to exists. Pure: no Node, no vscode. The TypeScript runner's snapshots pass it
 // too (test/runner/python.test.ts checks both), so both front ends meet one contract.
-import { SNAPSHOT_VERSION, type GraphSnapshot } from "../shared/protocol";
+import { SNAPSHOT_VERSION, type DTypeName, type GraphSnapshot, type SnapshotWire } from "../shared/protocol";
+import { decodeSnapshot } from "../shared/snapshot-codec";
+import { encodedLength } from "../shared/value-codec";
 
 type Obj = Record<string, unknown>;
 
@@ -51,26 +53,26 @@ function range(v: unknown, path: string): void {
   if (r.endColumn !== undefined && (!isInt(r.endColumn) || r.endColumn < 1)) fail(`${path}.endColumn`, "not an integer ≥ 1");
 }
 
-const jsonNumber = (v: unknown) => isNum(v) || v === "NaN" || v === "Infinity" || v === "-Infinity";
-
 function shape(v: unknown, path: string): number[] {
   const s = arr(v, path);
   if (s.length > MAX_DIMS || !s.every((d) => isInt(d) && d >= 0)) fail(path, "not a shape (non-negative integers)");
   return s as number[];
 }
 
-function summary(v: unknown, path: string): void {
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** A value table entry: shape, dtype, `count` values as base64 of exactly the right length, stats. */
+function entry(v: unknown, path: string): void {
   const s = obj(v, path);
   const dims = shape(s.shape, `${path}.shape`);
   if (!DTYPES.includes(s.dtype as string)) fail(`${path}.dtype`, `not one of ${DTYPES.join(", ")}`);
-  if (!isInt(s.numel) || s.numel < 0) fail(`${path}.numel`, "not a count");
-  if (dims.reduce((a, d) => a * d, 1) !== s.numel) fail(`${path}.numel`, "does not match the shape");
-  const values = arr(s.values, `${path}.values`);
-  if (values.length > s.numel || !values.every(jsonNumber)) fail(`${path}.values`, "not numbers (or more than numel)");
-  if (!isBool(s.truncated)) fail(`${path}.truncated`, "not a boolean");
+  const numel = dims.reduce((a, d) => a * d, 1);
+  if (!isInt(s.count) || s.count < 0 || s.count > numel) fail(`${path}.count`, `not a count of at most numel (${numel})`);
+  if (!isStr(s.data) || !BASE64.test(s.data)) fail(`${path}.data`, "not base64 text");
+  if (s.data.length !== encodedLength(s.count, s.dtype as DTypeName)) fail(`${path}.data`, `its length does not match ${s.count} ${String(s.dtype)} values`);
   if (s.stats !== undefined) {
-    const st = obj(s.stats, `${path}.stats`);
-    for (const k of ["min", "max", "mean", "nanCount", "infCount"]) if (!isNum(st[k])) fail(`${path}.stats.${k}`, "not a number");
+    const st = arr(s.stats, `${path}.stats`);
+    if (st.length !== 5 || !st.every(isNum)) fail(`${path}.stats`, "not [min, max, mean, nanCount, infCount]");
   }
 }
 
@@ -85,10 +87,15 @@ export function checkSnapshot(value: unknown): string | undefined {
   }
 }
 
-/** The value as a GraphSnapshot, or an Error saying why it is not one. */
+/** The value (a wire snapshot) decoded into a GraphSnapshot, or an Error saying why it is not one. */
 export function asSnapshot(value: unknown): GraphSnapshot | Error {
   const problem = checkSnapshot(value);
-  return problem === undefined ? (value as GraphSnapshot) : new Error(problem);
+  if (problem !== undefined) return new Error(problem);
+  try {
+    return decodeSnapshot(value as SnapshotWire);
+  } catch (e) {
+    return new Error(`snapshot.values: ${e instanceof Error ? e.message : String(e)}`);
+  }
 }
 
 function check(v: unknown): void {
@@ -115,6 +122,11 @@ function check(v: unknown): void {
     range(e.range, `snapshot.warnings[${i}].range`);
   });
 
+  const table = arr(s.values, "snapshot.values");
+  table.forEach((e, i) => entry(e, `snapshot.values[${i}]`));
+  const summary = (v: unknown, path: string): void => {
+    if (!isInt(v) || v < 0 || v >= table.length) fail(path, `not an index into snapshot.values (${JSON.stringify(v)})`);
+  };
   const tensorIds = new Set<string>();
   const nodeIds = new Set<string>();
   const tensors = arr(s.tensors, "snapshot.tensors").map((t, i) => obj(t, `snapshot.tensors[${i}]`));
@@ -148,9 +160,11 @@ function check(v: unknown): void {
     str(t, "valueNote", p, true);
     if (t.version !== undefined && (!isInt(t.version) || t.version < 0)) fail(`${p}.version`, "not a count");
     if (!KINDS.includes(t.kind as string)) fail(`${p}.kind`, `not one of ${KINDS.join(", ")}`);
-    shape(t.shape, `${p}.shape`);
+    const dims = shape(t.shape, `${p}.shape`);
     if (!DTYPES.includes(t.dtype as string)) fail(`${p}.dtype`, "unknown dtype");
     summary(t.value, `${p}.value`);
+    const valueShape = (table[t.value as number] as { shape: number[] }).shape;
+    if (valueShape.reduce((a, d) => a * d, 1) !== dims.reduce((a, d) => a * d, 1)) fail(`${p}.shape`, "does not match its value's shape");
     if (t.grad !== null) summary(t.grad, `${p}.grad`);
     for (const k of ["requiresGrad", "isLeaf", "retainsGrad"]) if (!isBool(t[k])) fail(`${p}.${k}`, "not a boolean");
     nodeRef(t.gradFn, `${p}.gradFn`);

@@ -1,9 +1,10 @@
-// The one protocol file: the GraphSnapshot the runner produces (plain JSON, versioned) and the
-// messages between the extension host and the graph webview. Runner, webview, extension and CLI
+// The one protocol file: the GraphSnapshot the runner produces (plain JSON, versioned; it travels
+// as a SnapshotWire, below: values as base64 in one table) and the messages between the extension
+// host and the graph webview. Runner, webview, extension and CLI
 // all import these types; nothing here may depend on vscode, the DOM or Node.
 
 /** Bumped whenever a field changes meaning or is removed (adding optional fields is compatible). */
-export const SNAPSHOT_VERSION = 1;
+export const SNAPSHOT_VERSION = 2;
 
 /** A place in the user's source text: 1-based line and column, as editors show them. */
 export interface SourceRange {
@@ -15,7 +16,11 @@ export interface SourceRange {
 
 export type DTypeName = "float32" | "float64" | "int64";
 
-/** Values of a tensor, truncated past the configured size, with statistics when truncated. */
+/**
+ * Values of a tensor, as consumers read them (decoded from the wire's value table): all of them up
+ * to the value cap, or a bounded sample (the first values) for values the snapshot only summarizes
+ * (earlier backward calls, past the snapshot's value budget), with statistics when numel > 1.
+ */
 export interface ValueSummary {
   shape: number[];
   dtype: DTypeName;
@@ -236,6 +241,51 @@ export interface GraphSnapshot {
   program?: ProgramInfo;
 }
 
+// ---- the snapshot as it travels (version 2) -------------------------------------------------------
+// Values are not JSON number lists: each distinct value list is one entry of `values` (little-endian
+// bytes in base64, shared/value-codec.ts), and tensors, saved values and backward steps refer to an
+// entry by its index. shared/snapshot-codec.ts converts; shared/validate.ts checks a wire snapshot.
+
+/** An index into SnapshotWire.values. */
+export type ValueRef = number;
+
+/** One value table entry. numel is the product of shape; `count` < numel means a sample (truncated). */
+export interface EncodedValue {
+  shape: number[];
+  dtype: DTypeName;
+  /** How many values `data` holds: the first `count` in row-major order. */
+  count: number;
+  /** Base64 of `count` values, little-endian: float32 4 bytes each, float64 8, int64 8 (two's complement). */
+  data: string;
+  /** For numel > 1: [min, max, mean] over the finite values (0 when none), NaN count, ±Inf count. */
+  stats?: [number, number, number, number, number];
+}
+
+export interface TensorWire extends Omit<TensorInfo, "value" | "grad"> {
+  value: ValueRef;
+  grad: ValueRef | null;
+}
+export interface SavedValueWire extends Omit<SavedValue, "value"> {
+  value?: ValueRef;
+}
+export interface NodeWire extends Omit<NodeInfo, "saved"> {
+  saved: SavedValueWire[];
+}
+export interface BackwardStepWire extends Omit<BackwardStepInfo, "gradIn" | "gradsOut" | "gradAfter"> {
+  gradIn: ValueRef;
+  gradsOut: Array<{ index: number; to: string | null; grad: ValueRef | null }>;
+  gradAfter?: ValueRef;
+}
+export interface BackwardCallWire extends Omit<BackwardCallInfo, "steps"> {
+  steps: BackwardStepWire[];
+}
+export interface SnapshotWire extends Omit<GraphSnapshot, "tensors" | "nodes" | "backward"> {
+  values: EncodedValue[];
+  tensors: TensorWire[];
+  nodes: NodeWire[];
+  backward: BackwardCallWire[];
+}
+
 // ---- host ↔ graph webview messages ---------------------------------------------------------------
 // A `ready` handshake from the webview, then a full snapshot from the host, then small updates.
 
@@ -246,8 +296,8 @@ export interface StepPosition {
 }
 
 export type HostToWebview =
-  /** The whole trace; replaces whatever was shown. `select`/`position` optionally set the view. */
-  | { type: "snapshot"; snapshot: GraphSnapshot; select?: string; position?: StepPosition }
+  /** The whole trace (encoded); replaces whatever was shown. `select`/`position` optionally set the view. */
+  | { type: "snapshot"; snapshot: SnapshotWire; select?: string; position?: StepPosition }
   /** Select a tensor or node (e.g. the editor's cursor moved onto the line that made it). */
   | { type: "select"; id: string }
   /** Jump the step-through view to a position. */

@@ -10,156 +10,21 @@
 // value, a shape that disagrees with its values becomes flat), so that a snippet's odd values (a
 // function as a tensor's name) are described instead of failing the run.
 // Pure TypeScript: no Node, no DOM, no vscode.
-import { SNAPSHOT_VERSION, type GraphSnapshot } from "./protocol";
+import {
+  SNAPSHOT_VERSION,
+  type BackwardCallWire,
+  type EncodedValue,
+  type GraphSnapshot,
+  type NodeWire,
+  type SnapshotWire,
+  type TensorWire,
+  type ValueRef,
+} from "./protocol";
+import { decodeSnapshot } from "./snapshot-codec";
+import { encodedLength } from "./value-codec";
+import { CAPS, Checker, kindOf, ValidationError, type Obj, type ValidateOptions } from "./validate-checker";
 
-/** Caps on strings (characters) and counts. Longer strings are cut and end with TRUNCATION_MARK. */
-export const CAPS = Object.freeze({
-  /** Names, labels, ids, op names, file paths. */
-  name: 1_000,
-  /** Error messages, warnings, notes. */
-  message: 20_000,
-  /** Stacks. */
-  stack: 20_000,
-  /** One console line (the recorder caps all console output at 200,000 characters). */
-  consoleLine: 200_000,
-  /** Dimensions of a shape. */
-  ndim: 64,
-  /** One dimension. */
-  dim: 2 ** 31 - 1,
-  /** Elements of a tensor (product of its shape). */
-  numel: Number.MAX_SAFE_INTEGER,
-  /** Nesting depth of JSON attributes of program ops. */
-  attrDepth: 16,
-});
-
-export const TRUNCATION_MARK = "… [truncated]";
-
-/** A field that is wrong; `path` names it ("tensors[3].shape[1]"). */
-export class ValidationError extends Error {
-  constructor(
-    readonly path: string,
-    readonly problem: string,
-  ) {
-    super(`${path}: ${problem}`);
-    this.name = "ValidationError";
-  }
-}
-
-export interface ValidateOptions {
-  /** Repair what can be repaired (the child's own snapshot) instead of rejecting it. */
-  repair?: boolean;
-}
-
-type Obj = Record<string, unknown>;
-
-class Checker {
-  constructor(readonly repair: boolean) {}
-
-  fail(path: string, problem: string): never {
-    throw new ValidationError(path, problem);
-  }
-
-  /** Read a property without letting a getter or Proxy trap escape as an exception. */
-  get(o: Obj, key: string, path: string): unknown {
-    try {
-      return Object.prototype.hasOwnProperty.call(o, key) ? o[key] : undefined;
-    } catch {
-      return this.fail(`${path}.${key}`, "cannot be read");
-    }
-  }
-
-  obj(v: unknown, path: string): Obj {
-    if (v === null || typeof v !== "object" || Array.isArray(v)) this.fail(path, `must be an object, not ${kindOf(v)}`);
-    return v as Obj;
-  }
-
-  arr(v: unknown, path: string, max = Number.POSITIVE_INFINITY): unknown[] {
-    if (!Array.isArray(v)) this.fail(path, `must be an array, not ${kindOf(v)}`);
-    if (v.length > max) this.fail(path, `has ${v.length} entries, more than ${max}`);
-    return v;
-  }
-
-  str(v: unknown, path: string, cap: number): string {
-    let s: string;
-    if (typeof v === "string") s = v;
-    else if (this.repair) s = describe(v);
-    else return this.fail(path, `must be text, not ${kindOf(v)}`);
-    return s.length > cap ? s.slice(0, Math.max(0, cap - TRUNCATION_MARK.length)) + TRUNCATION_MARK : s;
-  }
-
-  optStr(v: unknown, path: string, cap: number): string | undefined {
-    return v === undefined ? undefined : this.str(v, path, cap);
-  }
-
-  num(v: unknown, path: string, min = -Infinity, max = Infinity): number {
-    if (typeof v !== "number" || Number.isNaN(v)) this.fail(path, `must be a number, not ${kindOf(v)}`);
-    if (v < min || v > max) this.fail(path, `${v} is out of range [${min}, ${max}]`);
-    return v;
-  }
-
-  /** A number JSON can carry (finite); in repair mode a non-finite one becomes 0 (statistics). */
-  finite(v: unknown, path: string): number {
-    if (this.repair && typeof v === "number" && !Number.isFinite(v)) return 0;
-    const n = this.num(v, path);
-    if (!Number.isFinite(n)) this.fail(path, `must be finite, not ${n}`);
-    return n;
-  }
-
-  int(v: unknown, path: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
-    const n = this.num(v, path, min, max);
-    if (!Number.isInteger(n)) this.fail(path, `must be a whole number, not ${n}`);
-    return n;
-  }
-
-  bool(v: unknown, path: string): boolean {
-    if (typeof v !== "boolean") this.fail(path, `must be true or false, not ${kindOf(v)}`);
-    return v;
-  }
-
-  oneOf<T extends string>(v: unknown, path: string, allowed: readonly T[]): T {
-    if (typeof v !== "string" || !(allowed as readonly string[]).includes(v)) {
-      this.fail(path, `must be one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}, not ${typeof v === "string" ? JSON.stringify(v.slice(0, 40)) : kindOf(v)}`);
-    }
-    return v as T;
-  }
-
-  range(v: unknown, path: string): GraphSnapshot["console"][number]["range"] {
-    if (v === undefined) return undefined;
-    const o = this.obj(v, path);
-    const r: { line: number; column: number; endLine?: number; endColumn?: number } = {
-      line: this.int(this.get(o, "line", path), `${path}.line`, 0),
-      column: this.int(this.get(o, "column", path), `${path}.column`, 0),
-    };
-    const endLine = this.get(o, "endLine", path);
-    const endColumn = this.get(o, "endColumn", path);
-    if (endLine !== undefined) r.endLine = this.int(endLine, `${path}.endLine`, 0);
-    if (endColumn !== undefined) r.endColumn = this.int(endColumn, `${path}.endColumn`, 0);
-    return r;
-  }
-}
-
-function kindOf(v: unknown): string {
-  if (v === null) return "null";
-  if (Array.isArray(v)) return "an array";
-  return typeof v === "object" ? "an object" : typeof v;
-}
-
-/** A short description of a value that is not what a field wants (repair mode). */
-export function describe(v: unknown): string {
-  try {
-    if (typeof v === "function") return `[function ${String((v as { name?: unknown }).name ?? "").slice(0, 60) || "(anonymous)"}]`;
-    if (typeof v === "symbol") return v.toString().slice(0, 100);
-    if (v === null || typeof v !== "object") return String(v).slice(0, 100);
-    return Array.isArray(v) ? `[array of ${v.length}]` : "[object]";
-  } catch {
-    return "[value]";
-  }
-}
-
-/** Cut a string to `cap` characters with the truncation mark (for producers that cap before sending). */
-export function capString(s: string, cap: number): string {
-  return s.length > cap ? s.slice(0, Math.max(0, cap - TRUNCATION_MARK.length)) + TRUNCATION_MARK : s;
-}
+export { CAPS, TRUNCATION_MARK, ValidationError, describe, capString, type ValidateOptions } from "./validate-checker";
 
 const DTYPES = ["float32", "float64", "int64"] as const;
 const SPECIAL_NUMBERS = ["NaN", "Infinity", "-Infinity"];
@@ -207,33 +72,48 @@ function agreeingShape(c: Checker, raw: unknown, numel: number, path: string): n
   return s.shape;
 }
 
-function valueSummary(c: Checker, v: unknown, path: string): GraphSnapshot["tensors"][number]["value"] {
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/**
+ * One value table entry: a shape, a dtype, stats, and `count` values as base64 whose length must be
+ * exactly what `count` values of that dtype take (a wrong character or length names the entry).
+ */
+function encodedValue(c: Checker, v: unknown, path: string): EncodedValue & { numel: number } {
   const o = c.obj(v, path);
-  const numel = c.int(c.get(o, "numel", path), `${path}.numel`, 0, CAPS.numel);
-  const vals = values(c, c.get(o, "values", path), `${path}.values`, numel);
-  const out: GraphSnapshot["tensors"][number]["value"] = {
-    shape: agreeingShape(c, c.get(o, "shape", path), numel, `${path}.shape`),
-    dtype: c.oneOf(c.get(o, "dtype", path), `${path}.dtype`, DTYPES),
-    numel,
-    values: vals,
-    truncated: c.bool(c.get(o, "truncated", path), `${path}.truncated`),
-  };
+  const s = shape(c, c.get(o, "shape", path), `${path}.shape`);
+  const dtype = c.oneOf(c.get(o, "dtype", path), `${path}.dtype`, DTYPES);
+  const count = c.int(c.get(o, "count", path), `${path}.count`, 0, s.numel);
+  const data = c.get(o, "data", path);
+  if (typeof data !== "string") c.fail(`${path}.data`, `must be base64 text, not ${kindOf(data)}`);
+  const want = encodedLength(count, dtype);
+  if (data.length !== want) {
+    c.fail(`${path}.data`, `has ${data.length} base64 characters, but ${count} ${dtype} value${count === 1 ? "" : "s"} take ${want}`);
+  }
+  if (!BASE64.test(data)) c.fail(`${path}.data`, "is not base64 (only A-Z, a-z, 0-9, +, / and = padding)");
+  const out: EncodedValue & { numel: number } = { shape: s.shape, dtype, count, data, numel: s.numel };
   const stats = c.get(o, "stats", path);
   if (stats !== undefined) {
-    const s = c.obj(stats, `${path}.stats`);
-    out.stats = {
-      min: c.finite(c.get(s, "min", path), `${path}.stats.min`),
-      max: c.finite(c.get(s, "max", path), `${path}.stats.max`),
-      mean: c.finite(c.get(s, "mean", path), `${path}.stats.mean`),
-      nanCount: c.int(c.get(s, "nanCount", path), `${path}.stats.nanCount`),
-      infCount: c.int(c.get(s, "infCount", path), `${path}.stats.infCount`),
-    };
+    const a = c.arr(stats, `${path}.stats`, 5);
+    if (a.length !== 5) c.fail(`${path}.stats`, `must be [min, max, mean, nanCount, infCount], not ${a.length} numbers`);
+    out.stats = [
+      c.finite(a[0], `${path}.stats[0]`),
+      c.finite(a[1], `${path}.stats[1]`),
+      c.finite(a[2], `${path}.stats[2]`),
+      c.int(a[3], `${path}.stats[3]`),
+      c.int(a[4], `${path}.stats[4]`),
+    ];
   }
   return out;
 }
 
-function optionalSummary(c: Checker, v: unknown, path: string): GraphSnapshot["tensors"][number]["value"] | undefined {
-  return v === undefined ? undefined : valueSummary(c, v, path);
+/** An index into the value table. */
+function ref(c: Checker, v: unknown, path: string, table: readonly unknown[]): ValueRef {
+  if (typeof v !== "number") c.fail(path, `must be an index into snapshot.values, not ${kindOf(v)}`);
+  return c.int(v, path, 0, table.length - 1);
+}
+
+function optionalRef(c: Checker, v: unknown, path: string, table: readonly unknown[]): ValueRef | undefined {
+  return v === undefined ? undefined : ref(c, v, path, table);
 }
 
 /** A JSON value (program op attributes): bounded depth, capped strings, finite numbers. */
@@ -313,19 +193,21 @@ function runError(c: Checker, v: unknown, path: string): GraphSnapshot["error"] 
 }
 
 /**
- * Check a snapshot and return a fresh, plain copy of it (strings capped). Throws ValidationError
- * naming the first wrong field. Unknown fields are dropped.
+ * Check a wire snapshot and return a fresh, plain copy of it (strings capped), still encoded.
+ * Throws ValidationError naming the first wrong field. Unknown fields are dropped.
  */
-export function validateSnapshot(input: unknown, options: ValidateOptions = {}): GraphSnapshot {
+export function validateWire(input: unknown, options: ValidateOptions = {}): SnapshotWire {
   const c = new Checker(options.repair ?? false);
   const o = c.obj(input, "snapshot");
   const version = c.get(o, "version", "snapshot");
   if (version !== SNAPSHOT_VERSION) {
-    c.fail("snapshot.version", `version ${typeof version === "number" ? version : kindOf(version)} is not one this Autograd Lens reads (it reads version ${SNAPSHOT_VERSION}); trace the file again with this version`);
+    const old = version === 1 ? " (version 1 carried values as JSON number lists; version 2 carries them compactly as base64)" : "";
+    c.fail("snapshot.version", `version ${typeof version === "number" ? version : kindOf(version)} is not one this Autograd Lens reads (it reads version ${SNAPSHOT_VERSION})${old}; trace the file again with this version`);
   }
   const f = (key: string) => c.get(o, key, "snapshot");
   const limitsIn = c.obj(f("limits"), "snapshot.limits");
   const limit = (k: string) => c.num(c.finite(c.get(limitsIn, k, "snapshot.limits"), `snapshot.limits.${k}`), `snapshot.limits.${k}`, 0);
+  const table = c.arr(f("values"), "snapshot.values").map((x, i) => encodedValue(c, x, `snapshot.values[${i}]`));
   const tensorsIn = c.arr(f("tensors"), "snapshot.tensors");
   const nodesIn = c.arr(f("nodes"), "snapshot.nodes");
 
@@ -335,7 +217,7 @@ export function validateSnapshot(input: unknown, options: ValidateOptions = {}):
     const g = (k: string) => c.get(n, k, p);
     const seq = g("sequenceNr");
     const tensor = g("tensor");
-    const out: GraphSnapshot["nodes"][number] = {
+    const out: NodeWire = {
       id: c.str(g("id"), `${p}.id`, CAPS.name),
       name: c.str(g("name"), `${p}.name`, CAPS.name),
       kind: c.oneOf(g("kind"), `${p}.kind`, ["function", "accumulate"] as const),
@@ -346,11 +228,11 @@ export function validateSnapshot(input: unknown, options: ValidateOptions = {}):
       saved: c.arr(g("saved"), `${p}.saved`).map((sv, j) => {
         const q = `${p}.saved[${j}]`;
         const so = c.obj(sv, q);
-        const r: GraphSnapshot["nodes"][number]["saved"][number] = { name: c.str(c.get(so, "name", q), `${q}.name`, CAPS.name) };
+        const r: NodeWire["saved"][number] = { name: c.str(c.get(so, "name", q), `${q}.name`, CAPS.name) };
         const t = c.get(so, "tensor", q);
         if (t !== undefined) r.tensor = c.str(t, `${q}.tensor`, CAPS.name);
-        const value = optionalSummary(c, c.get(so, "value", q), `${q}.value`);
-        if (value) r.value = value;
+        const value = optionalRef(c, c.get(so, "value", q), `${q}.value`, table);
+        if (value !== undefined) r.value = value;
         const scalar = c.get(so, "scalar", q);
         if (scalar !== undefined) {
           if (scalar === null || typeof scalar === "boolean" || (typeof scalar === "number" && Number.isFinite(scalar))) r.scalar = scalar;
@@ -384,17 +266,17 @@ export function validateSnapshot(input: unknown, options: ValidateOptions = {}):
     const p = `snapshot.tensors[${i}]`;
     const t = c.obj(x, p);
     const g = (k: string) => c.get(t, k, p);
-    const value = valueSummary(c, g("value"), `${p}.value`);
+    const value = ref(c, g("value"), `${p}.value`, table);
     const grad = g("grad");
     const gradFn = g("gradFn");
-    const out: GraphSnapshot["tensors"][number] = {
+    const out: TensorWire = {
       id: c.str(g("id"), `${p}.id`, CAPS.name),
       label: c.str(g("label"), `${p}.label`, CAPS.name),
       kind: c.oneOf(g("kind"), `${p}.kind`, ["leaf", "intermediate", "output", "constant"] as const),
-      shape: agreeingShape(c, g("shape"), value.numel, `${p}.shape`),
+      shape: agreeingShape(c, g("shape"), table[value]!.numel, `${p}.shape`),
       dtype: c.oneOf(g("dtype"), `${p}.dtype`, DTYPES),
       value,
-      grad: grad === null || grad === undefined ? null : valueSummary(c, grad, `${p}.grad`),
+      grad: grad === null || grad === undefined ? null : ref(c, grad, `${p}.grad`, table),
       requiresGrad: c.bool(g("requiresGrad"), `${p}.requiresGrad`),
       isLeaf: c.bool(g("isLeaf"), `${p}.isLeaf`),
       retainsGrad: c.bool(g("retainsGrad"), `${p}.retainsGrad`),
@@ -440,7 +322,7 @@ export function validateSnapshot(input: unknown, options: ValidateOptions = {}):
     const p = `snapshot.backward[${i}]`;
     const b = c.obj(x, p);
     const g = (k: string) => c.get(b, k, p);
-    const out: GraphSnapshot["backward"][number] = {
+    const out: BackwardCallWire = {
       index: c.int(g("index"), `${p}.index`),
       kind: c.oneOf(g("kind"), `${p}.kind`, ["backward", "grad"] as const),
       roots: c.arr(g("roots"), `${p}.roots`).map((r, j) => c.str(r, `${p}.roots[${j}]`, CAPS.name)),
@@ -448,10 +330,10 @@ export function validateSnapshot(input: unknown, options: ValidateOptions = {}):
         const q = `${p}.steps[${j}]`;
         const s = c.obj(y, q);
         const h = (k: string) => c.get(s, k, q);
-        const step: GraphSnapshot["backward"][number]["steps"][number] = {
+        const step: BackwardCallWire["steps"][number] = {
           index: c.int(h("index"), `${q}.index`),
           node: c.str(h("node"), `${q}.node`, CAPS.name),
-          gradIn: valueSummary(c, h("gradIn"), `${q}.gradIn`),
+          gradIn: ref(c, h("gradIn"), `${q}.gradIn`, table),
           gradsOut: c.arr(h("gradsOut"), `${q}.gradsOut`).map((z, k) => {
             const r = `${q}.gradsOut[${k}]`;
             const go = c.obj(z, r);
@@ -460,7 +342,7 @@ export function validateSnapshot(input: unknown, options: ValidateOptions = {}):
             return {
               index: c.int(c.get(go, "index", r), `${r}.index`),
               to: to === null || to === undefined ? null : c.str(to, `${r}.to`, CAPS.name),
-              grad: grad === null || grad === undefined ? null : valueSummary(c, grad, `${r}.grad`),
+              grad: grad === null || grad === undefined ? null : ref(c, grad, `${r}.grad`, table),
             };
           }),
         };
@@ -468,8 +350,8 @@ export function validateSnapshot(input: unknown, options: ValidateOptions = {}):
         if (leaf !== undefined) step.leaf = leaf;
         const retained = c.optStr(h("retained"), `${q}.retained`, CAPS.name);
         if (retained !== undefined) step.retained = retained;
-        const after = optionalSummary(c, h("gradAfter"), `${q}.gradAfter`);
-        if (after) step.gradAfter = after;
+        const after = optionalRef(c, h("gradAfter"), `${q}.gradAfter`, table);
+        if (after !== undefined) step.gradAfter = after;
         if (!nodeIds.has(step.node)) c.fail(`${q}.node`, `"${step.node}" is not a node of this snapshot`);
         return step;
       }),
@@ -484,8 +366,9 @@ export function validateSnapshot(input: unknown, options: ValidateOptions = {}):
     return out;
   });
 
-  const snapshot: GraphSnapshot = {
+  const snapshot: SnapshotWire = {
     version: SNAPSHOT_VERSION,
+    values: table.map(({ numel: _numel, ...e }) => e),
     file: c.str(f("file"), "snapshot.file", CAPS.name * 4),
     language: c.oneOf(f("language"), "snapshot.language", ["typescript", "javascript", "python"] as const),
     tracedAt: c.str(f("tracedAt"), "snapshot.tracedAt", 100),
@@ -529,10 +412,30 @@ export function validateSnapshot(input: unknown, options: ValidateOptions = {}):
   return snapshot;
 }
 
+/**
+ * Check a wire snapshot and decode it into the GraphSnapshot consumers read. Throws ValidationError
+ * naming the first wrong field.
+ */
+export function validateSnapshot(input: unknown, options: ValidateOptions = {}): GraphSnapshot {
+  const wire = validateWire(input, options);
+  try {
+    return decodeSnapshot(wire);
+  } catch (e) {
+    // validateWire checked every entry's length and alphabet: this is a bug, not bad input.
+    throw new ValidationError("snapshot.values", `could not be decoded (${e instanceof Error ? e.message : String(e)})`);
+  }
+}
+
 /** validateSnapshot as a result instead of an exception (for callers that must never throw). */
 export function checkSnapshot(input: unknown, options: ValidateOptions = {}): { ok: true; snapshot: GraphSnapshot } | { ok: false; error: string } {
+  const r = checkWire(input, options);
+  return r.ok ? { ok: true, snapshot: decodeSnapshot(r.wire) } : r;
+}
+
+/** validateWire as a result instead of an exception. */
+export function checkWire(input: unknown, options: ValidateOptions = {}): { ok: true; wire: SnapshotWire } | { ok: false; error: string } {
   try {
-    return { ok: true, snapshot: validateSnapshot(input, options) };
+    return { ok: true, wire: validateWire(input, options) };
   } catch (e) {
     if (e instanceof ValidationError) return { ok: false, error: e.message };
     // A stack overflow on absurd nesting, or a getter that threw in an unexpected place.

@@ -7,6 +7,7 @@
 import type { GraphSnapshot, HostToWebview, SourceRange, StepPosition, ExportFormat } from "../shared/protocol";
 import { toDot } from "../shared/dot";
 import { checkSnapshot } from "../shared/validate";
+import { encodeSnapshot } from "../shared/snapshot-codec";
 import { baseName, el, formatCount, isTyping, linkButton, plural, setChildren, setText, type Child } from "./dom";
 import { GraphView } from "./graph-view";
 import { describeRange, type Host } from "./host";
@@ -691,7 +692,7 @@ export class App {
           data = toDot(s);
           break;
         case "json":
-          data = JSON.stringify(s, null, 2) + "\n";
+          data = JSON.stringify(encodeSnapshot(s), null, 1) + "\n";
           break;
       }
     } catch (e) {

@@ -3,7 +3,7 @@
 // On the standalone page (`autograd-lens trace --html`) there is no host: the snapshot is embedded
 // in the page as JSON and answered to `ready`, `reveal` shows a short note, `save` downloads the
 // file, and state lives in sessionStorage.
-import type { GraphSnapshot, HostToWebview, SourceRange, WebviewToHost } from "../shared/protocol";
+import type { HostToWebview, SnapshotWire, SourceRange, WebviewToHost } from "../shared/protocol";
 import { baseName, el } from "./dom";
 
 export interface Host {
@@ -62,14 +62,14 @@ const STATE_KEY = "autograd-lens-state";
 class StandaloneHost implements Host {
   readonly standalone = true;
   private readonly listeners: Array<(m: HostToWebview) => void> = [];
-  private snapshot: GraphSnapshot | undefined;
+  private snapshot: SnapshotWire | undefined;
   private loadError: string | undefined;
   private noteTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(embedded: HTMLElement | null) {
     if (embedded) {
       try {
-        this.snapshot = JSON.parse(embedded.textContent ?? "") as GraphSnapshot;
+        this.snapshot = JSON.parse(embedded.textContent ?? "") as SnapshotWire; // checked by the app like any snapshot
       } catch (e) {
         this.loadError = `The embedded snapshot could not be read: ${(e as Error).message}`;
       }

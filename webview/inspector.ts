@@ -6,6 +6,7 @@ import { baseName, el, formatCount, linkButton, setChildren, type Child } from "
 import { broadcastNote } from "./broadcast";
 import { describeShape, formatNumber, formatValue } from "./format";
 import type { ReplayState, ViewGraph } from "./model";
+import { SAMPLE_VALUES } from "../shared/value-codec";
 
 export interface InspectorOptions {
   onSelect(id: string): void;
@@ -273,6 +274,13 @@ function bool(b: boolean): HTMLElement {
 
 
 
+/** Why the snapshot has only the first values of `v`: the value cap, or a sample (shared/value-codec.ts). */
+function keptNote(v: ValueSummary): string {
+  return v.values.length <= SAMPLE_VALUES
+    ? `the snapshot keeps a sample of ${formatCount(v.values.length)} for values outside the last backward call or past its size budget`
+    : `the value cap keeps the first ${formatCount(v.values.length)}; raise it with --value-cap`;
+}
+
 /** A value: a number for one element, else a small grid, the stats and how much is shown. */
 export function valueView(v: ValueSummary, kind: "value" | "grad"): HTMLElement {
   const cls = kind === "grad" ? "grad-value" : "value";
@@ -285,8 +293,8 @@ export function valueView(v: ValueSummary, kind: "value" | "grad"): HTMLElement 
   const draw = (all: boolean) => {
     const { table, shown } = all ? flatGrid(v, v.values.length) : previewGrid(v);
     setChildren(gridHost, table);
-    setChildren(caption, `showing ${formatCount(shown)} of ${formatCount(v.numel)}`);
-    if (all && v.truncated) caption.append(" (the runner keeps the first values only)");
+    setChildren(caption, `showing ${formatCount(shown)} of ${formatCount(v.numel)} values`);
+    if (v.truncated && shown >= v.values.length) caption.append(` (${keptNote(v)})`);
     if (!all && shown < v.values.length) {
       caption.append(" ", linkButton(`show ${formatCount(v.values.length)}`, () => draw(true), { class: "more" }));
     }

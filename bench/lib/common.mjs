@@ -31,6 +31,9 @@ export const EMB = { vocab: 27, dim: 16, batch: 32, steps: 100, lr: 0.1 };
 
 /** Snapshot nodes of the generated graph of case (f). */
 export const RUNNER_GRAPH_NODES = 5000;
+/** Cases (q)–(r): a two-layer net trained 300 times (1,800 grad_fn nodes), a 3,000-op chain. */
+export const SNAPSHOT_LOOP = { iterations: 300 };
+export const SNAPSHOT_CHAIN = { ops: 3000, width: 1000 };
 /** grad_fn nodes of the generated graphs of the graph-view cases (h) and (i)/(j). */
 export const VIEW_GRAPH_NODES = { h: 1000, i: 5000, j: 5000 };
 
@@ -155,6 +158,23 @@ export const PER_OP_CASES = {
     title: '(p) embedding + cross-entropy SGD step x100',
     sizes: [EMB.batch],
     peers: ['ours', 'pytorch', 'tfjs-cpu'],
+  },
+  // Compact snapshots (issue 13): time to snapshot, and the snapshot's bytes as it travels.
+  q: {
+    id: 'q',
+    kind: 'runner',
+    fn: 'warm',
+    title: '(q) runner: 300-iteration training loop, warm',
+    sizes: [SNAPSHOT_LOOP.iterations],
+    peers: ['ours'],
+  },
+  r: {
+    id: 'r',
+    kind: 'runner',
+    fn: 'warm',
+    title: '(r) runner: 3,000-op chain on [1000], warm',
+    sizes: [SNAPSHOT_CHAIN.ops],
+    peers: ['ours'],
   },
 };
 

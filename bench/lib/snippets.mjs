@@ -3,6 +3,7 @@
 // the worker side (runner-job.mjs) reads the same values back out of the snapshots.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { SNAPSHOT_CHAIN } from './common.mjs';
 
 /** The textbook example of cases (d) and (e), relative to the repository root. */
 export const TEXTBOOK_FILE = 'examples/autograd-basics.ts';
@@ -92,7 +93,49 @@ export function runnerData(caseId, size, root) {
       minNodes: size,
     };
   }
+  if (caseId === 'q' || caseId === 'r') {
+    const source = caseId === 'q' ? snapshotLoopSource(size) : snapshotChainSource(size, SNAPSHOT_CHAIN.width);
+    return {
+      request: { source, language: 'typescript', fileName: join(root, `generated-${caseId}-${size}.ts`), limits: { timeoutMs: 60_000 } },
+      checkNames: caseId === 'q' ? ['w1', 'w2'] : ['x'],
+      minNodes: caseId === 'q' ? 6 * size : size,
+    };
+  }
   throw new Error(`not a runner case: ${caseId}`);
+}
+
+/** (q): a two-layer net on 64 samples, `iterations` steps of gradient descent (the test's snippet). */
+function snapshotLoopSource(iterations) {
+  return `import { torch } from "autograd-lens";
+torch.manualSeed(0);
+const x = torch.randn([64, 4]);
+const y = x.sum(1, true).tanh();
+const w1 = torch.randn([4, 16]).mul(0.5).requiresGrad_();
+const w2 = torch.randn([16, 1]).mul(0.5).requiresGrad_();
+for (let i = 0; i < ${iterations}; i++) {
+  const h = x.matmul(w1).tanh();
+  const loss = h.matmul(w2).sub(y).pow(2).mean();
+  loss.backward();
+  torch.noGrad(() => {
+    w1.sub_(w1.grad!.mul(0.1));
+    w2.sub_(w2.grad!.mul(0.1));
+    w1.grad!.zero_();
+    w2.grad!.zero_();
+  });
+}
+`;
+}
+
+/** (r): `ops` elementwise ops in a row on a vector of `width`, then one backward. */
+function snapshotChainSource(ops, width) {
+  return `import { torch } from "autograd-lens";
+torch.manualSeed(0);
+const x = torch.randn([${width}], { requiresGrad: true });
+let y = x;
+for (let i = 0; i < ${ops / 2}; i++) y = y.mul(1.0001).add(0.001);
+const loss = y.sum();
+loss.backward();
+`;
 }
 
 /** What the check vector [loss, grads of checkNames...] must be. */

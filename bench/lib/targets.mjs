@@ -1,6 +1,6 @@
 // Correctness references and the performance targets: which (case, size) must reach what,
 // and the verdict for one run's results.
-import { CHAIN, CONV, ELEMENTWISE_N, EMB, RUNNER_GRAPH_NODES, TRAIN, VIEW_GRAPH_NODES } from './common.mjs';
+import { CHAIN, CONV, ELEMENTWISE_N, EMB, RUNNER_GRAPH_NODES, SNAPSHOT_CHAIN, SNAPSHOT_LOOP, TRAIN, VIEW_GRAPH_NODES } from './common.mjs';
 import { REPLAY_GRAPH_NODES } from './replay.mjs';
 import { fmtMs, fmtNum } from './format.mjs';
 
@@ -61,6 +61,13 @@ export const TARGETS = [
       { id: `${caseId}-vs-tfjs`, caseId, size, peer: 'tfjs-cpu', maxRatio: 0.5, text: `${what}, ours <= 0.5x tfjs-cpu time` },
     ];
   }),
+  // Compact snapshots (issue 13): the snapshot as it travels (JSON of the wire form).
+  { id: 'q-ms', caseId: 'q', size: SNAPSHOT_LOOP.iterations, maxMs: 1000,
+    text: '(q) 300-iteration training loop to snapshot under 1 s, warm' },
+  { id: 'q-bytes', caseId: 'q', size: SNAPSHOT_LOOP.iterations, maxBytes: 2 * 2 ** 20,
+    text: '(q) 300-iteration training loop: snapshot <= 2 MB' },
+  { id: 'r-bytes', caseId: 'r', size: SNAPSHOT_CHAIN.ops, maxBytes: 5 * 2 ** 20,
+    text: '(r) 3,000-op chain: snapshot <= 5 MB' },
   { id: 'j-ms', caseId: 'j', size: VIEW_GRAPH_NODES.j, maxMs: 16,
     text: `(j) ${VIEW_GRAPH_NODES.j.toLocaleString('en-US')}-node graph, one backward step under 16 ms` },
 ];
@@ -68,6 +75,7 @@ export const TARGETS = [
 export function evaluateTarget(t, find) {
   const ours = find('ours', t.caseId, t.size);
   const threshold = t.minGflops !== undefined ? { minGflops: t.minGflops }
+    : t.maxBytes !== undefined ? { maxBytes: t.maxBytes }
     : t.maxMs !== undefined ? { maxMs: t.maxMs }
     : { peer: t.peer, maxOursOverPeer: t.maxRatio };
   const base = { id: t.id, target: t.text, status: 'n/a', threshold };
@@ -77,6 +85,12 @@ export function evaluateTarget(t, find) {
   if (t.minGflops !== undefined) {
     return { ...base, status: ours.gflops >= t.minGflops ? 'PASS' : 'FAIL', value: ours.gflops,
       note: `ours ${fmtNum(ours.gflops)} GFLOP/s (needs >= ${t.minGflops}; absolute, machine-dependent)` };
+  }
+  if (t.maxBytes !== undefined) {
+    const bytes = ours.snapshot?.jsonBytes;
+    if (bytes === undefined) return { ...base, note: 'no snapshot size recorded' };
+    return { ...base, status: bytes <= t.maxBytes ? 'PASS' : 'FAIL', value: bytes,
+      note: `ours ${(bytes / 2 ** 20).toFixed(2)} MB (needs <= ${(t.maxBytes / 2 ** 20).toFixed(0)} MB)` };
   }
   if (t.maxMs !== undefined) {
     return { ...base, status: ours.medianMs < t.maxMs ? 'PASS' : 'FAIL', value: ours.medianMs,

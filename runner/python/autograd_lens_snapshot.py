@@ -5,9 +5,10 @@ import datetime
 import math
 
 from autograd_lens_recorder import input_names
+from autograd_lens_encode import encode_snapshot
 from autograd_lens_values import Held, dtype_name, resolve, summarize
 
-SNAPSHOT_VERSION = 1
+SNAPSHOT_VERSION = 2
 PROGRAM_UNAVAILABLE = (
     "this graph was traced with PyTorch (a Python file); the landscape re-runs the ops with "
     "Autograd Lens's own engine, which Python traces do not support yet."
@@ -171,7 +172,7 @@ def build(recorder, file, producer, duration_ms, error=None):
                 del s["leaf"]
             if "retained" in s and s["retained"] not in tids:
                 del s["retained"]
-    return snapshot
+    return encode_snapshot(snapshot)
 
 
 def _fill(recorder, snapshot, torch, limits):

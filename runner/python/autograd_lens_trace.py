@@ -74,7 +74,7 @@ class Output:
             try:
                 data = json.dumps({"type": "result", "snapshot": snapshot}, allow_nan=False, separators=(",", ":"), default=str)
             except ValueError as e:
-                data = json.dumps({"type": "result", "snapshot": dict(snapshot, tensors=[], nodes=[], edges=[], backward=[],
+                data = json.dumps({"type": "result", "snapshot": dict(snapshot, values=[], tensors=[], nodes=[], edges=[], backward=[],
                                   error={"kind": "internal", "message": "Autograd Lens could not encode the graph: %s" % e})})
             self._send(data.encode("utf-8") + b"\n")
             os.close(self.fd)
@@ -85,7 +85,8 @@ def _bare_snapshot(file, limits, error, producer):
     import datetime
 
     return {
-        "version": 1,
+        "version": 2,
+        "values": [],
         "file": file,
         "language": "python",
         "producer": producer,

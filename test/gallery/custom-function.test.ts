@@ -8,6 +8,7 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { SnippetRunner } from "../../runner/sandbox";
 import { checkSnapshot } from "../../runner/snapshot-check";
+import { encodeSnapshot } from "../../shared/snapshot-codec";
 import { validateSnapshot } from "../../shared/validate";
 import type { GraphSnapshot } from "../../shared/protocol";
 import { PYTHON, torchUnavailable } from "../parity/python";
@@ -34,7 +35,7 @@ describe("examples/custom-function.ts", () => {
   it("traces: LegendrePolynomial3Backward is a user-defined node with its forward and backward lines", async () => {
     const s = await traced();
     expect(s.error).toBeUndefined();
-    expect(checkSnapshot(s)).toBeUndefined();
+    expect(checkSnapshot(encodeSnapshot(s))).toBeUndefined();
     const custom = s.nodes.filter((n) => n.name === "LegendrePolynomial3Backward");
     expect(custom).toHaveLength(300);
     const n = custom[0]!;
@@ -54,9 +55,9 @@ describe("examples/custom-function.ts", () => {
     const a = s.tensors.find((t) => t.name === "a")!;
     expect(a.version).toBe(300);
     // The snapshot survives the webview's validation with the new field intact.
-    const v = validateSnapshot(JSON.parse(JSON.stringify(s)));
+    const v = validateSnapshot(JSON.parse(JSON.stringify(encodeSnapshot(s))));
     expect(v.nodes.find((x) => x.id === n.id)?.userDefined).toEqual(n.userDefined);
-    const hostile = JSON.parse(JSON.stringify(s)) as { nodes: Array<Record<string, unknown>> };
+    const hostile = JSON.parse(JSON.stringify(encodeSnapshot(s))) as { nodes: Array<Record<string, unknown>> };
     hostile.nodes.find((x) => x["id"] === n.id)!["userDefined"] = { className: 3 };
     expect(() => validateSnapshot(hostile)).toThrow(/userDefined\.className/);
   });

@@ -72,6 +72,7 @@ const okSnapshot = {
   limits: { timeoutMs: 1000, nodeCap: 10, valueCap: 10, stepCap: 10, memoryMb: 64 },
   console: [{ level: "log", text: "hello" }],
   warnings: [],
+  values: [],
   tensors: [],
   nodes: [],
   edges: [],

@@ -12,7 +12,8 @@ import { spawnSync } from "node:child_process";
 import { interpreterProblem, runPython, applyPythonSelection, type PythonRunRequest } from "../../runner/python-runner";
 import { checkSnapshot } from "../../runner/snapshot-check";
 import { runSnippet } from "../../runner/sandbox";
-import type { GraphSnapshot, TensorInfo } from "../../shared/protocol";
+import type { GraphSnapshot, SnapshotWire, TensorInfo } from "../../shared/protocol";
+import { encodeSnapshot } from "../../shared/snapshot-codec";
 
 const PYTHON = process.env["AUTOGRAD_LENS_TEST_PYTHON"] ?? "/usr/bin/python3";
 const hasTorch = spawnSync(PYTHON, ["-c", "import torch"], { stdio: "ignore" }).status === 0;
@@ -120,7 +121,7 @@ describe.skipIf(!hasTorch)("Python traces with real PyTorch", () => {
   it("the textbook example: names, values, grads, retained grads and grad_fn names as PyTorch reports them", () => {
     const s = textbook;
     expect(s.error).toBeUndefined();
-    expect(checkSnapshot(s)).toBeUndefined();
+    expect(checkSnapshot(encodeSnapshot(s))).toBeUndefined();
     expect(s.language).toBe("python");
     expect(s.producer).toMatch(/^pytorch \d+\.\d+/);
     const names = ["x1", "x2", "x3", "x4", "x5", "x6", "x7"];
@@ -185,7 +186,7 @@ describe.skipIf(!hasTorch)("Python traces with real PyTorch", () => {
     const file = fixture("training_loop.py");
     const s = await trace(file);
     expect(s.error).toBeUndefined();
-    expect(checkSnapshot(s)).toBeUndefined();
+    expect(checkSnapshot(encodeSnapshot(s))).toBeUndefined();
     const o = oracle(file, ["losses", "pred", "loss"]);
     const losses = o.tensors["losses"]!.value;
     expect(s.backward).toHaveLength(20);
@@ -251,7 +252,7 @@ describe.skipIf(!hasTorch)("Python traces with real PyTorch", () => {
     expect(s.error?.range).toEqual({ line: lineOf(file, "c = a @ b"), column: 5 });
     expect(s.error?.stack).toContain(`${file}:${lineOf(file, "c = a @ b")}:5`);
     expect(byName(s, "total").kind).toBe("output");
-    expect(checkSnapshot(s)).toBeUndefined();
+    expect(checkSnapshot(encodeSnapshot(s))).toBeUndefined();
   });
 
   it("a syntax error at its line and column", async () => {
@@ -321,7 +322,7 @@ describe.skipIf(!hasTorch)("Python traces with real PyTorch", () => {
     expect(s.nodesTruncated).toBe(true);
     expect(s.nodes.filter((n) => n.kind === "function").length).toBeLessThanOrEqual(10);
     expect(s.console.map((c) => c.text)).toEqual(["done"]);
-    expect(checkSnapshot(s)).toBeUndefined();
+    expect(checkSnapshot(encodeSnapshot(s))).toBeUndefined();
   });
 
   it("the command line: trace FILE.py --python PATH writes the snapshot; a failing file exits 1 with file:line:col", () => {
@@ -329,7 +330,9 @@ describe.skipIf(!hasTorch)("Python traces with real PyTorch", () => {
     const ok = spawnSync(process.execPath, ["dist/cli.js", "trace", "examples/autograd-basics.py", "--python", PYTHON, "--json", out], { encoding: "utf8" });
     expect(ok.status).toBe(0);
     expect(ok.stdout).toContain("output x7 = -3.4 (grad_fn SubBackward0)");
-    const s = JSON.parse(fs.readFileSync(out, "utf8")) as GraphSnapshot;
+    // The file holds the snapshot as it travels (values in a base64 table).
+    const s = JSON.parse(fs.readFileSync(out, "utf8")) as SnapshotWire;
+    expect(s.version).toBe(2);
     expect(checkSnapshot(s)).toBeUndefined();
     expect(s.language).toBe("python");
     const bad = spawnSync(process.execPath, ["dist/cli.js", "trace", "test/runner/python/shape_error.py", "--python", PYTHON], { encoding: "utf8" });
@@ -347,7 +350,7 @@ describe.skipIf(!hasTorch)("Python traces with real PyTorch", () => {
     const garbage = await traceText(writeAll("{not json\n"));
     expect(garbage.error?.kind).toBe("internal");
     expect(garbage.error?.message).toMatch(/invalid result \(a line that is not JSON\)/);
-    const forged = await traceText(writeAll(JSON.stringify({ type: "result", snapshot: { version: 1, tensors: "all of them" } }) + "\n"));
+    const forged = await traceText(writeAll(JSON.stringify({ type: "result", snapshot: { version: 2, tensors: "all of them" } }) + "\n"));
     expect(forged.error?.kind).toBe("internal");
     expect(forged.error?.message).toMatch(/invalid result \(snapshot\.file: not a string\)/);
   });
@@ -379,11 +382,11 @@ describe("one contract for both front ends", () => {
 
   it("the TypeScript runner's snapshot passes the same check as the Python tracer's", () => {
     expect(ts.error).toBeUndefined();
-    expect(checkSnapshot(ts)).toBeUndefined();
+    expect(checkSnapshot(encodeSnapshot(ts))).toBeUndefined();
   });
 
   it("the check names what is wrong: a dangling id, a bad version, a wrong type", () => {
-    const clone = () => JSON.parse(JSON.stringify(ts)) as GraphSnapshot;
+    const clone = () => JSON.parse(JSON.stringify(encodeSnapshot(ts))) as SnapshotWire;
     const a = clone();
     a.edges[0]!.to = "n999999";
     expect(checkSnapshot(a)).toMatch(/^snapshot\.edges\[0\]\.to: refers to a node that is not in the snapshot/);
@@ -391,8 +394,11 @@ describe("one contract for both front ends", () => {
     b.version = 999;
     expect(checkSnapshot(b)).toMatch(/^snapshot\.version: is 999/);
     const c = clone();
-    (c.tensors[0] as unknown as { value: unknown }).value = { shape: [2], dtype: "float32", numel: 3, values: [], truncated: false };
-    expect(checkSnapshot(c)).toMatch(/^snapshot\.tensors\[0\]\.value\.numel: does not match the shape/);
+    c.values[c.tensors[0]!.value]!.count = 99;
+    expect(checkSnapshot(c)).toMatch(/^snapshot\.values\[\d+\]\.count: not a count of at most numel/);
+    const d = clone();
+    (d.tensors[0] as unknown as { value: unknown }).value = { shape: [2], dtype: "float32", numel: 3, values: [], truncated: false };
+    expect(checkSnapshot(d)).toMatch(/^snapshot\.tensors\[0\]\.value: not an index into snapshot\.values/);
     expect(checkSnapshot("nope")).toBe("snapshot: not an object");
   });
 });

@@ -69,7 +69,7 @@ describe.skipIf(!built)("sandbox (SnippetRunner)", () => {
       `import { torch } from "autograd-lens";\nconst w = torch.tensor([2.0], { requiresGrad: true });\nconst loss = w.mul(3).sum();\nloss.backward();\nconsole.log("loss", loss.item());\nconsole.warn("grad", w.grad);`,
     );
     expect(s.error).toBeUndefined();
-    expect(s.version).toBe(1);
+    expect(s.version).toBe(2);
     expect(s.file).toBe("/work/snippet.ts");
     expect(s.tensors.length).toBeGreaterThanOrEqual(2);
     expect(s.backward).toHaveLength(1);

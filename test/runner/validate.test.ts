@@ -5,8 +5,10 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SnippetRunner } from "../../runner/sandbox";
-import type { GraphSnapshot } from "../../shared/protocol";
+import type { SnapshotWire } from "../../shared/protocol";
+import { encodeSnapshot } from "../../shared/snapshot-codec";
 import { checkSnapshot, TRUNCATION_MARK, validateSnapshot } from "../../shared/validate";
+import { encodeValues } from "../../shared/value-codec";
 
 const distDir = path.resolve("dist");
 const built = fs.existsSync(path.join(distDir, "runner-child.js"));
@@ -50,13 +52,13 @@ throw new Error("the end");
   it.each(snippets)("%s", async (_name, source) => {
     const s = plain(await runner.run({ source, language: "typescript", fileName: "/work/v.ts" }));
     expect(s.tensors.length).toBeGreaterThan(0);
-    expect(validateSnapshot(s)).toEqual(s);
+    expect(validateSnapshot(plain(encodeSnapshot(s)))).toEqual(s);
   });
 });
 
-function tiny(): GraphSnapshot {
+function tiny(): SnapshotWire {
   return {
-    version: 1, file: "/x.ts", language: "typescript", tracedAt: "t", durationMs: 1,
+    version: 2, values: [], file: "/x.ts", language: "typescript", tracedAt: "t", durationMs: 1,
     limits: { timeoutMs: 1, nodeCap: 1, valueCap: 1, stepCap: 1, memoryMb: 1 },
     console: [], warnings: [], tensors: [], nodes: [], edges: [], backward: [], nodesTruncated: false,
   };
@@ -74,7 +76,8 @@ describe("hostile snapshots", () => {
 
   it("strict mode names the field; repair mode describes a function used as a name", () => {
     const s = tiny() as unknown as Record<string, unknown>;
-    const t = { id: "t1", name: () => 1, label: "x", kind: "leaf", shape: [2], dtype: "float32", value: { shape: [2], dtype: "float32", numel: 2, values: [1, 2], truncated: false }, grad: null, requiresGrad: true, isLeaf: true, retainsGrad: false, gradFn: null };
+    const t = { id: "t1", name: () => 1, label: "x", kind: "leaf", shape: [2], dtype: "float32", value: 0, grad: null, requiresGrad: true, isLeaf: true, retainsGrad: false, gradFn: null };
+    s["values"] = [{ shape: [2], dtype: "float32", count: 2, data: encodeValues([1, 2], "float32") }];
     s["tensors"] = [t];
     expect(checkSnapshot(s)).toEqual({ ok: false, error: "snapshot.tensors[0].name: must be text, not function" });
     const r = checkSnapshot(s, { repair: true });
@@ -83,11 +86,13 @@ describe("hostile snapshots", () => {
 
   it("repair mode flattens a shape that disagrees with the values; strict mode refuses it", () => {
     const s = tiny();
-    s.tensors = [{ id: "t1", label: "x", kind: "leaf", shape: [1e9, 1], dtype: "float32", value: { shape: [1e9, 1], dtype: "float32", numel: 3, values: [1, 2, 3], truncated: false }, grad: null, requiresGrad: true, isLeaf: true, retainsGrad: false, gradFn: null }];
+    s.values = [{ shape: [3], dtype: "float32", count: 3, data: encodeValues([1, 2, 3], "float32") }];
+    s.tensors = [{ id: "t1", label: "x", kind: "leaf", shape: [1e9, 1], dtype: "float32", value: 0, grad: null, requiresGrad: true, isLeaf: true, retainsGrad: false, gradFn: null }];
     expect(() => validateSnapshot(s)).toThrow(/has 1000000000 elements, but numel is 3/);
     const r = validateSnapshot(s, { repair: true });
     expect(r.tensors[0]!.shape).toEqual([3]);
     expect(r.tensors[0]!.value.shape).toEqual([3]);
+    expect(r.tensors[0]!.value.values).toEqual([1, 2, 3]);
   });
 
   it("getters that throw and Proxies are errors, not exceptions", () => {
@@ -113,5 +118,50 @@ describe("hostile snapshots", () => {
     const d = tiny();
     d.program = { leaves: {}, constants: {}, ops: [{ node: "n1", op: "X", inputs: [], attrs: { deep }, out: "t1" }] };
     expect(checkSnapshot(d)).toMatchObject({ ok: false, error: expect.stringMatching(/nested deeper than 16/) });
+  });
+});
+
+describe("hostile value tables: a clear error naming the entry, never a crash", () => {
+  const withValue = (entry: unknown, ref: unknown = 0): unknown => {
+    const s = tiny() as unknown as Record<string, unknown>;
+    s["values"] = [entry];
+    s["tensors"] = [{ id: "t1", label: "x", kind: "leaf", shape: [3], dtype: "float32", value: ref, grad: null, requiresGrad: true, isLeaf: true, retainsGrad: false, gradFn: null }];
+    return s;
+  };
+  const good = { shape: [3], dtype: "float32", count: 3, data: encodeValues([1, NaN, -Infinity], "float32") };
+
+  it("a good entry decodes (NaN and -Infinity as the strings consumers read)", () => {
+    const r = checkSnapshot(withValue(good));
+    expect(r.ok && r.snapshot.tensors[0]!.value).toEqual({ shape: [3], dtype: "float32", numel: 3, values: [1, "NaN", "-Infinity"], truncated: false });
+  });
+
+  it.each<[string, unknown, RegExp]>([
+    ["wrong base64 characters", { ...good, data: "AAA*" + good.data.slice(4) }, /^snapshot\.values\[0\]\.data: is not base64/],
+    ["too short for its count", { ...good, data: good.data.slice(0, 8) }, /^snapshot\.values\[0\]\.data: has 8 base64 characters, but 3 float32 values take 16$/],
+    ["too long for its count", { ...good, data: good.data + "AAAA" }, /has 20 base64 characters, but 3 float32 values take 16/],
+    ["a count past numel", { ...good, count: 4 }, /^snapshot\.values\[0\]\.count: 4 is out of range \[0, 3\]$/],
+    ["data that is not text", { ...good, data: [1, 2, 3] }, /^snapshot\.values\[0\]\.data: must be base64 text, not an array$/],
+    ["an unknown dtype", { ...good, dtype: "complex64" }, /^snapshot\.values\[0\]\.dtype: must be one of/],
+    ["stats that are not five numbers", { ...good, stats: [1, 2] }, /^snapshot\.values\[0\]\.stats: must be \[min, max, mean, nanCount, infCount\]/],
+    ["non-finite stats", { ...good, stats: [1, 2, "x", 0, 0] }, /^snapshot\.values\[0\]\.stats\[2\]: must be a number/],
+  ])("%s", (_name, entry, message) => {
+    const r = checkSnapshot(entry === undefined ? tiny() : withValue(entry));
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error).toMatch(message);
+  });
+
+  it("references out of the table, negative, fractional or of the wrong type", () => {
+    expect(checkSnapshot(withValue(good, 1))).toEqual({ ok: false, error: "snapshot.tensors[0].value: 1 is out of range [0, 0]" });
+    expect(checkSnapshot(withValue(good, -1))).toEqual({ ok: false, error: "snapshot.tensors[0].value: -1 is out of range [0, 0]" });
+    expect(checkSnapshot(withValue(good, 0.5))).toEqual({ ok: false, error: "snapshot.tensors[0].value: 0.5 is out of range [0, 0]" });
+    const two = withValue(good, 0.5) as { values: unknown[] };
+    two.values.push(good);
+    expect(checkSnapshot(two)).toEqual({ ok: false, error: "snapshot.tensors[0].value: must be a whole number, not 0.5" });
+    expect(checkSnapshot(withValue(good, { shape: [3] }))).toEqual({ ok: false, error: "snapshot.tensors[0].value: must be an index into snapshot.values, not an object" });
+  });
+
+  it("a version 1 snapshot (values as JSON lists) is refused with a clear message", () => {
+    const r = checkSnapshot({ ...tiny(), version: 1 });
+    expect(r).toEqual({ ok: false, error: expect.stringMatching(/^snapshot\.version: version 1 is not one this Autograd Lens reads \(it reads version 2\) \(version 1 carried values as JSON number lists/) });
   });
 });

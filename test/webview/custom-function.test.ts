@@ -2,6 +2,7 @@
 // at a 700×800 half-width panel): its node is marked user-defined in the inspector with links to its
 // forward and backward, its recipe names the backward's line, and stepping onto it asks the editor
 // to show the backward. Needs the built dist/.
+import { encodeSnapshot } from "../../shared/snapshot-codec";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
@@ -58,7 +59,7 @@ describe("a custom autograd.Function in the graph view", () => {
     opened.push(p);
     const { page } = p;
     await waitForExpression(page, `window.__posted.some((m) => m.type === "ready")`);
-    await send(page, { type: "snapshot", snapshot });
+    await send(page, { type: "snapshot", snapshot: encodeSnapshot(snapshot) });
     await waitForExpression(page, `document.querySelector(".lens-app")?.dataset.state === "ready"`);
     await settle(page);
 

@@ -18,7 +18,7 @@ import * as path from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { buildStandaloneHtml, buildWebviewHtml, makeNonce, SNAPSHOT_ELEMENT_ID } from "../../runner/html";
 import { runSnippet } from "../../runner/sandbox";
-import type { GraphSnapshot } from "../../shared/protocol";
+import type { GraphSnapshot, SnapshotWire } from "../../shared/protocol";
 
 /** The built bundles (`npm test` builds before vitest runs). */
 export const DIST_DIR = path.resolve("dist");
@@ -89,7 +89,7 @@ export async function openHtmlFile(browser: Browser, file: string, options: Page
 }
 
 /** Writes the standalone page for `snapshot` to a temp file and opens it (needs dist/webview.js). */
-export async function openSnapshot(browser: Browser, snapshot: GraphSnapshot, options: PageOptions & { title?: string } = {}): Promise<OpenedPage> {
+export async function openSnapshot(browser: Browser, snapshot: GraphSnapshot | SnapshotWire, options: PageOptions & { title?: string } = {}): Promise<OpenedPage> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "autograd-lens-page-"));
   const file = path.join(dir, "graph.html");
   fs.writeFileSync(file, buildStandaloneHtml(snapshot, { distDir: DIST_DIR, title: options.title }));

@@ -4,7 +4,8 @@
 // extension, from `trace --html`, or from a saved JSON file.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
-import type { GraphSnapshot } from "../../shared/protocol";
+import type { GraphSnapshot, SnapshotWire } from "../../shared/protocol";
+import { encodeSnapshot } from "../../shared/snapshot-codec";
 import { launchBrowser, openSnapshot, settle, waitForExpression } from "./harness";
 
 const summary = (shape: number[], values: number[]) => ({ shape, dtype: "float32" as const, numel: shape.reduce((a, b) => a * b, 1), values, truncated: false });
@@ -12,7 +13,7 @@ const summary = (shape: number[], values: number[]) => ({ shape, dtype: "float32
 /** A small valid graph: leaf x (2×2), y = x * 2 through MulBackward0, and its AccumulateGrad. */
 function good(): GraphSnapshot {
   return {
-    version: 1, file: "/snippets/hostile.ts", language: "typescript", tracedAt: "2025-01-01T00:00:00.000Z", durationMs: 1,
+    version: 2, file: "/snippets/hostile.ts", language: "typescript", tracedAt: "2025-01-01T00:00:00.000Z", durationMs: 1,
     limits: { timeoutMs: 5000, nodeCap: 5000, valueCap: 1000, stepCap: 2000, memoryMb: 1024 },
     console: [], warnings: [],
     tensors: [
@@ -28,15 +29,23 @@ function good(): GraphSnapshot {
   };
 }
 
-const broken: Array<[string, (s: GraphSnapshot) => unknown, RegExp]> = [
-  ["a last dimension of 0 with values", (s) => ((s.tensors[0]!.value.shape = [2, 0]), s), /tensors\[0\]\.value\.values: has 4 entries, more than 0|tensors\[0\]\.value\.shape/],
-  ["a negative last dimension", (s) => ((s.tensors[0]!.value.shape = [-2, -2]), s), /tensors\[0\]\.value\.shape\[0\]: -2 is out of range/],
+/** The cases below break the snapshot as it travels (values in a base64 table, steps referring to it). */
+const wire = (): SnapshotWire => JSON.parse(JSON.stringify(encodeSnapshot(good()))) as SnapshotWire;
+
+const broken: Array<[string, (s: SnapshotWire) => unknown, RegExp]> = [
+  ["a last dimension of 0 with values", (s) => ((s.values[0]!.shape = [2, 0]), s), /values\[0\]\.count: 4 is out of range \[0, 0\]/],
+  ["a negative last dimension", (s) => ((s.values[0]!.shape = [-2, -2]), s), /values\[0\]\.shape\[0\]: -2 is out of range/],
   ["a shape of a billion rows", (s) => ((s.tensors[0]!.shape = [1e9, 1]), s), /tensors\[0\]\.shape: \[1000000000, 1\] has 1000000000 elements, but numel is 4/],
   ["tensors missing", (s) => ({ ...s, tensors: undefined }), /snapshot\.tensors: must be an array/],
   ["a node's name a number", (s) => ((s.nodes[0] as unknown as { name: number }).name = 5, s), /nodes\[0\]\.name: must be text/],
   ["an edge to a node that is not there", (s) => ((s.edges[0]!.to = "n99"), s), /edges\[0\]\.to: "n99" is not a node/],
-  ["version 999", (s) => ({ ...s, version: 999 }), /version 999 is not one this Autograd Lens reads \(it reads version 1\)/],
-  ["almost nothing", () => ({ version: 1, file: "/x.ts" }), /snapshot\.limits: must be an object/],
+  ["version 999", (s) => ({ ...s, version: 999 }), /version 999 is not one this Autograd Lens reads \(it reads version 2\)/],
+  ["version 1 (values as JSON lists)", (s) => ({ ...s, version: 1 }), /version 1 is not one this Autograd Lens reads \(it reads version 2\) \(version 1 carried values as JSON number lists/],
+  ["almost nothing", () => ({ version: 2, file: "/x.ts", values: [] }), /snapshot\.limits: must be an object/],
+  ["values that are not base64", (s) => ((s.values[0]!.data = "!!!!" + s.values[0]!.data.slice(4)), s), /values\[0\]\.data: is not base64/],
+  ["values shorter than their count", (s) => ((s.values[0]!.data = s.values[0]!.data.slice(0, 8)), s), /values\[0\]\.data: has 8 base64 characters, but 4 float32 values take 24/],
+  ["a value reference past the table", (s) => ((s.tensors[1]!.value = 99), s), /tensors\[1\]\.value: 99 is out of range \[0, 1\]/],
+  ["a value reference that is text", (s) => (((s.tensors[1] as unknown as { value: string }).value = "0"), s), /tensors\[1\]\.value: must be an index into snapshot\.values, not string/],
 ];
 
 describe("hostile snapshots in the page", () => {
@@ -58,7 +67,7 @@ describe("hostile snapshots in the page", () => {
   });
 
   it.each(broken)("%s: a banner names the problem, the page does not hang", async (_name, mutate, message) => {
-    const p = await openSnapshot(browser, mutate(good()) as GraphSnapshot);
+    const p = await openSnapshot(browser, mutate(wire()) as SnapshotWire);
     try {
       await waitForExpression(p.page, `document.querySelector("[data-state]")?.dataset.state === "invalid"`, 10_000);
       const banner = (await p.page.evaluate(`document.querySelector(".banner.error")?.textContent ?? ""`)) as string;

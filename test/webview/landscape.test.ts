@@ -12,6 +12,7 @@ import * as path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import type { GraphSnapshot } from "../../shared/protocol";
+import { encodeSnapshot } from "../../shared/snapshot-codec";
 import { launchBrowser, openSnapshot, screenshot, settle, traceSnippet, TRAINING, waitForExpression, type OpenedPage } from "./harness";
 
 const TEXTBOOK = path.resolve("examples/autograd-basics.ts");
@@ -383,13 +384,13 @@ describe("Landscape tab", () => {
     await waitForExpression(page, `document.querySelector(".landscape-panel").dataset.state === "ready"`);
     // The host sends a new snapshot (VS Code does on save); the standalone page takes one posted to itself.
     const again = await traceSnippet(THREE_LEAVES.replace("0.5", "0.25"));
-    await page.evaluate(`window.postMessage(${JSON.stringify({ type: "snapshot", snapshot: again })}, "*")`);
+    await page.evaluate(`window.postMessage(${JSON.stringify({ type: "snapshot", snapshot: encodeSnapshot(again) })}, "*")`);
     await waitForExpression(page, `document.querySelector(".ls-readout dd[data-key='point']")?.dataset.value === "[1,0.25]" && document.querySelector(".landscape-panel").dataset.state === "ready"`);
     expect(await tab(page).getAttribute("aria-selected")).toBe("true");
     expect(await page.locator(".ls-heading").innerText()).toBe("f = f as a function of a and c");
     expect(await page.getByLabel("a from").inputValue()).toBe("-1");
     const other = await traceSnippet(ONE_INPUT);
-    await page.evaluate(`window.postMessage(${JSON.stringify({ type: "snapshot", snapshot: other })}, "*")`);
+    await page.evaluate(`window.postMessage(${JSON.stringify({ type: "snapshot", snapshot: encodeSnapshot(other) })}, "*")`);
     await waitForExpression(page, `document.querySelector(".ls-heading").textContent === "f = loss as a function of w" && document.querySelector(".landscape-panel").dataset.state === "ready"`);
     expect(await page.getByLabel("w from").inputValue()).toBe("-3");
   });

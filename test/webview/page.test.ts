@@ -18,6 +18,8 @@ import {
   SNAPSHOT_ELEMENT_ID,
 } from "../../runner/html";
 import type { GraphSnapshot } from "../../shared/protocol";
+import { encodeSnapshot } from "../../shared/snapshot-codec";
+import { validateSnapshot } from "../../shared/validate";
 import {
   DIST_DIR,
   embeddedSnapshot,
@@ -50,7 +52,7 @@ afterAll(() => {
 /** The smallest snapshot the builders accept (for tests that need no real trace). */
 function tinySnapshot(file = "/snippets/tiny.ts"): GraphSnapshot {
   return {
-    version: 1, file, language: "typescript", tracedAt: "2025-01-01T00:00:00.000Z", durationMs: 1,
+    version: 2, file, language: "typescript", tracedAt: "2025-01-01T00:00:00.000Z", durationMs: 1,
     limits: { timeoutMs: 5000, nodeCap: 5000, valueCap: 1000, stepCap: 2000, memoryMb: 1024 },
     console: [], warnings: [], tensors: [], nodes: [], edges: [], backward: [], nodesTruncated: false,
   };
@@ -218,7 +220,8 @@ describe("the page in Chromium", () => {
       await rendered(p);
       expect(p.errors).toEqual([]);
       expect(await p.page.title()).toBe("autograd-basics.ts — Autograd Lens");
-      expect(await embeddedSnapshot(p.page)).toEqual(plain(textbook));
+      // The page embeds the snapshot as it travels (version 2: values in a base64 table).
+      expect(await embeddedSnapshot(p.page)).toEqual(plain(encodeSnapshot(textbook)));
       // The page is pure ASCII (Chromium decodes it faster), though the title and the snapshot are not.
       expect(JSON.stringify(textbook)).toMatch(/[\u0080-\uffff]/);
       expect(buildStandaloneHtml(textbook, { distDir: DIST_DIR })).not.toMatch(/[\u0080-\uffff]/);
@@ -232,7 +235,7 @@ describe("the page in Chromium", () => {
     // An injected script would either run (setting __pwned, opening a dialog) or be refused by the CSP.
     expect(p.errors).toEqual([]);
     expect(await p.page.evaluate("window.__pwned")).toBeUndefined();
-    expect(await embeddedSnapshot(p.page)).toEqual(plain(h));
+    expect(await embeddedSnapshot(p.page)).toEqual(plain(encodeSnapshot(h)));
     expect(await p.page.title()).toBe("<img src=x onerror=window.__pwned=true>&amp;<!--.ts — Autograd Lens");
   });
 
@@ -270,7 +273,7 @@ describe("the page in Chromium", () => {
     await waitForExpression(p.page, `window.__posted.some((m) => m && m.type === "ready")`);
     await p.page.evaluate((message) => (globalThis as unknown as { postMessage(m: unknown, o: string): void }).postMessage(message, "*"), {
       type: "snapshot",
-      snapshot: textbook,
+      snapshot: encodeSnapshot(textbook),
     });
     await rendered(p);
     expect(p.errors).toEqual([]);
@@ -284,7 +287,7 @@ describe("the page in Chromium", () => {
     await rendered(p);
     expect(p.errors).toEqual([]);
     expect(await p.page.title()).toBe("autograd-basics.ts — Autograd Lens");
-    const s = (await embeddedSnapshot(p.page)) as GraphSnapshot;
+    const s = validateSnapshot(await embeddedSnapshot(p.page));
     expect(s.file).toBe(TEXTBOOK);
     expect(s.error).toBeUndefined();
     // Same graph as the in-process trace (times differ).

@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import type { GraphSnapshot } from "../../shared/protocol";
+import { encodeSnapshot } from "../../shared/snapshot-codec";
 import { launchBrowser, openSnapshot, openWebviewPage, screenshot, settle, traceSnippet, TRAINING, waitForExpression, type OpenedPage } from "./harness";
 
 const TEXTBOOK = path.resolve("examples/autograd-basics.ts");
@@ -525,13 +526,13 @@ describe("other snapshots", () => {
     const value = page.locator(".inspector-body .tensor-value").first();
     expect(await value.innerText()).toContain("[256×256] · 65,536 elements");
     // The top-left corner of the matrix: 4 rows × 4 columns, then … and "252 more rows".
-    expect(await value.locator(".grid-caption").innerText()).toBe("showing 16 of 65,536 show 1,000");
+    expect(await value.locator(".grid-caption").innerText()).toBe("showing 16 of 65,536 values show 1,000");
     expect(await value.locator(".value-grid tr:not(.more-rows) td:not(.more-cols)").count()).toBe(16);
     expect(await value.locator(".value-grid th").allInnerTexts()).toEqual(["[0]", "[1]", "[2]", "[3]", "⋮"]);
     expect(await value.locator(".value-grid .more-rows").innerText()).toContain("252 more rows");
     expect(await value.locator(".stats").innerText()).toMatch(/^min -?\d.*max \d.*mean -?\d.*no NaN\/Inf$/s);
     await value.locator("button.more").click();
-    expect(await value.locator(".grid-caption").innerText()).toBe("showing 1,000 of 65,536 (the runner keeps the first values only)");
+    expect(await value.locator(".grid-caption").innerText()).toBe("showing 1,000 of 65,536 values (the value cap keeps the first 1,000; raise it with --value-cap)");
     expect(await value.locator(".value-grid td").count()).toBe(1000);
     expect(await value.locator(".value-grid th").nth(1).innerText()).toBe("[0, 5]");
     // The grad (2 everywhere) is shown the same way, in the accent colour.
@@ -633,7 +634,8 @@ describe("other snapshots", () => {
     expect(svg).toMatch(/<svg[\s>]/);
     expect(svg).toContain("PowBackward0");
     expect(got.dot!.toString("utf8")).toMatch(/^digraph autograd \{/);
-    expect(JSON.parse(got.json!.toString("utf8"))).toEqual(JSON.parse(JSON.stringify(textbook)));
+    // The snapshot as it travels (version 2: values in a base64 table).
+    expect(JSON.parse(got.json!.toString("utf8"))).toEqual(JSON.parse(JSON.stringify(encodeSnapshot(textbook))));
     // The menu works from the keyboard: ↓ opens it on the first item, Escape closes it.
     await page.locator("button.export-button").focus();
     await page.keyboard.press("ArrowDown");
@@ -691,7 +693,7 @@ describe("inside a stand-in for the VS Code webview", () => {
     }`);
     const paneBefore = await page.evaluate(`document.querySelector(".graph-canvas").clientHeight`);
     const headerBefore = await page.evaluate(`document.querySelector(".header").offsetHeight`);
-    await send(page, { type: "snapshot", snapshot: textbook });
+    await send(page, { type: "snapshot", snapshot: encodeSnapshot(textbook) });
     await waitForExpression(page, "window.__atPaint !== undefined");
     const at = (await page.evaluate("window.__atPaint")) as { canvas: number[]; pane: number[]; ink: number; hidden: boolean[]; sizes: number[][] };
     // The pane did change size when the snapshot came (so the resize was needed) ...
@@ -713,7 +715,7 @@ describe("inside a stand-in for the VS Code webview", () => {
     const p = await openWebview();
     const { page } = p;
     await waitForExpression(page, `window.__posted.some((m) => m.type === "ready")`);
-    await send(page, { type: "snapshot", snapshot: textbook });
+    await send(page, { type: "snapshot", snapshot: encodeSnapshot(textbook) });
     await ready(p);
     expect(await text(page, ".inspector-head h3")).toBe("x7");
     // Opening on the finished state tells the host nothing (no line to highlight in the editor).
@@ -764,7 +766,7 @@ describe("inside a stand-in for the VS Code webview", () => {
     expect(saved.direction).toBe("TB");
     await page.reload({ waitUntil: "load" });
     await waitForExpression(page, `window.__posted.some((m) => m.type === "ready")`);
-    await send(page, { type: "snapshot", snapshot: textbook });
+    await send(page, { type: "snapshot", snapshot: encodeSnapshot(textbook) });
     await ready(p);
     expect(await text(page, ".inspector-head h3")).toBe("x1");
     expect(await progress(page)).toBe("step 6 of 8");
@@ -774,7 +776,7 @@ describe("inside a stand-in for the VS Code webview", () => {
     expect(restored.viewport.zoom).toBeCloseTo(saved.viewport.zoom, 5);
 
     // An explicit select/position in the snapshot message wins.
-    await send(page, { type: "snapshot", snapshot: textbook, select: idOf("x4"), position: { call: 0, step: 0 } });
+    await send(page, { type: "snapshot", snapshot: encodeSnapshot(textbook), select: idOf("x4"), position: { call: 0, step: 0 } });
     await waitForExpression(page, `document.querySelector(".inspector-head h3").textContent === "x4"`);
     await ready(p);
     expect(await progress(page)).toBe("step 0 of 8");
@@ -786,7 +788,7 @@ describe("inside a stand-in for the VS Code webview", () => {
     const pressed = (label: string) => page.locator(".toolbar button", { hasText: label }).getAttribute("aria-pressed");
     await waitForExpression(page, `window.__posted.some((m) => m.type === "ready")`);
     await send(page, { type: "options", layoutDirection: "TB" });
-    await send(page, { type: "snapshot", snapshot: textbook });
+    await send(page, { type: "snapshot", snapshot: encodeSnapshot(textbook) });
     await ready(p);
     expect(await pressed("↓ TB")).toBe("true");
     // The user flips the toggle; the same setting sent again (a reload, a reopened panel) leaves it.

@@ -1,0 +1,154 @@
+// The checking primitives of shared/validate.ts: caps, the error type, and a Checker that reads a
+// hostile object field by field (strict, or repairing what can be repaired). Pure TypeScript.
+import type { GraphSnapshot } from "./protocol";
+
+
+/** Caps on strings (characters) and counts. Longer strings are cut and end with TRUNCATION_MARK. */
+export const CAPS = Object.freeze({
+  /** Names, labels, ids, op names, file paths. */
+  name: 1_000,
+  /** Error messages, warnings, notes. */
+  message: 20_000,
+  /** Stacks. */
+  stack: 20_000,
+  /** One console line (the recorder caps all console output at 200,000 characters). */
+  consoleLine: 200_000,
+  /** Dimensions of a shape. */
+  ndim: 64,
+  /** One dimension. */
+  dim: 2 ** 31 - 1,
+  /** Elements of a tensor (product of its shape). */
+  numel: Number.MAX_SAFE_INTEGER,
+  /** Nesting depth of JSON attributes of program ops. */
+  attrDepth: 16,
+});
+
+export const TRUNCATION_MARK = "… [truncated]";
+
+/** A field that is wrong; `path` names it ("tensors[3].shape[1]"). */
+export class ValidationError extends Error {
+  constructor(
+    readonly path: string,
+    readonly problem: string,
+  ) {
+    super(`${path}: ${problem}`);
+    this.name = "ValidationError";
+  }
+}
+
+export interface ValidateOptions {
+  /** Repair what can be repaired (the child's own snapshot) instead of rejecting it. */
+  repair?: boolean;
+}
+
+export type Obj = Record<string, unknown>;
+
+export class Checker {
+  constructor(readonly repair: boolean) {}
+
+  fail(path: string, problem: string): never {
+    throw new ValidationError(path, problem);
+  }
+
+  /** Read a property without letting a getter or Proxy trap escape as an exception. */
+  get(o: Obj, key: string, path: string): unknown {
+    try {
+      return Object.prototype.hasOwnProperty.call(o, key) ? o[key] : undefined;
+    } catch {
+      return this.fail(`${path}.${key}`, "cannot be read");
+    }
+  }
+
+  obj(v: unknown, path: string): Obj {
+    if (v === null || typeof v !== "object" || Array.isArray(v)) this.fail(path, `must be an object, not ${kindOf(v)}`);
+    return v as Obj;
+  }
+
+  arr(v: unknown, path: string, max = Number.POSITIVE_INFINITY): unknown[] {
+    if (!Array.isArray(v)) this.fail(path, `must be an array, not ${kindOf(v)}`);
+    if (v.length > max) this.fail(path, `has ${v.length} entries, more than ${max}`);
+    return v;
+  }
+
+  str(v: unknown, path: string, cap: number): string {
+    let s: string;
+    if (typeof v === "string") s = v;
+    else if (this.repair) s = describe(v);
+    else return this.fail(path, `must be text, not ${kindOf(v)}`);
+    return s.length > cap ? s.slice(0, Math.max(0, cap - TRUNCATION_MARK.length)) + TRUNCATION_MARK : s;
+  }
+
+  optStr(v: unknown, path: string, cap: number): string | undefined {
+    return v === undefined ? undefined : this.str(v, path, cap);
+  }
+
+  num(v: unknown, path: string, min = -Infinity, max = Infinity): number {
+    if (typeof v !== "number" || Number.isNaN(v)) this.fail(path, `must be a number, not ${kindOf(v)}`);
+    if (v < min || v > max) this.fail(path, `${v} is out of range [${min}, ${max}]`);
+    return v;
+  }
+
+  /** A number JSON can carry (finite); in repair mode a non-finite one becomes 0 (statistics). */
+  finite(v: unknown, path: string): number {
+    if (this.repair && typeof v === "number" && !Number.isFinite(v)) return 0;
+    const n = this.num(v, path);
+    if (!Number.isFinite(n)) this.fail(path, `must be finite, not ${n}`);
+    return n;
+  }
+
+  int(v: unknown, path: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+    const n = this.num(v, path, min, max);
+    if (!Number.isInteger(n)) this.fail(path, `must be a whole number, not ${n}`);
+    return n;
+  }
+
+  bool(v: unknown, path: string): boolean {
+    if (typeof v !== "boolean") this.fail(path, `must be true or false, not ${kindOf(v)}`);
+    return v;
+  }
+
+  oneOf<T extends string>(v: unknown, path: string, allowed: readonly T[]): T {
+    if (typeof v !== "string" || !(allowed as readonly string[]).includes(v)) {
+      this.fail(path, `must be one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}, not ${typeof v === "string" ? JSON.stringify(v.slice(0, 40)) : kindOf(v)}`);
+    }
+    return v as T;
+  }
+
+  range(v: unknown, path: string): GraphSnapshot["console"][number]["range"] {
+    if (v === undefined) return undefined;
+    const o = this.obj(v, path);
+    const r: { line: number; column: number; endLine?: number; endColumn?: number } = {
+      line: this.int(this.get(o, "line", path), `${path}.line`, 0),
+      column: this.int(this.get(o, "column", path), `${path}.column`, 0),
+    };
+    const endLine = this.get(o, "endLine", path);
+    const endColumn = this.get(o, "endColumn", path);
+    if (endLine !== undefined) r.endLine = this.int(endLine, `${path}.endLine`, 0);
+    if (endColumn !== undefined) r.endColumn = this.int(endColumn, `${path}.endColumn`, 0);
+    return r;
+  }
+}
+
+export function kindOf(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "an array";
+  return typeof v === "object" ? "an object" : typeof v;
+}
+
+/** A short description of a value that is not what a field wants (repair mode). */
+export function describe(v: unknown): string {
+  try {
+    if (typeof v === "function") return `[function ${String((v as { name?: unknown }).name ?? "").slice(0, 60) || "(anonymous)"}]`;
+    if (typeof v === "symbol") return v.toString().slice(0, 100);
+    if (v === null || typeof v !== "object") return String(v).slice(0, 100);
+    return Array.isArray(v) ? `[array of ${v.length}]` : "[object]";
+  } catch {
+    return "[value]";
+  }
+}
+
+/** Cut a string to `cap` characters with the truncation mark (for producers that cap before sending). */
+export function capString(s: string, cap: number): string {
+  return s.length > cap ? s.slice(0, Math.max(0, cap - TRUNCATION_MARK.length)) + TRUNCATION_MARK : s;
+}
+
