@@ -14,6 +14,7 @@ import * as functional from "./nn/functional";
 import { Linear, Module, ReLU, Sequential, Sigmoid, Tanh } from "./nn/modules";
 import { Adam, Optimizer, SGD } from "./optim/optimizers";
 import { installMissingNames } from "./missing";
+import { BINARY_OPS, UNARY_OPS, type BinaryName, type TableFunctions, type UnaryName } from "./ops/table";
 
 export { Tensor } from "./tensor";
 export type { IndexSpec, NestedArray, RemovableHandle, TensorOrScalar } from "./tensor";
@@ -28,6 +29,14 @@ export { setWarningHandler, type TorchWarning, type WarningHandler } from "./war
 export { setAllocationLimit, TensorMemoryError } from "./dtype";
 /** Re-evaluation of a traced program at other leaf values (the landscape view; see engine/replay). */
 export * as replay from "./replay/index";
+
+/** torch.<op>(x) (and torch.<op>(x, y) for binary ones) for every op of the table. */
+function tableFunctions(): TableFunctions {
+  const fns: Record<string, unknown> = {};
+  for (const kind of Object.keys(UNARY_OPS) as UnaryName[]) fns[kind] = (input: Tensor) => ew.unary(input, kind);
+  for (const kind of Object.keys(BINARY_OPS) as BinaryName[]) fns[kind] = (input: Tensor, other: Tensor) => ew.binary(input, other, kind);
+  return fns as TableFunctions;
+}
 
 /** Run fn without recording the graph (torch.no_grad()). */
 function noGrad<T>(fn: () => T): T {
@@ -62,24 +71,14 @@ export const torch = {
   enableGrad,
   isGradEnabled,
   setGradEnabled,
-  // functions mirroring the methods
+  // functions mirroring the methods; torch.log1p(x) … for every op of the table (ops/table.ts)
+  ...tableFunctions(),
   add: (a: Tensor, b: TensorOrScalar) => ew.add(a, b),
   sub: (a: Tensor, b: TensorOrScalar) => ew.sub(a, b),
   mul: (a: Tensor, b: TensorOrScalar) => ew.mul(a, b),
   div: (a: Tensor, b: TensorOrScalar) => ew.div(a, b),
   pow: (a: Tensor, b: TensorOrScalar) => ew.pow(a, b),
-  neg: (a: Tensor) => ew.neg(a),
   square: (a: Tensor) => ew.pow(a, 2),
-  sqrt: (a: Tensor) => a.sqrt(),
-  exp: (a: Tensor) => a.exp(),
-  log: (a: Tensor) => a.log(),
-  abs: (a: Tensor) => a.abs(),
-  sin: (a: Tensor) => a.sin(),
-  cos: (a: Tensor) => a.cos(),
-  tanh: (a: Tensor) => a.tanh(),
-  sigmoid: (a: Tensor) => a.sigmoid(),
-  relu: (a: Tensor) => a.relu(),
-  sign: (a: Tensor) => ew.sign(a),
   maximum: (a: Tensor, b: TensorOrScalar) => ew.maximum(a, b),
   minimum: (a: Tensor, b: TensorOrScalar) => ew.minimum(a, b),
   clamp: (a: Tensor, min?: number, max?: number) => ew.clamp(a, min, max),

@@ -23,6 +23,7 @@ import * as sm from "./ops/softmax";
 import * as ip from "./ops/inplace";
 import { refreshStaleView } from "./ops/inplace";
 import * as GS from "./gradients/shape";
+import { BINARY_OPS, UNARY_OPS, type BinaryName, type TableMethods, type UnaryName } from "./ops/table";
 import { backward as runBackward, type BackwardOptions } from "./autograd/engine";
 
 export type Scalar = number;
@@ -39,6 +40,11 @@ const NO_DIMS: readonly number[] = Object.freeze([]);
 /** Gathered copies of strided views' values, with the write epoch they are valid for (see _values). */
 const gathered = new WeakMap<Tensor, { values: Storage; epoch: number }>();
 
+// The op table's methods (x.log1p(), x.log1p_(), x.atan2(y) …) are installed on the prototype below
+// installTableMethods; this declaration gives them their types.
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unsafe-declaration-merging
+export interface Tensor extends TableMethods {}
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class Tensor {
   /** Unique per process; the runner and the UI refer to tensors by it. */
   readonly id: number;
@@ -357,18 +363,7 @@ export class Tensor {
   pow(exponent: TensorOrScalar): Tensor { return ew.pow(this, exponent); }
   maximum(other: TensorOrScalar): Tensor { return ew.maximum(this, other); }
   minimum(other: TensorOrScalar): Tensor { return ew.minimum(this, other); }
-  neg(): Tensor { return ew.neg(this); }
   square(): Tensor { return ew.pow(this, 2); }
-  sqrt(): Tensor { return ew.unary(this, "sqrt"); }
-  exp(): Tensor { return ew.unary(this, "exp"); }
-  log(): Tensor { return ew.unary(this, "log"); }
-  abs(): Tensor { return ew.unary(this, "abs"); }
-  sin(): Tensor { return ew.unary(this, "sin"); }
-  cos(): Tensor { return ew.unary(this, "cos"); }
-  tanh(): Tensor { return ew.unary(this, "tanh"); }
-  sigmoid(): Tensor { return ew.unary(this, "sigmoid"); }
-  relu(): Tensor { return ew.unary(this, "relu"); }
-  sign(): Tensor { return ew.sign(this); }
   /** Limit values to [min, max]; either bound may be undefined. */
   clamp(min?: number, max?: number): Tensor { return ew.clamp(this, min, max); }
   /** Elementwise: this where condition is non-zero, else other. */
@@ -387,18 +382,7 @@ export class Tensor {
   mul_(other: TensorOrScalar): this { return ip.inplace(this, "mul_", () => ew.mul(this, other)); }
   div_(other: TensorOrScalar): this { return ip.inplace(this, "div_", () => ew.div(this, other)); }
   pow_(exponent: TensorOrScalar): this { return ip.inplace(this, "pow_", () => ew.pow(this, exponent)); }
-  neg_(): this { return ip.inplace(this, "neg_", () => ew.neg(this)); }
   square_(): this { return ip.inplace(this, "square_", () => ew.pow(this, 2)); }
-  sqrt_(): this { return ip.inplace(this, "sqrt_", () => ew.unary(this, "sqrt")); }
-  exp_(): this { return ip.inplace(this, "exp_", () => ew.unary(this, "exp")); }
-  log_(): this { return ip.inplace(this, "log_", () => ew.unary(this, "log")); }
-  abs_(): this { return ip.inplace(this, "abs_", () => ew.unary(this, "abs")); }
-  sin_(): this { return ip.inplace(this, "sin_", () => ew.unary(this, "sin")); }
-  cos_(): this { return ip.inplace(this, "cos_", () => ew.unary(this, "cos")); }
-  tanh_(): this { return ip.inplace(this, "tanh_", () => ew.unary(this, "tanh")); }
-  sigmoid_(): this { return ip.inplace(this, "sigmoid_", () => ew.unary(this, "sigmoid")); }
-  relu_(): this { return ip.inplace(this, "relu_", () => ew.unary(this, "relu")); }
-  sign_(): this { return ip.inplace(this, "sign_", () => ew.sign(this)); }
   clamp_(min?: number, max?: number): this { return ip.inplace(this, "clamp_", () => ew.clamp(this, min, max)); }
   maximum_(other: TensorOrScalar): this { return ip.inplace(this, "maximum_", () => ew.maximum(this, other)); }
   minimum_(other: TensorOrScalar): this { return ip.inplace(this, "minimum_", () => ew.minimum(this, other)); }
@@ -478,6 +462,28 @@ export class Tensor {
   select(dim: number, index: number): Tensor { return ix.select(this, dim, index); }
   narrow(dim: number, start: number, length: number): Tensor { return ix.narrow(this, dim, start, length); }
 }
+
+/** Tensor methods for every op of the table (ops/table.ts): `x.log1p()`, in place `x.log1p_()`, `x.atan2(y)`. */
+function installTableMethods(): void {
+  const proto = Tensor.prototype as unknown as Record<string, unknown>;
+  for (const kind of Object.keys(UNARY_OPS) as UnaryName[]) {
+    proto[kind] = function (this: Tensor): Tensor {
+      return ew.unary(this, kind);
+    };
+    proto[`${kind}_`] = function (this: Tensor): Tensor {
+      return ip.inplace(this, `${kind}_`, () => ew.unary(this, kind));
+    };
+  }
+  for (const kind of Object.keys(BINARY_OPS) as BinaryName[]) {
+    proto[kind] = function (this: Tensor, other: Tensor): Tensor {
+      return ew.binary(this, other, kind);
+    };
+    proto[`${kind}_`] = function (this: Tensor, other: Tensor): Tensor {
+      return ip.inplace(this, `${kind}_`, () => ew.binary(this, other, kind));
+    };
+  }
+}
+installTableMethods();
 
 function flatArgs(args: number[] | [readonly number[]]): number[] {
   if (args.length === 1 && Array.isArray(args[0])) return (args[0] as readonly number[]).slice();

@@ -10,9 +10,9 @@ import { isGradEnabled } from "../grad_mode";
 import * as G from "../gradients/elementwise";
 import { sum } from "./reduce";
 import { reshape } from "./shape_ops";
+import { BINARY_OPS, UNARY_OPS, type BinaryName, type UnaryName, type UnaryOp } from "./table";
 
 export type BinaryKind = "add" | "sub" | "mul" | "div" | "pow" | "maximum" | "minimum";
-export type UnaryKind = "neg" | "sqrt" | "exp" | "log" | "abs" | "sin" | "cos" | "tanh" | "sigmoid" | "relu" | "sign";
 export type CompareKind = "gt" | "lt" | "ge" | "le" | "eq" | "ne";
 
 function checkOperand(x: unknown, op: string, what: string): void {
@@ -248,48 +248,49 @@ export function minimum(a: Tensor, b: TensorOrScalar): Tensor {
   return record(out, G.MinimumBackward0, [a, bt], () => ({ self: a, other: bt }));
 }
 
-// ---- unary --------------------------------------------------------------------------------------
+// ---- the op table's unary and binary ops (ops/table.ts) -----------------------------------------
 
 /** Values of f(x); no graph. */
-export function unaryValues(kind: UnaryKind, x: Tensor): Tensor {
-  const a = x._values;
-  const n = a.length;
+export function unaryValues(kind: UnaryName, x: Tensor): Tensor {
+  const op: UnaryOp = UNARY_OPS[kind];
   // Integer inputs stay integer only for ops that map integers to integers.
-  const keepsInt = kind === "neg" || kind === "abs" || kind === "relu" || kind === "sign";
-  const dtype: DType = x.dtype === "int64" && !keepsInt ? "float32" : x.dtype;
-  const out = allocate(dtype, n);
-  switch (kind) {
-    case "neg": for (let i = 0; i < n; i++) out[i] = -a[i]!; break;
-    case "sqrt": for (let i = 0; i < n; i++) out[i] = Math.sqrt(a[i]!); break;
-    case "exp": for (let i = 0; i < n; i++) out[i] = Math.exp(a[i]!); break;
-    case "log": for (let i = 0; i < n; i++) out[i] = Math.log(a[i]!); break;
-    case "abs": for (let i = 0; i < n; i++) out[i] = Math.abs(a[i]!); break;
-    case "sin": for (let i = 0; i < n; i++) out[i] = Math.sin(a[i]!); break;
-    case "cos": for (let i = 0; i < n; i++) out[i] = Math.cos(a[i]!); break;
-    case "tanh": for (let i = 0; i < n; i++) out[i] = Math.tanh(a[i]!); break;
-    case "sigmoid": for (let i = 0; i < n; i++) out[i] = 1 / (1 + Math.exp(-a[i]!)); break;
-    case "relu": for (let i = 0; i < n; i++) out[i] = a[i]! > 0 ? a[i]! : 0; break;
-    case "sign": for (let i = 0; i < n; i++) out[i] = a[i]! > 0 ? 1 : a[i]! < 0 ? -1 : 0; break;
-  }
+  const dtype: DType = x.dtype === "int64" && op.keepsInt !== true ? "float32" : x.dtype;
+  const out = allocate(dtype, x._values.length);
+  op.kernel(x._values, out);
   return new Tensor(out, x.shape, dtype);
 }
 
-export function neg(x: Tensor): Tensor {
-  if (!wants(x)) return unaryValues("neg", x);
-  return record(unaryValues("neg", x), G.NegBackward0, [x], () => ({}));
-}
-
-export function unary(x: Tensor, kind: Exclude<UnaryKind, "neg" | "sign">): Tensor {
+/** f(x) for a unary op of the table, recorded with its gradient spec. */
+export function unary(x: Tensor, kind: UnaryName): Tensor {
   const out = unaryValues(kind, x);
   if (!wants(x)) return out;
-  const spec = G.UNARY[kind];
-  // Each formula needs either the input or the output; save just that one.
-  return record(out, spec, [x], () => (G.SAVES_RESULT[kind] ? { result: out } : { self: x }));
+  // Each formula needs the input, the output or neither; save just that one.
+  const saves = UNARY_OPS[kind].saves;
+  return record(out, G.UNARY[kind], [x], () => (saves === "result" ? { result: out } : saves === "self" ? { self: x } : {}));
+}
+
+export function neg(x: Tensor): Tensor {
+  return unary(x, "neg");
 }
 
 /** sign(x): its gradient is zero everywhere, but PyTorch still records SignBackward0. */
 export function sign(x: Tensor): Tensor {
-  return record(unaryValues("sign", x), G.SignBackward0, [x], () => ({}));
+  return unary(x, "sign");
+}
+
+/** f(a, b) for a binary op of the table (tensor ∘ tensor, broadcasting), recorded with its spec. */
+export function binary(a: Tensor, b: Tensor, kind: BinaryName): Tensor {
+  if (!(b instanceof Tensor)) throw new TypeError(`${kind}: other must be a Tensor, got ${b === null ? "null" : typeof b}.`);
+  const shape = broadcastShapes(a.shape, b.shape, kind);
+  let dtype = resultType(a, b);
+  if (dtype === "int64") dtype = "float32";
+  const x = shapeEquals(a.shape, shape) && a.dtype === dtype ? a._values : expandData(a, shape, dtype);
+  const y = shapeEquals(b.shape, shape) && b.dtype === dtype ? b._values : expandData(b, shape, dtype);
+  const out = allocate(dtype, x.length);
+  BINARY_OPS[kind].kernel(x, y, out);
+  const t = new Tensor(out, shape, dtype);
+  if (!wants(a, b)) return t;
+  return record(t, G.BINARY[kind], [a, b], () => ({ self: a, other: b, result: t }));
 }
 
 // ---- clamp / where / comparisons ----------------------------------------------------------------
