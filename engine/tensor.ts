@@ -21,6 +21,8 @@ import * as ix from "./ops/indexing";
 import * as la from "./ops/linalg";
 import * as sm from "./ops/softmax";
 import * as ip from "./ops/inplace";
+import * as st from "./ops/stats";
+import * as ar from "./ops/arith";
 import { refreshStaleView } from "./ops/inplace";
 import * as GS from "./gradients/shape";
 import { BINARY_OPS, UNARY_OPS, type BinaryName, type TableMethods, type UnaryName } from "./ops/table";
@@ -376,6 +378,18 @@ export class Tensor {
   eq(other: TensorOrScalar): Tensor { return ew.compare(this, other, "eq"); }
   ne(other: TensorOrScalar): Tensor { return ew.compare(this, other, "ne"); }
 
+  /** this + weight · (end − this). */
+  lerp(end: Tensor, weight: TensorOrScalar): Tensor { return ar.lerp(this, end, weight); }
+  isnan(): Tensor { return ar.isnan(this); }
+  isfinite(): Tensor { return ar.isfinite(this); }
+  isinf(): Tensor { return ar.isinf(this); }
+  /** |this − other| ≤ atol + rtol · |other| elementwise (defaults rtol 1e-5, atol 1e-8). */
+  isclose(other: Tensor, options?: ar.CloseOptions): Tensor { return ar.isclose(this, other, options); }
+  /** True when every element is close to other's (a boolean). */
+  allclose(other: Tensor, options?: ar.CloseOptions): boolean { return ar.allclose(this, other, options); }
+  /** True when other has the same shape and values (a boolean). */
+  equal(other: Tensor): boolean { return ar.equal(this, other); }
+
   // ---- in place (PyTorch's op_: the rules are in ops/inplace.ts) ------------------------------
   add_(other: TensorOrScalar): this { return ip.inplace(this, "add_", () => ew.add(this, other)); }
   sub_(other: TensorOrScalar): this { return ip.inplace(this, "sub_", () => ew.sub(this, other)); }
@@ -383,6 +397,9 @@ export class Tensor {
   div_(other: TensorOrScalar): this { return ip.inplace(this, "div_", () => ew.div(this, other)); }
   pow_(exponent: TensorOrScalar): this { return ip.inplace(this, "pow_", () => ew.pow(this, exponent)); }
   square_(): this { return ip.inplace(this, "square_", () => ew.pow(this, 2)); }
+  lerp_(end: Tensor, weight: TensorOrScalar): this { return ip.inplace(this, "lerp_", () => ar.lerp(this, end, weight)); }
+  cumsum_(dim: number): this { return ip.inplace(this, "cumsum_", () => st.cumsum(this, dim)); }
+  cumprod_(dim: number): this { return ip.inplace(this, "cumprod_", () => st.cumprod(this, dim)); }
   clamp_(min?: number, max?: number): this { return ip.inplace(this, "clamp_", () => ew.clamp(this, min, max)); }
   maximum_(other: TensorOrScalar): this { return ip.inplace(this, "maximum_", () => ew.maximum(this, other)); }
   minimum_(other: TensorOrScalar): this { return ip.inplace(this, "minimum_", () => ew.minimum(this, other)); }
@@ -415,6 +432,29 @@ export class Tensor {
   min(dim?: number, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
     return dim === undefined ? red.maxAll(this, "min") : red.maxDim(this, dim, keepdim, "min");
   }
+  /** Largest values over dims (all when omitted); ties share the gradient (AmaxBackward0). */
+  amax(dim?: number | readonly number[], keepdim = false): Tensor { return st.amax(this, dim, keepdim); }
+  amin(dim?: number | readonly number[], keepdim = false): Tensor { return st.amin(this, dim, keepdim); }
+  /** log Σ exp(x) over dims, computed stably. */
+  logsumexp(dim: number | readonly number[], keepdim = false): Tensor { return st.logsumexp(this, dim, keepdim); }
+  /** Product of all elements, or along one dim. */
+  prod(dim?: number, keepdim = false): Tensor { return st.prod(this, dim, keepdim); }
+  /** Variance over dims (all when omitted), divisor N − correction (default correction 1): `x.var(1, { correction: 0 })`. */
+  var(dim?: number | readonly number[] | st.VarOptions, options?: st.VarOptions): Tensor { return st.variance(this, dim, options); }
+  /** Standard deviation over dims (all when omitted), divisor N − correction (default 1). */
+  std(dim?: number | readonly number[] | st.VarOptions, options?: st.VarOptions): Tensor { return st.std(this, dim, options); }
+  /** The vector p-norm (default 2) over dims (all when omitted); p may be Infinity, -Infinity, 0, "fro". */
+  norm(p: number | string = 2, dim?: number | readonly number[], keepdim = false): Tensor { return st.norm(this, p, dim, keepdim); }
+  /** ‖this − other‖_p (default p = 2), with broadcasting. */
+  dist(other: Tensor, p = 2): Tensor { return st.dist(this, other, p); }
+  /** Running sum along dim. */
+  cumsum(dim: number): Tensor { return st.cumsum(this, dim); }
+  /** Running product along dim. */
+  cumprod(dim: number): Tensor { return st.cumprod(this, dim); }
+  /** Whether every element (along dim) is non-zero. */
+  all(dim?: number, keepdim = false): Tensor { return ar.all(this, dim, keepdim); }
+  /** Whether some element (along dim) is non-zero. */
+  any(dim?: number, keepdim = false): Tensor { return ar.any(this, dim, keepdim); }
   argmax(dim?: number, keepdim = false): Tensor { return red.argExtreme(this, dim, keepdim, "max"); }
   argmin(dim?: number, keepdim = false): Tensor { return red.argExtreme(this, dim, keepdim, "min"); }
   softmax(dim: number): Tensor { return sm.softmax(this, dim); }

@@ -329,6 +329,11 @@ export function where(condition: Tensor, a: TensorOrScalar, b: TensorOrScalar): 
   return record(new Tensor(x, shape, dtype), G.WhereBackward0, [at, bt], () => ({ condition: mask }));
 }
 
+/** The dtype comparisons and value tests (isnan, isclose, all …) give. */
+export function compareResultDType(): DType {
+  return "float32";
+}
+
 /** 0/1 tensor of a's dtype (torch returns bool; we have no bool dtype). Never recorded. */
 export function compare(a: Tensor, b: TensorOrScalar, kind: CompareKind): Tensor {
   checkOperand(b, kind, "other");

@@ -18,6 +18,7 @@ import * as sm from "../ops/softmax";
 import * as F from "../nn/functional";
 import type { FullTensor, JsonNumber } from "./types";
 import { BINARY_OPS, UNARY_OPS, type BinaryName, type UnaryName } from "../ops/table";
+import { statsRules } from "./rules-stats";
 
 export type Attrs = Readonly<Record<string, unknown>>;
 export type Inputs = ReadonlyArray<Tensor | null>;
@@ -322,6 +323,7 @@ function tableRules(): Record<string, ReplayRule> {
 
 export const RULES: Readonly<Record<string, ReplayRule>> = {
   ...tableRules(),
+  ...statsRules({ req, num, ints, bool, liftAll }),
   AddBackward0: binary(ew.add, "add"),
   AddBackward1: withScalar(ew.add),
   SubBackward0: binary(ew.sub, "sub"),
