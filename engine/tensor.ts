@@ -254,8 +254,8 @@ export class Tensor {
       }
       return this;
     }
-    if (requiresGrad && this.dtype === "int64") {
-      throw new TypeError("requiresGrad_: only Tensors of floating point dtype can require gradients (this one is int64).");
+    if (requiresGrad && this.dtype !== "float32" && this.dtype !== "float64") {
+      throw new TypeError(`requiresGrad_: only Tensors of floating point dtype can require gradients (this one is ${this.dtype}).`);
     }
     const changed = this._leafRequiresGrad !== requiresGrad;
     this._leafRequiresGrad = requiresGrad;

@@ -13,7 +13,7 @@ export interface SourceRange {
   endColumn?: number;
 }
 
-export type DTypeName = "float32" | "float64" | "int64";
+export type DTypeName = "float32" | "float64" | "int64" | "int32" | "bool";
 
 /** Values of a tensor, truncated past the configured size, with statistics when truncated. */
 export interface ValueSummary {

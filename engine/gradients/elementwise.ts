@@ -111,7 +111,7 @@ export const PowBackward1: GradientSpec<{ self?: Tensor; exponent?: Tensor; resu
  * masked_fill) rather than multiplies, so a NaN or infinite grad does not leak into the input the
  * op did not pick (NaN · 0 is NaN). Masks are constants: a comparison's derivative is zero.
  */
-export const pick = (g: Tensor, w: Tensor): Tensor => g.mul(w).where(w.ne(0), 0);
+export const pick = (g: Tensor, w: Tensor): Tensor => g.mul(w.dtype === "bool" ? w.to(g.dtype) : w).where(w.ne(0), 0);
 
 export const MaximumBackward0: GradientSpec<SavedTT> = {
   name: "MaximumBackward0",
@@ -157,7 +157,7 @@ export const WhereBackward0: GradientSpec<{ condition?: Tensor }> = {
   formulas: ["where(condition, grad, 0)", "where(condition, 0, grad)"],
   gradFunc: (g, s, needs) => {
     const c = s.condition!.ne(0);
-    return [needs[0] ? pick(g, c) : null, needs[1] ? pick(g, c.neg().add(1)) : null];
+    return [needs[0] ? pick(g, c) : null, needs[1] ? pick(g, s.condition!.eq(0)) : null];
   },
 };
 

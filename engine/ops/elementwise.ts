@@ -2,7 +2,7 @@
 // — same shape, tensor with scalar — get their own loops so V8 keeps them monomorphic), then hands
 // the result to record() with its gradient spec from gradients/elementwise.ts.
 import { Tensor, type TensorOrScalar } from "../tensor";
-import { allocate, resultType, type DType, type Storage } from "../dtype";
+import { allocate, castValue, isFloating, resultType, type DType, type Storage } from "../dtype";
 import { broadcastShapes, numel, shapeEquals, type Shape } from "../shape";
 import { record } from "../autograd/record";
 import { forEachRow } from "../storage";
@@ -151,14 +151,14 @@ export function expandData(t: Tensor, outShape: Shape, dtype: DType = t.dtype): 
 /** Values of a ∘ b with broadcasting; returns a fresh tensor (no graph). */
 export function binaryValues(kind: BinaryKind, a: Tensor, b: TensorOrScalar, op: string): Tensor {
   if (typeof b === "number") {
-    // An integer tensor with a fractional number (or divided) becomes float32, as PyTorch promotes.
-    const dtype = a.dtype === "int64" && (kind === "div" || !Number.isInteger(b)) ? "float32" : a.dtype;
-    const out = allocate(dtype, a._values.length);
+    const ad = a.dtype;
+    if (ad !== "float32" && ad !== "float64") return integerValues(kind, a, b, op);
+    const out = allocate(ad, a._values.length);
     loopVS(kind, a._values, b, out);
-    return new Tensor(out, a.shape, dtype);
+    return new Tensor(out, a.shape, ad);
   }
-  let dtype = resultType(a, b);
-  if (kind === "div" && dtype === "int64") dtype = "float32";
+  const dtype = resultType(a, b);
+  if (dtype !== "float32" && dtype !== "float64") return integerValues(kind, a, b, op);
   if (shapeEquals(a.shape, b.shape)) {
     const out = allocate(dtype, a._values.length);
     loopVV(kind, a._values, b._values, out);
@@ -175,6 +175,33 @@ export function binaryValues(kind: BinaryKind, a: Tensor, b: TensorOrScalar, op:
     loopVV(kind, shapeEquals(a.shape, shape) ? a._values : expandData(a, shape), shapeEquals(b.shape, shape) ? b._values : expandData(b, shape), out);
   }
   return new Tensor(out, shape, dtype);
+}
+
+/**
+ * a ∘ b when the result is not floating (integer and bool tensors, integer numbers), off the hot
+ * path: computed in float64 (where the integers are exact) and cast as PyTorch's type promotion
+ * says — division is true division (float32), a fractional number makes float32, bool with an
+ * integer number is int64, bool ∘ bool stays bool (add is or, mul is and; sub is an error).
+ */
+function integerValues(kind: BinaryKind, a: Tensor, b: TensorOrScalar, op: string): Tensor {
+  const isBool = (t: TensorOrScalar) => t instanceof Tensor && t.dtype === "bool";
+  if (kind === "sub" && isBool(a) && (isBool(b) || typeof b === "number")) {
+    throw new TypeError(
+      isBool(b)
+        ? `${op}: Subtraction, the \`-\` operator, with two bool tensors is not supported. Use logicalXor() instead.`
+        : `${op}: Subtraction, the \`-\` operator, with a bool tensor is not supported. If you are trying to invert a mask, use logicalNot() instead.`,
+    );
+  }
+  let dtype: DType;
+  if (typeof b === "number") dtype = kind === "div" || !Number.isInteger(b) ? "float32" : a.dtype === "bool" ? "int64" : a.dtype;
+  else dtype = kind === "div" ? "float32" : resultType(a, b);
+  const f64 = (t: Tensor) => (t.dtype === "float64" ? t : new Tensor(t._values instanceof Float64Array ? t._values : Float64Array.from(t._values), t.shape, "float64"));
+  const r = binaryValues(kind, f64(a), typeof b === "number" ? b : f64(b), op);
+  const out = allocate(dtype, r._values.length);
+  const v = r._values;
+  if (dtype === "float32") out.set(v);
+  else for (let i = 0; i < v.length; i++) out[i] = castValue(dtype, v[i]!);
+  return new Tensor(out, r.shape, dtype);
 }
 
 // ---- differentiable binary ops ------------------------------------------------------------------
@@ -254,7 +281,11 @@ export function minimum(a: Tensor, b: TensorOrScalar): Tensor {
 export function unaryValues(kind: UnaryName, x: Tensor): Tensor {
   const op: UnaryOp = UNARY_OPS[kind];
   // Integer inputs stay integer only for ops that map integers to integers.
-  const dtype: DType = x.dtype === "int64" && op.keepsInt !== true ? "float32" : x.dtype;
+  const floating = x.dtype === "float32" || x.dtype === "float64";
+  if (!floating && kind === "neg" && x.dtype === "bool") {
+    throw new TypeError("neg: Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use logicalNot() instead.");
+  }
+  const dtype: DType = !floating && op.keepsInt !== true ? "float32" : x.dtype;
   const out = allocate(dtype, x._values.length);
   op.kernel(x._values, out);
   return new Tensor(out, x.shape, dtype);
@@ -283,7 +314,7 @@ export function binary(a: Tensor, b: Tensor, kind: BinaryName): Tensor {
   if (!(b instanceof Tensor)) throw new TypeError(`${kind}: other must be a Tensor, got ${b === null ? "null" : typeof b}.`);
   const shape = broadcastShapes(a.shape, b.shape, kind);
   let dtype = resultType(a, b);
-  if (dtype === "int64") dtype = "float32";
+  if (!isFloating(dtype)) dtype = "float32";
   const x = shapeEquals(a.shape, shape) && a.dtype === dtype ? a._values : expandData(a, shape, dtype);
   const y = shapeEquals(b.shape, shape) && b.dtype === dtype ? b._values : expandData(b, shape, dtype);
   const out = allocate(dtype, x.length);
@@ -331,10 +362,10 @@ export function where(condition: Tensor, a: TensorOrScalar, b: TensorOrScalar): 
 
 /** The dtype comparisons and value tests (isnan, isclose, all …) give. */
 export function compareResultDType(): DType {
-  return "float32";
+  return "bool";
 }
 
-/** 0/1 tensor of a's dtype (torch returns bool; we have no bool dtype). Never recorded. */
+/** A bool tensor, as PyTorch's comparisons. Never recorded. */
 export function compare(a: Tensor, b: TensorOrScalar, kind: CompareKind): Tensor {
   checkOperand(b, kind, "other");
   const bt = typeof b === "number" ? new Tensor(allocate(a.dtype, 1).fill(b), [], a.dtype) : b;
@@ -342,7 +373,7 @@ export function compare(a: Tensor, b: TensorOrScalar, kind: CompareKind): Tensor
   const x = shapeEquals(a.shape, shape) ? a._values : expandData(a, shape);
   const y = bt.numel() === 1 ? null : shapeEquals(bt.shape, shape) ? bt._values : expandData(bt, shape);
   const s = bt.numel() === 1 ? bt.item() : 0;
-  const out = allocate(a.dtype === "int64" ? "float32" : a.dtype, x.length);
+  const out = allocate("bool", x.length);
   for (let i = 0; i < x.length; i++) {
     const u = x[i]!;
     const v = y === null ? s : y[i]!;
@@ -357,7 +388,7 @@ export function compare(a: Tensor, b: TensorOrScalar, kind: CompareKind): Tensor
     }
     out[i] = r ? 1 : 0;
   }
-  return new Tensor(out, shape, out instanceof Float32Array ? "float32" : "float64");
+  return new Tensor(out, shape, "bool");
 }
 
 // ---- copies and conversions ---------------------------------------------------------------------
@@ -365,8 +396,8 @@ export function compare(a: Tensor, b: TensorOrScalar, kind: CompareKind): Tensor
 export function toDType(x: Tensor, dtype: DType): Tensor {
   if (x.dtype === dtype) return x;
   const out = allocate(dtype, x._values.length);
-  if (dtype === "int64") for (let i = 0; i < out.length; i++) out[i] = Math.trunc(x._values[i]!);
-  else out.set(x._values);
+  if (isFloating(dtype)) out.set(x._values);
+  else for (let i = 0; i < out.length; i++) out[i] = castValue(dtype, x._values[i]!);
   return record(new Tensor(out, x.shape, dtype), G.ToCopyBackward0, [x], () => ({ dtype: x.dtype }));
 }
 

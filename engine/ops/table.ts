@@ -56,7 +56,7 @@ const LN10 = Math.LN10;
 const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
 
 /** grad where mask, exactly 0 elsewhere (no NaN leaking through a 0 weight). */
-const pick = (g: Tensor, w: Tensor): Tensor => g.mul(w).where(w.ne(0), 0);
+const pick = (g: Tensor, w: Tensor): Tensor => g.mul(w.dtype === "bool" ? w.to(g.dtype) : w).where(w.ne(0), 0);
 
 /** Rounds half to even, as torch.round does (Math.round rounds half up). */
 function roundHalfEven(v: number): number {
@@ -167,7 +167,7 @@ export const UNARY_OPS: Readonly<Record<UnaryName, UnaryOp>> = {
     gradFn: "AbsBackward0", formula: "grad · sgn(self)", saves: "self", keepsInt: true,
     kernel: (x, o) => { for (let i = 0; i < o.length; i++) o[i] = Math.abs(x[i]!); },
     backward: (g, x, o) => { for (let i = 0; i < o.length; i++) { const v = x[i]!; o[i] = v > 0 ? g[i]! : v < 0 ? -g[i]! : 0; } },
-    grad: (g, x) => g.mul(x.gt(0).sub(x.lt(0))),
+    grad: (g, x) => g.mul(x.sign()),
   },
   sin: {
     gradFn: "SinBackward0", formula: "grad · cos(self)", saves: "self",

@@ -160,7 +160,7 @@ const SCALAR: Record<BinaryKind, (x: number, y: number) => number> = {
  * Null when it does not apply (the engine's general broadcasting then runs).
  */
 function sharedOperand(kind: BinaryKind, a: Tensor, aBatched: boolean, b: Tensor, bBatched: boolean): Tensor | null {
-  if (aBatched === bBatched || a.dtype !== b.dtype || a.dtype === "int64") return null;
+  if (aBatched === bBatched || a.dtype !== b.dtype || (a.dtype !== "float32" && a.dtype !== "float64")) return null;
   const bat = aBatched ? a : b;
   const shared = aBatched ? b : a;
   const per = bat.shape.slice(1);
@@ -303,7 +303,7 @@ function nllPositions(target: readonly number[], classes: number): number[] {
 
 // ---- the rules ------------------------------------------------------------------------------------
 
-const DTYPES = ["float32", "float64", "int64"] as const;
+const DTYPES = ["float32", "float64", "int64", "int32", "bool"] as const;
 
 /** A rule per op of the table (ops/table.ts), keyed by its grad_fn name. */
 function tableRules(): Record<string, ReplayRule> {
