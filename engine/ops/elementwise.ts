@@ -398,7 +398,9 @@ export function toDType(x: Tensor, dtype: DType): Tensor {
   const out = allocate(dtype, x._values.length);
   if (isFloating(dtype)) out.set(x._values);
   else for (let i = 0; i < out.length; i++) out[i] = castValue(dtype, x._values[i]!);
-  return record(new Tensor(out, x.shape, dtype), G.ToCopyBackward0, [x], () => ({ dtype: x.dtype }));
+  const t = new Tensor(out, x.shape, dtype);
+  // An integer or bool result is not differentiable (PyTorch's cast to int gives a plain tensor).
+  return isFloating(dtype) ? record(t, G.ToCopyBackward0, [x], () => ({ dtype: x.dtype })) : t;
 }
 
 export function clone(x: Tensor): Tensor {

@@ -52,3 +52,23 @@ export const OP_TABLE_CASES: Case[] = [
     ]),
   },
 ];
+
+/** bool and int32 as PyTorch: result dtypes of comparisons, tests, reductions and arithmetic. */
+export const DTYPE_CASES: Case[] = [
+  {
+    program: prog("comparisons and value tests give bool", [f64("x", [2, 3], ANY), f64("y", [2, 3], [0.3, 1, 2.7, -0.12, 0, -2.25])], [
+      s("m", "gt", ["x"], 0), s("e", "eq", ["x", "y"]), s("n", "isnan", ["x"]), s("f", "isfinite", ["x"]), s("c", "isclose", ["x", "y"]),
+      s("a", "all", ["m"]), s("a1", "any", ["m"], 1), s("ms", "sum", ["m"]), s("mm", "add", ["m", "e"]), s("mi", "mulInt", ["m"], 2), s("mx", "mul", ["m", "x"]),
+      s("z", "sum", ["mx"]), bw("z"),
+    ]),
+  },
+  {
+    program: prog("int32 arithmetic", [f64("x", [2, 3], [1.5, -2.25, 3, 4.75, -5, 6])], [
+      s("i", "to", ["x"], "int32"), s("j", "add", ["i", "i"]), s("k", "divS", ["i"], 2), s("l", "sum", ["i"]), s("g", "gt", ["i"], 0), s("b", "to", ["x"], "bool"),
+    ]),
+  },
+  {
+    program: prog("bool minus bool fails", [f64("x", [3], ANY)], [s("m", "gt", ["x"], 0), s("d", "sub", ["m", "m"])]),
+    expect: { errorPhrase: "Subtraction, the `-` operator, with two bool tensors is not supported" },
+  },
+];

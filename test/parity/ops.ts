@@ -185,6 +185,12 @@ export const OPS: Record<string, OpEmitter> = {
   powBase: { ts: (x, a) => `torch.pow(${num(a[0]!)}, ${x[0]})`, py: (x, a) => `torch.pow(${pyNum(num(a[0]!))}, ${x[0]})` },
   lerpS: { ts: (x, a) => `${x[0]}.lerp(${x[1]}, ${num(a[0]!)})`, py: (x, a) => `${x[0]}.lerp(${x[1]}, ${pyNum(num(a[0]!))})` },
   lerp: { ts: (x) => `${x[0]}.lerp(${x[1]}, ${x[2]})`, py: (x) => `${x[0]}.lerp(${x[1]}, ${x[2]})` },
+  // dtypes (bool, int32): comparisons, value tests, casts, integer arithmetic
+  gt: method("gt"), eq: binary("eq"), isnan: unary("isnan"), isfinite: unary("isfinite"), isclose: binary("isclose"),
+  all: method("all"), any: method("any"),
+  to: { ts: (x, a) => `${x[0]}.to(${JSON.stringify(a[0])})`, py: (x, a) => `${x[0]}.to(torch.${String(a[0])})` },
+  /** x · an integer number: Python's `x * 2` (an int stays an int: bool → int64). */
+  mulInt: { ts: (x, a) => `${x[0]}.mul(${num(a[0]!)})`, py: (x, a) => `${x[0]} * ${num(a[0]!)}` },
   // autograd
   backward: {
     ts: (x, a) => (a[0] === "ones" ? `${x[0]}.backward(torch.onesLike(${x[0]}))` : `${x[0]}.backward()`),
