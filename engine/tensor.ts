@@ -391,10 +391,10 @@ export class Tensor {
   equal(other: Tensor): boolean { return ar.equal(this, other); }
 
   // ---- in place (PyTorch's op_: the rules are in ops/inplace.ts) ------------------------------
-  add_(other: TensorOrScalar): this { return ip.inplace(this, "add_", () => ew.add(this, other)); }
-  sub_(other: TensorOrScalar): this { return ip.inplace(this, "sub_", () => ew.sub(this, other)); }
-  mul_(other: TensorOrScalar): this { return ip.inplace(this, "mul_", () => ew.mul(this, other)); }
-  div_(other: TensorOrScalar): this { return ip.inplace(this, "div_", () => ew.div(this, other)); }
+  add_(other: TensorOrScalar): this { return ip.binaryInPlace(this, "add", other) ?? ip.inplace(this, "add_", () => ew.add(this, other)); }
+  sub_(other: TensorOrScalar): this { return ip.binaryInPlace(this, "sub", other) ?? ip.inplace(this, "sub_", () => ew.sub(this, other)); }
+  mul_(other: TensorOrScalar): this { return ip.binaryInPlace(this, "mul", other) ?? ip.inplace(this, "mul_", () => ew.mul(this, other)); }
+  div_(other: TensorOrScalar): this { return ip.binaryInPlace(this, "div", other) ?? ip.inplace(this, "div_", () => ew.div(this, other)); }
   pow_(exponent: TensorOrScalar): this { return ip.inplace(this, "pow_", () => ew.pow(this, exponent)); }
   square_(): this { return ip.inplace(this, "square_", () => ew.pow(this, 2)); }
   lerp_(end: Tensor, weight: TensorOrScalar): this { return ip.inplace(this, "lerp_", () => ar.lerp(this, end, weight)); }

@@ -81,6 +81,10 @@ const SHAPES: [number, number, number][] = [
   [17, 33, 9],
   [65, 63, 130],
   [130, 130, 1], // outer product, K = 1 (wasm path)
+  [100, 32, 1], // outer product, K = 1 (JS path: a small network's backward)
+  [100, 1, 32], // matrix × vector, N = 1 (JS path)
+  [32, 1, 100], // N = 1 with K > M (JS path; with transA, bᵀ·A streamed)
+  [7, 1, 13],
   [260, 37, 515], // crosses the 256-row and 256-k blocks with remainders
   [256, 256, 256],
 ];

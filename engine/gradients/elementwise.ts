@@ -4,7 +4,8 @@
 import { Tensor } from "../tensor";
 import type { GradientSpec } from "../autograd/node";
 import { isGradEnabled } from "../grad_mode";
-import { allocate } from "../dtype";
+import { allocate, resultType } from "../dtype";
+import { shapeEquals } from "../shape";
 import { zerosLike } from "../ops/creation";
 import { BINARY_OPS, UNARY_OPS, type BinaryName, type BinaryOp, type UnaryName, type UnaryOp } from "../ops/table";
 
@@ -87,7 +88,7 @@ export const PowBackward0: GradientSpec<{ self?: Tensor; exponent: number }> = {
     const e = s.exponent;
     const x = s.self!;
     if (e === 0) return [g.mul(0)];
-    if (e === 2) return [g.mul(x).mul(2)];
+    if (e === 2) return [isGradEnabled() ? g.mul(x).mul(2) : twiceProduct(g, x)];
     return [g.mul(x.pow(e - 1).mul(e))];
   },
 };
@@ -178,14 +179,36 @@ export const CloneBackward0: GradientSpec<None> = {
 // ---- the op table's unary and binary ops (ops/table.ts) -----------------------------------------
 type UnarySaved = { self?: Tensor; result?: Tensor };
 
+/**
+ * 2 · g · x in one pass, for pow(x, 2)'s backward without createGraph (the squared error of every
+ * training loop). g is often sum()'s gradient expanded from one element (all strides 0): it is
+ * read as that one number instead of being laid out first. Equal to g.mul(x).mul(2) bit for bit:
+ * doubling is exact, so rounding g·x·2 once is rounding g·x and doubling.
+ */
+function twiceProduct(g: Tensor, x: Tensor): Tensor {
+  if (!shapeEquals(g.shape, x.shape)) return g.mul(x).mul(2);
+  const xd = x._values;
+  const dtype = resultType(g, x);
+  const out = allocate(dtype, xd.length);
+  if (g._flat === null && g._strides.every((st) => st === 0)) {
+    const gv = g._storage[g._offset]!;
+    for (let i = 0; i < out.length; i++) out[i] = gv * xd[i]! * 2;
+  } else {
+    const gd = g._values;
+    for (let i = 0; i < out.length; i++) out[i] = gd[i]! * xd[i]! * 2;
+  }
+  return new Tensor(out, g.shape, dtype);
+}
+
 /** grad where lo ≤ x ≤ hi, else 0: clamp's backward as one plain loop (no per-element call). */
 function clampGrad(g: Tensor, x: Tensor, lo: number, hi: number): Tensor {
   const gd = g._values, xd = x._values;
   const out = allocate(g.dtype, gd.length);
-  for (let i = 0; i < out.length; i++) {
-    const v = xd[i]!;
-    out[i] = v >= lo && v <= hi ? gd[i]! : 0;
-  }
+  const n = out.length;
+  // One comparison per element when one bound is open (clamp(0)); NaN in x gives 0, as PyTorch's mask.
+  if (hi === Infinity) for (let i = 0; i < n; i++) out[i] = xd[i]! >= lo ? gd[i]! : 0;
+  else if (lo === -Infinity) for (let i = 0; i < n; i++) out[i] = xd[i]! <= hi ? gd[i]! : 0;
+  else for (let i = 0; i < n; i++) { const v = xd[i]!; out[i] = v >= lo && v <= hi ? gd[i]! : 0; }
   return new Tensor(out, g.shape, g.dtype);
 }
 

@@ -198,6 +198,20 @@ function gemmJs(
   A: FloatArray, B: FloatArray, C: FloatArray, accumulate: boolean,
 ): void {
   if (!accumulate) C.fill(0, 0, M * N);
+  // Vector shapes, common in the backward of a small network (a bias column, an output layer of
+  // one unit): each gets a loop over contiguous memory instead of a degenerate matrix loop.
+  if (K === 1) {
+    // An outer product: op(A) is a column of M values, op(B) a row of N, whatever the transposes.
+    outerJs(M, N, A, B, C);
+    return;
+  }
+  if (N === 1) {
+    // op(B) is a K-vector either way. op(A)·b: dot products of A's rows, or, with A stored K×M,
+    // the 1×M row bᵀ·A streamed over A's rows.
+    if (transA) rowStreamJs(1, M, K, B, 0, 1, A, C);
+    else dotRowsJs(M, 1, K, A, B, C);
+    return;
+  }
   if (transB && !transA) {
     dotRowsJs(M, N, K, A, B, C);
     return;
@@ -216,6 +230,15 @@ function gemmJs(
     B = t;
   }
   rowStreamJs(M, N, K, A, transA ? 1 : K, transA ? M : 1, B, C);
+}
+
+/** C[i,j] += a[i] · b[j]. */
+function outerJs(M: number, N: number, a: FloatArray, b: FloatArray, C: FloatArray): void {
+  for (let i = 0; i < M; i++) {
+    const ai = a[i]!;
+    const c0 = i * N;
+    for (let j = 0; j < N; j++) C[c0 + j] += ai * b[j]!;
+  }
 }
 
 /**

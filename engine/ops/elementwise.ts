@@ -8,7 +8,7 @@ import { record } from "../autograd/record";
 import { forEachRow } from "../storage";
 import { isGradEnabled } from "../grad_mode";
 import * as G from "../gradients/elementwise";
-import { sum } from "./reduce";
+import { sum, sumOneDim } from "./reduce";
 import { reshape } from "./shape_ops";
 import { BINARY_OPS, UNARY_OPS, type BinaryName, type UnaryName, type UnaryOp } from "./table";
 
@@ -24,7 +24,7 @@ function checkOperand(x: unknown, op: string, what: string): void {
 // ---- binary kernels -----------------------------------------------------------------------------
 
 /** out[i] = x[i] ∘ y[i] */
-function loopVV(kind: BinaryKind, x: Storage, y: Storage, out: Storage): void {
+export function loopVV(kind: BinaryKind, x: Storage, y: Storage, out: Storage): void {
   const n = out.length;
   switch (kind) {
     case "add": for (let i = 0; i < n; i++) out[i] = x[i]! + y[i]!; break;
@@ -38,7 +38,7 @@ function loopVV(kind: BinaryKind, x: Storage, y: Storage, out: Storage): void {
 }
 
 /** out[i] = x[i] ∘ s */
-function loopVS(kind: BinaryKind, x: Storage, s: number, out: Storage): void {
+export function loopVS(kind: BinaryKind, x: Storage, s: number, out: Storage): void {
   const n = out.length;
   switch (kind) {
     case "add": for (let i = 0; i < n; i++) out[i] = x[i]! + s; break;
@@ -72,7 +72,7 @@ function loopSV(kind: BinaryKind, s: number, y: Storage, out: Storage): void {
  * True when `small` broadcasts to `shape` as one repeated row: its dims, after leading 1s, equal
  * the trailing dims of `shape` (a bias [32] or [1, 32] added to [100, 32]).
  */
-function isTrailingRow(small: Shape, shape: Shape): boolean {
+export function isTrailingRow(small: Shape, shape: Shape): boolean {
   let i = 0;
   while (i < small.length && small[i] === 1) i++;
   const n = small.length - i;
@@ -82,7 +82,7 @@ function isTrailingRow(small: Shape, shape: Shape): boolean {
 }
 
 /** out[i] = x[i] ∘ row[i mod row.length] (the row repeats along the leading dims). */
-function loopVR(kind: BinaryKind, x: Storage, row: Storage, out: Storage): void {
+export function loopVR(kind: BinaryKind, x: Storage, row: Storage, out: Storage): void {
   const n = out.length, m = row.length;
   switch (kind) {
     case "add": for (let i = 0, j = 0; i < n; i++, j = j + 1 === m ? 0 : j + 1) out[i] = x[i]! + row[j]!; break;
@@ -335,10 +335,11 @@ export function clamp(x: Tensor, min?: number, max?: number): Tensor {
   const hi = max ?? Infinity;
   const a = x._values;
   const out = allocate(x.dtype, a.length);
-  for (let i = 0; i < a.length; i++) {
-    const v = a[i]!;
-    out[i] = v < lo ? lo : v > hi ? hi : v;
-  }
+  const n = a.length;
+  // One comparison per element when one bound is open (clamp(0) is a ReLU). NaN stays NaN.
+  if (hi === Infinity) for (let i = 0; i < n; i++) { const v = a[i]!; out[i] = v < lo ? lo : v; }
+  else if (lo === -Infinity) for (let i = 0; i < n; i++) { const v = a[i]!; out[i] = v > hi ? hi : v; }
+  else for (let i = 0; i < n; i++) { const v = a[i]!; out[i] = v < lo ? lo : v > hi ? hi : v; }
   // libtorch: clamp with scalar bounds is ClampBackward1.
   return record(new Tensor(out, x.shape, x.dtype), G.ClampBackward1, [x], () => ({ self: x, min: min ?? null, max: max ?? null }));
 }
@@ -413,6 +414,12 @@ export function clone(x: Tensor): Tensor {
  */
 export function sumTo(g: Tensor, shape: Shape, op: string): Tensor {
   if (shapeEquals(g.shape, shape)) return g;
+  // The common case in a backward pass without createGraph — a bias [n] or [1, n] added to a batch
+  // [b, n] — is column sums over g's contiguous rows: one pass, one allocation.
+  if (!isGradEnabled() && g._flat !== null && shape.length <= g.shape.length && isTrailingRow(shape, g.shape)) {
+    const n = numel(shape);
+    if (n > 0 && n === g.shape[g.shape.length - 1]) return new Tensor(sumOneDim(g._flat, [g._flat.length / n, n], 0), shape, g.dtype);
+  }
   const lead = g.shape.length - shape.length;
   if (lead < 0) throw new RangeError(`${op}: gradient of shape [${g.shape.join(", ")}] cannot be summed to [${shape.join(", ")}].`);
   const dims: number[] = [];

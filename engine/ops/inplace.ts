@@ -17,7 +17,7 @@ import { observer, setObserver, type AutogradObserver } from "../autograd/observ
 import { gradientEdge, record } from "../autograd/record";
 import * as G from "../gradients/inplace";
 import { AsStridedBackward0 } from "../gradients/indexing";
-import { clone, expandData } from "./elementwise";
+import { clone, expandData, isTrailingRow, loopVR, loopVS, loopVV, type BinaryKind } from "./elementwise";
 import { index } from "./indexing";
 import { random, randomNormal } from "../random";
 
@@ -108,6 +108,41 @@ export function inplace<T extends Tensor>(x: T, op: string, compute: () => Tenso
 }
 
 /**
+ * The common unrecorded case of add_/sub_/mul_/div_ — an optimizer step under noGrad, a buffer
+ * update — computed straight into x's own storage: no result tensor, no copy back. Returns null
+ * (the caller takes the general path) when the op would be recorded, when x is not plain float
+ * storage, or when `other` is not a number, x's shape, a row x repeats, or a single element — and
+ * when other shares x's storage, since writing x while reading other could then read new values.
+ */
+export function binaryInPlace<T extends Tensor>(x: T, kind: BinaryKind, other: TensorOrScalar): T | null {
+  const out = x._flat;
+  if (out === null || x.dtype === "int64" || !(x instanceof Tensor)) return null;
+  const o = other instanceof Tensor ? other : null;
+  if (o === null && typeof other !== "number") return null;
+  if (isGradEnabled() && (x.requiresGrad || (o !== null && o.requiresGrad))) return null;
+  if (o !== null && (o._storage === x._storage || o.shape.length > x.shape.length)) return null;
+  checkWritable(x, `${kind}_`);
+  if (o === null) loopVS(kind, out, other as number, out);
+  else if (shapeEquals(o.shape, x.shape)) loopVV(kind, out, o._values, out);
+  else if (o.numel() === 1 && o.shape.length <= x.shape.length) loopVS(kind, out, o._values[0]!, out);
+  else if (isTrailingRow(o.shape, x.shape)) loopVR(kind, out, o._values, out);
+  else return null;
+  bumpVersion(x);
+  return x;
+}
+
+/** zero_/fill_ with a number when nothing is recorded: the values are written directly. */
+function fillUnrecorded(x: Tensor, op: string, value: number): boolean {
+  if (isGradEnabled() && x.requiresGrad) return false;
+  checkWritable(x, op, true);
+  const v = x.dtype === "int64" ? Math.trunc(value) : value;
+  if (x._flat !== null) x._flat.fill(v);
+  else writeStrided(x._storage, x._offset, x.shape, x._strides, new Float64Array(x.numel()).fill(v));
+  bumpVersion(x);
+  return true;
+}
+
+/**
  * x's current values as a tensor of their own (PyTorch's original_self): a clone with x's history
  * when grad mode is on, so a double backward can still differentiate through it. The clone is not
  * reported to the observer (PyTorch's is internal too).
@@ -177,11 +212,13 @@ function filled(x: Tensor, spec: GradientSpec<Record<string, unknown>>, values: 
 }
 
 export function zero_<T extends Tensor>(x: T): T {
+  if (x instanceof Tensor && fillUnrecorded(x, "zero_", 0)) return x;
   return inplace(x, "zero_", () => filled(x, G.ZeroBackward0, (n) => new Float64Array(n), null, {}), true);
 }
 
 export function fill_<T extends Tensor>(x: T, value: TensorOrScalar): T {
   if (typeof value === "number") {
+    if (x instanceof Tensor && fillUnrecorded(x, "fill_", value)) return x;
     return inplace(x, "fill_", () => filled(x, G.FillBackward2, (n) => new Float64Array(n).fill(value), null, { value }), true);
   }
   if (!(value instanceof Tensor) || value.shape.length !== 0) {

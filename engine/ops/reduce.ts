@@ -30,8 +30,8 @@ function reducedShape(shape: Shape, dims: readonly number[], keepdim: boolean): 
   return out;
 }
 
-/** Sum of `data` (shaped `shape`) over one dim, as outer × size × inner. */
-function sumOneDim(data: Storage, shape: Shape, dim: number): Storage {
+/** @internal Sum of contiguous `data` (shaped `shape`) over one dim, as outer × size × inner (also sumTo's bias-row path). */
+export function sumOneDim(data: Storage, shape: Shape, dim: number): Storage {
   let outer = 1, inner = 1;
   for (let i = 0; i < dim; i++) outer *= shape[i]!;
   for (let i = dim + 1; i < shape.length; i++) inner *= shape[i]!;
