@@ -116,7 +116,7 @@ export function inplace<T extends Tensor>(x: T, op: string, compute: () => Tenso
  */
 export function binaryInPlace<T extends Tensor>(x: T, kind: BinaryKind, other: TensorOrScalar): T | null {
   const out = x._flat;
-  if (out === null || x.dtype === "int64" || !(x instanceof Tensor)) return null;
+  if (out === null || !(x instanceof Tensor) || !isFloating(x.dtype)) return null;
   const o = other instanceof Tensor ? other : null;
   if (o === null && typeof other !== "number") return null;
   if (isGradEnabled() && (x.requiresGrad || (o !== null && o.requiresGrad))) return null;
