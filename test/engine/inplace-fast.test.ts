@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { torch, type Tensor } from "../../engine/index";
 
 const round = (v: unknown): unknown => (Array.isArray(v) ? v.map(round) : Math.fround(v as number));
-const t = (v: number[] | number[][], opts?: { dtype?: "float32" | "float64" | "int64" }) => torch.tensor(v, opts);
+const t = (v: number[] | number[][] | number[][][], opts?: { dtype?: "float32" | "float64" | "int64" }) => torch.tensor(v, opts);
 
 describe("add_/sub_/mul_/div_ without recording", () => {
   const cases: Array<[string, () => Tensor, () => Tensor | number]> = [
