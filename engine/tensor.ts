@@ -380,6 +380,11 @@ export class Tensor {
 
   /** this + weight · (end − this). */
   lerp(end: Tensor, weight: TensorOrScalar): Tensor { return ar.lerp(this, end, weight); }
+  /** Elementwise not (non-zero is true): a bool tensor (Python's `~mask`). */
+  logicalNot(): Tensor { return ar.logical(this, null, "not"); }
+  logicalAnd(other: Tensor): Tensor { return ar.logical(this, other, "and"); }
+  logicalOr(other: Tensor): Tensor { return ar.logical(this, other, "or"); }
+  logicalXor(other: Tensor): Tensor { return ar.logical(this, other, "xor"); }
   isnan(): Tensor { return ar.isnan(this); }
   isfinite(): Tensor { return ar.isfinite(this); }
   isinf(): Tensor { return ar.isinf(this); }

@@ -132,3 +132,25 @@ function allAny(x: Tensor, dim: number | undefined, keepdim: boolean, op: "all" 
 export const all = (x: Tensor, dim?: number, keepdim = false): Tensor => allAny(x, dim, keepdim, "all");
 /** Whether some element (along dim) is non-zero. */
 export const any = (x: Tensor, dim?: number, keepdim = false): Tensor => allAny(x, dim, keepdim, "any");
+
+/** Elementwise logical ops on truthiness (non-zero is true), giving bool tensors, with broadcasting. */
+export function logical(a: Tensor, b: Tensor | null, kind: "not" | "and" | "or" | "xor"): Tensor {
+  const op = `logical${kind[0]!.toUpperCase()}${kind.slice(1)}`;
+  checkTensor(a, op);
+  if (b === null) {
+    const v = a._values;
+    const out = allocate("bool", v.length);
+    for (let i = 0; i < v.length; i++) out[i] = v[i] === 0 ? 1 : 0;
+    return new Tensor(out, a.shape, "bool");
+  }
+  checkTensor(b, op, "other");
+  const shape = broadcastShapes(a.shape, b.shape, op);
+  const x = shapeEquals(a.shape, shape) ? a._values : expandData(a, shape);
+  const y = shapeEquals(b.shape, shape) ? b._values : expandData(b, shape);
+  const out = allocate("bool", numel(shape));
+  for (let i = 0; i < out.length; i++) {
+    const u = x[i] !== 0, v = y[i] !== 0;
+    out[i] = (kind === "and" ? u && v : kind === "or" ? u || v : u !== v) ? 1 : 0;
+  }
+  return new Tensor(out, shape, "bool");
+}

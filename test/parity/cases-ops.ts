@@ -59,6 +59,7 @@ export const DTYPE_CASES: Case[] = [
     program: prog("comparisons and value tests give bool", [f64("x", [2, 3], ANY), f64("y", [2, 3], [0.3, 1, 2.7, -0.12, 0, -2.25])], [
       s("m", "gt", ["x"], 0), s("e", "eq", ["x", "y"]), s("n", "isnan", ["x"]), s("f", "isfinite", ["x"]), s("c", "isclose", ["x", "y"]),
       s("a", "all", ["m"]), s("a1", "any", ["m"], 1), s("ms", "sum", ["m"]), s("mm", "add", ["m", "e"]), s("mi", "mulInt", ["m"], 2), s("mx", "mul", ["m", "x"]),
+      s("ln", "logicalNot", ["m"]), s("lx", "logicalXor", ["m", "e"]),
       s("z", "sum", ["mx"]), bw("z"),
     ]),
   },

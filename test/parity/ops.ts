@@ -188,6 +188,7 @@ export const OPS: Record<string, OpEmitter> = {
   // dtypes (bool, int32): comparisons, value tests, casts, integer arithmetic
   gt: method("gt"), eq: binary("eq"), isnan: unary("isnan"), isfinite: unary("isfinite"), isclose: binary("isclose"),
   all: method("all"), any: method("any"),
+  logicalNot: unary("logicalNot", "logical_not"), logicalXor: { ts: (x) => `${x[0]}.logicalXor(${x[1]})`, py: (x) => `${x[0]}.logical_xor(${x[1]})` },
   to: { ts: (x, a) => `${x[0]}.to(${JSON.stringify(a[0])})`, py: (x, a) => `${x[0]}.to(torch.${String(a[0])})` },
   /** x · an integer number: Python's `x * 2` (an int stays an int: bool → int64). */
   mulInt: { ts: (x, a) => `${x[0]}.mul(${num(a[0]!)})`, py: (x, a) => `${x[0]} * ${num(a[0]!)}` },
