@@ -80,10 +80,11 @@ async function layoutWorkerSource(entry = "webview/layout-worker.ts") {
 
 async function main() {
   fs.mkdirSync("dist", { recursive: true });
-  // What the extension ships besides bundles: the example for "New Snippet", the plugin's package
+  // What the extension ships besides bundles: the examples of "New Snippet" (examples/gallery.json), the plugin's package
   // file, and one declaration file for "autograd-lens" (rebuilt only when engine/ changed).
   fs.mkdirSync("dist/examples", { recursive: true });
-  fs.copyFileSync("examples/autograd-basics.ts", "dist/examples/autograd-basics.ts");
+  fs.copyFileSync("examples/gallery.json", "dist/examples/gallery.json");
+  for (const e of JSON.parse(fs.readFileSync("examples/gallery.json", "utf8"))) fs.copyFileSync(`examples/${e.file}`, `dist/examples/${e.file}`);
   // The Python tracer runs as plain .py files with the user's interpreter (runner/python-runner.ts).
   fs.mkdirSync("dist/python", { recursive: true });
   for (const f of fs.readdirSync("runner/python")) if (f.endsWith(".py")) fs.copyFileSync(`runner/python/${f}`, `dist/python/${f}`);

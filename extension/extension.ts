@@ -15,6 +15,7 @@ import { TensorHoverProvider } from "./hover";
 import { StepHighlighter } from "./highlight";
 import { InlineValuesController } from "./inline";
 import { GraphPanel, VIEW_TYPE } from "./panel";
+import { languageOf, parseGallery, untitledName, type GalleryEntry } from "./gallery";
 import { autoRunAllowed, ensureTrusted, isRunnable, RUNNABLE_SCHEMES, RunManager, usesAutogradLens, type RunSelection } from "./runs";
 import { runOnSave, SECTION } from "./settings";
 import { firstStepPosition, selectionLines } from "./sync";
@@ -22,7 +23,6 @@ import { firstStepPosition, selectionLines } from "./sync";
 const NEW_SNIPPET_COMMAND = "autogradLens.newSnippet";
 /** Context key for menus: the active editor is a runnable file that imports "autograd-lens". */
 const CONTEXT_KEY = "autogradLens.canShowGraph";
-const EXAMPLE = ["examples", "autograd-basics.ts"];
 
 const SELECTOR: vscode.DocumentSelector = ["typescript", "javascript", "python"].flatMap((language) =>
   RUNNABLE_SCHEMES.map((scheme) => ({ language, scheme })),
@@ -122,23 +122,44 @@ export function activate(context: vscode.ExtensionContext): void {
     if (result) panel.select(result, id);
   }
 
-  async function newSnippet(): Promise<void> {
-    let content: string | undefined;
-    for (const base of [["dist"], []]) {
+  /** Reads a shipped example (dist/examples/, or examples/ in a development checkout). */
+  async function readExample(file: string): Promise<string | undefined> {
+    for (const base of [["dist", "examples"], ["examples"]]) {
       try {
-        const bytes = await vscode.workspace.fs.readFile(vscode.Uri.joinPath(context.extensionUri, ...base, ...EXAMPLE));
-        content = new TextDecoder().decode(bytes);
-        break;
+        return new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(context.extensionUri, ...base, file)));
       } catch {
         // try the next place (a development checkout has examples/ but maybe no dist/examples/)
       }
     }
-    if (content === undefined) {
-      void vscode.window.showErrorMessage("Autograd Lens: the example snippet is missing from the extension.");
+    return undefined;
+  }
+
+  /** New Snippet: pick an example of the gallery; it opens in an untitled editor named after it. */
+  async function newSnippet(): Promise<void> {
+    let gallery: GalleryEntry[];
+    try {
+      gallery = parseGallery((await readExample("gallery.json")) ?? "");
+    } catch (e) {
+      void vscode.window.showErrorMessage(`Autograd Lens: the example gallery is missing or damaged (${(e as Error).message}).`);
       return;
     }
-    const doc = await vscode.workspace.openTextDocument({ language: "typescript", content });
-    await vscode.window.showTextDocument(doc, { preview: false });
+    const picked = await vscode.window.showQuickPick(
+      gallery.map((e) => ({ label: e.title, description: e.file, detail: e.detail, entry: e })),
+      { title: "Autograd Lens: New Snippet", placeHolder: "Open an example to run, change and explore", matchOnDescription: true, matchOnDetail: true },
+    );
+    if (!picked) return;
+    const content = await readExample(picked.entry.file);
+    if (content === undefined) {
+      void vscode.window.showErrorMessage(`Autograd Lens: the example ${picked.entry.file} is missing from the extension.`);
+      return;
+    }
+    const taken = new Set(vscode.workspace.textDocuments.filter((d) => d.isUntitled).map((d) => d.uri.path));
+    const uri = vscode.Uri.from({ scheme: "untitled", path: untitledName(picked.entry.file, taken) });
+    const doc = await vscode.workspace.openTextDocument(uri);
+    const editor = await vscode.window.showTextDocument(doc, { preview: false });
+    await editor.edit((b) => b.insert(new vscode.Position(0, 0), content));
+    if (doc.languageId !== languageOf(picked.entry.file)) await vscode.languages.setTextDocumentLanguage(doc, languageOf(picked.entry.file));
+    editor.selection = new vscode.Selection(0, 0, 0, 0);
   }
 
   let contextValue: boolean | undefined;

@@ -8,19 +8,21 @@
 // op, and it depends on at least one candidate input; when the program cannot be replayed the tab
 // is shown disabled with the reason. The worker gets a time budget per grid (then the grid is
 // cancelled with a message); Cancel terminates it.
-import type { GraphSnapshot, ProgramInfo } from "../shared/protocol";
+import type { GraphSnapshot } from "../shared/protocol";
 import * as replay from "../engine/replay/index";
 import { baseName, el, setChildren, setText, type Child } from "./dom";
-import { readTheme } from "./theme";
 import type { Host } from "./host";
-import { arrowScale, centredOn, defaultRange, descentVerdict, DEFAULT_VIEW, extent, fmt, fmtPoint, gridPoints, linspace, type Range, type View3D } from "./landscape-math";
-import { PLOT, pathLegend, pngDataUrl, renderPlot, svgFile, type PathMethod, type PlotKind, type PlotPath } from "./landscape-plot";
-import type { LandscapeRequest, LandscapeResponse } from "./landscape-worker";
+import { arrowScale, centredOn, defaultRange, DEFAULT_VIEW, fmt, fmtPoint, gridPoints, linspace, type Range, type View3D } from "./landscape-math";
+import { PLOT, pngDataUrl, svgFile, type PathMethod, type PlotKind, type PlotPath } from "./landscape-plot";
+import { landscapeAvailability, type Availability } from "./landscape-availability";
+import { Cancelled, CannotDraw, Evaluator } from "./landscape-evaluator";
+import { drawFigure } from "./landscape-figure";
+import { renderDescent, renderReadout, type DescentPath, type GridResult } from "./landscape-readout";
+import { buildLandscapePanel, DEFAULT_BUDGET_S, MAX_STEPS, type LandscapeActions, type LandscapePanel } from "./landscape-panel";
 
-declare const __LANDSCAPE_WORKER_SOURCE__: string | undefined;
+export { landscapeAvailability, type Availability } from "./landscape-availability";
 
 type Candidate = replay.Candidate;
-type DescentStep = replay.DescentStep;
 
 export interface LandscapeOptions {
   host: Host;
@@ -32,184 +34,23 @@ export interface LandscapeOptions {
   onTab?(tab: "graph" | "landscape"): void;
 }
 
-/** Whether the tab is offered for a snapshot, and what with. */
-export type Availability =
-  | { kind: "absent"; reason: string }
-  | { kind: "disabled"; reason: string }
-  | { kind: "ok"; program: ProgramInfo; output: string; outputLabel: string; candidates: Candidate[] };
-
 const RESOLUTIONS_2D = [21, 41, 61, 81, 101, 151, 201, 301, 401];
 const RESOLUTIONS_1D = [51, 101, 201, 401, 801, 1601];
 const DEFAULT_RES_2D = 61;
 const DEFAULT_RES_1D = 201;
-const DEFAULT_BUDGET_S = 10;
-const MAX_STEPS = 1000;
 /** The arrow is drawn about this fraction of the plot across (its direction and components are exact). */
 const ARROW_FRACTION = 0.2;
-const METHOD_LABELS: Record<PathMethod, string> = { sgd: "SGD", momentum: "SGD with momentum 0.9", adam: "Adam" };
 /** Most options in an input picker (a big leaf offers its first elements). */
 const MAX_PICKER_OPTIONS = 2000;
 
-/** The tab's availability for a snapshot (the contract's section 3). */
-export function landscapeAvailability(s: GraphSnapshot): Availability {
-  const outId = s.output;
-  const out = outId ? s.tensors.find((t) => t.id === outId) : undefined;
-  if (!outId || !out) return { kind: "absent", reason: "The trace has no output tensor." };
-  if (out.value.numel !== 1) return { kind: "absent", reason: `The output ${out.label} is not a scalar (shape [${out.shape.join(", ")}]).` };
-  if (!out.gradFn) return { kind: "absent", reason: `The output ${out.label} is not made by an op.` };
-  const program = s.program;
-  if (!program) return { kind: "absent", reason: "This trace has no recorded program (traced by an older version)." };
-  if (program.unavailable) return { kind: "disabled", reason: `The landscape cannot be drawn: ${program.unavailable}` };
-  let raw: Candidate[];
-  try {
-    raw = replay.candidateInputs(program, outId);
-  } catch (e) {
-    return { kind: "disabled", reason: `The landscape cannot be drawn: ${(e as Error).message}` };
-  }
-  if (!raw.length) {
-    // No candidates: either nothing to vary, or the program cannot re-run the output (a missing rule).
-    const problem = replay.landscapeProblem(program, outId, []);
-    if (problem === null || /choose at least one input/.test(problem)) return { kind: "absent", reason: `The output ${out.label} depends on no leaf that requires grad.` };
-    return { kind: "disabled", reason: `The landscape cannot be drawn: ${problem}` };
-  }
-  return { kind: "ok", program, output: outId, outputLabel: out.label, candidates: raw };
-}
-
-class Cancelled extends Error {}
-/** The program cannot give f over these inputs (replay's landscapeProblem, reported by the worker). */
-class CannotDraw extends Error {}
-
-/** The worker: one at a time, restarted after a cancel; requests answered in order. */
-class Evaluator {
-  private worker: Worker | null = null;
-  private url: string | null = null;
-  private program: ProgramInfo | undefined;
-  private nextId = 0;
-  private readonly pending = new Map<number, { kind: string; resolve(r: LandscapeResponse): void; reject(e: Error): void; progress?: (done: number, count: number) => void; timer?: ReturnType<typeof setTimeout> }>();
-
-  setProgram(p: ProgramInfo): void {
-    this.program = p;
-    if (this.worker) this.send({ id: 0, kind: "program", program: p });
-  }
-
-  private ensure(): Worker {
-    if (this.worker) return this.worker;
-    const source = typeof __LANDSCAPE_WORKER_SOURCE__ === "string" ? __LANDSCAPE_WORKER_SOURCE__ : undefined;
-    if (!source || typeof Worker !== "function") throw new Error("Web Workers are not available here");
-    this.url ??= URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
-    const w = new Worker(this.url);
-    w.onmessage = (e: MessageEvent<LandscapeResponse>) => this.onMessage(e.data);
-    w.onerror = (e) => {
-      e.preventDefault();
-      this.fail(new Error(e.message || "the worker failed"));
-    };
-    this.worker = w;
-    if (this.program) this.send({ id: 0, kind: "program", program: this.program });
-    return w;
-  }
-
-  private send(req: LandscapeRequest): void {
-    this.worker?.postMessage(req);
-  }
-
-  private onMessage(r: LandscapeResponse): void {
-    const p = this.pending.get(r.id);
-    if (!p) return;
-    if (r.kind === "progress") {
-      p.progress?.(r.done, r.count);
-      return;
-    }
-    this.pending.delete(r.id);
-    if (p.timer) clearTimeout(p.timer);
-    p.resolve(r);
-  }
-
-  /** Sends a request; rejects with Cancelled when cancelled, or when no answer comes within watchdogMs. */
-  request(req: DistributiveOmit<LandscapeRequest, "id">, opts: { watchdogMs: number; progress?: (done: number, count: number) => void }): Promise<LandscapeResponse> {
-    const w = this.ensure();
-    const id = ++this.nextId;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.stop(new Cancelled(`no answer within ${fmt(opts.watchdogMs / 1000, 3)} s`));
-      }, opts.watchdogMs);
-      this.pending.set(id, { kind: req.kind, resolve, reject, progress: opts.progress, timer });
-      w.postMessage({ ...req, id } as LandscapeRequest);
-    });
-  }
-
-  get busy(): boolean {
-    return this.pending.size > 0;
-  }
-
-  /** A grid (the long kind of request) is being evaluated or waits. */
-  get gridPending(): boolean {
-    return [...this.pending.values()].some((p) => p.kind === "grid");
-  }
-
-  /** Terminates the worker and rejects whatever was waiting (a new worker starts on the next request). */
-  stop(reason: Error): void {
-    this.worker?.terminate();
-    this.worker = null;
-    this.fail(reason);
-  }
-
-  private fail(reason: Error): void {
-    const waiting = [...this.pending.values()];
-    this.pending.clear();
-    for (const p of waiting) {
-      if (p.timer) clearTimeout(p.timer);
-      p.reject(reason);
-    }
-  }
-}
-
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
-
-interface GridResult {
-  values: Float64Array;
-  nx: number;
-  ny: number;
-  ranges: Range[];
-  ms: number;
-}
 
 let uid = 0;
 
 export class Landscape {
   /** The tab strip, the graph pane and the landscape panel together (what app.ts puts in the middle). */
   readonly element: HTMLElement;
-  private readonly tabList: HTMLElement;
-  private readonly graphTab: HTMLButtonElement;
-  private readonly landscapeTab: HTMLButtonElement;
-  private readonly panel: HTMLElement;
+  private readonly ui: LandscapePanel;
   private graphPane: HTMLElement | undefined;
-
-  // panel parts
-  private readonly heading: HTMLElement;
-  private readonly viewGroup: HTMLElement;
-  private readonly viewButtons: Record<"contour" | "surface", HTMLButtonElement>;
-  private readonly figure: HTMLElement;
-  private readonly plotHost: HTMLElement;
-  private readonly legend: HTMLElement;
-  private readonly status: HTMLElement;
-  private readonly progress: HTMLProgressElement;
-  private readonly pickerBox: HTMLElement;
-  private readonly xSelect: HTMLSelectElement;
-  private readonly ySelect: HTMLSelectElement;
-  private readonly rangeBox: HTMLElement;
-  private readonly resSelect: HTMLSelectElement;
-  private readonly budgetInput: HTMLInputElement;
-  private readonly drawButton: HTMLButtonElement;
-  private readonly cancelButton: HTMLButtonElement;
-  private readonly readout: HTMLElement;
-  private readonly methodSelect: HTMLSelectElement;
-  private readonly lrInput: HTMLInputElement;
-  private readonly stepsInput: HTMLInputElement;
-  private readonly stepButton: HTMLButtonElement;
-  private readonly runButton: HTMLButtonElement;
-  private readonly clearButton: HTMLButtonElement;
-  private readonly verdict: HTMLElement;
-  private readonly table: HTMLTableElement;
 
   // state
   private readonly evaluator = new Evaluator();
@@ -223,14 +64,13 @@ export class Landscape {
   /** The point the arrow and descent start from: the traced values unless moved (a click on the plot, the inputs). */
   private start: number[] = [];
   private startInputs: HTMLInputElement[] = [];
-  private readonly startBox: HTMLElement;
   private rangeInputs: Array<{ lo: HTMLInputElement; hi: HTMLInputElement }> = [];
   private kind2d: "contour" | "surface" = "contour";
   private view: View3D = { ...DEFAULT_VIEW };
   private grid: GridResult | undefined;
   private at: { value: number; grad: number[] } | undefined;
   /** Per method: its learning rate, the steps from the start point, and why the engine stopped the run (null: it did not). */
-  private paths = new Map<PathMethod, { lr: number; steps: DescentStep[]; diverged: boolean; stopped: string | null }>();
+  private paths = new Map<PathMethod, DescentPath>();
   private method: PathMethod = "sgd";
   private generation = 0;
   private plot: SVGSVGElement | undefined;
@@ -240,128 +80,42 @@ export class Landscape {
 
   constructor(private readonly options: LandscapeOptions) {
     this.selectedTab = options.tab ?? "graph";
-    const id = `ls${++uid}`;
-    const tab = (key: "graph" | "landscape", text: string) =>
-      el("button", {
-        type: "button",
-        role: "tab",
-        id: `${id}-tab-${key}`,
-        "aria-selected": "false",
-        "aria-controls": `${id}-panel-${key}`,
-        tabindex: "-1",
-        class: `view-tab view-tab-${key}`,
-        on: { click: () => this.selectTab(key, true), keydown: (e) => this.onTabKey(e) },
-      }, text);
-    this.graphTab = tab("graph", "Graph");
-    this.landscapeTab = tab("landscape", "Landscape");
-    this.tabList = el("div", { class: "view-tabs", role: "tablist", "aria-label": "View", hidden: true }, this.graphTab, this.landscapeTab);
-
-    // ---- plot column
-    this.heading = el("h2", { class: "ls-heading" });
-    const viewSeg = (key: "contour" | "surface", text: string, title: string) =>
-      el("button", { type: "button", "aria-pressed": "false", title, on: { click: () => this.setKind2d(key) } }, text);
-    this.viewButtons = { contour: viewSeg("contour", "Contour", "Contour plot from above"), surface: viewSeg("surface", "Surface", "Shaded 3D surface (drag or arrow keys to turn it)") };
-    this.viewGroup = el("div", { class: "segmented", role: "group", "aria-label": "Plot type" }, this.viewButtons.contour, this.viewButtons.surface);
-    const exportPng = el("button", { type: "button", title: "Save the plot as a PNG image", on: { click: () => void this.export("png") } }, "PNG");
-    const exportSvg = el("button", { type: "button", title: "Save the plot as an SVG drawing", on: { click: () => void this.export("svg") } }, "SVG");
-    this.plotHost = el("div", {
-      class: "ls-plot-host",
-      tabindex: "-1",
-      on: { keydown: (e) => this.onPlotKey(e), pointerdown: (e) => this.onPointerDown(e), pointermove: (e) => this.onPointerMove(e), pointerup: () => (this.drag = undefined), pointercancel: () => (this.drag = undefined), click: (e) => this.onPlotClick(e) },
-    });
-    this.legend = el("div", { class: "ls-legend muted" });
-    this.figure = el("figure", { class: "ls-figure" }, this.plotHost, this.legend);
-    this.progress = el("progress", { class: "ls-progress", max: "1", value: "0", hidden: true, "aria-label": "Evaluating the grid" });
-    this.status = el("p", { class: "ls-status", role: "status", "aria-live": "polite" });
-    const plotColumn = el(
-      "div",
-      { class: "ls-main" },
-      el("div", { class: "ls-plot-head" }, this.heading, el("div", { class: "ls-plot-tools" }, this.viewGroup, el("div", { class: "segmented", role: "group", "aria-label": "Export the plot" }, exportPng, exportSvg))),
-      this.figure,
-      el("div", { class: "ls-status-row" }, this.progress, this.status),
-    );
-
-    // ---- controls column
-    this.xSelect = el("select", { id: `${id}-x`, on: { change: () => this.pickInputs() } });
-    this.ySelect = el("select", { id: `${id}-y`, on: { change: () => this.pickInputs() } });
-    this.pickerBox = el(
-      "fieldset",
-      { class: "ls-box ls-picker" },
-      el("legend", null, "Inputs"),
-      el("label", { for: `${id}-x` }, "Horizontal axis"),
-      this.xSelect,
-      el("label", { for: `${id}-y` }, "Vertical axis"),
-      this.ySelect,
-      el("p", { class: "muted ls-hint" }, "Everything else is held at its traced value."),
-    );
-    this.rangeBox = el("div", { class: "ls-ranges" });
-    this.resSelect = el("select", { id: `${id}-res`, on: { change: () => void this.compute() } });
-    this.budgetInput = el("input", { id: `${id}-budget`, type: "number", min: "0.05", max: "600", step: "any", value: String(DEFAULT_BUDGET_S) });
-    this.drawButton = el("button", { type: "button", class: "primary", on: { click: () => void this.compute() } }, "Draw");
-    this.cancelButton = el("button", { type: "button", disabled: true, on: { click: () => this.cancel() } }, "Cancel");
-    const centre = el("button", { type: "button", title: "Centre the range on the current point", on: { click: () => this.centreRanges() } }, "Centre on point");
-    const reset = el("button", { type: "button", title: "Back to the default range and resolution", on: { click: () => this.resetRanges() } }, "Reset");
-    const rangeFieldset = el(
-      "fieldset",
-      { class: "ls-box" },
-      el("legend", null, "Range"),
-      this.rangeBox,
-      el("div", { class: "ls-row" }, el("label", { for: `${id}-res` }, "Resolution"), this.resSelect),
-      el("div", { class: "ls-row" }, el("label", { for: `${id}-budget` }, "Time limit (s)"), this.budgetInput),
-      el("div", { class: "ls-buttons" }, this.drawButton, this.cancelButton, centre, reset),
-    );
-    this.readout = el("dl", { class: "ls-readout" });
-    this.startBox = el("div", { class: "ls-start" });
-    const readoutBox = el(
-      "section",
-      { class: "ls-box", "aria-label": "Values at the point" },
-      el("h3", null, "At the point"),
-      this.startBox,
-      this.readout,
-      el("p", { class: "muted ls-hint" }, "Click the contour plot or the curve to move the point."),
-    );
-
-    this.methodSelect = el(
-      "select",
-      { id: `${id}-method`, on: { change: () => this.setMethod(this.methodSelect.value as PathMethod) } },
-      ...(Object.keys(METHOD_LABELS) as PathMethod[]).map((m) => el("option", { value: m }, METHOD_LABELS[m])),
-    );
-    this.lrInput = el("input", { id: `${id}-lr`, type: "number", min: "0", step: "any", value: "0.5", on: { change: () => this.onLrChange() } });
-    this.stepsInput = el("input", { id: `${id}-steps`, type: "number", min: "1", max: String(MAX_STEPS), step: "1", value: "10" });
-    this.stepButton = el("button", { type: "button", title: "One step x ← x − lr·∇f from the last point", on: { click: () => void this.descend(1) } }, "Step");
-    this.runButton = el("button", { type: "button", class: "primary", on: { click: () => void this.descend(this.stepCount()) } }, "Run N steps");
-    this.clearButton = el("button", { type: "button", title: "Forget this method's path", on: { click: () => this.clearPath() } }, "Clear path");
-    this.verdict = el("p", { class: "ls-verdict", role: "status", "aria-live": "polite" });
-    this.table = el("table", { class: "ls-table" });
-    const descentBox = el(
-      "fieldset",
-      { class: "ls-box ls-descent" },
-      el("legend", null, "Gradient descent"),
-      el("div", { class: "ls-row" }, el("label", { for: `${id}-method` }, "Method"), this.methodSelect),
-      el("div", { class: "ls-row" }, el("label", { for: `${id}-lr` }, "Learning rate"), this.lrInput),
-      el("div", { class: "ls-row" }, el("label", { for: `${id}-steps` }, "N (steps)"), this.stepsInput),
-      el("div", { class: "ls-buttons" }, this.stepButton, this.runButton, this.clearButton),
-      this.verdict,
-    );
-    const tableBox = el("div", { class: "ls-table-box", tabindex: "0", role: "region", "aria-label": "Descent steps" }, this.table);
-
-    const side = el("div", { class: "ls-side" }, this.pickerBox, rangeFieldset, readoutBox, descentBox);
-    this.panel = el(
-      "section",
-      { class: "landscape-panel", role: "tabpanel", id: `${id}-panel-landscape`, "aria-labelledby": `${id}-tab-landscape`, hidden: true, data: { state: "idle" } },
-      el("div", { class: "ls-layout" }, plotColumn, side),
-      tableBox,
-    );
-    this.element = el("div", { class: "view-tabs-host" }, this.tabList, this.panel);
+    this.ui = buildLandscapePanel(`ls${++uid}`, this.actions());
+    this.element = this.ui.element;
     new MutationObserver(() => this.redraw()).observe(document.body, { attributes: true, attributeFilter: ["class", "data-vscode-theme-kind"] });
     window.matchMedia?.("(prefers-color-scheme: dark)").addEventListener?.("change", () => this.redraw());
+  }
+
+  /** The controls' handlers (landscape-panel.ts wires them). */
+  private actions(): LandscapeActions {
+    return {
+      selectTab: (key, focus) => this.selectTab(key, focus),
+      onTabKey: (e) => this.onTabKey(e),
+      setKind2d: (k) => this.setKind2d(k),
+      export: (f) => this.export(f),
+      onPlotKey: (e) => this.onPlotKey(e),
+      onPointerDown: (e) => this.onPointerDown(e),
+      onPointerMove: (e) => this.onPointerMove(e),
+      endDrag: () => (this.drag = undefined),
+      onPlotClick: (e) => this.onPlotClick(e),
+      pickInputs: () => this.pickInputs(),
+      compute: () => this.compute(),
+      cancel: () => this.cancel(),
+      centreRanges: () => this.centreRanges(),
+      resetRanges: () => this.resetRanges(),
+      setMethod: (m) => this.setMethod(m),
+      onLrChange: () => this.onLrChange(),
+      descend: (k) => this.descend(k),
+      stepCount: () => this.stepCount(),
+      clearPath: () => this.clearPath(),
+    };
   }
 
   /** Puts the graph pane under the tabs (call once, before the element is in the page). */
   wrap(graphPane: HTMLElement): HTMLElement {
     this.graphPane = graphPane;
-    graphPane.id = this.graphTab.getAttribute("aria-controls")!;
-    this.element.insertBefore(graphPane, this.panel);
+    graphPane.id = this.ui.graphTab.getAttribute("aria-controls")!;
+    this.element.insertBefore(graphPane, this.ui.panel);
     this.syncTabs();
     return this.element;
   }
@@ -371,27 +125,27 @@ export class Landscape {
   private syncTabs(): void {
     const a = this.availability;
     const offered = a.kind !== "absent";
-    this.tabList.hidden = !offered;
+    this.ui.tabList.hidden = !offered;
     this.element.classList.toggle("has-tabs", offered);
-    this.landscapeTab.setAttribute("aria-disabled", String(a.kind === "disabled"));
-    this.landscapeTab.title = a.kind === "disabled" ? a.reason : a.kind === "ok" ? `f = ${a.outputLabel} as a function of its inputs` : "";
+    this.ui.landscapeTab.setAttribute("aria-disabled", String(a.kind === "disabled"));
+    this.ui.landscapeTab.title = a.kind === "disabled" ? a.reason : a.kind === "ok" ? `f = ${a.outputLabel} as a function of its inputs` : "";
     const graph = this.shownTab() === "graph";
-    this.graphTab.setAttribute("aria-selected", String(graph));
-    this.landscapeTab.setAttribute("aria-selected", String(!graph));
-    this.graphTab.tabIndex = graph ? 0 : -1;
-    this.landscapeTab.tabIndex = graph ? -1 : 0;
+    this.ui.graphTab.setAttribute("aria-selected", String(graph));
+    this.ui.landscapeTab.setAttribute("aria-selected", String(!graph));
+    this.ui.graphTab.tabIndex = graph ? 0 : -1;
+    this.ui.landscapeTab.tabIndex = graph ? -1 : 0;
     if (this.graphPane) {
       this.graphPane.hidden = !graph;
       // A tab panel only while there are tabs; otherwise the graph pane is what it always was.
       if (offered) {
         this.graphPane.setAttribute("role", "tabpanel");
-        this.graphPane.setAttribute("aria-labelledby", this.graphTab.id);
+        this.graphPane.setAttribute("aria-labelledby", this.ui.graphTab.id);
       } else {
         this.graphPane.removeAttribute("role");
         this.graphPane.removeAttribute("aria-labelledby");
       }
     }
-    this.panel.hidden = graph;
+    this.ui.panel.hidden = graph;
   }
 
   private shownTab(): "graph" | "landscape" {
@@ -407,7 +161,7 @@ export class Landscape {
     this.options.onTab?.(key);
     this.syncTabs();
     if (key === "landscape") this.ensureDrawn();
-    if (focus) (key === "graph" ? this.graphTab : this.landscapeTab).focus();
+    if (focus) (key === "graph" ? this.ui.graphTab : this.ui.landscapeTab).focus();
     if (key === "landscape" && !this.shownOnce) {
       this.shownOnce = true;
       void this.compute();
@@ -419,7 +173,7 @@ export class Landscape {
       e.preventDefault();
       e.stopPropagation();
       const next = e.key === "Home" ? "graph" : e.key === "End" ? "landscape" : this.shownTab() === "graph" ? "landscape" : "graph";
-      if (next === "landscape" && this.availability.kind !== "ok") this.graphTab.focus();
+      if (next === "landscape" && this.availability.kind !== "ok") this.ui.graphTab.focus();
       else this.selectTab(next, true);
     }
   }
@@ -431,7 +185,7 @@ export class Landscape {
     this.generation++;
     if (this.evaluator.busy) this.evaluator.stop(new Cancelled("a new trace arrived"));
     // The same inputs as before (the snippet traced again, e.g. on save): keep the picks, ranges and resolution.
-    const before = { labels: this.vary().map((c) => c.label), ranges: this.ranges, res: this.resSelect.value };
+    const before = { labels: this.vary().map((c) => c.label), ranges: this.ranges, res: this.ui.resSelect.value };
     this.availability = landscapeAvailability(s);
     this.grid = undefined;
     this.at = undefined;
@@ -450,12 +204,12 @@ export class Landscape {
       this.resetRanges(false);
       if (same) {
         this.ranges = before.ranges;
-        this.resSelect.value = before.res;
+        this.ui.resSelect.value = before.res;
         this.renderRangeInputs();
       }
       this.resetStart(false);
     }
-    this.panel.dataset.state = "idle";
+    this.ui.panel.dataset.state = "idle";
     this.setStatus("");
     this.renderHeading();
     this.renderReadout();
@@ -480,20 +234,20 @@ export class Landscape {
 
   private fillPicker(c: Candidate[]): void {
     const opts = c.slice(0, MAX_PICKER_OPTIONS);
-    setChildren(this.xSelect, ...opts.map((k, i) => el("option", { value: String(i) }, `${k.label} = ${fmt(k.value)}`)));
-    setChildren(this.ySelect, el("option", { value: "" }, "none (a curve)"), ...opts.map((k, i) => el("option", { value: String(i) }, `${k.label} = ${fmt(k.value)}`)));
-    this.pickerBox.hidden = c.length <= 2;
+    setChildren(this.ui.xSelect, ...opts.map((k, i) => el("option", { value: String(i) }, `${k.label} = ${fmt(k.value)}`)));
+    setChildren(this.ui.ySelect, el("option", { value: "" }, "none (a curve)"), ...opts.map((k, i) => el("option", { value: String(i) }, `${k.label} = ${fmt(k.value)}`)));
+    this.ui.pickerBox.hidden = c.length <= 2;
   }
 
   private syncPicker(): void {
-    this.xSelect.value = String(this.xPick);
-    this.ySelect.value = this.yPick === null ? "" : String(this.yPick);
-    for (const o of this.ySelect.options) o.disabled = o.value === String(this.xPick);
+    this.ui.xSelect.value = String(this.xPick);
+    this.ui.ySelect.value = this.yPick === null ? "" : String(this.yPick);
+    for (const o of this.ui.ySelect.options) o.disabled = o.value === String(this.xPick);
   }
 
   private pickInputs(): void {
-    const x = Number(this.xSelect.value);
-    let y: number | null = this.ySelect.value === "" ? null : Number(this.ySelect.value);
+    const x = Number(this.ui.xSelect.value);
+    let y: number | null = this.ui.ySelect.value === "" ? null : Number(this.ui.ySelect.value);
     if (y === x) y = null;
     this.xPick = x;
     this.yPick = y;
@@ -507,8 +261,8 @@ export class Landscape {
     const vary = this.vary();
     this.ranges = vary.map((c) => defaultRange(c.value));
     const res = vary.length === 2 ? RESOLUTIONS_2D : RESOLUTIONS_1D;
-    setChildren(this.resSelect, ...res.map((n) => el("option", { value: String(n) }, vary.length === 2 ? `${n} × ${n}` : `${n} points`)));
-    this.resSelect.value = String(vary.length === 2 ? DEFAULT_RES_2D : DEFAULT_RES_1D);
+    setChildren(this.ui.resSelect, ...res.map((n) => el("option", { value: String(n) }, vary.length === 2 ? `${n} × ${n}` : `${n} points`)));
+    this.ui.resSelect.value = String(vary.length === 2 ? DEFAULT_RES_2D : DEFAULT_RES_1D);
     this.renderRangeInputs();
     if (recompute) void this.compute();
   }
@@ -538,7 +292,7 @@ export class Landscape {
       this.rangeInputs.push({ lo, hi });
       rows.push(el("div", { class: "ls-row ls-range-row" }, el("span", { class: "ls-range-name", title: c.label }, c.label), lo, el("span", { class: "muted", "aria-hidden": "true" }, "to"), hi));
     });
-    setChildren(this.rangeBox, ...rows);
+    setChildren(this.ui.rangeBox, ...rows);
   }
 
   private onRangeInput(): void {
@@ -576,7 +330,7 @@ export class Landscape {
     );
     const traced = vary.every((c, k) => c.value === p[k]);
     setChildren(
-      this.startBox,
+      this.ui.startBox,
       ...this.startInputs.map((input, k) => el("div", { class: "ls-row ls-start-row" }, el("span", { class: "ls-range-name", title: vary[k]!.label }, vary[k]!.label), input)),
       traced ? null : el("button", { type: "button", class: "ls-traced", on: { click: () => this.resetStart() } }, "Back to the traced point"),
     );
@@ -646,19 +400,19 @@ export class Landscape {
   // ---- evaluation -------------------------------------------------------------------------------
 
   private budgetMs(): number {
-    const s = Number(this.budgetInput.value);
+    const s = Number(this.ui.budgetInput.value);
     return Math.round((Number.isFinite(s) && s > 0 ? Math.min(600, s) : DEFAULT_BUDGET_S) * 1000);
   }
 
   private setStatus(text: string, kind: "info" | "error" | "busy" = "info"): void {
-    setText(this.status, text);
-    this.status.classList.toggle("error", kind === "error");
+    setText(this.ui.status, text);
+    this.ui.status.classList.toggle("error", kind === "error");
   }
 
   private setBusy(busy: boolean): void {
-    this.cancelButton.disabled = !busy;
-    this.progress.hidden = !busy;
-    if (!busy) this.progress.value = 0;
+    this.ui.cancelButton.disabled = !busy;
+    this.ui.progress.hidden = !busy;
+    if (!busy) this.ui.progress.value = 0;
   }
 
   private async compute(): Promise<void> {
@@ -670,11 +424,11 @@ export class Landscape {
     const vary = this.vary();
     const varied = vary.map(({ leaf, index }) => ({ leaf, index }));
     this.renderHeading();
-    const n = Number(this.resSelect.value) || (vary.length === 2 ? DEFAULT_RES_2D : DEFAULT_RES_1D);
+    const n = Number(this.ui.resSelect.value) || (vary.length === 2 ? DEFAULT_RES_2D : DEFAULT_RES_1D);
     const nx = n, ny = vary.length === 2 ? n : 1;
     const ranges = this.ranges.map((r) => ({ ...r }));
     const points = vary.length === 2 ? gridPoints(ranges[0]!, ranges[1]!, nx, ny) : linspace(ranges[0]!, nx);
-    this.panel.dataset.state = "computing";
+    this.ui.panel.dataset.state = "computing";
     this.setBusy(true);
     this.setStatus(`Evaluating f at ${(nx * ny).toLocaleString("en-US")} points…`, "busy");
     const budget = this.budgetMs();
@@ -696,7 +450,7 @@ export class Landscape {
           watchdogMs: budget + 2000,
           progress: (done, count) => {
             if (gen !== this.generation) return;
-            this.progress.value = done / count;
+            this.ui.progress.value = done / count;
             this.setStatus(`Evaluating f: ${Math.round((100 * done) / count)}% of ${count.toLocaleString("en-US")} points…`, "busy");
           },
         },
@@ -708,7 +462,7 @@ export class Landscape {
       }
       if (r.kind !== "grid") return;
       this.grid = { values: r.values, nx, ny, ranges, ms: r.ms };
-      this.panel.dataset.state = "ready";
+      this.ui.panel.dataset.state = "ready";
       const bad = r.values.reduce((c, v) => c + (Number.isFinite(v) ? 0 : 1), 0);
       this.setStatus(
         `${vary.length === 2 ? `${nx} × ${ny} grid` : `${nx} points`} evaluated in ${Math.round(r.ms)} ms by re-running the traced program.${bad ? ` f is not finite at ${bad.toLocaleString("en-US")} of them (left blank).` : ""}`,
@@ -716,7 +470,7 @@ export class Landscape {
     } catch (e) {
       if (gen !== this.generation) return;
       const cancelled = e instanceof Cancelled;
-      this.panel.dataset.state = cancelled ? "cancelled" : "error";
+      this.ui.panel.dataset.state = cancelled ? "cancelled" : "error";
       if (e instanceof CannotDraw) {
         this.grid = undefined;
         this.setStatus(`Cannot draw: ${e.message}`, "error");
@@ -738,19 +492,19 @@ export class Landscape {
   // ---- descent ----------------------------------------------------------------------------------
 
   private stepCount(): number {
-    const n = Math.round(Number(this.stepsInput.value));
+    const n = Math.round(Number(this.ui.stepsInput.value));
     return Number.isFinite(n) && n >= 1 ? Math.min(MAX_STEPS, n) : 10;
   }
 
   private lr(): number | null {
-    const v = Number(this.lrInput.value);
-    return this.lrInput.value !== "" && Number.isFinite(v) && v >= 0 ? v : null;
+    const v = Number(this.ui.lrInput.value);
+    return this.ui.lrInput.value !== "" && Number.isFinite(v) && v >= 0 ? v : null;
   }
 
   private setMethod(m: PathMethod): void {
     this.method = m;
     const p = this.paths.get(m);
-    if (p) this.lrInput.value = String(p.lr);
+    if (p) this.ui.lrInput.value = String(p.lr);
     this.renderDescent();
     this.redraw();
   }
@@ -776,13 +530,13 @@ export class Landscape {
     if (a.kind !== "ok") return;
     const lr = this.lr();
     if (lr === null) {
-      setText(this.verdict, "The learning rate must be a number ≥ 0.");
-      this.verdict.className = "ls-verdict error";
+      setText(this.ui.verdict, "The learning rate must be a number ≥ 0.");
+      this.ui.verdict.className = "ls-verdict error";
       return;
     }
     const prev = this.paths.get(this.method);
     if (prev?.diverged) {
-      setText(this.verdict, "This path already diverged: clear it or change the learning rate.");
+      setText(this.ui.verdict, "This path already diverged: clear it or change the learning rate.");
       return;
     }
     const total = Math.min(MAX_STEPS, (prev && prev.lr === lr ? prev.steps.length - 1 : 0) + k);
@@ -792,7 +546,7 @@ export class Landscape {
     const asked = () => JSON.stringify([vary.map((c) => c.label), this.start]);
     const snapshot = this.snapshot, key = asked();
     const stale = () => snapshot !== this.snapshot || key !== asked();
-    this.stepButton.disabled = this.runButton.disabled = true;
+    this.ui.stepButton.disabled = this.ui.runButton.disabled = true;
     try {
       const r = await this.evaluator.request(
         { kind: "descend", output: a.output, vary: vary.map(({ leaf, index }) => ({ leaf, index })), start: this.start.slice(), method, lr, steps: total },
@@ -804,11 +558,11 @@ export class Landscape {
       this.paths.set(method, { lr, steps: r.steps, diverged: r.diverged, stopped: r.diverged ? (r.reason ?? "diverged") : null });
     } catch (e) {
       if (stale()) return;
-      setText(this.verdict, `Descent failed: ${(e as Error).message}`);
-      this.verdict.className = "ls-verdict error";
+      setText(this.ui.verdict, `Descent failed: ${(e as Error).message}`);
+      this.ui.verdict.className = "ls-verdict error";
       return;
     } finally {
-      this.stepButton.disabled = this.runButton.disabled = false;
+      this.ui.stepButton.disabled = this.ui.runButton.disabled = false;
     }
     this.renderDescent();
     this.redraw();
@@ -820,85 +574,28 @@ export class Landscape {
     const a = this.availability;
     if (a.kind !== "ok") return;
     const names = this.vary().map((c) => c.label);
-    setText(this.heading, `f = ${a.outputLabel} as a function of ${names.join(" and ")}`);
-    this.viewGroup.hidden = names.length < 2;
+    setText(this.ui.heading, `f = ${a.outputLabel} as a function of ${names.join(" and ")}`);
+    this.ui.viewGroup.hidden = names.length < 2;
   }
 
   private renderReadout(): void {
-    const vary = this.vary();
-    if (!vary.length) return setChildren(this.readout);
-    const p = this.start;
-    const names = vary.length === 1 ? vary[0]!.label : `(${vary.map((c) => c.label).join(", ")})`;
-    const items: Array<[string, string, string, unknown]> = [[`${names}`, fmtPoint(p).replace(/^\((.*)\)$/, vary.length === 1 ? "$1" : "($1)"), "point", p]];
-    if (this.at) {
-      const g = this.at.grad;
-      items.push(["f", fmt(this.at.value), "value", this.at.value]);
-      items.push([vary.length === 1 ? "f′ (the slope)" : "∇f", vary.length === 1 ? fmt(g[0]!) : fmtPoint(g), "grad", g]);
-      items.push([vary.length === 1 ? "−f′ (downhill)" : "−∇f (the arrow)", vary.length === 1 ? fmt(-g[0]!) : fmtPoint(g.map((v) => -v)), "neg-grad", g.map((v) => -v)]);
-    }
-    const grid = this.grid;
-    if (grid) {
-      const { min, max, argmin } = extent(grid.values);
-      if (argmin >= 0) {
-        const i = argmin % grid.nx, j = Math.floor(argmin / grid.nx);
-        const xs = linspace(grid.ranges[0]!, grid.nx);
-        const at = vary.length === 2 ? [xs[i]!, linspace(grid.ranges[1]!, grid.ny)[j]!] : [xs[i]!];
-        items.push(["Lowest on the grid", `f${fmtPoint(at)} = ${fmt(min)}`, "grid-min", { point: at, value: min, i, j }]);
-        items.push(["Highest on the grid", fmt(max), "grid-max", max]);
-      }
-    }
-    setChildren(
-      this.readout,
-      ...items.flatMap(([dt, dd, key, raw]) => [el("dt", null, dt), el("dd", { class: "num", data: { key, value: JSON.stringify(raw) } }, dd)]),
-    );
+    renderReadout(this.ui.readout, this.vary().map((c) => c.label), this.start, this.at, this.grid);
   }
 
   private renderDescent(): void {
-    const vary = this.vary();
-    if (!vary.length) return setChildren(this.table);
-    const path = this.paths.get(this.method);
-    const names = vary.map((c) => c.label);
-    const head = el(
-      "tr",
-      null,
-      el("th", { scope: "col" }, "step"),
-      ...names.map((n) => el("th", { scope: "col" }, n)),
-      el("th", { scope: "col" }, "f"),
-      ...names.map((n) => el("th", { scope: "col" }, `∂f/∂${n}`)),
-    );
-    if (!path) {
-      setChildren(this.table, el("caption", null, `Descent steps (${METHOD_LABELS[this.method]})`), el("thead", null, head), el("tbody", null, el("tr", null, el("td", { colspan: String(2 + 2 * names.length), class: "muted" }, "No steps yet: Step or Run N steps."))));
-      setText(this.verdict, "");
-      this.verdict.className = "ls-verdict";
-      return;
-    }
-    const rows = path.steps.map((s, k) =>
-      el(
-        "tr",
-        { data: { step: String(k), value: String(s.value) } },
-        el("th", { scope: "row" }, String(k)),
-        ...s.point.map((v) => el("td", { class: "num" }, fmt(v))),
-        el("td", { class: "num ls-f" }, fmt(s.value)),
-        ...s.grad.map((v) => el("td", { class: "num" }, fmt(v))),
-      ),
-    );
-    setChildren(this.table, el("caption", null, `Descent steps (${METHOD_LABELS[this.method]}, lr ${fmt(path.lr)})`), el("thead", null, head), el("tbody", null, ...rows));
-    const v = descentVerdict(path.steps.map((s) => s.value), path.diverged);
-    setText(this.verdict, path.stopped ? `${v.text} Stopped: ${path.stopped}.` : v.text);
-    this.verdict.className = `ls-verdict kind-${v.kind}${v.kind === "diverged" ? " error" : ""}`;
-    this.verdict.dataset.kind = v.kind;
+    renderDescent(this.ui.table, this.ui.verdict, this.vary().map((c) => c.label), this.method, this.paths.get(this.method));
   }
 
   private redraw(): void {
     const a = this.availability;
-    if (a.kind !== "ok" || this.panel.hidden) {
+    if (a.kind !== "ok" || this.ui.panel.hidden) {
       if (a.kind === "ok") this.dirty = true;
       return;
     }
     this.dirty = false;
     const vary = this.vary();
     const kind = this.plotKind();
-    for (const k of ["contour", "surface"] as const) this.viewButtons[k].setAttribute("aria-pressed", String(this.kind2d === k));
+    for (const k of ["contour", "surface"] as const) this.ui.viewButtons[k].setAttribute("aria-pressed", String(this.kind2d === k));
     const grid = this.grid;
     const ranges = grid?.ranges ?? this.ranges;
     const g = this.at?.grad;
@@ -909,48 +606,18 @@ export class Landscape {
     }
     const cur = this.paths.get(this.method);
     if (cur) paths.push({ method: this.method, steps: cur.steps, current: true });
-    const theme = readTheme();
-    const plot = renderPlot(
-      {
-        kind,
-        labels: vary.map((c) => c.label),
-        ranges,
-        grid: grid ? { values: grid.values, nx: grid.nx, ny: grid.ny } : undefined,
-        point: this.start,
-        value: this.at?.value ?? NaN,
-        grad: g ?? null,
-        arrowScale: arrowLength,
-        paths,
-        view: this.view,
-      },
-      theme,
-    );
-    const names = vary.map((c) => c.label).join(", ");
-    const desc = this.at
-      ? `${kind === "curve" ? "Curve" : kind === "contour" ? "Contour plot" : "Surface"} of f over ${names}; the point ${fmtPoint(this.start)} with f = ${fmt(this.at.value)}${g ? `, the negative gradient ${fmtPoint(g.map((v) => -v))}` : ""}.`
-      : `Plot of f over ${names}.`;
-    plot.setAttribute("role", "img");
-    plot.setAttribute("aria-label", desc);
-    this.plot = plot;
-    setChildren(this.plotHost, plot);
-    if (kind === "surface") {
-      this.plotHost.tabIndex = 0;
-      this.plotHost.setAttribute("role", "group");
-      this.plotHost.setAttribute("aria-label", "Surface: drag or use the arrow keys to turn it, Home to reset");
-    } else {
-      this.plotHost.tabIndex = -1;
-      this.plotHost.removeAttribute("role");
-      this.plotHost.removeAttribute("aria-label");
-    }
-    this.plotHost.classList.toggle("rotatable", kind === "surface");
-    const legend = pathLegend(paths);
-    setChildren(
-      this.legend,
-      el("span", { class: "ls-key point" }, "current point"),
-      this.at && g ? el("span", { class: "ls-key arrow" }, kind === "curve" ? "−f′ (downhill)" : "−∇f (steepest descent)") : null,
-      kind === "curve" ? el("span", { class: "ls-key tangent" }, "tangent, slope f′") : null,
-      ...legend.map((l) => el("span", { class: `ls-key path method-${l.method}` }, `${l.name} path`)),
-    );
+    this.plot = drawFigure(this.ui, {
+      kind,
+      labels: vary.map((c) => c.label),
+      ranges,
+      grid: grid ? { values: grid.values, nx: grid.nx, ny: grid.ny } : undefined,
+      point: this.start,
+      value: this.at?.value ?? NaN,
+      grad: g ?? null,
+      arrowScale: arrowLength,
+      paths,
+      view: this.view,
+    }, this.at !== undefined);
   }
 
   private dirty = false;
@@ -981,7 +648,7 @@ export class Landscape {
   private onPointerDown(e: PointerEvent): void {
     if (this.plotKind() !== "surface" || e.button !== 0) return;
     this.drag = { x: e.clientX, y: e.clientY, view: { ...this.view } };
-    this.plotHost.setPointerCapture?.(e.pointerId);
+    this.ui.plotHost.setPointerCapture?.(e.pointerId);
   }
 
   private onPointerMove(e: PointerEvent): void {

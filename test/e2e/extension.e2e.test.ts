@@ -20,6 +20,7 @@ import {
   openFile,
   openWorkbench,
   packageExtension,
+  pickQuickItem,
   processesMatching,
   readExtensionLog,
   readProblems,
@@ -283,6 +284,9 @@ describe("Autograd Lens in a trusted window", () => {
       "dist/webview.css",
       "dist/types/autograd-lens.d.ts",
       "dist/examples/autograd-basics.ts",
+      "dist/examples/gallery.json",
+      "dist/examples/manual-sgd.ts",
+      "dist/examples/training-loop.py",
       "webview/index.html",
       "node_modules/autograd-lens-ts-plugin/index.js",
       "node_modules/autograd-lens-ts-plugin/package.json",
@@ -473,6 +477,26 @@ describe("Autograd Lens in a trusted window", () => {
     expect(text).toMatch(/Activation: \d+\s*ms/);
     timings.push(`VS Code's Running Extensions view: "${text}" (code loading + activate(), in an extension host that is starting TypeScript at the same time)`);
     await page.keyboard.press("Escape");
+  });
+
+  test("New Snippet offers the gallery; a pick opens the example in an editor named after it, and it runs", async () => {
+    await page.keyboard.press("F1");
+    await page.locator(".quick-input-widget .quick-input-box input").fill(">Autograd Lens: New Snippet");
+    await page.keyboard.press("Enter");
+    // The gallery's quick pick: each example with its title and file name.
+    const rows = page.locator(".quick-input-widget .quick-input-list .monaco-list-row .label-name");
+    await rows.first().waitFor({ state: "visible", timeout: 30_000 });
+    expect(await rows.allInnerTexts()).toEqual(expect.arrayContaining(["The textbook example", "A network from scratch, trained by hand"]));
+    await pickQuickItem(page, "A network from scratch, trained by hand");
+    // A real title on the tab, not the first characters of the text.
+    const tab = page.locator(".tabs-container .tab.active .label-name");
+    await expect.poll(() => tab.innerText(), { timeout: 30_000 }).toBe("manual-sgd.ts");
+    await expect.poll(() => page.locator(".monaco-editor .view-lines").first().innerText(), { timeout: 30_000 }).toContain("A network from scratch");
+    await shot(page, "8-new-snippet");
+    // The untitled example runs: Show Graph draws it.
+    await runCommand(page, "Autograd Lens: Show Graph");
+    await expect.poll(async () => outlineNames(await graphFrame(page)), { timeout: 120_000, interval: 500 }).toContain("w1");
+    await runCommand(page, "View: Revert and Close Editor");
   });
 });
 

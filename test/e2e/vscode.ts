@@ -371,6 +371,21 @@ async function openQuickInput(page: Page, key: string, timeout: number): Promise
 }
 
 /**
+ * Picks the row of an open quick pick (one an extension showed) whose label is `label`, and waits
+ * until the quick pick has closed.
+ */
+export async function pickQuickItem(page: Page, label: string, options: { timeout?: number } = {}): Promise<void> {
+  const timeout = options.timeout ?? 30_000;
+  const row = page
+    .locator(QUICK_INPUT_ROWS)
+    .filter({ has: page.locator(".label-name").filter({ hasText: new RegExp(`^\\s*${escapeRegExp(label)}\\s*$`) }) })
+    .first();
+  await row.waitFor({ state: "visible", timeout });
+  await row.click();
+  await page.locator(QUICK_INPUT).waitFor({ state: "hidden", timeout });
+}
+
+/**
  * Runs a command from the command palette (F1) by its exact title as the palette shows it,
  * e.g. "Autograd Lens: Show Graph" or "View: Close All Editors". Resolves with the time
  * (Date.now()) of the click that ran it, once the palette has closed.

@@ -1,0 +1,79 @@
+// Where the view looks: the extent of a laid-out scene, Fit (never below legible text for small
+// graphs), and the pan that keeps the running node in view while stepping. Pure functions of the
+// scene, the positions and the viewport, shared by both drawings.
+import { BOX, LEGIBLE_ZOOM } from "./box";
+import type { Extent, Point, ViewportState } from "./renderer";
+import type { Scene } from "./scene";
+
+export const FIT_PADDING = 16;
+/** Fit never zooms a small graph in beyond this. */
+export const FIT_MAX_ZOOM = 1.5;
+/** Up to this many drawn nodes, Fit and the first view never zoom out below legible text (LEGIBLE_ZOOM). */
+export const LEGIBLE_FIT_MAX_NODES = 40;
+
+/** The centre coordinate that shows `focus` with a window of `span` over [lo, lo + size], as much of it as fits. */
+export function clampCentre(focus: number, lo: number, size: number, span: number): number {
+  if (span >= size) return lo + size / 2;
+  return Math.min(lo + size - span / 2, Math.max(lo + span / 2, focus));
+}
+
+/** The drawing's extent in model coordinates: boxes, group frames (padding and label). */
+export function sceneExtent(scene: Scene | null, positions: Record<string, Point>): Extent | null {
+  if (!scene || scene.nodes.length === 0) return null;
+  let x1 = Infinity, y1 = Infinity, x2 = -Infinity, y2 = -Infinity;
+  for (const n of scene.nodes) {
+    const p = positions[n.id];
+    if (!p) continue;
+    const pad = n.parent ? BOX.groupPad : 0;
+    const top = n.parent ? BOX.groupPad + BOX.groupLabel : 0;
+    x1 = Math.min(x1, p.x - n.width / 2 - pad);
+    y1 = Math.min(y1, p.y - n.height / 2 - top);
+    x2 = Math.max(x2, p.x + n.width / 2 + pad);
+    y2 = Math.max(y2, p.y + n.height / 2 + pad);
+  }
+  if (!Number.isFinite(x1)) return null;
+  return { x1, y1, w: Math.max(1, x2 - x1), h: Math.max(1, y2 - y1) };
+}
+
+/**
+ * The viewport that shows the whole extent. `focus` given (a small graph's selection or output):
+ * never below LEGIBLE_ZOOM — when the whole does not fit at that zoom, as much of it as fits with
+ * the focus inside. Null when the pane has no size.
+ */
+export function fitViewport(vp: ViewportState, bb: Extent, focus: Point | null): { zoom: number; pan: Point } | null {
+  const { w, h } = vp;
+  if (w <= 0 || h <= 0) return null;
+  const zoom = Math.max(vp.min, Math.min(FIT_MAX_ZOOM, (w - 2 * FIT_PADDING) / bb.w, (h - 2 * FIT_PADDING) / bb.h));
+  if (focus && zoom < LEGIBLE_ZOOM) {
+    const z = LEGIBLE_ZOOM;
+    const cx = clampCentre(focus.x, bb.x1, bb.w, w / z - (2 * FIT_PADDING) / z);
+    const cy = clampCentre(focus.y, bb.y1, bb.h, h / z - (2 * FIT_PADDING) / z);
+    return { zoom: z, pan: { x: w / 2 - z * cx, y: h / 2 - z * cy } };
+  }
+  return { zoom, pan: { x: w / 2 - zoom * (bb.x1 + bb.w / 2), y: h / 2 - zoom * (bb.y1 + bb.h / 2) } };
+}
+
+/** The zoom of a layout of w × h fitted into a pane of pw × ph (for choosing a direction). */
+export function fitZoom(pw: number, ph: number, w: number, h: number): number {
+  return Math.min(FIT_MAX_ZOOM, (pw - 2 * FIT_PADDING) / Math.max(1, w), (ph - 2 * FIT_PADDING) / Math.max(1, h));
+}
+
+/**
+ * The pan (same zoom) that centres a box of `size` at model point `p` when it is (partly) outside
+ * the pane; null when it is already in view.
+ */
+export function panToShow(vp: ViewportState, p: Point, size: { width: number; height: number }): Point | null {
+  if (vp.w <= 0 || vp.h <= 0) return null;
+  const x = p.x * vp.zoom + vp.pan.x;
+  const y = p.y * vp.zoom + vp.pan.y;
+  const hw = (size.width * vp.zoom) / 2;
+  const hh = (size.height * vp.zoom) / 2;
+  const margin = 8;
+  if (x - hw >= margin && x + hw <= vp.w - margin && y - hh >= margin && y + hh <= vp.h - margin) return null;
+  return { x: vp.w / 2 - vp.zoom * p.x, y: vp.h / 2 - vp.zoom * p.y };
+}
+
+/** The pan that centres model point `p` at `zoom`. */
+export function centredOn(vp: ViewportState, zoom: number, p: Point): Point {
+  return { x: vp.w / 2 - zoom * p.x, y: vp.h / 2 - zoom * p.y };
+}
