@@ -9,7 +9,7 @@
 //
 //   node bench/run.mjs            full run (about 5 minutes on 2 cores)
 //   node bench/run.mjs --quick    1 warm-up, ≤ 3 reps: a smoke test
-//   node bench/run.mjs --only=a,b          cases to run (a, b, c, d, e, f, g, h, i, j, k, l, m, n)
+//   node bench/run.mjs --only=a,b          cases to run (a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p)
 //   node bench/run.mjs --peers=ours,tfjs-cpu   peers to run
 //   node bench/run.mjs --rounds=3 run the job list 3 times over, round-robin (a shared machine)
 //   node bench/run.mjs --strict   exit 1 if a target FAILs
@@ -103,7 +103,7 @@ function parseArgs(argv) {
       if (!Number.isInteger(opts.rounds) || opts.rounds < 1) throw new Error(`--rounds needs a whole number >= 1, got "${value}"`);
     }
     else if (key === '--help' || key === '-h') {
-      console.log('usage: node bench/run.mjs [--quick] [--only=a,b,c,d,e,f,g,h,i,j,k,l,m,n] [--peers=ours,micrograd,...] [--rounds=N] [--strict]');
+      console.log('usage: node bench/run.mjs [--quick] [--only=a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p] [--peers=ours,micrograd,...] [--rounds=N] [--strict]');
       process.exit(0);
     } else throw new Error(`unknown option ${arg} (try --help)`);
   }
@@ -361,7 +361,7 @@ async function main() {
   const checks = [];
   for (const caseId of opts.only) {
     for (const size of CASES[caseId].sizes) {
-      const refPeer = { a: 'micrograd', b: 'plainjs' }[caseId];
+      const refPeer = { a: 'micrograd', b: 'plainjs', o: 'pytorch', p: 'pytorch' }[caseId];
       let ref = refPeer ? find(refPeer, caseId, size) : null;
       ref = ref?.ok ? ref.check : null;
       if (caseId === 'c') ref = elementwiseReference(makeData('c', size).x);

@@ -12,10 +12,9 @@ import * as ar from "./ops/arith";
 import { manualSeed } from "./random";
 import { isGradEnabled, withGradMode, setGradEnabled } from "./grad_mode";
 import { backward, grad } from "./autograd/engine";
-import * as functional from "./nn/functional";
-import { Linear, Module, ReLU, Sequential, Sigmoid, Tanh } from "./nn/modules";
+import { nn } from "./nn/index";
 import { Adam, Optimizer, SGD } from "./optim/optimizers";
-import { installMissingNames } from "./missing";
+import { installMissingNames, installModuleNames } from "./missing";
 import { BINARY_OPS, UNARY_OPS, type BinaryName, type TableFunctions, type UnaryName } from "./ops/table";
 
 export { Tensor } from "./tensor";
@@ -190,20 +189,12 @@ export const torch = {
         options,
       ),
   },
-  nn: {
-    Module,
-    Linear,
-    Sequential,
-    ReLU,
-    Tanh,
-    Sigmoid,
-    // A plain copy of the module namespace, so missing names can be answered (engine/missing.ts).
-    functional: { ...functional },
-  },
+  nn,
   optim: { Optimizer, SGD, Adam },
 };
 
 installMissingNames({ tensorPrototype: Tensor.prototype, tensor: creation.zeros(1), torch, nn: torch.nn, functional: torch.nn.functional, optim: torch.optim });
+installModuleNames({ modulePrototype: nn.Module.prototype, module: new nn.Module(), init: torch.nn.init });
 
 export type Torch = typeof torch;
 export default torch;

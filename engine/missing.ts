@@ -64,12 +64,29 @@ function define(on: object, prop: string, ours: string, call: boolean, kind: Kin
       const what = call || kind.what !== "method" ? kind.what : "attribute";
       throw new MissingTorchNameError(`${at}${prop}${paren} is a PyTorch ${what} that Autograd Lens does not have yet.`);
     },
+    // Assigning the name (`this.type = "mlp"` in a module's constructor) makes an own field, as it would without us.
+    set(this: object, value: unknown) {
+      Object.defineProperty(this, prop, { value, writable: true, enumerable: true, configurable: true });
+    },
   });
 }
 
 function tensorPrefix(receiver: unknown): string {
   const name = (receiver as { name?: unknown } | null)?.name;
   return typeof name === "string" && /^[A-Za-z_$][\w$]*$/.test(name) ? `${name}.` : "tensor.";
+}
+
+/** nn.Module's methods (PyTorch 2.x), for `model.named_parameters()` and the ones we lack. */
+const MODULE_NAMES =
+  "add_module apply bfloat16 buffers children compile cpu cuda double eval extra_repr float forward get_buffer get_extra_state get_parameter get_submodule half ipu load_state_dict modules named_buffers named_children named_modules named_parameters parameters register_backward_hook register_buffer register_forward_hook register_forward_pre_hook register_full_backward_hook register_full_backward_pre_hook register_load_state_dict_post_hook register_module register_parameter requires_grad_ set_extra_state share_memory state_dict to to_empty train type xpu zero_grad";
+/** torch.nn.init's functions. */
+const INIT_NAMES =
+  "calculate_gain constant_ dirac_ eye_ kaiming_normal_ kaiming_uniform_ normal_ ones_ orthogonal_ sparse_ trunc_normal_ uniform_ xavier_normal_ xavier_uniform_ zeros_";
+
+/** Answer missing names on nn.Module's prototype (`module` is an instance, for its own fields) and on torch.nn.init. */
+export function installModuleNames(spaces: { modulePrototype: object; module: object; init: object }): void {
+  install(spaces.modulePrototype, MODULE_NAMES, { prefix: () => "model.", what: "method", call: true }, spaces.module, "training");
+  install(spaces.init, INIT_NAMES, { prefix: () => "torch.nn.init.", what: "function", call: true });
 }
 
 /** Answer missing names on Tensor's prototype and on the torch namespace objects. */

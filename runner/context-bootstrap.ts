@@ -182,6 +182,8 @@ export function contextBootstrap(
   let engine: Record<string, unknown> | undefined;
   let publicEngine: Readonly<Record<string, unknown>> | undefined;
   let TensorClass: (abstract new (...a: never[]) => object) | undefined;
+  /** torch.nn.Module: modules are functions (callable), printed with their toString like PyTorch's repr. */
+  let ModuleClass: (abstract new (...a: never[]) => object) | undefined;
   let limitBytes = Number.POSITIVE_INFINITY;
   let token = "__lens_token__";
 
@@ -267,6 +269,7 @@ export function contextBootstrap(
     emit: (level, args, specials, indent, stack) => host.console(level, args, specials, indent, stack),
     now: () => host.now(),
     tensorClass: () => TensorClass,
+    moduleClass: () => ModuleClass,
     token: () => token,
     stackHere,
   });
@@ -366,6 +369,8 @@ export function contextBootstrap(
       engine = module.exports;
       const T = engine["Tensor"];
       if (typeof T === "function") TensorClass = T as typeof TensorClass;
+      const M = (engine["torch"] as { nn?: { Module?: unknown } } | undefined)?.nn?.Module;
+      if (typeof M === "function") ModuleClass = M as typeof ModuleClass;
       // What `require("autograd-lens")` gives: a frozen copy of the exports where the runner's own
       // plumbing (observer, warning channel, allocation limit) refuses with a clear error.
       const pub: Record<string, unknown> = {};

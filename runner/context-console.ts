@@ -10,6 +10,8 @@ export interface ConsoleDeps {
   now(): number;
   /** The engine's Tensor class, once it is loaded. */
   tensorClass(): (abstract new (...a: never[]) => object) | undefined;
+  /** torch.nn.Module (its instances are functions), once the engine is loaded. */
+  moduleClass(): (abstract new (...a: never[]) => object) | undefined;
   /** The per-run token that marks special values in the arguments. */
   token(): string;
   stackHere(): string;
@@ -46,8 +48,12 @@ export function contextConsole(deps: ConsoleDeps): Record<string, (...a: unknown
       return `${deps.token()}${specials.length - 1}__`;
     };
     const seen = new NativeMap<object, unknown>();
-    // Tensors anywhere in arrays/plain objects print with their toString(); other values untouched.
+    // Tensors and nn modules anywhere in arrays/plain objects print with their toString(); other values untouched.
     const conv = (v: unknown, depth: number): unknown => {
+      if (typeof v === "function") {
+        const ModuleClass = deps.moduleClass();
+        return ModuleClass && v instanceof ModuleClass ? special("tensor", tensorText(v)) : v;
+      }
       if (v === null || typeof v !== "object") return v;
       const TensorClass = deps.tensorClass();
       if (TensorClass && v instanceof TensorClass) return special("tensor", tensorText(v));

@@ -174,7 +174,7 @@ export class Recorder {
       });
       return;
     }
-    if (Array.isArray(p["object"]) && typeof value === "object") {
+    if (Array.isArray(p["object"]) && (typeof value === "object" || typeof value === "function")) {
       for (const prop of p["object"] as unknown[]) {
         if (!prop || typeof prop !== "object") continue;
         const q = prop as Record<string, unknown>;
@@ -452,6 +452,11 @@ export class Recorder {
     // Reading a stale view's gradFn below derives a new node (as PyTorch's grad_fn access does);
     // the snapshot shows the history as the run recorded it, so nothing is recorded from here on.
     this.building = true;
+    // The node each tensor's op recorded, taken before anything below reads gradFn (which derives
+    // a new AsStridedBackward0 for a view an in-place op made stale since, e.g. an optimizer step
+    // on the weight that nn.Linear's transpose viewed).
+    const recordedFn = new Map<Tensor, Node | null>();
+    for (const rec of this.tensors.values()) recordedFn.set(rec.t, rec.t._gradFn);
     // Every node reachable by one edge from a recorded node joins (AccumulateGrad targets).
     for (const rec of [...this.nodes.values()]) {
       for (const [next] of rec.node.nextFunctions) if (next && next.name === "AccumulateGrad") this.ensureNode(next);
@@ -493,7 +498,7 @@ export class Recorder {
       const node = old.gradFn && this.nodes.has(old.gradFn) ? `n${old.gradFn.id}` : null;
       tensors.push({
         id: old.key,
-        label: name ?? (t.name ? t.name : defaultLabel(t, old.rec.range)),
+        label: name ?? (t.name ? t.name : defaultLabel(old.gradFn, t, old.rec.range)),
         kind: !old.requiresGrad ? "constant" : old.isLeaf ? "leaf" : consumed.has(old.key) ? "intermediate" : "output",
         shape: old.value.shape.slice(),
         dtype: old.value.dtype,
@@ -523,9 +528,9 @@ export class Recorder {
       if (kind === "output") lastSink = id;
       const grad = t._grad;
       const name = rec.name;
-      const fn = t._gradFn;
+      const fn = recordedFn.has(t) ? recordedFn.get(t)! : t._gradFn;
       const node = fn && this.nodes.has(fn) ? `n${fn.id}` : null;
-      const base = name ?? (t.name ? t.name : defaultLabel(t, rec.range));
+      const base = name ?? (t.name ? t.name : defaultLabel(fn, t, rec.range));
       const info: TensorInfo = {
         id,
         name,
@@ -558,7 +563,7 @@ export class Recorder {
     snapshot.program = this.program.build(
       (id) => {
         const rec = this.tensors.get(id);
-        return rec ? (rec.name ?? rec.t.name ?? defaultLabel(rec.t, rec.range)) : undefined;
+        return rec ? (rec.name ?? rec.t.name ?? defaultLabel(recordedFn.has(rec.t) ? recordedFn.get(rec.t)! : rec.t._gradFn, rec.t, rec.range)) : undefined;
       },
       this.nodesTruncated ? { nodeCap: this.options.limits.nodeCap } : null,
     );
@@ -614,9 +619,9 @@ function inputNames(n: Node): string[] {
   return Array.from({ length: count }, (_, i) => names[i] ?? `input${i}`);
 }
 
-/** "add @ L9": the op of the node that made it, lower-cased, and the line. */
-function defaultLabel(t: Tensor, range: SourceRange | undefined): string {
-  const op = t.gradFn ? t.gradFn.name.replace(/Backward\d*$/, "").replace(/^./, (c) => c.toLowerCase()) : "tensor";
+/** "add @ L9": the op of the node that made it (as recorded), lower-cased, and the line. */
+function defaultLabel(fn: Node | null, t: Tensor, range: SourceRange | undefined): string {
+  const op = fn ? fn.name.replace(/Backward\d*$/, "").replace(/^./, (c) => c.toLowerCase()) : "tensor";
   return range ? `${op} @ L${range.line}` : `${op} #${t.id}`;
 }
 

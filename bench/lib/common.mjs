@@ -24,6 +24,10 @@ export const TRAIN = { samples: 100, nin: 3, hidden: 32, steps: 2000, lr: 5e-4 }
 export const CHAIN = { ops: 1000, width: 4 };
 /** One cycle of case (n)'s chain; w and x are the two leaves (x is also the start). */
 export const CHAIN_CYCLE = ['mul_w', 'add_x', 'tanh', 'sin'];
+/** (o): a batch of 8 images 1x28x28 through 8 3x3 filters, forward + backward, `steps` times (issue 12). */
+export const CONV = { batch: 8, channels: 1, size: 28, filters: 8, kernel: 3, steps: 20 };
+/** (p): embedding [27, 16] of 32 indices, linear to 27 classes, cross-entropy, SGD, `steps` times (issue 12). */
+export const EMB = { vocab: 27, dim: 16, batch: 32, steps: 100, lr: 0.1 };
 
 /** Snapshot nodes of the generated graph of case (f). */
 export const RUNNER_GRAPH_NODES = 5000;
@@ -138,6 +142,20 @@ export const PER_OP_CASES = {
     sizes: [CHAIN.ops],
     peers: ['ours', 'pytorch', 'tfjs-cpu'],
   },
+  o: {
+    id: 'o',
+    fn: 'conv2dStep',
+    title: '(o) Conv2d 8x1x28x28, 8 3x3 filters, fwd+bwd x20',
+    sizes: [CONV.batch],
+    peers: ['ours', 'pytorch', 'tfjs-cpu'],
+  },
+  p: {
+    id: 'p',
+    fn: 'embeddingStep',
+    title: '(p) embedding + cross-entropy SGD step x100',
+    sizes: [EMB.batch],
+    peers: ['ours', 'pytorch', 'tfjs-cpu'],
+  },
 };
 
 export const ALL_PEERS = ['ours', 'micrograd', 'plainjs', 'tfjs-cpu', 'js-pytorch', 'pytorch'];
@@ -213,6 +231,29 @@ export function makeData(caseId, size, seed = 1234) {
   }
   if (caseId === 'n') {
     return { ops: size, width: CHAIN.width, cycle: CHAIN_CYCLE, x: uniform(rand, CHAIN.width), w: uniform(rand, CHAIN.width) };
+  }
+  if (caseId === 'o') {
+    const { channels: c, size: hw, filters: f, kernel: k } = CONV;
+    const fanIn = c * k * k;
+    return {
+      ...CONV,
+      batch: size,
+      x: uniform(rand, size * c * hw * hw), // [batch, c, hw, hw]
+      w: uniform(rand, f * fanIn).map((v) => v / Math.sqrt(fanIn)), // [f, c, k, k]
+      b: uniform(rand, f).map((v) => v / Math.sqrt(fanIn)), // [f]
+    };
+  }
+  if (caseId === 'p') {
+    const { vocab, dim } = EMB;
+    return {
+      ...EMB,
+      batch: size,
+      idx: Array.from({ length: size }, () => Math.floor(rand() * vocab)),
+      target: Array.from({ length: size }, () => Math.floor(rand() * vocab)),
+      emb: uniform(rand, vocab * dim), // [vocab, dim]
+      w: uniform(rand, vocab * dim).map((v) => v / Math.sqrt(dim)), // [vocab, dim] (nn.Linear's layout)
+      b: uniform(rand, vocab).map((v) => v / Math.sqrt(dim)),
+    };
   }
   throw new Error(`unknown case ${caseId}`);
 }

@@ -101,7 +101,7 @@ export function formatReport({ opts, results, find, ratios, targets, checks, mac
 }
 
 /** The cases with per-op overhead at stake, (m) and (n): ours against PyTorch, median and best of 5. */
-const PER_OP_CASES = ['m', 'n'];
+const PER_OP_CASES = ['m', 'n', 'o', 'p'];
 
 /**
  * (m) and (n) side by side: median and best of the first 5 timed reps for ours and PyTorch

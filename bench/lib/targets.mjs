@@ -1,6 +1,6 @@
 // Correctness references and the performance targets: which (case, size) must reach what,
 // and the verdict for one run's results.
-import { CHAIN, ELEMENTWISE_N, RUNNER_GRAPH_NODES, TRAIN, VIEW_GRAPH_NODES } from './common.mjs';
+import { CHAIN, CONV, ELEMENTWISE_N, EMB, RUNNER_GRAPH_NODES, TRAIN, VIEW_GRAPH_NODES } from './common.mjs';
 import { REPLAY_GRAPH_NODES } from './replay.mjs';
 import { fmtMs, fmtNum } from './format.mjs';
 
@@ -52,6 +52,15 @@ export const TARGETS = [
     text: '(m) MLP training loop, ours <= 1.0x PyTorch time' },
   { id: 'n-vs-pytorch', caseId: 'n', size: CHAIN.ops, peer: 'pytorch', maxRatio: 1,
     text: '(n) 1,000-op chain, ours <= 1.0x PyTorch time' },
+  // nn layers (issue 12): at most 3x PyTorch's time, at most half of tfjs-cpu's.
+  ...['o', 'p'].flatMap((caseId) => {
+    const size = caseId === 'o' ? CONV.batch : EMB.batch;
+    const what = caseId === 'o' ? '(o) Conv2d fwd+bwd' : '(p) embedding + cross-entropy step';
+    return [
+      { id: `${caseId}-vs-pytorch`, caseId, size, peer: 'pytorch', maxRatio: 3, text: `${what}, ours <= 3x PyTorch time` },
+      { id: `${caseId}-vs-tfjs`, caseId, size, peer: 'tfjs-cpu', maxRatio: 0.5, text: `${what}, ours <= 0.5x tfjs-cpu time` },
+    ];
+  }),
   { id: 'j-ms', caseId: 'j', size: VIEW_GRAPH_NODES.j, maxMs: 16,
     text: `(j) ${VIEW_GRAPH_NODES.j.toLocaleString('en-US')}-node graph, one backward step under 16 ms` },
 ];

@@ -179,4 +179,69 @@ export const cases = {
       },
     };
   },
+
+  // (o): Conv2d of [8, 1, 28, 28] with 8 3x3 filters, loss = mean(y²), backward, `steps` times.
+  conv2dStep({ torch }, d) {
+    const { batch: n, channels: c, size: hw, filters: f, kernel: k, steps } = d;
+    const x = torch.tensor(Float32Array.from(d.x)).reshape([n, c, hw, hw]);
+    return {
+      setup() {
+        return {
+          w: torch.tensor(Float32Array.from(d.w)).reshape([f, c, k, k]).requiresGrad_(),
+          b: torch.tensor(Float32Array.from(d.b)).requiresGrad_(),
+        };
+      },
+      run(state) {
+        const { w, b } = state;
+        for (let step = 0; step < steps; step++) {
+          w.grad = undefined;
+          b.grad = undefined;
+          const loss = torch.nn.functional.conv2d(x, w, b).square().mean();
+          loss.backward();
+          state.loss = loss;
+        }
+      },
+      check({ w, b, loss }) {
+        return [loss.item(), w.grad.flatten().tolist()[0], b.grad.tolist()[0], w.grad.flatten().tolist()[f * c * k * k - 1]];
+      },
+    };
+  },
+
+  // (p): embedding rows of 32 indices, linear to 27 classes, cross-entropy, SGD, `steps` times.
+  embeddingStep({ torch }, d) {
+    const { vocab: v, dim, batch: n, steps, lr } = d;
+    const F = torch.nn.functional;
+    const idx = torch.tensor(d.idx, { dtype: 'int64' });
+    const target = torch.tensor(d.target, { dtype: 'int64' });
+    return {
+      setup() {
+        return {
+          params: [
+            torch.tensor(nested(d.emb, v, dim)).requiresGrad_(),
+            torch.tensor(nested(d.w, v, dim)).requiresGrad_(),
+            torch.tensor(Float32Array.from(d.b)).requiresGrad_(),
+          ],
+        };
+      },
+      run(state) {
+        const [emb, w, b] = state.params;
+        for (let step = 0; step < steps; step++) {
+          const loss = F.crossEntropy(F.linear(F.embedding(idx, emb), w, b), target);
+          loss.backward();
+          torch.noGrad(() => {
+            for (const p of state.params) {
+              p.sub_(p.grad.mul(lr));
+              p.grad = undefined;
+            }
+          });
+          if (step === 0) state.first = loss;
+          state.loss = loss;
+        }
+        void n;
+      },
+      check({ params, first, loss }) {
+        return [first.item(), loss.item(), params[0].tolist()[0][0], params[2].tolist()[0]];
+      },
+    };
+  },
 };

@@ -176,7 +176,63 @@ def elementwise(d):
     return setup, run, check
 
 
-CASES = {"trainStep": train_step, "chain": chain, "mlp": mlp, "matmul": matmul, "elementwise": elementwise}
+def conv2d_step(d):
+    """Case (o): conv2d of [8, 1, 28, 28] with 8 3x3 filters, loss = mean(y^2), backward, `steps` times."""
+    n, c, hw, f, k, steps = d["batch"], d["channels"], d["size"], d["filters"], d["kernel"], d["steps"]
+    x = f32(d["x"], n, c, hw, hw)
+
+    def setup():
+        return {"w": f32(d["w"], f, c, k, k).requires_grad_(), "b": f32(d["b"], f).requires_grad_()}
+
+    def run(state):
+        w, b = state["w"], state["b"]
+        for _ in range(steps):
+            w.grad = None
+            b.grad = None
+            loss = torch.nn.functional.conv2d(x, w, b).square().mean()
+            loss.backward()
+        state["loss"] = loss
+
+    def check(state):
+        gw = state["w"].grad.flatten()
+        return [state["loss"].item(), gw[0].item(), state["b"].grad[0].item(), gw[-1].item()]
+
+    return setup, run, check
+
+
+def embedding_step(d):
+    """Case (p): embedding rows of 32 indices, linear to 27 classes, cross-entropy, SGD, `steps` times."""
+    v, dim, steps, lr = d["vocab"], d["dim"], d["steps"], d["lr"]
+    F = torch.nn.functional
+    idx = torch.tensor(d["idx"], dtype=torch.int64)
+    target = torch.tensor(d["target"], dtype=torch.int64)
+
+    def setup():
+        return {"params": [f32(d["emb"], v, dim).requires_grad_(), f32(d["w"], v, dim).requires_grad_(), f32(d["b"], v).requires_grad_()]}
+
+    def run(state):
+        emb, w, b = params = state["params"]
+        first = None
+        for step in range(steps):
+            loss = F.cross_entropy(F.linear(F.embedding(idx, emb), w, b), target)
+            loss.backward()
+            with torch.no_grad():
+                for p in params:
+                    p.sub_(p.grad.mul(lr))
+                    p.grad = None
+            if step == 0:
+                first = loss
+        state["first"] = first
+        state["loss"] = loss
+
+    def check(state):
+        emb, _, b = state["params"]
+        return [state["first"].item(), state["loss"].item(), emb[0, 0].item(), b[0].item()]
+
+    return setup, run, check
+
+
+CASES = {"trainStep": train_step, "conv2dStep": conv2d_step, "embeddingStep": embedding_step, "chain": chain, "mlp": mlp, "matmul": matmul, "elementwise": elementwise}
 
 
 def run_job(job):

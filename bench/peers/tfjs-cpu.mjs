@@ -174,4 +174,77 @@ export const cases = {
       },
     };
   },
+
+  // (o): the same convolution step (NCHW data transposed to tfjs's NHWC once, outside the timing).
+  conv2dStep({ tf }, d) {
+    const { batch: n, channels: c, size: hw, filters: f, kernel: k, steps } = d;
+    const x = tf.tensor4d(d.x, [n, c, hw, hw]).transpose([0, 2, 3, 1]);
+    return {
+      setup() {
+        return {
+          vars: [tf.variable(tf.tensor4d(d.w, [f, c, k, k]).transpose([2, 3, 1, 0])), tf.variable(tf.tensor1d(d.b))],
+          loss: null,
+          grads: null,
+        };
+      },
+      run(state) {
+        const [w, b] = state.vars;
+        const fn = () => tf.conv2d(x, w, 1, 'valid').add(b).square().mean();
+        for (let step = 0; step < steps; step++) {
+          const out = tf.tidy(() => {
+            const { value, grads } = tf.variableGrads(fn, state.vars);
+            return { value, gw: grads[w.name], gb: grads[b.name] };
+          });
+          if (state.loss) tf.dispose([state.loss, state.grads.gw, state.grads.gb]);
+          state.loss = out.value;
+          state.grads = out;
+        }
+      },
+      check({ loss, grads }) {
+        // w is [k, k, c, f] here: element [0,0,0,0] is the same; the last is [k-1, k-1, c-1, f-1].
+        const gw = grads.gw.dataSync();
+        return [loss.dataSync()[0], gw[0], grads.gb.dataSync()[0], gw[gw.length - 1]];
+      },
+      teardown(state) {
+        tf.dispose([...state.vars, state.loss, state.grads?.gw, state.grads?.gb].filter(Boolean));
+      },
+    };
+  },
+
+  // (p): gather rows, matMul, softmax cross-entropy, SGD.
+  embeddingStep({ tf }, d) {
+    const { vocab: v, dim, steps, lr } = d;
+    const idx = tf.tensor1d(d.idx, 'int32');
+    const onehot = tf.oneHot(tf.tensor1d(d.target, 'int32'), v);
+    return {
+      setup() {
+        return {
+          vars: [tf.variable(tf.tensor2d(d.emb, [v, dim])), tf.variable(tf.tensor2d(d.w, [v, dim])), tf.variable(tf.tensor1d(d.b))],
+          first: null,
+          loss: null,
+        };
+      },
+      run(state) {
+        const [emb, w, b] = state.vars;
+        const fn = () => tf.losses.softmaxCrossEntropy(onehot, tf.gather(emb, idx).matMul(w, false, true).add(b));
+        for (let step = 0; step < steps; step++) {
+          const loss = tf.tidy(() => {
+            const { value, grads } = tf.variableGrads(fn, state.vars);
+            for (const p of state.vars) p.assign(p.sub(grads[p.name].mul(lr)));
+            return value;
+          });
+          if (step === 0) state.first = loss;
+          else if (state.loss !== null) state.loss.dispose();
+          if (step > 0) state.loss = loss;
+        }
+        state.loss ??= state.first;
+      },
+      check({ vars, first, loss }) {
+        return [first.dataSync()[0], loss.dataSync()[0], vars[0].dataSync()[0], vars[2].dataSync()[0]];
+      },
+      teardown(state) {
+        tf.dispose([...state.vars, state.first, ...(state.loss !== state.first ? [state.loss] : [])]);
+      },
+    };
+  },
 };

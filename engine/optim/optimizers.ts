@@ -2,10 +2,12 @@
 import { Tensor } from "../tensor";
 import { allocate, type Storage } from "../dtype";
 import { bumpVersion, writeValues } from "../ops/inplace";
+// The hint says why a module's parameters() is empty (nn owns it; see engine/nn/module.ts).
+import { emptyParameterListHint } from "../nn/module";
 
 function checkParams(params: unknown, op: string): Tensor[] {
   const list = params instanceof Tensor ? [params] : Array.isArray(params) ? params : undefined;
-  if (!list || list.length === 0) throw new RangeError(`${op}: optimizer got an empty parameter list.`);
+  if (!list || list.length === 0) throw new RangeError(`${op}: optimizer got an empty parameter list.${emptyParameterListHint(params)}`);
   list.forEach((p, i) => {
     if (!(p instanceof Tensor)) throw new TypeError(`${op}: parameter ${i} is not a Tensor.`);
     if (!p.isLeaf) throw new Error(`${op}: can't optimize a non-leaf Tensor (parameter ${i}); pass leaves created with requiresGrad: true.`);

@@ -297,6 +297,16 @@ function bceValues(x: Tensor, y: Tensor): Tensor {
 }
 
 /** Flat positions of the class targets in an [N, C] (or [C]) input. */
+/** The recorded op had a weight tensor, which the program does not record: refuse rather than re-run it unweighted. */
+function unweighted(a: Attrs, op: string): void {
+  if (a["weighted"] === true) throw new AttrError(`${op} with a weight is not re-run yet`);
+}
+
+/** NllLoss's recorded class weights, or null (all 1). */
+function nllWeight(a: Attrs): number[] | null {
+  return a["weight"] === null || a["weight"] === undefined ? null : ints(a, "weight");
+}
+
 function nllPositions(target: readonly number[], classes: number): number[] {
   return target.map((t, i) => i * classes + t);
 }
@@ -482,8 +492,12 @@ export const RULES: Readonly<Record<string, ReplayRule>> = {
     },
   },
   BinaryCrossEntropyBackward0: {
-    forward: ([x, y], a) => reduceLoss(bceValues(req(x, 0), req(y, 1)), str(a, "reduction", REDUCTIONS), false),
+    forward: ([x, y], a) => {
+      unweighted(a, "binaryCrossEntropy");
+      return reduceLoss(bceValues(req(x, 0), req(y, 1)), str(a, "reduction", REDUCTIONS), false);
+    },
     batch: (x, bt, a) => {
+      unweighted(a, "binaryCrossEntropy");
       const [p, q] = liftAll(x, bt);
       return reduceLoss(bceValues(p!, q!), str(a, "reduction", REDUCTIONS), true);
     },
@@ -494,17 +508,31 @@ export const RULES: Readonly<Record<string, ReplayRule>> = {
       const t = req(x);
       const batchedInput = t.shape.length === 2;
       const tt = new Tensor(Float64Array.from(target), batchedInput ? [target.length] : [], "int64");
-      return F.nllLoss(t, tt, { reduction: str(a, "reduction", REDUCTIONS) });
+      const w = nllWeight(a);
+      return F.nllLoss(t, tt, {
+        reduction: str(a, "reduction", REDUCTIONS),
+        ignoreIndex: numOrNull(a, "ignoreIndex") ?? -100,
+        ...(w === null ? {} : { weight: new Tensor(Float64Array.from(w), [w.length], t.dtype) }),
+      });
     },
     batch: ([x], _b, a, B) => {
       const t = req(x);
       const target = ints(a, "target");
       const classes = t.shape[t.shape.length - 1]!;
-      const picked = ew.neg(ix.indexSelect(sh.reshape(t, [B, -1], "replay"), 1, nllPositions(target, classes)));
+      const ignore = numOrNull(a, "ignoreIndex") ?? -100;
+      const w = nllWeight(a);
+      // Ignored targets read class 0 with coefficient 0; weights scale the rest.
+      const kept = target.map((c) => (c === ignore ? 0 : c));
+      let picked = ew.neg(ix.indexSelect(sh.reshape(t, [B, -1], "replay"), 1, nllPositions(kept, classes)));
+      if (w !== null || kept.some((c, i) => c !== target[i])) {
+        const coef = target.map((c) => (c === ignore ? 0 : w === null ? 1 : w[c]!));
+        picked = ew.mul(picked, new Tensor(Float64Array.from(coef), [coef.length], "float64").to(t.dtype));
+      }
       const reduction = str(a, "reduction", REDUCTIONS);
       // Per point: [N] for an [N, C] input with reduction none, [] otherwise.
       if (reduction === "none") return t.shape.length === 3 ? picked : sh.reshape(picked, [B], "replay");
-      return reduction === "mean" ? red.mean(picked, [1]) : red.sum(picked, [1]);
+      const total = numOrNull(a, "totalWeight") ?? target.length;
+      return reduction === "mean" ? ew.div(red.sum(picked, [1]), total) : red.sum(picked, [1]);
     },
   },
 };

@@ -371,10 +371,10 @@ async function openQuickInput(page: Page, key: string, timeout: number): Promise
 }
 
 /**
- * Picks the row of an open quick pick (one an extension showed) whose label is `label`, and waits
+ * Picks the row of an open quick pick whose label is `label`, and (unless `closes` is false) waits
  * until the quick pick has closed.
  */
-export async function pickQuickItem(page: Page, label: string, options: { timeout?: number } = {}): Promise<void> {
+export async function pickQuickItem(page: Page, label: string, options: { timeout?: number; closes?: boolean } = {}): Promise<void> {
   const timeout = options.timeout ?? 30_000;
   const row = page
     .locator(QUICK_INPUT_ROWS)
@@ -382,7 +382,8 @@ export async function pickQuickItem(page: Page, label: string, options: { timeou
     .first();
   await row.waitFor({ state: "visible", timeout });
   await row.click();
-  await page.locator(QUICK_INPUT).waitFor({ state: "hidden", timeout });
+  // A command that shows a quick pick of its own keeps the widget open.
+  if (options.closes !== false) await page.locator(QUICK_INPUT).waitFor({ state: "hidden", timeout });
 }
 
 /**

@@ -161,6 +161,13 @@ const ROWS: Row[] = [
     engine: (a) => F.nllLoss(a, torch.tensor([2, 2], { dtype: "int64" }), { reduction: "none" }) },
   { op: "NllLossBackward0", shapes: [[3], null], attrs: { target: [1], reduction: "sum" }, values: "any",
     engine: (a) => F.nllLoss(a, torch.tensor(1, { dtype: "int64" }), { reduction: "sum" }) },
+  // Class weights and ignored targets (the recorded weight, ignoreIndex and totalWeight attributes).
+  { op: "NllLossBackward0", shapes: [[3, 3], null], attrs: { target: [1, 2, 1], reduction: "mean", weight: [0.5, 2, 3], ignoreIndex: 2, totalWeight: 4 }, values: "any",
+    engine: (a) => F.nllLoss(a, torch.tensor([1, 2, 1], { dtype: "int64" }), { weight: torch.tensor([0.5, 2, 3]), ignoreIndex: 2 }) },
+  { op: "NllLossBackward0", shapes: [[3, 3], null], attrs: { target: [0, -100, 2], reduction: "none", weight: null, ignoreIndex: -100, totalWeight: 2 }, values: "any",
+    engine: (a) => F.nllLoss(a, torch.tensor([0, -100, 2], { dtype: "int64" }), { reduction: "none" }) },
+  { op: "NllLossBackward0", shapes: [[2, 3], null], attrs: { target: [2, 0], reduction: "sum", weight: [0.5, 2, 3], ignoreIndex: -100, totalWeight: 3.5 }, values: "any",
+    engine: (a) => F.nllLoss(a, torch.tensor([2, 0], { dtype: "int64" }), { weight: torch.tensor([0.5, 2, 3]), reduction: "sum" }) },
   // A double backward's scatter-add (grad of select) and the gather of its own backward.
   { op: "SelectBackwardBackward0", shapes: [[2]], attrs: { map: [1, 4], shape: [2, 3] } },
   { op: "SelectBackwardBackward0Backward0", shapes: [[2, 3]], attrs: { map: [1, 4], shape: [2] } },

@@ -224,8 +224,9 @@ describe("PyTorch names the engine lacks, or spells otherwise", () => {
     const t = torch as unknown as Record<string, unknown>;
     expect(() => t["no_grad"]).toThrow("torch.no_grad is PyTorch's Python spelling; in Autograd Lens it is torch.noGrad().");
     expect(() => t["logaddexp"]).toThrow("torch.logaddexp() is a PyTorch function that Autograd Lens does not have yet.");
-    expect(() => (torch.nn as unknown as Record<string, unknown>)["Conv2d"]).toThrow("torch.nn.Conv2d is a PyTorch module that Autograd Lens does not have yet.");
-    expect(() => (torch.nn.functional as unknown as Record<string, unknown>)["gelu"]).toThrow("torch.nn.functional.gelu() is a PyTorch function");
+    expect(() => (torch.nn as unknown as Record<string, unknown>)["Conv3d"]).toThrow("torch.nn.Conv3d is a PyTorch module that Autograd Lens does not have yet.");
+    expect(() => (torch.nn.functional as unknown as Record<string, unknown>)["hardswish"]).toThrow("torch.nn.functional.hardswish() is a PyTorch function");
+    expect(() => (torch.nn.functional as unknown as Record<string, unknown>)["cross_entropy"]).toThrow("torch.nn.functional.cross_entropy is PyTorch's Python spelling; in Autograd Lens it is torch.nn.functional.crossEntropy().");
   });
 
   it("leave everything else alone: own names, unknown names, await and JSON", async () => {
