@@ -1,6 +1,6 @@
-// Element types. Values live in typed arrays; int64 is stored in a Float64Array (exact up to 2^53),
-// which is enough for class indices and argmax results, the only places the engine makes integers.
-export type DType = "float32" | "float64" | "int64";
+// Element types. Values live in typed arrays; the integer types and bool are stored in a Float64Array
+// (int64 exact up to 2^53; bool as 0/1), which is enough for class indices, argmax results and masks.
+export type DType = "float32" | "float64" | "int64" | "int32" | "bool";
 export type Storage = Float32Array | Float64Array;
 
 export const DEFAULT_DTYPE: DType = "float32";
@@ -39,14 +39,17 @@ export function checkIndexTable(n: number): void {
 }
 
 export function isFloating(dtype: DType): boolean {
-  return dtype !== "int64";
+  return dtype === "float32" || dtype === "float64";
 }
 
-/** Result type of a binary op, as torch's type promotion: any float64 wins, then float32. */
+/** bool < int32 < int64 < float32 < float64: PyTorch's promotion order of the dtypes we have. */
+const RANK: Record<DType, number> = { bool: 0, int32: 1, int64: 2, float32: 3, float64: 4 };
+/** 0 bool, 1 integer, 2 floating: the categories of PyTorch's type promotion. */
+const category = (d: DType): number => (d === "bool" ? 0 : isFloating(d) ? 2 : 1);
+
+/** Result type of a binary op, as torch's type promotion: the higher of the two. */
 export function promote(a: DType, b: DType): DType {
-  if (a === b) return a;
-  if (a === "float64" || b === "float64") return "float64";
-  return "float32";
+  return RANK[a] >= RANK[b] ? a : b;
 }
 
 /**
@@ -59,17 +62,34 @@ export function resultType(a: { dtype: DType; shape: readonly number[] }, b: { d
   if (za !== (b.shape.length === 0)) {
     const dimmed = za ? b.dtype : a.dtype;
     const zero = za ? a.dtype : b.dtype;
-    return isFloating(dimmed) || !isFloating(zero) ? dimmed : DEFAULT_DTYPE;
+    if (category(zero) <= category(dimmed)) return dimmed;
+    // A 0-dim tensor of a higher category lifts the result to that category's default.
+    return isFloating(zero) ? DEFAULT_DTYPE : zero;
   }
   return promote(a.dtype, b.dtype);
 }
 
 /** The `[ CPUFloatType{...} ]` name torch prints. */
 export function torchTypeName(dtype: DType): string {
-  return dtype === "float32" ? "CPUFloatType" : dtype === "float64" ? "CPUDoubleType" : "CPULongType";
+  return TYPE_NAMES[dtype];
 }
 
+const TYPE_NAMES: Record<DType, string> = { float32: "CPUFloatType", float64: "CPUDoubleType", int64: "CPULongType", int32: "CPUIntType", bool: "CPUBoolType" };
+
 export function checkDType(dtype: unknown, where: string): DType {
-  if (dtype === "float32" || dtype === "float64" || dtype === "int64") return dtype;
-  throw new TypeError(`${where}: unknown dtype ${JSON.stringify(dtype)}; use "float32", "float64" or "int64".`);
+  if (typeof dtype === "string" && Object.hasOwn(RANK, dtype)) return dtype as DType;
+  throw new TypeError(`${where}: unknown dtype ${JSON.stringify(dtype)}; use "float32", "float64", "int64", "int32" or "bool".`);
+}
+
+/** PyTorch's name of a dtype in messages: Float, Double, Long, Int, Bool. */
+export function scalarTypeName(dtype: DType): string {
+  return { float32: "Float", float64: "Double", int64: "Long", int32: "Int", bool: "Bool" }[dtype];
+}
+
+/** Values as they must be stored in a tensor of `dtype`: integers truncated, bools 0/1. */
+export function castValue(dtype: DType, v: number): number {
+  if (dtype === "bool") return v !== 0 ? 1 : 0;
+  if (dtype === "int64") return Math.trunc(v);
+  if (dtype === "int32") return Math.trunc(v) | 0;
+  return v;
 }

@@ -29,7 +29,7 @@
 // round-trip digits, the scale as "100000 *", and drop the leading indent of a slice's first row;
 // this module follows the classic version throughout.
 
-export type FormatDType = "float32" | "float64" | "int64";
+export type FormatDType = "float32" | "float64" | "int64" | "int32" | "bool";
 
 /** libtorch's default `linesize`. */
 const LINE_SIZE = 80;
@@ -42,6 +42,8 @@ const TYPE_NAMES: Readonly<Record<FormatDType, string>> = {
   float32: "CPUFloatType",
   float64: "CPUDoubleType",
   int64: "CPULongType",
+  int32: "CPUIntType",
+  bool: "CPUBoolType",
 };
 
 /** The text of `print(tensor)` in R torch: "torch_tensor\n<values>\n[ CPUFloatType{2,3} ]<suffixes>". */

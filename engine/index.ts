@@ -7,6 +7,8 @@ import * as la from "./ops/linalg";
 import * as sm from "./ops/softmax";
 import * as join from "./ops/join";
 import * as shp from "./ops/shape_ops";
+import * as st from "./ops/stats";
+import * as ar from "./ops/arith";
 import { manualSeed } from "./random";
 import { isGradEnabled, withGradMode, setGradEnabled } from "./grad_mode";
 import { backward, grad } from "./autograd/engine";
@@ -19,6 +21,7 @@ import * as autogradFunctional from "./autograd/functional";
 import { installExtraMethods } from "./ops/extra_methods";
 import { extraFunctions } from "./ops/extra_functions";
 import { TensorFactory } from "./ops/legacy_tensor";
+import { BINARY_OPS, UNARY_OPS, type BinaryName, type TableFunctions, type UnaryName } from "./ops/table";
 
 export { Tensor } from "./tensor";
 export type { IndexSpec, NestedArray, RemovableHandle, TensorOrScalar } from "./tensor";
@@ -27,6 +30,8 @@ export type { TensorOptions, TensorData } from "./ops/creation";
 export type { Generator } from "./random";
 export type { ValuesIndices } from "./ops/sorting";
 export type { TensorConstructor } from "./ops/legacy_tensor";
+export type { VarOptions } from "./ops/stats";
+export type { CloseOptions } from "./ops/arith";
 export type { Node, Edge, GradientSpec } from "./autograd/node";
 export { AccumulateGrad, FunctionNode } from "./autograd/node";
 export { FunctionCtx, CustomFunctionNode, type UserFunctionInfo } from "./autograd/function";
@@ -37,6 +42,14 @@ export { setWarningHandler, type TorchWarning, type WarningHandler } from "./war
 export { setAllocationLimit, TensorMemoryError } from "./dtype";
 /** Re-evaluation of a traced program at other leaf values (the landscape view; see engine/replay). */
 export * as replay from "./replay/index";
+
+/** torch.<op>(x) (and torch.<op>(x, y) for binary ones) for every op of the table. */
+function tableFunctions(): TableFunctions {
+  const fns: Record<string, unknown> = {};
+  for (const kind of Object.keys(UNARY_OPS) as UnaryName[]) fns[kind] = (input: Tensor) => ew.unary(input, kind);
+  for (const kind of Object.keys(BINARY_OPS) as BinaryName[]) fns[kind] = (input: Tensor, other: Tensor) => ew.binary(input, other, kind);
+  return fns as TableFunctions;
+}
 
 /** Run fn without recording the graph (torch.no_grad()). */
 function noGrad<T>(fn: () => T): T {
@@ -72,24 +85,61 @@ export const torch = {
   enableGrad,
   isGradEnabled,
   setGradEnabled,
-  // functions mirroring the methods
+  // functions mirroring the methods; torch.log1p(x) … for every op of the table (ops/table.ts)
+  ...tableFunctions(),
   add: (a: Tensor, b: TensorOrScalar) => ew.add(a, b),
   sub: (a: Tensor, b: TensorOrScalar) => ew.sub(a, b),
   mul: (a: Tensor, b: TensorOrScalar) => ew.mul(a, b),
   div: (a: Tensor, b: TensorOrScalar) => ew.div(a, b),
-  pow: (a: Tensor, b: TensorOrScalar) => ew.pow(a, b),
-  neg: (a: Tensor) => ew.neg(a),
+  /** input ** exponent; a number base gives PowBackward2 (torch.pow(2, t)). */
+  pow: (input: Tensor | number, exponent: TensorOrScalar): Tensor =>
+    typeof input === "number" ? ar.powScalarBase(input, exponent as Tensor) : ew.pow(input, exponent),
+  /** other − alpha · input. */
+  rsub: (input: Tensor, other: TensorOrScalar, alpha = 1) => ar.rsub(input, other, alpha),
+  lerp: (input: Tensor, end: Tensor, weight: TensorOrScalar) => ar.lerp(input, end, weight),
+  gt: (a: Tensor, b: TensorOrScalar) => ew.compare(a, b, "gt"),
+  lt: (a: Tensor, b: TensorOrScalar) => ew.compare(a, b, "lt"),
+  ge: (a: Tensor, b: TensorOrScalar) => ew.compare(a, b, "ge"),
+  le: (a: Tensor, b: TensorOrScalar) => ew.compare(a, b, "le"),
+  eq: (a: Tensor, b: TensorOrScalar) => ew.compare(a, b, "eq"),
+  ne: (a: Tensor, b: TensorOrScalar) => ew.compare(a, b, "ne"),
+  logicalNot: (a: Tensor) => ar.logical(a, null, "not"),
+  logicalAnd: (a: Tensor, b: Tensor) => ar.logical(a, b, "and"),
+  logicalOr: (a: Tensor, b: Tensor) => ar.logical(a, b, "or"),
+  logicalXor: (a: Tensor, b: Tensor) => ar.logical(a, b, "xor"),
+  isnan: (a: Tensor) => ar.isnan(a),
+  isfinite: (a: Tensor) => ar.isfinite(a),
+  isinf: (a: Tensor) => ar.isinf(a),
+  isclose: (a: Tensor, b: Tensor, options?: ar.CloseOptions) => ar.isclose(a, b, options),
+  allclose: (a: Tensor, b: Tensor, options?: ar.CloseOptions) => ar.allclose(a, b, options),
+  equal: (a: Tensor, b: Tensor) => ar.equal(a, b),
+  all: (a: Tensor, dim?: number, keepdim = false) => ar.all(a, dim, keepdim),
+  any: (a: Tensor, dim?: number, keepdim = false) => ar.any(a, dim, keepdim),
+  argmax: (a: Tensor, dim?: number, keepdim = false) => a.argmax(dim, keepdim),
+  argmin: (a: Tensor, dim?: number, keepdim = false) => a.argmin(dim, keepdim),
+  amax: (a: Tensor, dim?: number | readonly number[], keepdim = false) => st.amax(a, dim, keepdim),
+  amin: (a: Tensor, dim?: number | readonly number[], keepdim = false) => st.amin(a, dim, keepdim),
+  logsumexp: (a: Tensor, dim: number | readonly number[], keepdim = false) => st.logsumexp(a, dim, keepdim),
+  prod: (a: Tensor, dim?: number, keepdim = false) => st.prod(a, dim, keepdim),
+  var: (a: Tensor, dim?: number | readonly number[] | st.VarOptions, options?: st.VarOptions) => st.variance(a, dim, options),
+  std: (a: Tensor, dim?: number | readonly number[] | st.VarOptions, options?: st.VarOptions) => st.std(a, dim, options),
+  norm: (a: Tensor, p: number | string = 2, dim?: number | readonly number[], keepdim = false) => st.norm(a, p, dim, keepdim),
+  dist: (a: Tensor, b: Tensor, p = 2) => st.dist(a, b, p),
+  cumsum: (a: Tensor, dim: number) => st.cumsum(a, dim),
+  cumprod: (a: Tensor, dim: number) => st.cumprod(a, dim),
+  linalg: {
+    /** The vector norm of the flattened input, or over dims: linalg.vectorNorm(x, ord = 2, dim?, keepdim?). */
+    vectorNorm: (a: Tensor, ord: number | string = 2, dim?: number | readonly number[], keepdim = false) => st.vectorNorm(a, ord, dim, keepdim),
+    /** linalg.norm: the 2-norm of the flattened input (ord omitted or "fro"), or a vector norm over dim. Matrix norms other than "fro" are not supported. */
+    norm: (a: Tensor, ord?: number | string, dim?: number | readonly number[], keepdim = false) => {
+      const over2 = dim === undefined ? a.dim() >= 2 : typeof dim !== "number" && dim.length === 2;
+      if (ord !== undefined && ord !== "fro" && over2) {
+        throw new TypeError(`torch.linalg.norm: matrix norm ord=${JSON.stringify(ord)} is not supported by Autograd Lens yet; only "fro" and vector norms (a 1-D input or one dim).`);
+      }
+      return st.vectorNorm(a, ord ?? 2, dim, keepdim);
+    },
+  },
   square: (a: Tensor) => ew.pow(a, 2),
-  sqrt: (a: Tensor) => a.sqrt(),
-  exp: (a: Tensor) => a.exp(),
-  log: (a: Tensor) => a.log(),
-  abs: (a: Tensor) => a.abs(),
-  sin: (a: Tensor) => a.sin(),
-  cos: (a: Tensor) => a.cos(),
-  tanh: (a: Tensor) => a.tanh(),
-  sigmoid: (a: Tensor) => a.sigmoid(),
-  relu: (a: Tensor) => a.relu(),
-  sign: (a: Tensor) => ew.sign(a),
   maximum: (a: Tensor, b: TensorOrScalar) => ew.maximum(a, b),
   minimum: (a: Tensor, b: TensorOrScalar) => ew.minimum(a, b),
   clamp: (a: Tensor, min?: number, max?: number) => ew.clamp(a, min, max),

@@ -21,8 +21,11 @@ import * as ix from "./ops/indexing";
 import * as la from "./ops/linalg";
 import * as sm from "./ops/softmax";
 import * as ip from "./ops/inplace";
+import * as st from "./ops/stats";
+import * as ar from "./ops/arith";
 import { refreshStaleView } from "./ops/inplace";
 import * as GS from "./gradients/shape";
+import { BINARY_OPS, UNARY_OPS, type BinaryName, type TableMethods, type UnaryName } from "./ops/table";
 import { backward as runBackward, type BackwardOptions } from "./autograd/engine";
 import type { ExtraTensorMethods } from "./ops/extra_methods";
 import type { Generator } from "./random";
@@ -46,6 +49,10 @@ const NO_DIMS: readonly number[] = Object.freeze([]);
 /** Gathered copies of strided views' values, with the write epoch they are valid for (see _values). */
 const gathered = new WeakMap<Tensor, { values: Storage; epoch: number }>();
 
+// The op table's methods (x.log1p(), x.log1p_(), x.atan2(y) …) are installed on the prototype below
+// installTableMethods; this declaration gives them their types.
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unsafe-declaration-merging
+export interface Tensor extends TableMethods {}
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class Tensor {
   /** Unique per process; the runner and the UI refer to tensors by it. */
@@ -254,8 +261,8 @@ export class Tensor {
       }
       return this;
     }
-    if (requiresGrad && this.dtype === "int64") {
-      throw new TypeError("requiresGrad_: only Tensors of floating point dtype can require gradients (this one is int64).");
+    if (requiresGrad && this.dtype !== "float32" && this.dtype !== "float64") {
+      throw new TypeError(`requiresGrad_: only Tensors of floating point dtype can require gradients (this one is ${this.dtype}).`);
     }
     const changed = this._leafRequiresGrad !== requiresGrad;
     this._leafRequiresGrad = requiresGrad;
@@ -365,18 +372,7 @@ export class Tensor {
   pow(exponent: TensorOrScalar): Tensor { return ew.pow(this, exponent); }
   maximum(other: TensorOrScalar): Tensor { return ew.maximum(this, other); }
   minimum(other: TensorOrScalar): Tensor { return ew.minimum(this, other); }
-  neg(): Tensor { return ew.neg(this); }
   square(): Tensor { return ew.pow(this, 2); }
-  sqrt(): Tensor { return ew.unary(this, "sqrt"); }
-  exp(): Tensor { return ew.unary(this, "exp"); }
-  log(): Tensor { return ew.unary(this, "log"); }
-  abs(): Tensor { return ew.unary(this, "abs"); }
-  sin(): Tensor { return ew.unary(this, "sin"); }
-  cos(): Tensor { return ew.unary(this, "cos"); }
-  tanh(): Tensor { return ew.unary(this, "tanh"); }
-  sigmoid(): Tensor { return ew.unary(this, "sigmoid"); }
-  relu(): Tensor { return ew.unary(this, "relu"); }
-  sign(): Tensor { return ew.sign(this); }
   /** Limit values to [min, max]; either bound may be undefined. */
   clamp(min?: number, max?: number): Tensor { return ew.clamp(this, min, max); }
   /** Elementwise: this where condition is non-zero, else other. */
@@ -389,24 +385,33 @@ export class Tensor {
   eq(other: TensorOrScalar): Tensor { return ew.compare(this, other, "eq"); }
   ne(other: TensorOrScalar): Tensor { return ew.compare(this, other, "ne"); }
 
+  /** this + weight · (end − this). */
+  lerp(end: Tensor, weight: TensorOrScalar): Tensor { return ar.lerp(this, end, weight); }
+  /** Elementwise not (non-zero is true): a bool tensor (Python's `~mask`). */
+  logicalNot(): Tensor { return ar.logical(this, null, "not"); }
+  logicalAnd(other: Tensor): Tensor { return ar.logical(this, other, "and"); }
+  logicalOr(other: Tensor): Tensor { return ar.logical(this, other, "or"); }
+  logicalXor(other: Tensor): Tensor { return ar.logical(this, other, "xor"); }
+  isnan(): Tensor { return ar.isnan(this); }
+  isfinite(): Tensor { return ar.isfinite(this); }
+  isinf(): Tensor { return ar.isinf(this); }
+  /** |this − other| ≤ atol + rtol · |other| elementwise (defaults rtol 1e-5, atol 1e-8). */
+  isclose(other: Tensor, options?: ar.CloseOptions): Tensor { return ar.isclose(this, other, options); }
+  /** True when every element is close to other's (a boolean). */
+  allclose(other: Tensor, options?: ar.CloseOptions): boolean { return ar.allclose(this, other, options); }
+  /** True when other has the same shape and values (a boolean). */
+  equal(other: Tensor): boolean { return ar.equal(this, other); }
+
   // ---- in place (PyTorch's op_: the rules are in ops/inplace.ts) ------------------------------
   add_(other: TensorOrScalar): this { return ip.binaryInPlace(this, "add", other) ?? ip.inplace(this, "add_", () => ew.add(this, other)); }
   sub_(other: TensorOrScalar): this { return ip.binaryInPlace(this, "sub", other) ?? ip.inplace(this, "sub_", () => ew.sub(this, other)); }
   mul_(other: TensorOrScalar): this { return ip.binaryInPlace(this, "mul", other) ?? ip.inplace(this, "mul_", () => ew.mul(this, other)); }
   div_(other: TensorOrScalar): this { return ip.binaryInPlace(this, "div", other) ?? ip.inplace(this, "div_", () => ew.div(this, other)); }
   pow_(exponent: TensorOrScalar): this { return ip.inplace(this, "pow_", () => ew.pow(this, exponent)); }
-  neg_(): this { return ip.inplace(this, "neg_", () => ew.neg(this)); }
   square_(): this { return ip.inplace(this, "square_", () => ew.pow(this, 2)); }
-  sqrt_(): this { return ip.inplace(this, "sqrt_", () => ew.unary(this, "sqrt")); }
-  exp_(): this { return ip.inplace(this, "exp_", () => ew.unary(this, "exp")); }
-  log_(): this { return ip.inplace(this, "log_", () => ew.unary(this, "log")); }
-  abs_(): this { return ip.inplace(this, "abs_", () => ew.unary(this, "abs")); }
-  sin_(): this { return ip.inplace(this, "sin_", () => ew.unary(this, "sin")); }
-  cos_(): this { return ip.inplace(this, "cos_", () => ew.unary(this, "cos")); }
-  tanh_(): this { return ip.inplace(this, "tanh_", () => ew.unary(this, "tanh")); }
-  sigmoid_(): this { return ip.inplace(this, "sigmoid_", () => ew.unary(this, "sigmoid")); }
-  relu_(): this { return ip.inplace(this, "relu_", () => ew.unary(this, "relu")); }
-  sign_(): this { return ip.inplace(this, "sign_", () => ew.sign(this)); }
+  lerp_(end: Tensor, weight: TensorOrScalar): this { return ip.inplace(this, "lerp_", () => ar.lerp(this, end, weight)); }
+  cumsum_(dim: number): this { return ip.inplace(this, "cumsum_", () => st.cumsum(this, dim)); }
+  cumprod_(dim: number): this { return ip.inplace(this, "cumprod_", () => st.cumprod(this, dim)); }
   clamp_(min?: number, max?: number): this { return ip.inplace(this, "clamp_", () => ew.clamp(this, min, max)); }
   maximum_(other: TensorOrScalar): this { return ip.inplace(this, "maximum_", () => ew.maximum(this, other)); }
   minimum_(other: TensorOrScalar): this { return ip.inplace(this, "minimum_", () => ew.minimum(this, other)); }
@@ -439,6 +444,29 @@ export class Tensor {
   min(dim?: number, keepdim = false): Tensor | ValuesIndices {
     return dim === undefined ? red.maxAll(this, "min") : red.maxDim(this, dim, keepdim, "min");
   }
+  /** Largest values over dims (all when omitted); ties share the gradient (AmaxBackward0). */
+  amax(dim?: number | readonly number[], keepdim = false): Tensor { return st.amax(this, dim, keepdim); }
+  amin(dim?: number | readonly number[], keepdim = false): Tensor { return st.amin(this, dim, keepdim); }
+  /** log Σ exp(x) over dims, computed stably. */
+  logsumexp(dim: number | readonly number[], keepdim = false): Tensor { return st.logsumexp(this, dim, keepdim); }
+  /** Product of all elements, or along one dim. */
+  prod(dim?: number, keepdim = false): Tensor { return st.prod(this, dim, keepdim); }
+  /** Variance over dims (all when omitted), divisor N − correction (default correction 1): `x.var(1, { correction: 0 })`. */
+  var(dim?: number | readonly number[] | st.VarOptions, options?: st.VarOptions): Tensor { return st.variance(this, dim, options); }
+  /** Standard deviation over dims (all when omitted), divisor N − correction (default 1). */
+  std(dim?: number | readonly number[] | st.VarOptions, options?: st.VarOptions): Tensor { return st.std(this, dim, options); }
+  /** The vector p-norm (default 2) over dims (all when omitted); p may be Infinity, -Infinity, 0, "fro". */
+  norm(p: number | string = 2, dim?: number | readonly number[], keepdim = false): Tensor { return st.norm(this, p, dim, keepdim); }
+  /** ‖this − other‖_p (default p = 2), with broadcasting. */
+  dist(other: Tensor, p = 2): Tensor { return st.dist(this, other, p); }
+  /** Running sum along dim. */
+  cumsum(dim: number): Tensor { return st.cumsum(this, dim); }
+  /** Running product along dim. */
+  cumprod(dim: number): Tensor { return st.cumprod(this, dim); }
+  /** Whether every element (along dim) is non-zero. */
+  all(dim?: number, keepdim = false): Tensor { return ar.all(this, dim, keepdim); }
+  /** Whether some element (along dim) is non-zero. */
+  any(dim?: number, keepdim = false): Tensor { return ar.any(this, dim, keepdim); }
   argmax(dim?: number, keepdim = false): Tensor { return red.argExtreme(this, dim, keepdim, "max"); }
   argmin(dim?: number, keepdim = false): Tensor { return red.argExtreme(this, dim, keepdim, "min"); }
   softmax(dim: number): Tensor { return sm.softmax(this, dim); }
@@ -486,6 +514,28 @@ export class Tensor {
   select(dim: number, index: number): Tensor { return ix.select(this, dim, index); }
   narrow(dim: number, start: number, length: number): Tensor { return ix.narrow(this, dim, start, length); }
 }
+
+/** Tensor methods for every op of the table (ops/table.ts): `x.log1p()`, in place `x.log1p_()`, `x.atan2(y)`. */
+function installTableMethods(): void {
+  const proto = Tensor.prototype as unknown as Record<string, unknown>;
+  for (const kind of Object.keys(UNARY_OPS) as UnaryName[]) {
+    proto[kind] = function (this: Tensor): Tensor {
+      return ew.unary(this, kind);
+    };
+    proto[`${kind}_`] = function (this: Tensor): Tensor {
+      return ip.inplace(this, `${kind}_`, () => ew.unary(this, kind));
+    };
+  }
+  for (const kind of Object.keys(BINARY_OPS) as BinaryName[]) {
+    proto[kind] = function (this: Tensor, other: Tensor): Tensor {
+      return ew.binary(this, other, kind);
+    };
+    proto[`${kind}_`] = function (this: Tensor, other: Tensor): Tensor {
+      return ip.inplace(this, `${kind}_`, () => ew.binary(this, other, kind));
+    };
+  }
+}
+installTableMethods();
 
 function flatArgs(args: number[] | [readonly number[]]): number[] {
   if (args.length === 1 && Array.isArray(args[0])) return (args[0] as readonly number[]).slice();

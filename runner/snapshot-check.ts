@@ -14,7 +14,7 @@ const isInt = (v: unknown): v is number => typeof v === "number" && Number.isInt
 const isStr = (v: unknown): v is string => typeof v === "string";
 const isBool = (v: unknown): v is boolean => typeof v === "boolean";
 
-const DTYPES = ["float32", "float64", "int64"];
+const DTYPES = ["float32", "float64", "int64", "int32", "bool"];
 const KINDS = ["leaf", "intermediate", "output", "constant"];
 const ERROR_KINDS = ["syntax", "import", "runtime", "timeout", "memory", "unsupported", "internal"];
 const LEVELS = ["log", "info", "warn", "error", "debug"];

@@ -14,7 +14,7 @@ export interface SourceRange {
   endColumn?: number;
 }
 
-export type DTypeName = "float32" | "float64" | "int64";
+export type DTypeName = "float32" | "float64" | "int64" | "int32" | "bool";
 
 /**
  * Values of a tensor, as consumers read them (decoded from the wire's value table): all of them up

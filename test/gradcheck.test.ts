@@ -4,6 +4,7 @@
 // it makes sense, and PyTorch's grad_fn names, one line per op.
 import { describe, expect, it } from "vitest";
 import { torch, type Tensor } from "../engine/index";
+import { UNARY_OPS } from "../engine/ops/table";
 import { checkGrads, checkSecondOrder, generator, ref, ND, type GradCheckOptions, type Nested } from "./helpers/gradcheck";
 
 const F = torch.nn.functional;
@@ -38,6 +39,17 @@ const D2 = (sa: Shape, sb: Shape): [Nested, Nested] => {
   const na = sa.reduce((p, v) => p * v, 1);
   return [new ND(sa, all.slice(0, na)).toNested(), new ND(sb, all.slice(na)).toNested()];
 };
+/** Inside (−1, 1): asin, acos, tan. */
+const O = (s: Shape) => gen(s, { lo: -0.9, hi: 0.9 });
+/** Away from integers and halves (floor, ceil, round, trunc, frac jump there). */
+const NI = (s: Shape) => gen(s, { avoid: [-2, -1.5, -1, -0.5, 0, 0.5, 1, 1.5, 2], margin: 0.05 });
+/** erf by numerical integration of 2/√π·exp(−t²) (Simpson, 2000 steps): independent of the engine's series. */
+const erfRef = (v: number): number => {
+  const n = 2000, h = v / n;
+  let acc = 0;
+  for (let i = 0; i <= n; i++) acc += (i === 0 || i === n ? 1 : i % 2 ? 4 : 2) * Math.exp(-(i * h) * (i * h));
+  return ((acc * h) / 3) * (2 / Math.sqrt(Math.PI));
+};
 const f64 = (v: Nested) => torch.tensor(v, { dtype: "float64" });
 const i64 = (v: Nested) => torch.tensor(v, { dtype: "int64" });
 const S = (s: Shape) => `[${s.join(",")}]`;
@@ -71,6 +83,8 @@ for (const [sa, sb] of PAIRS) {
   add(`mul ${pair}`, (a, b) => a!.mul(b!), [U(sa), U(sb)], zipRef((u, v) => u * v), { second: true });
   add(`div ${pair}`, (a, b) => a!.div(b!), [U(sa), A(sb)], zipRef((u, v) => u / v), { second: true });
   add(`pow tensor exponent ${pair}`, (a, b) => a!.pow(b!), [P(sa), U(sb)], zipRef((u, v) => Math.pow(u, v)), { second: true });
+  add(`atan2 ${pair}`, (a, b) => a!.atan2(b!), [U(sa), A(sb)], zipRef(Math.atan2), { second: true });
+  add(`hypot ${pair}`, (a, b) => torch.hypot(a!, b!), [A(sa), A(sb)], zipRef((u, v) => Math.sqrt(u * u + v * v)), { second: true });
 }
 // function forms, and one operand a constant (only the other requires grad)
 add("torch.add [3,4] with [4]", (a, b) => torch.add(a!, b!), [U([3, 4]), U([4])], zipRef((u, v) => u + v));
@@ -126,7 +140,34 @@ const UNARY: Array<[string, Fn, (s: Shape) => Nested, (v: number) => number]> = 
   ["F.relu", (x) => F.relu(x!), A, (v) => Math.max(v, 0)],
   ["F.tanh", (x) => F.tanh(x!), U, Math.tanh],
   ["F.sigmoid", (x) => F.sigmoid(x!), U, (v) => 1 / (1 + Math.exp(-v))],
+  ["rsqrt", (x) => x!.rsqrt(), P, (v) => 1 / Math.sqrt(v)],
+  ["reciprocal", (x) => x!.reciprocal(), A, (v) => 1 / v],
+  ["expm1", (x) => x!.expm1(), U, (v) => Math.exp(v) - 1],
+  ["log1p", (x) => x!.log1p(), P, (v) => Math.log(1 + v)],
+  ["torch.log1p", (x) => torch.log1p(x!), Pr, (v) => Math.log(1 + v)],
+  ["log2", (x) => x!.log2(), P, (v) => Math.log(v) / Math.log(2)],
+  ["log10", (x) => x!.log10(), P, (v) => Math.log(v) / Math.log(10)],
+  ["tan", (x) => x!.tan(), O, Math.tan],
+  ["asin", (x) => x!.asin(), O, Math.asin],
+  ["acos", (x) => x!.acos(), O, Math.acos],
+  ["atan", (x) => x!.atan(), U, Math.atan],
+  ["sinh", (x) => x!.sinh(), U, (v) => (Math.exp(v) - Math.exp(-v)) / 2],
+  ["cosh", (x) => x!.cosh(), U, (v) => (Math.exp(v) + Math.exp(-v)) / 2],
+  ["erf", (x) => x!.erf(), U, erfRef],
+  ["torch.erf", (x) => torch.erf(x!), U, erfRef],
+  ["sign", (x) => x!.sign(), A, Math.sign],
+  ["floor", (x) => x!.floor(), NI, Math.floor],
+  ["ceil", (x) => x!.ceil(), NI, Math.ceil],
+  ["round", (x) => x!.round(), NI, Math.round],
+  ["trunc", (x) => x!.trunc(), NI, Math.trunc],
+  ["frac", (x) => x!.frac(), NI, (v) => v - Math.trunc(v)],
+  ["torch.floor", (x) => torch.floor(x!), NI, Math.floor],
 ];
+/** Every op of the table (engine/ops/table.ts) needs a row above. */
+it("has a gradcheck row for every unary op of the op table", () => {
+  const rows = new Set(UNARY.map(([n]) => n));
+  expect(Object.keys(UNARY_OPS).filter((k) => !rows.has(k))).toEqual([]);
+});
 for (const [name, fn, g, f] of UNARY) {
   for (const s of SHAPES) add(`${name} ${S(s)}`, fn, [g(s)], (x) => ref.map(x!, f), { second: true });
 }
@@ -491,6 +532,26 @@ const NAMES: Array<[string, () => Tensor, string, string?]> = [
   ["crossEntropy", () => F.crossEntropy(m(), i64([0, 2])), "NllLossBackward0", "LogSoftmaxBackward0"],
   ["linear 2-d with bias", () => F.linear(m(), m([[1, 2, 3]]), v([1])), "AddmmBackward0"],
   ["linear 2-d without bias", () => F.linear(m(), m([[1, 2, 3]])), "MmBackward0", "AccumulateGrad"],
+  ["x.log1p()", () => v().log1p(), "Log1PBackward0"],
+  ["x.expm1()", () => v().expm1(), "Expm1Backward0"],
+  ["x.log2()", () => v().log2(), "Log2Backward0"],
+  ["x.log10()", () => v().log10(), "Log10Backward0"],
+  ["x.rsqrt()", () => v().rsqrt(), "RsqrtBackward0"],
+  ["x.reciprocal()", () => v().reciprocal(), "ReciprocalBackward0"],
+  ["x.tan()", () => v().tan(), "TanBackward0"],
+  ["x.asin()", () => v([0.1, 0.2, 0.3]).asin(), "AsinBackward0"],
+  ["x.acos()", () => v([0.1, 0.2, 0.3]).acos(), "AcosBackward0"],
+  ["x.atan()", () => v().atan(), "AtanBackward0"],
+  ["x.sinh()", () => v().sinh(), "SinhBackward0"],
+  ["x.cosh()", () => v().cosh(), "CoshBackward0"],
+  ["x.erf()", () => v().erf(), "ErfBackward0"],
+  ["x.floor()", () => v().floor(), "FloorBackward0"],
+  ["x.ceil()", () => v().ceil(), "CeilBackward0"],
+  ["x.round()", () => v().round(), "RoundBackward0"],
+  ["x.trunc()", () => v().trunc(), "TruncBackward0"],
+  ["x.frac()", () => v().frac(), "FracBackward0"],
+  ["torch.atan2(x, y)", () => torch.atan2(v(), v([3, 2, 1])), "Atan2Backward0"],
+  ["torch.hypot(x, y)", () => torch.hypot(v(), v([3, 2, 1])), "HypotBackward0"],
 ];
 
 describe("grad_fn names match libtorch", () => {

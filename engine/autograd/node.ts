@@ -145,7 +145,7 @@ export class FunctionNode<S extends object> extends Node {
       const now = e.tensor._version.value;
       if (now === e.version) continue;
       const t = e.tensor;
-      const type = t.dtype === "float64" ? "torch.DoubleTensor" : t.dtype === "int64" ? "torch.LongTensor" : "torch.FloatTensor";
+      const type = `torch.${t.dtype === "bool" ? "Bool" : t.dtype === "int32" ? "Int" : t.dtype === "float64" ? "Double" : t.dtype === "int64" ? "Long" : "Float"}Tensor`;
       const what = `[${type} [${t.shape.join(", ")}]]`;
       const err = new Error(
         `${this.name}: one of the variables needed for gradient computation has been modified by an inplace operation: ` +

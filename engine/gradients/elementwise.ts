@@ -7,6 +7,7 @@ import { isGradEnabled } from "../grad_mode";
 import { allocate, resultType } from "../dtype";
 import { shapeEquals } from "../shape";
 import { zerosLike } from "../ops/creation";
+import { BINARY_OPS, UNARY_OPS, type BinaryName, type BinaryOp, type UnaryName, type UnaryOp } from "../ops/table";
 
 type None = Record<string, never>;
 type SavedTT = { self?: Tensor; other?: Tensor };
@@ -106,26 +107,12 @@ export const PowBackward1: GradientSpec<{ self?: Tensor; exponent?: Tensor; resu
   },
 };
 
-export const SignBackward0: GradientSpec<None> = {
-  name: "SignBackward0",
-  inputs: ["self"],
-  formulas: ["0"],
-  gradFunc: (g) => [zerosLike(g)],
-};
-
-export const NegBackward0: GradientSpec<None> = {
-  name: "NegBackward0",
-  inputs: ["self"],
-  formulas: ["−grad"],
-  gradFunc: (g) => [g.neg()],
-};
-
 /**
  * grad · w where the weight w is non-zero, exactly 0 elsewhere: PyTorch selects (where /
  * masked_fill) rather than multiplies, so a NaN or infinite grad does not leak into the input the
  * op did not pick (NaN · 0 is NaN). Masks are constants: a comparison's derivative is zero.
  */
-export const pick = (g: Tensor, w: Tensor): Tensor => g.mul(w).where(w.ne(0), 0);
+export const pick = (g: Tensor, w: Tensor): Tensor => g.mul(w.dtype === "bool" ? w.to(g.dtype) : w).where(w.ne(0), 0);
 
 export const MaximumBackward0: GradientSpec<SavedTT> = {
   name: "MaximumBackward0",
@@ -171,7 +158,7 @@ export const WhereBackward0: GradientSpec<{ condition?: Tensor }> = {
   formulas: ["where(condition, grad, 0)", "where(condition, 0, grad)"],
   gradFunc: (g, s, needs) => {
     const c = s.condition!.ne(0);
-    return [needs[0] ? pick(g, c) : null, needs[1] ? pick(g, c.neg().add(1)) : null];
+    return [needs[0] ? pick(g, c) : null, needs[1] ? pick(g, s.condition!.eq(0)) : null];
   },
 };
 
@@ -189,25 +176,8 @@ export const CloneBackward0: GradientSpec<None> = {
   gradFunc: (g) => [g],
 };
 
-// ---- unary functions ----------------------------------------------------------------------------
+// ---- the op table's unary and binary ops (ops/table.ts) -----------------------------------------
 type UnarySaved = { self?: Tensor; result?: Tensor };
-type UnaryName = "sqrt" | "exp" | "log" | "abs" | "sin" | "cos" | "tanh" | "sigmoid" | "relu";
-
-/** Which unary formulas are written in terms of the output (PyTorch saves `result` for these). */
-export const SAVES_RESULT: Record<UnaryName, boolean> = {
-  sqrt: true, exp: true, log: false, abs: false, sin: false, cos: false, tanh: true, sigmoid: true, relu: true,
-};
-
-/**
- * Without createGraph the backward runs in no-grad mode and nothing downstream needs a graph,
- * so the unary derivatives are computed in one fused loop instead of three or four tensor ops.
- */
-function fused(g: Tensor, v: Tensor, f: (grad: number, v: number) => number): Tensor {
-  const out = allocate(g.dtype, g._values.length);
-  const gd = g._values, vd = v._values;
-  for (let i = 0; i < out.length; i++) out[i] = f(gd[i]!, vd[i]!);
-  return new Tensor(out, g.shape, g.dtype);
-}
 
 /**
  * 2 · g · x in one pass, for pow(x, 2)'s backward without createGraph (the squared error of every
@@ -242,32 +212,42 @@ function clampGrad(g: Tensor, x: Tensor, lo: number, hi: number): Tensor {
   return new Tensor(out, g.shape, g.dtype);
 }
 
-function unarySpec(
-  name: string,
-  formula: string,
-  fast: (grad: number, v: number) => number,
-  slow: (g: Tensor, v: Tensor) => Tensor,
-  usesResult: boolean,
-): GradientSpec<UnarySaved> {
+function unarySpec(op: UnaryOp): GradientSpec<UnarySaved> {
+  const { backward, grad, saves } = op;
   return {
-    name,
+    name: op.gradFn,
     inputs: ["self"],
-    formulas: [formula],
+    formulas: [op.formula],
     gradFunc: (g, s) => {
-      const v = (usesResult ? s.result : s.self)!;
-      return [isGradEnabled() ? slow(g, v) : fused(g, v, fast)];
+      const v = saves === "result" ? s.result : saves === "self" ? s.self : undefined;
+      if (isGradEnabled()) return [grad === undefined ? zerosLike(g) : grad(g, v ?? g)];
+      // Without createGraph the backward runs in no-grad mode and nothing downstream needs a
+      // graph: the derivative is one loop over the arrays (the table's `backward`).
+      const out = allocate(g.dtype, g._values.length);
+      if (backward !== undefined) backward(g._values, (v ?? g)._values, out);
+      return [new Tensor(out, g.shape, g.dtype)];
     },
   };
 }
 
-export const UNARY: Record<UnaryName, GradientSpec<UnarySaved>> = {
-  sqrt: unarySpec("SqrtBackward0", "grad / (2 · result)", (g, r) => g / (2 * r), (g, r) => g.div(r.mul(2)), true),
-  exp: unarySpec("ExpBackward0", "grad · result", (g, r) => g * r, (g, r) => g.mul(r), true),
-  log: unarySpec("LogBackward0", "grad / self", (g, x) => g / x, (g, x) => g.div(x), false),
-  abs: unarySpec("AbsBackward0", "grad · sgn(self)", (g, x) => (x > 0 ? g : x < 0 ? -g : 0), (g, x) => g.mul(x.gt(0).sub(x.lt(0))), false),
-  sin: unarySpec("SinBackward0", "grad · cos(self)", (g, x) => g * Math.cos(x), (g, x) => g.mul(x.cos()), false),
-  cos: unarySpec("CosBackward0", "grad · −sin(self)", (g, x) => -g * Math.sin(x), (g, x) => g.mul(x.sin().neg()), false),
-  tanh: unarySpec("TanhBackward0", "grad · (1 − result²)", (g, r) => g * (1 - r * r), (g, r) => g.mul(r.mul(r).neg().add(1)), true),
-  sigmoid: unarySpec("SigmoidBackward0", "grad · result · (1 − result)", (g, r) => g * r * (1 - r), (g, r) => g.mul(r.mul(r.neg().add(1))), true),
-  relu: unarySpec("ReluBackward0", "grad · [result > 0]", (g, r) => (r > 0 ? g : 0), (g, r) => pick(g, r.gt(0)), true),
-};
+function mapTable<T, R>(table: Record<string, T>, f: (op: T) => R): Record<string, R> {
+  const out: Record<string, R> = {};
+  for (const k of Object.keys(table)) out[k] = f(table[k]!);
+  return out;
+}
+
+/** The gradient spec of every unary op of the table, by op name. */
+export const UNARY = mapTable(UNARY_OPS, unarySpec) as Record<UnaryName, GradientSpec<UnarySaved>>;
+
+type BinarySaved = { self: Tensor; other: Tensor; result: Tensor };
+
+/** The gradient spec of every binary op of the table, by op name. */
+export const BINARY = mapTable(BINARY_OPS, (op: BinaryOp): GradientSpec<BinarySaved> => ({
+  name: op.gradFn,
+  inputs: ["self", "other"],
+  formulas: op.formulas,
+  gradFunc: (g, s, needs) => {
+    const [ga, gb] = op.grad(g, s.self, s.other, s.result);
+    return [needs[0] ? ga : null, needs[1] ? gb : null];
+  },
+})) as Record<BinaryName, GradientSpec<BinarySaved>>;

@@ -49,7 +49,8 @@ function evenly(name: string, word: string): GradientSpec<{ self?: Tensor; resul
     formulas: [`grad / (number of ${word}s) at each position where self = ${word}, 0 elsewhere`],
     gradFunc: (g, s) => {
       const x = s.self!;
-      const m = x.eq(s.result);
+      // As a mask of x's dtype: a bool mask times a 0-dim float64 grad would promote to float32.
+      const m = x.eq(s.result).to(x.dtype);
       const count = m.sum().item();
       return [m.mul(g.div(count))];
     },

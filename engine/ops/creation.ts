@@ -1,6 +1,6 @@
 // Making tensors: torch.tensor from numbers / nested arrays / typed arrays, and the factories.
 import { Tensor, type NestedArray } from "../tensor";
-import { allocate, checkDType, DEFAULT_DTYPE, type DType } from "../dtype";
+import { allocate, castValue, checkDType, DEFAULT_DTYPE, type DType } from "../dtype";
 import { checkShape, numel } from "../shape";
 import { generatorOf, type Generator } from "../random";
 
@@ -38,13 +38,14 @@ export function tensor(data: TensorData, opts?: TensorOptions): Tensor {
     const dtype = resolveDType(opts, src instanceof Float64Array ? "float64" : DEFAULT_DTYPE, "torch.tensor");
     return finish(new Tensor(copyInto(allocate(dtype, src.length), src), [src.length], dtype), opts);
   }
-  const dtype = resolveDType(opts, DEFAULT_DTYPE, "torch.tensor");
+  // Booleans make a bool tensor, as Python's True/False do in PyTorch (numbers stay float32).
+  const dtype = resolveDType(opts, firstLeaf(data) === "boolean" ? "bool" : DEFAULT_DTYPE, "torch.tensor");
   const shape = inferShape(data);
   const out = allocate(dtype, numel(shape));
   let k = 0;
   const fill = (v: NestedArray, depth: number, path: number[]): void => {
     if (depth === shape.length) {
-      if (typeof v === "number") out[k++] = v;
+      if (typeof v === "number") out[k++] = castValue(dtype, v);
       else if (typeof v === "boolean") out[k++] = v ? 1 : 0;
       else throw new TypeError(`torch.tensor: expected a number at index [${path.join(", ")}], got ${describe(v)}.`);
       return;
@@ -61,6 +62,13 @@ export function tensor(data: TensorData, opts?: TensorOptions): Tensor {
   };
   fill(data, 0, []);
   return finish(new Tensor(out, shape, dtype), opts);
+}
+
+/** The type of the first scalar of nested data ("number", "boolean", …). */
+function firstLeaf(v: NestedArray): string {
+  let x: unknown = v;
+  while (Array.isArray(x) && x.length > 0) x = x[0];
+  return typeof x;
 }
 
 function describe(v: unknown): string {

@@ -2,7 +2,7 @@
 // — same shape, tensor with scalar — get their own loops so V8 keeps them monomorphic), then hands
 // the result to record() with its gradient spec from gradients/elementwise.ts.
 import { Tensor, type TensorOrScalar } from "../tensor";
-import { allocate, resultType, type DType, type Storage } from "../dtype";
+import { allocate, castValue, isFloating, resultType, type DType, type Storage } from "../dtype";
 import { broadcastShapes, numel, shapeEquals, type Shape } from "../shape";
 import { record } from "../autograd/record";
 import { forEachRow } from "../storage";
@@ -10,9 +10,9 @@ import { isGradEnabled } from "../grad_mode";
 import * as G from "../gradients/elementwise";
 import { sum, sumOneDim } from "./reduce";
 import { reshape } from "./shape_ops";
+import { BINARY_OPS, UNARY_OPS, type BinaryName, type UnaryName, type UnaryOp } from "./table";
 
 export type BinaryKind = "add" | "sub" | "mul" | "div" | "pow" | "maximum" | "minimum";
-export type UnaryKind = "neg" | "sqrt" | "exp" | "log" | "abs" | "sin" | "cos" | "tanh" | "sigmoid" | "relu" | "sign";
 export type CompareKind = "gt" | "lt" | "ge" | "le" | "eq" | "ne";
 
 function checkOperand(x: unknown, op: string, what: string): void {
@@ -151,14 +151,14 @@ export function expandData(t: Tensor, outShape: Shape, dtype: DType = t.dtype): 
 /** Values of a ∘ b with broadcasting; returns a fresh tensor (no graph). */
 export function binaryValues(kind: BinaryKind, a: Tensor, b: TensorOrScalar, op: string): Tensor {
   if (typeof b === "number") {
-    // An integer tensor with a fractional number (or divided) becomes float32, as PyTorch promotes.
-    const dtype = a.dtype === "int64" && (kind === "div" || !Number.isInteger(b)) ? "float32" : a.dtype;
-    const out = allocate(dtype, a._values.length);
+    const ad = a.dtype;
+    if (ad !== "float32" && ad !== "float64") return integerValues(kind, a, b, op);
+    const out = allocate(ad, a._values.length);
     loopVS(kind, a._values, b, out);
-    return new Tensor(out, a.shape, dtype);
+    return new Tensor(out, a.shape, ad);
   }
-  let dtype = resultType(a, b);
-  if (kind === "div" && dtype === "int64") dtype = "float32";
+  const dtype = resultType(a, b);
+  if (dtype !== "float32" && dtype !== "float64") return integerValues(kind, a, b, op);
   if (shapeEquals(a.shape, b.shape)) {
     const out = allocate(dtype, a._values.length);
     loopVV(kind, a._values, b._values, out);
@@ -175,6 +175,33 @@ export function binaryValues(kind: BinaryKind, a: Tensor, b: TensorOrScalar, op:
     loopVV(kind, shapeEquals(a.shape, shape) ? a._values : expandData(a, shape), shapeEquals(b.shape, shape) ? b._values : expandData(b, shape), out);
   }
   return new Tensor(out, shape, dtype);
+}
+
+/**
+ * a ∘ b when the result is not floating (integer and bool tensors, integer numbers), off the hot
+ * path: computed in float64 (where the integers are exact) and cast as PyTorch's type promotion
+ * says — division is true division (float32), a fractional number makes float32, bool with an
+ * integer number is int64, bool ∘ bool stays bool (add is or, mul is and; sub is an error).
+ */
+function integerValues(kind: BinaryKind, a: Tensor, b: TensorOrScalar, op: string): Tensor {
+  const isBool = (t: TensorOrScalar) => t instanceof Tensor && t.dtype === "bool";
+  if (kind === "sub" && isBool(a) && (isBool(b) || typeof b === "number")) {
+    throw new TypeError(
+      isBool(b)
+        ? `${op}: Subtraction, the \`-\` operator, with two bool tensors is not supported. Use logicalXor() instead.`
+        : `${op}: Subtraction, the \`-\` operator, with a bool tensor is not supported. If you are trying to invert a mask, use logicalNot() instead.`,
+    );
+  }
+  let dtype: DType;
+  if (typeof b === "number") dtype = kind === "div" || !Number.isInteger(b) ? "float32" : a.dtype === "bool" ? "int64" : a.dtype;
+  else dtype = kind === "div" ? "float32" : resultType(a, b);
+  const f64 = (t: Tensor) => (t.dtype === "float64" ? t : new Tensor(t._values instanceof Float64Array ? t._values : Float64Array.from(t._values), t.shape, "float64"));
+  const r = binaryValues(kind, f64(a), typeof b === "number" ? b : f64(b), op);
+  const out = allocate(dtype, r._values.length);
+  const v = r._values;
+  if (dtype === "float32") out.set(v);
+  else for (let i = 0; i < v.length; i++) out[i] = castValue(dtype, v[i]!);
+  return new Tensor(out, r.shape, dtype);
 }
 
 // ---- differentiable binary ops ------------------------------------------------------------------
@@ -248,48 +275,53 @@ export function minimum(a: Tensor, b: TensorOrScalar): Tensor {
   return record(out, G.MinimumBackward0, [a, bt], () => ({ self: a, other: bt }));
 }
 
-// ---- unary --------------------------------------------------------------------------------------
+// ---- the op table's unary and binary ops (ops/table.ts) -----------------------------------------
 
 /** Values of f(x); no graph. */
-export function unaryValues(kind: UnaryKind, x: Tensor): Tensor {
-  const a = x._values;
-  const n = a.length;
+export function unaryValues(kind: UnaryName, x: Tensor): Tensor {
+  const op: UnaryOp = UNARY_OPS[kind];
   // Integer inputs stay integer only for ops that map integers to integers.
-  const keepsInt = kind === "neg" || kind === "abs" || kind === "relu" || kind === "sign";
-  const dtype: DType = x.dtype === "int64" && !keepsInt ? "float32" : x.dtype;
-  const out = allocate(dtype, n);
-  switch (kind) {
-    case "neg": for (let i = 0; i < n; i++) out[i] = -a[i]!; break;
-    case "sqrt": for (let i = 0; i < n; i++) out[i] = Math.sqrt(a[i]!); break;
-    case "exp": for (let i = 0; i < n; i++) out[i] = Math.exp(a[i]!); break;
-    case "log": for (let i = 0; i < n; i++) out[i] = Math.log(a[i]!); break;
-    case "abs": for (let i = 0; i < n; i++) out[i] = Math.abs(a[i]!); break;
-    case "sin": for (let i = 0; i < n; i++) out[i] = Math.sin(a[i]!); break;
-    case "cos": for (let i = 0; i < n; i++) out[i] = Math.cos(a[i]!); break;
-    case "tanh": for (let i = 0; i < n; i++) out[i] = Math.tanh(a[i]!); break;
-    case "sigmoid": for (let i = 0; i < n; i++) out[i] = 1 / (1 + Math.exp(-a[i]!)); break;
-    case "relu": for (let i = 0; i < n; i++) out[i] = a[i]! > 0 ? a[i]! : 0; break;
-    case "sign": for (let i = 0; i < n; i++) out[i] = a[i]! > 0 ? 1 : a[i]! < 0 ? -1 : 0; break;
+  const floating = x.dtype === "float32" || x.dtype === "float64";
+  if (!floating && kind === "neg" && x.dtype === "bool") {
+    throw new TypeError("neg: Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use logicalNot() instead.");
   }
+  const dtype: DType = !floating && op.keepsInt !== true ? "float32" : x.dtype;
+  const out = allocate(dtype, x._values.length);
+  op.kernel(x._values, out);
   return new Tensor(out, x.shape, dtype);
 }
 
-export function neg(x: Tensor): Tensor {
-  if (!wants(x)) return unaryValues("neg", x);
-  return record(unaryValues("neg", x), G.NegBackward0, [x], () => ({}));
-}
-
-export function unary(x: Tensor, kind: Exclude<UnaryKind, "neg" | "sign">): Tensor {
+/** f(x) for a unary op of the table, recorded with its gradient spec. */
+export function unary(x: Tensor, kind: UnaryName): Tensor {
   const out = unaryValues(kind, x);
   if (!wants(x)) return out;
-  const spec = G.UNARY[kind];
-  // Each formula needs either the input or the output; save just that one.
-  return record(out, spec, [x], () => (G.SAVES_RESULT[kind] ? { result: out } : { self: x }));
+  // Each formula needs the input, the output or neither; save just that one.
+  const saves = UNARY_OPS[kind].saves;
+  return record(out, G.UNARY[kind], [x], () => (saves === "result" ? { result: out } : saves === "self" ? { self: x } : {}));
+}
+
+export function neg(x: Tensor): Tensor {
+  return unary(x, "neg");
 }
 
 /** sign(x): its gradient is zero everywhere, but PyTorch still records SignBackward0. */
 export function sign(x: Tensor): Tensor {
-  return record(unaryValues("sign", x), G.SignBackward0, [x], () => ({}));
+  return unary(x, "sign");
+}
+
+/** f(a, b) for a binary op of the table (tensor ∘ tensor, broadcasting), recorded with its spec. */
+export function binary(a: Tensor, b: Tensor, kind: BinaryName): Tensor {
+  if (!(b instanceof Tensor)) throw new TypeError(`${kind}: other must be a Tensor, got ${b === null ? "null" : typeof b}.`);
+  const shape = broadcastShapes(a.shape, b.shape, kind);
+  let dtype = resultType(a, b);
+  if (!isFloating(dtype)) dtype = "float32";
+  const x = shapeEquals(a.shape, shape) && a.dtype === dtype ? a._values : expandData(a, shape, dtype);
+  const y = shapeEquals(b.shape, shape) && b.dtype === dtype ? b._values : expandData(b, shape, dtype);
+  const out = allocate(dtype, x.length);
+  BINARY_OPS[kind].kernel(x, y, out);
+  const t = new Tensor(out, shape, dtype);
+  if (!wants(a, b)) return t;
+  return record(t, G.BINARY[kind], [a, b], () => ({ self: a, other: b, result: t }));
 }
 
 // ---- clamp / where / comparisons ----------------------------------------------------------------
@@ -329,7 +361,12 @@ export function where(condition: Tensor, a: TensorOrScalar, b: TensorOrScalar): 
   return record(new Tensor(x, shape, dtype), G.WhereBackward0, [at, bt], () => ({ condition: mask }));
 }
 
-/** 0/1 tensor of a's dtype (torch returns bool; we have no bool dtype). Never recorded. */
+/** The dtype comparisons and value tests (isnan, isclose, all …) give. */
+export function compareResultDType(): DType {
+  return "bool";
+}
+
+/** A bool tensor, as PyTorch's comparisons. Never recorded. */
 export function compare(a: Tensor, b: TensorOrScalar, kind: CompareKind): Tensor {
   checkOperand(b, kind, "other");
   const bt = typeof b === "number" ? new Tensor(allocate(a.dtype, 1).fill(b), [], a.dtype) : b;
@@ -337,7 +374,7 @@ export function compare(a: Tensor, b: TensorOrScalar, kind: CompareKind): Tensor
   const x = shapeEquals(a.shape, shape) ? a._values : expandData(a, shape);
   const y = bt.numel() === 1 ? null : shapeEquals(bt.shape, shape) ? bt._values : expandData(bt, shape);
   const s = bt.numel() === 1 ? bt.item() : 0;
-  const out = allocate(a.dtype === "int64" ? "float32" : a.dtype, x.length);
+  const out = allocate("bool", x.length);
   for (let i = 0; i < x.length; i++) {
     const u = x[i]!;
     const v = y === null ? s : y[i]!;
@@ -352,7 +389,7 @@ export function compare(a: Tensor, b: TensorOrScalar, kind: CompareKind): Tensor
     }
     out[i] = r ? 1 : 0;
   }
-  return new Tensor(out, shape, out instanceof Float32Array ? "float32" : "float64");
+  return new Tensor(out, shape, "bool");
 }
 
 // ---- copies and conversions ---------------------------------------------------------------------
@@ -360,9 +397,11 @@ export function compare(a: Tensor, b: TensorOrScalar, kind: CompareKind): Tensor
 export function toDType(x: Tensor, dtype: DType): Tensor {
   if (x.dtype === dtype) return x;
   const out = allocate(dtype, x._values.length);
-  if (dtype === "int64") for (let i = 0; i < out.length; i++) out[i] = Math.trunc(x._values[i]!);
-  else out.set(x._values);
-  return record(new Tensor(out, x.shape, dtype), G.ToCopyBackward0, [x], () => ({ dtype: x.dtype }));
+  if (isFloating(dtype)) out.set(x._values);
+  else for (let i = 0; i < out.length; i++) out[i] = castValue(dtype, x._values[i]!);
+  const t = new Tensor(out, x.shape, dtype);
+  // An integer or bool result is not differentiable (PyTorch's cast to int gives a plain tensor).
+  return isFloating(dtype) ? record(t, G.ToCopyBackward0, [x], () => ({ dtype: x.dtype })) : t;
 }
 
 export function clone(x: Tensor): Tensor {

@@ -8,7 +8,7 @@
 // Each op computes its result out of place (the ordinary op, recording its node with x's old
 // history as input), then the values are written into x and the node is handed to x.
 import { Tensor, type IndexSpec, type TensorOrScalar } from "../tensor";
-import { allocate } from "../dtype";
+import { allocate, castValue, isFloating, promote, scalarTypeName } from "../dtype";
 import { formatShape, shapeEquals } from "../shape";
 import { hasInternalOverlap, noteWrite, viewPositions, writeStrided } from "../storage";
 import { isGradEnabled, withGradMode } from "../grad_mode";
@@ -44,10 +44,10 @@ function checkWritable(x: Tensor, op: string, fills = false): void {
 /** Write contiguous `values` into x's storage and bump its version (the one place that writes). */
 export function writeValues(x: Tensor, values: ArrayLike<number>): void {
   if (x._flat !== null) {
-    if (x.dtype === "int64") for (let i = 0; i < values.length; i++) x._flat[i] = Math.trunc(values[i]!);
+    if (!isFloating(x.dtype)) for (let i = 0; i < values.length; i++) x._flat[i] = castValue(x.dtype, values[i]!);
     else x._flat.set(values);
   } else {
-    writeStrided(x._storage, x._offset, x.shape, x._strides, x.dtype === "int64" ? Array.from(values, Math.trunc) : values);
+    writeStrided(x._storage, x._offset, x.shape, x._strides, isFloating(x.dtype) ? values : Array.from(values, (v) => castValue(x.dtype, v)));
   }
   bumpVersion(x);
 }
@@ -84,8 +84,8 @@ export function inplace<T extends Tensor>(x: T, op: string, compute: () => Tenso
   if (!shapeEquals(out.shape, x.shape)) {
     throw new RangeError(`${op}: output with shape ${formatShape(x.shape)} doesn't match the broadcast shape ${formatShape(out.shape)}.`);
   }
-  if (x.dtype === "int64" && out.dtype !== "int64") {
-    throw new TypeError(`${op}: result type Float can't be cast to the desired output type Long.`);
+  if (promote(out.dtype, x.dtype) !== x.dtype) {
+    throw new TypeError(`${op}: result type ${scalarTypeName(out.dtype)} can't be cast to the desired output type ${scalarTypeName(x.dtype)}.`);
   }
   const node = out.gradFn instanceof FunctionNode ? (out.gradFn as FunctionNode<object>) : null;
   // A saved input that is x itself must keep the values from before the write.
@@ -116,7 +116,7 @@ export function inplace<T extends Tensor>(x: T, op: string, compute: () => Tenso
  */
 export function binaryInPlace<T extends Tensor>(x: T, kind: BinaryKind, other: TensorOrScalar): T | null {
   const out = x._flat;
-  if (out === null || x.dtype === "int64" || !(x instanceof Tensor)) return null;
+  if (out === null || !(x instanceof Tensor) || !isFloating(x.dtype)) return null;
   const o = other instanceof Tensor ? other : null;
   if (o === null && typeof other !== "number") return null;
   if (isGradEnabled() && (x.requiresGrad || (o !== null && o.requiresGrad))) return null;

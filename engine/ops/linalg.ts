@@ -1,7 +1,7 @@
 // Matrix products. The arithmetic is kernels/gemm.ts (WebAssembly SIMD for float32 when available);
 // this file handles shapes, torch's matmul dispatch rules and the graph.
 import { Tensor } from "../tensor";
-import { allocate, type Storage } from "../dtype";
+import { allocate, isFloating, type Storage } from "../dtype";
 import { broadcastShapes, formatShape, numel } from "../shape";
 import { record } from "../autograd/record";
 import * as G from "../gradients/linalg";
@@ -25,7 +25,7 @@ function sameDType(a: Tensor, b: Tensor, op: string): [Tensor, Tensor] {
         `(PyTorch 1.13: expected scalar type ${TORCH_TYPE[a.dtype]} but found ${TORCH_TYPE[b.dtype]}); convert one with .float() or .double().`,
     );
   }
-  if (a.dtype !== "int64") return [a, b];
+  if (isFloating(a.dtype)) return [a, b];
   return [toDType(a, "float32"), toDType(b, "float32")];
 }
 

@@ -1,6 +1,6 @@
 // Reductions: sum, mean, max/min (whole tensor or along a dim), argmax/argmin.
 import { Tensor } from "../tensor";
-import { allocate, type Storage } from "../dtype";
+import { allocate, isFloating, scalarTypeName, type Storage } from "../dtype";
 import { normalizeDim, type Shape } from "../shape";
 import { record } from "../autograd/record";
 import * as G from "../gradients/reduce";
@@ -78,14 +78,14 @@ function sumValues(x: Tensor, dims: readonly number[]): Storage {
 
 export function sum(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
   const dims = reduceDims(x, dim, "sum");
-  const out = new Tensor(sumValues(x, dims), reducedShape(x.shape, dims, keepdim), x.dtype === "int64" ? "int64" : x.dtype);
+  const out = new Tensor(sumValues(x, dims), reducedShape(x.shape, dims, keepdim), isFloating(x.dtype) ? x.dtype : "int64");
   if (dim === undefined) return record(out, G.SumBackward0, [x], () => ({ selfShape: x.shape }));
   return record(out, G.SumBackward1, [x], () => ({ selfShape: x.shape, dims, keepdim }));
 }
 
 export function mean(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
-  if (x.dtype === "int64") {
-    throw new TypeError("mean: could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: Long. Convert first: x.float().mean().");
+  if (!isFloating(x.dtype)) {
+    throw new TypeError(`mean: could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: ${scalarTypeName(x.dtype)}. Convert first: x.float().mean().`);
   }
   const dims = reduceDims(x, dim, "mean");
   let count = 1;

@@ -1,6 +1,6 @@
 // softmax / logSoftmax along a dim, computed the stable way (subtract the max first).
 import { Tensor } from "../tensor";
-import { allocate } from "../dtype";
+import { allocate, isFloating } from "../dtype";
 import { normalizeDim } from "../shape";
 import { record } from "../autograd/record";
 import * as G from "../gradients/softmax";
@@ -12,7 +12,7 @@ function softmaxValues(x: Tensor, dim: number, log: boolean): Tensor {
   for (let i = dim + 1; i < shape.length; i++) inner *= shape[i]!;
   const size = shape.length === 0 ? 1 : shape[dim]!;
   const src = x._values;
-  const dtype = x.dtype === "int64" ? "float32" : x.dtype;
+  const dtype = isFloating(x.dtype) ? x.dtype : "float32";
   const out = allocate(dtype, src.length);
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {

@@ -18,6 +18,8 @@ import * as sm from "../ops/softmax";
 import * as F from "../nn/functional";
 import type { FullTensor, JsonNumber } from "./types";
 import { EXTRA_RULES } from "./rules_extra";
+import { BINARY_OPS, UNARY_OPS, type BinaryName, type UnaryName } from "../ops/table";
+import { statsRules } from "./rules-stats";
 
 export type Attrs = Readonly<Record<string, unknown>>;
 export type Inputs = ReadonlyArray<Tensor | null>;
@@ -159,7 +161,7 @@ const SCALAR: Record<BinaryKind, (x: number, y: number) => number> = {
  * Null when it does not apply (the engine's general broadcasting then runs).
  */
 function sharedOperand(kind: BinaryKind, a: Tensor, aBatched: boolean, b: Tensor, bBatched: boolean): Tensor | null {
-  if (aBatched === bBatched || a.dtype !== b.dtype || a.dtype === "int64") return null;
+  if (aBatched === bBatched || a.dtype !== b.dtype || (a.dtype !== "float32" && a.dtype !== "float64")) return null;
   const bat = aBatched ? a : b;
   const shared = aBatched ? b : a;
   const per = bat.shape.slice(1);
@@ -312,10 +314,28 @@ function nllPositions(target: readonly number[], classes: number): number[] {
 
 // ---- the rules ------------------------------------------------------------------------------------
 
-const DTYPES = ["float32", "float64", "int64"] as const;
+const DTYPES = ["float32", "float64", "int64", "int32", "bool"] as const;
+
+/** A rule per op of the table (ops/table.ts), keyed by its grad_fn name. */
+function tableRules(): Record<string, ReplayRule> {
+  const rules: Record<string, ReplayRule> = {};
+  for (const kind of Object.keys(UNARY_OPS) as UnaryName[]) rules[UNARY_OPS[kind].gradFn] = unary((x) => ew.unary(x, kind));
+  for (const kind of Object.keys(BINARY_OPS) as BinaryName[]) {
+    rules[BINARY_OPS[kind].gradFn] = {
+      forward: ([a, b]) => ew.binary(req(a, 0), req(b, 1), kind),
+      batch: (x, bt) => {
+        const [a, b] = liftAll(x, bt);
+        return ew.binary(a!, b!, kind);
+      },
+    };
+  }
+  return rules;
+}
 
 export const RULES: Readonly<Record<string, ReplayRule>> = {
   ...EXTRA_RULES,
+  ...tableRules(),
+  ...statsRules({ req, num, ints, bool, liftAll }),
   AddBackward0: binary(ew.add, "add"),
   AddBackward1: withScalar(ew.add),
   SubBackward0: binary(ew.sub, "sub"),
@@ -328,17 +348,6 @@ export const RULES: Readonly<Record<string, ReplayRule>> = {
   PowBackward1: binary(ew.pow, "pow"),
   MaximumBackward0: binary(ew.maximum, "maximum"),
   MinimumBackward0: binary(ew.minimum, "minimum"),
-  NegBackward0: unary(ew.neg),
-  SignBackward0: unary(ew.sign),
-  SqrtBackward0: unary((x) => ew.unary(x, "sqrt")),
-  ExpBackward0: unary((x) => ew.unary(x, "exp")),
-  LogBackward0: unary((x) => ew.unary(x, "log")),
-  AbsBackward0: unary((x) => ew.unary(x, "abs")),
-  SinBackward0: unary((x) => ew.unary(x, "sin")),
-  CosBackward0: unary((x) => ew.unary(x, "cos")),
-  TanhBackward0: unary((x) => ew.unary(x, "tanh")),
-  SigmoidBackward0: unary((x) => ew.unary(x, "sigmoid")),
-  ReluBackward0: unary((x) => ew.unary(x, "relu")),
   ClampBackward1: {
     forward: ([x], a) => ew.clamp(req(x), numOrNull(a, "min") ?? undefined, numOrNull(a, "max") ?? undefined),
     batch: ([x], _b, a) => ew.clamp(req(x), numOrNull(a, "min") ?? undefined, numOrNull(a, "max") ?? undefined),

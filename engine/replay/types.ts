@@ -7,7 +7,7 @@ export type JsonNumber = number | "NaN" | "Infinity" | "-Infinity";
 /** Full values of a tensor, row-major (NaN/±Inf as strings). */
 export interface FullTensor {
   shape: number[];
-  dtype: "float32" | "float64" | "int64";
+  dtype: "float32" | "float64" | "int64" | "int32" | "bool";
   values: JsonNumber[];
   /** For leaves: the name or label the graph shows. */
   label?: string;

@@ -13,13 +13,18 @@ _INT = ("int64", "int32", "int16", "int8", "uint8", "long", "int", "short", "boo
 
 
 def dtype_name(t):
-    """torch dtype → the snapshot's DTypeName (float32 for every other floating type, int64 for integers/bool)."""
+    """torch dtype → the snapshot's DTypeName (float32 for every other floating type, int64 for other integers)."""
     name = str(t.dtype).replace("torch.", "")
     if name in _FLOAT64:
         return "float64"
+    if name in ("bool", "int32", "int"):
+        return "int32" if name == "int" else name
     if name in _INT:
         return "int64"
     return "float32"
+
+
+_INTEGRAL_NAMES = ("int64", "int32", "bool")
 
 
 def json_number(v):
@@ -52,13 +57,13 @@ def summarize(torch, t, cap):
                 flat = flat.to_dense()
             flat = flat.reshape(-1).cpu()
             head = flat[: min(numel, cap)]
-            if summary["dtype"] == "int64":
+            if summary["dtype"] in _INTEGRAL_NAMES:
                 values = [int(v) for v in head.to(torch.int64).tolist()]
             elif head.dtype in (torch.float32, torch.float64):
                 values = head.tolist()  # Python floats already
             else:
                 values = head.to(torch.float64).tolist()
-            total = sum(values) if summary["dtype"] != "int64" else 0.0
+            total = sum(values) if summary["dtype"] not in _INTEGRAL_NAMES else 0.0
             all_finite = math.isfinite(total)
             # All finite (their sum is): JSON takes them as they are; else NaN/±Inf become strings.
             summary["values"] = values if all_finite else [json_number(v) for v in values]

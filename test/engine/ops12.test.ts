@@ -158,8 +158,10 @@ describe("creation and random functions", () => {
 });
 
 describe("index tensors are integer or bool, as in PyTorch", () => {
-  it("a float tensor (such as a comparison's 0/1 result) is refused instead of read as positions", () => {
-    expect(() => x.index(x.gt(5))).toThrow(/tensors used as indices must be long, int or bool tensors \(got float32\).*maskedSelect/);
+  it("a float tensor (such as a comparison's result cast to float) is refused instead of read as positions; a bool mask selects", () => {
+    // Comparisons give bool tensors (as PyTorch's): x[x > 5] selects, like maskedSelect.
+    expect(x.index(x.gt(5)).tolist()).toEqual(x.maskedSelect(x.gt(5)).tolist());
+    expect(() => x.index(x.gt(5).to("float32"))).toThrow(/tensors used as indices must be long, int or bool tensors \(got float32\).*maskedSelect/);
     expect(() => x.index(torch.tensor([0, 1]))).toThrow(/\{ dtype: "int64" \}/);
     expect(x.index(torch.tensor([0, 1], { dtype: "int64" })).shape).toEqual([2, 4]);
   });

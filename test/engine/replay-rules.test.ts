@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { Tensor, torch, replay } from "../../engine/index";
 import { generator } from "../helpers/gradcheck";
 import { EXTRA_ROWS } from "./replay-rules-extra";
+import { BINARY_OPS, UNARY_OPS } from "../../engine/ops/table";
 
 type Shape = number[];
 type Attrs = Record<string, unknown>;
@@ -31,8 +32,36 @@ const cond = full(new Tensor(Float32Array.from([1, 0, 1, 0, 0, 1]), [2, 3], "flo
 const colMap = [2, 0, 5, 3];
 const F = torch.nn.functional;
 
+// The op table's ops (engine/ops/table.ts): one line each, values in (0.1, 0.9) (inside every domain).
+const TABLE_ROWS: Row[] = [
+  ...Object.entries(UNARY_OPS).map(([k, op]): Row => ({ op: op.gradFn, shapes: [[2, 3]], values: "prob", engine: (a) => (a[k as keyof typeof UNARY_OPS] as () => Tensor).call(a) })),
+  ...Object.entries(BINARY_OPS).map(([k, op]): Row => ({ op: op.gradFn, shapes: [[2, 3], [3]], values: "prob", engine: (a, b) => (a[k as keyof typeof BINARY_OPS] as (o: Tensor) => Tensor).call(a, b) })),
+];
+
 const ROWS: Row[] = [
   ...EXTRA_ROWS,
+  ...TABLE_ROWS,
+  { op: "RsubBackward0", shapes: [[2, 3], [3]], attrs: { alpha: 1 }, engine: (a, b) => torch.rsub(a, b) },
+  { op: "RsubBackward1", shapes: [[2, 3]], attrs: { other: 2, alpha: 1 }, engine: (a) => torch.rsub(a, 2) },
+  { op: "PowBackward2", shapes: [[3]], attrs: { self: 2 }, engine: (a) => torch.pow(2, a) },
+  { op: "LerpBackward0", shapes: [[2, 3], [3]], attrs: { weight: 0.3 }, engine: (a, b) => a.lerp(b, 0.3) },
+  { op: "LerpBackward1", shapes: [[2, 3], [3], [2, 1]], engine: (a, b, w) => a.lerp(b, w) },
+  { op: "AmaxBackward0", shapes: [[2, 3]], attrs: { dims: [1], keepdim: false }, values: "any", engine: (a) => a.amax(1) },
+  { op: "AmaxBackward0", shapes: [[2, 3, 2]], attrs: { dims: [0, 2], keepdim: true }, values: "any", engine: (a) => a.amax([0, 2], true) },
+  { op: "AmaxBackward0", shapes: [[]], attrs: { dims: [], keepdim: false }, engine: (a) => a.amax() },
+  { op: "AminBackward0", shapes: [[2, 3]], attrs: { dims: [0, 1], keepdim: false }, values: "any", engine: (a) => a.amin() },
+  { op: "LogsumexpBackward0", shapes: [[2, 3]], attrs: { dims: [1], keepdim: true }, engine: (a) => a.logsumexp(1, true) },
+  { op: "VarBackward0", shapes: [[2, 3]], attrs: { dims: [0, 1], keepdim: false, correction: 1 }, engine: (a) => a.var() },
+  { op: "VarBackward0", shapes: [[2, 3]], attrs: { dims: [1], keepdim: false, correction: 0 }, engine: (a) => a.var(1, { correction: 0 }) },
+  { op: "StdBackward0", shapes: [[2, 3]], attrs: { dims: [0], keepdim: true, correction: 1 }, engine: (a) => a.std(0, { keepdim: true }) },
+  { op: "ProdBackward0", shapes: [[2, 3]], engine: (a) => a.prod() },
+  { op: "ProdBackward1", shapes: [[2, 3]], attrs: { dims: [1], keepdim: false }, engine: (a) => a.prod(1) },
+  { op: "CumsumBackward0", shapes: [[2, 3]], attrs: { dim: 1 }, engine: (a) => a.cumsum(1) },
+  { op: "CumsumBackward0", shapes: [[]], attrs: { dim: 0 }, engine: (a) => a.cumsum(0) },
+  { op: "CumprodBackward0", shapes: [[2, 3]], attrs: { dim: 0 }, engine: (a) => a.cumprod(0) },
+  { op: "LinalgVectorNormBackward0", shapes: [[2, 3]], attrs: { dims: [0, 1], keepdim: false, p: 2 }, engine: (a) => a.norm() },
+  { op: "LinalgVectorNormBackward0", shapes: [[2, 3]], attrs: { dims: [1], keepdim: false, p: "Infinity" }, values: "any", engine: (a) => torch.linalg.vectorNorm(a, Infinity, 1) },
+  { op: "DistBackward0", shapes: [[2, 3], [3]], attrs: { p: 2 }, engine: (a, b) => torch.dist(a, b) },
   { op: "AddBackward0", shapes: [[], []], engine: (a, b) => a.add(b) },
   { op: "AddBackward0", shapes: [[3], [3]], engine: (a, b) => a.add(b) },
   { op: "AddBackward0", shapes: [[2, 3], [3]], engine: (a, b) => a.add(b) },
@@ -201,9 +230,11 @@ describe("replay rules: batched = point by point, forward = the engine op", () =
     const fs = await import("node:fs");
     const names = new Set<string>();
     for (const f of fs.readdirSync("engine/gradients")) {
-      for (const m of fs.readFileSync(`engine/gradients/${f}`, "utf8").matchAll(/"([A-Z][A-Za-z]*Backward\d)"/g)) names.add(m[1]!);
+      for (const m of fs.readFileSync(`engine/gradients/${f}`, "utf8").matchAll(/"([A-Z][A-Za-z0-9]*Backward\d+)"/g)) names.add(m[1]!);
     }
-    for (const m of fs.readFileSync("engine/gradients/elementwise.ts", "utf8").matchAll(/unarySpec\("([A-Za-z]+Backward\d)"/g)) names.add(m[1]!);
+    // The op table declares the rest (Log1PBackward0 has a digit before "Backward").
+    for (const m of fs.readFileSync("engine/ops/table.ts", "utf8").matchAll(/gradFn: "([A-Z][A-Za-z0-9]*Backward\d+)"/g)) names.add(m[1]!);
+    for (const op of [...Object.values(UNARY_OPS), ...Object.values(BINARY_OPS)]) expect(names).toContain(op.gradFn);
     expect(names.size).toBeGreaterThan(50);
     // Nodes only in-place ops make: the runner's program stops at the first in-place op
     // (runner/program.ts), so replay never meets them.

@@ -3,6 +3,7 @@
 // the ones our engine does not match yet are named in expected-failures.ts.
 import { leaf, noGrad, prog, s, type Case } from "./build";
 import { OPS12_CASES } from "./cases-ops12";
+import { DTYPE_CASES, OP_TABLE_CASES } from "./cases-ops";
 
 const bw = (t: string) => s(undefined, "backward", [t]);
 const sumBw = (t: string, sum = `${t}_sum`) => [s(sum, "sum", [t]), bw(sum)];
@@ -251,4 +252,4 @@ export const FOUND_CASES: Case[] = [
   },
 ];
 
-export const ALL_CASES: Case[] = [...WHY_CASES, ...FLATTEN_CASES, ...INPLACE_CASES, ...LAYOUT_CASES, ...FOUND_CASES, ...OPS12_CASES];
+export const ALL_CASES: Case[] = [...WHY_CASES, ...FLATTEN_CASES, ...INPLACE_CASES, ...LAYOUT_CASES, ...FOUND_CASES, ...OPS12_CASES, ...OP_TABLE_CASES, ...DTYPE_CASES];

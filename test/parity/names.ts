@@ -17,6 +17,9 @@ export const RENAMES_113_TO_2X: Readonly<Record<string, string>> = {
   SqueezeBackward2: "SqueezeBackward3",
   // x.squeeze_(d): 1.13 squeeze_.dim is SqueezeBackward3; 2.x → SqueezeBackward4.
   SqueezeBackward3: "SqueezeBackward4",
+  // x.norm(p) / torch.norm: 1.13 records norm.ScalarOpt_dim (NormBackward1); 2.x's torch.norm
+  // (torch/functional.py) calls torch.linalg.vector_norm for a numeric p → LinalgVectorNormBackward0.
+  NormBackward1: "LinalgVectorNormBackward0",
 };
 
 /**

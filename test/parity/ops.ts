@@ -11,6 +11,8 @@
 // In-place ops with a scalar use the in-place Scalar overloads (torch.ops.aten.mul_.Scalar) for the
 // same reason.
 
+import { BINARY_OPS, UNARY_OPS } from "../../engine/ops/table";
+
 /** A non-tensor argument: a number, a string (slice), null (None), a list, or a boolean. */
 export type Arg = number | string | boolean | null | readonly Arg[] | { readonly int0: number };
 
@@ -96,6 +98,23 @@ const clampArgs = (a: readonly Arg[], py: boolean): string => {
   return hi === null ? String(lo) : `${lo === null ? "undefined" : lo}, ${hi}`;
 };
 
+/** x.a(x1, args…) in both languages. */
+const binaryArgs = (name: string): OpEmitter => ({
+  ts: (x, a) => `${x[0]}.${name}(${[x[1], ...a.map((v) => JSON.stringify(v))].join(", ")})`,
+  py: (x, a) => `${x[0]}.${name}(${[x[1], ...a.map((v) => String(v))].join(", ")})`,
+});
+
+/** Each op of the op table (engine/ops/table.ts) and its in-place form: same name in both languages. */
+function tableOps(): Record<string, OpEmitter> {
+  const out: Record<string, OpEmitter> = {};
+  for (const k of Object.keys(UNARY_OPS)) {
+    out[k] = unary(k);
+    out[`${k}_`] = unary(`${k}_`);
+  }
+  for (const k of Object.keys(BINARY_OPS)) out[k] = binary(k);
+  return out;
+}
+
 export const OPS: Record<string, OpEmitter> = {
   // binary with tensors
   add: binary("add"), sub: binary("sub"), mul: binary("mul"), div: binary("div"), pow: binary("pow"),
@@ -161,6 +180,36 @@ export const OPS: Record<string, OpEmitter> = {
     ts: (x) => `torch.nn.functional.crossEntropy(${x[0]}, ${x[1]})`,
     py: (x) => `torch.nn.functional.cross_entropy(${x[0]}, ${x[1]})`,
   },
+  // issue 12's math ops (cases-ops.ts): every table op and its in-place form, by name
+  ...tableOps(),
+  amax: reduction("amax"), amin: reduction("amin"), logsumexp: reduction("logsumexp"), prod: reduction("prod"),
+  cumsum: method("cumsum"), cumprod: method("cumprod"), var: reduction("var"), dist: binaryArgs("dist"),
+  varC: {
+    ts: (x, a) => `${x[0]}.var(${num(a[0]!)}, { correction: ${num(a[1]!)} })`,
+    py: (x, a) => `${x[0]}.var(${num(a[0]!)}, correction=${num(a[1]!)})`,
+  },
+  stdK: { ts: (x, a) => `${x[0]}.std(${num(a[0]!)}, { keepdim: true })`, py: (x, a) => `${x[0]}.std(${num(a[0]!)}, keepdim=True)` },
+  norm: {
+    ts: (x, a) => `${x[0]}.norm(${a.map((v) => JSON.stringify(v)).join(", ")})`,
+    py: (x, a) => `${x[0]}.norm(${a.map((v) => String(v)).join(", ")})`,
+  },
+  vectorNorm: {
+    ts: (x, a) => `torch.linalg.vectorNorm(${x[0]}, ${JSON.stringify(a[0])})`,
+    py: (x, a) => `torch.linalg.vector_norm(${x[0]}, ${a[0] === "inf" ? "float('inf')" : String(a[0])})`,
+  },
+  linalgNorm: { ts: (x) => `torch.linalg.norm(${x[0]})`, py: (x) => `torch.linalg.norm(${x[0]})` },
+  rsub: { ts: (x) => `torch.rsub(${x[0]}, ${x[1]})`, py: (x) => `torch.rsub(${x[0]}, ${x[1]})` },
+  rsubS: { ts: (x, a) => `torch.rsub(${x[0]}, ${num(a[0]!)})`, py: (x, a) => `torch.rsub(${x[0]}, ${pyNum(num(a[0]!))})` },
+  powBase: { ts: (x, a) => `torch.pow(${num(a[0]!)}, ${x[0]})`, py: (x, a) => `torch.pow(${pyNum(num(a[0]!))}, ${x[0]})` },
+  lerpS: { ts: (x, a) => `${x[0]}.lerp(${x[1]}, ${num(a[0]!)})`, py: (x, a) => `${x[0]}.lerp(${x[1]}, ${pyNum(num(a[0]!))})` },
+  lerp: { ts: (x) => `${x[0]}.lerp(${x[1]}, ${x[2]})`, py: (x) => `${x[0]}.lerp(${x[1]}, ${x[2]})` },
+  // dtypes (bool, int32): comparisons, value tests, casts, integer arithmetic
+  gt: method("gt"), eq: binary("eq"), isnan: unary("isnan"), isfinite: unary("isfinite"), isclose: binary("isclose"),
+  all: method("all"), any: method("any"),
+  logicalNot: unary("logicalNot", "logical_not"), logicalXor: { ts: (x) => `${x[0]}.logicalXor(${x[1]})`, py: (x) => `${x[0]}.logical_xor(${x[1]})` },
+  to: { ts: (x, a) => `${x[0]}.to(${JSON.stringify(a[0])})`, py: (x, a) => `${x[0]}.to(torch.${String(a[0])})` },
+  /** x · an integer number: Python's `x * 2` (an int stays an int: bool → int64). */
+  mulInt: { ts: (x, a) => `${x[0]}.mul(${num(a[0]!)})`, py: (x, a) => `${x[0]} * ${num(a[0]!)}` },
   // autograd
   backward: {
     ts: (x, a) => (a[0] === "ones" ? `${x[0]}.backward(torch.onesLike(${x[0]}))` : `${x[0]}.backward()`),
