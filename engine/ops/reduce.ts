@@ -21,7 +21,8 @@ function reduceDims(x: Tensor, dim: number | readonly number[] | undefined, op: 
   return [...set].sort((a, b) => a - b);
 }
 
-function reducedShape(shape: Shape, dims: readonly number[], keepdim: boolean): number[] {
+/** @internal The shape after reducing `dims` (kept as 1s with keepdim); also ops/stats.ts's. */
+export function reducedShape(shape: Shape, dims: readonly number[], keepdim: boolean): number[] {
   const out: number[] = [];
   for (let i = 0; i < shape.length; i++) {
     if (dims.includes(i)) {

@@ -4,12 +4,13 @@
 // whose derivative is written in tensor ops so double backward works.
 import { Tensor } from "../tensor";
 import { allocate, isFloating, type Storage } from "../dtype";
-import { normalizeDim, type Shape } from "../shape";
+import { normalizeDim } from "../shape";
 import { record } from "../autograd/record";
 import { withGradMode } from "../grad_mode";
 import * as G from "../gradients/stats";
 import { permute } from "./shape_ops";
 import { sub } from "./elementwise";
+import { reducedShape } from "./reduce";
 
 /** Normalised, sorted, de-duplicated dims; undefined (or an empty list) means all. */
 export function statDims(x: Tensor, dim: number | readonly number[] | undefined, op: string): number[] {
@@ -25,16 +26,6 @@ export function statDims(x: Tensor, dim: number | readonly number[] | undefined,
   }
   // A 0-dim tensor accepts dim 0 / -1 (as PyTorch does) but has no dim to reduce.
   return x.shape.length === 0 ? [] : [...set].sort((a, b) => a - b);
-}
-
-function reducedShape(shape: Shape, dims: readonly number[], keepdim: boolean): number[] {
-  const out: number[] = [];
-  for (let i = 0; i < shape.length; i++) {
-    if (dims.includes(i)) {
-      if (keepdim) out.push(1);
-    } else out.push(shape[i]!);
-  }
-  return out;
 }
 
 /** The values with the reduced dims moved last: one contiguous row of `inner` values per output element. */
