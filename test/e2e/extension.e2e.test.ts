@@ -492,8 +492,10 @@ describe("Autograd Lens in a trusted window", () => {
       .toEqual(expect.arrayContaining(["The textbook example", "A network from scratch, trained by hand"]));
     await pickQuickItem(page, "A network from scratch, trained by hand");
     // A real title on the tab, not the first characters of the text.
-    const tab = page.locator(".tabs-container .tab.active");
-    await expect.poll(() => tab.getAttribute("aria-label"), { timeout: 30_000 }).toMatch(/^manual-sgd\.ts\b/);
+    // (The graph panel of earlier tests may be the active tab of the other editor group.)
+    const tab = page.locator('.tabs-container .tab.active[data-resource-name="manual-sgd.ts"]');
+    await tab.waitFor({ state: "visible", timeout: 30_000 });
+    expect(await tab.getAttribute("aria-label")).toMatch(/^manual-sgd\.ts\b/);
     await expect.poll(() => page.locator(".monaco-editor .view-lines").first().innerText(), { timeout: 30_000 }).toMatch(/A\s+network\s+from\s+scratch/); // (the editor renders spaces as U+00A0)
     await shot(page, "8-new-snippet");
     // The untitled example runs: Show Graph draws it.
