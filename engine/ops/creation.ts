@@ -194,7 +194,7 @@ export function rand(...args: SizeArgs): Tensor {
   const gen = generatorOf(opts, "torch.rand");
   const t = full(shape, 0, { dtype: opts?.dtype ?? DEFAULT_DTYPE });
   const v = t._values;
-  for (let i = 0; i < v.length; i++) v[i] = gen.random();
+  gen.fillUniform(v, 0, 1, t.dtype !== "float64");
   return finish(t, opts);
 }
 
@@ -203,7 +203,7 @@ export function randn(...args: SizeArgs): Tensor {
   const gen = generatorOf(opts, "torch.randn");
   const t = full(shape, 0, { dtype: opts?.dtype ?? DEFAULT_DTYPE });
   const v = t._values;
-  for (let i = 0; i < v.length; i++) v[i] = gen.randomNormal();
+  gen.fillNormal(v, 0, 1, t.dtype !== "float64");
   return finish(t, opts);
 }
 

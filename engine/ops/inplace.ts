@@ -297,8 +297,9 @@ export function random_<T extends Tensor>(x: T, op: "uniform_" | "normal_", a: n
   const spec = op === "uniform_" ? G.UniformBackward0 : G.NormalBackward0;
   const draw = (n: number): Float64Array => {
     const v = new Float64Array(n);
-    if (op === "uniform_") for (let i = 0; i < n; i++) v[i] = a + (b - a) * gen.random();
-    else for (let i = 0; i < n; i++) v[i] = a + b * gen.randomNormal();
+    const float32 = x.dtype !== "float64";
+    if (op === "uniform_") gen.fillUniform(v, a, b, float32);
+    else gen.fillNormal(v, a, b, float32, x.isContiguous());
     return v;
   };
   return inplace(x, op, () => filled(x, spec, draw, null, {}));

@@ -47,7 +47,7 @@ export function randint(...args: unknown[]): Tensor {
   const n = shape.reduce((p, v) => p * v, 1);
   const out = allocate(dtype, n);
   const span = high - low;
-  for (let i = 0; i < n; i++) out[i] = low + Math.floor(gen.random() * span);
+  for (let i = 0; i < n; i++) out[i] = low + gen.below(span);
   return finish(new Tensor(out, shape, dtype), opts);
 }
 
@@ -59,9 +59,9 @@ export function randperm(n: number, opts?: RandomOptions): Tensor {
   const gen = generatorOf(opts, op);
   const out = allocate(dtype, n);
   for (let i = 0; i < n; i++) out[i] = i;
-  // Fisher–Yates.
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(gen.random() * (i + 1));
+  // libtorch's shuffle (randperm_cpu): element i swaps with one of i..n-1.
+  for (let i = 0; i < n - 1; i++) {
+    const j = i + gen.below(n - i);
     const t = out[i]!;
     out[i] = out[j]!;
     out[j] = t;
@@ -134,7 +134,7 @@ export function bernoulli(p: Tensor, opts?: RandomOptions): Tensor {
   for (let i = 0; i < src.length; i++) {
     const v = src[i]!;
     if (!(v >= 0 && v <= 1)) throw new RangeError(`${op}: Expected p_in >= 0 && p_in <= 1 to be true, but got false (element ${i} is ${v}).`);
-    out[i] = gen.random() < v ? 1 : 0;
+    out[i] = gen.uniformFloat() < v ? 1 : 0; // bernoulli_distribution<float>
   }
   return record(new Tensor(out, p.shape, p.dtype), BernoulliBackward0, [p], () => ({}));
 }
