@@ -88,6 +88,48 @@ export function contourLevels(min: number, max: number, target = 10): number[] {
   return niceTicks(min, max, target).filter((t) => t > min && t < max);
 }
 
+/**
+ * How f maps to colours: the contour levels and the colour bar's scale. Linear, unless f ≥ 0 spans
+ * three decades or more — a loss like Rosenbrock's, whose valley a linear scale paints in one
+ * colour — then logarithmic: levels at 1, 2, 5 × 10^k (fewer per decade when there are many
+ * decades), the bar from max(min, max · 10⁻⁶) up.
+ */
+export interface ColourScale {
+  kind: "linear" | "log";
+  levels: number[];
+  /** The colour bar's ends. */
+  lo: number;
+  hi: number;
+}
+
+export function colourScale(min: number, max: number, target = 10): ColourScale {
+  if (min >= 0 && max > 0 && Number.isFinite(max) && max >= 1000 * min) {
+    const lo = Math.max(min, max * 1e-6);
+    return { kind: "log", levels: logLevels(lo, max, target), lo, hi: max };
+  }
+  return { kind: "linear", levels: contourLevels(min, max, target), lo: min, hi: max };
+}
+
+/** Levels strictly inside (lo, hi), lo > 0: 1, 2, 5 × 10^k, or every decade, or every few decades. */
+export function logLevels(lo: number, hi: number, target = 10): number[] {
+  if (!(lo > 0) || !(hi > lo)) return [];
+  const k0 = Math.floor(Math.log10(lo));
+  const k1 = Math.ceil(Math.log10(hi));
+  const decades = k1 - k0;
+  const mantissas = decades * 3 <= target * 1.5 ? [1, 2, 5] : [1];
+  const every = Math.max(1, Math.ceil(decades / (target * 1.5)));
+  const levels: number[] = [];
+  for (let k = k0; k <= k1; k++) {
+    if ((k - k0) % every) continue;
+    for (const m of mantissas) {
+      // m·10^k without 0.30000000000000004: through its decimal text
+      const v = Number(`${m}e${k}`);
+      if (v > lo && v < hi) levels.push(v);
+    }
+  }
+  return levels;
+}
+
 /** Finite minimum and maximum of the values (NaN when none is finite), and where the minimum is. */
 export function extent(values: ArrayLike<number>): { min: number; max: number; argmin: number } {
   let min = Infinity, max = -Infinity, argmin = -1;

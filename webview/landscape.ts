@@ -128,7 +128,7 @@ export class Landscape {
     this.ui.tabList.hidden = !offered;
     this.element.classList.toggle("has-tabs", offered);
     this.ui.landscapeTab.setAttribute("aria-disabled", String(a.kind === "disabled"));
-    this.ui.landscapeTab.title = a.kind === "disabled" ? a.reason : a.kind === "ok" ? `f = ${a.outputLabel} as a function of its inputs` : "";
+    this.ui.landscapeTab.title = a.kind === "disabled" ? a.reason : a.kind === "ok" ? `${fName(a.outputLabel)} as a function of its inputs` : "";
     const graph = this.shownTab() === "graph";
     this.ui.graphTab.setAttribute("aria-selected", String(graph));
     this.ui.landscapeTab.setAttribute("aria-selected", String(!graph));
@@ -574,7 +574,7 @@ export class Landscape {
     const a = this.availability;
     if (a.kind !== "ok") return;
     const names = this.vary().map((c) => c.label);
-    setText(this.ui.heading, `f = ${a.outputLabel} as a function of ${names.join(" and ")}`);
+    setText(this.ui.heading, `${fName(a.outputLabel)} as a function of ${names.join(" and ")}`);
     this.ui.viewGroup.hidden = names.length < 2;
   }
 
@@ -684,4 +684,9 @@ export class Landscape {
     const stem = baseName(s.file).replace(/\.[^.]*$/, "") || "graph";
     this.options.host.post({ type: "save", requestId: ++this.exportId, format, fileName: `${stem}.landscape.${format}`, data, encoding });
   }
+}
+
+/** "f = loss", or just "f" when the output is itself called f (not "f = f"). */
+function fName(outputLabel: string): string {
+  return outputLabel === "f" ? "f" : `f = ${outputLabel}`;
 }
