@@ -55,6 +55,31 @@ export function defaultRange(v: number): Range {
   return { lo: -h, hi: h };
 }
 
+/**
+ * Equal scales for a contour plot (its plot area is square): each range keeps its centre and takes
+ * the widest half-width, so −∇f looks perpendicular to the contour lines as it is.
+ */
+export function equalRanges(ranges: readonly Range[]): Range[] {
+  const h = Math.max(...ranges.map((r) => (r.hi - r.lo) / 2));
+  return ranges.map((r) => {
+    const c = (r.lo + r.hi) / 2;
+    return { lo: c - h, hi: c + h };
+  });
+}
+
+/** Whether equal scales still show every axis: the widest range at most `ratio` times the narrowest. */
+export function equalScalesFit(ranges: readonly Range[], ratio = 10): boolean {
+  const widths = ranges.map((r) => r.hi - r.lo);
+  return Math.max(...widths) <= ratio * Math.min(...widths);
+}
+
+/** Whether the ranges have equal widths (to rounding). */
+export function hasEqualScales(ranges: readonly Range[]): boolean {
+  const widths = ranges.map((r) => r.hi - r.lo);
+  const max = Math.max(...widths);
+  return widths.every((w) => Math.abs(w - max) <= 1e-9 * max);
+}
+
 /** A range centred on v with the half-width of r (the "centre on the point" control). */
 export function centredOn(v: number, r: Range): Range {
   const h = (r.hi - r.lo) / 2;

@@ -6,6 +6,9 @@ import {
   bandRaster,
   centredOn,
   contourLevels,
+  equalRanges,
+  equalScalesFit,
+  hasEqualScales,
   colourScale,
   logLevels,
   defaultRange,
@@ -85,6 +88,15 @@ describe("axis ticks and contour levels", () => {
   it("no float noise and no negative zero", () => {
     for (const t of niceTicks(-0.3, 0.3, 6)) expect(String(t)).toMatch(/^-?\d(\.\d)?$/);
     expect(Object.is(niceTicks(-1, 1, 2)[1], 0)).toBe(true);
+  });
+
+  it("equal scales keep each centre and take the widest range; they fit up to a 10× ratio", () => {
+    expect(equalRanges([{ lo: -20, hi: 20 }, { lo: -3, hi: 3 }])).toEqual([{ lo: -20, hi: 20 }, { lo: -20, hi: 20 }]);
+    expect(equalRanges([{ lo: 0, hi: 2 }, { lo: 9, hi: 10 }])).toEqual([{ lo: 0, hi: 2 }, { lo: 8.5, hi: 10.5 }]);
+    expect(equalScalesFit([{ lo: -20, hi: 20 }, { lo: -3, hi: 3 }])).toBe(true);
+    expect(equalScalesFit([{ lo: -200, hi: 200 }, { lo: -2, hi: 2 }])).toBe(false);
+    expect(hasEqualScales([{ lo: -1, hi: 1 }, { lo: 4, hi: 6 }])).toBe(true);
+    expect(hasEqualScales([{ lo: -1, hi: 1 }, { lo: 4, hi: 7 }])).toBe(false);
   });
 
   it("colourScale is linear unless f ≥ 0 spans three decades; then its levels are logarithmic", () => {

@@ -289,6 +289,38 @@ describe("Landscape tab", () => {
     for (const v of levels) expect(Math.log10(v) % 1).toBeCloseTo(0, 9);
   });
 
+  it("equal scales by default when both inputs still show; off when one range is 100× the other, and the box turns them on", async () => {
+    const near = `import { torch } from "autograd-lens";
+const a = torch.tensor(12, { requiresGrad: true });
+const b = torch.tensor(1, { requiresGrad: true });
+const f = a.square().add(b.square().mul(50));
+f.backward();
+`;
+    const { page } = await open(await traceSnippet(near));
+    await showLandscape(page);
+    const box = page.getByLabel(/Equal scales/);
+    expect(await box.isChecked()).toBe(true);
+    // a's default half-width 20 (1.5 × 12, rounded up), b's 2: both get 20.
+    expect(await page.getByLabel("a from").inputValue()).toBe("-20");
+    expect(await page.getByLabel("b from").inputValue()).toBe("-20");
+    expect(await page.getByLabel("b to").inputValue()).toBe("20");
+    // Typing a range of another width turns the box off.
+    await page.getByLabel("b to").fill("5");
+    await page.getByLabel("b to").dispatchEvent("change");
+    expect(await box.isChecked()).toBe(false);
+
+    const far = near.replace("tensor(12,", "tensor(150,");
+    const second = await open(await traceSnippet(far));
+    await showLandscape(second.page);
+    const box2 = second.page.getByLabel(/Equal scales/);
+    expect(await box2.isChecked()).toBe(false);
+    expect(await second.page.getByLabel("b from").inputValue()).toBe("-2");
+    await box2.check();
+    await waitForExpression(second.page, `document.querySelector(".landscape-panel").dataset.state === "ready"`);
+    expect(await second.page.getByLabel("a from").inputValue()).toBe("-300");
+    expect(await second.page.getByLabel("b from").inputValue()).toBe("-300");
+  });
+
   it("three scalar leaves: a picker for two of them (the first two by default), a curve for one", async () => {
     const { page } = await open(await traceSnippet(THREE_LEAVES));
     await showLandscape(page);
