@@ -288,7 +288,7 @@ def main():
                 if state["stop"] is not None:
                     raise _Stop()
                 result = func(*args, **(kwargs or {}))
-                rec.on_result(result)
+                rec.on_result(result, func, args)
                 return result
 
         mode = LensMode()
