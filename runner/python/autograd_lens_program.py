@@ -163,9 +163,9 @@ class ProgramRecorder:
                 return self._source(v, out, False), None
             if isinstance(v, (int, float)) and not isinstance(v, bool):
                 return self._number(v, out), None
-            return None, "one of its inputs is not kept by PyTorch"
+            return None, "reads an input that PyTorch did not keep"
         if idx != 0:
-            return None, "it reads the second output of %s, which cannot be re-run" % _node_name(fn)
+            return None, "reads output %d of %s, which cannot be re-run yet" % (idx, _node_name(fn))
         key = self.made.get(fn)
         if key is not None:
             return key, None
@@ -309,11 +309,11 @@ def _translate(name, node, out, inputs, args, dtype, program):
     saved = _saved_scalars(node)
     attrs = dict(saved)
     if name in ("AddBackward0", "SubBackward0", "RsubBackward0", "RsubBackward1") and attrs.get("alpha", 1) != 1:
-        return name, {}, "it was called with alpha=%s, which the landscape cannot re-run yet" % attrs.get("alpha")
+        return name, {}, "was made with alpha=%s, which the landscape cannot re-run yet" % attrs.get("alpha")
     attrs.pop("alpha", None)
     if name == "AddmmBackward0":
         if attrs.get("alpha", 1) != 1 or attrs.get("beta", 1) != 1:
-            return name, {}, "it was called with alpha or beta other than 1, which the landscape cannot re-run yet"
+            return name, {}, "was made with alpha or beta other than 1, which the landscape cannot re-run yet"
         return name, {}, None
     if name == "RsubBackward0":  # rsub(a, b) = b - a
         inputs.reverse()
@@ -323,7 +323,7 @@ def _translate(name, node, out, inputs, args, dtype, program):
         if isinstance(other, (int, float)) and not isinstance(other, bool):
             inputs.insert(0, program._number(other, out))
             return "SubBackward0", {}, None
-        return name, {}, "PyTorch does not keep the number it subtracts from"
+        return name, {}, "subtracts from a number that PyTorch does not keep"
     if name in ("SumBackward1", "MeanBackward1", "NansumBackward0"):
         dims = saved.get("dim")
         if isinstance(dims, int):
@@ -331,10 +331,10 @@ def _translate(name, node, out, inputs, args, dtype, program):
         return name, {"dims": dims if dims is not None else [], "keepdim": bool(saved.get("keepdim", False))}, None
     if name in ("MseLossBackward0", "BinaryCrossEntropyBackward0", "NllLossBackward0"):
         attrs["reduction"] = _REDUCTIONS.get(saved.get("reduction"), saved.get("reduction"))
-        return name, attrs, None if name != "NllLossBackward0" else "PyTorch does not expose nll_loss's targets to re-run it"
+        return name, attrs, None if name != "NllLossBackward0" else "needs nll_loss's class targets, which PyTorch does not expose"
     if name in _SHAPE_OPS or name.startswith("SqueezeBackward"):
         if out is None:
-            return name, {}, "PyTorch does not say which shape it made"
+            return name, {}, "has a shape that PyTorch does not report"
         return ("SqueezeBackward0" if name.startswith("Squeeze") else name), {"shape": [int(s) for s in out.shape]}, None
     if name == "ToCopyBackward0" and out is not None:
         return name, {"dtype": dtype_name(out)}, None

@@ -105,7 +105,7 @@ describe.skipIf(!hasTorch)("the landscape of a Python trace", () => {
     const a = landscapeAvailability(s);
     expect(a.kind).toBe("disabled");
     if (a.kind === "ok") return;
-    expect(a.reason).toBe("The landscape cannot be drawn: `c` (line 4, PyTorch's AddBackward0) it was called with alpha=2, which the landscape cannot re-run yet.");
+    expect(a.reason).toBe("The landscape cannot be drawn: `c` (line 4, PyTorch's AddBackward0) was made with alpha=2, which the landscape cannot re-run yet.");
     expect(a.reason).not.toMatch(/\b[nt]\d+\b/);
   });
 
