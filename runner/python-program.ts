@@ -24,7 +24,11 @@ function problemOf(s: GraphSnapshot, program: ProgramInfo, output: string): stri
   const byId = new Map<string, TensorInfo>(s.tensors.map((t) => [t.id, t]));
   const producer = new Map<string, ProgramOp>();
   for (const op of program.ops) producer.set(op.out, op);
-  if (!producer.has(output)) return null; // not an op's result: the view says so itself
+  if (!producer.has(output)) {
+    const t = byId.get(output);
+    if (!t?.gradFn) return null; // not an op's result: the view says so itself
+    return `the op that made ${t.name !== undefined ? `\`${t.name}\`` : t.label} was not recorded (the torch calls were not seen), so there is nothing to re-run.`;
+  }
   // The slice the output depends on, outputs first.
   const seen = new Set<string>();
   const stack = [output];

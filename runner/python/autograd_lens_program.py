@@ -312,7 +312,7 @@ def _translate(name, node, out, inputs, args, dtype, program):
         return name, {}, "was made with alpha=%s, which the landscape cannot re-run yet" % attrs.get("alpha")
     attrs.pop("alpha", None)
     if name == "AddmmBackward0":
-        if attrs.get("alpha", 1) != 1 or attrs.get("beta", 1) != 1:
+        if saved.get("alpha", 1) != 1 or saved.get("beta", 1) != 1:
             return name, {}, "was made with alpha or beta other than 1, which the landscape cannot re-run yet"
         return name, {}, None
     if name == "RsubBackward0":  # rsub(a, b) = b - a

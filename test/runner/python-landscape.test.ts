@@ -99,6 +99,25 @@ describe.skipIf(!hasTorch)("the landscape of a Python trace", () => {
     expect(v).toBeCloseTo(s.backward[s.backward.length - 1]!.loss!, 5);
   });
 
+  it("ops PyTorch records its own way (2 - a, 1 / a, 2 ** a, F.linear's transpose, view/squeeze, softmax, mse_loss) re-run to PyTorch's values", async () => {
+    const body = [
+      "import torch", "import torch.nn.functional as F", "torch.manual_seed(0)",
+      "a = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)", "W = torch.randn(2, 3, requires_grad=True)", "b = torch.zeros(2, requires_grad=True)",
+      "x = torch.ones(4, 3)", "y1 = 2 - a", "y2 = 1 / a", "y3 = 2 ** a", "y4 = F.linear(x, W, b).relu().sum(1).mean()",
+      "y5 = (a.view(3, 1) * a.reshape(1, 3)).exp().log().sum(dim=0, keepdim=True).squeeze()", "y6 = torch.softmax(a, 0)",
+      "loss = y1.sum() + y2.sum() + y3.sum() + y4 + y5.sum() + (y6 * a).sum() + F.mse_loss(a, torch.zeros(3), reduction='sum')",
+    ];
+    const s = await trace([...body, "loss.backward()", ""].join("\n"));
+    const av = landscapeAvailability(s);
+    expect(av.kind, av.kind !== "ok" ? av.reason : "").toBe("ok");
+    if (av.kind !== "ok") return;
+    const a1 = av.candidates.find((c) => c.label === "a[1]")!;
+    const w = av.candidates.find((c) => c.label === "W[1, 2]")!;
+    const got = replay.evaluateBatch(av.program, av.output, [a1, w], Float64Array.from([2.5, -0.75]), 1)[0]!;
+    const setup = [...body.slice(0, 6), "with torch.no_grad():", "    a[1] = 2.5", "    W[1, 2] = -0.75", ...body.slice(6)].join("\n");
+    expect(got).toBeCloseTo(pytorch(setup, "loss"), 4);
+  });
+
   it("an op the engine cannot re-run as PyTorch ran it hides the tab with the variable and the line", async () => {
     const s = await trace(["import torch", "a = torch.tensor([1.0, 2.0], requires_grad=True)", "b = torch.tensor([3.0, 4.0], requires_grad=True)",
       "c = torch.add(a, b, alpha=2)", "loss = c.sum()", "loss.backward()", ""].join("\n"));
