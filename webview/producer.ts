@@ -17,6 +17,8 @@ export function producerBadge(s: GraphSnapshot): ProducerBadge | null {
       title: `Recorded by PyTorch ${torch[1]} running your Python file: the grad_fn names, values, gradients and the order of the backward steps are PyTorch's own.`,
     };
   }
+  const python = /^python\s+(\S+)$/i.exec(p);
+  if (python) return { text: `Python ${python[1]}`, title: `Run by Python ${python[1]}, which did not get as far as importing PyTorch.` };
   if (p === "autograd-lens") {
     return { text: "Autograd Lens engine", title: "Recorded by Autograd Lens's own PyTorch-like engine running your snippet." };
   }
