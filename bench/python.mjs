@@ -8,7 +8,10 @@
 //   end to end  wall time of the whole process as the editor waits for it (untraced: `python file`;
 //             traced: runPython from spawn to the checked snapshot: interpreter start, torch import,
 //             tracing, snapshot build, JSON write, parse and check).
-// Medians of REPS runs, printed and written to bench/results/python.json.
+//   mode only   the program inside a TorchFunctionMode that records nothing, over untraced: the
+//             floor of a tracer that sees every torch call this way (1.13 and 2.x alike).
+// Medians of REPS runs, printed and written to bench/results/python.json. `npm run bench` runs it
+// as case (s).
 //
 //   node bench/python.mjs [--python=/usr/bin/python3] [--reps=5]
 import { spawnSync } from 'node:child_process';
@@ -52,14 +55,27 @@ const median = (xs) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
+// argv[2] == "mode": inside a TorchFunctionMode that only calls through (what any tracer built on
+// one pays before it records anything: the floor of this design, reported as its own ratio).
 const TIMER = `import sys, time, runpy, io, contextlib, torch
 path = sys.argv[1]
 sys.path.insert(0, __import__("os").path.dirname(path))
+class Through(torch.overrides.TorchFunctionMode):
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        return func(*args, **(kwargs or {}))
+mode = Through() if sys.argv[2:] == ["mode"] else contextlib.nullcontext()
 buf = io.StringIO()
 t = time.perf_counter()
-with contextlib.redirect_stdout(buf):
+with contextlib.redirect_stdout(buf), mode:
     runpy.run_path(path, run_name="__main__")
 print("@@MS", (time.perf_counter() - t) * 1000)`;
+
+function modeFloor(file) {
+  const timed = spawnSync(PYTHON, ['-c', TIMER, file, 'mode'], { encoding: 'utf8' });
+  const m = /@@MS ([\d.]+)/.exec(timed.stdout);
+  if (!m) throw new Error(`timing ${file} in a TorchFunctionMode failed: ${timed.stderr}`);
+  return Number(m[1]);
+}
 
 function untraced(file) {
   const t0 = performance.now();
@@ -87,14 +103,17 @@ for (const c of cases) {
   untraced(c.file);
   const u = [];
   const t = [];
+  const f = [];
   for (let i = 0; i < REPS; i++) {
     u.push(untraced(c.file));
     t.push(await traced(c.file));
+    f.push(modeFloor(c.file));
   }
   const row = {
     case: c.id,
     untracedProgramMs: median(u.map((x) => x.program)),
     tracedProgramMs: median(t.map((x) => x.program)),
+    modeOnlyProgramMs: median(f),
     untracedWallMs: median(u.map((x) => x.wall)),
     tracedWallMs: median(t.map((x) => x.wall)),
     snapshotBytes: t[0].bytes,
@@ -103,6 +122,7 @@ for (const c of cases) {
   };
   row.programRatio = row.tracedProgramMs / row.untracedProgramMs;
   row.wallRatio = row.tracedWallMs / row.untracedWallMs;
+  row.modeOnlyRatio = row.modeOnlyProgramMs / row.untracedProgramMs;
   row.pass = row.programRatio <= TARGET;
   rows.push(row);
 }
@@ -110,11 +130,11 @@ rmSync(tmp, { recursive: true, force: true });
 
 const version = spawnSync(PYTHON, ['-c', 'import torch, sys; print(torch.__version__, sys.version.split()[0])'], { encoding: 'utf8' }).stdout.trim();
 console.log(`\nPython tracer overhead (${PYTHON}: torch, python ${version}; median of ${REPS}; ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)})`);
-console.log('case'.padEnd(48) + 'program untraced → traced (ratio)'.padEnd(40) + 'end to end untraced → traced (ratio)'.padEnd(42) + 'snapshot');
+console.log('case'.padEnd(48) + 'program untraced → traced (ratio)'.padEnd(40) + 'end to end untraced → traced (ratio)'.padEnd(42) + 'mode only'.padEnd(12) + 'snapshot');
 for (const r of rows) {
   const prog = `${r.untracedProgramMs.toFixed(1)} → ${r.tracedProgramMs.toFixed(1)} ms (${r.programRatio.toFixed(2)}×) ${r.pass ? 'PASS' : 'FAIL'} ≤ ${TARGET}×`;
   const wall = `${r.untracedWallMs.toFixed(0)} → ${r.tracedWallMs.toFixed(0)} ms (${r.wallRatio.toFixed(2)}×)`;
-  console.log(r.case.padEnd(48) + prog.padEnd(40) + wall.padEnd(42) + `${(r.snapshotBytes / 1024).toFixed(0)} KB, ${r.nodes} nodes, ${r.backwardCalls} calls`);
+  console.log(r.case.padEnd(48) + prog.padEnd(40) + wall.padEnd(42) + `${r.modeOnlyRatio.toFixed(2)}×`.padEnd(12) + `${(r.snapshotBytes / 1024).toFixed(0)} KB, ${r.nodes} nodes, ${r.backwardCalls} calls`);
 }
 mkdirSync(join(BENCH_DIR, 'results'), { recursive: true });
 writeFileSync(join(BENCH_DIR, 'results', 'python.json'), `${JSON.stringify({ python: PYTHON, version, reps: REPS, at: new Date().toISOString(), rows }, null, 2)}\n`);

@@ -9,7 +9,7 @@
 //
 //   node bench/run.mjs            full run (about 5 minutes on 2 cores)
 //   node bench/run.mjs --quick    1 warm-up, ≤ 3 reps: a smoke test
-//   node bench/run.mjs --only=a,b          cases to run (a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, q, r)
+//   node bench/run.mjs --only=a,b          cases to run (a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, q, r, s)
 //   node bench/run.mjs --peers=ours,tfjs-cpu   peers to run
 //   node bench/run.mjs --rounds=3 run the job list 3 times over, round-robin (a shared machine)
 //   node bench/run.mjs --strict   exit 1 if a target FAILs
@@ -18,7 +18,7 @@
 // bench/package.json so the root `npm ci` stays clean and fast; they are installed here
 // on first use. PyTorch is /usr/bin/python3's torch (peers/pytorch.mjs), skipped when absent.
 
-import { fork } from 'node:child_process';
+import { fork, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -103,10 +103,13 @@ function parseArgs(argv) {
       if (!Number.isInteger(opts.rounds) || opts.rounds < 1) throw new Error(`--rounds needs a whole number >= 1, got "${value}"`);
     }
     else if (key === '--help' || key === '-h') {
-      console.log('usage: node bench/run.mjs [--quick] [--only=a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q,r] [--peers=ours,micrograd,...] [--rounds=N] [--strict]');
+      console.log('usage: node bench/run.mjs [--quick] [--only=a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q,r,s] [--peers=ours,micrograd,...] [--rounds=N] [--strict]');
       process.exit(0);
     } else throw new Error(`unknown option ${arg} (try --help)`);
   }
+  // (s): the Python tracer's overhead (bench/python.mjs, its own script: it times processes, not jobs).
+  opts.python = opts.only.includes('s') || !argv.some((a) => a.startsWith('--only'));
+  opts.only = opts.only.filter((c) => c !== 's');
   for (const c of opts.only) if (!CASES[c]) throw new Error(`unknown case "${c}" (cases: ${Object.keys(CASES).join(', ')})`);
   for (const p of opts.peers) if (!ALL_PEERS.includes(p)) throw new Error(`unknown peer "${p}" (${ALL_PEERS.join(', ')})`);
   return opts;
@@ -449,7 +452,13 @@ async function main() {
   out.push(`\nwrote ${relative(process.cwd(), RESULTS) || RESULTS}`);
   console.log(out.join('\n'));
 
-  if (opts.strict && targets.some((t) => t.status === 'FAIL')) process.exitCode = 1;
+  let pythonFailed = false;
+  if (opts.python) {
+    console.log('\n(s) Python tracer overhead (bench/python.mjs; rows also in bench/results/python.json)');
+    const py = spawnSync(process.execPath, [join(BENCH_DIR, 'python.mjs'), `--reps=${opts.quick ? 1 : 5}`], { stdio: 'inherit' });
+    pythonFailed = py.status !== 0;
+  }
+  if (opts.strict && (pythonFailed || targets.some((t) => t.status === 'FAIL'))) process.exitCode = 1;
 }
 
 main().catch((err) => {

@@ -16,7 +16,8 @@ import { StepHighlighter } from "./highlight";
 import { InlineValuesController } from "./inline";
 import { GraphPanel, VIEW_TYPE } from "./panel";
 import { languageOf, parseGallery, untitledName, type GalleryEntry } from "./gallery";
-import { autoRunAllowed, ensureTrusted, isRunnable, RUNNABLE_SCHEMES, RunManager, usesAutogradLens, type RunSelection } from "./runs";
+import { autoRunAllowed, ensureTrusted, isRunnable, RUNNABLE_SCHEMES, RunManager, usesAutogradLens, type RunResult, type RunSelection } from "./runs";
+import { interpreterFor } from "./python-interpreter";
 import { runOnSave, SECTION } from "./settings";
 import { firstStepPosition, selectionLines } from "./sync";
 
@@ -88,8 +89,12 @@ export function activate(context: vscode.ExtensionContext): void {
         : undefined;
     // The latest run of this very text (and selection) is reused; anything else runs now.
     const latest = runs.latestFor(doc.uri);
+    // A Python file's run is reused only if the interpreter is still the one that traced it.
+    const sameInterpreter = async (r: RunResult) => r.snapshot.language !== "python" || runs.interpreterOf(r) === (await interpreterFor(doc.uri)).command;
     const reusable =
-      latest && latest.version === doc.version && !latest.snapshot.error && sameSelection(latest.selection, selection) ? latest : undefined;
+      latest && latest.version === doc.version && !latest.snapshot.error && sameSelection(latest.selection, selection) && (await sameInterpreter(latest))
+        ? latest
+        : undefined;
     const result =
       reusable ??
       (await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: "Autograd Lens: running the snippet" }, () =>

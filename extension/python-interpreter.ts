@@ -68,7 +68,7 @@ const shownFor = new Set<string>();
  * to pick another: the Python extension's picker when it is installed, else a file dialog that sets
  * autogradLens.pythonPath. Automatic runs say it once per interpreter; commands every time.
  */
-export async function reportInterpreterProblem(problem: InterpreterProblem, message: string, interpreter: Interpreter, fromCommand: boolean): Promise<void> {
+export async function reportInterpreterProblem(problem: InterpreterProblem, message: string, interpreter: Interpreter, fromCommand: boolean, uri?: vscode.Uri): Promise<void> {
   const key = `${problem}|${interpreter.command}`;
   if (!fromCommand && shownFor.has(key)) return;
   shownFor.add(key);
@@ -80,5 +80,15 @@ export async function reportInterpreterProblem(problem: InterpreterProblem, mess
     return;
   }
   const picked = await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: "Use this Python", title: "Autograd Lens: a Python interpreter with PyTorch" });
-  if (picked?.[0]) await vscode.workspace.getConfiguration(SECTION).update(SETTINGS.pythonPath, picked[0].fsPath, vscode.ConfigurationTarget.Global);
+  if (!picked?.[0]) return;
+  // Where the setting is set now (a folder's .vscode/settings.json wins over the user's): there.
+  const config = vscode.workspace.getConfiguration(SECTION, uri);
+  const set = config.inspect<unknown>(SETTINGS.pythonPath);
+  const target =
+    set?.workspaceFolderValue !== undefined && uri
+      ? vscode.ConfigurationTarget.WorkspaceFolder
+      : set?.workspaceValue !== undefined
+        ? vscode.ConfigurationTarget.Workspace
+        : vscode.ConfigurationTarget.Global;
+  await config.update(SETTINGS.pythonPath, picked[0].fsPath, target);
 }

@@ -90,6 +90,7 @@ interface Pending {
 export class RunManager implements vscode.Disposable {
   private runner: SnippetRunner | undefined;
   private readonly latest = new Map<string, RunResult>();
+  private readonly interpreters = new WeakMap<GraphSnapshot, string>();
   private readonly usable = new Map<string, RunResult>();
   private readonly selections = new Map<string, RunSelection>();
   private readonly inflight = new Map<string, { key: string; promise: Promise<RunResult> }>();
@@ -217,6 +218,11 @@ export class RunManager implements vscode.Disposable {
     this.selections.delete(key);
   }
 
+  /** The interpreter that traced a Python run (a run by another one is not reused when the user switched). */
+  interpreterOf(result: RunResult): string | undefined {
+    return this.interpreters.get(result.snapshot);
+  }
+
   /** Pids of the sandbox processes (for tests and diagnostics); none before the first run. */
   get childPids(): number[] {
     return this.runner?.childPids ?? [];
@@ -227,8 +233,9 @@ export class RunManager implements vscode.Disposable {
     const interpreter = await interpreterFor(doc.uri);
     this.log?.info(`python: ${interpreter.command} (${interpreter.source})`);
     const snapshot = await runPython({ ...request, python: interpreter.command }, { tracerDir: vscode.Uri.joinPath(this.distDir, "python").fsPath });
+    this.interpreters.set(snapshot, interpreter.command);
     const problem = interpreterProblem(snapshot);
-    if (problem && snapshot.error && !this.disposed) void reportInterpreterProblem(problem, snapshot.error.message, interpreter, reason === "command");
+    if (problem && snapshot.error && !this.disposed) void reportInterpreterProblem(problem, snapshot.error.message, interpreter, reason === "command", doc.uri);
     return snapshot;
   }
 

@@ -13,6 +13,7 @@ import type { GraphSnapshot, RunError, RunLimits } from "../shared/protocol";
 import { emptySnapshot, resolveLimits } from "./sandbox";
 import { checkSnapshot } from "./snapshot-check";
 import { checkSnapshot as checkShared } from "../shared/validate";
+import { checkPythonProgram } from "./python-program";
 
 export interface PythonRunRequest {
   source: string;
@@ -225,6 +226,7 @@ export function runPython(req: PythonRunRequest, options: { tracerDir?: string }
           return;
         }
         const snapshot = decoded.snapshot;
+        checkPythonProgram(snapshot);
         finish({ snapshot, ...(code === EXIT_NO_TORCH && snapshot.error?.kind === "import" ? { problem: "no-torch" as const } : {}) });
         return;
       }

@@ -18,6 +18,7 @@ import { LossPlot } from "./loss-plot";
 import { buildViewGraph, clampPosition, finishedPosition, replay, type ReplayState, type ViewGraph } from "./model";
 import { Outline } from "./outline";
 import { CollapsiblePane, type PaneChoice } from "./side-panes";
+import { producerBadge } from "./producer";
 import { SPEEDS, Stepper, type Speed } from "./stepper";
 
 type Direction = "LR" | "TB" | "auto";
@@ -75,6 +76,7 @@ export class App {
   // layout
   private readonly fileName: HTMLElement;
   private readonly meta: HTMLElement;
+  private readonly producer: HTMLElement;
   private readonly staleBadge: HTMLElement;
   private readonly runStatus: RunStatus;
   private readonly status: HTMLElement;
@@ -152,6 +154,7 @@ export class App {
     // header
     this.fileName = el("span", { class: "file-name" });
     this.meta = el("span", { class: "meta" });
+    this.producer = el("span", { class: "badge producer", hidden: true });
     this.runStatus = new RunStatus(this.root);
     this.staleBadge = el("span", { class: "badge stale", hidden: true, title: "The source changed since this trace; it is traced again when you save or pause typing." }, "stale");
     this.status = el("span", { class: "status", role: "status", "aria-live": "polite" });
@@ -230,7 +233,7 @@ export class App {
     const header = el(
       "header",
       { class: "header" },
-      el("div", { class: "title" }, el("h1", null, "Autograd Lens"), this.fileName, this.meta, this.staleBadge, this.runStatus.element, this.status),
+      el("div", { class: "title" }, el("h1", null, "Autograd Lens"), this.fileName, this.producer, this.meta, this.staleBadge, this.runStatus.element, this.status),
       toolbar,
     );
 
@@ -742,6 +745,10 @@ export class App {
   private renderHeader(s: GraphSnapshot, g: ViewGraph): void {
     setText(this.fileName, baseName(s.file));
     this.fileName.title = s.file;
+    const made = producerBadge(s);
+    setText(this.producer, made?.text ?? "");
+    this.producer.title = made?.title ?? "";
+    this.producer.hidden = made === null;
     const tensors = g.nodes.filter((n) => n.kind !== "op").length;
     const acc = s.nodes.filter((n) => n.kind === "accumulate").length;
     const calls = s.backward.length + (s.backwardCallsDropped ?? 0);

@@ -11,6 +11,7 @@ What it sees, and how:
 """
 import sys
 
+from autograd_lens_program import ProgramRecorder
 from autograd_lens_values import Held, summarize
 
 MAX_CONSOLE_ENTRIES = 2000
@@ -80,6 +81,7 @@ class Recorder:
         self.param_labels = {}  # id(parameter) → "fc.weight"
         self.busy = False  # our own torch calls are not the user's
         self.frozen = False  # the snapshot is being built: record nothing more
+        self.program = ProgramRecorder(torch, self)  # the forward ops as data, for the landscape
 
     # ---- tensors and nodes ---------------------------------------------------------------------
 
@@ -136,7 +138,7 @@ class Recorder:
         self.nodes[node] = rec
         return rec
 
-    def on_result(self, result):
+    def on_result(self, result, func=None, args=()):
         """A torch function or tensor method returned: record the tensors in it that are in a graph."""
         if self.busy or self.frozen:
             return
@@ -157,13 +159,18 @@ class Recorder:
                 if where is None:
                     where = self.locator.here(sys._getframe(1))
                 rec = self.tensors.get(id(t))
+                existed = rec is not None
                 gf = t.grad_fn
                 if rec is None:
                     rec = self.add_tensor(t, where)
                     if rec is None:
                         return
                 if gf is not None and gf not in self.nodes:
-                    self.add_node(gf, rec, where)
+                    line = where["line"] if where else None
+                    if existed:
+                        self.program.inplace(rec, gf, line)
+                    if self.add_node(gf, rec, where) is not None:
+                        self.program.op(func, args, t, rec, gf, line)
         finally:
             self.busy = False
 

@@ -9,10 +9,11 @@ from autograd_lens_encode import encode_snapshot
 from autograd_lens_values import Held, dtype_name, resolve, summarize
 
 SNAPSHOT_VERSION = 2
-PROGRAM_UNAVAILABLE = (
-    "this graph was traced with PyTorch (a Python file); the landscape re-runs the ops with "
-    "Autograd Lens's own engine, which Python traces do not support yet."
-)
+
+
+def _leaf_label(recorder, rec_):
+    """A leaf's name in the landscape's input picker: its variable, or its parameter name (`0.weight`)."""
+    return rec_["name"] or recorder.param_labels.get(id(rec_["t"]))
 
 
 def _saved_scalar(v):
@@ -144,8 +145,12 @@ def build(recorder, file, producer, duration_ms, error=None):
         "edges": [],
         "backward": list(recorder.calls),
         "nodesTruncated": recorder.nodes_truncated,
-        "program": {"unavailable": PROGRAM_UNAVAILABLE, "leaves": {}, "constants": {}, "ops": []},
     }
+    try:
+        snapshot["program"] = recorder.program.build(recorder.nodes_truncated, limits["nodeCap"], lambda r: _leaf_label(recorder, r))
+    except Exception as e:  # the graph matters more than the landscape
+        snapshot["program"] = {"unavailable": "Autograd Lens could not write down the traced ops (%s: %s)" % (type(e).__name__, e),
+                               "leaves": {}, "constants": {}, "ops": []}
     if recorder.calls_dropped:
         snapshot["backwardCallsDropped"] = recorder.calls_dropped
     if error is not None:

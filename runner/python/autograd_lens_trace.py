@@ -281,14 +281,22 @@ def main():
     mode_base = getattr(getattr(torch, "overrides", None), "TorchFunctionMode", None)
     if mode_base is not None:
 
+        # Tensor attributes (t.grad, t.shape, t.requires_grad, ...) reach the mode too, as the
+        # descriptor's __get__/__set__: a training loop reads dozens per iteration. Only these make
+        # graph nodes; the rest call straight through.
+        graph_getters = frozenset(("T", "mT", "H", "mH", "real", "imag"))
+
         class LensMode(mode_base):
             def __torch_function__(self, func, types, args=(), kwargs=None):
                 if rec.busy:  # the recorder's own reads of values
                     return func(*args, **(kwargs or {}))
+                name = getattr(func, "__name__", None)
+                if (name == "__get__" or name == "__set__") and getattr(getattr(func, "__self__", None), "__name__", None) not in graph_getters:
+                    return func(*args, **(kwargs or {}))
                 if state["stop"] is not None:
                     raise _Stop()
                 result = func(*args, **(kwargs or {}))
-                rec.on_result(result)
+                rec.on_result(result, func, args)
                 return result
 
         mode = LensMode()

@@ -3,7 +3,9 @@
 // The packaged .vsix ships the tracer's .py files; opening the textbook example in Python gives the
 // CodeLenses, Show Graph (the outline lists x1 … x7, PyTorch's grad_fn names), a hover with value,
 // grad and grad_fn, Step Through Backward following PyTorch's engine order on the editor's lines,
-// and a shape mismatch as a diagnostic on its line. Skipped, saying so, without a Python with torch.
+// a shape mismatch as a diagnostic on its line, and a folder pythonPath without torch: the message
+// names it, Choose Interpreter (a file dialog here) sets the folder setting, and Show Graph then
+// works. Skipped, saying so, without a Python with torch.
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -49,6 +51,7 @@ const outlineNames = (frame: Frame) => frame.locator('[role="treeitem"] > .row.t
 
 describe.skipIf(!hasTorch)("Autograd Lens on Python files (real PyTorch, the pythonPath setting)", () => {
   let tempDir: string;
+  let workspace: string;
   let stageDir: string | undefined;
   let server: CodeServer | undefined;
   let browser: Browser | undefined;
@@ -59,7 +62,7 @@ describe.skipIf(!hasTorch)("Autograd Lens on Python files (real PyTorch, the pyt
     stageDir = path.join(REPO_ROOT, ".cache", `e2e-stage-py-${process.pid}`);
     fs.rmSync(stageDir, { recursive: true, force: true });
     const vsix = await packageExtension(stageWorkingTree(stageDir), path.join(tempDir, `${manifest.name}-${manifest.version}.vsix`));
-    const workspace = path.join(tempDir, "workspace");
+    workspace = path.join(tempDir, "workspace");
     fs.mkdirSync(workspace, { recursive: true });
     fs.writeFileSync(path.join(workspace, TEXTBOOK), TEXTBOOK_TEXT);
     fs.writeFileSync(path.join(workspace, BROKEN), BROKEN_TEXT);
@@ -134,5 +137,52 @@ describe.skipIf(!hasTorch)("Autograd Lens on Python files (real PyTorch, the pyt
     expect(problem).toMatchObject({ severity: "Error", line: lineOf(BROKEN_TEXT, "c = a @ b"), column: 5 });
     expect(problem.message).toContain("mat1 and mat2 shapes cannot be multiplied (2x3 and 4x5)");
     await shot(page, "4-diagnostic");
+  });
+
+  test("a pythonPath without torch: the message names it, Choose Interpreter sets another, and Show Graph works", async () => {
+    // An interpreter without torch: a venv of the same Python (it does not see Debian's dist-packages).
+    const venv = path.join(tempDir, "no-torch-venv");
+    const made = spawnSync(PYTHON, ["-m", "venv", "--without-pip", venv], { encoding: "utf8" });
+    expect(made.status, made.stderr).toBe(0);
+    const noTorch = path.join(venv, "bin", "python");
+    expect(spawnSync(noTorch, ["-c", "import torch"], { stdio: "ignore" }).status).not.toBe(0);
+    // The folder's own setting (over the user's /usr/bin/python3): Choose Interpreter must change it there.
+    const settingsFile = path.join(workspace, ".vscode", "settings.json");
+    const pythonPath = () => (JSON.parse(fs.readFileSync(settingsFile, "utf8")) as Record<string, unknown>)["autogradLens.pythonPath"];
+    fs.mkdirSync(path.dirname(settingsFile), { recursive: true });
+    fs.writeFileSync(settingsFile, JSON.stringify({ "autogradLens.pythonPath": noTorch }, null, 2));
+
+    await runCommand(page, "View: Focus First Editor Group");
+    await openFile(page, TEXTBOOK);
+    await expect.poll(async () => {
+      await runCommand(page, "Autograd Lens: Show Graph");
+      return readExtensionLog(server!, EXTENSION_ID, LOG_CHANNEL).some((l) => l.includes(`python: ${noTorch} (setting)`));
+    }, { timeout: 60_000, interval: 3_000 }).toBe(true);
+    const toast = page.locator(".notifications-toasts .notification-toast").filter({ hasText: "PyTorch could not be imported" });
+    await toast.first().waitFor({ state: "visible", timeout: 60_000 });
+    const text = await toast.first().innerText();
+    expect(text).toContain(noTorch);
+    expect(text).toContain("(autogradLens.pythonPath)");
+    expect(text).toMatch(/-m pip install torch/);
+    await shot(page, "5-no-torch");
+
+    // Choose Interpreter: without the Python extension, a file dialog that sets autogradLens.pythonPath.
+    await toast.first().getByRole("button", { name: "Choose Interpreter" }).click();
+    const input = page.locator(".quick-input-widget input.input");
+    await input.waitFor({ state: "visible", timeout: 30_000 });
+    await input.fill(PYTHON);
+    await shot(page, "6-choose-interpreter");
+    await input.press("Enter");
+    await expect.poll(pythonPath, { timeout: 30_000, interval: 250 }).toBe(PYTHON);
+
+    // The next Show Graph uses it and draws the graph.
+    await runCommand(page, "View: Focus First Editor Group");
+    await runCommand(page, "Autograd Lens: Show Graph");
+    const frame = await graphFrame(page);
+    await expect.poll(() => outlineNames(frame), { timeout: 60_000, interval: 500 }).toContain("x7");
+    const log = readExtensionLog(server!, EXTENSION_ID, LOG_CHANNEL);
+    const lastNoTorch = log.map((l) => l.includes(`python: ${noTorch}`)).lastIndexOf(true);
+    expect(log.slice(lastNoTorch + 1).some((l) => l.includes(`python: ${PYTHON} (setting)`))).toBe(true);
+    await shot(page, "7-fixed");
   });
 });
