@@ -33,6 +33,8 @@ export interface ViewState {
   direction: Direction;
   flow: Flow;
   grouping: boolean;
+  /** Fold module calls and repeated structure into boxes (unset: on). */
+  folding?: boolean;
   consoleOpen: boolean;
   /** Draw every backward call's graph at once (else the graph of the call being shown). */
   allCalls?: boolean;
@@ -88,6 +90,7 @@ export class App {
   private readonly dirButtons: Record<Direction, HTMLButtonElement>;
   private readonly flowButtons: Record<Flow, HTMLButtonElement>;
   private readonly groupButton: HTMLButtonElement;
+  private readonly foldButton: HTMLButtonElement;
   private readonly exportButton: HTMLButtonElement;
   private readonly exportMenu: HTMLElement;
   private readonly allCallsButton: HTMLButtonElement;
@@ -193,6 +196,7 @@ export class App {
     this.dirButtons = dirButtons;
     this.flowButtons = flowButtons;
     this.groupButton = el("button", { type: "button", "aria-pressed": "false", title: "Group the nodes made on one source line", on: { click: () => void this.setGrouping(!this.state.grouping) } }, ...narrowText("Group| by line"));
+    this.foldButton = el("button", { type: "button", "aria-pressed": "true", title: "Fold module calls and repeated loop bodies into boxes (click a box to open it)", on: { click: () => void this.setFolding(this.state.folding === false) } }, "Fold");
     const fitButton = el("button", { type: "button", title: "Fit the graph to the view", on: { click: () => this.graph?.fit() } }, "Fit");
     const zoomOut = el("button", { type: "button", class: "icon-button", title: "Zoom out", "aria-label": "Zoom out", on: { click: () => this.zoom(1 / 1.25) } }, "−");
     const zoomIn = el("button", { type: "button", class: "icon-button", title: "Zoom in", "aria-label": "Zoom in", on: { click: () => this.zoom(1.25) } }, "+");
@@ -220,6 +224,7 @@ export class App {
       el("div", { class: "search-box" }, this.searchInput, this.searchCount),
       dirGroup,
       flowGroup,
+      this.foldButton,
       this.groupButton,
       el("div", { class: "segmented", role: "group", "aria-label": "Zoom" }, zoomOut, fitButton, zoomIn),
       el("div", { class: "menu-host" }, this.exportButton, this.exportMenu),
@@ -311,6 +316,7 @@ export class App {
         container: this.graphContainer,
         direction: this.state.direction,
         flow: this.state.flow,
+        folding: this.state.folding !== false,
         onSelect: (id) => this.onGraphSelect(id),
         onActivate: (id) => {
           const r = this.rangeOf(id);
@@ -546,6 +552,7 @@ export class App {
     for (const d of ["auto", "LR", "TB"] as const) this.dirButtons[d].setAttribute("aria-pressed", String(this.state.direction === d));
     for (const f of ["data", "gradient"] as const) this.flowButtons[f].setAttribute("aria-pressed", String(this.state.flow === f));
     this.groupButton.setAttribute("aria-pressed", String(this.state.grouping));
+    this.foldButton.setAttribute("aria-pressed", String(this.state.folding !== false));
   }
 
   private async setDirection(d: Direction): Promise<void> {
@@ -572,6 +579,13 @@ export class App {
     this.syncToggles();
     this.saveState();
     await this.graph?.setGrouping(on);
+  }
+
+  private async setFolding(on: boolean): Promise<void> {
+    this.state.folding = on;
+    this.syncToggles();
+    this.saveState();
+    await this.graph?.setFolding(on);
   }
 
   private zoom(factor: number): void {

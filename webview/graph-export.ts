@@ -47,7 +47,7 @@ export function sceneSvg(o: SceneSvgInput): string {
       stroke: t.groupBorder,
       strokeWidth: 1,
       dashed: true,
-      lines: [{ text: `L${grp.line}`, color: t.muted, fontFamily: t.fontMono, fontSize: BOX.groupFont }],
+      lines: [{ text: grp.label, color: t.muted, fontFamily: t.fontMono, fontSize: BOX.groupFont }],
       align: "left",
     });
   }

@@ -19,6 +19,7 @@ import { CyRenderer } from "./cy-renderer";
 import { sceneSvg } from "./graph-export";
 import type { LayoutResult } from "./layout";
 import { LayoutRunner, WORKER_NODES } from "./layout-runner";
+import { Folding, type GroupInfo } from "./folding";
 import type { ReplayState, ViewGraph } from "./model";
 import type { Core } from "cytoscape";
 import type { Point, RenderContext, Renderer, ViewportState } from "./renderer";
@@ -41,6 +42,8 @@ export interface GraphViewOptions {
   onActivate?(id: string): void;
   /** Lay out in a worker above this many drawn nodes (default WORKER_NODES). */
   workerNodes?: number;
+  /** Fold module calls and repeated structure into boxes (fold.ts); default off. */
+  folding?: boolean;
 }
 
 /** "auto": whichever of LR and TB shows the graph larger in the pane. */
@@ -60,6 +63,8 @@ export interface GraphViewTimings {
   firstPaintMs: number;
   /** The last setReplay call's own time. */
   replayMs: number;
+  /** The last toggleGroup: click → the frame showing the group opened or closed painted. */
+  foldMs: number;
 }
 
 /** A gradient as an edge label of the current step. */
@@ -85,8 +90,8 @@ export class GraphView {
   private generation = 0;
   private disposed = false;
 
-  private grouping = false;
-  private readonly collapsed = new Set<number>();
+  /** Which groups there are (folding, or group by line) and which are open. */
+  private readonly folds: Folding;
 
   private replayState: ReplayState | null = null;
   private selected: string | null = null;
@@ -102,13 +107,23 @@ export class GraphView {
   private readonly media: MediaQueryList | null;
   private readonly onMediaChange = () => this.refreshTheme();
   private readonly onKeyDown = (e: KeyboardEvent) => {
-    if (e.key === "Enter" && this.selected && this.onActivate && !e.altKey && !e.ctrlKey && !e.metaKey) {
+    if (e.altKey || e.ctrlKey || e.metaKey) return;
+    // + opens the closed group standing for the selection, - closes the open group around it.
+    if ((e.key === "+" || e.key === "-") && this.selected) {
+      const id = e.key === "+" ? this.selectedDrawn() : this.scene?.byId.get(this.selected)?.parent;
+      if (id && (e.key === "-" || this.scene?.byId.get(id)?.kind === "collapsed")) {
+        e.preventDefault();
+        void this.toggleGroup(id);
+      }
+      return;
+    }
+    if (e.key === "Enter" && this.selected && this.onActivate) {
       e.preventDefault();
       this.onActivate(this.selected);
     }
   };
 
-  readonly timings: GraphViewTimings = { layoutMs: 0, layoutIn: "none", firstPaintMs: 0, replayMs: 0 };
+  readonly timings: GraphViewTimings = { layoutMs: 0, layoutIn: "none", firstPaintMs: 0, replayMs: 0, foldMs: 0 };
 
   constructor(options: GraphViewOptions) {
     this.container = options.container;
@@ -117,6 +132,7 @@ export class GraphView {
     this.onSelect = options.onSelect;
     this.onActivate = options.onActivate;
     this.layouts = new LayoutRunner(options.workerNodes ?? WORKER_NODES);
+    this.folds = new Folding(options.folding ?? false);
     this.theme = readTheme();
     this.context = {
       container: this.container,
@@ -134,7 +150,7 @@ export class GraphView {
         this.onSelect(this.selected);
       },
       activated: (id) => this.onActivate?.(id),
-      toggleGroup: (line) => void this.toggleGroup(line),
+      toggleGroup: (id) => void this.toggleGroup(id),
     };
     if (!this.container.hasAttribute("tabindex")) this.container.tabIndex = 0;
     this.container.addEventListener("keydown", this.onKeyDown);
@@ -201,7 +217,7 @@ export class GraphView {
     const started = performance.now();
     this.graph = graph;
     this.measure = new TextMeasure();
-    this.collapsed.clear();
+    this.folds.setGraph(graph);
     // The old replay belongs to the old snapshot (ids repeat across snapshots).
     this.replayState = initial.replay ?? null;
     if (initial.selected !== undefined) this.selected = initial.selected;
@@ -235,21 +251,61 @@ export class GraphView {
     this.drawing?.restyle();
   }
 
-  /** Group nodes by the source line that made them; a collapsed group is drawn as one node. */
+  /** Group nodes by the source line that made them (instead of folding); a closed group is drawn as one node. */
   async setGrouping(on: boolean): Promise<void> {
-    if (on === this.grouping) return;
-    this.grouping = on;
-    if (!on) this.collapsed.clear();
+    if (!this.folds.setByLine(on)) return;
     if (this.graph) await this.rebuild(true);
   }
 
-  /** Collapse or expand the group of one source line (turns grouping on). */
-  async toggleGroup(line: number): Promise<void> {
+  /** Fold module calls and repeated structure (fold.ts); off draws every node. */
+  async setFolding(on: boolean): Promise<void> {
+    if (!this.folds.setFolding(on)) return;
+    if (this.graph) await this.rebuild(true);
+  }
+
+  /** The groups of the graph (outermost first), with what they say and whether they are open. */
+  groups(): GroupInfo[] {
+    return this.folds.list();
+  }
+
+  /**
+   * Open a closed group or close an open one (a number: the group of that source line, turning
+   * Group by line on), in place: the group keeps its place on screen and the zoom stays.
+   */
+  async toggleGroup(id: string | number): Promise<void> {
     if (!this.graph) return;
-    this.grouping = true;
-    if (this.collapsed.has(line)) this.collapsed.delete(line);
-    else this.collapsed.add(line);
-    await this.rebuild(true);
+    if (typeof id === "number") {
+      this.folds.setByLine(true);
+      id = `L:${id}`;
+    }
+    if (!this.folds.toggle(id)) return;
+    const before = this.anchorOf(id);
+    const started = performance.now();
+    performance.mark("lens:fold-start");
+    const painted = await this.rebuild(false, () => {
+      const vp = this.vp();
+      const after = this.anchorOf(id);
+      if (!vp || !before || !after) return;
+      this.drawing?.setViewport(vp.zoom, { x: vp.pan.x + before.x - after.x, y: vp.pan.y + before.y - after.y });
+    });
+    if (painted) {
+      performance.mark("lens:fold-painted");
+      this.timings.foldMs = performance.now() - started;
+    }
+  }
+
+  /** Where a group (its box, or the centre of its members) is on screen, in CSS pixels. */
+  private anchorOf(id: string): Point | null {
+    const scene = this.scene;
+    const vp = this.vp();
+    if (!scene || !vp) return null;
+    let p: Point | undefined = this.positions[id];
+    if (!p) {
+      const members = scene.groups.get(id)?.members ?? [];
+      const bb = members.length ? sceneExtent({ ...scene, nodes: members.map((m) => scene.byId.get(m)!).filter(Boolean) }, this.positions) : null;
+      if (bb) p = { x: bb.x1 + bb.w / 2, y: bb.y1 + bb.h / 2 };
+    }
+    return p ? { x: p.x * vp.zoom + vp.pan.x, y: p.y * vp.zoom + vp.pan.y } : null;
   }
 
   /**
@@ -284,7 +340,7 @@ export class GraphView {
 
   /** Positions for the scene (layout-runner.ts: in the worker for big graphs), with the timings kept. */
   private async layout(scene: Scene, direction: "LR" | "TB"): Promise<LayoutResult> {
-    const { result, ranIn, ms } = await this.layouts.run(scene, direction, this.grouping);
+    const { result, ranIn, ms } = await this.layouts.run(scene, direction, scene.groups.size > 0);
     this.timings.layoutIn = ranIn;
     this.timings.layoutMs = ms;
     return result;
@@ -294,11 +350,11 @@ export class GraphView {
    * Scene → layout → drawing; true when it painted (false when superseded). `fit`: fit the whole
    * graph (true), keep the viewport (false), or show this viewport.
    */
-  private async rebuild(fit: boolean | Viewport): Promise<boolean> {
+  private async rebuild(fit: boolean | Viewport, place?: () => void): Promise<boolean> {
     const g = this.graph;
     if (!g || this.disposed) return false;
     const gen = ++this.generation;
-    const scene = buildScene(g, { grouping: this.grouping, collapsed: this.collapsed, theme: this.theme, measure: this.measure });
+    const scene = buildScene(g, { tree: this.folds.tree(), isOpen: (grp) => this.folds.isOpen(grp), theme: this.theme, measure: this.measure });
     const result = await this.layoutFor(scene);
     if (gen !== this.generation || this.disposed) return false;
     performance.mark("lens:laid-out");
@@ -309,6 +365,7 @@ export class GraphView {
     drawing.show();
     if (fit === true) this.fitTo(true);
     else if (fit) this.setViewport(fit);
+    place?.();
     drawing.showStep();
     performance.mark("lens:added");
     await this.nextPaint();

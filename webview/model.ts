@@ -11,6 +11,7 @@ import type {
   BackwardStepInfo,
   GraphSnapshot,
   NodeInfo,
+  ScopeInfo,
   SourceRange,
   StepPosition,
   TensorInfo,
@@ -61,6 +62,8 @@ export interface ViewGraph {
   producer: Map<string, string>;
   /** Set when the graph is one backward call's (buildViewGraph with a call). */
   call?: number;
+  /** The snapshot's module calls (NodeInfo.scope indexes them), for folding (fold.ts). */
+  scopes?: ScopeInfo[];
 }
 
 const idNumber = (id: string) => Number(id.slice(1)) || 0;
@@ -160,7 +163,7 @@ export function buildViewGraph(s: GraphSnapshot, call?: number): ViewGraph {
   }
   nodes.sort((a, b) => a.order - b.order);
   numberRepeats(nodes);
-  return { nodes, edges, byId, accumulateToLeaf, drawnAs, producer, ...(scope ? { call } : {}) };
+  return { nodes, edges, byId, accumulateToLeaf, drawnAs, producer, ...(scope ? { call } : {}), ...(s.scopes ? { scopes: s.scopes } : {}) };
 }
 
 /** "tanh @ L17" three times → "tanh @ L17 #1", "#2", "#3" (tensors only, in creation order). */

@@ -48,8 +48,8 @@ export interface RenderContext {
   tapped(viewId: string | null): void;
   /** Double click on a node (not a group). */
   activated(viewId: string): void;
-  /** Double click on a group frame or a collapsed group. */
-  toggleGroup(line: number): void;
+  /** A click on a closed group (opens it), a double click on a group's frame (closes it). */
+  toggleGroup(id: string): void;
 }
 
 export interface Renderer {
