@@ -322,7 +322,7 @@ export class CanvasView {
 
     // Boxes, batched by fill and by border colour. The overview (no text) uses stronger fills.
     const fillOf = (kind: PaintKind) => (kind === "op" ? (text ? t.opFill : t.opBorder) : kind === "collapsed" ? t.groupFill : text ? t.boxFill : t.boxBorder);
-    const borderOf = (kind: PaintKind) => (kind === "op" ? t.opBorder : kind === "leaf" ? t.leaf : kind === "output" ? t.output : kind === "collapsed" ? t.groupBorder : t.boxBorder);
+    const borderOf = (kind: PaintKind) => (kind === "op" ? t.opBorder : kind === "leaf" ? t.leaf : kind === "output" ? t.output : kind === "collapsed" ? t.muted : t.boxBorder);
     const shape = (n: PaintNode) => {
       const x = n.x - n.width / 2;
       const y = n.y - n.height / 2;

@@ -144,7 +144,8 @@ export function cyStylesheet(t: Theme, flow: "data" | "gradient", direction: "LR
       selector: "node.collapsed",
       style: {
         "border-style": "dashed",
-        "border-color": t.groupBorder,
+        "border-width": 1.5,
+        "border-color": t.muted,
         "background-color": t.groupFill,
         color: t.muted,
         "font-family": t.fontMono,

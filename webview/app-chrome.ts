@@ -1,0 +1,124 @@
+// The graph page around the graph: the header's file name and counts, the banners (run error,
+// node cap, failed backward calls, an invalid trace) and the console panel (what the snippet
+// printed and warned, each row linked to its line). Built from a snapshot; app.ts places them.
+import type { GraphSnapshot, SourceRange } from "../shared/protocol";
+import { baseName, el, formatCount, linkButton, plural, setChildren, setText, type Child } from "./dom";
+import { describeRange } from "./host";
+import type { ViewGraph } from "./model";
+
+const ERROR_KIND: Record<string, string> = {
+  syntax: "Syntax error",
+  import: "Import error",
+  runtime: "Runtime error",
+  timeout: "Timed out",
+  memory: "Out of memory",
+  unsupported: "Unsupported syntax",
+  internal: "Internal error",
+};
+
+/** The header's file name and "traced in … · N tensors · …" line (with everything in its tooltip). */
+export function renderHeader(fileName: HTMLElement, meta: HTMLElement, s: GraphSnapshot, g: ViewGraph): void {
+  setText(fileName, baseName(s.file));
+  fileName.title = s.file;
+  const tensors = g.nodes.filter((n) => n.kind !== "op").length;
+  const acc = s.nodes.filter((n) => n.kind === "accumulate").length;
+  const calls = s.backward.length + (s.backwardCallsDropped ?? 0);
+  const parts = [`traced in ${Math.round(s.durationMs)} ms`, plural(tensors, "tensor"), `${formatCount(s.nodes.length)} grad_fn`, plural(calls, "backward call")];
+  setText(meta, parts.join(" · "));
+  const at = new Date(s.tracedAt);
+  const when = Number.isNaN(at.getTime()) ? "" : `traced at ${at.toLocaleString()}; `;
+  // The summary may be cut short in a narrow panel: the tooltip has all of it, and more.
+  meta.title = `${parts.join(" · ")}\n${when}${formatCount(s.nodes.length)} grad_fn nodes, ${formatCount(acc)} of them AccumulateGrad`;
+  document.title = `${baseName(s.file)} — Autograd Lens`;
+}
+
+/** The key under the graph: what the boxes' borders and the step's marks mean. */
+export function graphLegend(): HTMLElement {
+  return el(
+    "div",
+    { class: "legend", "aria-hidden": "true" },
+    el("span", { class: "key leaf" }, "leaf (requires grad)"),
+    el("span", { class: "key output" }, "output"),
+    el("span", { class: "key op" }, "grad_fn"),
+    el("span", { class: "key group" }, "folded group (click to open)"),
+    el("span", { class: "key step" }, "running in this step"),
+    el("span", { class: "key flowing" }, "gradient it sends"),
+    el("span", { class: "gradtext" }, "grad"),
+  );
+}
+
+/** The banner of a snapshot that failed validation. */
+export function invalidBanner(reason: string): HTMLElement {
+  return el(
+    "div",
+    { class: "banner error kind-invalid", role: "alert" },
+    el("div", { class: "banner-main" }, el("strong", { class: "error-kind" }, "Invalid trace"), " ", el("span", { class: "error-message" }, `This trace cannot be shown: ${reason}`)),
+  );
+}
+
+/** The banners of a snapshot: its run error (linked to its line), the node cap, failed backward calls. */
+export function snapshotBanners(s: GraphSnapshot, reveal: (r: SourceRange) => void): Child[] {
+  const banners: Child[] = [];
+  const err = s.error;
+  if (err) {
+    const where = err.range ? linkButton(describeRange(err.range, s.file), () => reveal(err.range!), { class: "location", title: "Show in the editor" }) : null;
+    banners.push(
+      el(
+        "div",
+        { class: `banner error kind-${err.kind}`, role: "alert" },
+        el("div", { class: "banner-main" }, el("strong", { class: "error-kind" }, ERROR_KIND[err.kind] ?? err.kind), " ", el("span", { class: "error-message" }, err.message), where ? " " : null, where),
+        el("div", { class: "banner-sub muted" }, "The graph shows what was recorded up to the failure."),
+        err.stack ? el("details", { class: "stack" }, el("summary", null, "Stack"), el("pre", null, err.stack)) : null,
+      ),
+    );
+  }
+  if (s.nodesTruncated) {
+    banners.push(el("div", { class: "banner info", role: "status" }, `Recording stopped at ${formatCount(s.limits.nodeCap)} grad_fn nodes; the snippet itself ran on. The graph shows the first ${formatCount(s.limits.nodeCap)}.`));
+  }
+  const failed = s.backward.filter((c) => c.error);
+  if (failed.length && !err) {
+    banners.push(el("div", { class: "banner warn", role: "status" }, `${plural(failed.length, "backward call")} failed: ${failed[0]!.error}`));
+  }
+  return banners;
+}
+
+/** The console panel: a toggle with the counts, and the rows (warnings first). */
+export class ConsolePanel {
+  readonly element: HTMLElement;
+  private readonly toggle: HTMLButtonElement;
+  private readonly list: HTMLElement;
+
+  constructor(onToggle: () => void) {
+    this.toggle = el("button", { type: "button", class: "console-toggle", "aria-expanded": "false", "aria-controls": "console-list", on: { click: onToggle } });
+    this.list = el("div", { class: "console-list", id: "console-list", hidden: true });
+    this.element = el("section", { class: "console-panel", "aria-label": "Console output and warnings" }, this.toggle, this.list);
+  }
+
+  render(s: GraphSnapshot, reveal: (r: SourceRange) => void): void {
+    const lineLink = (r: SourceRange | undefined) => (r ? linkButton(`L${r.line}`, () => reveal(r), { class: "line-link", title: `Show line ${r.line}` }) : el("span", { class: "line-link muted" }, ""));
+    const rows: Child[] = [];
+    for (const w of s.warnings) {
+      rows.push(el("div", { class: "console-row level-warning" }, lineLink(w.range), el("span", { class: "level" }, "warning"), el("pre", { class: "text" }, w.message)));
+    }
+    for (const c of s.console) {
+      rows.push(el("div", { class: `console-row level-${c.level}` }, lineLink(c.range), el("span", { class: "level" }, c.level), el("pre", { class: "text" }, c.text)));
+    }
+    if (!rows.length) rows.push(el("div", { class: "muted empty" }, "The snippet printed nothing."));
+    setChildren(this.list, ...rows);
+    const errors = s.console.filter((c) => c.level === "error").length;
+    setChildren(
+      this.toggle,
+      el("span", { class: "chevron", "aria-hidden": "true" }),
+      "Console ",
+      el("span", { class: "count" }, formatCount(s.console.length)),
+      s.warnings.length ? el("span", { class: "count warn" }, ` · ${plural(s.warnings.length, "warning")}`) : null,
+      errors ? el("span", { class: "count error" }, ` · ${plural(errors, "error")}`) : null,
+    );
+  }
+
+  setOpen(open: boolean): void {
+    this.toggle.setAttribute("aria-expanded", String(open));
+    this.list.hidden = !open;
+    this.element.classList.toggle("open", open);
+  }
+}
