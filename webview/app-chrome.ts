@@ -40,7 +40,7 @@ export function graphLegend(): HTMLElement {
     el("span", { class: "key leaf" }, "leaf (requires grad)"),
     el("span", { class: "key output" }, "output"),
     el("span", { class: "key op" }, "grad_fn"),
-    el("span", { class: "key group" }, "folded group (click to open)"),
+    el("span", { class: "key group" }, "folded (click)"),
     el("span", { class: "key step" }, "running in this step"),
     el("span", { class: "key flowing" }, "gradient it sends"),
     el("span", { class: "gradtext" }, "grad"),

@@ -46,7 +46,7 @@ const MIN_COPIES = 3;
 /** Longest loop body (items per copy) looked for. */
 const MAX_PERIOD = 48;
 /** A repeat group (or chunk) draws its copies' items directly up to this many items. */
-const DIRECT_ITEMS = 40;
+const DIRECT_ITEMS = 100;
 /** Chunks a repeat group opens into, at most. */
 const CHUNKS = 10;
 

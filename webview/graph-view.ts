@@ -110,7 +110,8 @@ export class GraphView {
     if (e.altKey || e.ctrlKey || e.metaKey) return;
     // + opens the closed group standing for the selection, - closes the open group around it.
     if ((e.key === "+" || e.key === "-") && this.selected) {
-      const id = e.key === "+" ? this.selectedDrawn() : this.scene?.byId.get(this.selected)?.parent;
+      const drawn = this.selectedDrawn();
+      const id = e.key === "+" ? drawn : drawn ? this.scene?.byId.get(drawn)?.parent : undefined;
       if (id && (e.key === "-" || this.scene?.byId.get(id)?.kind === "collapsed")) {
         e.preventDefault();
         void this.toggleGroup(id);
@@ -286,7 +287,19 @@ export class GraphView {
       const vp = this.vp();
       const after = this.anchorOf(id);
       if (!vp || !before || !after) return;
-      this.drawing?.setViewport(vp.zoom, { x: vp.pan.x + before.x - after.x, y: vp.pan.y + before.y - after.y });
+      const pan = { x: vp.pan.x + before.x - after.x, y: vp.pan.y + before.y - after.y };
+      // An opened group that fits the pane is moved into it as far as needed.
+      const frame = this.extentOf(id);
+      if (frame) {
+        const nudge = (lo: number, size: number, room: number) => {
+          const m = 8;
+          if (size > room - 2 * m) return 0;
+          return lo < m ? m - lo : lo + size > room - m ? room - m - (lo + size) : 0;
+        };
+        pan.x += nudge(frame.x1 * vp.zoom + pan.x, frame.w * vp.zoom, vp.w);
+        pan.y += nudge(frame.y1 * vp.zoom + pan.y, frame.h * vp.zoom, vp.h);
+      }
+      this.drawing?.setViewport(vp.zoom, pan);
     });
     if (painted) {
       performance.mark("lens:fold-painted");
@@ -294,18 +307,20 @@ export class GraphView {
     }
   }
 
-  /** Where a group (its box, or the centre of its members) is on screen, in CSS pixels. */
+  /** Where a group (its box, or the centre of its frame) is on screen, in CSS pixels. */
   private anchorOf(id: string): Point | null {
-    const scene = this.scene;
     const vp = this.vp();
-    if (!scene || !vp) return null;
-    let p: Point | undefined = this.positions[id];
-    if (!p) {
-      const members = scene.groups.get(id)?.members ?? [];
-      const bb = members.length ? sceneExtent({ ...scene, nodes: members.map((m) => scene.byId.get(m)!).filter(Boolean) }, this.positions) : null;
-      if (bb) p = { x: bb.x1 + bb.w / 2, y: bb.y1 + bb.h / 2 };
-    }
-    return p ? { x: p.x * vp.zoom + vp.pan.x, y: p.y * vp.zoom + vp.pan.y } : null;
+    const bb = this.extentOf(id);
+    return vp && bb ? { x: (bb.x1 + bb.w / 2) * vp.zoom + vp.pan.x, y: (bb.y1 + bb.h / 2) * vp.zoom + vp.pan.y } : null;
+  }
+
+  /** A drawn node's box, or an open group's frame (model coordinates). */
+  private extentOf(id: string): { x1: number; y1: number; w: number; h: number } | null {
+    const scene = this.scene;
+    if (!scene) return null;
+    const d = scene.byId.get(id);
+    const members = d ? [d] : (scene.groups.get(id)?.members ?? []).map((m) => scene.byId.get(m)!).filter(Boolean);
+    return members.length ? sceneExtent({ ...scene, nodes: members }, this.positions) : null;
   }
 
   /**
@@ -361,6 +376,9 @@ export class GraphView {
     this.scene = scene;
     this.positions = result.positions;
     this.matched = this.drawnMatches();
+    // For tests and tools: how many boxes are drawn, how many groups are open.
+    this.container.dataset.drawn = String(scene.nodes.length);
+    this.container.dataset.openGroups = String(scene.groups.size);
     const drawing = this.ensureDrawing(scene.rich ? "small" : scene.sizeClass);
     drawing.show();
     if (fit === true) this.fitTo(true);
@@ -402,6 +420,7 @@ export class GraphView {
     if (!this.drawing || !this.scene) return;
     this.followStep();
     this.drawing.showReplay();
+    this.container.dataset.step = this.currentStep().node ?? "";
     this.timings.replayMs = performance.now() - started;
   }
 
