@@ -16,24 +16,74 @@ const ERROR_KIND: Record<string, string> = {
   internal: "Internal error",
 };
 
-/** The header's file name and "traced in … · N tensors · …" line (with everything in its tooltip). */
-export function renderHeader(fileName: HTMLElement, meta: HTMLElement, s: GraphSnapshot, g: ViewGraph): void {
-  setText(fileName, baseName(s.file));
-  fileName.title = s.file;
-  const tensors = g.nodes.filter((n) => n.kind !== "op").length;
-  const acc = s.nodes.filter((n) => n.kind === "accumulate").length;
-  const calls = s.backward.length + (s.backwardCallsDropped ?? 0);
-  const parts = [`traced in ${Math.round(s.durationMs)} ms`, plural(tensors, "tensor"), `${formatCount(s.nodes.length)} grad_fn`, plural(calls, "backward call")];
-  setText(meta, parts.join(" · "));
-  const at = new Date(s.tracedAt);
-  const when = Number.isNaN(at.getTime()) ? "" : `traced at ${at.toLocaleString()}; `;
-  // The summary may be cut short in a narrow panel: the tooltip has all of it, and more.
-  meta.title = `${parts.join(" · ")}\n${when}${formatCount(s.nodes.length)} grad_fn nodes, ${formatCount(acc)} of them AccumulateGrad`;
-  document.title = `${baseName(s.file)} — Autograd Lens`;
+/** The header's title line: the file name, "traced in … · N tensors · …", the stale badge, the run status, notes. */
+export class PageTitle {
+  readonly element: HTMLElement;
+  readonly staleBadge: HTMLElement;
+  private readonly fileName: HTMLElement;
+  private readonly meta: HTMLElement;
+  private readonly status: HTMLElement;
+
+  /** `running`: the run status's element (run-status.ts), shown after the stale badge. */
+  constructor(running: HTMLElement) {
+    this.fileName = el("span", { class: "file-name" });
+    this.meta = el("span", { class: "meta" });
+    this.staleBadge = el("span", { class: "badge stale", hidden: true, title: "The source changed since this trace; it is traced again when you save or pause typing." }, "stale");
+    this.status = el("span", { class: "status", role: "status", "aria-live": "polite" });
+    this.element = el("div", { class: "title" }, el("h1", null, "Autograd Lens"), this.fileName, this.meta, this.staleBadge, running, this.status);
+  }
+
+  /** The file name and the counts (with everything in the tooltip). */
+  render(s: GraphSnapshot, g: ViewGraph): void {
+    setText(this.fileName, baseName(s.file));
+    this.fileName.title = s.file;
+    const tensors = g.nodes.filter((n) => n.kind !== "op").length;
+    const acc = s.nodes.filter((n) => n.kind === "accumulate").length;
+    const calls = s.backward.length + (s.backwardCallsDropped ?? 0);
+    const parts = [`traced in ${Math.round(s.durationMs)} ms`, plural(tensors, "tensor"), `${formatCount(s.nodes.length)} grad_fn`, plural(calls, "backward call")];
+    setText(this.meta, parts.join(" · "));
+    const at = new Date(s.tracedAt);
+    const when = Number.isNaN(at.getTime()) ? "" : `traced at ${at.toLocaleString()}; `;
+    // The summary may be cut short in a narrow panel: the tooltip has all of it, and more.
+    this.meta.title = `${parts.join(" · ")}\n${when}${formatCount(s.nodes.length)} grad_fn nodes, ${formatCount(acc)} of them AccumulateGrad`;
+    document.title = `${baseName(s.file)} — Autograd Lens`;
+  }
+
+  /** A short note (an export's result) for five seconds. */
+  note(text: string, error = false): void {
+    this.status.textContent = text;
+    this.status.classList.toggle("error", error);
+    setTimeout(() => {
+      if (this.status.textContent === text) this.status.textContent = "";
+    }, 5000);
+  }
+}
+
+/** The graph's pane: the container the graph view draws in, a message over it, the legend under it. */
+export class GraphPane {
+  readonly element: HTMLElement;
+  readonly container: HTMLElement;
+  private readonly messageBox: HTMLElement;
+
+  constructor() {
+    this.container = el("div", {
+      class: "graph-canvas",
+      role: "group",
+      "aria-label": "Graph canvas: click a node to select it, double-click or Enter to show its line. The outline lists the same nodes.",
+    });
+    this.messageBox = el("div", { class: "graph-message", hidden: true });
+    this.element = el("section", { class: "graph-pane", "aria-label": "Graph" }, this.container, this.messageBox, graphLegend());
+  }
+
+  /** A message over the graph (why there is none), or null for none. */
+  message(text: string | null): void {
+    this.messageBox.hidden = text === null;
+    setText(this.messageBox, text ?? "");
+  }
 }
 
 /** The key under the graph: what the boxes' borders and the step's marks mean. */
-export function graphLegend(): HTMLElement {
+function graphLegend(): HTMLElement {
   return el(
     "div",
     { class: "legend", "aria-hidden": "true" },

@@ -7,17 +7,17 @@
 import { RunStatus } from "./run-status";
 import type { GraphSnapshot, HostToWebview, SourceRange, StepPosition, ExportFormat } from "../shared/protocol";
 import { exportFile } from "./export-file";
-import { ConsolePanel, graphLegend, invalidBanner, renderHeader, snapshotBanners } from "./app-chrome";
+import { ConsolePanel, GraphPane, invalidBanner, PageTitle, snapshotBanners } from "./app-chrome";
 import { Toolbar, type Direction, type Flow } from "./toolbar";
 import { SearchBox } from "./search-box";
 import { checkSnapshot } from "../shared/validate";
-import { el, isTyping, setChildren, setText } from "./dom";
+import { el, isTyping, setChildren } from "./dom";
 import { GraphView } from "./graph-view";
 import type { Host } from "./host";
 import { Inspector } from "./inspector";
 import { Landscape } from "./landscape";
 import { LossPlot } from "./loss-plot";
-import { buildViewGraph, clampPosition, finishedPosition, replay, type ReplayState, type ViewGraph } from "./model";
+import { buildViewGraph, clampPosition, finishedPosition, replay, sourceRangeOf, type ReplayState, type ViewGraph } from "./model";
 import { Outline } from "./outline";
 import { CollapsiblePane } from "./side-panes";
 import { SPEEDS, Stepper } from "./stepper";
@@ -28,15 +28,10 @@ export class App {
   private state: ViewState;
 
   // layout
-  private readonly fileName: HTMLElement;
-  private readonly meta: HTMLElement;
-  private readonly staleBadge: HTMLElement;
+  private readonly title: PageTitle;
   private readonly runStatus: RunStatus;
-  private readonly status: HTMLElement;
   private readonly banners: HTMLElement;
-  private readonly graphPane: HTMLElement;
-  private readonly graphContainer: HTMLElement;
-  private readonly graphMessage: HTMLElement;
+  private readonly graphPane: GraphPane;
   private readonly consolePanel: ConsolePanel;
   private readonly toolbar: Toolbar;
   private readonly searchBox: SearchBox;
@@ -96,11 +91,8 @@ export class App {
     });
 
     // header
-    this.fileName = el("span", { class: "file-name" });
-    this.meta = el("span", { class: "meta" });
     this.runStatus = new RunStatus(this.root);
-    this.staleBadge = el("span", { class: "badge stale", hidden: true, title: "The source changed since this trace; it is traced again when you save or pause typing." }, "stale");
-    this.status = el("span", { class: "status", role: "status", "aria-live": "polite" });
+    this.title = new PageTitle(this.runStatus.element);
 
     this.searchBox = new SearchBox({
       graph: () => this.g,
@@ -120,20 +112,14 @@ export class App {
     const header = el(
       "header",
       { class: "header" },
-      el("div", { class: "title" }, el("h1", null, "Autograd Lens"), this.fileName, this.meta, this.staleBadge, this.runStatus.element, this.status),
+      this.title.element,
       this.toolbar.element,
     );
 
     this.banners = el("div", { class: "banners" });
 
     // centre
-    this.graphContainer = el("div", {
-      class: "graph-canvas",
-      role: "group",
-      "aria-label": "Graph canvas: click a node to select it, double-click or Enter to show its line. The outline lists the same nodes.",
-    });
-    this.graphMessage = el("div", { class: "graph-message", hidden: true });
-    this.graphPane = el("section", { class: "graph-pane", "aria-label": "Graph" }, this.graphContainer, this.graphMessage, graphLegend());
+    this.graphPane = new GraphPane();
 
     // bottom
     this.consolePanel = new ConsolePanel(() => this.setConsoleOpen(!this.state.consoleOpen));
@@ -146,7 +132,7 @@ export class App {
         { class: "app-shell" },
         header,
         this.banners,
-        el("main", { class: "panes" }, this.outline.element, this.landscape.wrap(this.graphPane), this.inspector.element),
+        el("main", { class: "panes" }, this.outline.element, this.landscape.wrap(this.graphPane.element), this.inspector.element),
         bottom,
         this.consolePanel.element,
       ),
@@ -175,7 +161,7 @@ export class App {
       if (this.viewportTimer) clearTimeout(this.viewportTimer);
       this.viewportTimer = setTimeout(() => this.saveState(), 250);
     };
-    for (const type of ["pointerup", "wheel", "keyup"]) this.graphContainer.addEventListener(type, rememberViewport, { passive: true });
+    for (const type of ["pointerup", "wheel", "keyup"]) this.graphPane.container.addEventListener(type, rememberViewport, { passive: true });
     window.addEventListener("pagehide", () => this.saveState());
     document.addEventListener("visibilitychange", () => this.saveState());
     // Theme changes: VS Code swaps body classes; the standalone page follows the OS.
@@ -186,7 +172,7 @@ export class App {
   private createGraph(): void {
     try {
       this.graph = new GraphView({
-        container: this.graphContainer,
+        container: this.graphPane.container,
         direction: this.state.direction,
         flow: this.state.flow,
         folding: this.state.folding !== false,
@@ -223,7 +209,7 @@ export class App {
         this.setPosition(m.position);
         break;
       case "stale":
-        this.staleBadge.hidden = !m.stale;
+        this.title.staleBadge.hidden = !m.stale;
         this.root.classList.toggle("is-stale", m.stale);
         break;
       case "running":
@@ -266,11 +252,11 @@ export class App {
     const first = replay(s, g, pos);
     this.replayState = first; // setPosition below keeps it: the same object the graph draws
     const drawing = this.graph?.setGraph(g, { replay: first.call ? first : null, selected: this.drawnId(selection), viewport });
-    this.staleBadge.hidden = true;
+    this.title.staleBadge.hidden = true;
     this.root.classList.remove("is-stale");
     this.state.file = s.file;
 
-    renderHeader(this.fileName, this.meta, s, g);
+    this.title.render(s, g);
     this.renderBanners(s);
     this.consolePanel.render(s, (r) => this.reveal(r));
     this.outline.setGraph(s, g);
@@ -321,14 +307,7 @@ export class App {
   }
 
   private rangeOf(id: string | null): SourceRange | undefined {
-    if (!id || !this.s) return undefined;
-    const t = this.s.tensors.find((x) => x.id === id);
-    if (t) return t.range ?? t.boundAt;
-    const n = this.s.nodes.find((x) => x.id === id);
-    if (!n) return undefined;
-    if (n.range) return n.range;
-    const leaf = n.tensor ? this.s.tensors.find((x) => x.id === n.tensor) : undefined;
-    return leaf?.range ?? leaf?.boundAt;
+    return id && this.s ? sourceRangeOf(this.s, id) : undefined;
   }
 
   private select(id: string | null, opts: { from: "user" | "host" | "graph" | "restore"; center?: boolean; graph?: boolean }): void {
@@ -480,12 +459,7 @@ export class App {
   }
 
   private note(text: string, error = false): void {
-    this.status.textContent = text;
-    this.status.classList.toggle("error", error);
-    const shown = text;
-    setTimeout(() => {
-      if (this.status.textContent === shown) this.status.textContent = "";
-    }, 5000);
+    this.title.note(text, error);
   }
 
   // ---- keyboard ---------------------------------------------------------------------------------
@@ -528,8 +502,7 @@ export class App {
   }
 
   private showGraphMessage(text: string | null): void {
-    this.graphMessage.hidden = text === null;
-    setText(this.graphMessage, text ?? "");
+    this.graphPane.message(text);
   }
 
   private saveState(): void {

@@ -22,11 +22,11 @@ import { LayoutRunner, WORKER_NODES } from "./layout-runner";
 import { Folding, type GroupInfo } from "./folding";
 import type { ReplayState, ViewGraph } from "./model";
 import type { Core } from "cytoscape";
-import type { Point, RenderContext, Renderer, ViewportState } from "./renderer";
-import { buildScene, type Scene, type SizeClass } from "./scene";
+import { framePainted, type Extent, type Point, type RenderContext, type Renderer, type ViewportState } from "./renderer";
+import { buildScene, drawnIdsOf, labelMatches, type Scene, type SizeClass } from "./scene";
 import type { StepMarks } from "./step-overlay";
 import { readTheme, type Theme } from "./theme";
-import { fitViewport, fitZoom, LEGIBLE_FIT_MAX_NODES, panToShow, sceneExtent } from "./viewport";
+import { drawnExtent, fitViewport, fitZoom, keepInPlace, LEGIBLE_FIT_MAX_NODES, panToShow, sceneExtent } from "./viewport";
 import type { ValueSummary } from "../shared/protocol";
 
 export { BIG_NODES, HUGE_NODES } from "./scene";
@@ -287,19 +287,7 @@ export class GraphView {
       const vp = this.vp();
       const after = this.anchorOf(id);
       if (!vp || !before || !after) return;
-      const pan = { x: vp.pan.x + before.x - after.x, y: vp.pan.y + before.y - after.y };
-      // An opened group that fits the pane is moved into it as far as needed.
-      const frame = this.extentOf(id);
-      if (frame) {
-        const nudge = (lo: number, size: number, room: number) => {
-          const m = 8;
-          if (size > room - 2 * m) return 0;
-          return lo < m ? m - lo : lo + size > room - m ? room - m - (lo + size) : 0;
-        };
-        pan.x += nudge(frame.x1 * vp.zoom + pan.x, frame.w * vp.zoom, vp.w);
-        pan.y += nudge(frame.y1 * vp.zoom + pan.y, frame.h * vp.zoom, vp.h);
-      }
-      this.drawing?.setViewport(vp.zoom, pan);
+      this.drawing?.setViewport(vp.zoom, keepInPlace(vp, before, after, this.extentOf(id)));
     });
     if (painted) {
       performance.mark("lens:fold-painted");
@@ -315,12 +303,8 @@ export class GraphView {
   }
 
   /** A drawn node's box, or an open group's frame (model coordinates). */
-  private extentOf(id: string): { x1: number; y1: number; w: number; h: number } | null {
-    const scene = this.scene;
-    if (!scene) return null;
-    const d = scene.byId.get(id);
-    const members = d ? [d] : (scene.groups.get(id)?.members ?? []).map((m) => scene.byId.get(m)!).filter(Boolean);
-    return members.length ? sceneExtent({ ...scene, nodes: members }, this.positions) : null;
+  private extentOf(id: string): Extent | null {
+    return this.scene ? drawnExtent(this.scene, this.positions, id) : null;
   }
 
   /**
@@ -475,19 +459,12 @@ export class GraphView {
   }
 
   private matchesOf(query: string): string[] {
-    const q = query.trim().toLowerCase();
-    return q && this.graph ? this.graph.nodes.filter((n) => n.label.toLowerCase().includes(q)).map((n) => n.id) : [];
+    return this.graph ? labelMatches(this.graph, query) : [];
   }
 
   /** The drawn ids standing for the matches (a collapsed group for its members). */
   private drawnMatches(): Set<string> {
-    const marked = new Set<string>();
-    if (!this.scene) return marked;
-    for (const id of this.matches) {
-      const d = this.scene.rep.get(id);
-      if (d) marked.add(d);
-    }
-    return marked;
+    return this.scene ? drawnIdsOf(this.scene, this.matches) : new Set();
   }
 
   // ---- viewport ----------------------------------------------------------------------------------
@@ -534,29 +511,8 @@ export class GraphView {
     this.drawing?.setViewport(v.zoom, { x: v.pan.x, y: v.pan.y });
   }
 
-  /**
-   * Resolves once the next frame has been rendered: the drawing happens in an animation frame
-   * callback (cytoscape's or the canvas view's), and a task posted from there runs after that
-   * frame's style, layout and paint. After a second it resolves anyway (a hidden page has no frames).
-   */
   private nextPaint(): Promise<void> {
-    const drawing = this.drawing;
-    if (!drawing) return Promise.resolve();
-    return new Promise((resolve) => {
-      let done = false;
-      const finish = () => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        resolve();
-      };
-      const timer = setTimeout(finish, 1000);
-      void drawing.nextFrame().then(() => {
-        const channel = new MessageChannel();
-        channel.port1.onmessage = finish;
-        channel.port2.postMessage(null);
-      });
-    });
+    return this.drawing ? framePainted(this.drawing) : Promise.resolve();
   }
 
   // ---- export ------------------------------------------------------------------------------------

@@ -324,6 +324,17 @@ export function chainRule(s: GraphSnapshot, st: BackwardStepInfo, nodes: Map<str
   return { title: `Step ${st.index + 1} · ${node.name} (${outName}${line})`, lines };
 }
 
+/** Where a tensor or node was made in the user's text (an AccumulateGrad: where its leaf was). */
+export function sourceRangeOf(s: GraphSnapshot, id: string): SourceRange | undefined {
+  const t = s.tensors.find((x) => x.id === id);
+  if (t) return t.range ?? t.boundAt;
+  const n = s.nodes.find((x) => x.id === id);
+  if (!n) return undefined;
+  if (n.range) return n.range;
+  const leaf = n.tensor ? s.tensors.find((x) => x.id === n.tensor) : undefined;
+  return leaf?.range ?? leaf?.boundAt;
+}
+
 /** Loss per backward call, for the small plot. */
 export function losses(s: GraphSnapshot): Array<{ call: number; loss: number }> {
   return s.backward.flatMap((c) => (c.loss === undefined ? [] : [{ call: c.index, loss: c.loss }]));

@@ -164,6 +164,22 @@ export function buildScene(g: ViewGraph, o: SceneOptions): Scene {
   return { nodes, edges, edgeById: new Map(edges.map((e) => [e.id, e])), byId, rep, groups, sizeClass, rich };
 }
 
+/** View nodes whose label contains the query (case-insensitive), in order. */
+export function labelMatches(g: ViewGraph, query: string): string[] {
+  const q = query.trim().toLowerCase();
+  return q ? g.nodes.filter((n) => n.label.toLowerCase().includes(q)).map((n) => n.id) : [];
+}
+
+/** The drawn ids standing for view nodes (a closed group for its members). */
+export function drawnIdsOf(scene: Scene, ids: readonly string[]): Set<string> {
+  const marked = new Set<string>();
+  for (const id of ids) {
+    const d = scene.rep.get(id);
+    if (d) marked.add(d);
+  }
+  return marked;
+}
+
 /** The frame around an expanded group's members (model coordinates), with room for its label. */
 export function groupFrame(members: readonly string[], box: (id: string) => { x: number; y: number; width: number; height: number } | undefined): { x1: number; y1: number; x2: number; y2: number } | null {
   let x1 = Infinity, y1 = Infinity, x2 = -Infinity, y2 = -Infinity;
