@@ -102,10 +102,12 @@ export function foldTree(g: ViewGraph): FoldTree {
     if (s !== undefined) scopeOf.set(n.id, s);
   }
   const used = [...new Set(scopeOf.values())].sort((a, b) => a - b);
+  // Parameters were made long before the call: they join it, but do not decide where it goes.
+  const params = new Map<string, number>();
   for (const s of used) {
     for (const p of scopes[s]!.params ?? []) {
       const v = g.byId.get(p);
-      if (v && v.kind === "leaf" && !scopeOf.has(p)) scopeOf.set(p, s);
+      if (v && v.kind === "leaf" && !scopeOf.has(p) && !params.has(p)) params.set(p, s);
     }
   }
   const top: string[] = [];
@@ -122,17 +124,19 @@ export function foldTree(g: ViewGraph): FoldTree {
     childrenOf(parent).push(id);
     return id;
   };
+  const join = (n: string, id: string, first: boolean) => {
+    const children = groups.get(id)!.children;
+    if (first) children.unshift(n);
+    else children.push(n);
+    groupOf.set(n, id);
+    for (let p: string | undefined = id; p; p = groups.get(p)!.parent) groups.get(p)!.size++;
+  };
   for (const n of g.nodes) {
     const s = scopeOf.get(n.id);
-    if (s === undefined) {
-      top.push(n.id);
-      continue;
-    }
-    const id = place(s, n.order);
-    groups.get(id)!.children.push(n.id);
-    groupOf.set(n.id, id);
-    for (let p: string | undefined = id; p; p = groups.get(p)!.parent) groups.get(p)!.size++;
+    if (s !== undefined) join(n.id, place(s, n.order), false);
+    else if (!params.has(n.id)) top.push(n.id);
   }
+  for (const [p, s] of [...params].reverse()) join(p, `M:${s}`, true);
   // Repeats, at the top and inside every module call.
   const sig = signatures(g, groups);
   const foldedTop = foldRepeats(top, undefined, "R", groups, groupOf, sig, g);
