@@ -44,9 +44,13 @@ export class RunStatus {
       this.stop();
       return;
     }
-    const limit = this.timeoutMs === undefined ? "" : ` (limit ${seconds(this.timeoutMs)})`;
+    // The limit is the snippet's own run time; starting the sandbox and building the graph come on
+    // top (seconds on a busy machine), so past the limit the label only counts.
+    const limit = this.timeoutMs === undefined || elapsed > this.timeoutMs ? "" : ` (limit ${seconds(this.timeoutMs)})`;
     this.element.textContent = `Running… ${seconds(elapsed)}${limit}`;
-    this.element.title = "The document is being traced again; the graph below is the previous run's until the new one arrives.";
+    this.element.title =
+      "The document is being traced again; the graph below is the previous run's until the new one arrives." +
+      (this.timeoutMs === undefined ? "" : ` The snippet may run for ${seconds(this.timeoutMs)} (autogradLens.runTimeout); starting the sandbox and building the graph come on top.`);
   }
 }
 

@@ -41,6 +41,10 @@ describe("a run in flight", () => {
     expect(await page.locator(".graph-pane canvas, .graph-pane svg, .graph-pane .cy").count()).toBeGreaterThan(0);
     // It counts.
     await expect.poll(async () => Number((await badge.innerText()).match(/Running… ([\d.]+) s/)![1]), { timeout: 4000 }).toBeGreaterThanOrEqual(1);
+    // Past the limit (starting the sandbox and building the graph are not part of it) it only counts.
+    await send(page, { type: "running", running: true, timeoutMs: 300 });
+    await expect.poll(() => badge.innerText(), { timeout: 4000 }).toMatch(/^Running… \d\.\d s$/);
+    expect(await badge.getAttribute("title")).toContain("may run for 0.3 s");
 
     // The next snapshot ends it.
     await send(page, { type: "snapshot", snapshot });
