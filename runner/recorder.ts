@@ -20,6 +20,7 @@ import {
 } from "../shared/protocol";
 import type { AutogradObserver, BackwardBegin, BackwardStep, Node, Tensor, TorchWarning } from "../engine/index";
 import type { PreparedScript } from "./transpile";
+import { ModuleBindings } from "./module-bindings";
 import { ProgramRecorder } from "./program";
 import { UserFunctionLocator } from "./user-functions";
 import { ModuleScopes } from "./module-scopes";
@@ -119,6 +120,11 @@ export class Recorder {
   private consoleChars = 0;
   private consoleTruncated = false;
   private readonly warnings: WarningEntry[] = [];
+  /** Modules bound to names, for the hover on them (snapshot.modules). */
+  private readonly modules = new ModuleBindings((v): v is object => {
+    const M = (this.engine?.torch as { nn?: { Module?: unknown } } | undefined)?.nn?.Module;
+    return typeof M === "function" && v instanceof M;
+  });
   /** The forward ops as data, for re-evaluation (snapshot.program). */
   private readonly program = new ProgramRecorder();
   /** Where the forward/backward of user-defined autograd Functions are written. */
@@ -160,6 +166,7 @@ export class Recorder {
 
   /** `const x = EXPR` → the tensor EXPR made is called x (the first binding wins). */
   bind<T>(value: T, name: string, line: number, column: number): T {
+    this.modules.note(value, name, line, column);
     if (this.isTensor(value)) {
       let rec = this.tensors.get(value.id);
       if (!rec && !value.requiresGrad) {
@@ -650,6 +657,8 @@ export class Recorder {
       },
       this.nodesTruncated ? { nodeCap: this.options.limits.nodeCap } : null,
     );
+    const modules = this.modules.describe((id) => (this.tensors.has(id) ? `t${id}` : undefined));
+    if (modules.length) snapshot.modules = modules;
     if (error) snapshot.error = error;
     return snapshot;
   }
