@@ -17,6 +17,11 @@
 //               GraphView.setGraph has resolved: the frame that first shows the graph, with its
 //               selection and step, has been rendered). The harness reads the mark's time rather
 //               than the time it noticed it, which would add its polling latency.
+//   fold (w):   the standalone page of a 5,000-node unrolled loop (folded: x, "× 2500", sum); the
+//               search box selects a node inside the loop, then "+" on the graph opens its group
+//               and "-" closes it again, alternately. Each sample is one of them: keydown until
+//               the page's own `lens:fold-painted` mark (GraphView.toggleGroup: the frame showing
+//               the group opened or closed has been rendered).
 //   step (j):   one → key press on the body (the stepper's next backward step): the main
 //               thread's time for it, i.e. the key's handlers plus the rendering (animation
 //               frame callbacks, style, layout, paint) of the frame that shows the step, without
@@ -55,6 +60,20 @@ function postSnapshot() {
   const t0 = performance.now();
   window.postMessage({ type: 'snapshot', snapshot: window.__snapshot }, '*');
   return t0;
+}
+
+/** Runs in the page: "+" or "-" on the graph; the time until the next `lens:fold-painted` mark. */
+async function foldOnce(key) {
+  const canvas = document.querySelector('.graph-canvas');
+  const before = performance.getEntriesByName('lens:fold-painted', 'mark').length;
+  await new Promise((resolve) => requestAnimationFrame(resolve));
+  const t0 = performance.now();
+  canvas.dispatchEvent(new KeyboardEvent('keydown', { key, bubbles: true, cancelable: true }));
+  for (;;) {
+    const marks = performance.getEntriesByName('lens:fold-painted', 'mark');
+    if (marks.length > before) return marks[marks.length - 1].startTime - t0;
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
 }
 
 /** The stand-in for VS Code's webview API (the page talks to it as to the extension host). */
@@ -153,8 +172,20 @@ export async function runGraphJob(job) {
     const pageMs = [];
     const frameMs = [];
     const steps = job.fn === 'step';
-    for (let i = 0; i < plan.warmupReps; i++) warmupMs.push((await load()).ms);
-    if (!steps) {
+    const fold = job.fn === 'fold';
+    if (!fold) for (let i = 0; i < plan.warmupReps; i++) warmupMs.push((await load()).ms);
+    if (fold) {
+      await loadPage();
+      await page.locator('input.search').fill(job.data.search);
+      await page.locator('input.search').press('Enter');
+      const n = Math.max(plan.steps, 2 * plan.reps);
+      const discard = Math.min(plan.stepWarmup, n - 2);
+      for (let i = 0; i < n; i++) {
+        const ms = await page.evaluate(foldOnce, i % 2 === 0 ? '+' : '-');
+        (i < discard ? warmupMs : samples).push(ms);
+      }
+      if (pageErrors.length) throw new Error(`page error: ${pageErrors[0]}`);
+    } else if (!steps) {
       let spent = 0;
       for (let i = 0; i < plan.reps; i++) {
         if (i >= plan.minReps && spent >= plan.budgetMs) break;
@@ -182,7 +213,7 @@ export async function runGraphJob(job) {
       ok: true,
       samples,
       warmupMs,
-      ...(steps ? { frameMs } : { pageMs }),
+      ...(steps ? { frameMs } : fold ? {} : { pageMs }),
       check: [call?.loss ?? Number.NaN],
       nodes: snapshot.nodes.length,
       snapshot: {

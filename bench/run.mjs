@@ -103,7 +103,7 @@ function parseArgs(argv) {
       if (!Number.isInteger(opts.rounds) || opts.rounds < 1) throw new Error(`--rounds needs a whole number >= 1, got "${value}"`);
     }
     else if (key === '--help' || key === '-h') {
-      console.log('usage: node bench/run.mjs [--quick] [--only=a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q,r,s] [--peers=ours,micrograd,...] [--rounds=N] [--strict]');
+      console.log('usage: node bench/run.mjs [--quick] [--only=a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q,r,s,w] [--peers=ours,micrograd,...] [--rounds=N] [--strict]');
       process.exit(0);
     } else throw new Error(`unknown option ${arg} (try --help)`);
   }
@@ -255,7 +255,7 @@ async function main() {
     const c = CASES[caseId];
     for (const size of c.sizes) {
       const data = c.kind === 'runner' ? runnerData(caseId, size, ROOT)
-        : c.kind === 'graph' ? graphViewData(size, ROOT)
+        : c.kind === 'graph' ? graphViewData(size, ROOT, c.fn)
         : c.kind === 'replay' ? replayData(caseId, size, ROOT)
         : makeData(caseId, size);
       for (const peer of c.peers.filter((p) => opts.peers.includes(p))) jobs.push({ c, size, peer, data });
@@ -371,7 +371,7 @@ async function main() {
       if (caseId === 'm') ref = trainReference(makeData('m', size));
       if (caseId === 'n') ref = chainReference(makeData('n', size));
       if (CASES[caseId].kind === 'runner') ref = runnerReference(caseId, size);
-      if (CASES[caseId].kind === 'graph') ref = graphViewReference(size);
+      if (CASES[caseId].kind === 'graph') ref = graphViewReference(size, CASES[caseId].fn);
       if (CASES[caseId].kind === 'replay') ref = replayReference(caseId, size);
       for (const r of results.filter((x) => x.caseId === caseId && x.size === size && x.ok)) {
         r.checkOk = checkAgrees(r.check, ref);

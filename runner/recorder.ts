@@ -23,6 +23,7 @@ import type { PreparedScript } from "./transpile";
 import { ModuleBindings } from "./module-bindings";
 import { ProgramRecorder } from "./program";
 import { UserFunctionLocator } from "./user-functions";
+import { ModuleScopes } from "./module-scopes";
 import { SAMPLE_VALUES } from "../shared/value-codec";
 
 /** What the sandbox hands over from the engine module evaluated in the snippet's context. */
@@ -71,6 +72,8 @@ interface NodeRecord {
   /** The snapshot id of that tensor when it is an earlier version of it ("t5v0"). */
   key?: string;
   range?: SourceRange;
+  /** The module call that made it (snapshot.scopes). */
+  scope?: number;
 }
 
 const MAX_CONSOLE_ENTRIES = 2000;
@@ -126,6 +129,7 @@ export class Recorder {
   private readonly program = new ProgramRecorder();
   /** Where the forward/backward of user-defined autograd Functions are written. */
   private readonly userFunctions: UserFunctionLocator;
+  private readonly moduleScopes = new ModuleScopes();
 
   constructor(
     private readonly engine: EngineModule | null,
@@ -142,6 +146,8 @@ export class Recorder {
       tensorCreated: (t) => this.onTensor(t),
       nodeCreated: (n, out, inputs) => this.onNode(n, out, inputs),
       beforeInPlace: (t) => this.onBeforeInPlace(t),
+      moduleEnter: (info) => this.moduleScopes.enter(info),
+      moduleExit: () => this.moduleScopes.exit(),
       backwardBegin: (info) => this.onBackwardBegin(info),
       backwardStep: (step) => this.onStep(step),
       backwardEnd: (info) => this.onBackwardEnd(info.error),
@@ -304,7 +310,7 @@ export class Recorder {
     }
     this.functionNodeCount++;
     const range = this.here();
-    this.nodes.set(node, { node, tensor: out, range });
+    this.nodes.set(node, { node, tensor: out, range, scope: this.moduleScopes.current() });
     const rec = this.tensors.get(out.id);
     if (!rec) this.tensors.set(out.id, { t: out, range, createdVersion: out.version });
     else if (this.inPlaceTargets.delete(out.id) || userFunctionOf(node)) {
@@ -565,6 +571,7 @@ export class Recorder {
         saved: isAcc ? [] : this.savedOf(n, lastCallNodes === null || lastCallNodes.has(n)),
         released: n.released,
         range: rec.range,
+        ...(rec.scope !== undefined ? { scope: rec.scope } : {}),
       });
       this.describeUserFunction(n, nodes[nodes.length - 1]!);
     }
@@ -641,6 +648,8 @@ export class Recorder {
     snapshot.nodes = nodes;
     snapshot.edges = edges;
     snapshot.output = lastCall?.roots[0] ?? lastSink;
+    const scopes = this.moduleScopes.scopes();
+    if (scopes) snapshot.scopes = scopes;
     snapshot.program = this.program.build(
       (id) => {
         const rec = this.tensors.get(id);

@@ -100,6 +100,21 @@ export interface NodeInfo {
   range?: SourceRange;
   /** The node of a user-defined torch.autograd.Function: its class and where its static forward and backward are written. */
   userDefined?: UserDefinedInfo;
+  /** The innermost module call that made it: an index into GraphSnapshot.scopes. */
+  scope?: number;
+}
+
+/** One module call (`model(x)`, and each layer it ran): the graph view folds its nodes into one box. */
+export interface ScopeInfo {
+  kind: "module";
+  /** Its dotted name under the outermost module called ("0", "layer1.fc"; "" for that one itself). */
+  name: string;
+  /** The module's class: "Linear", "Sequential", ... */
+  type: string;
+  /** The call it ran inside, an index into scopes (before this one). */
+  parent?: number;
+  /** Tensor ids of the module's own parameters (its weight and bias). */
+  params?: string[];
 }
 
 /** A module bound to a name (`const model = new nn.Sequential(…)`): what hovering `model` shows. */
@@ -263,6 +278,8 @@ export interface GraphSnapshot {
   error?: RunError;
   /** The forward computation, for re-evaluation (the landscape view). Absent in old snapshots. */
   program?: ProgramInfo;
+  /** Module calls that made nodes (NodeInfo.scope), in the order they began. Absent: none known. */
+  scopes?: ScopeInfo[];
   /** Modules bound to names, for hovers (absent: none, or an older runner). */
   modules?: ModuleInfo[];
 }

@@ -254,6 +254,8 @@ export function validateWire(input: unknown, options: ValidateOptions = {}): Sna
       const bwd = c.range(c.get(u, "backward", q), `${q}.backward`);
       if (bwd) out.userDefined.backward = bwd;
     }
+    const scope = g("scope");
+    if (scope !== undefined) out.scope = c.int(scope, `${p}.scope`);
     return out;
   });
   const nodeIds = new Set<string>();
@@ -409,6 +411,8 @@ export function validateWire(input: unknown, options: ValidateOptions = {}): Sna
   if (error) snapshot.error = error;
   const prog = program(c, f("program"), "snapshot.program");
   if (prog) snapshot.program = prog;
+  const scopes = f("scopes");
+  if (scopes !== undefined) snapshot.scopes = scopeList(c, scopes, snapshot.nodes);
   const mods = modules(c, f("modules"), tensorIds);
   if (mods) snapshot.modules = mods;
   return snapshot;
@@ -478,4 +482,29 @@ export function checkWire(input: unknown, options: ValidateOptions = {}): { ok: 
     // A stack overflow on absurd nesting, or a getter that threw in an unexpected place.
     return { ok: false, error: `snapshot: could not be read (${e instanceof Error ? e.message : String(e)})` };
   }
+}
+
+/** snapshot.scopes: module calls, each parent earlier; every node's scope names one of them. */
+function scopeList(c: Checker, v: unknown, nodes: readonly NodeWire[]): NonNullable<GraphSnapshot["scopes"]> {
+  const out = c.arr(v, "snapshot.scopes").map((x, i) => {
+    const p = `snapshot.scopes[${i}]`;
+    const o = c.obj(x, p);
+    const r: NonNullable<GraphSnapshot["scopes"]>[number] = {
+      kind: c.oneOf(c.get(o, "kind", p), `${p}.kind`, ["module"] as const),
+      name: c.str(c.get(o, "name", p), `${p}.name`, CAPS.name),
+      type: c.str(c.get(o, "type", p), `${p}.type`, CAPS.name),
+    };
+    const parent = c.get(o, "parent", p);
+    if (parent !== undefined) {
+      r.parent = c.int(parent, `${p}.parent`);
+      if (r.parent < 0 || r.parent >= i) c.fail(`${p}.parent`, "must name an earlier scope");
+    }
+    const params = c.get(o, "params", p);
+    if (params !== undefined) r.params = c.arr(params, `${p}.params`).map((t, j) => c.str(t, `${p}.params[${j}]`, CAPS.name));
+    return r;
+  });
+  nodes.forEach((n, i) => {
+    if (n.scope !== undefined && (n.scope < 0 || n.scope >= out.length)) c.fail(`snapshot.nodes[${i}].scope`, `${n.scope} is not an index into snapshot.scopes`);
+  });
+  return out;
 }

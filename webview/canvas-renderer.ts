@@ -47,15 +47,19 @@ export class CanvasRenderer implements Renderer {
       this.ctx.tapped(null);
       return;
     }
-    // A group's frame or a collapsed group is not a node of the graph: nothing to select.
-    if (hit.kind === "group" || hit.node.kind === "collapsed") return;
+    // A group's frame is not a node of the graph: nothing to select. A click opens a closed group.
+    if (hit.kind === "group") return;
+    if (hit.node.kind === "collapsed") {
+      this.ctx.toggleGroup(hit.node.id);
+      return;
+    }
     this.ctx.tapped(hit.node.id);
   }
 
   private onDoubleTap(hit: Hit): void {
-    if (hit.kind === "group") this.ctx.toggleGroup(hit.line);
-    else if (hit.node.kind === "collapsed" && hit.node.line !== undefined) this.ctx.toggleGroup(hit.node.line);
-    else this.ctx.activated(hit.node.id);
+    // (A closed group opened on the first click.)
+    if (hit.kind === "group") this.ctx.toggleGroup(hit.id);
+    else if (hit.node.kind !== "collapsed") this.ctx.activated(hit.node.id);
   }
 
   viewport(): ViewportState {
@@ -77,7 +81,6 @@ export class CanvasRenderer implements Renderer {
     for (const d of scene.nodes) {
       const p = positions[d.id] ?? { x: 0, y: 0 };
       const n: PaintNode = { id: d.id, kind: d.kind, label: d.label, x: p.x, y: p.y, width: d.width, height: d.height };
-      if (d.line !== undefined) n.line = d.line;
       nodes.push(n);
       byId.set(d.id, n);
     }
@@ -88,9 +91,9 @@ export class CanvasRenderer implements Renderer {
       if (source && target) edges.push({ source, target });
     }
     const groups: PaintGroup[] = [];
-    for (const [, grp] of scene.groups) {
-      const f = groupFrame(grp.members, (id) => byId.get(id));
-      if (f) groups.push({ line: grp.line, ...f });
+    for (const [id, grp] of scene.groups) {
+      const f = groupFrame(grp.members, (m) => byId.get(m));
+      if (f) groups.push({ id, label: grp.label, ...f });
     }
     this.canvas.setScene(nodes, edges, groups);
   }

@@ -19,8 +19,6 @@ export interface PaintNode {
   y: number;
   width: number;
   height: number;
-  /** Collapsed groups: their source line. */
-  line?: number;
 }
 
 export interface PaintEdge {
@@ -29,7 +27,9 @@ export interface PaintEdge {
 }
 
 export interface PaintGroup {
-  line: number;
+  /** The group's id (fold.ts) and what its frame says. */
+  id: string;
+  label: string;
   x1: number;
   y1: number;
   x2: number;
@@ -37,7 +37,7 @@ export interface PaintGroup {
 }
 
 /** What a click hit: a node (by drawn id) or an expanded group's frame. */
-export type Hit = { kind: "node"; node: PaintNode } | { kind: "group"; line: number };
+export type Hit = { kind: "node"; node: PaintNode } | { kind: "group"; id: string };
 
 export interface CanvasViewOptions {
   container: HTMLElement;
@@ -279,7 +279,7 @@ export class CanvasView {
         ctx.fillStyle = t.muted;
         ctx.textAlign = "center";
         ctx.textBaseline = "bottom";
-        for (const g of this.groups) ctx.fillText(`L${g.line}`, (g.x1 + g.x2) / 2, g.y1 - 2);
+        for (const g of this.groups) ctx.fillText(g.label, (g.x1 + g.x2) / 2, g.y1 - 2);
       }
     }
 
@@ -322,7 +322,7 @@ export class CanvasView {
 
     // Boxes, batched by fill and by border colour. The overview (no text) uses stronger fills.
     const fillOf = (kind: PaintKind) => (kind === "op" ? (text ? t.opFill : t.opBorder) : kind === "collapsed" ? t.groupFill : text ? t.boxFill : t.boxBorder);
-    const borderOf = (kind: PaintKind) => (kind === "op" ? t.opBorder : kind === "leaf" ? t.leaf : kind === "output" ? t.output : kind === "collapsed" ? t.groupBorder : t.boxBorder);
+    const borderOf = (kind: PaintKind) => (kind === "op" ? t.opBorder : kind === "leaf" ? t.leaf : kind === "output" ? t.output : kind === "collapsed" ? t.muted : t.boxBorder);
     const shape = (n: PaintNode) => {
       const x = n.x - n.width / 2;
       const y = n.y - n.height / 2;
@@ -405,7 +405,11 @@ export class CanvasView {
       const n = this.nodes[i]!;
       if (Math.abs(mx - n.x) <= n.width / 2 + slack && Math.abs(my - n.y) <= n.height / 2 + slack) return { kind: "node", node: n };
     }
-    for (const g of this.groups) if (mx >= g.x1 && mx <= g.x2 && my >= g.y1 && my <= g.y2) return { kind: "group", line: g.line };
+    // Frames are outermost first: the innermost one under the pointer is hit.
+    for (let i = this.groups.length - 1; i >= 0; i--) {
+      const g = this.groups[i]!;
+      if (mx >= g.x1 && mx <= g.x2 && my >= g.y1 && my <= g.y2) return { kind: "group", id: g.id };
+    }
     return null;
   }
 
@@ -436,7 +440,7 @@ export class CanvasView {
     if (d.moved) return;
     const rect = this.canvas.getBoundingClientRect();
     const hit = this.hitTest(e.clientX - rect.left, e.clientY - rect.top);
-    const key = hit ? (hit.kind === "node" ? `n:${hit.node.id}` : `g:${hit.line}`) : "";
+    const key = hit ? (hit.kind === "node" ? `n:${hit.node.id}` : `g:${hit.id}`) : "";
     const now = performance.now();
     const double = hit && this.lastTap && this.lastTap.key === key && now - this.lastTap.at < DOUBLE_TAP_MS;
     this.lastTap = double ? null : { key, at: now };

@@ -51,6 +51,8 @@ export class CyRenderer implements Renderer {
       this.previousTap = this.lastTap;
       this.lastTap = id ?? (e.target as NodeSingular).id();
       if (id) ctx.tapped(id);
+      // A click opens a closed group.
+      else if ((e.target as NodeSingular).hasClass("collapsed")) ctx.toggleGroup((e.target as NodeSingular).id());
     });
     // The full name (boxes elide long ones) and value as the tooltip.
     cy.on("mouseover", "node", (e: EventObject) => {
@@ -64,11 +66,11 @@ export class CyRenderer implements Renderer {
     cy.on("dbltap", "node", (e: EventObject) => {
       const node = e.target as NodeSingular;
       if (this.previousTap !== this.lastTap) return;
-      const line = node.data("line") as number | undefined;
-      if ((node.hasClass("collapsed") || node.hasClass("group")) && line !== undefined) {
-        ctx.toggleGroup(line);
+      if (node.hasClass("group")) {
+        ctx.toggleGroup(node.id());
         return;
       }
+      if (node.hasClass("collapsed")) return;
       const id = this.viewIdOf(node);
       if (id) ctx.activated(id);
     });

@@ -144,7 +144,8 @@ export function cyStylesheet(t: Theme, flow: "data" | "gradient", direction: "LR
       selector: "node.collapsed",
       style: {
         "border-style": "dashed",
-        "border-color": t.groupBorder,
+        "border-width": 1.5,
+        "border-color": t.muted,
         "background-color": t.groupFill,
         color: t.muted,
         "font-family": t.fontMono,
@@ -216,11 +217,11 @@ export function tagPositions(n: Drawn, p: { x: number; y: number }): { value?: {
 /** The cytoscape elements of a scene: group frames, boxes with their value and grad tags, pills, edges (`gradOf`: the grad a box shows now). */
 export function cyElements(scene: Scene, positions: Record<string, { x: number; y: number }>, gradOf: (id: string) => ValueSummary | null): ElementDefinition[] {
   const out: ElementDefinition[] = [];
-  for (const [id, grp] of scene.groups) out.push({ group: "nodes", data: { id, label: `L${grp.line}`, line: grp.line }, classes: "group" });
+  for (const [id, grp] of scene.groups) out.push({ group: "nodes", data: { id, label: grp.label, ...(grp.parent ? { parent: grp.parent } : {}) }, classes: "group" });
   for (const n of scene.nodes) {
     const position = positions[n.id] ?? { x: 0, y: 0 };
     if (n.kind === "collapsed") {
-      out.push({ group: "nodes", data: { id: n.id, label: n.label, w: n.width, h: n.height, line: n.line }, classes: "collapsed", position });
+      out.push({ group: "nodes", data: { id: n.id, label: n.label, w: n.width, h: n.height, ...(n.parent ? { parent: n.parent } : {}) }, classes: "collapsed", position });
       continue;
     }
     const parent = n.parent;

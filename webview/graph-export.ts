@@ -47,7 +47,7 @@ export function sceneSvg(o: SceneSvgInput): string {
       stroke: t.groupBorder,
       strokeWidth: 1,
       dashed: true,
-      lines: [{ text: `L${grp.line}`, color: t.muted, fontFamily: t.fontMono, fontSize: BOX.groupFont }],
+      lines: [{ text: grp.label, color: t.muted, fontFamily: t.fontMono, fontSize: BOX.groupFont }],
       align: "left",
     });
   }
@@ -59,7 +59,7 @@ export function sceneSvg(o: SceneSvgInput): string {
     const isStep = d.id === stepNode;
     const base = { x: p.x, y: p.y, width: d.width, height: d.height, title: d.label };
     if (d.kind === "collapsed") {
-      nodes.push({ ...base, shape: "box", fill: t.groupFill, stroke: t.groupBorder, strokeWidth: 1, dashed: true, lines: [line(centredText("group", d.label), t.muted)], align: "center" });
+      nodes.push({ ...base, shape: "box", fill: t.groupFill, stroke: t.muted, strokeWidth: 1.5, dashed: true, lines: [line(centredText("group", d.label), t.muted)], align: "center" });
     } else if (d.kind === "op") {
       nodes.push({
         ...base,

@@ -19,13 +19,14 @@ import { CyRenderer } from "./cy-renderer";
 import { sceneSvg } from "./graph-export";
 import type { LayoutResult } from "./layout";
 import { LayoutRunner, WORKER_NODES } from "./layout-runner";
+import { Folding, type GroupInfo } from "./folding";
 import type { ReplayState, ViewGraph } from "./model";
 import type { Core } from "cytoscape";
-import type { Point, RenderContext, Renderer, ViewportState } from "./renderer";
-import { buildScene, type Scene, type SizeClass } from "./scene";
+import { framePainted, type Extent, type Point, type RenderContext, type Renderer, type ViewportState } from "./renderer";
+import { buildScene, drawnIdsOf, labelMatches, type Scene, type SizeClass } from "./scene";
 import type { StepMarks } from "./step-overlay";
 import { readTheme, type Theme } from "./theme";
-import { fitViewport, fitZoom, LEGIBLE_FIT_MAX_NODES, panToShow, sceneExtent } from "./viewport";
+import { drawnExtent, fitViewport, fitZoom, keepInPlace, LEGIBLE_FIT_MAX_NODES, panToShow, sceneExtent } from "./viewport";
 import type { ValueSummary } from "../shared/protocol";
 
 export { BIG_NODES, HUGE_NODES } from "./scene";
@@ -41,6 +42,8 @@ export interface GraphViewOptions {
   onActivate?(id: string): void;
   /** Lay out in a worker above this many drawn nodes (default WORKER_NODES). */
   workerNodes?: number;
+  /** Fold module calls and repeated structure into boxes (fold.ts); default off. */
+  folding?: boolean;
 }
 
 /** "auto": whichever of LR and TB shows the graph larger in the pane. */
@@ -60,6 +63,8 @@ export interface GraphViewTimings {
   firstPaintMs: number;
   /** The last setReplay call's own time. */
   replayMs: number;
+  /** The last toggleGroup: click → the frame showing the group opened or closed painted. */
+  foldMs: number;
 }
 
 /** A gradient as an edge label of the current step. */
@@ -85,8 +90,8 @@ export class GraphView {
   private generation = 0;
   private disposed = false;
 
-  private grouping = false;
-  private readonly collapsed = new Set<number>();
+  /** Which groups there are (folding, or group by line) and which are open. */
+  private readonly folds: Folding;
 
   private replayState: ReplayState | null = null;
   private selected: string | null = null;
@@ -102,13 +107,24 @@ export class GraphView {
   private readonly media: MediaQueryList | null;
   private readonly onMediaChange = () => this.refreshTheme();
   private readonly onKeyDown = (e: KeyboardEvent) => {
-    if (e.key === "Enter" && this.selected && this.onActivate && !e.altKey && !e.ctrlKey && !e.metaKey) {
+    if (e.altKey || e.ctrlKey || e.metaKey) return;
+    // + opens the closed group standing for the selection, - closes the open group around it.
+    if ((e.key === "+" || e.key === "-") && this.selected) {
+      const drawn = this.selectedDrawn();
+      const id = e.key === "+" ? drawn : drawn ? this.scene?.byId.get(drawn)?.parent : undefined;
+      if (id && (e.key === "-" || this.scene?.byId.get(id)?.kind === "collapsed")) {
+        e.preventDefault();
+        void this.toggleGroup(id);
+      }
+      return;
+    }
+    if (e.key === "Enter" && this.selected && this.onActivate) {
       e.preventDefault();
       this.onActivate(this.selected);
     }
   };
 
-  readonly timings: GraphViewTimings = { layoutMs: 0, layoutIn: "none", firstPaintMs: 0, replayMs: 0 };
+  readonly timings: GraphViewTimings = { layoutMs: 0, layoutIn: "none", firstPaintMs: 0, replayMs: 0, foldMs: 0 };
 
   constructor(options: GraphViewOptions) {
     this.container = options.container;
@@ -117,6 +133,7 @@ export class GraphView {
     this.onSelect = options.onSelect;
     this.onActivate = options.onActivate;
     this.layouts = new LayoutRunner(options.workerNodes ?? WORKER_NODES);
+    this.folds = new Folding(options.folding ?? false);
     this.theme = readTheme();
     this.context = {
       container: this.container,
@@ -134,7 +151,7 @@ export class GraphView {
         this.onSelect(this.selected);
       },
       activated: (id) => this.onActivate?.(id),
-      toggleGroup: (line) => void this.toggleGroup(line),
+      toggleGroup: (id) => void this.toggleGroup(id),
     };
     if (!this.container.hasAttribute("tabindex")) this.container.tabIndex = 0;
     this.container.addEventListener("keydown", this.onKeyDown);
@@ -201,7 +218,7 @@ export class GraphView {
     const started = performance.now();
     this.graph = graph;
     this.measure = new TextMeasure();
-    this.collapsed.clear();
+    this.folds.setGraph(graph);
     // The old replay belongs to the old snapshot (ids repeat across snapshots).
     this.replayState = initial.replay ?? null;
     if (initial.selected !== undefined) this.selected = initial.selected;
@@ -235,21 +252,59 @@ export class GraphView {
     this.drawing?.restyle();
   }
 
-  /** Group nodes by the source line that made them; a collapsed group is drawn as one node. */
+  /** Group nodes by the source line that made them (instead of folding); a closed group is drawn as one node. */
   async setGrouping(on: boolean): Promise<void> {
-    if (on === this.grouping) return;
-    this.grouping = on;
-    if (!on) this.collapsed.clear();
+    if (!this.folds.setByLine(on)) return;
     if (this.graph) await this.rebuild(true);
   }
 
-  /** Collapse or expand the group of one source line (turns grouping on). */
-  async toggleGroup(line: number): Promise<void> {
+  /** Fold module calls and repeated structure (fold.ts); off draws every node. */
+  async setFolding(on: boolean): Promise<void> {
+    if (!this.folds.setFolding(on)) return;
+    if (this.graph) await this.rebuild(true);
+  }
+
+  /** The groups of the graph (outermost first), with what they say and whether they are open. */
+  groups(): GroupInfo[] {
+    return this.folds.list();
+  }
+
+  /**
+   * Open a closed group or close an open one (a number: the group of that source line, turning
+   * Group by line on), in place: the group keeps its place on screen and the zoom stays.
+   */
+  async toggleGroup(id: string | number): Promise<void> {
     if (!this.graph) return;
-    this.grouping = true;
-    if (this.collapsed.has(line)) this.collapsed.delete(line);
-    else this.collapsed.add(line);
-    await this.rebuild(true);
+    if (typeof id === "number") {
+      this.folds.setByLine(true);
+      id = `L:${id}`;
+    }
+    if (!this.folds.toggle(id)) return;
+    const before = this.anchorOf(id);
+    const started = performance.now();
+    performance.mark("lens:fold-start");
+    const painted = await this.rebuild(false, () => {
+      const vp = this.vp();
+      const after = this.anchorOf(id);
+      if (!vp || !before || !after) return;
+      this.drawing?.setViewport(vp.zoom, keepInPlace(vp, before, after, this.extentOf(id)));
+    });
+    if (painted) {
+      performance.mark("lens:fold-painted");
+      this.timings.foldMs = performance.now() - started;
+    }
+  }
+
+  /** Where a group (its box, or the centre of its frame) is on screen, in CSS pixels. */
+  private anchorOf(id: string): Point | null {
+    const vp = this.vp();
+    const bb = this.extentOf(id);
+    return vp && bb ? { x: (bb.x1 + bb.w / 2) * vp.zoom + vp.pan.x, y: (bb.y1 + bb.h / 2) * vp.zoom + vp.pan.y } : null;
+  }
+
+  /** A drawn node's box, or an open group's frame (model coordinates). */
+  private extentOf(id: string): Extent | null {
+    return this.scene ? drawnExtent(this.scene, this.positions, id) : null;
   }
 
   /**
@@ -284,7 +339,7 @@ export class GraphView {
 
   /** Positions for the scene (layout-runner.ts: in the worker for big graphs), with the timings kept. */
   private async layout(scene: Scene, direction: "LR" | "TB"): Promise<LayoutResult> {
-    const { result, ranIn, ms } = await this.layouts.run(scene, direction, this.grouping);
+    const { result, ranIn, ms } = await this.layouts.run(scene, direction, scene.groups.size > 0);
     this.timings.layoutIn = ranIn;
     this.timings.layoutMs = ms;
     return result;
@@ -294,21 +349,25 @@ export class GraphView {
    * Scene → layout → drawing; true when it painted (false when superseded). `fit`: fit the whole
    * graph (true), keep the viewport (false), or show this viewport.
    */
-  private async rebuild(fit: boolean | Viewport): Promise<boolean> {
+  private async rebuild(fit: boolean | Viewport, place?: () => void): Promise<boolean> {
     const g = this.graph;
     if (!g || this.disposed) return false;
     const gen = ++this.generation;
-    const scene = buildScene(g, { grouping: this.grouping, collapsed: this.collapsed, theme: this.theme, measure: this.measure });
+    const scene = buildScene(g, { tree: this.folds.tree(), isOpen: (grp) => this.folds.isOpen(grp), theme: this.theme, measure: this.measure });
     const result = await this.layoutFor(scene);
     if (gen !== this.generation || this.disposed) return false;
     performance.mark("lens:laid-out");
     this.scene = scene;
     this.positions = result.positions;
     this.matched = this.drawnMatches();
+    // For tests and tools: how many boxes are drawn, how many groups are open.
+    this.container.dataset.drawn = String(scene.nodes.length);
+    this.container.dataset.openGroups = String(scene.groups.size);
     const drawing = this.ensureDrawing(scene.rich ? "small" : scene.sizeClass);
     drawing.show();
     if (fit === true) this.fitTo(true);
     else if (fit) this.setViewport(fit);
+    place?.();
     drawing.showStep();
     performance.mark("lens:added");
     await this.nextPaint();
@@ -345,6 +404,7 @@ export class GraphView {
     if (!this.drawing || !this.scene) return;
     this.followStep();
     this.drawing.showReplay();
+    this.container.dataset.step = this.currentStep().node ?? "";
     this.timings.replayMs = performance.now() - started;
   }
 
@@ -399,19 +459,12 @@ export class GraphView {
   }
 
   private matchesOf(query: string): string[] {
-    const q = query.trim().toLowerCase();
-    return q && this.graph ? this.graph.nodes.filter((n) => n.label.toLowerCase().includes(q)).map((n) => n.id) : [];
+    return this.graph ? labelMatches(this.graph, query) : [];
   }
 
   /** The drawn ids standing for the matches (a collapsed group for its members). */
   private drawnMatches(): Set<string> {
-    const marked = new Set<string>();
-    if (!this.scene) return marked;
-    for (const id of this.matches) {
-      const d = this.scene.rep.get(id);
-      if (d) marked.add(d);
-    }
-    return marked;
+    return this.scene ? drawnIdsOf(this.scene, this.matches) : new Set();
   }
 
   // ---- viewport ----------------------------------------------------------------------------------
@@ -458,29 +511,8 @@ export class GraphView {
     this.drawing?.setViewport(v.zoom, { x: v.pan.x, y: v.pan.y });
   }
 
-  /**
-   * Resolves once the next frame has been rendered: the drawing happens in an animation frame
-   * callback (cytoscape's or the canvas view's), and a task posted from there runs after that
-   * frame's style, layout and paint. After a second it resolves anyway (a hidden page has no frames).
-   */
   private nextPaint(): Promise<void> {
-    const drawing = this.drawing;
-    if (!drawing) return Promise.resolve();
-    return new Promise((resolve) => {
-      let done = false;
-      const finish = () => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        resolve();
-      };
-      const timer = setTimeout(finish, 1000);
-      void drawing.nextFrame().then(() => {
-        const channel = new MessageChannel();
-        channel.port1.onmessage = finish;
-        channel.port2.postMessage(null);
-      });
-    });
+    return this.drawing ? framePainted(this.drawing) : Promise.resolve();
   }
 
   // ---- export ------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import type {
   BackwardStepInfo,
   GraphSnapshot,
   NodeInfo,
+  ScopeInfo,
   SourceRange,
   StepPosition,
   TensorInfo,
@@ -61,6 +62,8 @@ export interface ViewGraph {
   producer: Map<string, string>;
   /** Set when the graph is one backward call's (buildViewGraph with a call). */
   call?: number;
+  /** The snapshot's module calls (NodeInfo.scope indexes them), for folding (fold.ts). */
+  scopes?: ScopeInfo[];
 }
 
 const idNumber = (id: string) => Number(id.slice(1)) || 0;
@@ -160,7 +163,7 @@ export function buildViewGraph(s: GraphSnapshot, call?: number): ViewGraph {
   }
   nodes.sort((a, b) => a.order - b.order);
   numberRepeats(nodes);
-  return { nodes, edges, byId, accumulateToLeaf, drawnAs, producer, ...(scope ? { call } : {}) };
+  return { nodes, edges, byId, accumulateToLeaf, drawnAs, producer, ...(scope ? { call } : {}), ...(s.scopes ? { scopes: s.scopes } : {}) };
 }
 
 /** "tanh @ L17" three times → "tanh @ L17 #1", "#2", "#3" (tensors only, in creation order). */
@@ -319,6 +322,17 @@ export function chainRule(s: GraphSnapshot, st: BackwardStepInfo, nodes: Map<str
     );
   }
   return { title: `Step ${st.index + 1} · ${node.name} (${outName}${line})`, lines };
+}
+
+/** Where a tensor or node was made in the user's text (an AccumulateGrad: where its leaf was). */
+export function sourceRangeOf(s: GraphSnapshot, id: string): SourceRange | undefined {
+  const t = s.tensors.find((x) => x.id === id);
+  if (t) return t.range ?? t.boundAt;
+  const n = s.nodes.find((x) => x.id === id);
+  if (!n) return undefined;
+  if (n.range) return n.range;
+  const leaf = n.tensor ? s.tensors.find((x) => x.id === n.tensor) : undefined;
+  return leaf?.range ?? leaf?.boundAt;
 }
 
 /** Loss per backward call, for the small plot. */

@@ -48,8 +48,8 @@ export interface RenderContext {
   tapped(viewId: string | null): void;
   /** Double click on a node (not a group). */
   activated(viewId: string): void;
-  /** Double click on a group frame or a collapsed group. */
-  toggleGroup(line: number): void;
+  /** A click on a closed group (opens it), a double click on a group's frame (closes it). */
+  toggleGroup(id: string): void;
 }
 
 export interface Renderer {
@@ -90,4 +90,27 @@ export const PNG_MARGIN = 16;
 /** Scale of a PNG export of `w × h` model units: 2, less for huge graphs. */
 export function pngScale(w: number, h: number): number {
   return Math.min(2, PNG_MAX_SIDE / w, PNG_MAX_SIDE / h, Math.sqrt(PNG_MAX_AREA / (w * h)));
+}
+
+/**
+ * Resolves once the drawing's next frame has been rendered: it draws in an animation frame
+ * callback (cytoscape's or the canvas view's), and a task posted from there runs after that
+ * frame's style, layout and paint. After a second it resolves anyway (a hidden page has no frames).
+ */
+export function framePainted(drawing: Renderer): Promise<void> {
+  return new Promise((resolve) => {
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(finish, 1000);
+    void drawing.nextFrame().then(() => {
+      const channel = new MessageChannel();
+      channel.port1.onmessage = finish;
+      channel.port2.postMessage(null);
+    });
+  });
 }

@@ -1,9 +1,11 @@
-// The drawn scene: which boxes the graph view draws for a view graph (model.ts), with grouping by
-// source line (a collapsed line is one box), each box measured by box.ts, and the edges between
-// drawn boxes. Pure apart from text measurement; both drawings (cytoscape, canvas) and the SVG
-// export draw a scene.
+// The drawn scene: which boxes the graph view draws for a view graph (model.ts), folded by a
+// group tree (fold.ts: module calls, repeated structure, or source lines) where a closed group is
+// one box and an open one a frame around its members, each box measured by box.ts, and the edges
+// between drawn boxes. Pure apart from text measurement; both drawings (cytoscape, canvas) and the
+// SVG export draw a scene.
 import { BOX, boxFonts, measureCollapsed, measurePill, measureTensorBox, TextMeasure, type BoxText, type TensorBoxContent } from "./box";
-import { groupsByLine, type ViewGraph, type ViewNode } from "./model";
+import type { FoldGroup, FoldTree } from "./fold";
+import type { ViewGraph, ViewNode } from "./model";
 import type { Theme } from "./theme";
 
 /** Above this many drawn nodes the graph is drawn by canvas-view.ts, not by cytoscape. */
@@ -15,7 +17,7 @@ export type SizeClass = "small" | "big" | "huge";
 
 export type DrawnKind = "leaf" | "intermediate" | "output" | "op" | "collapsed";
 
-/** One node as drawn: a view node, or a collapsed line group standing for several. */
+/** One node as drawn: a view node, or a closed group standing for several. */
 export interface Drawn {
   id: string;
   kind: DrawnKind;
@@ -23,11 +25,10 @@ export interface Drawn {
   width: number;
   height: number;
   order: number;
-  /** The compound group it sits in (grouping on, line expanded). */
+  /** The open group (frame) it sits in. */
   parent?: string;
   view?: ViewNode;
-  /** A collapsed group: its line and members. */
-  line?: number;
+  /** A closed group: the view nodes it stands for. */
   members?: string[];
   /** Tensor boxes: what the box says (box.ts lays it out). */
   box?: TensorBoxContent;
@@ -39,6 +40,13 @@ export interface DrawnEdge {
   target: string;
 }
 
+/** An open group: a frame around its drawn members (all depths), inside its parent's frame. */
+export interface SceneGroup {
+  label: string;
+  members: string[];
+  parent?: string;
+}
+
 export interface Scene {
   nodes: Drawn[];
   edges: DrawnEdge[];
@@ -46,8 +54,8 @@ export interface Scene {
   byId: Map<string, Drawn>;
   /** View node id → the drawn node standing for it. */
   rep: Map<string, string>;
-  /** Expanded groups: compound id → line and members (drawn ids). */
-  groups: Map<string, { line: number; members: string[] }>;
+  /** Open groups, outermost first: group id → frame. */
+  groups: Map<string, SceneGroup>;
   sizeClass: SizeClass;
   rich: boolean;
 }
@@ -59,24 +67,28 @@ export function sizeClassOf(count: number): SizeClass {
 }
 
 export interface SceneOptions {
-  grouping: boolean;
-  collapsed: ReadonlySet<number>;
+  /** The groups (null: every view node drawn on its own). */
+  tree: FoldTree | null;
+  /** Whether a group is open (drawn as a frame around its members) or closed (one box). */
+  isOpen(group: FoldGroup): boolean;
   theme: Theme;
   measure: TextMeasure;
 }
 
 export function buildScene(g: ViewGraph, o: SceneOptions): Scene {
-  const lines = groupsByLine(g);
-  const rep = new Map<string, string>();
-  const nodes: Drawn[] = [];
-  const byId = new Map<string, Drawn>();
-  const groups = new Map<string, { line: number; members: string[] }>();
-  const folded = (line: number | undefined): line is number => o.grouping && line !== undefined && o.collapsed.has(line) && (lines.get(line)?.length ?? 0) > 1;
+  const tree = o.tree;
+  const top = tree ? tree.top : g.nodes.map((n) => n.id);
+  const groupOf = (id: string) => tree?.groups.get(id);
   // The size class decides how text is measured: count drawn nodes first.
-  let count = 0;
-  for (const n of g.nodes) if (!folded(n.range?.line)) count++;
-  count += o.grouping ? [...o.collapsed].filter((l) => (lines.get(l)?.length ?? 0) > 1).length : 0;
-  const sizeClass = sizeClassOf(count);
+  const count = (items: readonly string[]): number => {
+    let c = 0;
+    for (const id of items) {
+      const grp = groupOf(id);
+      c += grp && o.isOpen(grp) ? count(grp.children) : 1;
+    }
+    return c;
+  };
+  const sizeClass = sizeClassOf(count(top));
   const rich = sizeClass === "small";
   const fonts = boxFonts(o.theme.fontUi, o.theme.fontMono);
   const m = o.measure;
@@ -85,42 +97,54 @@ export function buildScene(g: ViewGraph, o: SceneOptions): Scene {
   const widthOf = (text: string, font: BoxText["font"]) =>
     rich || font !== "mono" ? m.width(text, fonts[font], font === "name" ? BOX.nameSize : BOX.textSize) : m.monoWidth(text, fonts.mono, BOX.textSize);
 
-  for (const n of g.nodes) {
-    const line = n.range?.line;
-    const members = line !== undefined ? lines.get(line) : undefined;
-    const inGroup = o.grouping && line !== undefined && members !== undefined && members.length > 1;
-    if (folded(line) && members) {
-      const id = groupId(line);
-      rep.set(n.id, id);
-      let d = byId.get(id);
-      if (!d) {
-        const label = `L${line} · ${members.length} nodes`;
-        d = { id, kind: "collapsed", label, ...measureCollapsed(label, widthOf), order: n.order, line, members: [] };
-        nodes.push(d);
-        byId.set(id, d);
-      }
-      d.members!.push(n.id);
-      continue;
-    }
-    rep.set(n.id, n.id);
-    const parent = inGroup ? groupId(line) : undefined;
-    let d: Drawn;
-    if (n.kind === "op") {
-      d = { id: n.id, kind: "op", label: n.label, ...measurePill(n.label, widthOf), order: n.order, view: n };
-    } else {
-      const t = n.tensor;
-      const box = measureTensorBox(n.label, t?.value, t?.grad, widthOf);
-      d = { id: n.id, kind: n.kind, label: n.label, width: box.width, height: box.height, order: n.order, view: n, box: box.content };
-    }
-    if (parent) {
-      d.parent = parent;
-      let grp = groups.get(parent);
-      if (!grp) groups.set(parent, (grp = { line: line!, members: [] }));
-      grp.members.push(d.id);
-    }
+  const rep = new Map<string, string>();
+  const nodes: Drawn[] = [];
+  const byId = new Map<string, Drawn>();
+  const groups = new Map<string, SceneGroup>();
+  const frames: string[] = [];
+  const add = (d: Drawn) => {
+    const parent = frames[frames.length - 1];
+    if (parent) d.parent = parent;
+    for (const f of frames) groups.get(f)!.members.push(d.id);
     nodes.push(d);
     byId.set(d.id, d);
-  }
+  };
+  const membersOf = (grp: FoldGroup, out: string[]): string[] => {
+    for (const c of grp.children) {
+      const sub = groupOf(c);
+      if (sub) membersOf(sub, out);
+      else out.push(c);
+    }
+    return out;
+  };
+  const visit = (items: readonly string[]) => {
+    for (const id of items) {
+      const grp = groupOf(id);
+      if (grp && o.isOpen(grp)) {
+        const parent = frames[frames.length - 1];
+        groups.set(grp.id, { label: grp.label, members: [], ...(parent ? { parent } : {}) });
+        frames.push(grp.id);
+        visit(grp.children);
+        frames.pop();
+      } else if (grp) {
+        const members = membersOf(grp, []);
+        for (const v of members) rep.set(v, grp.id);
+        add({ id: grp.id, kind: "collapsed", label: grp.label, ...measureCollapsed(grp.label, widthOf), order: grp.order, members });
+      } else {
+        const n = g.byId.get(id);
+        if (!n) continue;
+        rep.set(n.id, n.id);
+        if (n.kind === "op") {
+          add({ id: n.id, kind: "op", label: n.label, ...measurePill(n.label, widthOf), order: n.order, view: n });
+        } else {
+          const t = n.tensor;
+          const box = measureTensorBox(n.label, t?.value, t?.grad, widthOf);
+          add({ id: n.id, kind: n.kind, label: n.label, width: box.width, height: box.height, order: n.order, view: n, box: box.content });
+        }
+      }
+    }
+  };
+  visit(top);
   const edges: DrawnEdge[] = [];
   const seen = new Set<string>();
   for (const e of g.edges) {
@@ -131,13 +155,29 @@ export function buildScene(g: ViewGraph, o: SceneOptions): Scene {
       edges.push({ id: e.id, source: s, target: tg });
       continue;
     }
-    // An edge into or out of a collapsed group: one edge per pair of drawn nodes.
+    // An edge into or out of a closed group: one edge per pair of drawn nodes.
     const id = `c:${s}>${tg}`;
     if (seen.has(id)) continue;
     seen.add(id);
     edges.push({ id, source: s, target: tg });
   }
   return { nodes, edges, edgeById: new Map(edges.map((e) => [e.id, e])), byId, rep, groups, sizeClass, rich };
+}
+
+/** View nodes whose label contains the query (case-insensitive), in order. */
+export function labelMatches(g: ViewGraph, query: string): string[] {
+  const q = query.trim().toLowerCase();
+  return q ? g.nodes.filter((n) => n.label.toLowerCase().includes(q)).map((n) => n.id) : [];
+}
+
+/** The drawn ids standing for view nodes (a closed group for its members). */
+export function drawnIdsOf(scene: Scene, ids: readonly string[]): Set<string> {
+  const marked = new Set<string>();
+  for (const id of ids) {
+    const d = scene.rep.get(id);
+    if (d) marked.add(d);
+  }
+  return marked;
 }
 
 /** The frame around an expanded group's members (model coordinates), with room for its label. */

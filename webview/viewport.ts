@@ -77,3 +77,28 @@ export function panToShow(vp: ViewportState, p: Point, size: { width: number; he
 export function centredOn(vp: ViewportState, zoom: number, p: Point): Point {
   return { x: vp.w / 2 - zoom * p.x, y: vp.h / 2 - zoom * p.y };
 }
+
+/** A drawn node's box, or an open group's frame (model coordinates), or null. */
+export function drawnExtent(scene: Scene, positions: Record<string, Point>, id: string): Extent | null {
+  const d = scene.byId.get(id);
+  const members = d ? [d] : (scene.groups.get(id)?.members ?? []).map((m) => scene.byId.get(m)!).filter(Boolean);
+  return members.length ? sceneExtent({ ...scene, nodes: members }, positions) : null;
+}
+
+/**
+ * The pan after a group opened or closed: the group stays where it was on screen (`before` and
+ * `after`: its centre then and now, in CSS pixels, at the same zoom), and an opened group that
+ * fits the pane (`frame`, model coordinates) is moved into it as far as needed.
+ */
+export function keepInPlace(vp: ViewportState, before: Point, after: Point, frame: Extent | null): Point {
+  const pan = { x: vp.pan.x + before.x - after.x, y: vp.pan.y + before.y - after.y };
+  if (!frame) return pan;
+  const nudge = (lo: number, size: number, room: number) => {
+    const m = 8;
+    if (size > room - 2 * m) return 0;
+    return lo < m ? m - lo : lo + size > room - m ? room - m - (lo + size) : 0;
+  };
+  pan.x += nudge(frame.x1 * vp.zoom + pan.x, frame.w * vp.zoom, vp.w);
+  pan.y += nudge(frame.y1 * vp.zoom + pan.y, frame.h * vp.zoom, vp.h);
+  return pan;
+}

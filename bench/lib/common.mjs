@@ -35,7 +35,7 @@ export const RUNNER_GRAPH_NODES = 5000;
 export const SNAPSHOT_LOOP = { iterations: 300 };
 export const SNAPSHOT_CHAIN = { ops: 3000, width: 1000 };
 /** grad_fn nodes of the generated graphs of the graph-view cases (h) and (i)/(j). */
-export const VIEW_GRAPH_NODES = { h: 1000, i: 5000, j: 5000 };
+export const VIEW_GRAPH_NODES = { h: 1000, i: 5000, j: 5000, w: 5000 };
 
 /**
  * The benchmark cases. `peers` lists who runs each case: micrograd is only a fair
@@ -121,6 +121,14 @@ export const CASES = {
     fn: 'step',
     title: '(j) view: 5,000 nodes, per backward step',
     sizes: [VIEW_GRAPH_NODES.j],
+    peers: ['ours'],
+  },
+  w: {
+    id: 'w',
+    kind: 'graph',
+    fn: 'fold',
+    title: '(w) view: 5,000 nodes folded, open/close a group',
+    sizes: [VIEW_GRAPH_NODES.w],
     peers: ['ours'],
   },
 };

@@ -41,6 +41,9 @@ export interface AutogradObserver {
    * the last chance to read the values of its current version.
    */
   beforeInPlace?(t: Tensor): void;
+  /** A module call (`model(x)`) begins; the nodes made until the matching moduleExit are its. */
+  moduleEnter?(info: { name: string; type: string; parameters: readonly Tensor[] }): void;
+  moduleExit?(): void;
   backwardBegin?(info: BackwardBegin): void;
   backwardStep?(step: BackwardStep): void;
   backwardEnd?(info: { error?: unknown }): void;

@@ -11,6 +11,7 @@ import { Tensor } from "../tensor";
 import { withGradMode } from "../grad_mode";
 import { Parameter } from "./parameter";
 import { formatShape } from "../shape";
+import { observer } from "../autograd/observer";
 
 /** Dotted names given by the module system (so a later, more qualified one may replace them). */
 const autoNames = new WeakMap<Tensor, string>();
@@ -308,13 +309,25 @@ function callModule(m: Module, args: unknown[]): unknown {
     m.namedParameters();
     m.namedBuffers();
   }
+  // The runner folds the graph by module call: tell it which module runs (its name under the
+  // outermost module called, its type and its own parameters).
+  const obs = observer?.moduleEnter ? observer : null;
+  if (obs) {
+    if (callDepth === 0) callNames = new Map(m.namedModules().map(([n, c]) => [c, n]));
+    const own: Tensor[] = [];
+    for (const [k, v] of m._entries()) if (v instanceof Parameter && !m._buffers.has(k)) own.push(v);
+    obs.moduleEnter!({ name: callNames.get(m) ?? "", type: m._getName(), parameters: own });
+  }
   callDepth++;
   try {
     return (m.forward as (...a: unknown[]) => unknown)(...args);
   } finally {
     callDepth--;
+    obs?.moduleExit?.();
   }
 }
+/** Dotted names of the modules under the outermost module being called (for moduleEnter). */
+let callNames = new Map<Module, string>();
 
 /** Give parameters their dotted names for the graph, unless the snippet named them itself. */
 function nameTensors(list: ReadonlyArray<[string, Tensor]>): void {
