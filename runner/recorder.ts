@@ -94,6 +94,12 @@ export class Recorder {
   private readonly inPlaceTargets = new Set<number>();
   /** Set while the snapshot is built. */
   private building = false;
+  /** Set while a checkpoint is built: the run goes on, so nothing is read that changes the engine. */
+  private live = false;
+  /** Counts what was recorded (tensors, nodes, names, console, warnings, backward): a checkpoint is due when it moved. */
+  changes = 0;
+  /** Where the last recorded op was made (the parent names it when the child dies). */
+  lastOpRange: SourceRange | undefined;
   /** Earlier versions of tensors changed in place, oldest first. */
   private readonly superseded: SupersededRecord[] = [];
   private readonly nodes = new Map<Node, NodeRecord>();
@@ -141,6 +147,7 @@ export class Recorder {
       backwardEnd: (info) => this.onBackwardEnd(info.error),
     });
     engine.setWarningHandler((w) => {
+      this.changes++;
       if (this.warnings.length < MAX_CONSOLE_ENTRIES) this.warnings.push({ message: w.message, range: this.locate(w.stack) });
     });
     engine.setAllocationLimit(this.options.limits.memoryMb * 2 ** 20);
@@ -163,6 +170,7 @@ export class Recorder {
         this.tensors.set(value.id, rec);
       }
       if (rec && rec.name === undefined) {
+        this.changes++;
         rec.name = name;
         rec.boundAt = { line, column };
         if (value.name === undefined) value.name = name;
@@ -214,6 +222,7 @@ export class Recorder {
 
   console(level: ConsoleEntry["level"], text: string, stack: string): void {
     if (this.consoleTruncated) return;
+    this.changes++;
     if (this.consoleEntries.length >= MAX_CONSOLE_ENTRIES || this.consoleChars + text.length > MAX_CONSOLE_CHARS) {
       this.consoleTruncated = true;
       // The line that goes over keeps what fits (cut with a marker), never dropped whole.
@@ -285,6 +294,7 @@ export class Recorder {
       this.nodesTruncated = true;
       return;
     }
+    this.changes++;
     this.tensors.set(t.id, { t, range: this.here() });
   }
 
@@ -296,7 +306,9 @@ export class Recorder {
       return;
     }
     this.functionNodeCount++;
+    this.changes++;
     const range = this.here();
+    if (range) this.lastOpRange = range;
     this.nodes.set(node, { node, tensor: out, range });
     const rec = this.tensors.get(out.id);
     if (!rec) this.tensors.set(out.id, { t: out, range, createdVersion: out.version });
@@ -353,6 +365,8 @@ export class Recorder {
     };
     this.calls.push(call);
     this.current = call;
+    this.changes++;
+    if (call.range) this.lastOpRange = call.range;
   }
 
   private onStep(step: BackwardStep): void {
@@ -384,6 +398,7 @@ export class Recorder {
       if (step.retained._grad) info.gradAfter = this.summarize(step.retained._grad, this.stepKeep(step.retained._grad));
     }
     call.steps.push(info);
+    this.changes++;
   }
 
   /** How many values of a step's gradient to keep: up to the value cap while the step budget lasts. */
@@ -437,6 +452,7 @@ export class Recorder {
   }
 
   private onBackwardEnd(error: unknown): void {
+    this.changes++;
     if (this.current) this.callEndTensorId[this.current.index] = this.lastTensorId;
     if (this.current && error !== undefined) {
       this.current.error = error instanceof Object && "message" in error ? String((error as Error).message) : String(error);
@@ -496,6 +512,33 @@ export class Recorder {
       this.engine?.setObserver(null);
       this.engine?.setWarningHandler(null);
     }
+  }
+
+  /**
+   * Everything recorded so far, while the run goes on (the child sends it to the parent, which keeps
+   * the last one in case the child dies). Reads nothing that changes the engine (a stale view's
+   * gradFn is not derived anew), spends none of the value budgets the final snapshot uses, and
+   * leaves out the re-evaluation program. Null when it could not be built.
+   */
+  checkpoint(durationMs: number): GraphSnapshot | null {
+    const tensorBytes = this.tensorBytes;
+    this.live = true;
+    try {
+      const s = this.build(durationMs);
+      s.program = { unavailable: "the run did not finish, so the traced computation is incomplete", leaves: {}, constants: {}, ops: [] };
+      return s;
+    } catch {
+      return null;
+    } finally {
+      this.live = false;
+      this.building = false;
+      this.tensorBytes = tensorBytes;
+    }
+  }
+
+  /** A tensor's grad_fn as recorded; at the end of the run as PyTorch's grad_fn reads it (a stale view's is derived anew). */
+  private fnOf(t: Tensor): Node | null {
+    return this.live ? t._gradFn : t.gradFn;
   }
 
   private empty(durationMs: number): GraphSnapshot {
@@ -594,7 +637,7 @@ export class Recorder {
       const inGraph = t.requiresGrad;
       const kind: TensorInfo["kind"] = !inGraph
         ? "constant"
-        : t.gradFn === null
+        : this.fnOf(t) === null
           ? "leaf"
           : roots.has(id) || !consumed.has(id)
             ? "output"
@@ -634,6 +677,7 @@ export class Recorder {
     snapshot.nodes = nodes;
     snapshot.edges = edges;
     snapshot.output = lastCall?.roots[0] ?? lastSink;
+    if (this.live) return snapshot;
     snapshot.program = this.program.build(
       (id) => {
         const rec = this.tensors.get(id);
@@ -667,7 +711,8 @@ export class Recorder {
     const seen = new Set<Node>();
     const stack: Node[] = [];
     for (const root of last.roots) {
-      const fn = this.tensors.get(Number(root.slice(1)))?.t.gradFn;
+      const rec = this.tensors.get(Number(root.slice(1)));
+      const fn = rec ? this.fnOf(rec.t) : null;
       if (fn) stack.push(fn);
     }
     while (stack.length > 0) {
@@ -694,7 +739,7 @@ export class Recorder {
     const wanted = (r: TensorRecord): boolean => {
       const t = r.t;
       if (nodes === null || t.id > before || t.isLeaf) return true;
-      const fn = t.gradFn ?? t._accumulator;
+      const fn = this.fnOf(t) ?? t._accumulator;
       return fn !== null && fn !== undefined && nodes.has(fn);
     };
     const kept = records.filter(wanted);
