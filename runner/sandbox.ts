@@ -404,7 +404,13 @@ export class SnippetRunner {
     const failKeeping = (kind: RunError["kind"], message: string, range?: RunError["range"], stack?: string): GraphSnapshot => {
       const bytes = child.takePartial();
       const kept = bytes ? readPartial(bytes) : undefined;
-      if (!kept || !("snapshot" in kept)) return stack ? { ...fail(kind, message, range), error: { kind, message, ...(range ? { range } : {}), stack } } : fail(kind, message, range);
+      if (!kept || !("snapshot" in kept)) {
+        const why = kept ? `${message} (Its last checkpoint of the graph could not be used: ${kept.invalid.slice(0, 300)}.)` : message;
+        const error: RunError = { kind, message: why };
+        if (range) error.range = range;
+        if (stack) error.stack = stack;
+        return { ...fail(kind, why), error };
+      }
       const error: RunError = { kind, message: message + checkpointNote(kept.snapshot.durationMs) };
       if (range) error.range = range;
       if (stack) error.stack = stack;
