@@ -25,6 +25,7 @@ export class Checkpoints {
   private sentBytes = 0;
   private busy = false;
   private off = false;
+  private sentOp: ProgressInfo["range"];
 
   constructor(
     private readonly recorder: Recorder,
@@ -41,7 +42,15 @@ export class Checkpoints {
     if (changes === this.sentChanges) return;
     const now = performance.now();
     const wait = Math.max(urgent ? 0 : MIN_INTERVAL_MS, COST_FACTOR * this.lastCost);
-    if (now - this.lastEnd < wait) return;
+    if (now - this.lastEnd < wait) {
+      // Too soon for the graph, but the parent can still learn the line of the last op.
+      const op = this.recorder.lastOpRange;
+      if (urgent && op && op !== this.sentOp) {
+        this.sentOp = op;
+        this.progress({ what: "op", range: op });
+      }
+      return;
+    }
     this.busy = true;
     try {
       const snapshot = this.recorder.checkpoint(now - this.start);
@@ -54,6 +63,7 @@ export class Checkpoints {
       }
       const op = this.recorder.lastOpRange;
       if (op) this.progress({ what: "op", range: op });
+      this.sentOp = op;
       this.sentBytes += text.length;
       if (!this.write(`${text}\n`) || this.sentBytes > TOTAL_BUDGET_BYTES) this.off = true;
       this.sentChanges = changes;
