@@ -125,7 +125,7 @@ describe("hostile snapshots", () => {
 });
 
 describe("id references: every id a field names exists (one validator for the parent, the page and the child)", () => {
-  const entry = { shape: [1], dtype: "bool", count: 1, data: encodeValues([1], "bool") };
+  const entry = { shape: [1], dtype: "bool" as const, count: 1, data: encodeValues([1], "bool") };
   function graph(): SnapshotWire {
     const s = tiny();
     s.values = [entry];
