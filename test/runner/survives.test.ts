@@ -65,6 +65,16 @@ describe.skipIf(!built)("the graph survives the child", () => {
     expectEarlierGraph(s);
   });
 
+  it("values that cannot be sent in a checkpoint (a function as a name, a Proxy logged) are described", async () => {
+    const source = `import { torch } from "autograd-lens";\nconst w = torch.ones([2], { requiresGrad: true });\nconst arr = [w.mul(3)];\n(arr[0] as any).name = function sneaky() {};\nconst z = arr[0]!.sum();\nconsole.log(new Proxy({}, { get() { throw new Error("trap"); } }));\nawait null;\neval("while (true) {}");\n`;
+    const s = await start(source, { timeoutMs: 1000 }).result;
+    expect(s.error?.kind).toBe("timeout");
+    expect(s.error?.message).toMatch(/last op it recorded was at line 5/);
+    expect(s.tensors.find((t) => t.name === "w")?.value.values).toEqual([1, 1]);
+    expect(s.nodes.map((n) => n.name)).toContain("SumBackward0");
+    expect(s.tensors.map((t) => t.label).join(" ")).toMatch(/function/);
+  });
+
   for (const signal of ["SIGKILL", "SIGABRT"] as const) {
     it(`${signal} from outside (as the OOM killer, or a V8 fatal error's abort): the graph kept, the signal named`, async () => {
       const { runner, result } = start(`${GRAPH}await null;\neval("while (true) {}");\n`, { timeoutMs: 30_000 });
