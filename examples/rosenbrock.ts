@@ -1,8 +1,8 @@
 // Function minimization: the Rosenbrock "banana" f(x, y) = (1 − x)² + 100·(y − x²)², whose minimum
 // at (1, 1) lies at the end of a long curved valley (the classic test of an optimizer, as in the R
 // torch book's optimizers chapter and PyTorch's torch.optim docs). Two scalar leaves, Adam, 500
-// steps: the graph of one step is small enough to read whole, and the Landscape tab draws f around
-// the point with −∇f and the path the optimizer took.
+// steps: the graph of one step is small enough to read whole, and the Landscape tab draws the valley
+// around the trained point with −∇f, and runs SGD, momentum or Adam from there.
 import { torch } from "autograd-lens";
 
 const x = torch.tensor(-1.5, { requiresGrad: true });

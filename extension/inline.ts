@@ -1,9 +1,11 @@
-// Optional inline values at line ends ("x3 = 4 · grad 0.2"), setting autogradLens.inlineValues
-// (off by default). Shown for documents whose latest run matches their text; cleared while typing.
+// Inline values at line ends ("x3 = 4 · grad 0.2"), setting autogradLens.inlineValues (on by
+// default). Shown for documents whose latest run matches their text; cleared while typing. Kept
+// readable: a label is at most INLINE_MAX_CHARS long, and a line already longer than
+// INLINE_MAX_LINE gets none.
 import * as vscode from "vscode";
 import type { RunManager } from "./runs";
 import { inlineValuesEnabled, SECTION, SETTINGS } from "./settings";
-import { inlineValueLabels } from "./sync";
+import { INLINE_MAX_LINE, inlineValueLabels } from "./sync";
 
 export class InlineValuesController implements vscode.Disposable {
   private readonly type = vscode.window.createTextEditorDecorationType({
@@ -49,7 +51,9 @@ export class InlineValuesController implements vscode.Disposable {
       const options: vscode.DecorationOptions[] = [];
       for (const [line, text] of inlineValueLabels(run.snapshot)) {
         if (line >= doc.lineCount) continue;
-        const end = doc.lineAt(line).range.end;
+        const textLine = doc.lineAt(line);
+        if (textLine.text.length > INLINE_MAX_LINE) continue;
+        const end = textLine.range.end;
         options.push({ range: new vscode.Range(end, end), renderOptions: { after: { contentText: text } } });
       }
       editor.setDecorations(this.type, options);

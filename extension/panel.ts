@@ -86,7 +86,14 @@ export class GraphPanel implements vscode.Disposable {
     private readonly highlighter: StepHighlighter,
     private readonly log?: vscode.LogOutputChannel,
   ) {
-    this.subscriptions.push(runs.onDidRun((r) => this.onRun(r)));
+    this.subscriptions.push(
+      runs.onDidRun((r) => this.onRun(r)),
+      runs.onDidChangeRunning((e) => {
+        // The page shows "Running… (limit)" and dims the graph it has while its document runs again.
+        if (!this.ready || !this.shown || e.uri.toString() !== this.shown.uri.toString()) return;
+        this.post(e.running ? { type: "running", running: true, timeoutMs: e.timeoutMs } : { type: "running", running: false });
+      }),
+    );
   }
 
   /** The document the panel shows (while it is open). */

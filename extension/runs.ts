@@ -8,7 +8,7 @@ import { interpreterProblem, runPython } from "../runner/python-runner";
 import { SnippetRunner } from "../runner/sandbox";
 import type { GraphSnapshot } from "../shared/protocol";
 import { interpreterFor, reportInterpreterProblem } from "./python-interpreter";
-import { limitsFromSettings, SECTION } from "./settings";
+import { DEFAULTS, limitsFromSettings, SECTION } from "./settings";
 import { runLanguage } from "./sync";
 import { importsAutogradLens } from "./text-scan";
 import { importsTorch } from "./text-scan-python";
@@ -97,6 +97,9 @@ export class RunManager implements vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<RunResult>();
   /** Every finished run that became a document's latest. */
   readonly onDidRun = this.emitter.event;
+  private readonly runningEmitter = new vscode.EventEmitter<RunningChange>();
+  /** A document's run started (with its time limit) or its last run in flight ended. */
+  readonly onDidChangeRunning = this.runningEmitter.event;
   private seq = 0;
   private disposed = false;
 
@@ -166,8 +169,10 @@ export class RunManager implements vscode.Disposable {
       })
       .finally(() => {
         if (this.inflight.get(uri)?.key === key) this.inflight.delete(uri);
+        if (!this.inflight.has(uri) && !this.disposed) this.runningEmitter.fire({ uri: doc.uri, running: false, timeoutMs: limits.timeoutMs ?? DEFAULTS.runTimeout });
       });
     this.inflight.set(uri, { key, promise });
+    this.runningEmitter.fire({ uri: doc.uri, running: true, timeoutMs: limits.timeoutMs ?? DEFAULTS.runTimeout });
     return promise;
   }
 
@@ -238,5 +243,12 @@ export class RunManager implements vscode.Disposable {
     this.runner?.dispose();
     this.runner = undefined;
     this.emitter.dispose();
+    this.runningEmitter.dispose();
   }
+}
+
+export interface RunningChange {
+  uri: vscode.Uri;
+  running: boolean;
+  timeoutMs: number;
 }

@@ -20,7 +20,7 @@ export const DEFAULTS = {
   nodeCap: 20_000,
   memoryLimit: 1024,
   layoutDirection: "auto" as "LR" | "TB" | "auto",
-  inlineValues: false,
+  inlineValues: true,
 };
 
 type Get = (key: string) => unknown;

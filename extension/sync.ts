@@ -105,7 +105,7 @@ export function firstStepPosition(s: GraphSnapshot, line?: number): StepPosition
  * Inline values at line ends (0-based line → text), for the lines that bind named tensors:
  * "x3 = 4 · grad 0.2". A line run many times shows its last tensors.
  */
-export function inlineValueLabels(s: GraphSnapshot): Map<number, string> {
+export function inlineValueLabels(s: GraphSnapshot, maxChars = INLINE_MAX_CHARS): Map<number, string> {
   const byLine = new Map<number, Map<string, TensorInfo>>();
   for (const t of s.tensors) {
     if (!t.name || !t.boundAt) continue;
@@ -118,15 +118,27 @@ export function inlineValueLabels(s: GraphSnapshot): Map<number, string> {
   const compact = { maxElements: 4, head: 3 };
   const out = new Map<number, string>();
   for (const [line, names] of [...byLine].sort((a, b) => a[0] - b[0])) {
-    const parts = [...names.values()].map((t) => {
-      let text = `${t.name} = ${formatValue(t.value, compact)}`;
-      if (t.grad) text += ` · grad ${formatValue(t.grad, compact)}`;
-      return text;
-    });
-    out.set(line, parts.join("   "));
+    const label = (withGrad: boolean) =>
+      [...names.values()]
+        .map((t) => {
+          let text = `${t.name} = ${formatValue(t.value, compact)}`;
+          if (withGrad && t.grad) text += ` · grad ${formatValue(t.grad, compact)}`;
+          return text;
+        })
+        .join("   ");
+    // Readable first: the values without their grads when both do not fit, then cut with "…".
+    let text = label(true);
+    if (text.length > maxChars) text = label(false);
+    if (text.length > maxChars) text = `${text.slice(0, maxChars - 1)}…`;
+    out.set(line, text);
   }
   return out;
 }
+
+/** An inline label is at most this long (values are on by default: they must not crowd a line). */
+export const INLINE_MAX_CHARS = 60;
+/** Lines longer than this get no inline label (it would start off-screen at the default width). */
+export const INLINE_MAX_LINE = 100;
 
 // ---- webview messages ---------------------------------------------------------------------------
 

@@ -19,7 +19,7 @@ import { Checkpoints } from "./checkpoints";
 import { writeLine } from "./child-out";
 import { encodeResult } from "./child-result";
 import type { EngineHooks } from "./context-bootstrap";
-import { GUARDED_CONSTRUCTORS, LensRuntime, createLensContext } from "./lens-runtime";
+import { ENGINE_GLOBALS, GUARDED_CONSTRUCTORS, LensRuntime, createLensContext } from "./lens-runtime";
 import { timeoutMessage, type ChildMessage, type RunMessage } from "./messages";
 
 const bootStart = performance.now();
@@ -90,13 +90,15 @@ const runtime = new LensRuntime({
 
 const enginePath = path.join(__dirname, "engine.js");
 const engineSource = fs.readFileSync(enginePath, "utf8");
-// CommonJS wrapper; the engine gets the native typed-array constructors (the snippet's are guarded).
-const engineScript = new vm.Script(`(function (module, exports, require, ${GUARDED_CONSTRUCTORS.join(", ")}) {\n${engineSource}\n})`, {
+// CommonJS wrapper; the engine gets the native typed-array constructors (the snippet's are guarded)
+// and the intrinsics its kernels use as parameters (fast locals, not global lookups: ENGINE_GLOBALS).
+const ENGINE_PARAMS = [...GUARDED_CONSTRUCTORS, ...ENGINE_GLOBALS];
+const engineScript = new vm.Script(`(function (module, exports, require, ${ENGINE_PARAMS.join(", ")}) {\n${engineSource}\n})`, {
   filename: enginePath,
   lineOffset: -1,
 });
 const { context, internal } = createLensContext(runtime);
-const engineExports = internal.loadEngine(engineScript.runInContext(context), GUARDED_CONSTRUCTORS) as EngineModule;
+const engineExports = internal.loadEngine(engineScript.runInContext(context), ENGINE_PARAMS) as EngineModule;
 // The recorder's view of the engine: its observer and warning handler are installed through the
 // context (functions of the snippet's realm call the recorder; nothing of this realm goes in).
 const engine: EngineModule = {

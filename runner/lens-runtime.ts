@@ -12,7 +12,7 @@ import { contextTimers } from "./context-timers";
 import { heapMessage, timeoutMessage, type ChildMessage, type ConsoleLevel, type ProgressInfo } from "./messages";
 import type { Recorder } from "./recorder";
 
-export { GUARDED_CONSTRUCTORS } from "./context-bootstrap";
+export { ENGINE_GLOBALS, GUARDED_CONSTRUCTORS } from "./context-bootstrap";
 
 // ---- the host side --------------------------------------------------------------------------------------
 

@@ -304,6 +304,8 @@ export type HostToWebview =
   | { type: "position"; position: StepPosition }
   /** The snapshot is stale (the text changed since): the view says so until the next snapshot. */
   | { type: "stale"; stale: boolean }
+  /** A run of the shown document started (with its time limit) or ended: the view shows it is in flight. */
+  | { type: "running"; running: boolean; timeoutMs?: number }
   /** The answer to a save request. */
   | { type: "saved"; requestId: number; ok: boolean; message?: string }
   /** The user's settings for the view, sent after `ready` and when they change; a changed setting overrides the page's toggle. */

@@ -4,6 +4,7 @@
 // controls, the chain-rule text, the loss plot and the console output. One App per page; it owns
 // the selection and the step position and keeps both (with the viewport and the toggles) in the
 // host's state so the view comes back as it was.
+import { RunStatus } from "./run-status";
 import type { GraphSnapshot, HostToWebview, SourceRange, StepPosition, ExportFormat } from "../shared/protocol";
 import { toDot } from "../shared/dot";
 import { checkSnapshot } from "../shared/validate";
@@ -75,6 +76,7 @@ export class App {
   private readonly fileName: HTMLElement;
   private readonly meta: HTMLElement;
   private readonly staleBadge: HTMLElement;
+  private readonly runStatus: RunStatus;
   private readonly status: HTMLElement;
   private readonly banners: HTMLElement;
   private readonly graphPane: HTMLElement;
@@ -150,6 +152,7 @@ export class App {
     // header
     this.fileName = el("span", { class: "file-name" });
     this.meta = el("span", { class: "meta" });
+    this.runStatus = new RunStatus(this.root);
     this.staleBadge = el("span", { class: "badge stale", hidden: true, title: "The source changed since this trace; it is traced again when you save or pause typing." }, "stale");
     this.status = el("span", { class: "status", role: "status", "aria-live": "polite" });
 
@@ -227,7 +230,7 @@ export class App {
     const header = el(
       "header",
       { class: "header" },
-      el("div", { class: "title" }, el("h1", null, "Autograd Lens"), this.fileName, this.meta, this.staleBadge, this.status),
+      el("div", { class: "title" }, el("h1", null, "Autograd Lens"), this.fileName, this.meta, this.staleBadge, this.runStatus.element, this.status),
       toolbar,
     );
 
@@ -329,6 +332,7 @@ export class App {
   private onMessage(m: HostToWebview): void {
     switch (m.type) {
       case "snapshot": {
+        this.runStatus.stop();
         // A snapshot is checked like everything that crosses a boundary (shared/validate.ts): one
         // that is not valid (or of a version this page does not read) is named in a banner.
         const checked = checkSnapshot(m.snapshot);
@@ -345,6 +349,10 @@ export class App {
       case "stale":
         this.staleBadge.hidden = !m.stale;
         this.root.classList.toggle("is-stale", m.stale);
+        break;
+      case "running":
+        if (m.running) this.runStatus.start(m.timeoutMs);
+        else this.runStatus.stop();
         break;
       case "saved":
         this.note(m.ok ? (m.message ?? "Saved.") : `Not saved${m.message ? `: ${m.message}` : "."}`, !m.ok);

@@ -26,7 +26,7 @@ declare function acquireVsCodeApi(): VsCodeApi;
 /** Id of the `<script type="application/json">` element of the standalone page (runner/html.ts). */
 export const SNAPSHOT_ELEMENT_ID = "autograd-lens-snapshot";
 
-const MESSAGE_TYPES = new Set<HostToWebview["type"]>(["snapshot", "select", "position", "stale", "saved", "options"]);
+const MESSAGE_TYPES = new Set<HostToWebview["type"]>(["snapshot", "select", "position", "stale", "running", "saved", "options"]);
 
 function isHostMessage(data: unknown): data is HostToWebview {
   return typeof data === "object" && data !== null && MESSAGE_TYPES.has((data as { type?: unknown }).type as HostToWebview["type"]);

@@ -55,6 +55,31 @@ export function defaultRange(v: number): Range {
   return { lo: -h, hi: h };
 }
 
+/**
+ * Equal scales for a contour plot (its plot area is square): each range keeps its centre and takes
+ * the widest half-width, so −∇f looks perpendicular to the contour lines as it is.
+ */
+export function equalRanges(ranges: readonly Range[]): Range[] {
+  const h = Math.max(...ranges.map((r) => (r.hi - r.lo) / 2));
+  return ranges.map((r) => {
+    const c = (r.lo + r.hi) / 2;
+    return { lo: c - h, hi: c + h };
+  });
+}
+
+/** Whether equal scales still show every axis: the widest range at most `ratio` times the narrowest. */
+export function equalScalesFit(ranges: readonly Range[], ratio = 10): boolean {
+  const widths = ranges.map((r) => r.hi - r.lo);
+  return Math.max(...widths) <= ratio * Math.min(...widths);
+}
+
+/** Whether the ranges have equal widths (to rounding). */
+export function hasEqualScales(ranges: readonly Range[]): boolean {
+  const widths = ranges.map((r) => r.hi - r.lo);
+  const max = Math.max(...widths);
+  return widths.every((w) => Math.abs(w - max) <= 1e-9 * max);
+}
+
 /** A range centred on v with the half-width of r (the "centre on the point" control). */
 export function centredOn(v: number, r: Range): Range {
   const h = (r.hi - r.lo) / 2;
@@ -86,6 +111,48 @@ export function niceTicks(lo: number, hi: number, target = 5): number[] {
 export function contourLevels(min: number, max: number, target = 10): number[] {
   if (!(max > min)) return [];
   return niceTicks(min, max, target).filter((t) => t > min && t < max);
+}
+
+/**
+ * How f maps to colours: the contour levels and the colour bar's scale. Linear, unless f ≥ 0 spans
+ * three decades or more — a loss like Rosenbrock's, whose valley a linear scale paints in one
+ * colour — then logarithmic: levels at 1, 2, 5 × 10^k (fewer per decade when there are many
+ * decades), the bar from max(min, max · 10⁻⁶) up.
+ */
+export interface ColourScale {
+  kind: "linear" | "log";
+  levels: number[];
+  /** The colour bar's ends. */
+  lo: number;
+  hi: number;
+}
+
+export function colourScale(min: number, max: number, target = 10): ColourScale {
+  if (min >= 0 && max > 0 && Number.isFinite(max) && max >= 1000 * min) {
+    const lo = Math.max(min, max * 1e-6);
+    return { kind: "log", levels: logLevels(lo, max, target), lo, hi: max };
+  }
+  return { kind: "linear", levels: contourLevels(min, max, target), lo: min, hi: max };
+}
+
+/** Levels strictly inside (lo, hi), lo > 0: 1, 2, 5 × 10^k, or every decade, or every few decades. */
+export function logLevels(lo: number, hi: number, target = 10): number[] {
+  if (!(lo > 0) || !(hi > lo)) return [];
+  const k0 = Math.floor(Math.log10(lo));
+  const k1 = Math.ceil(Math.log10(hi));
+  const decades = k1 - k0;
+  const mantissas = decades * 3 <= target * 1.5 ? [1, 2, 5] : [1];
+  const every = Math.max(1, Math.ceil(decades / (target * 1.5)));
+  const levels: number[] = [];
+  for (let k = k0; k <= k1; k++) {
+    if ((k - k0) % every) continue;
+    for (const m of mantissas) {
+      // m·10^k without 0.30000000000000004: through its decimal text
+      const v = Number(`${m}e${k}`);
+      if (v > lo && v < hi) levels.push(v);
+    }
+  }
+  return levels;
 }
 
 /** Finite minimum and maximum of the values (NaN when none is finite), and where the minimum is. */

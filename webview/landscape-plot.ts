@@ -7,7 +7,8 @@ import { svg, type Child } from "./dom";
 import type { Theme } from "./theme";
 import {
   bandRaster,
-  contourLevels,
+  colourScale,
+  type ColourScale,
   extent,
   fmt,
   fmtPoint,
@@ -191,12 +192,16 @@ function clipRect(id: string): SVGClipPathElement {
   return svg("clipPath", { id }, svg("rect", { x: String(L), y: String(T), width: String(P), height: String(P) }));
 }
 
-function colorBar(theme: Theme, min: number, max: number, levels: number[], colors: Rgb[]): SVGGElement {
+function colorBar(theme: Theme, scale: ColourScale, colors: Rgb[]): SVGGElement {
   const { L, T, P } = PLOT;
   const x = L + P + 14, w = 12;
-  const g = svg("g", { class: "ls-colorbar" });
-  const y = (v: number) => T + (1 - (v - min) / (max - min || 1)) * P;
-  const edges = [min, ...levels, max];
+  const { lo, hi, levels } = scale;
+  const g = svg("g", { class: "ls-colorbar", data: { scale: scale.kind } });
+  const y =
+    scale.kind === "log"
+      ? (v: number) => T + (1 - (Math.log(Math.max(v, lo)) - Math.log(lo)) / (Math.log(hi) - Math.log(lo) || 1)) * P
+      : (v: number) => T + (1 - (v - lo) / (hi - lo || 1)) * P;
+  const edges = [lo, ...levels, hi];
   for (let k = 0; k + 1 < edges.length; k++) {
     g.appendChild(svg("rect", { x: String(x), y: n2(y(edges[k + 1]!)), width: String(w), height: n2(Math.max(0.5, y(edges[k]!) - y(edges[k + 1]!))), fill: hex(colors[k]!) }));
   }
@@ -208,6 +213,7 @@ function colorBar(theme: Theme, min: number, max: number, levels: number[], colo
     g.appendChild(svg("text", { x: String(x + w + 6), y: n2(y(v) + 4), fill: theme.muted, "font-family": theme.fontUi, "font-size": "10" }, fmt(v, 3)));
   });
   g.appendChild(svg("text", { x: String(x + w / 2), y: String(T + P + 17), "text-anchor": "middle", fill: theme.foreground, "font-family": theme.fontUi, "font-size": "12", "font-weight": "600" }, "f"));
+  if (scale.kind === "log") g.appendChild(svg("text", { x: String(x + w / 2), y: String(T + P + 30), "text-anchor": "middle", fill: theme.muted, "font-family": theme.fontUi, "font-size": "10" }, "log scale"));
   return g;
 }
 
@@ -305,7 +311,8 @@ function contour(d: PlotData, theme: Theme): Child[] {
     out.push(axes(theme, xr, yr, d.labels[0]!, d.labels[1]!), message(theme, "f is not finite anywhere in this range"));
     return out;
   }
-  const levels = contourLevels(min, max, 10);
+  const scale = colourScale(min, max, 10);
+  const levels = scale.levels;
   const colors = bandColors(levels.length + 1);
   const bands = bandRaster(values, nx, ny, P, P, levels);
   const nan = parseHex(theme.muted);
@@ -330,7 +337,7 @@ function contour(d: PlotData, theme: Theme): Child[] {
     ),
   );
   body.appendChild(pathLayer(d.paths, (p) => [sx(p[0]!), sy(p[1]!)]));
-  out.push(body, axes(theme, xr, yr, d.labels[0]!, d.labels[1]!), colorBar(theme, min, max, levels, colors));
+  out.push(body, axes(theme, xr, yr, d.labels[0]!, d.labels[1]!), colorBar(theme, scale, colors));
   const [x0, y0] = d.point as [number, number];
   const inside = x0 >= xr.lo && x0 <= xr.hi && y0 >= yr.lo && y0 <= yr.hi;
   if (inside && d.grad && d.grad.every(Number.isFinite) && d.grad.some((v) => v !== 0)) {

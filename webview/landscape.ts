@@ -12,7 +12,7 @@ import type { GraphSnapshot } from "../shared/protocol";
 import * as replay from "../engine/replay/index";
 import { baseName, el, setChildren, setText, type Child } from "./dom";
 import type { Host } from "./host";
-import { arrowScale, centredOn, defaultRange, DEFAULT_VIEW, fmt, fmtPoint, gridPoints, linspace, type Range, type View3D } from "./landscape-math";
+import { arrowScale, centredOn, defaultRange, DEFAULT_VIEW, equalRanges, equalScalesFit, hasEqualScales, fmt, fmtPoint, gridPoints, linspace, type Range, type View3D } from "./landscape-math";
 import { PLOT, pngDataUrl, svgFile, type PathMethod, type PlotKind, type PlotPath } from "./landscape-plot";
 import { landscapeAvailability, type Availability } from "./landscape-availability";
 import { Cancelled, CannotDraw, Evaluator } from "./landscape-evaluator";
@@ -61,6 +61,8 @@ export class Landscape {
   private xPick = 0;
   private yPick: number | null = null;
   private ranges: Range[] = [];
+  /** Both axes of a contour plot at one scale (on by default when that still shows both inputs). */
+  private equalScales = false;
   /** The point the arrow and descent start from: the traced values unless moved (a click on the plot, the inputs). */
   private start: number[] = [];
   private startInputs: HTMLInputElement[] = [];
@@ -128,7 +130,7 @@ export class Landscape {
     this.ui.tabList.hidden = !offered;
     this.element.classList.toggle("has-tabs", offered);
     this.ui.landscapeTab.setAttribute("aria-disabled", String(a.kind === "disabled"));
-    this.ui.landscapeTab.title = a.kind === "disabled" ? a.reason : a.kind === "ok" ? `f = ${a.outputLabel} as a function of its inputs` : "";
+    this.ui.landscapeTab.title = a.kind === "disabled" ? a.reason : a.kind === "ok" ? `${fName(a.outputLabel)} as a function of its inputs` : "";
     const graph = this.shownTab() === "graph";
     this.ui.graphTab.setAttribute("aria-selected", String(graph));
     this.ui.landscapeTab.setAttribute("aria-selected", String(!graph));
@@ -260,6 +262,8 @@ export class Landscape {
   private resetRanges(recompute = true): void {
     const vary = this.vary();
     this.ranges = vary.map((c) => defaultRange(c.value));
+    this.equalScales = vary.length === 2 && equalScalesFit(this.ranges);
+    if (this.equalScales) this.ranges = equalRanges(this.ranges);
     const res = vary.length === 2 ? RESOLUTIONS_2D : RESOLUTIONS_1D;
     setChildren(this.ui.resSelect, ...res.map((n) => el("option", { value: String(n) }, vary.length === 2 ? `${n} × ${n}` : `${n} points`)));
     this.ui.resSelect.value = String(vary.length === 2 ? DEFAULT_RES_2D : DEFAULT_RES_1D);
@@ -292,7 +296,20 @@ export class Landscape {
       this.rangeInputs.push({ lo, hi });
       rows.push(el("div", { class: "ls-row ls-range-row" }, el("span", { class: "ls-range-name", title: c.label }, c.label), lo, el("span", { class: "muted", "aria-hidden": "true" }, "to"), hi));
     });
+    if (vary.length === 2) {
+      const box = el("input", { id: `ls${uid}-equal`, type: "checkbox", class: "ls-equal", on: { change: (e) => this.setEqualScales((e.target as HTMLInputElement).checked) } });
+      box.checked = this.equalScales;
+      rows.push(el("div", { class: "ls-row ls-check-row" }, box, el("label", { for: `ls${uid}-equal` }, "Equal scales (−∇f at right angles to the contours)")));
+    }
     setChildren(this.ui.rangeBox, ...rows);
+  }
+
+  private setEqualScales(on: boolean): void {
+    this.equalScales = on;
+    if (!on) return;
+    this.ranges = equalRanges(this.ranges);
+    this.renderRangeInputs();
+    void this.compute();
   }
 
   private onRangeInput(): void {
@@ -306,6 +323,12 @@ export class Landscape {
       next.push({ lo: a, hi: b });
     }
     this.ranges = next;
+    // A range typed by hand wins over equal scales: the box follows what the ranges are.
+    if (this.equalScales && !hasEqualScales(next)) {
+      this.equalScales = false;
+      const box = this.ui.rangeBox.querySelector<HTMLInputElement>("input.ls-equal");
+      if (box) box.checked = false;
+    }
     void this.compute();
   }
 
@@ -574,7 +597,7 @@ export class Landscape {
     const a = this.availability;
     if (a.kind !== "ok") return;
     const names = this.vary().map((c) => c.label);
-    setText(this.ui.heading, `f = ${a.outputLabel} as a function of ${names.join(" and ")}`);
+    setText(this.ui.heading, `${fName(a.outputLabel)} as a function of ${names.join(" and ")}`);
     this.ui.viewGroup.hidden = names.length < 2;
   }
 
@@ -684,4 +707,9 @@ export class Landscape {
     const stem = baseName(s.file).replace(/\.[^.]*$/, "") || "graph";
     this.options.host.post({ type: "save", requestId: ++this.exportId, format, fileName: `${stem}.landscape.${format}`, data, encoding });
   }
+}
+
+/** "f = loss", or just "f" when the output is itself called f (not "f = f"). */
+function fName(outputLabel: string): string {
+  return outputLabel === "f" ? "f" : `f = ${outputLabel}`;
 }

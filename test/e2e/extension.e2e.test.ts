@@ -501,6 +501,20 @@ describe("Autograd Lens in a trusted window", () => {
     // The untitled example runs: Show Graph draws it.
     await runCommand(page, "Autograd Lens: Show Graph");
     await expect.poll(async () => outlineNames(await graphFrame(page)), { timeout: 120_000, interval: 500 }).toContain("w1");
+    // Editing the shown snippet runs it again: while that run is in flight the panel says so (with
+    // the time limit) over the previous graph, dimmed, and clears when the new graph arrives.
+    await page.locator(".monaco-editor .view-lines").first().click();
+    await page.keyboard.press("Control+End");
+    await page.keyboard.type("\nconst t0 = Date.now(); while (Date.now() - t0 < 3000) t0;\n");
+    const frame = await graphFrame(page);
+    const running = frame.locator(".badge.running");
+    await expect.poll(() => running.isVisible(), { timeout: 30_000, interval: 100 }).toBe(true);
+    // (the limit shows while the elapsed time is below it: starting the sandbox comes on top)
+    expect(await running.innerText()).toMatch(/^Running… [\d.]+ s( \(limit 5\.0 s\))?$/);
+    expect(await running.getAttribute("title")).toContain("may run for 5.0 s");
+    expect(await outlineNames(frame)).toContain("w1");
+    await shot(page, "9-running");
+    await expect.poll(() => running.isVisible(), { timeout: 30_000, interval: 250 }).toBe(false);
     await runCommand(page, "View: Revert and Close Editor");
   });
 });

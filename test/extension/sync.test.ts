@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { exportFileName, firstStepPosition, idAtPosition, inlineValueLabels, parseWebviewMessage, runLanguage, selectionLines, stepInfo } from "../../extension/sync";
+import { exportFileName, firstStepPosition, idAtPosition, INLINE_MAX_CHARS, inlineValueLabels, parseWebviewMessage, runLanguage, selectionLines, stepInfo } from "../../extension/sync";
 import type { GraphSnapshot } from "../../shared/protocol";
 import { columnOf, lineOf, textbook, trace } from "./helpers";
 
@@ -105,6 +105,13 @@ describe("inlineValueLabels", () => {
     expect(labels.get(lineOf(textbook, "const x1 = ") - 1)).toBe("x1 = 2 · grad 0.8");
     expect(labels.get(lineOf(textbook, "const x7 = ") - 1)).toBe("x7 = -3.4");
     expect(labels.has(lineOf(textbook, "x7.backward()") - 1)).toBe(false);
+  });
+
+  it("stays readable: grads go first, then the label is cut with …, never over the limit", () => {
+    expect(inlineValueLabels(s, 14).get(lineOf(textbook, "const x3 = ") - 1)).toBe("x3 = 4");
+    const cut = inlineValueLabels(s, 4).get(lineOf(textbook, "const x3 = ") - 1)!;
+    expect(cut).toBe("x3 …");
+    for (const label of inlineValueLabels(s).values()) expect(label.length).toBeLessThanOrEqual(INLINE_MAX_CHARS);
   });
 });
 

@@ -256,6 +256,15 @@ describe.skipIf(!built)("sandbox (SnippetRunner)", () => {
     expect(s2.console[0]?.text).toBe("undefined undefined");
   });
 
+  it("the engine keeps the intrinsics it loaded with: a snippet that replaces the global Math still gets tanh", async () => {
+    // The engine reads Math, Number, Array… as locals of its wrapper (fast, and out of the snippet's reach).
+    const { s } = await run(
+      `import { torch } from "autograd-lens";\n(globalThis as any).Math = { tanh: () => 42 };\nconst x = torch.tensor([0, 1], { requiresGrad: true });\nconst y = x.tanh().sum();\ny.backward();\nconsole.log(y.item().toFixed(6), x.grad!.tolist().map((v) => v.toFixed(6)).join(" "), (Math as any).tanh(1));`,
+    );
+    expect(s.error).toBeUndefined();
+    expect(s.console[0]?.text).toBe(`${Math.tanh(1).toFixed(6)} ${(1).toFixed(6)} ${(1 - Math.tanh(1) ** 2).toFixed(6)} 42`);
+  });
+
   it("offers structuredClone, TextEncoder and TextDecoder", async () => {
     const { s } = await run(
       `const o = { a: [1, { b: new Map([["k", new Set([1])]]) }], d: new Date(0) };\nconst c = structuredClone(o);\nconsole.log(c !== o, c.a[1] !== o.a[1], JSON.stringify(c.a), c.d.getTime());\nconst bytes = new TextEncoder().encode("grad ∇ 🙂");\nconsole.log(bytes.length, new TextDecoder().decode(bytes));`,

@@ -6,6 +6,11 @@ import {
   bandRaster,
   centredOn,
   contourLevels,
+  equalRanges,
+  equalScalesFit,
+  hasEqualScales,
+  colourScale,
+  logLevels,
   defaultRange,
   descentVerdict,
   extent,
@@ -83,6 +88,35 @@ describe("axis ticks and contour levels", () => {
   it("no float noise and no negative zero", () => {
     for (const t of niceTicks(-0.3, 0.3, 6)) expect(String(t)).toMatch(/^-?\d(\.\d)?$/);
     expect(Object.is(niceTicks(-1, 1, 2)[1], 0)).toBe(true);
+  });
+
+  it("equal scales keep each centre and take the widest range; they fit up to a 10× ratio", () => {
+    expect(equalRanges([{ lo: -20, hi: 20 }, { lo: -3, hi: 3 }])).toEqual([{ lo: -20, hi: 20 }, { lo: -20, hi: 20 }]);
+    expect(equalRanges([{ lo: 0, hi: 2 }, { lo: 9, hi: 10 }])).toEqual([{ lo: 0, hi: 2 }, { lo: 8.5, hi: 10.5 }]);
+    expect(equalScalesFit([{ lo: -20, hi: 20 }, { lo: -3, hi: 3 }])).toBe(true);
+    expect(equalScalesFit([{ lo: -200, hi: 200 }, { lo: -2, hi: 2 }])).toBe(false);
+    expect(hasEqualScales([{ lo: -1, hi: 1 }, { lo: 4, hi: 6 }])).toBe(true);
+    expect(hasEqualScales([{ lo: -1, hi: 1 }, { lo: 4, hi: 7 }])).toBe(false);
+  });
+
+  it("colourScale is linear unless f ≥ 0 spans three decades; then its levels are logarithmic", () => {
+    // The textbook function (negative values) and a loss within two decades stay linear.
+    expect(colourScale(-5, 3.8)).toEqual({ kind: "linear", levels: contourLevels(-5, 3.8, 10), lo: -5, hi: 3.8 });
+    expect(colourScale(0.5, 40).kind).toBe("linear");
+    // Rosenbrock around its minimum: 0.0003 … 3,500.
+    const rosen = colourScale(0.0003, 3500);
+    expect(rosen.kind).toBe("log");
+    expect(rosen.lo).toBeCloseTo(0.0035, 12);
+    expect(rosen.levels).toEqual([0.01, 0.1, 1, 10, 100, 1000]);
+    // A minimum of exactly 0 floors the bar at max · 1e-6.
+    expect(colourScale(0, 1e4)).toMatchObject({ kind: "log", lo: 0.01 });
+    // Few decades: 1, 2, 5 per decade, exact decimals.
+    expect(logLevels(0.3, 40)).toEqual([0.5, 1, 2, 5, 10, 20]);
+    // Many decades: every few decades, never more than about 1.5 × target levels.
+    const wide = logLevels(1e-30, 1e30, 10);
+    expect(wide.length).toBeLessThanOrEqual(15);
+    expect(wide.every((v, i) => i === 0 || v > wide[i - 1]!)).toBe(true);
+    expect(logLevels(0, 10)).toEqual([]);
   });
 
   it("contourLevels lie strictly inside (min, max)", () => {

@@ -53,6 +53,14 @@ const loss = W.square().mul(torch.tensor([[1, 2], [3, 4]])).sum();
 loss.backward();
 `;
 
+/** Rosenbrock's banana near its minimum: f ≥ 0 over six decades of the default range. */
+const ROSENBROCK = `import { torch } from "autograd-lens";
+const x = torch.tensor(0.9, { requiresGrad: true });
+const y = torch.tensor(0.8, { requiresGrad: true });
+const f = torch.rsub(x, 1).pow(2).add(y.sub(x.pow(2)).pow(2).mul(100));
+f.backward();
+`;
+
 let browser: Browser;
 let textbook: GraphSnapshot;
 const pages: OpenedPage[] = [];
@@ -117,6 +125,7 @@ describe("Landscape tab", () => {
     expect(await panelState(page)).toBe("ready");
     expect(await page.locator(".ls-heading").innerText()).toBe("f = x7 as a function of x1 and x2");
     expect(await page.locator("svg.ls-plot").getAttribute("data-kind")).toBe("contour");
+    expect(await page.locator("svg.ls-plot .ls-colorbar").getAttribute("data-scale")).toBe("linear");
     // The readouts, in the DOM.
     expect(await readout<number[]>(page, "point")).toEqual([2, 2]);
     expect(await readout<number>(page, "value")).toBeCloseTo(-3.4, 5);
@@ -267,6 +276,51 @@ describe("Landscape tab", () => {
     expect(await page.locator("svg.ls-plot .ls-arrow text").textContent()).toBe("−f′ = −4.75");
   });
 
+  it("a loss spanning decades (Rosenbrock) gets a logarithmic colour scale, so its valley shows", async () => {
+    const { page } = await open(await traceSnippet(ROSENBROCK));
+    await showLandscape(page);
+    expect(await page.locator(".ls-heading").innerText()).toBe("f as a function of x and y");
+    const bar = page.locator("svg.ls-plot .ls-colorbar");
+    expect(await bar.getAttribute("data-scale")).toBe("log");
+    expect(await bar.innerHTML()).toContain("log scale");
+    // Contour lines at powers of ten, each drawn where f crosses it.
+    const levels = (await page.locator("svg.ls-plot .ls-contours path").evaluateAll((ps) => ps.map((p) => Number((p as unknown as { dataset: { level: string } }).dataset.level))));
+    expect(levels.length).toBeGreaterThanOrEqual(5);
+    for (const v of levels) expect(Math.log10(v) % 1).toBeCloseTo(0, 9);
+  });
+
+  it("equal scales by default when both inputs still show; off when one range is 100× the other, and the box turns them on", async () => {
+    const near = `import { torch } from "autograd-lens";
+const a = torch.tensor(12, { requiresGrad: true });
+const b = torch.tensor(1, { requiresGrad: true });
+const f = a.square().add(b.square().mul(50));
+f.backward();
+`;
+    const { page } = await open(await traceSnippet(near));
+    await showLandscape(page);
+    const box = page.getByLabel(/Equal scales/);
+    expect(await box.isChecked()).toBe(true);
+    // a's default half-width 20 (1.5 × 12, rounded up), b's 2: both get 20.
+    expect(await page.getByLabel("a from").inputValue()).toBe("-20");
+    expect(await page.getByLabel("b from").inputValue()).toBe("-20");
+    expect(await page.getByLabel("b to").inputValue()).toBe("20");
+    // Typing a range of another width turns the box off.
+    await page.getByLabel("b to").fill("5");
+    await page.getByLabel("b to").dispatchEvent("change");
+    expect(await box.isChecked()).toBe(false);
+
+    const far = near.replace("tensor(12,", "tensor(150,");
+    const second = await open(await traceSnippet(far));
+    await showLandscape(second.page);
+    const box2 = second.page.getByLabel(/Equal scales/);
+    expect(await box2.isChecked()).toBe(false);
+    expect(await second.page.getByLabel("b from").inputValue()).toBe("-2");
+    await box2.check();
+    await waitForExpression(second.page, `document.querySelector(".landscape-panel").dataset.state === "ready"`);
+    expect(await second.page.getByLabel("a from").inputValue()).toBe("-300");
+    expect(await second.page.getByLabel("b from").inputValue()).toBe("-300");
+  });
+
   it("three scalar leaves: a picker for two of them (the first two by default), a curve for one", async () => {
     const { page } = await open(await traceSnippet(THREE_LEAVES));
     await showLandscape(page);
@@ -276,17 +330,17 @@ describe("Landscape tab", () => {
     expect(await x.locator("option").allInnerTexts()).toEqual(["a = 1", "b = −2", "c = 0.5"]);
     expect(await x.inputValue()).toBe("0");
     expect(await y.inputValue()).toBe("1");
-    expect(await page.locator(".ls-heading").innerText()).toBe("f = f as a function of a and b");
+    expect(await page.locator(".ls-heading").innerText()).toBe("f as a function of a and b");
     expect(await readoutText(page, "grad")).toBe("(2, −8)");
     await y.selectOption({ label: "c = 0.5" });
     await waitForExpression(page, `document.querySelector(".landscape-panel").dataset.state === "ready"`);
-    expect(await page.locator(".ls-heading").innerText()).toBe("f = f as a function of a and c");
+    expect(await page.locator(".ls-heading").innerText()).toBe("f as a function of a and c");
     expect(await readoutText(page, "grad")).toBe("(2, 3)");
     // min of a² + 3c² (+ 8 from b) on the grid at (0, 0)
     expect((await readout<{ point: number[] }>(page, "grid-min")).point).toEqual([0, 0]);
     await y.selectOption({ label: "none (a curve)" });
     await waitForExpression(page, `document.querySelector(".landscape-panel").dataset.state === "ready" && document.querySelector("svg.ls-plot").dataset.kind === "curve"`);
-    expect(await page.locator(".ls-heading").innerText()).toBe("f = f as a function of a");
+    expect(await page.locator(".ls-heading").innerText()).toBe("f as a function of a");
   });
 
   it("elements of a larger leaf: picked like scalars, the others held at their values", async () => {
@@ -387,7 +441,7 @@ describe("Landscape tab", () => {
     await page.evaluate(`window.postMessage(${JSON.stringify({ type: "snapshot", snapshot: encodeSnapshot(again) })}, "*")`);
     await waitForExpression(page, `document.querySelector(".ls-readout dd[data-key='point']")?.dataset.value === "[1,0.25]" && document.querySelector(".landscape-panel").dataset.state === "ready"`);
     expect(await tab(page).getAttribute("aria-selected")).toBe("true");
-    expect(await page.locator(".ls-heading").innerText()).toBe("f = f as a function of a and c");
+    expect(await page.locator(".ls-heading").innerText()).toBe("f as a function of a and c");
     expect(await page.getByLabel("a from").inputValue()).toBe("-1");
     const other = await traceSnippet(ONE_INPUT);
     await page.evaluate(`window.postMessage(${JSON.stringify({ type: "snapshot", snapshot: encodeSnapshot(other) })}, "*")`);
