@@ -342,11 +342,11 @@ export function validateWire(input: unknown, options: ValidateOptions = {}): Sna
     const out: BackwardCallWire = {
       index: c.int(g("index"), `${p}.index`),
       kind: c.oneOf(g("kind"), `${p}.kind`, ["backward", "grad"] as const),
-      roots: c.arr(g("roots"), `${p}.roots`).map((r, j) => {
-        const id = c.str(r, `${p}.roots[${j}]`, CAPS.name);
-        if (!tensorIds.has(id)) c.fail(`${p}.roots[${j}]`, `refers to a tensor that is not in the snapshot (${JSON.stringify(id)})`);
-        return id;
-      }),
+      // A root past the node cap was not recorded: repair mode drops it (the call keeps its loss).
+      roots: c
+        .arr(g("roots"), `${p}.roots`)
+        .map((r, j) => tensorRef(c.str(r, `${p}.roots[${j}]`, CAPS.name), `${p}.roots[${j}]`))
+        .filter((id): id is string => id !== undefined),
       steps: c.arr(g("steps"), `${p}.steps`).map((y, j) => {
         const q = `${p}.steps[${j}]`;
         const s = c.obj(y, q);
