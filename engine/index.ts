@@ -19,6 +19,7 @@ import { installMissingNames, installModuleNames } from "./missing";
 import { AutogradFunction } from "./autograd/function";
 import * as autogradFunctional from "./autograd/functional";
 import { installExtraMethods } from "./ops/extra_methods";
+import { installInPlaceMethods } from "./ops/inplace_methods";
 import { extraFunctions } from "./ops/extra_functions";
 import { TensorFactory } from "./ops/legacy_tensor";
 import { BINARY_OPS, UNARY_OPS, type BinaryName, type TableFunctions, type UnaryName } from "./ops/table";
@@ -196,6 +197,7 @@ export const torch = {
 };
 
 installExtraMethods(Tensor.prototype);
+installInPlaceMethods(Tensor.prototype);
 installMissingNames({ tensorPrototype: Tensor.prototype, tensor: creation.zeros(1), torch, nn: torch.nn, functional: torch.nn.functional, optim: torch.optim, lrScheduler: torch.optim.lrScheduler });
 installModuleNames({ modulePrototype: nn.Module.prototype, module: new nn.Module(), init: torch.nn.init });
 

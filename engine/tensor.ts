@@ -28,7 +28,7 @@ import * as GS from "./gradients/shape";
 import { BINARY_OPS, UNARY_OPS, type BinaryName, type TableMethods, type UnaryName } from "./ops/table";
 import { backward as runBackward, type BackwardOptions } from "./autograd/engine";
 import type { ExtraTensorMethods } from "./ops/extra_methods";
-import type { Generator } from "./random";
+import type { InPlaceTensorMethods } from "./ops/inplace_methods";
 import type { ValuesIndices } from "./ops/values_indices";
 
 export type Scalar = number;
@@ -43,6 +43,8 @@ export interface RemovableHandle {
 // Methods of ops/extra_methods.ts (gather, scatter, repeat, split, sort, …), installed by index.ts.
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unsafe-declaration-merging
 export interface Tensor extends ExtraTensorMethods {}
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unsafe-declaration-merging -- the in-place methods, declared in ops/inplace_methods.ts
+export interface Tensor extends InPlaceTensorMethods {}
 
 let nextTensorId = 1;
 const NO_DIMS: readonly number[] = Object.freeze([]);
@@ -377,7 +379,7 @@ export class Tensor {
   clamp(min?: number, max?: number): Tensor { return ew.clamp(this, min, max); }
   /** Elementwise: this where condition is non-zero, else other. */
   where(condition: Tensor, other: TensorOrScalar): Tensor { return ew.where(condition, this, other); }
-  // Comparisons give 0/1 tensors of this tensor's dtype (torch gives bool; we have no bool dtype).
+  // Comparisons give bool tensors, as torch's do.
   gt(other: TensorOrScalar): Tensor { return ew.compare(this, other, "gt"); }
   lt(other: TensorOrScalar): Tensor { return ew.compare(this, other, "lt"); }
   ge(other: TensorOrScalar): Tensor { return ew.compare(this, other, "ge"); }
@@ -402,33 +404,7 @@ export class Tensor {
   /** True when other has the same shape and values (a boolean). */
   equal(other: Tensor): boolean { return ar.equal(this, other); }
 
-  // ---- in place (PyTorch's op_: the rules are in ops/inplace.ts) ------------------------------
-  add_(other: TensorOrScalar): this { return ip.binaryInPlace(this, "add", other) ?? ip.inplace(this, "add_", () => ew.add(this, other)); }
-  sub_(other: TensorOrScalar): this { return ip.binaryInPlace(this, "sub", other) ?? ip.inplace(this, "sub_", () => ew.sub(this, other)); }
-  mul_(other: TensorOrScalar): this { return ip.binaryInPlace(this, "mul", other) ?? ip.inplace(this, "mul_", () => ew.mul(this, other)); }
-  div_(other: TensorOrScalar): this { return ip.binaryInPlace(this, "div", other) ?? ip.inplace(this, "div_", () => ew.div(this, other)); }
-  pow_(exponent: TensorOrScalar): this { return ip.inplace(this, "pow_", () => ew.pow(this, exponent)); }
-  square_(): this { return ip.inplace(this, "square_", () => ew.pow(this, 2)); }
-  lerp_(end: Tensor, weight: TensorOrScalar): this { return ip.inplace(this, "lerp_", () => ar.lerp(this, end, weight)); }
-  cumsum_(dim: number): this { return ip.inplace(this, "cumsum_", () => st.cumsum(this, dim)); }
-  cumprod_(dim: number): this { return ip.inplace(this, "cumprod_", () => st.cumprod(this, dim)); }
-  clamp_(min?: number, max?: number): this { return ip.inplace(this, "clamp_", () => ew.clamp(this, min, max)); }
-  maximum_(other: TensorOrScalar): this { return ip.inplace(this, "maximum_", () => ew.maximum(this, other)); }
-  minimum_(other: TensorOrScalar): this { return ip.inplace(this, "minimum_", () => ew.minimum(this, other)); }
-  /** Set every element to 0 (ZeroBackward0 when this tensor has history). */
-  zero_(): this { return ip.zero_(this); }
-  /** Set every element to `value` (a number, or a 0-dim tensor: FillBackward0 / FillBackward1). */
-  fill_(value: TensorOrScalar): this { return ip.fill_(this, value); }
-  /** Copy `src`'s values (broadcast to this shape, cast to this dtype) into this tensor (CopyBackwards). */
-  copy_(src: TensorOrScalar): this { return ip.copy_(this, src); }
-  /** Set the elements where `mask` is non-zero to `value` (MaskedFillBackward0). */
-  maskedFill_(mask: Tensor, value: TensorOrScalar): this { return ip.maskedFill_(this, mask, value); }
-  /** Write `values` at `indices` (Python's `x[indices] = values`; see index() for the forms). */
-  indexPut_(indices: readonly IndexSpec[], values: TensorOrScalar): this { return ip.indexPut_(this, indices, values); }
-  /** Fill with samples of U(from, to) (torch.Tensor.uniform_); `{ generator }` draws from a torch.Generator. */
-  uniform_(from = 0, to = 1, opts?: { generator?: Generator }): this { return ip.random_(this, "uniform_", from, to, opts); }
-  /** Fill with samples of N(mean, std²) (torch.Tensor.normal_); `{ generator }` draws from a torch.Generator. */
-  normal_(mean = 0, std = 1, opts?: { generator?: Generator }): this { return ip.random_(this, "normal_", mean, std, opts); }
+  // ---- in place: add_ sub_ mul_ … zero_ fill_ copy_ (ops/inplace_methods.ts, installed by index.ts)
 
   // ---- reductions -----------------------------------------------------------------------------
   sum(dim?: number | readonly number[], keepdim = false): Tensor { return red.sum(this, dim, keepdim); }

@@ -8,6 +8,8 @@ export const SETTINGS = {
   runOnSave: "runOnSave",
   runTimeout: "runTimeout",
   nodeCap: "nodeCap",
+  valueCap: "valueCap",
+  stepCap: "stepCap",
   memoryLimit: "memoryLimit",
   layoutDirection: "layoutDirection",
   inlineValues: "inlineValues",
@@ -18,6 +20,8 @@ export const DEFAULTS = {
   runOnSave: true,
   runTimeout: 5000,
   nodeCap: 20_000,
+  valueCap: 1000,
+  stepCap: 30_000,
   memoryLimit: 1024,
   layoutDirection: "auto" as "LR" | "TB" | "auto",
   inlineValues: true,
@@ -34,6 +38,8 @@ export function limitsFromSettings(get: Get): Partial<RunLimits> {
   return {
     timeoutMs: positiveInt(get(SETTINGS.runTimeout), DEFAULTS.runTimeout, 100, 600_000),
     nodeCap: positiveInt(get(SETTINGS.nodeCap), DEFAULTS.nodeCap, 1, 1_000_000),
+    valueCap: positiveInt(get(SETTINGS.valueCap), DEFAULTS.valueCap, 1, 10_000_000),
+    stepCap: positiveInt(get(SETTINGS.stepCap), DEFAULTS.stepCap, 1, 1_000_000),
     memoryMb: positiveInt(get(SETTINGS.memoryLimit), DEFAULTS.memoryLimit, 64, 65_536),
   };
 }

@@ -278,7 +278,7 @@ function bool(b: boolean): HTMLElement {
 function keptNote(v: ValueSummary): string {
   return v.values.length <= SAMPLE_VALUES
     ? `the snapshot keeps a sample of ${formatCount(v.values.length)} for values outside the last backward call or past its size budget`
-    : `the value cap keeps the first ${formatCount(v.values.length)}; raise it with --value-cap`;
+    : `the value cap keeps the first ${formatCount(v.values.length)}; raise it with the autogradLens.valueCap setting, or --value-cap on the command line`;
 }
 
 /** A value: a number for one element, else a small grid, the stats and how much is shown. */

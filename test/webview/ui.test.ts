@@ -532,7 +532,7 @@ describe("other snapshots", () => {
     expect(await value.locator(".value-grid .more-rows").innerText()).toContain("252 more rows");
     expect(await value.locator(".stats").innerText()).toMatch(/^min -?\d.*max \d.*mean -?\d.*no NaN\/Inf$/s);
     await value.locator("button.more").click();
-    expect(await value.locator(".grid-caption").innerText()).toBe("showing 1,000 of 65,536 values (the value cap keeps the first 1,000; raise it with --value-cap)");
+    expect(await value.locator(".grid-caption").innerText()).toBe("showing 1,000 of 65,536 values (the value cap keeps the first 1,000; raise it with the autogradLens.valueCap setting, or --value-cap on the command line)");
     expect(await value.locator(".value-grid td").count()).toBe(1000);
     expect(await value.locator(".value-grid th").nth(1).innerText()).toBe("[0, 5]");
     // The grad (2 everywhere) is shown the same way, in the accent colour.
