@@ -1,6 +1,6 @@
 // Hover-to-inspect, the pure part: which tensor or grad_fn a hovered word stands for in a snapshot,
 // and the Markdown that describes it. The vscode side (hover.ts) finds the word and runs the snippet.
-import type { GraphSnapshot, NodeInfo, SavedValue, TensorInfo } from "../shared/protocol";
+import type { GraphSnapshot, ModuleInfo, NodeInfo, SavedValue, TensorInfo } from "../shared/protocol";
 import { formatNumber, formatShape, formatValue } from "./format";
 import { codeSpan, commandUri, escapeMarkdown } from "./markdown";
 
@@ -19,7 +19,9 @@ export type HoverTarget =
   /** A tensor: by the name it was bound to, or made by the call hovered (e.g. `torch.tensor`). */
   | { kind: "tensor"; tensor: TensorInfo; count: number }
   /** The grad_fn a call (`.square()`) created, and the tensor it made. */
-  | { kind: "node"; node: NodeInfo; tensor?: TensorInfo; count: number };
+  | { kind: "node"; node: NodeInfo; tensor?: TensorInfo; count: number }
+  /** A module bound to the hovered name (`model`): its parameters with shapes and gradient norms. */
+  | { kind: "module"; module: ModuleInfo; count: 1 };
 
 const at = (r: { line: number; column: number } | undefined, line: number, column: number) => !!r && r.line === line && r.column === column;
 
@@ -44,6 +46,12 @@ function tensorsByName(s: GraphSnapshot, name: string, line: number): TensorInfo
 
 export function findHoverTarget(s: GraphSnapshot, q: HoverQuery): HoverTarget | undefined {
   const tensorById = new Map(s.tensors.map((t) => [t.id, t]));
+  // 0. A module bound to the name (`model`, also where it is called: `model(x)` shows its
+  // parameters rather than the last op it ran), unless a tensor has that name.
+  if (!q.objectName && !s.tensors.some((t) => t.name === q.word)) {
+    const mod = moduleByName(s, q.word, q.line);
+    if (mod) return { kind: "module", module: mod, count: 1 };
+  }
   // 1. A call that made a grad_fn here: `.square()` → PowBackward0.
   const made = lastOf(s.nodes.filter((n) => n.kind === "function" && at(n.range, q.line, q.column)));
   if (made) {
@@ -64,6 +72,13 @@ export function findHoverTarget(s: GraphSnapshot, q: HoverQuery): HoverTarget | 
     if (owner) return { kind: "tensor", tensor: owner.item, count: owner.count };
   }
   return undefined;
+}
+
+function moduleByName(s: GraphSnapshot, name: string, line: number): ModuleInfo | undefined {
+  const named = (s.modules ?? []).filter((m) => m.name === name);
+  if (!named.length) return undefined;
+  const before = named.filter((m) => m.boundAt.line <= line);
+  return before.length ? before.reduce((a, b) => (b.boundAt.line >= a.boundAt.line ? b : a)) : named[0];
 }
 
 export interface HoverContext {
@@ -169,7 +184,27 @@ export function nodeHoverMarkdown(s: GraphSnapshot, node: NodeInfo, tensor: Tens
   return [title, lines.join("  \n"), ...footer(s, node.id, ctx, count)].filter(Boolean).join("\n\n");
 }
 
+/** Markdown for a module: its class and a table of its parameters (name, shape, ‖grad‖). */
+export function moduleHoverMarkdown(m: ModuleInfo, ctx: HoverContext = {}): string {
+  const count = m.paramCount === 1 ? "1 parameter" : `${formatCount(m.paramCount)} parameters`;
+  const title = `**${codeSpan(m.name)}** · ${codeSpan(m.type)} module · ${count}, ${formatCount(m.valueCount)} values`;
+  const parts = [title];
+  if (m.params.length) {
+    const rows = m.params.map((p) => `| ${codeSpan(p.name)} | ${codeSpan(formatShape(p.shape))} | ${p.gradNorm === null ? "none" : codeSpan(formatNumber(p.gradNorm))} |`);
+    parts.push(["| parameter | shape | ‖grad‖ |", "| --- | --- | --- |", ...rows].join("\n"));
+    if (m.paramCount > m.params.length) parts.push(`_…and ${formatCount(m.paramCount - m.params.length)} more._`);
+    parts.push("_‖grad‖ is each parameter's gradient norm at the end of the run (none: no gradient, e.g. after zeroGrad())._");
+  } else parts.push("_No parameters._");
+  if (ctx.stale) parts.push("_Values from an earlier version of this file._");
+  return parts.join("\n\n");
+}
+
+function formatCount(n: number): string {
+  return n.toLocaleString("en-US");
+}
+
 export function hoverMarkdown(s: GraphSnapshot, target: HoverTarget, ctx: HoverContext = {}): string {
+  if (target.kind === "module") return moduleHoverMarkdown(target.module, ctx);
   return target.kind === "tensor"
     ? tensorHoverMarkdown(s, target.tensor, ctx, target.count)
     : nodeHoverMarkdown(s, target.node, target.tensor, ctx, target.count);

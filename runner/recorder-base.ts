@@ -15,6 +15,7 @@ import type {
 } from "../shared/protocol";
 import type { AutogradObserver, BackwardBegin, BackwardStep, Node, Tensor, TorchWarning } from "../engine/index";
 import type { PreparedScript } from "./transpile";
+import { ModuleBindings } from "./module-bindings";
 import { ProgramRecorder } from "./program";
 import { StackMapper } from "./recorder-stacks";
 import { jsonNumber, userFunctionOf } from "./recorder-helpers";
@@ -119,6 +120,11 @@ export abstract class RecordingBase {
   protected consoleChars = 0;
   protected consoleTruncated = false;
   protected readonly warnings: WarningEntry[] = [];
+  /** Modules bound to names, for the hover on them (snapshot.modules). */
+  protected readonly modules = new ModuleBindings((v): v is object => {
+    const M = (this.engine?.torch as { nn?: { Module?: unknown } } | undefined)?.nn?.Module;
+    return typeof M === "function" && v instanceof M;
+  });
   /** The forward ops as data, for re-evaluation (snapshot.program). */
   protected readonly program = new ProgramRecorder();
   /** Where the forward/backward of user-defined autograd Functions are written. */
@@ -170,6 +176,7 @@ export abstract class RecordingBase {
 
   /** `const x = EXPR` → the tensor EXPR made is called x (the first binding wins). */
   bind<T>(value: T, name: string, line: number, column: number): T {
+    this.modules.note(value, name, line, column);
     if (this.isTensor(value)) {
       let rec = this.tensors.get(value.id);
       if (!rec && !value.requiresGrad) {

@@ -200,6 +200,8 @@ export class Recorder extends RecordingBase {
     snapshot.nodes = nodes;
     snapshot.edges = edges;
     snapshot.output = lastCall?.roots[0] ?? lastSink;
+    const modules = this.modules.describe((id) => (this.tensors.has(id) ? `t${id}` : undefined));
+    if (modules.length) snapshot.modules = modules;
     if (this.live) return snapshot;
     snapshot.program = this.program.build(
       (id) => {

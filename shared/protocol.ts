@@ -102,6 +102,30 @@ export interface NodeInfo {
   userDefined?: UserDefinedInfo;
 }
 
+/** A module bound to a name (`const model = new nn.Sequential(…)`): what hovering `model` shows. */
+export interface ModuleInfo {
+  /** The name it was first bound to. */
+  name: string;
+  /** Its class: "Sequential", "Linear", or the user's subclass ("Net"). */
+  type: string;
+  boundAt: SourceRange;
+  /** Its parameters at the end of the run (the first MODULE_PARAMS_SHOWN), as namedParameters() lists them. */
+  params: ModuleParamInfo[];
+  /** How many parameters it has in all, and how many values they hold. */
+  paramCount: number;
+  valueCount: number;
+}
+
+export interface ModuleParamInfo {
+  /** Dotted name: "0.weight", "fc.bias". */
+  name: string;
+  shape: number[];
+  /** The tensor in this snapshot, when it is one. */
+  tensor?: string;
+  /** ‖grad‖₂ at the end of the run; null when it has no grad. */
+  gradNorm: number | null;
+}
+
 export interface UserDefinedInfo {
   className: string;
   forward?: SourceRange;
@@ -239,6 +263,8 @@ export interface GraphSnapshot {
   error?: RunError;
   /** The forward computation, for re-evaluation (the landscape view). Absent in old snapshots. */
   program?: ProgramInfo;
+  /** Modules bound to names, for hovers (absent: none, or an older runner). */
+  modules?: ModuleInfo[];
 }
 
 // ---- the snapshot as it travels (version 2) -------------------------------------------------------

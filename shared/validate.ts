@@ -430,7 +430,44 @@ export function validateWire(input: unknown, options: ValidateOptions = {}): Sna
   if (error) snapshot.error = error;
   const prog = program(c, f("program"), "snapshot.program");
   if (prog) snapshot.program = prog;
+  const mods = modules(c, f("modules"), tensorIds);
+  if (mods) snapshot.modules = mods;
   return snapshot;
+}
+
+/** snapshot.modules (optional): names bound to modules, with their parameters (bounded lists). */
+function modules(c: Checker, v: unknown, tensorIds: ReadonlySet<string>): GraphSnapshot["modules"] {
+  if (v === undefined) return undefined;
+  return c.arr(v, "snapshot.modules", 64).map((x, i) => {
+    const p = `snapshot.modules[${i}]`;
+    const o = c.obj(x, p);
+    const g = (k: string) => c.get(o, k, p);
+    const boundAt = c.range(g("boundAt"), `${p}.boundAt`);
+    if (!boundAt) c.fail(`${p}.boundAt`, "missing");
+    return {
+      name: c.str(g("name"), `${p}.name`, CAPS.name),
+      type: c.str(g("type"), `${p}.type`, CAPS.name),
+      boundAt,
+      paramCount: c.int(g("paramCount"), `${p}.paramCount`),
+      valueCount: c.int(g("valueCount"), `${p}.valueCount`),
+      params: c.arr(g("params"), `${p}.params`, 50).map((y, j) => {
+        const q = `${p}.params[${j}]`;
+        const e = c.obj(y, q);
+        const norm = c.get(e, "gradNorm", q);
+        const param: NonNullable<GraphSnapshot["modules"]>[number]["params"][number] = {
+          name: c.str(c.get(e, "name", q), `${q}.name`, CAPS.name),
+          shape: shape(c, c.get(e, "shape", q), `${q}.shape`).shape,
+          gradNorm: norm === null || norm === undefined ? null : c.num(norm, `${q}.gradNorm`, 0),
+        };
+        const tensor = c.optStr(c.get(e, "tensor", q), `${q}.tensor`, CAPS.name);
+        if (tensor !== undefined) {
+          if (!tensorIds.has(tensor)) c.fail(`${q}.tensor`, `"${tensor}" is not a tensor of this snapshot`);
+          param.tensor = tensor;
+        }
+        return param;
+      }),
+    };
+  });
 }
 
 /**

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { findHoverTarget, hoverMarkdown, nodeHoverMarkdown, tensorHoverMarkdown, type HoverTarget } from "../../extension/hover-format";
+import { findHoverTarget, hoverMarkdown, moduleHoverMarkdown, nodeHoverMarkdown, tensorHoverMarkdown, type HoverTarget } from "../../extension/hover-format";
 import { codeSpan, commandUri, escapeMarkdown } from "../../extension/markdown";
 import type { GraphSnapshot, TensorInfo } from "../../shared/protocol";
 import { columnOf, lineOf, textbook, trace } from "./helpers";
@@ -127,6 +127,56 @@ describe("hover Markdown", () => {
     expect(md).toContain("**``a`b``**");
     expect(md).not.toContain("[click](");
     expect(md).toContain("\\[click\\]\\(command:workbench\\.action\\.quit\\) \\<img src=x\\> \\*\\*bold\\*\\*");
+  });
+});
+
+describe("hovering a module", () => {
+  const source = `import { torch } from "autograd-lens";
+const nn = torch.nn;
+torch.manualSeed(0);
+const model = new nn.Sequential(new nn.Linear(3, 4), new nn.Tanh(), new nn.Linear(4, 1));
+const lossFn = new nn.MSELoss();
+const x = torch.randn(8, 3);
+const loss = lossFn(model(x), torch.zeros(8, 1));
+loss.backward();
+const layer = model[0] as InstanceType<typeof nn.Linear>;
+`;
+  let m: GraphSnapshot;
+  beforeAll(async () => {
+    m = await trace(source, "/snippets/module.ts");
+    expect(m.error).toBeUndefined();
+  });
+  const q = (lineText: string, word: string) => {
+    const line = lineOf(source, lineText);
+    return { line, column: columnOf(source, line, word), word };
+  };
+
+  it("shows its class and each parameter's shape and gradient norm (PyTorch's numbers for ‖grad‖)", () => {
+    const t = findHoverTarget(m, q("const loss = lossFn(model(x)", "model"));
+    expect(t?.kind).toBe("module");
+    if (t?.kind !== "module") return;
+    expect(t.module).toMatchObject({ name: "model", type: "Sequential", paramCount: 4, valueCount: 3 * 4 + 4 + 4 + 1 });
+    expect(t.module.params.map((p) => [p.name, p.shape])).toEqual([["0.weight", [4, 3]], ["0.bias", [4]], ["2.weight", [1, 4]], ["2.bias", [1]]]);
+    // Each norm is the norm of that parameter's grad in the snapshot.
+    for (const p of t.module.params) {
+      const tensor = m.tensors.find((x) => x.id === p.tensor)!;
+      const g = tensor.grad!.values;
+      expect(p.gradNorm).toBeCloseTo(Math.sqrt(g.reduce<number>((a, v) => a + Number(v) ** 2, 0)), 6);
+    }
+    const md = hoverMarkdown(m, t);
+    expect(md).toContain("**`model`** · `Sequential` module · 4 parameters, 21 values");
+    expect(md).toContain("| `0.weight` | `[4, 3]` |");
+    // The loss module has none; the layer taken out of the Sequential is a Linear with the same tensors.
+    const loss = findHoverTarget(m, q("const loss = lossFn(", "lossFn"));
+    expect(loss?.kind === "module" && moduleHoverMarkdown(loss.module)).toContain("_No parameters._");
+    const layer = findHoverTarget(m, q("const layer = model[0]", "layer"));
+    expect(layer?.kind === "module" && layer.module.type).toBe("Linear");
+    expect(layer?.kind === "module" && layer.module.params[0]!.tensor).toBe(t.module.params[0]!.tensor);
+  });
+
+  it("a tensor named like nothing else still wins over modules, and a module name never matches a tensor", () => {
+    expect(findHoverTarget(m, q("const loss = lossFn(model(x)", "loss"))?.kind).toBe("tensor");
+    expect(findHoverTarget(m, q("const x = torch.randn", "x"))?.kind).toBe("tensor");
   });
 });
 

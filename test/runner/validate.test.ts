@@ -121,6 +121,17 @@ describe("hostile snapshots", () => {
     const d = tiny();
     d.program = { leaves: {}, constants: {}, ops: [{ node: "n1", op: "X", inputs: [], attrs: { deep }, out: "t1" }] };
     expect(checkSnapshot(d)).toMatchObject({ ok: false, error: expect.stringMatching(/nested deeper than 16/) });
+    // Modules (hovers): a parameter pointing at no tensor, a missing position, too many of them.
+    const m = tiny();
+    const mod = { name: "model", type: "Linear", boundAt: { line: 1, column: 7 }, paramCount: 1, valueCount: 3, params: [{ name: "weight", shape: [3], gradNorm: null, tensor: "t9" }] };
+    m.modules = [mod];
+    expect(checkSnapshot(m)).toEqual({ ok: false, error: 'snapshot.modules[0].params[0].tensor: "t9" is not a tensor of this snapshot' });
+    m.modules = [{ ...mod, params: [{ name: "weight", shape: [3], gradNorm: 0.5 }] }];
+    expect(checkSnapshot(m)).toMatchObject({ ok: true });
+    m.modules = [{ ...mod, boundAt: undefined as unknown as typeof mod.boundAt }];
+    expect(checkSnapshot(m)).toMatchObject({ ok: false, error: expect.stringMatching(/modules\[0\]\.boundAt/) });
+    m.modules = Array.from({ length: 65 }, () => ({ ...mod, params: [] }));
+    expect(checkSnapshot(m)).toMatchObject({ ok: false, error: expect.stringMatching(/^snapshot\.modules/) });
   });
 });
 
