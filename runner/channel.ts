@@ -4,15 +4,30 @@
 // The parent counts bytes as they arrive: a line longer than the cap, or more bytes in all than the
 // budget, ends the run before anything is parsed. Every parsed message is validated; a message that
 // is not one the child sends is an error of the run, never an exception in the parent.
+//
+// Checkpoints ("partial" messages, runner/checkpoints.ts: the graph so far, in case the child dies)
+// are told apart by their first bytes and kept as bytes, the last one only, never parsed unless the
+// child dies without a result; each is at most PARTIAL_MAX_BYTES, and a result line, as soon as it
+// begins, drops the one kept. So while receiving, the parent holds at most one message of the cap
+// (and its copy when complete) or a checkpoint and the next one: under twice the cap in all.
 import { validateSnapshot, ValidationError } from "../shared/validate";
+import type { GraphSnapshot } from "../shared/protocol";
 import type { ChildMessage } from "./messages";
 
 /** The largest message (one line, in bytes) the parent accepts: the snapshot's budget. */
 export const MAX_MESSAGE_BYTES = 64 * 2 ** 20;
-/** All messages of one child together (progress reports besides the snapshot). */
+/** All messages of one child together (progress reports besides the snapshot), checkpoints aside. */
 export const MAX_TOTAL_BYTES = MAX_MESSAGE_BYTES + 16 * 2 ** 20;
+/** The largest checkpoint (one line, in bytes). */
+export const PARTIAL_MAX_BYTES = MAX_MESSAGE_BYTES / 4;
 
 export type ChannelEvent = { message: ChildMessage } | { invalid: string };
+
+/** The first bytes of each kind of line (JSON.stringify writes `type` first: the child does). */
+const PARTIAL_HEAD = Buffer.from('{"type":"partial"');
+const RESULT_HEAD = Buffer.from('{"type":"result"');
+const HEAD_BYTES = Math.max(PARTIAL_HEAD.length, RESULT_HEAD.length);
+type LineKind = "partial" | "result" | "other";
 
 /** Check one parsed message from the child; the snapshot is rebuilt by the validator. */
 export function validateChildMessage(m: unknown): ChildMessage {
@@ -28,7 +43,7 @@ export function validateChildMessage(m: unknown): ChildMessage {
       return { type: "finishing" };
     case "progress": {
       const what = o["what"];
-      if (what !== "loop" && what !== "interval" && what !== "timeout" && what !== "code") throw new ValidationError("progress.what", "is not a known place");
+      if (what !== "loop" && what !== "interval" && what !== "timeout" && what !== "code" && what !== "op") throw new ValidationError("progress.what", "is not a known place");
       const r = o["range"];
       if (r === undefined) return { type: "progress", what };
       const ro = r as Record<string, unknown> | null;
@@ -40,7 +55,8 @@ export function validateChildMessage(m: unknown): ChildMessage {
       return { type: "progress", what, range: { line, column } };
     }
     case "result":
-      return { type: "result", snapshot: validateSnapshot(o["snapshot"]) };
+    case "partial":
+      return { type: o["type"], snapshot: validateSnapshot(o["snapshot"]) };
     default:
       throw new ValidationError("message.type", `${JSON.stringify(String(o["type"]).slice(0, 40))} is not a message the sandbox sends`);
   }
@@ -48,44 +64,77 @@ export function validateChildMessage(m: unknown): ChildMessage {
 
 /**
  * Splits the child's byte stream into messages, enforcing the caps on the bytes themselves. After the
- * first invalid message (or cap) it reports `invalid` once and ignores the rest.
+ * first invalid message (or cap) it reports `invalid` once and ignores the rest. Checkpoints are not
+ * parsed: the last one is kept as bytes (`partial`).
  */
 export class MessageReader {
   private chunks: Buffer[] = [];
   private pending = 0;
+  /** Bytes of complete lines other than checkpoints. */
   private total = 0;
   private broken = false;
+  /** The kind of the line being received, once its first bytes are in. */
+  private kind: LineKind | null = null;
+  /** The last complete checkpoint line, and when it came. */
+  partial: Buffer | undefined;
+  partialAt = 0;
 
   constructor(
     private readonly emit: (e: ChannelEvent) => void,
     private readonly maxMessage = MAX_MESSAGE_BYTES,
     private readonly maxTotal = MAX_TOTAL_BYTES,
+    private readonly maxPartial = Math.min(PARTIAL_MAX_BYTES, maxMessage),
   ) {}
 
   push(chunk: Buffer): void {
-    if (this.broken) return;
-    this.total += chunk.length;
-    if (this.total > this.maxTotal) return this.fail(`it sent more than ${mb(this.maxTotal)} MB`);
     let start = 0;
-    for (;;) {
+    while (!this.broken) {
       const nl = chunk.indexOf(10, start);
-      if (nl < 0) break;
-      const part = chunk.subarray(start, nl);
-      if (this.pending + part.length > this.maxMessage) return this.fail(`a message was larger than ${mb(this.maxMessage)} MB`);
-      this.chunks.push(part);
-      const whole = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.pending + part.length);
+      const part = chunk.subarray(start, nl < 0 ? chunk.length : nl);
+      if (part.length > 0 && !this.accept(part)) return;
+      if (nl < 0) return;
+      const whole = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.pending);
+      const kind = this.kind ?? this.classify();
       this.chunks = [];
       this.pending = 0;
-      this.line(whole);
-      if (this.broken) return;
+      this.kind = null;
+      if (kind === "partial") {
+        this.partial = whole;
+        this.partialAt = Date.now();
+      } else {
+        this.total += whole.length;
+        this.line(whole);
+      }
       start = nl + 1;
     }
-    const rest = chunk.subarray(start);
-    if (rest.length === 0) return;
-    if (this.pending + rest.length > this.maxMessage) return this.fail(`a message was larger than ${mb(this.maxMessage)} MB`);
-    // Keep a copy only of what is pending (the chunk itself may be a slice of a larger buffer).
-    this.chunks.push(rest);
-    this.pending += rest.length;
+  }
+
+  /** Take a piece of the current line, within its caps. */
+  private accept(part: Buffer): boolean {
+    const size = this.pending + part.length;
+    this.chunks.push(part);
+    this.pending = size;
+    if (this.kind === null && size >= HEAD_BYTES) this.classify();
+    const cap = this.kind === "partial" ? this.maxPartial : this.maxMessage;
+    if (size > cap) {
+      this.fail(`a ${this.kind === "partial" ? "checkpoint" : "message"} was larger than ${mb(cap)} MB`);
+      return false;
+    }
+    if (this.kind !== "partial" && this.total + size > this.maxTotal) {
+      this.fail(`it sent more than ${mb(this.maxTotal)} MB`);
+      return false;
+    }
+    return true;
+  }
+
+  private classify(): LineKind {
+    const head = Buffer.concat(this.chunks, Math.min(this.pending, 64)).subarray(0, HEAD_BYTES);
+    const starts = (prefix: Buffer) => head.length >= prefix.length && head.subarray(0, prefix.length).equals(prefix);
+    const kind: LineKind = starts(PARTIAL_HEAD) ? "partial" : starts(RESULT_HEAD) ? "result" : "other";
+    // The result is coming: the checkpoint is not needed any more (and must not count twice).
+    if (kind === "result") this.partial = undefined;
+    this.kind = kind;
+    return kind;
   }
 
   private line(bytes: Buffer): void {
@@ -110,6 +159,16 @@ export class MessageReader {
     this.chunks = [];
     this.pending = 0;
     this.emit({ invalid: why });
+  }
+}
+
+/** The snapshot of a kept checkpoint line, validated as every message is; or why it is not one. */
+export function readPartial(bytes: Buffer): { snapshot: GraphSnapshot } | { invalid: string } {
+  try {
+    const m = validateChildMessage(JSON.parse(bytes.toString("utf8")));
+    return m.type === "partial" ? { snapshot: m.snapshot } : { invalid: "the checkpoint was not one" };
+  } catch (e) {
+    return { invalid: e instanceof Error ? e.message : "the checkpoint was not JSON" };
   }
 }
 

@@ -1,23 +1,23 @@
 // The sandbox child process (bundled as dist/runner-child.js, forked by runner/sandbox.ts). It boots
 // "warm": reads dist/engine.js, compiles it once and evaluates it inside a fresh vm context whose
 // globals are only the runtime's (lens-runtime.ts), and warms the transpiler. Then it waits for ONE
-// run request over IPC, runs the snippet in that context with a Recorder attached, sends the
-// GraphSnapshot back and exits: every run gets a fresh process, so nothing leaks between runs.
+// run request on stdin, runs the snippet in that context with a Recorder attached, sends checkpoints
+// of the graph while it runs (runner/checkpoints.ts) and the GraphSnapshot at the end (fd 3,
+// runner/child-out.ts), and exits: every run gets a fresh process, so nothing leaks between runs.
 //
 // A run is finished when its top-level promise settled and no timer is pending. It fails early on an
 // error thrown by the snippet (also from a timer callback or an unhandled rejection), on the timeout
 // (loops through __lens.tick, async code through the runtime's deadline) and on the memory limit.
 import * as fs from "node:fs";
-import * as net from "node:net";
 import * as path from "node:path";
 import * as v8 from "node:v8";
 import * as vm from "node:vm";
-import type { GraphSnapshot, RunError, RunErrorKind, SnapshotWire } from "../shared/protocol";
+import type { GraphSnapshot, RunError, RunErrorKind } from "../shared/protocol";
 import { Recorder, type EngineModule } from "./recorder";
 import { prepareScript } from "./transpile";
-import { MAX_MESSAGE_BYTES } from "./channel";
-import { capString, checkWire } from "../shared/validate";
-import { encodeSnapshot } from "../shared/snapshot-codec";
+import { Checkpoints } from "./checkpoints";
+import { writeLine } from "./child-out";
+import { encodeResult } from "./child-result";
 import type { EngineHooks } from "./context-bootstrap";
 import { ENGINE_GLOBALS, GUARDED_CONSTRUCTORS, LensRuntime, createLensContext } from "./lens-runtime";
 import { timeoutMessage, type ChildMessage, type RunMessage } from "./messages";
@@ -33,23 +33,17 @@ const SYNC_WATCHDOG_GRACE_MS = 300;
 /** With nothing pending and the top-level promise still open, wait this long before calling it stuck. */
 const STALL_MS = 50;
 
-/** Messages to the parent: one JSON line each on fd 3 (runner/channel.ts reads them). */
-const out = new net.Socket({ fd: 3, readable: false, writable: true });
-out.on("error", () => process.exit(0)); // the parent is gone: nobody wants the result
-
-function send(message: ChildMessage, then?: () => void): void {
+/** Messages to the parent: one JSON line each on fd 3 (runner/channel.ts reads them), written at once. */
+function send(message: ChildMessage): void {
   let line: string;
   try {
     line = `${JSON.stringify(message)}\n`;
   } catch (e) {
     process.stderr.write(`autograd-lens child: could not encode ${message.type}: ${String(e)}\n`);
-    then?.();
     return;
   }
-  out.write(line, (err) => {
-    if (err) process.stderr.write(`autograd-lens child: could not send ${message.type}: ${String(err)}\n`);
-    then?.();
-  });
+  // The parent is gone: nobody wants the result.
+  if (!writeLine(line)) process.exit(0);
 }
 
 // ---- boot -------------------------------------------------------------------------------------------------
@@ -57,6 +51,7 @@ function send(message: ChildMessage, then?: () => void): void {
 interface RunState {
   msg: RunMessage;
   recorder: Recorder;
+  checkpoints: Checkpoints;
   start: number;
   topSettled: boolean;
   finished: boolean;
@@ -83,6 +78,7 @@ const runtime = new LensRuntime({
   send: (m) => send(m),
   afterTimer: () => setImmediate(checkDone),
   uncaught: (e) => finish({ thrown: e }),
+  checkpoint: (urgent) => current?.checkpoints.maybe(urgent),
   settled: (ok, e) => {
     if (!current) return;
     current.topSettled = true;
@@ -159,52 +155,6 @@ function describeThrown(thrown: unknown, recorder: Recorder, timeoutMs: number):
   return error;
 }
 
-/**
- * The snapshot as it is sent: rebuilt by the validator in repair mode (a snippet's odd values, such
- * as a function for a tensor's name, become descriptions; every string capped), then encoded once
- * and measured in bytes. Too large: the re-evaluation program goes first, then the graph (console,
- * warnings and the error stay).
- */
-export function encodeResult(snapshot: GraphSnapshot, maxBytes = MAX_MESSAGE_BYTES): string {
-  // On the wire the snapshot is encoded (values as base64 in one table); the parent decodes it.
-  const encode = (s: SnapshotWire): string => JSON.stringify({ type: "result", snapshot: s } satisfies Omit<Extract<ChildMessage, { type: "result" }>, "snapshot"> & { snapshot: SnapshotWire });
-  const wire = encodeSnapshot(snapshot);
-  let checked = checkWire(wire, { repair: true });
-  if (!checked.ok && wire.program) {
-    const unavailable = capString(`the traced computation could not be sent (${checked.error})`, 2000);
-    checked = checkWire({ ...wire, program: { unavailable, leaves: {}, constants: {}, ops: [] } }, { repair: true });
-  }
-  const safe: SnapshotWire = checked.ok
-    ? checked.wire
-    : {
-        ...emptyOf(wire),
-        error: { kind: "internal", message: capString(`Autograd Lens could not send the traced graph: ${checked.error}`, 20_000) },
-      };
-  let text = encode(safe);
-  let size = Buffer.byteLength(text);
-  if (size <= maxBytes) return text;
-  const mb = (n: number) => `${Math.round(n / 2 ** 20)} MB`;
-  if (safe.program && safe.program.ops.length > 0) {
-    const unavailable = `the traced computation made the snapshot too large (${mb(size)}) to send along; lower the node cap (--node-cap, autogradLens.nodeCap) or the value cap (--value-cap)`;
-    text = encode({ ...safe, program: { unavailable, leaves: {}, constants: {}, ops: [] } });
-    const smaller = Buffer.byteLength(text);
-    if (smaller <= maxBytes) return text;
-    size = smaller;
-  }
-  const bare: SnapshotWire = {
-    ...emptyOf(safe),
-    error: safe.error ?? { kind: "internal", message: `The traced graph was too large to show (${mb(size)}); lower the node cap (--node-cap, autogradLens.nodeCap) or the value cap (--value-cap).` },
-  };
-  text = encode(bare);
-  if (Buffer.byteLength(text) <= maxBytes) return text;
-  // Console and warnings alone too large (only with a tiny cap): keep the error.
-  return encode({ ...bare, console: [], warnings: [] });
-}
-
-function emptyOf(s: SnapshotWire): SnapshotWire {
-  return { ...s, values: [], tensors: [], nodes: [], edges: [], backward: [], output: undefined, program: undefined };
-}
-
 function sendResultAndExit(snapshot: GraphSnapshot): void {
   let line: string;
   try {
@@ -213,9 +163,8 @@ function sendResultAndExit(snapshot: GraphSnapshot): void {
     const bare = { ...snapshot, tensors: [], nodes: [], edges: [], backward: [], output: undefined, program: undefined, values: [] };
     line = `${JSON.stringify({ type: "result", snapshot: { ...bare, console: [], warnings: [], error: { kind: "internal", message: `Autograd Lens could not send the result: ${String(e)}` } } })}\n`;
   }
-  out.write(line, () => process.exit(0));
-  // If the pipe is gone the callback may never come.
-  setTimeout(() => process.exit(0), 2000).unref();
+  writeLine(line);
+  process.exit(0);
 }
 
 function finish(outcome?: { thrown: unknown } | { error: RunError }): void {
@@ -225,6 +174,7 @@ function finish(outcome?: { thrown: unknown } | { error: RunError }): void {
   if (run.deadline) clearTimeout(run.deadline);
   if (run.stallTimer) clearTimeout(run.stallTimer);
   runtime.stop();
+  run.checkpoints.stop();
   const duration = performance.now() - run.start;
   send({ type: "finishing" });
   let error: RunError | undefined = runtime.failure ?? undefined;
@@ -278,7 +228,9 @@ function run(msg: RunMessage): void {
     locate: (s) => recorder.locate(s),
     userStack: (s) => recorder.userStack(s),
   });
-  const state: RunState = { msg, recorder, start: performance.now(), topSettled: false, finished: false };
+  const start = performance.now();
+  const checkpoints = new Checkpoints(recorder, start, writeLine, (where) => send({ type: "progress", ...where }));
+  const state: RunState = { msg, recorder, checkpoints, start, topSettled: false, finished: false };
   current = state;
   let compiled: vm.Script;
   try {
@@ -307,6 +259,9 @@ function run(msg: RunMessage): void {
     finish({ thrown: e });
     return;
   }
+  // The synchronous part is over; the microtasks that follow (after an await) may never give control
+  // back (a loop in eval'd code): what was recorded so far goes to the parent now.
+  checkpoints.maybe(true);
   setImmediate(checkDone);
 }
 

@@ -32,6 +32,8 @@ export interface RuntimeHooks {
   settled(ok: boolean, error: unknown): void;
   /** Full garbage collection, when available (child runs with --expose-gc). */
   gc?: () => void;
+  /** A chance to send a checkpoint of the graph (runner/checkpoints.ts); `urgent` before a timer callback. */
+  checkpoint?: (urgent: boolean) => void;
 }
 
 /** Per-run state the host side needs. */
@@ -201,6 +203,7 @@ export class LensRuntime implements HostBridge {
       this.fatalError = { kind: "memory", name: "MemoryError", message: heapMessage(used, run.limits.memoryMb, where), range: where.range };
       return -1;
     }
+    this.hooks.checkpoint?.(false);
     if (now - this.lastProgress >= PROGRESS_EVERY_MS) {
       this.lastProgress = now;
       this.hooks.send({ type: "progress", ...where });
@@ -289,6 +292,8 @@ export class LensRuntime implements HostBridge {
         this.hooks.send({ type: "progress", ...this.where });
       }
     }
+    // The callback may never give control back: what was recorded so far goes to the parent first.
+    this.hooks.checkpoint?.(true);
     this.internal.fire(id);
     this.hooks.afterTimer();
   }

@@ -15,7 +15,8 @@ export interface RunMessage {
 
 /** Where the snippet is, for the parent's message if it has to kill the child. */
 export interface ProgressInfo {
-  what: "loop" | "interval" | "timeout" | "code";
+  /** "op": the last op the recorder saw (sent with each checkpoint). */
+  what: "loop" | "interval" | "timeout" | "code" | "op";
   range?: SourceRange;
   /** Reported a while ago: the snippet may have moved on since (parent side only). */
   stale?: boolean;
@@ -26,7 +27,9 @@ export type ChildMessage =
   | ({ type: "progress" } & ProgressInfo)
   /** The snippet is over; the child is building the snapshot (the parent extends its deadline once). */
   | { type: "finishing" }
-  | { type: "result"; snapshot: GraphSnapshot };
+  | { type: "result"; snapshot: GraphSnapshot }
+  /** Everything recorded so far, while the run goes on (runner/checkpoints.ts); the parent keeps the last. */
+  | { type: "partial"; snapshot: GraphSnapshot };
 
 // ---- user-facing texts -------------------------------------------------------------------------------
 
@@ -44,6 +47,7 @@ export function formatMb(mb: number): string {
 
 function describeWhere(p: ProgressInfo | undefined): string {
   const at = p?.range ? ` at line ${p.range.line}` : "";
+  if (p?.what === "op" && p.range) return `running (the last op it recorded was at line ${p.range.line}).`;
   if (p?.stale && p.range) {
     const what = p.what === "loop" ? "the loop" : p.what === "interval" ? "the setInterval timer started" : p.what === "timeout" ? "the setTimeout" : "the code";
     return `running (last seen in ${what}${at}).`;
@@ -73,7 +77,25 @@ export function heapMessage(usedMb: number, limitMb: number, where: ProgressInfo
 }
 
 export function crashMessage(limitMb: number, where: ProgressInfo | undefined): string {
+  if (where?.what === "op" && where.range) {
+    return `Out of memory: the snippet ran out of memory (the last op it recorded was at line ${where.range.line}; the memory limit is ${formatMb(limitMb)} MB) and its process was stopped. (The limit is the ${MEMORY_SETTING} setting.)`;
+  }
   const place = where?.what === "loop" ? "the loop" : "the code";
   const at = where?.range ? ` ${where.stale ? "(last seen in" : "while running"} ${place} at line ${where.range.line}${where.stale ? ")" : ""}` : "";
   return `Out of memory: the snippet ran out of memory${at} (the memory limit is ${formatMb(limitMb)} MB) and its process was stopped. (The limit is the ${MEMORY_SETTING} setting.)`;
+}
+
+/** The process died another way (a V8 fatal error, a signal from outside): what happened and where. */
+export function diedMessage(how: string, where: ProgressInfo | undefined): string {
+  const at = !where?.range
+    ? ""
+    : where.what === "op"
+      ? ` The last op it recorded was at line ${where.range.line}.`
+      : ` It was last seen ${where.what === "loop" ? "in the loop" : "running the code"} at line ${where.range.line}.`;
+  return `The snippet's process stopped unexpectedly (${how}).${at}`;
+}
+
+/** Appended to a failure's message when the graph shown is the last checkpoint the child sent. */
+export function checkpointNote(durationMs: number): string {
+  return ` The graph shows what the snippet had recorded ${formatSeconds(durationMs)} into the run.`;
 }

@@ -4,15 +4,14 @@
 // tracer enforces the time and memory limits itself and keeps the graph traced before a failure;
 // this side is the backstop: a deadline (boot, then timeoutMs + grace, then time to build the
 // snapshot), a cap on the bytes it reads, the whole group killed at the end, and a structural check
-// of the snapshot (runner/snapshot-check.ts) — the tracer runs the user's code, so nothing it
+// of the snapshot (shared/validate.ts, the one validator) — the tracer runs the user's code, so nothing it
 // sends is trusted.
 import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { GraphSnapshot, RunError, RunLimits } from "../shared/protocol";
 import { emptySnapshot, resolveLimits } from "./sandbox";
-import { checkSnapshot } from "./snapshot-check";
-import { checkSnapshot as checkShared } from "../shared/validate";
+import { checkSnapshot } from "../shared/validate";
 import { checkPythonProgram } from "./python-program";
 
 export interface PythonRunRequest {
@@ -216,13 +215,11 @@ export function runPython(req: PythonRunRequest, options: { tracerDir?: string }
       if (done) return;
       if (pending.length) onLine(pending.join(""));
       if (result !== undefined) {
-        // Its own structural check (ids refer to what exists), then the shared validator, which
-        // caps every string and decodes the value table into the GraphSnapshot consumers read.
-        const problem = checkSnapshot(result);
-        const decoded = problem === undefined ? checkShared(result) : undefined;
-        if (!decoded?.ok) {
-          const why = problem ?? (decoded && !decoded.ok ? decoded.error : "unknown");
-          finish({ snapshot: fail("internal", `The Python tracer sent an invalid result (${why.slice(0, 500)}).`) });
+        // The shared validator (as for the TypeScript child's messages): types, ids, bounds; it caps
+        // every string and decodes the value table into the GraphSnapshot consumers read.
+        const decoded = checkSnapshot(result);
+        if (!decoded.ok) {
+          finish({ snapshot: fail("internal", `The Python tracer sent an invalid result (${decoded.error.slice(0, 500)}).`) });
           return;
         }
         const snapshot = decoded.snapshot;

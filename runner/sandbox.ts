@@ -5,16 +5,17 @@
 //
 // run() never rejects and never hangs: the child enforces the time and memory limits itself and
 // reports the graph recorded so far; if it does not answer within timeoutMs + a grace period it is
-// killed (SIGKILL), and if it dies (out of memory) the parent makes the snapshot, with the last
-// position the child reported.
+// killed (SIGKILL), and if it dies (out of memory, a V8 fatal error, a signal) the parent makes the
+// snapshot from the child's last checkpoint (runner/checkpoints.ts: the graph as recorded until
+// then), with the last position the child reported.
 import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Readable } from "node:stream";
 import { SNAPSHOT_VERSION, type GraphSnapshot, type RunError, type RunLimits } from "../shared/protocol";
-import { MessageReader, type ChannelEvent } from "./channel";
+import { MessageReader, readPartial, type ChannelEvent } from "./channel";
 import { childLaunch } from "./child-launch";
-import { crashMessage, timeoutMessage, type ChildMessage, type ProgressInfo, type RunMessage } from "./messages";
+import { checkpointNote, crashMessage, diedMessage, timeoutMessage, type ChildMessage, type ProgressInfo, type RunMessage } from "./messages";
 
 export interface RunRequest {
   source: string;
@@ -157,6 +158,7 @@ class ChildHandle {
   private onReady: ((bootMs: number) => void) | undefined;
   /** Why the channel was closed on this child (an invalid or oversized message), if it was. */
   invalid: string | undefined;
+  private readonly reader: MessageReader;
 
   constructor(
     readonly childPath: string,
@@ -182,6 +184,7 @@ class ChildHandle {
     });
     const channel = this.proc.stdio[3] as Readable | null | undefined;
     const reader = new MessageReader((e) => this.onChannel(e));
+    this.reader = reader;
     channel?.on("data", (chunk: Buffer) => reader.push(chunk));
     channel?.on("error", () => undefined);
     this.closed = new Promise<ExitInfo>((resolve) => {
@@ -275,19 +278,30 @@ class ChildHandle {
     }
   }
 
+  /** The child's last checkpoint (bytes, not parsed yet), handed over once. */
+  takePartial(): Buffer | undefined {
+    const p = this.reader.partial;
+    this.reader.partial = undefined;
+    return p;
+  }
+
   stderrTail(): string {
     return this.stderr;
   }
 }
 
 function looksLikeOom(exit: ExitInfo): boolean {
-  return (
-    /heap out of memory|Allocation failed|Reached heap limit|out of memory|OOM/i.test(exit.stderr) ||
-    exit.code === 134 ||
-    exit.signal === "SIGABRT" ||
-    // Not killed by us: the kernel's OOM killer.
-    exit.signal === "SIGKILL"
-  );
+  return /heap out of memory|Allocation failed|Reached heap limit|out of memory|OOM/i.test(exit.stderr);
+}
+
+/** How a child died that did not say why: a V8 fatal error's own line, else the signal or exit code. */
+function howItDied(exit: ExitInfo): string {
+  const fatal = [...exit.stderr.matchAll(/^#?\s*(Fatal (?:JavaScript )?[^\n]{0,200}|FATAL ERROR:[^\n]{0,200})$/gim)].map((m) => m[1]!.trim());
+  const last = fatal.filter((l) => !/^Fatal error in /i.test(l)).pop() ?? fatal.pop();
+  const how = exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`;
+  if (last) return `a V8 fatal error, ${how}: ${last}`;
+  if (exit.signal === "SIGKILL") return "killed by SIGKILL: the system ran out of memory, or something outside stopped it";
+  return how;
 }
 
 /** Runs snippets one at a time, each in a fresh child process; keeps one spare child warm. */
@@ -386,6 +400,23 @@ export class SnippetRunner {
       return fail("internal", "The snippet runner was disposed.");
     }
 
+    /** A failure of a child that died or was stopped: its last checkpoint's graph, if it sent one, with this error. */
+    const failKeeping = (kind: RunError["kind"], message: string, range?: RunError["range"], stack?: string): GraphSnapshot => {
+      const bytes = child.takePartial();
+      const kept = bytes ? readPartial(bytes) : undefined;
+      if (!kept || !("snapshot" in kept)) {
+        const why = kept ? `${message} (Its last checkpoint of the graph could not be used: ${kept.invalid.slice(0, 300)}.)` : message;
+        const error: RunError = { kind, message: why };
+        if (range) error.range = range;
+        if (stack) error.stack = stack;
+        return { ...fail(kind, why), error };
+      }
+      const error: RunError = { kind, message: message + checkpointNote(kept.snapshot.durationMs) };
+      if (range) error.range = range;
+      if (stack) error.stack = stack;
+      return { ...kept.snapshot, durationMs: Date.now() - t0, error };
+    };
+
     child.ref();
     let lastProgress: ProgressInfo | undefined;
     let progressAt = 0;
@@ -405,11 +436,11 @@ export class SnippetRunner {
       if (done) return;
       child.kill();
       if (finishing) {
-        finish(fail("internal", "The snippet finished, but building its graph took too long; lower the node cap (--node-cap, autogradLens.nodeCap) or the value cap (--value-cap)."));
+        finish(failKeeping("internal", "The snippet finished, but building its graph took too long; lower the node cap (--node-cap, autogradLens.nodeCap) or the value cap (--value-cap)."));
         return;
       }
       const where = recent() ?? { what: "code" as const };
-      finish(fail("timeout", timeoutMessage(limits.timeoutMs, where, true), where.range));
+      finish(failKeeping("timeout", timeoutMessage(limits.timeoutMs, where, true), where.range));
     };
     let finishing = false;
     let deadline = setTimeout(onDeadline, limits.timeoutMs + KILL_GRACE_MS);
@@ -438,11 +469,12 @@ export class SnippetRunner {
         finish(fail("internal", "The snippet runner was disposed."));
       } else if (looksLikeOom(exit)) {
         const where = recent();
-        finish(fail("memory", crashMessage(limits.memoryMb, where), where?.range));
+        finish(failKeeping("memory", crashMessage(limits.memoryMb, where), where?.range));
       } else {
-        const how = exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`;
+        // The native stack of a V8 fatal error goes to the stack, not the message.
         const tail = exit.stderr.trim().slice(-2000);
-        finish(fail("internal", `The sandbox process stopped unexpectedly (${how}).${tail ? `\n${tail}` : ""}`, recent()?.range));
+        const where = recent();
+        finish(failKeeping("internal", diedMessage(howItDied(exit), where), where?.range, tail || undefined));
       }
     });
 

@@ -1,5 +1,8 @@
-// The one validator for everything that crosses a trust boundary: the sandbox child's messages (in
-// the parent), and snapshots arriving in the webview (from the host, from a saved JSON file). A
+// The one validator for everything that crosses a trust boundary: the sandbox child's messages and
+// checkpoints (in the parent, runner/channel.ts), the Python tracer's output (runner/python-runner.ts),
+// the child's own snapshot before it is sent (repair mode, runner/child-result.ts), and snapshots
+// arriving in the webview (from the host, from a saved JSON file). Kind, protocol version, types,
+// enums, id references and bounds are checked here and nowhere else. A
 // snapshot is treated as hostile: it is rebuilt field by field into a fresh plain object, every
 // type, enum, number range and id reference is checked, every string is capped (truncated with a
 // marker, never dropped), and shapes are bounded and must agree with their element counts, so that
@@ -26,7 +29,7 @@ import { CAPS, Checker, kindOf, ValidationError, type Obj, type ValidateOptions 
 
 export { CAPS, TRUNCATION_MARK, ValidationError, describe, capString, type ValidateOptions } from "./validate-checker";
 
-const DTYPES = ["float32", "float64", "int64"] as const;
+const DTYPES = ["float32", "float64", "int64", "int32", "bool"] as const;
 const SPECIAL_NUMBERS = ["NaN", "Infinity", "-Infinity"];
 
 /** A shape: at most CAPS.ndim whole dimensions in [0, CAPS.dim]; returns it and its element count. */
@@ -296,14 +299,28 @@ export function validateWire(input: unknown, options: ValidateOptions = {}): Sna
     if (range) out.range = range;
     const boundAt = c.range(g("boundAt"), `${p}.boundAt`);
     if (boundAt) out.boundAt = boundAt;
-    // gradFn may name a node that was not recorded (past the node cap, or the node of an earlier
-    // version of a tensor changed in place): consumers look it up and find none. Not checked.
     return out;
   });
   const tensorIds = new Set<string>();
   tensors.forEach((t, i) => {
     if (tensorIds.has(t.id)) c.fail(`snapshot.tensors[${i}].id`, `"${t.id}" is used twice`);
     tensorIds.add(t.id);
+  });
+  // Every id a field refers to exists (an optional one that does not is dropped in repair mode).
+  const refTo = (ids: Set<string>, what: string) => <T extends string | null | undefined>(id: T, path: string): T | undefined => {
+    if (id === null || id === undefined || ids.has(id)) return id;
+    if (c.repair) return undefined;
+    return c.fail(path, `refers to a ${what} that is not in the snapshot (${JSON.stringify(id)})`);
+  };
+  const tensorRef = refTo(tensorIds, "tensor");
+  const nodeRef = refTo(nodeIds, "node");
+  tensors.forEach((t, i) => (t.gradFn = nodeRef(t.gradFn, `snapshot.tensors[${i}].gradFn`) ?? null));
+  nodes.forEach((n, i) => {
+    n.tensor = tensorRef(n.tensor, `snapshot.nodes[${i}].tensor`) ?? null;
+    n.saved.forEach((sv, j) => {
+      const t = tensorRef(sv.tensor, `snapshot.nodes[${i}].saved[${j}].tensor`);
+      if (t === undefined) delete sv.tensor;
+    });
   });
 
   const edges = c.arr(f("edges"), "snapshot.edges").map((x, i) => {
@@ -315,8 +332,8 @@ export function validateWire(input: unknown, options: ValidateOptions = {}): Sna
       index: c.int(c.get(e, "index", p), `${p}.index`),
       inputNr: c.int(c.get(e, "inputNr", p), `${p}.inputNr`),
     };
-    if (!nodeIds.has(out.from)) c.fail(`${p}.from`, `"${out.from}" is not a node of this snapshot`);
-    if (!nodeIds.has(out.to)) c.fail(`${p}.to`, `"${out.to}" is not a node of this snapshot`);
+    if (!nodeIds.has(out.from)) c.fail(`${p}.from`, `refers to a node that is not in the snapshot (${JSON.stringify(out.from)})`);
+    if (!nodeIds.has(out.to)) c.fail(`${p}.to`, `refers to a node that is not in the snapshot (${JSON.stringify(out.to)})`);
     return out;
   });
 
@@ -327,7 +344,11 @@ export function validateWire(input: unknown, options: ValidateOptions = {}): Sna
     const out: BackwardCallWire = {
       index: c.int(g("index"), `${p}.index`),
       kind: c.oneOf(g("kind"), `${p}.kind`, ["backward", "grad"] as const),
-      roots: c.arr(g("roots"), `${p}.roots`).map((r, j) => c.str(r, `${p}.roots[${j}]`, CAPS.name)),
+      // A root past the node cap was not recorded: repair mode drops it (the call keeps its loss).
+      roots: c
+        .arr(g("roots"), `${p}.roots`)
+        .map((r, j) => tensorRef(c.str(r, `${p}.roots[${j}]`, CAPS.name), `${p}.roots[${j}]`))
+        .filter((id): id is string => id !== undefined),
       steps: c.arr(g("steps"), `${p}.steps`).map((y, j) => {
         const q = `${p}.steps[${j}]`;
         const s = c.obj(y, q);
@@ -343,18 +364,18 @@ export function validateWire(input: unknown, options: ValidateOptions = {}): Sna
             const grad = c.get(go, "grad", r);
             return {
               index: c.int(c.get(go, "index", r), `${r}.index`),
-              to: to === null || to === undefined ? null : c.str(to, `${r}.to`, CAPS.name),
+              to: to === null || to === undefined ? null : (nodeRef(c.str(to, `${r}.to`, CAPS.name), `${r}.to`) ?? null),
               grad: grad === null || grad === undefined ? null : ref(c, grad, `${r}.grad`, table),
             };
           }),
         };
-        const leaf = c.optStr(h("leaf"), `${q}.leaf`, CAPS.name);
+        const leaf = tensorRef(c.optStr(h("leaf"), `${q}.leaf`, CAPS.name), `${q}.leaf`);
         if (leaf !== undefined) step.leaf = leaf;
-        const retained = c.optStr(h("retained"), `${q}.retained`, CAPS.name);
+        const retained = tensorRef(c.optStr(h("retained"), `${q}.retained`, CAPS.name), `${q}.retained`);
         if (retained !== undefined) step.retained = retained;
         const after = optionalRef(c, h("gradAfter"), `${q}.gradAfter`, table);
         if (after !== undefined) step.gradAfter = after;
-        if (!nodeIds.has(step.node)) c.fail(`${q}.node`, `"${step.node}" is not a node of this snapshot`);
+        if (!nodeIds.has(step.node)) c.fail(`${q}.node`, `refers to a node that is not in the snapshot (${JSON.stringify(step.node)})`);
         return step;
       }),
       stepsTruncated: c.bool(g("stepsTruncated"), `${p}.stepsTruncated`),
@@ -405,7 +426,7 @@ export function validateWire(input: unknown, options: ValidateOptions = {}): Sna
   if (producer !== undefined) snapshot.producer = producer;
   const dropped = f("backwardCallsDropped");
   if (dropped !== undefined) snapshot.backwardCallsDropped = c.int(dropped, "snapshot.backwardCallsDropped");
-  const output = c.optStr(f("output"), "snapshot.output", CAPS.name);
+  const output = tensorRef(c.optStr(f("output"), "snapshot.output", CAPS.name), "snapshot.output");
   if (output !== undefined) snapshot.output = output;
   const error = runError(c, f("error"), "snapshot.error");
   if (error) snapshot.error = error;
@@ -507,4 +528,10 @@ function scopeList(c: Checker, v: unknown, nodes: readonly NodeWire[]): NonNulla
     if (n.scope !== undefined && (n.scope < 0 || n.scope >= out.length)) c.fail(`snapshot.nodes[${i}].scope`, `${n.scope} is not an index into snapshot.scopes`);
   });
   return out;
+}
+
+/** Undefined when `input` is a wire snapshot the view can show; else what is wrong, with its path. */
+export function snapshotProblem(input: unknown): string | undefined {
+  const r = checkWire(input);
+  return r.ok ? undefined : r.error;
 }

@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { SnippetRunner } from "../../runner/sandbox";
-import { checkSnapshot } from "../../runner/snapshot-check";
+import { snapshotProblem } from "../../shared/validate";
 import { encodeSnapshot } from "../../shared/snapshot-codec";
 import type { GraphSnapshot } from "../../shared/protocol";
 import { PYTHON, torchUnavailable } from "../parity/python";
@@ -55,7 +55,7 @@ describe.each(PORTS)("examples/$example", ({ example, twin, recipes, backwardCal
   it("traces without error, with the recipes it is there to show", async () => {
     const s = await traced(example);
     expect(s.error).toBeUndefined();
-    expect(checkSnapshot(encodeSnapshot(s))).toBeUndefined();
+    expect(snapshotProblem(encodeSnapshot(s))).toBeUndefined();
     const names = new Set(s.nodes.map((n) => n.name));
     for (const r of recipes) expect(names, `${example} records ${r}`).toContain(r);
     expect(s.backward.length).toBe(backwardCalls);

@@ -46,6 +46,27 @@ describe("MessageReader", () => {
     expect(read(["[1,2]\n"])[0]).toMatchObject({ invalid: expect.stringMatching(/object/) });
   });
 
+  it("keeps the last checkpoint as bytes, unparsed; a result line, as it begins, drops it", () => {
+    const events: ChannelEvent[] = [];
+    const r = new MessageReader((e) => events.push(e), 1000, 10_000, 300);
+    r.push(Buffer.from('{"type":"partial","snapshot":1}\n{"type":"partial","snap'));
+    expect(r.partial?.toString()).toBe('{"type":"partial","snapshot":1}');
+    r.push(Buffer.from('shot":2}\n'));
+    expect(r.partial?.toString()).toBe('{"type":"partial","snapshot":2}');
+    expect(events).toEqual([]); // not parsed: a wrong snapshot is only found if it is ever used
+    r.push(Buffer.from('{"type":"result","sn'));
+    expect(r.partial).toBeUndefined();
+  });
+
+  it("a checkpoint over its own cap ends the run; checkpoints do not count toward the total", () => {
+    const events: ChannelEvent[] = [];
+    const r = new MessageReader((e) => events.push(e), 1000, 2000, 300);
+    for (let i = 0; i < 20; i++) r.push(Buffer.from(`{"type":"partial","snapshot":"${"x".repeat(200)}"}\n`));
+    expect(events).toEqual([]);
+    r.push(Buffer.from(`{"type":"partial","snapshot":"${"x".repeat(400)}`));
+    expect(events).toEqual([{ invalid: "a checkpoint was larger than 0 MB" }]);
+  });
+
   it("rejects a forged result whose snapshot is not a snapshot", () => {
     expect(() => validateChildMessage({ type: "result", snapshot: { version: SNAPSHOT_VERSION, console: 5 } })).toThrow(/snapshot\./);
     expect(() => validateChildMessage({ type: "result" })).toThrow(/snapshot/);
@@ -125,6 +146,33 @@ describe("runs against fake children", () => {
     clearInterval(sampler);
     expect(s.error?.message).toMatch(/invalid result \(a message was larger than 64 MB\)/);
     // Growth of the parent while receiving: under twice the 64 MB cap (chunks + one copy).
+    expect(peak - before.rss).toBeLessThan(2 * 64 * 2 ** 20);
+  });
+
+  it("a child that sends a checkpoint and dies: its graph is kept, with the parent's error", async () => {
+    const partial = { ...okSnapshot, console: [{ level: "log", text: "checkpointed" }], durationMs: 250 };
+    const s = await runWith(`write(JSON.stringify({ type: "partial", snapshot: ${JSON.stringify(partial)} }) + "\\n"); process.kill(process.pid, "SIGKILL");`);
+    expect(s.console).toEqual([{ level: "log", text: "checkpointed" }]);
+    expect(s.error?.message).toMatch(/killed by SIGKILL.*The graph shows what the snippet had recorded 0\.25 s into the run\./s);
+  });
+
+  it("a forged checkpoint is validated when used: a clear error, no graph", async () => {
+    const s = await runWith(`write(JSON.stringify({ type: "partial", snapshot: { ...${JSON.stringify(okSnapshot)}, console: 5 } }) + "\\n"); process.exit(9);`);
+    expect(s.console).toEqual([]);
+    expect(s.error?.message).toMatch(/stopped unexpectedly \(exit code 9\)\. \(Its last checkpoint of the graph could not be used: snapshot\.console: must be an array/);
+  });
+
+  it("many 16 MB checkpoints, then a 1 GB message: the parent stays under twice the cap", async () => {
+    const before = process.memoryUsage();
+    let peak = 0;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5);
+    const s = await runWith(
+      `const p = '{"type":"partial","snapshot":"' + "x".repeat(16 * 2 ** 20 - 40) + '"}\\n'; for (let i = 0; i < 8; i++) write(p);` +
+        `const chunk = "x".repeat(8 * 2 ** 20); write('{"type":"result","snapshot":"'); for (let i = 0; i < 128; i++) write(chunk);`,
+      20_000,
+    );
+    clearInterval(sampler);
+    expect(s.error?.message).toMatch(/invalid result \(a message was larger than 64 MB\)/);
     expect(peak - before.rss).toBeLessThan(2 * 64 * 2 ** 20);
   });
 

@@ -5,7 +5,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import * as path from "node:path";
 import { SnippetRunner } from "../../runner/sandbox";
-import { checkSnapshot } from "../../runner/snapshot-check";
+import { snapshotProblem } from "../../shared/validate";
 import { encodeSnapshot } from "../../shared/snapshot-codec";
 
 const runner = new SnippetRunner({ distDir: path.resolve("dist") });
@@ -34,7 +34,7 @@ describe("custom autograd Functions in the snapshot", () => {
   it("each class's node points at its own forward and backward (JavaScript, shared text, inheritance)", async () => {
     const s = await run(TWINS, "javascript");
     expect(s.error).toBeUndefined();
-    expect(checkSnapshot(encodeSnapshot(s))).toBeUndefined();
+    expect(snapshotProblem(encodeSnapshot(s))).toBeUndefined();
     const node = (name: string) => s.nodes.find((n) => n.name === name)!;
     expect(node("TwiceBackward").userDefined).toEqual({ className: "Twice", forward: { line: 3, column: 10 }, backward: { line: 4, column: 10 } });
     expect(node("AgainBackward").userDefined).toEqual({ className: "Again", forward: { line: 7, column: 10 }, backward: { line: 8, column: 10 } });
@@ -55,7 +55,7 @@ const x = torch.tensor([0.5], { requiresGrad: true });
 Odd.apply(x).sum().backward();
 `.replace(/torch\.Tensor/g, "any"));
     expect(s.error).toBeUndefined();
-    expect(checkSnapshot(encodeSnapshot(s))).toBeUndefined();
+    expect(snapshotProblem(encodeSnapshot(s))).toBeUndefined();
     const n = s.nodes.find((x) => x.userDefined)!;
     expect(n.name).toBe("FunctionBackward");
     expect(n.userDefined!.forward?.line).toBe(4);

@@ -10,7 +10,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { interpreterProblem, runPython, applyPythonSelection, type PythonRunRequest } from "../../runner/python-runner";
-import { checkSnapshot } from "../../runner/snapshot-check";
+import { snapshotProblem } from "../../shared/validate";
 import { runSnippet } from "../../runner/sandbox";
 import type { GraphSnapshot, SnapshotWire, TensorInfo } from "../../shared/protocol";
 import { encodeSnapshot } from "../../shared/snapshot-codec";
@@ -121,7 +121,7 @@ describe.skipIf(!hasTorch)("Python traces with real PyTorch", () => {
   it("the textbook example: names, values, grads, retained grads and grad_fn names as PyTorch reports them", () => {
     const s = textbook;
     expect(s.error).toBeUndefined();
-    expect(checkSnapshot(encodeSnapshot(s))).toBeUndefined();
+    expect(snapshotProblem(encodeSnapshot(s))).toBeUndefined();
     expect(s.language).toBe("python");
     expect(s.producer).toMatch(/^pytorch \d+\.\d+/);
     const names = ["x1", "x2", "x3", "x4", "x5", "x6", "x7"];
@@ -186,7 +186,7 @@ describe.skipIf(!hasTorch)("Python traces with real PyTorch", () => {
     const file = fixture("training_loop.py");
     const s = await trace(file);
     expect(s.error).toBeUndefined();
-    expect(checkSnapshot(encodeSnapshot(s))).toBeUndefined();
+    expect(snapshotProblem(encodeSnapshot(s))).toBeUndefined();
     const o = oracle(file, ["losses", "pred", "loss"]);
     const losses = o.tensors["losses"]!.value;
     expect(s.backward).toHaveLength(20);
@@ -252,7 +252,7 @@ describe.skipIf(!hasTorch)("Python traces with real PyTorch", () => {
     expect(s.error?.range).toEqual({ line: lineOf(file, "c = a @ b"), column: 5 });
     expect(s.error?.stack).toContain(`${file}:${lineOf(file, "c = a @ b")}:5`);
     expect(byName(s, "total").kind).toBe("output");
-    expect(checkSnapshot(encodeSnapshot(s))).toBeUndefined();
+    expect(snapshotProblem(encodeSnapshot(s))).toBeUndefined();
   });
 
   it("a syntax error at its line and column", async () => {
@@ -322,7 +322,7 @@ describe.skipIf(!hasTorch)("Python traces with real PyTorch", () => {
     expect(s.nodesTruncated).toBe(true);
     expect(s.nodes.filter((n) => n.kind === "function").length).toBeLessThanOrEqual(10);
     expect(s.console.map((c) => c.text)).toEqual(["done"]);
-    expect(checkSnapshot(encodeSnapshot(s))).toBeUndefined();
+    expect(snapshotProblem(encodeSnapshot(s))).toBeUndefined();
   });
 
   it("the command line: trace FILE.py --python PATH writes the snapshot; a failing file exits 1 with file:line:col", () => {
@@ -333,7 +333,7 @@ describe.skipIf(!hasTorch)("Python traces with real PyTorch", () => {
     // The file holds the snapshot as it travels (values in a base64 table).
     const s = JSON.parse(fs.readFileSync(out, "utf8")) as SnapshotWire;
     expect(s.version).toBe(2);
-    expect(checkSnapshot(s)).toBeUndefined();
+    expect(snapshotProblem(s)).toBeUndefined();
     expect(s.language).toBe("python");
     const bad = spawnSync(process.execPath, ["dist/cli.js", "trace", "test/runner/python/shape_error.py", "--python", PYTHON], { encoding: "utf8" });
     expect(bad.status).toBe(1);
@@ -352,7 +352,7 @@ describe.skipIf(!hasTorch)("Python traces with real PyTorch", () => {
     expect(garbage.error?.message).toMatch(/invalid result \(a line that is not JSON\)/);
     const forged = await traceText(writeAll(JSON.stringify({ type: "result", snapshot: { version: 2, tensors: "all of them" } }) + "\n"));
     expect(forged.error?.kind).toBe("internal");
-    expect(forged.error?.message).toMatch(/invalid result \(snapshot\.file: not a string\)/);
+    expect(forged.error?.message).toMatch(/invalid result \(snapshot\.limits: must be an object, not /);
   });
 });
 
@@ -382,23 +382,23 @@ describe("one contract for both front ends", () => {
 
   it("the TypeScript runner's snapshot passes the same check as the Python tracer's", () => {
     expect(ts.error).toBeUndefined();
-    expect(checkSnapshot(encodeSnapshot(ts))).toBeUndefined();
+    expect(snapshotProblem(encodeSnapshot(ts))).toBeUndefined();
   });
 
   it("the check names what is wrong: a dangling id, a bad version, a wrong type", () => {
     const clone = () => JSON.parse(JSON.stringify(encodeSnapshot(ts))) as SnapshotWire;
     const a = clone();
     a.edges[0]!.to = "n999999";
-    expect(checkSnapshot(a)).toMatch(/^snapshot\.edges\[0\]\.to: refers to a node that is not in the snapshot/);
+    expect(snapshotProblem(a)).toMatch(/^snapshot\.edges\[0\]\.to: refers to a node that is not in the snapshot/);
     const b = clone() as unknown as { version: number };
     b.version = 999;
-    expect(checkSnapshot(b)).toMatch(/^snapshot\.version: is 999/);
+    expect(snapshotProblem(b)).toMatch(/^snapshot\.version: version 999 is not one this Autograd Lens reads/);
     const c = clone();
     c.values[c.tensors[0]!.value]!.count = 99;
-    expect(checkSnapshot(c)).toMatch(/^snapshot\.values\[\d+\]\.count: not a count of at most numel/);
+    expect(snapshotProblem(c)).toMatch(/^snapshot\.values\[\d+\]\.count: 99 is out of range \[0, \d+\]/);
     const d = clone();
     (d.tensors[0] as unknown as { value: unknown }).value = { shape: [2], dtype: "float32", numel: 3, values: [], truncated: false };
-    expect(checkSnapshot(d)).toMatch(/^snapshot\.tensors\[0\]\.value: not an index into snapshot\.values/);
-    expect(checkSnapshot("nope")).toBe("snapshot: not an object");
+    expect(snapshotProblem(d)).toMatch(/^snapshot\.tensors\[0\]\.value: must be an index into snapshot\.values/);
+    expect(snapshotProblem("nope")).toMatch(/^snapshot: must be an object, not /);
   });
 });

@@ -23,6 +23,9 @@ describe.skipIf(!built)("real snapshots pass through the validator unchanged", (
 
   const snippets: Array<[string, string]> = [
     ["the textbook example", fs.readFileSync(path.resolve("examples/autograd-basics.ts"), "utf8")],
+    // bool and int32 tensors (comparisons, masks): the webview's validator once refused their dtypes,
+    // and the child then sent no graph at all.
+    ["bool and int32 tensors", `import { torch } from "autograd-lens";\nconst x = torch.tensor([1, -2, 3], { requiresGrad: true });\nconst m = x.gt(0);\nconst k = torch.tensor([1, 2], { dtype: "int32" });\nconst y = x.mul(m).sum();\ny.backward();\n`],
     [
       "a training loop with in-place updates, warnings, console output and an error",
       `import { torch } from "autograd-lens";
@@ -129,6 +132,37 @@ describe("hostile snapshots", () => {
     expect(checkSnapshot(m)).toMatchObject({ ok: false, error: expect.stringMatching(/modules\[0\]\.boundAt/) });
     m.modules = Array.from({ length: 65 }, () => ({ ...mod, params: [] }));
     expect(checkSnapshot(m)).toMatchObject({ ok: false, error: expect.stringMatching(/^snapshot\.modules/) });
+  });
+});
+
+describe("id references: every id a field names exists (one validator for the parent, the page and the child)", () => {
+  const entry = { shape: [1], dtype: "bool" as const, count: 1, data: encodeValues([1], "bool") };
+  function graph(): SnapshotWire {
+    const s = tiny();
+    s.values = [entry];
+    s.tensors = [{ id: "t1", label: "m", kind: "output", shape: [1], dtype: "bool", value: 0, grad: null, requiresGrad: true, isLeaf: false, retainsGrad: false, gradFn: "n1" }];
+    s.nodes = [{ id: "n1", name: "A", kind: "function", sequenceNr: 0, tensor: "t1", inputs: [], formulas: [], saved: [{ name: "self", tensor: "t1", value: 0 }], released: false }];
+    s.backward = [{ index: 0, kind: "backward", roots: ["t1"], steps: [{ index: 0, node: "n1", gradIn: 0, gradsOut: [{ index: 0, to: "n1", grad: null }], leaf: "t1" }], stepsTruncated: false }];
+    s.output = "t1";
+    return s;
+  }
+  it("a consistent graph with a bool tensor passes", () => {
+    expect(checkSnapshot(graph()).ok).toBe(true);
+  });
+  const cases: Array<[string, (s: SnapshotWire) => void, RegExp]> = [
+    ["a tensor's gradFn", (s) => (s.tensors[0]!.gradFn = "n9"), /^snapshot\.tensors\[0\]\.gradFn: refers to a node that is not in the snapshot \("n9"\)/],
+    ["a node's tensor", (s) => (s.nodes[0]!.tensor = "t9"), /^snapshot\.nodes\[0\]\.tensor: refers to a tensor/],
+    ["a saved tensor", (s) => (s.nodes[0]!.saved[0]!.tensor = "t9"), /^snapshot\.nodes\[0\]\.saved\[0\]\.tensor: refers to a tensor/],
+    ["a backward root", (s) => (s.backward[0]!.roots[0] = "t9"), /^snapshot\.backward\[0\]\.roots\[0\]: refers to a tensor/],
+    ["a step's leaf", (s) => (s.backward[0]!.steps[0]!.leaf = "t9"), /^snapshot\.backward\[0\]\.steps\[0\]\.leaf: refers to a tensor/],
+    ["a gradient's target", (s) => (s.backward[0]!.steps[0]!.gradsOut[0]!.to = "n9"), /gradsOut\[0\]\.to: refers to a node/],
+    ["the output", (s) => (s.output = "t9"), /^snapshot\.output: refers to a tensor/],
+  ];
+  it.each(cases)("a dangling reference in %s is named (strict), dropped when optional (repair)", (_name, spoil, message) => {
+    const s = graph();
+    spoil(s);
+    expect(checkSnapshot(s)).toMatchObject({ ok: false, error: expect.stringMatching(message) });
+    expect(checkSnapshot(s, { repair: true }).ok).toBe(true);
   });
 });
 

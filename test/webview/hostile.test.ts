@@ -38,7 +38,7 @@ const broken: Array<[string, (s: SnapshotWire) => unknown, RegExp]> = [
   ["a shape of a billion rows", (s) => ((s.tensors[0]!.shape = [1e9, 1]), s), /tensors\[0\]\.shape: \[1000000000, 1\] has 1000000000 elements, but numel is 4/],
   ["tensors missing", (s) => ({ ...s, tensors: undefined }), /snapshot\.tensors: must be an array/],
   ["a node's name a number", (s) => ((s.nodes[0] as unknown as { name: number }).name = 5, s), /nodes\[0\]\.name: must be text/],
-  ["an edge to a node that is not there", (s) => ((s.edges[0]!.to = "n99"), s), /edges\[0\]\.to: "n99" is not a node/],
+  ["an edge to a node that is not there", (s) => ((s.edges[0]!.to = "n99"), s), /edges\[0\]\.to: refers to a node that is not in the snapshot \("n99"\)/],
   ["version 999", (s) => ({ ...s, version: 999 }), /version 999 is not one this Autograd Lens reads \(it reads version 2\)/],
   ["version 1 (values as JSON lists)", (s) => ({ ...s, version: 1 }), /version 1 is not one this Autograd Lens reads \(it reads version 2\) \(version 1 carried values as JSON number lists/],
   ["almost nothing", () => ({ version: 2, file: "/x.ts", values: [] }), /snapshot\.limits: must be an object/],

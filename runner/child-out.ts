@@ -1,0 +1,33 @@
+// The child's side of the channel (runner/channel.ts reads the other end): one JSON line per message,
+// written synchronously to fd 3. Synchronous because the event loop may never run again: after a
+// checkpoint the snippet may block it for good (a loop in eval'd code after an await), run out of
+// memory or be killed; whatever was written before is then already in the pipe, where the parent
+// reads it. Runs in the sandbox child under Node's permission model: writing to an inherited fd is
+// not a file-system access the model governs (no path is opened).
+import * as fs from "node:fs";
+
+const FD = 3;
+/** Waiting for the parent to drain the pipe (it reads as it goes) this long in all means it is stuck. */
+const MAX_WAIT_MS = 10_000;
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+
+/** Write `line` (with its newline) whole. False when the parent is gone or the pipe failed. */
+export function writeLine(line: string): boolean {
+  const bytes = Buffer.from(line, "utf8");
+  let offset = 0;
+  let waited = 0;
+  while (offset < bytes.length) {
+    try {
+      offset += fs.writeSync(FD, bytes, offset, bytes.length - offset);
+    } catch (e) {
+      // The pipe is full (a non-blocking fd): the parent drains it; wait a millisecond and go on.
+      if ((e as NodeJS.ErrnoException).code === "EAGAIN" && waited < MAX_WAIT_MS) {
+        Atomics.wait(sleeper, 0, 0, 1);
+        waited++;
+        continue;
+      }
+      return false;
+    }
+  }
+  return true;
+}

@@ -1,0 +1,60 @@
+// How the child turns a GraphSnapshot into the line it sends (the final result, or a checkpoint while
+// the run goes on): rebuilt by the shared validator in repair mode, encoded in the version-2 wire
+// form, and made to fit the byte cap by dropping first the re-evaluation program, then the graph.
+import type { GraphSnapshot, SnapshotWire } from "../shared/protocol";
+import { encodeSnapshot } from "../shared/snapshot-codec";
+import { capString, checkWire } from "../shared/validate";
+import { MAX_MESSAGE_BYTES } from "./channel";
+
+/**
+ * The snapshot as it is sent: rebuilt by the validator in repair mode (a snippet's odd values, such
+ * as a function for a tensor's name, become descriptions; every string capped), then encoded once
+ * and measured in bytes. Too large: the re-evaluation program goes first, then the graph (console,
+ * warnings and the error stay).
+ */
+export function encodeResult(snapshot: GraphSnapshot, maxBytes = MAX_MESSAGE_BYTES, type: "result" | "partial" = "result"): string {
+  return encodeFitting(snapshot, maxBytes, type).text;
+}
+
+/** encodeResult, and whether the graph had to be left out to fit (`bare`). */
+export function encodeFitting(snapshot: GraphSnapshot, maxBytes: number, type: "result" | "partial"): { text: string; bare: boolean } {
+  // On the wire the snapshot is encoded (values as base64 in one table); the parent decodes it.
+  // `type` goes first: the parent tells a checkpoint from the result by the line's first bytes.
+  const encode = (s: SnapshotWire): string => JSON.stringify({ type, snapshot: s });
+  const wire = encodeSnapshot(snapshot);
+  let checked = checkWire(wire, { repair: true });
+  if (!checked.ok && wire.program) {
+    const unavailable = capString(`the traced computation could not be sent (${checked.error})`, 2000);
+    checked = checkWire({ ...wire, program: { unavailable, leaves: {}, constants: {}, ops: [] } }, { repair: true });
+  }
+  const safe: SnapshotWire = checked.ok
+    ? checked.wire
+    : {
+        ...emptyOf(wire),
+        error: { kind: "internal", message: capString(`Autograd Lens could not send the traced graph: ${checked.error}`, 20_000) },
+      };
+  let text = encode(safe);
+  let size = Buffer.byteLength(text);
+  if (size <= maxBytes) return { text, bare: !checked.ok };
+  const mb = (n: number) => `${Math.round(n / 2 ** 20)} MB`;
+  if (safe.program && safe.program.ops.length > 0) {
+    const unavailable = `the traced computation made the snapshot too large (${mb(size)}) to send along; lower the node cap (--node-cap, autogradLens.nodeCap) or the value cap (--value-cap)`;
+    text = encode({ ...safe, program: { unavailable, leaves: {}, constants: {}, ops: [] } });
+    const smaller = Buffer.byteLength(text);
+    if (smaller <= maxBytes) return { text, bare: !checked.ok };
+    size = smaller;
+  }
+  const bare: SnapshotWire = {
+    ...emptyOf(safe),
+    error: safe.error ?? { kind: "internal", message: `The traced graph was too large to show (${mb(size)}); lower the node cap (--node-cap, autogradLens.nodeCap) or the value cap (--value-cap).` },
+  };
+  text = encode(bare);
+  if (Buffer.byteLength(text) <= maxBytes) return { text, bare: true };
+  // Console and warnings alone too large (only with a tiny cap): keep the error.
+  return { text: encode({ ...bare, console: [], warnings: [] }), bare: true };
+}
+
+function emptyOf(s: SnapshotWire): SnapshotWire {
+  return { ...s, values: [], tensors: [], nodes: [], edges: [], backward: [], output: undefined, program: undefined };
+}
+
