@@ -91,8 +91,9 @@ export async function runRunnerJob(job) {
         tensors: last.tensors.length,
         nodes: last.nodes.length,
         edges: last.edges.length,
-        backwardSteps: call?.steps.length ?? 0,
-        stepsTruncated: call?.stepsTruncated ?? false,
+        // The steps of the last call: the one the view opens at (earlier calls keep only a summary).
+        backwardSteps: last.backward.at(-1)?.steps.length ?? 0,
+        stepsTruncated: last.backward.at(-1)?.stepsTruncated ?? false,
         jsonBytes: Buffer.byteLength(json),
       },
       childDurationsMs: durations,
