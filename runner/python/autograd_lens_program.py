@@ -19,9 +19,8 @@ Nothing here raises into the user's program: an op this cannot write down gets a
 attribute in plain words, and runner/python-program.ts turns the first one the output depends on
 into the reason the landscape is not offered.
 """
-import math
 
-from autograd_lens_values import dtype_name
+from autograd_lens_values import dtype_name, json_number
 
 DATA_CAP = 1000000  # numbers (leaf and constant values) the program embeds in all, as runner/program.ts
 MAX_OPS = 200000
@@ -42,17 +41,13 @@ _SCHEMA = {
 
 
 def _json_number(v):
+    # An op's argument: booleans stay booleans and big integers are clamped (they are sizes or
+    # flags, not values); floats are written as the value table writes them.
     if isinstance(v, bool):
         return v
     if isinstance(v, int):
         return v if abs(v) <= 2 ** 53 else (2 ** 53 if v > 0 else -(2 ** 53))
-    if v != v:
-        return "NaN"
-    if v == math.inf:
-        return "Infinity"
-    if v == -math.inf:
-        return "-Infinity"
-    return v
+    return json_number(v)
 
 
 def _slot_names(name, count):
