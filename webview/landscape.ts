@@ -10,14 +10,15 @@
 // cancelled with a message); Cancel terminates it.
 import type { GraphSnapshot } from "../shared/protocol";
 import * as replay from "../engine/replay/index";
-import { baseName, el, setChildren, setText, type Child } from "./dom";
+import { baseName, el, setChildren, setText } from "./dom";
 import type { Host } from "./host";
-import { arrowScale, centredOn, defaultRange, DEFAULT_VIEW, equalRanges, equalScalesFit, hasEqualScales, fmt, fmtPoint, gridPoints, linspace, type Range, type View3D } from "./landscape-math";
+import { arrowScale, DEFAULT_VIEW, fmt, fmtPoint, gridPoints, linspace, type Range, type View3D } from "./landscape-math";
 import { PLOT, pngDataUrl, svgFile, type PathMethod, type PlotKind, type PlotPath } from "./landscape-plot";
 import { landscapeAvailability, type Availability } from "./landscape-availability";
 import { Cancelled, CannotDraw, Evaluator } from "./landscape-evaluator";
 import { drawFigure } from "./landscape-figure";
 import { renderDescent, renderReadout, type DescentPath, type GridResult } from "./landscape-readout";
+import { DEFAULT_RES_1D, DEFAULT_RES_2D, RangeControls } from "./landscape-ranges";
 import { buildLandscapePanel, DEFAULT_BUDGET_S, MAX_STEPS, type LandscapeActions, type LandscapePanel } from "./landscape-panel";
 
 export { landscapeAvailability, type Availability } from "./landscape-availability";
@@ -34,10 +35,6 @@ export interface LandscapeOptions {
   onTab?(tab: "graph" | "landscape"): void;
 }
 
-const RESOLUTIONS_2D = [21, 41, 61, 81, 101, 151, 201, 301, 401];
-const RESOLUTIONS_1D = [51, 101, 201, 401, 801, 1601];
-const DEFAULT_RES_2D = 61;
-const DEFAULT_RES_1D = 201;
 /** The arrow is drawn about this fraction of the plot across (its direction and components are exact). */
 const ARROW_FRACTION = 0.2;
 /** Most options in an input picker (a big leaf offers its first elements). */
@@ -60,13 +57,11 @@ export class Landscape {
   private selectedTab: "graph" | "landscape";
   private xPick = 0;
   private yPick: number | null = null;
-  private ranges: Range[] = [];
-  /** Both axes of a contour plot at one scale (on by default when that still shows both inputs). */
-  private equalScales = false;
+  /** The Range box: from/to per input, resolution, Equal scales (landscape-ranges.ts). */
+  private readonly rangeControls: RangeControls;
   /** The point the arrow and descent start from: the traced values unless moved (a click on the plot, the inputs). */
   private start: number[] = [];
   private startInputs: HTMLInputElement[] = [];
-  private rangeInputs: Array<{ lo: HTMLInputElement; hi: HTMLInputElement }> = [];
   private kind2d: "contour" | "surface" = "contour";
   private view: View3D = { ...DEFAULT_VIEW };
   private grid: GridResult | undefined;
@@ -82,8 +77,17 @@ export class Landscape {
 
   constructor(private readonly options: LandscapeOptions) {
     this.selectedTab = options.tab ?? "graph";
-    this.ui = buildLandscapePanel(`ls${++uid}`, this.actions());
+    const id = `ls${++uid}`;
+    this.ui = buildLandscapePanel(id, this.actions());
     this.element = this.ui.element;
+    this.rangeControls = new RangeControls({
+      idPrefix: id,
+      rangeBox: this.ui.rangeBox,
+      resSelect: this.ui.resSelect,
+      vary: () => this.vary(),
+      compute: () => void this.compute(),
+      error: (text) => this.setStatus(text, "error"),
+    });
     new MutationObserver(() => this.redraw()).observe(document.body, { attributes: true, attributeFilter: ["class", "data-vscode-theme-kind"] });
     window.matchMedia?.("(prefers-color-scheme: dark)").addEventListener?.("change", () => this.redraw());
   }
@@ -187,7 +191,7 @@ export class Landscape {
     this.generation++;
     if (this.evaluator.busy) this.evaluator.stop(new Cancelled("a new trace arrived"));
     // The same inputs as before (the snippet traced again, e.g. on save): keep the picks, ranges and resolution.
-    const before = { labels: this.vary().map((c) => c.label), ranges: this.ranges, res: this.ui.resSelect.value };
+    const before = { labels: this.vary().map((c) => c.label), ranges: this.rangeControls.ranges, res: this.ui.resSelect.value };
     this.availability = landscapeAvailability(s);
     this.grid = undefined;
     this.at = undefined;
@@ -204,11 +208,7 @@ export class Landscape {
       this.yPick = same ? (before.labels.length > 1 ? y : null) : a.candidates.length > 1 ? 1 : null;
       this.syncPicker();
       this.resetRanges(false);
-      if (same) {
-        this.ranges = before.ranges;
-        this.ui.resSelect.value = before.res;
-        this.renderRangeInputs();
-      }
+      if (same) this.rangeControls.restore(before.ranges, before.res);
       this.resetStart(false);
     }
     this.ui.panel.dataset.state = "idle";
@@ -260,76 +260,11 @@ export class Landscape {
   }
 
   private resetRanges(recompute = true): void {
-    const vary = this.vary();
-    this.ranges = vary.map((c) => defaultRange(c.value));
-    this.equalScales = vary.length === 2 && equalScalesFit(this.ranges);
-    if (this.equalScales) this.ranges = equalRanges(this.ranges);
-    const res = vary.length === 2 ? RESOLUTIONS_2D : RESOLUTIONS_1D;
-    setChildren(this.ui.resSelect, ...res.map((n) => el("option", { value: String(n) }, vary.length === 2 ? `${n} × ${n}` : `${n} points`)));
-    this.ui.resSelect.value = String(vary.length === 2 ? DEFAULT_RES_2D : DEFAULT_RES_1D);
-    this.renderRangeInputs();
-    if (recompute) void this.compute();
+    this.rangeControls.reset(recompute);
   }
 
   private centreRanges(): void {
-    this.ranges = this.start.map((v, k) => centredOn(v, this.ranges[k]!));
-    this.renderRangeInputs();
-    void this.compute();
-  }
-
-  private renderRangeInputs(): void {
-    const vary = this.vary();
-    this.rangeInputs = [];
-    const rows: Child[] = [];
-    vary.forEach((c, k) => {
-      const base = `ls${uid}-r${k}`;
-      const input = (which: "lo" | "hi") =>
-        el("input", {
-          id: `${base}-${which}`,
-          type: "number",
-          step: "any",
-          value: String(this.ranges[k]![which]),
-          "aria-label": `${c.label} ${which === "lo" ? "from" : "to"}`,
-          on: { change: () => this.onRangeInput() },
-        });
-      const lo = input("lo"), hi = input("hi");
-      this.rangeInputs.push({ lo, hi });
-      rows.push(el("div", { class: "ls-row ls-range-row" }, el("span", { class: "ls-range-name", title: c.label }, c.label), lo, el("span", { class: "muted", "aria-hidden": "true" }, "to"), hi));
-    });
-    if (vary.length === 2) {
-      const box = el("input", { id: `ls${uid}-equal`, type: "checkbox", class: "ls-equal", on: { change: (e) => this.setEqualScales((e.target as HTMLInputElement).checked) } });
-      box.checked = this.equalScales;
-      rows.push(el("div", { class: "ls-row ls-check-row" }, box, el("label", { for: `ls${uid}-equal` }, "Equal scales (−∇f at right angles to the contours)")));
-    }
-    setChildren(this.ui.rangeBox, ...rows);
-  }
-
-  private setEqualScales(on: boolean): void {
-    this.equalScales = on;
-    if (!on) return;
-    this.ranges = equalRanges(this.ranges);
-    this.renderRangeInputs();
-    void this.compute();
-  }
-
-  private onRangeInput(): void {
-    const next: Range[] = [];
-    for (const [k, { lo, hi }] of this.rangeInputs.entries()) {
-      const a = Number(lo.value), b = Number(hi.value);
-      if (lo.value === "" || hi.value === "" || !Number.isFinite(a) || !Number.isFinite(b) || !(b > a)) {
-        this.setStatus(`The range of ${this.vary()[k]?.label ?? "an input"} needs two numbers, "from" below "to".`, "error");
-        return;
-      }
-      next.push({ lo: a, hi: b });
-    }
-    this.ranges = next;
-    // A range typed by hand wins over equal scales: the box follows what the ranges are.
-    if (this.equalScales && !hasEqualScales(next)) {
-      this.equalScales = false;
-      const box = this.ui.rangeBox.querySelector<HTMLInputElement>("input.ls-equal");
-      if (box) box.checked = false;
-    }
-    void this.compute();
+    this.rangeControls.centreOn(this.start);
   }
 
   /** Back to the traced values (clears the descent paths). */
@@ -449,7 +384,7 @@ export class Landscape {
     this.renderHeading();
     const n = Number(this.ui.resSelect.value) || (vary.length === 2 ? DEFAULT_RES_2D : DEFAULT_RES_1D);
     const nx = n, ny = vary.length === 2 ? n : 1;
-    const ranges = this.ranges.map((r) => ({ ...r }));
+    const ranges = this.rangeControls.ranges.map((r) => ({ ...r }));
     const points = vary.length === 2 ? gridPoints(ranges[0]!, ranges[1]!, nx, ny) : linspace(ranges[0]!, nx);
     this.ui.panel.dataset.state = "computing";
     this.setBusy(true);
@@ -620,7 +555,7 @@ export class Landscape {
     const kind = this.plotKind();
     for (const k of ["contour", "surface"] as const) this.ui.viewButtons[k].setAttribute("aria-pressed", String(this.kind2d === k));
     const grid = this.grid;
-    const ranges = grid?.ranges ?? this.ranges;
+    const ranges = grid?.ranges ?? this.rangeControls.ranges;
     const g = this.at?.grad;
     const arrowLength = g ? arrowScale(this.start, g, ranges, ARROW_FRACTION) : 0;
     const paths: PlotPath[] = [];
