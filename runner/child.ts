@@ -221,6 +221,7 @@ function run(msg: RunMessage): void {
   const script = prepared.script;
   const recorder = new Recorder(engine, { fileName, language, limits, script });
   recorder.install();
+  recorder.useCallFrames(internal.callFrames());
   runtime.begin({
     recorder,
     limits,

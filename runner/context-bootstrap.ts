@@ -13,6 +13,7 @@
 import type { contextConsole } from "./context-console";
 import type { contextText } from "./context-text";
 import type { contextTimers } from "./context-timers";
+import type { CallFrames, contextCalls } from "./context-calls";
 import type { ConsoleLevel } from "./messages";
 
 
@@ -64,6 +65,8 @@ export interface ContextInternal {
   /** Report the settling of the top-level value (a promise) through host.settled. */
   watch(value: unknown): void;
   clearTimers(): void;
+  /** The snippet's own function calls in progress (context-calls.ts), read-only. */
+  callFrames(): CallFrames;
 }
 
 /** Native constructors the engine gets unguarded (its own allocate() checks sizes, with its message). */
@@ -127,6 +130,7 @@ export function contextBootstrap(
   makeConsole: typeof contextConsole,
   makeText: typeof contextText,
   makeTimers: typeof contextTimers,
+  makeCalls: typeof contextCalls,
 ): ContextInternal {
   "use strict";
   const runnerOnly: string[] = [];
@@ -271,7 +275,19 @@ export function contextBootstrap(
     kinds.set(err, { kind: info.kind });
     return err;
   };
+  // The snippet's function calls (folding by call): a method of an nn.Module is not one (its call folds as a module).
+  const hasInstance = Function.prototype[Symbol.hasInstance];
+  const calls = makeCalls((v: unknown): boolean => {
+    if (ModuleClass === undefined || v === null || (typeof v !== "object" && typeof v !== "function")) return false;
+    try {
+      return reflectApply(hasInstance, ModuleClass, [v]) as boolean;
+    } catch {
+      return false; // a revoked Proxy, a getPrototypeOf trap that throws
+    }
+  });
   const lens = Object.freeze({
+    enter: calls.enter,
+    exit: calls.exit,
     require: (spec: unknown, line?: number, column?: number) => lensRequire(spec, line, column),
     bind: <T>(value: T, name: string, line: number, column: number): T => {
       host.bind(value, name, line, column);
@@ -514,6 +530,9 @@ export function contextBootstrap(
     },
     clearTimers(): void {
       timers.clearAll();
+    },
+    callFrames(): CallFrames {
+      return calls.frames;
     },
   };
 }

@@ -9,6 +9,7 @@ import { contextBootstrap, GUARDED_CONSTRUCTORS, RUNNER_ONLY, type ContextIntern
 import { contextConsole } from "./context-console";
 import { contextText } from "./context-text";
 import { contextTimers } from "./context-timers";
+import { contextCalls } from "./context-calls";
 import { heapMessage, timeoutMessage, type ChildMessage, type ConsoleLevel, type ProgressInfo } from "./messages";
 import type { Recorder } from "./recorder";
 
@@ -308,7 +309,7 @@ export function createLensContext(runtime: LensRuntime): { context: vm.Context; 
   const inContext = <F>(f: F & { toString(): string }, name: string): F =>
     vm.runInContext(`(${f.toString()})`, context, { filename: `autograd-lens:${name}` }) as F;
   const boot = inContext(contextBootstrap, "runtime");
-  const internal = boot(runtime, GUARDED_CONSTRUCTORS, RUNNER_ONLY, inContext(contextConsole, "console"), inContext(contextText, "text"), inContext(contextTimers, "timers"));
+  const internal = boot(runtime, GUARDED_CONSTRUCTORS, RUNNER_ONLY, inContext(contextConsole, "console"), inContext(contextText, "text"), inContext(contextTimers, "timers"), inContext(contextCalls, "calls"));
   runtime.attach(internal);
   return { context, internal };
 }

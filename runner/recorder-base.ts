@@ -16,7 +16,8 @@ import type {
 import type { AutogradObserver, BackwardBegin, BackwardStep, Node, Tensor, TorchWarning } from "../engine/index";
 import type { PreparedScript } from "./transpile";
 import { ModuleBindings } from "./module-bindings";
-import { ModuleScopes } from "./module-scopes";
+import { CallScopes } from "./call-scopes";
+import type { CallFrames } from "./context-calls";
 import { ProgramRecorder } from "./program";
 import { StackMapper } from "./recorder-stacks";
 import { jsonNumber, userFunctionOf } from "./recorder-helpers";
@@ -69,7 +70,7 @@ export interface NodeRecord {
   /** The snapshot id of that tensor when it is an earlier version of it ("t5v0"). */
   key?: string;
   range?: SourceRange;
-  /** The module call that made it (snapshot.scopes). */
+  /** The module or function call that made it (snapshot.scopes). */
   scope?: number;
 }
 
@@ -133,8 +134,8 @@ export abstract class RecordingBase {
   /** Where the forward/backward of user-defined autograd Functions are written. */
   protected readonly userFunctions: UserFunctionLocator;
   private readonly stacks: StackMapper;
-  /** Module calls in progress and done, for folding (snapshot.scopes). */
-  protected readonly moduleScopes = new ModuleScopes();
+  /** Module and function calls in progress and done, for folding (snapshot.scopes). */
+  protected readonly callScopes = new CallScopes();
 
   constructor(
     protected readonly engine: EngineModule | null,
@@ -142,6 +143,11 @@ export abstract class RecordingBase {
   ) {
     this.userFunctions = new UserFunctionLocator(options.script);
     this.stacks = new StackMapper(options.fileName, options.script);
+  }
+
+  /** The snippet's function calls in progress (its context's stack, context-calls.ts), for folding by call. */
+  useCallFrames(frames: CallFrames): void {
+    this.callScopes.useFunctions(frames, this.options.script?.functions ?? []);
   }
 
   /** The first frame of the user's script in a stack, in the user's text. */
@@ -162,8 +168,8 @@ export abstract class RecordingBase {
       tensorCreated: (t) => this.onTensor(t),
       nodeCreated: (n, out, inputs) => this.onNode(n, out, inputs),
       beforeInPlace: (t) => this.onBeforeInPlace(t),
-      moduleEnter: (info) => this.moduleScopes.enter(info),
-      moduleExit: () => this.moduleScopes.exit(),
+      moduleEnter: (info) => this.callScopes.enter(info),
+      moduleExit: () => this.callScopes.exit(),
       backwardBegin: (info) => this.onBackwardBegin(info),
       backwardStep: (step) => this.onStep(step),
       backwardEnd: (info) => this.onBackwardEnd(info.error),
@@ -288,9 +294,10 @@ export abstract class RecordingBase {
     }
     this.functionNodeCount++;
     this.changes++;
-    const range = this.here();
+    const stack = new Error().stack;
+    const range = this.locate(stack);
     if (range) this.lastOpRange = range;
-    this.nodes.set(node, { node, tensor: out, range, scope: this.moduleScopes.current() });
+    this.nodes.set(node, { node, tensor: out, range, scope: this.callScopes.current(() => this.stacks.userFrames(stack)) });
     const rec = this.tensors.get(out.id);
     if (!rec) this.tensors.set(out.id, { t: out, range, createdVersion: out.version });
     else if (this.inPlaceTargets.delete(out.id) || userFunctionOf(node)) {

@@ -36,6 +36,11 @@ export class StackMapper {
     return f ? this.toSource(f.line, f.column) : undefined;
   }
 
+  /** Every frame of the user's script in a stack, innermost first, in the user's text. */
+  userFrames(stack: string | undefined): SourceRange[] {
+    return this.frames(stack).map((f) => this.toSource(f.line, f.column));
+  }
+
   /** The stack in the user's terms: its first line, then only the snippet's frames, mapped. */
   userStack(stack: string | undefined): string {
     if (typeof stack !== "string" || !stack) return "";

@@ -201,7 +201,7 @@ export class Recorder extends RecordingBase {
     snapshot.nodes = nodes;
     snapshot.edges = edges;
     snapshot.output = lastCall?.roots[0] ?? lastSink;
-    const scopes = this.moduleScopes.scopes();
+    const scopes = this.callScopes.scopes();
     if (scopes) snapshot.scopes = scopes;
     const modules = this.modules.describe((id) => (this.tensors.has(id) ? `t${id}` : undefined));
     if (modules.length) snapshot.modules = modules;

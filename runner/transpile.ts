@@ -7,6 +7,8 @@
 //   - initialisers and assigned values are wrapped in `__lens.bind(value, "name", line, column)` /
 //     `__lens.bindPattern(value, descriptor, line, column)` so the graph can name tensors;
 //   - every loop body starts with `__lens.tick(K);` (timeouts);
+//   - the body of every named function is wrapped in `__lens.enter(K)` / `__lens.exit` markers
+//     (folding by call, transpile-calls.ts);
 //   - the whole program runs in `(async () => { "use strict"; ... \n})()`.
 // Insertions never contain a newline; each one is recorded so generated positions map back.
 // Constructs that would need real code generation (enum, runtime namespace, parameter properties,
@@ -17,7 +19,7 @@ import type { RunError, SourceRange } from "../shared/protocol";
 import { editorLineStarts, editorPosition, isLineTerminator, lineStarts } from "./lines";
 import { child, collectPatternNames, flag, isNode, isTypeOnly, nodes, parse, text, type AstNode } from "./transpile-ast";
 import { LOOP_KEYWORD, Refusal, SKIP_KEYS, TYPE_KEYS } from "./transpile-base";
-import { TypeBlanking } from "./transpile-types";
+import { CallMarking, type FunctionSite } from "./transpile-calls";
 
 export interface PreparedScript {
   /** JavaScript to run (one expression statement: the async IIFE); evaluate it, get a Promise. */
@@ -28,6 +30,8 @@ export interface PreparedScript {
   loops: SourceRange[];
   /** Variable names declared at top level, in order (for tooling). */
   topLevelNames: string[];
+  /** The functions it defines; `__lens.enter(K)` names functions[K] (transpile-calls.ts). */
+  functions: FunctionSite[];
 }
 
 /** A name a destructuring pattern binds: an identifier, or an assignment target like `obj.w`. */
@@ -75,7 +79,7 @@ const SUFFIX = "\n})()";
 // binding and type blanking are in transpile-names.ts and transpile-types.ts, their foundation in
 // transpile-base.ts, the editor in transpile-editor.ts, the tree in transpile-ast.ts.
 
-class Transpiler extends TypeBlanking {
+class Transpiler extends CallMarking {
   readonly loops: SourceRange[] = [];
   readonly topLevelNames: string[] = [];
 
@@ -87,6 +91,7 @@ class Transpiler extends TypeBlanking {
       while (e < this.src.length && !isLineTerminator(this.src.charCodeAt(e))) e++;
       this.ed.blank(0, e);
     }
+    this.collectFunctions(program);
     for (const st of nodes(program, "body")) {
       this.collectTopLevel(st);
       this.visit(st);
@@ -457,5 +462,5 @@ export function prepareScript(
     };
   }
 
-  return { ok: true, script: { code, toSource, loops: t.loops, topLevelNames: t.topLevelNames } };
+  return { ok: true, script: { code, toSource, loops: t.loops, topLevelNames: t.topLevelNames, functions: t.functions } };
 }

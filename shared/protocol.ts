@@ -100,17 +100,25 @@ export interface NodeInfo {
   range?: SourceRange;
   /** The node of a user-defined torch.autograd.Function: its class and where its static forward and backward are written. */
   userDefined?: UserDefinedInfo;
-  /** The innermost module call that made it: an index into GraphSnapshot.scopes. */
+  /** The innermost module or function call that made it: an index into GraphSnapshot.scopes. */
   scope?: number;
 }
 
-/** One module call (`model(x)`, and each layer it ran): the graph view folds its nodes into one box. */
+/**
+ * One module call (`model(x)`, and each layer it ran), or one call of a function the snippet defines
+ * (`layer(x, w, b)`, a method of a class that is not a module): the graph view folds its nodes into one box.
+ */
 export interface ScopeInfo {
-  kind: "module";
-  /** Its dotted name under the outermost module called ("0", "layer1.fc"; "" for that one itself). */
+  kind: "module" | "function";
+  /**
+   * module: its dotted name under the outermost module called ("0", "layer1.fc"; "" for that one itself).
+   * function: the function's name ("layer", "Block.apply").
+   */
   name: string;
-  /** The module's class: "Linear", "Sequential", ... */
+  /** module: the module's class ("Linear", "Sequential", ...). function: "function". */
   type: string;
+  /** function: the line of the call (in the user's text); absent when not known. */
+  line?: number;
   /** The call it ran inside, an index into scopes (before this one). */
   parent?: number;
   /** Tensor ids of the module's own parameters (its weight and bias). */
@@ -278,7 +286,7 @@ export interface GraphSnapshot {
   error?: RunError;
   /** The forward computation, for re-evaluation (the landscape view). Absent in old snapshots. */
   program?: ProgramInfo;
-  /** Module calls that made nodes (NodeInfo.scope), in the order they began. Absent: none known. */
+  /** Module and function calls that made nodes (NodeInfo.scope), in the order they began. Absent: none known. */
   scopes?: ScopeInfo[];
   /** Modules bound to names, for hovers (absent: none, or an older runner). */
   modules?: ModuleInfo[];

@@ -505,13 +505,13 @@ export function checkWire(input: unknown, options: ValidateOptions = {}): { ok: 
   }
 }
 
-/** snapshot.scopes: module calls, each parent earlier; every node's scope names one of them. */
+/** snapshot.scopes: module and function calls, each parent earlier; every node's scope names one of them. */
 function scopeList(c: Checker, v: unknown, nodes: readonly NodeWire[]): NonNullable<GraphSnapshot["scopes"]> {
   const out = c.arr(v, "snapshot.scopes").map((x, i) => {
     const p = `snapshot.scopes[${i}]`;
     const o = c.obj(x, p);
     const r: NonNullable<GraphSnapshot["scopes"]>[number] = {
-      kind: c.oneOf(c.get(o, "kind", p), `${p}.kind`, ["module"] as const),
+      kind: c.oneOf(c.get(o, "kind", p), `${p}.kind`, ["module", "function"] as const),
       name: c.str(c.get(o, "name", p), `${p}.name`, CAPS.name),
       type: c.str(c.get(o, "type", p), `${p}.type`, CAPS.name),
     };
@@ -520,6 +520,8 @@ function scopeList(c: Checker, v: unknown, nodes: readonly NodeWire[]): NonNulla
       r.parent = c.int(parent, `${p}.parent`);
       if (r.parent < 0 || r.parent >= i) c.fail(`${p}.parent`, "must name an earlier scope");
     }
+    const line = c.get(o, "line", p);
+    if (line !== undefined) r.line = c.int(line, `${p}.line`);
     const params = c.get(o, "params", p);
     if (params !== undefined) r.params = c.arr(params, `${p}.params`).map((t, j) => c.str(t, `${p}.params[${j}]`, CAPS.name));
     return r;

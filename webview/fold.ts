@@ -1,17 +1,21 @@
 // Folding a big graph (pure: no DOM): the groups the view can draw as one box each, as a tree.
 //   - Module calls (snapshot.scopes): an nn.Linear call is one box holding its ops, their results
 //     and the module's own parameters (its weight and bias); an nn.Sequential call holds its layers.
+//   - Function calls (snapshot.scopes of kind "function"): a call of a function the snippet defines
+//     is one box "layer() @ L12" holding its ops and their results; calls nest in calls and modules.
 //   - Repeated structure: a run of three or more identical copies of the same items in creation
 //     order (the body of a loop: ops of the same names from the same lines, or module calls of the
 //     same module) is one box "× 500"; with many copies it opens into at most ~10 chunks of copies
 //     ("× 200 (201–400)"), which open into smaller chunks, down to the copies' own nodes, so no
 //     expansion draws thousands of boxes at once.
 //   - Group by line (lineTree): the nodes one source line made, one group per line.
-// Which groups start folded: repeats and leaf modules (a Linear) always; containers (a Sequential)
-// open while the view stays within FIRST_VIEW_BOXES boxes.
+// Which groups start folded: repeats and leaf calls (a Linear, a helper that calls nothing) always;
+// containers (a Sequential, a function calling other functions) open while the view stays within
+// FIRST_VIEW_BOXES boxes.
+import type { ScopeInfo } from "../shared/protocol";
 import type { ViewGraph } from "./model";
 
-export type FoldKind = "module" | "repeat" | "line";
+export type FoldKind = "module" | "call" | "repeat" | "line";
 
 export interface FoldGroup {
   id: string;
@@ -86,13 +90,13 @@ export function lineTree(g: ViewGraph): FoldTree {
   return { top, groups, groupOf };
 }
 
-/** The fold tree of a view graph: module calls, then repeated structure at every level. */
+/** The fold tree of a view graph: module and function calls, then repeated structure at every level. */
 export function foldTree(g: ViewGraph): FoldTree {
   const groups = new Map<string, FoldGroup>();
   const groupOf = new Map<string, string>();
   const scopes = g.scopes ?? [];
-  // Each view node's module call: an op's own, a result's from its op, a parameter's from the
-  // first call of its module in this view.
+  // Each view node's call: an op's own, a result's from its op, a parameter's from the first call
+  // of its module in this view.
   const scopeOf = new Map<string, number>();
   for (const n of g.nodes) if (n.kind === "op" && n.node?.scope !== undefined && scopes[n.node.scope]) scopeOf.set(n.id, n.node.scope);
   for (const n of g.nodes) {
@@ -118,7 +122,7 @@ export function foldTree(g: ViewGraph): FoldTree {
     if (groups.has(id)) return id;
     const info = scopes[s]!;
     const parent = info.parent !== undefined && scopes[info.parent] ? place(info.parent, order) : undefined;
-    const grp: FoldGroup = { id, kind: "module", label: info.name ? `${info.name}: ${info.type}` : info.type, children: [], size: 0, order, open: false };
+    const grp: FoldGroup = { id, kind: info.kind === "function" ? "call" : "module", label: scopeLabel(info), children: [], size: 0, order, open: false };
     if (parent) grp.parent = parent;
     groups.set(id, grp);
     childrenOf(parent).push(id);
@@ -141,11 +145,20 @@ export function foldTree(g: ViewGraph): FoldTree {
   const sig = signatures(g, groups);
   const foldedTop = foldRepeats(top, undefined, "R", groups, groupOf, sig, g);
   for (const grp of [...groups.values()]) {
-    if (grp.kind === "module") grp.children = foldRepeats(grp.children, grp.id, grp.id, groups, groupOf, sig, g);
+    if (isCall(grp)) grp.children = foldRepeats(grp.children, grp.id, grp.id, groups, groupOf, sig, g);
   }
   const tree = { top: foldedTop, groups, groupOf };
   openFirstView(tree);
   return tree;
+}
+
+/** A module call's or a function call's group. */
+const isCall = (grp: FoldGroup | undefined): boolean => grp?.kind === "module" || grp?.kind === "call";
+
+/** "0: Linear", "Sequential"; "layer() @ L12" for a function call. */
+function scopeLabel(info: ScopeInfo): string {
+  if (info.kind === "function") return `${info.name}()${info.line !== undefined ? ` @ L${info.line}` : ""}`;
+  return info.name ? `${info.name}: ${info.type}` : info.type;
 }
 
 /** What makes two items copies of each other: op names and lines, tensor kinds and lines, module types and names. */
@@ -272,7 +285,7 @@ function bodyLabel(copy: string[], groups: Map<string, FoldGroup>, g: ViewGraph)
 }
 
 /**
- * Opens container groups (module calls holding other calls), outermost first, while the view stays
+ * Opens container groups (module or function calls holding other calls), outermost first, while the view stays
  * within FIRST_VIEW_BOXES boxes; repeats and leaf modules stay folded.
  */
 function openFirstView(tree: FoldTree): void {
@@ -280,7 +293,7 @@ function openFirstView(tree: FoldTree): void {
   const queue = tree.top.filter((id) => isGroup(id, tree.groups));
   while (queue.length) {
     const grp = tree.groups.get(queue.shift()!)!;
-    const container = grp.kind === "module" && grp.children.some((c) => tree.groups.get(c)?.kind === "module");
+    const container = isCall(grp) && grp.children.some((c) => isCall(tree.groups.get(c)));
     if (!container || boxes - 1 + grp.children.length > FIRST_VIEW_BOXES) continue;
     grp.open = true;
     boxes += grp.children.length - 1;
