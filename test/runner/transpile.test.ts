@@ -30,12 +30,16 @@ interface Trace {
   logs: unknown[][];
   /** Calls to the sandbox's own `require` (not the import rewriting). */
   plainRequires: string[];
+  /** Function calls marked (transpile-calls.ts): "+name" on enter (with "(this)" for a method), "-" on exit. */
+  calls: string[];
+  /** The functions the script lists (for naming `calls`). */
+  sites?: PreparedScript["functions"];
 }
 
 const FAKE_MODULE = { torch: { name: "torch" }, nn: { name: "nn" }, default: { name: "default" } };
 const LINE_BREAK = /\r\n|\r|\n|\u2028|\u2029/;
 /** Identifiers that only the transpiler writes (prefix, bind/tick/require calls). */
-const INSERTED_NAMES = new Set(["__lens", "bind", "bindPattern", "tick", "thrown", "require", "async"]);
+const INSERTED_NAMES = new Set(["__lens", "bind", "bindPattern", "tick", "thrown", "require", "async", "enter", "exit", "__lensF"]);
 
 function prepare(source: string, language: "typescript" | "javascript" = "typescript"): PreparedScript {
   const r = prepareScript(source, language, "snippet.ts");
@@ -50,7 +54,7 @@ function refusal(source: string, language: "typescript" | "javascript" = "typesc
 }
 
 function newTrace(): Trace {
-  return { binds: [], patterns: [], ticks: [], requires: [], logs: [], plainRequires: [] };
+  return { binds: [], patterns: [], ticks: [], requires: [], logs: [], plainRequires: [], calls: [] };
 }
 
 function fakeLens(trace: Trace, module: unknown): Record<string, unknown> {
@@ -65,6 +69,13 @@ function fakeLens(trace: Trace, module: unknown): Record<string, unknown> {
     },
     tick(k: number): void {
       trace.ticks.push(k);
+    },
+    enter(k: number, ...self: unknown[]): number {
+      trace.calls.push(`+${trace.sites?.[k]?.name ?? k}${self.length ? "(this)" : ""}`);
+      return trace.calls.length;
+    },
+    exit(): void {
+      trace.calls.push("-");
     },
     thrown<T>(value: T): T {
       return value;
@@ -83,6 +94,7 @@ async function run(
 ): Promise<{ result: unknown; trace: Trace; script: PreparedScript }> {
   const script = prepare(source, options.language);
   const trace = newTrace();
+  trace.sites = script.functions;
   const sandboxRequire = (spec: string): unknown => {
     trace.plainRequires.push(spec);
     return { spec };
@@ -454,7 +466,8 @@ return [o.double, o.m("s"), [...o.it()], fn(1, 2)]`,
     const body0 = gen[0].slice('(async () => { "use strict"; '.length);
     // Line 1 has binds for non-literal values only: here none, so it is the source, blanked.
     expect(body0).toBe("let a         = 1, b         = \"s\"");
-    expect(gen[1]).toBe("function f   (x   , y         )    { return x  }");
+    // (The call markers are insertions inside the body: every character of the user's keeps its column.)
+    expect(gen[1]).toBe("function f   (x   , y         )    {const __lensF=__lens.enter(0);try{ return x  }finally{__lens.exit(__lensF)}}");
     expect(gen[2]).toBe("class C              { ;       z         = 0 }");
   });
 
@@ -839,6 +852,51 @@ return s`;
   it("a loop in a function ticks on every call", async () => {
     const { trace } = await run(`function f(n: number): number { let t = 0; while (t < n) t++; return t }\nf(2); f(3)`);
     expect(trace.ticks).toEqual([0, 0, 0, 0, 0]);
+  });
+});
+
+describe("call markers (folding by function call)", () => {
+  it("named functions, arrows, methods enter and exit around each call; anonymous, async, generators, constructors do not", async () => {
+    const src = `function layer(x: number, w: number): number {
+  return inner(x * w);
+}
+function inner(v: number) { return v + 1; }
+const sq = (v: number): number =>
+  v * v;
+const obj = (a: number) => ({ a });
+class Block {
+  k = 2;
+  constructor() { this.k = 3; }
+  apply(x: number) { return layer(x, this.k); }
+  get twice() { return this.k * 2; }
+  *gen() { yield 1; }
+}
+const h = async (x: number) => x;
+const b = new Block();
+const r = [1, 2].map((v) => sq(v));
+return [layer(1, 2), b.apply(1), r, obj(4).a, b.twice, [...b.gen()], await h(5)];`;
+    const { result, trace, script } = await run(src);
+    expect(result).toEqual([3, 4, [1, 4], 4, 6, [1], 5]);
+    // Order of evaluation: map's sq calls run first (r), then the returned array's calls.
+    expect(trace.calls.join(" ")).toBe("+sq - +sq - +layer +inner - - +Block.apply(this) +layer +inner - - - +obj -");
+    const marked = script.functions.filter((f) => f.marked).map((f) => `${f.name}@${f.range.line}`);
+    expect(marked).toEqual(["layer@1", "inner@4", "sq@5", "obj@7", "Block.apply@11"]);
+    expect(script.functions.filter((f) => !f.marked).map((f) => f.name)).toEqual(["Block.constructor", "Block.twice", "Block.gen", "h", ""]);
+    checkLayout(src, script);
+    expect(checkIdentifiers(src, script)).toBeGreaterThan(20);
+  });
+
+  it("exits on a throw and on an early return; an expression body on the next line still returns its value", async () => {
+    const { result, trace } = await run(`function f(x: number) { if (x > 1) return "big"; throw new Error("small"); }
+const g = (x: number) =>
+  // a comment before the value
+  (x
+   + 1);
+let caught = "";
+try { f(0); } catch (e) { caught = (e as Error).message; }
+return [f(2), caught, g(1)];`);
+    expect(result).toEqual(["big", "small", 2]);
+    expect(trace.calls.join(" ")).toBe("+f - +f - +g -");
   });
 });
 
