@@ -13,6 +13,7 @@ import { buildViewGraph } from "../../webview/model";
 const runner = new SnippetRunner({ distDir: path.resolve("dist") });
 let loop: GraphSnapshot;
 let mlp: GraphSnapshot;
+let helpers: GraphSnapshot;
 
 beforeAll(async () => {
   const run = (source: string, name: string) => runner.run({ source, language: "typescript", fileName: `/ex/${name}.ts` });
@@ -31,6 +32,19 @@ for (let i = 0; i < 3; i++) {
   model(X).square().mean().backward();
 }
 `, "mlp");
+  helpers = await run(`import { torch } from "autograd-lens";
+const w = torch.randn([2, 2]).requiresGrad_();
+function layer(x: torch.Tensor) {
+  return x.matmul(w).tanh();
+}
+function net(x: torch.Tensor) {
+  return layer(layer(x));
+}
+const X = torch.randn([4, 2]);
+for (let i = 0; i < 4; i++) {
+  net(X).sum().backward();
+}
+`, "helpers");
 }, 60_000);
 afterAll(() => runner.dispose());
 
@@ -70,6 +84,24 @@ describe("fold tree", () => {
     const inLinear = lin.children.map((c) => g.byId.get(c)!.label);
     expect(inLinear).toEqual(expect.arrayContaining(["0.weight", "0.bias"]));
     expect(inLinear.some((l) => l.startsWith("Addmm"))).toBe(true);
+  });
+
+  it("function calls fold one box per call, labelled by name and call line; repeated calls fold as a repeat", () => {
+    const g = buildViewGraph(helpers, 3);
+    const tree = foldTree(g);
+    const label = (id: string) => tree.groups.get(id)?.label ?? g.byId.get(id)!.label;
+    const net = [...tree.groups.values()].find((x) => x.label === "net() @ L11")!;
+    expect(net.kind).toBe("call");
+    // A container (it holds calls) opens in the first view; the calls inside stay folded.
+    expect(net.open).toBe(true);
+    expect(net.children.map(label)).toEqual(["layer() @ L7", "layer() @ L7"]);
+    const inner = tree.groups.get(net.children[0]!)!;
+    expect(inner.open).toBe(false);
+    expect(inner.children.map(label)).toEqual(expect.arrayContaining(["MmBackward0", "TanhBackward0"]));
+    // All calls: the four iterations' net() calls are one repeat group.
+    const all = foldTree(buildViewGraph(helpers));
+    const top = all.top.map((id) => all.groups.get(id)?.label ?? id);
+    expect(top.some((l) => /^× 4: net\(\) @ L11/.test(l)), top.join(" | ")).toBe(true);
   });
 
   it("group by line: one open group per line that made two or more nodes", () => {

@@ -35,6 +35,25 @@ for (let step = 0; step < 5; step++) {
 }
 `;
 
+const HELPERS = `import { torch } from "autograd-lens";
+torch.manualSeed(0);
+const w1 = torch.randn([2, 4]).requiresGrad_();
+const w2 = torch.randn([4, 1]).requiresGrad_();
+function layer(x: torch.Tensor, w: torch.Tensor) {
+  return x.matmul(w).tanh();
+}
+const mse = (p: torch.Tensor, y: torch.Tensor) => p.sub(y).square().mean();
+const X = torch.randn([8, 2]);
+const Y = torch.randn([8, 1]);
+for (let step = 0; step < 20; step++) {
+  const loss = mse(layer(layer(X, w1), w2), Y);
+  loss.backward();
+  torch.noGrad(() => {
+    for (const p of [w1, w2]) { p.sub_(p.grad!.mul(0.1)); p.grad!.zero_(); }
+  });
+}
+`;
+
 /** Records every text drawn on a canvas with its rendered size in CSS px and its place on screen (as ui.test.ts). */
 const RECORD_TEXT = `(() => {
   const drawn = [];
@@ -62,12 +81,15 @@ interface DrawnText {
 let browser: Browser;
 let loop: GraphSnapshot;
 let mlp: GraphSnapshot;
+let helpers: GraphSnapshot;
 const pages: OpenedPage[] = [];
 
 beforeAll(async () => {
   browser = await launchBrowser();
   loop = await traceSnippet(LOOP, path.resolve("loop.ts"));
   mlp = await traceSnippet(MLP, path.resolve("mlp.ts"));
+  helpers = await traceSnippet(HELPERS, path.resolve("helpers.ts"));
+  expect(helpers.error).toBeUndefined();
   expect(loop.error).toBeUndefined();
   expect(mlp.error).toBeUndefined();
 });
@@ -175,6 +197,38 @@ describe("folding at 700×800", () => {
     await page.keyboard.press("ArrowRight");
     await settle(page);
     expect(await canvas.getAttribute("data-step")).toMatch(/^R:/);
+  });
+
+  it("a training loop of helper functions folds each call into a box labelled by name and call line", async () => {
+    const page = await open(helpers);
+    const texts = await drawnTexts(page);
+    const labels = texts.map((d) => d.text);
+    // The last call: layer() twice and mse() on line 12, each one legible box; their ops are inside.
+    for (const l of ["layer() @ L12", "mse() @ L12"]) expect(labels, labels.join(" | ")).toContain(l);
+    expect(labels.filter((l) => l === "layer() @ L12")).toHaveLength(2);
+    expect(labels.some((l) => /^tanh @/.test(l))).toBe(false);
+    expect(Math.min(...texts.map((d) => d.px))).toBeGreaterThanOrEqual(11 - 1e-6);
+    if (process.env.SCREENSHOTS) await screenshot(page, "folded-calls.png");
+    // A click opens mse() in place: its ops appear, legible; "-" on one of them closes it again.
+    const first = await drawnCount(page);
+    await clickText(page, texts, /^mse\(\) @ L12$/);
+    const opened = await drawnTexts(page);
+    const names = opened.map((d) => d.text);
+    expect(names.some((l) => /^(sub|pow|mean) @ L8/.test(l)), names.join(" | ")).toBe(true);
+    expect(Math.min(...opened.map((d) => d.px))).toBeGreaterThanOrEqual(11 - 1e-6);
+    // Its three ops and their three results (the last is the loss).
+    expect(await drawnCount(page)).toBe(first - 1 + 6);
+    await page.locator("input.search").fill("pow @ L8");
+    await page.locator("input.search").press("Enter");
+    const before = await drawnCount(page);
+    await page.locator(".graph-canvas").press("-");
+    await waitForExpression(page, `Number(document.querySelector(".graph-canvas").dataset.drawn) !== ${before}`);
+    expect(await drawnCount(page)).toBe(first);
+    // All calls: 20 iterations of the same calls fold into one repeat box.
+    await page.locator("button", { hasText: /^All calls$/ }).click();
+    await settle(page);
+    const all = (await drawnTexts(page)).map((d) => d.text);
+    expect(all.some((l) => /^× 20: layer\(\) @ L12/.test(l)), all.join(" | ")).toBe(true);
   });
 
   it("a training loop of nn.Sequential folds each Linear call with its weight and bias", async () => {
