@@ -1,6 +1,7 @@
 // The graph page around the graph: the header's file name and counts, the banners (run error,
 // node cap, failed backward calls, an invalid trace) and the console panel (what the snippet
-// printed and warned, each row linked to its line). Built from a snapshot; app.ts places them.
+// printed and warned, each row linked to its line), and the page's layout. Built from a snapshot;
+// app.ts places them.
 import type { GraphSnapshot, SourceRange } from "../shared/protocol";
 import { baseName, el, formatCount, linkButton, plural, setChildren, setText, type Child } from "./dom";
 import { describeRange } from "./host";
@@ -179,4 +180,28 @@ export class ConsolePanel {
     this.list.hidden = !open;
     this.element.classList.toggle("open", open);
   }
+}
+
+/**
+ * The page's layout: the header (title line, toolbar), the banners, the three panes (outline, graph,
+ * inspector), the bottom row (step controls, chain-rule text, loss plot) and the console panel.
+ */
+export function layoutPage(
+  root: HTMLElement,
+  parts: { header: HTMLElement[]; banners: HTMLElement; panes: [HTMLElement, HTMLElement, HTMLElement]; bottom: HTMLElement[]; console: HTMLElement },
+): void {
+  setChildren(
+    root,
+    el(
+      "div",
+      { class: "app-shell" },
+      el("header", { class: "header" }, ...parts.header),
+      parts.banners,
+      el("main", { class: "panes" }, ...parts.panes),
+      el("footer", { class: "bottom" }, ...parts.bottom),
+      parts.console,
+    ),
+  );
+  root.classList.add("lens-app");
+  root.dataset.state = "waiting";
 }

@@ -3,11 +3,11 @@
 // left, the cytoscape graph in the centre, the inspector on the right, and at the bottom the step
 // controls, the chain-rule text, the loss plot and the console output. One App per page; it owns
 // the selection and the step position and keeps both (with the viewport and the toggles) in the
-// host's state so the view comes back as it was. Header text, banners and the console are app-chrome.ts's.
+// host's state so the view comes back as it was. Header text, banners, the console and the page's layout are app-chrome.ts's.
 import { RunStatus } from "./run-status";
 import type { GraphSnapshot, HostToWebview, SourceRange, StepPosition, ExportFormat } from "../shared/protocol";
 import { exportFile } from "./export-file";
-import { ConsolePanel, GraphPane, invalidBanner, PageTitle, snapshotBanners } from "./app-chrome";
+import { ConsolePanel, GraphPane, invalidBanner, layoutPage, PageTitle, snapshotBanners } from "./app-chrome";
 import { Toolbar, type Direction, type Flow } from "./toolbar";
 import { SearchBox } from "./search-box";
 import { checkSnapshot } from "../shared/validate";
@@ -109,38 +109,17 @@ export class App {
       fit: () => this.graph?.fit(),
       export: (f) => this.export(f),
     });
-    const header = el(
-      "header",
-      { class: "header" },
-      this.title.element,
-      this.toolbar.element,
-    );
-
     this.banners = el("div", { class: "banners" });
-
-    // centre
     this.graphPane = new GraphPane();
-
-    // bottom
     this.consolePanel = new ConsolePanel(() => this.setConsoleOpen(!this.state.consoleOpen));
-    const bottom = el("footer", { class: "bottom" }, this.stepper.controls, this.stepper.rule, this.lossPlot.element);
-
-    setChildren(
-      root,
-      el(
-        "div",
-        { class: "app-shell" },
-        header,
-        this.banners,
-        el("main", { class: "panes" }, this.outline.element, this.landscape.wrap(this.graphPane.element), this.inspector.element),
-        bottom,
-        this.consolePanel.element,
-      ),
-    );
-    root.classList.add("lens-app");
-    root.dataset.state = "waiting";
+    layoutPage(root, {
+      header: [this.title.element, this.toolbar.element],
+      banners: this.banners,
+      panes: [this.outline.element, this.landscape.wrap(this.graphPane.element), this.inspector.element],
+      bottom: [this.stepper.controls, this.stepper.rule, this.lossPlot.element],
+      console: this.consolePanel.element,
+    });
     this.showGraphMessage("Waiting for a trace…");
-
     for (const [pane, key] of [
       [this.outline.element, "outlinePane"],
       [this.inspector.element, "inspectorPane"],

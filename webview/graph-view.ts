@@ -26,49 +26,15 @@ import { framePainted, type Extent, type Point, type RenderContext, type Rendere
 import { buildScene, drawnIdsOf, labelMatches, type Scene, type SizeClass } from "./scene";
 import type { StepMarks } from "./step-overlay";
 import { readTheme, type Theme } from "./theme";
-import { drawnExtent, fitViewport, fitZoom, keepInPlace, LEGIBLE_FIT_MAX_NODES, panToShow, sceneExtent } from "./viewport";
+import { drawnExtent, fitViewport, fitZoom, keepInPlace, LEGIBLE_FIT_MAX_NODES, sceneExtent } from "./viewport";
 import type { ValueSummary } from "../shared/protocol";
+import { followPan, stepMarks } from "./graph-replay";
+import type { Direction, GraphViewOptions, GraphViewTimings, Viewport } from "./graph-view-types";
 
 export { BIG_NODES, HUGE_NODES } from "./scene";
 export { WORKER_NODES } from "./layout-runner";
 export { readTheme, type Theme } from "./theme";
-
-export interface GraphViewOptions {
-  container: HTMLElement;
-  direction: Direction;
-  flow: "data" | "gradient";
-  onSelect(id: string | null): void;
-  /** Double click, or Enter on the selected node. */
-  onActivate?(id: string): void;
-  /** Lay out in a worker above this many drawn nodes (default WORKER_NODES). */
-  workerNodes?: number;
-  /** Fold module calls and repeated structure into boxes (fold.ts); default off. */
-  folding?: boolean;
-}
-
-/** "auto": whichever of LR and TB shows the graph larger in the pane. */
-export type Direction = "LR" | "TB" | "auto";
-
-export interface Viewport {
-  zoom: number;
-  pan: { x: number; y: number };
-}
-
-/** How long the last setGraph/re-layout took, for status lines and tests. */
-export interface GraphViewTimings {
-  layoutMs: number;
-  /** "worker", "main" (synchronous on the page), or "none" (empty graph). */
-  layoutIn: "worker" | "main" | "none";
-  /** setGraph call → first paint. */
-  firstPaintMs: number;
-  /** The last setReplay call's own time. */
-  replayMs: number;
-  /** The last toggleGroup: click → the frame showing the group opened or closed painted. */
-  foldMs: number;
-}
-
-/** A gradient as an edge label of the current step. */
-const flowText = (v: ValueSummary | null) => shortGrad(v).replace(/^grad /, "");
+export type { Direction, GraphViewOptions, GraphViewTimings, Viewport } from "./graph-view-types";
 
 export class GraphView {
   private readonly container: HTMLElement;
@@ -408,38 +374,16 @@ export class GraphView {
     this.timings.replayMs = performance.now() - started;
   }
 
-  /**
-   * Stepping keeps the node being run in view: when its box is (partly) outside the pane, the view
-   * pans (at the same zoom) to centre it.
-   */
+  /** Stepping keeps the node being run in view (graph-replay.ts). */
   private followStep(): void {
-    const cur = this.replayState?.current;
-    const scene = this.scene;
     const vp = this.vp();
-    if (!cur || !scene || !vp) return;
-    const id = scene.rep.get(cur.viewNode) ?? cur.viewNode;
-    const d = scene.byId.get(id);
-    const p = this.positions[id];
-    const pan = d && p ? panToShow(vp, p, d) : null;
-    if (pan) this.drawing?.setViewport(vp.zoom, pan);
+    const pan = this.scene && vp ? followPan(this.replayState, this.scene, this.positions, vp) : null;
+    if (pan && vp) this.drawing?.setViewport(vp.zoom, pan);
   }
 
-  /**
-   * The current step as drawn: the node being run (a drawn id) and the edges carrying gradient,
-   * with the value each carries (`incoming`: the gradient arriving at the op, on its result's edge).
-   */
+  /** The current step as drawn (graph-replay.ts). */
   currentStep(): StepMarks {
-    const cur = this.replayState?.current;
-    const scene = this.scene;
-    if (!cur || !scene) return { node: null, edges: [] };
-    const node = scene.rep.get(cur.viewNode) ?? cur.viewNode;
-    const drawn = scene.edgeById;
-    const edges: StepMarks["edges"] = [];
-    for (const e of cur.edges) if (drawn.has(e.edge)) edges.push({ id: e.edge, flow: flowText(e.grad), incoming: false });
-    if (this.graph?.byId.get(cur.viewNode)?.kind === "op" && drawn.has(`o:${cur.viewNode}`)) {
-      edges.push({ id: `o:${cur.viewNode}`, flow: flowText(cur.step.gradIn), incoming: true });
-    }
-    return { node: scene.byId.has(node) ? node : null, edges };
+    return stepMarks(this.replayState, this.scene, this.graph);
   }
 
   // ---- selection and search ------------------------------------------------------------------------

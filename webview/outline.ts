@@ -13,10 +13,10 @@
 // written to an item's element whenever it is rendered; a change touches only rendered items.
 // Whatever the outline is asked to show (the selection, the current step, the item the keyboard
 // moves to) is scrolled into the rendered window first.
-import type { GraphSnapshot, NodeInfo, TensorInfo, ValueSummary } from "../shared/protocol";
-import { el, setText } from "./dom";
-import { formatShape, formatValue } from "./format";
+import type { GraphSnapshot, NodeInfo } from "../shared/protocol";
+import { el } from "./dom";
 import type { ReplayState, ViewGraph } from "./model";
+import { nodeRow, paintGrad, paintItem, tensorRow, type Item } from "./outline-rows";
 
 export interface OutlineOptions {
   onSelect(id: string): void;
@@ -30,26 +30,6 @@ const OVERSCAN_ROWS = 24;
 const RENDER_ALL_BELOW = 300;
 /** Until the outline has been laid out: the room above the tree (its title) and the pane's height. */
 const GUESS_TREE_TOP = 30;
-
-interface Item {
-  id: string;
-  label: string;
-  level: 1 | 2;
-  /** Top-level index (its own, or its parent's for a nested item). */
-  top: number;
-  parent?: Item;
-  children: Item[];
-  expanded: boolean;
-  tensor?: TensorInfo;
-  node?: NodeInfo;
-  /** The grad the replay shows on this item (tensors only); undefined = none. */
-  grad?: ValueSummary;
-  // DOM, created when the item is first rendered
-  li?: HTMLLIElement;
-  row?: HTMLElement;
-  gradEl?: HTMLElement;
-  group?: HTMLUListElement;
-}
 
 export class Outline {
   readonly element: HTMLElement;
@@ -185,24 +165,7 @@ export class Outline {
 
   /** Writes the item's state to its element (when it is rendered). */
   private paint(item: Item): void {
-    const li = item.li;
-    if (!li) return;
-    li.setAttribute("aria-selected", String(item.id === this.selected));
-    if (item.id === this.current) li.setAttribute("aria-current", "step");
-    else li.removeAttribute("aria-current");
-    li.tabIndex = item === this.focused ? 0 : -1;
-    li.classList.toggle("match", this.matches.has(item.id));
-    if (item.children.length) li.setAttribute("aria-expanded", String(item.expanded));
-    if (item.gradEl) this.paintGrad(item);
-  }
-
-  private paintGrad(item: Item): void {
-    const g = item.grad;
-    const text = g ? formatValue(g) : "";
-    // The shape is on the row already: a tensor's grad shows its first values only.
-    setText(item.gradEl!, g && g.numel > 1 ? text.replace(/^\[[^\]]*\] /, "") : text);
-    item.gradEl!.title = text;
-    item.li!.classList.toggle("has-grad", !!g);
+    paintItem(item, this.selected, this.current, item === this.focused, this.matches.has(item.id));
   }
 
   private isRendered(item: Item): boolean {
@@ -388,7 +351,7 @@ export class Outline {
       const g = grads?.get(item.id);
       if (g === item.grad) continue;
       item.grad = g;
-      if (item.li && this.isRendered(item)) this.paintGrad(item);
+      if (item.li && this.isRendered(item)) paintGrad(item);
     }
     const current = state?.current?.step.node ?? null;
     if (current !== this.current) {
@@ -511,29 +474,4 @@ export class Outline {
       e.stopPropagation();
     }
   }
-}
-
-function lineOf(t: { range?: { line: number } }): string {
-  return t.range ? `L${t.range.line}` : "";
-}
-
-/** A tensor's row; `label` is the view's ("tanh @ L17 #2" when a line made several in the graph). */
-function tensorRow(t: TensorInfo, label: string): HTMLElement {
-  const kind = t.kind === "intermediate" ? "" : t.kind;
-  const shape = t.shape.length ? formatShape(t.shape) : "";
-  return el(
-    "span",
-    { class: `row tensor kind-${t.kind}` },
-    el("span", { class: "twisty", "aria-hidden": "true" }),
-    el("span", { class: "name" }, label),
-    kind && el("span", { class: "kind" }, kind),
-    shape && el("span", { class: "shape" }, shape),
-    t.range && !t.label.endsWith(lineOf(t)) ? el("span", { class: "line" }, lineOf(t)) : null,
-    el("span", { class: "sr-only grad-label" }, "grad"),
-    el("span", { class: "grad" }),
-  );
-}
-
-function nodeRow(n: NodeInfo): HTMLElement {
-  return el("span", { class: `row op${n.kind === "accumulate" ? " accumulate" : ""}` }, el("span", { class: "name" }, n.name));
 }
