@@ -72,10 +72,12 @@ export interface NodeRecord {
   range?: SourceRange;
   /** The module or function call that made it (snapshot.scopes). */
   scope?: number;
+  /** Backward calls begun before it was made (the forward of the next one); absent for AccumulateGrad. */
+  call?: number;
 }
 
 export const MAX_CONSOLE_ENTRIES = 2000;
-/** Backward calls kept in the snapshot (a long training loop makes many; later ones are counted). */
+/** Backward calls kept in the snapshot: the first ones and the newest (a long training loop makes many; the rest are counted). */
 export const MAX_BACKWARD_CALLS = 1000;
 export const MAX_CONSOLE_CHARS = 200_000;
 
@@ -107,6 +109,10 @@ export abstract class RecordingBase {
   protected readonly nodes = new Map<Node, NodeRecord>();
   protected functionNodeCount = 0;
   protected nodesTruncated = false;
+  /** grad_fn nodes of earlier backward calls left out to make room under the node cap (evictEarlierCalls). */
+  protected nodesEvicted = 0;
+  /** Backward calls begun, with those not kept (MAX_BACKWARD_CALLS). */
+  protected callsBegun = 0;
   protected readonly calls: BackwardCallInfo[] = [];
   protected current: BackwardCallInfo | null = null;
   /** Steps kept of calls before the current one, and the oldest call that may still have some. */
@@ -277,7 +283,7 @@ export abstract class RecordingBase {
   protected onTensor(t: Tensor): void {
     if (t.id > this.lastTensorId) this.lastTensorId = t.id;
     if (this.tensors.has(t.id)) return;
-    if (this.functionNodeCount >= this.options.limits.nodeCap) {
+    if (this.functionNodeCount >= this.options.limits.nodeCap && !this.evictEarlierCalls()) {
       this.nodesTruncated = true;
       return;
     }
@@ -288,7 +294,7 @@ export abstract class RecordingBase {
   protected onNode(node: Node, out: Tensor, inputs?: ReadonlyArray<Tensor | null>): void {
     if (this.building) return;
     if (out.id > this.lastTensorId) this.lastTensorId = out.id;
-    if (this.functionNodeCount >= this.options.limits.nodeCap) {
+    if (this.functionNodeCount >= this.options.limits.nodeCap && !this.evictEarlierCalls()) {
       this.nodesTruncated = true;
       return;
     }
@@ -297,7 +303,7 @@ export abstract class RecordingBase {
     const stack = new Error().stack;
     const range = this.locate(stack);
     if (range) this.lastOpRange = range;
-    this.nodes.set(node, { node, tensor: out, range, scope: this.callScopes.current(() => this.stacks.userFrames(stack)) });
+    this.nodes.set(node, { node, tensor: out, range, scope: this.callScopes.current(() => this.stacks.userFrames(stack)), call: this.callsBegun });
     const rec = this.tensors.get(out.id);
     if (!rec) this.tensors.set(out.id, { t: out, range, createdVersion: out.version });
     else if (this.inPlaceTargets.delete(out.id) || userFunctionOf(node)) {
@@ -308,6 +314,47 @@ export abstract class RecordingBase {
       rec.createdVersion = out.version;
     }
     this.program.op(node, out, inputs, range?.line);
+  }
+
+  /**
+   * At the node cap, a training loop makes room for its newest iterations: the grad_fn nodes made
+   * for the oldest finished backward calls (and the tensors they made) leave the record until at
+   * most half the cap is left; those calls keep their loss and roots (the loss plot, the call
+   * picker). False when there is nothing to leave out (one forward pass is over the cap).
+   */
+  protected evictEarlierCalls(): boolean {
+    const begun = this.current ? this.callsBegun - 1 : this.callsBegun;
+    if (begun <= 0 || this.live) return false;
+    const counts = new Map<number, number>();
+    for (const r of this.nodes.values()) if (r.call !== undefined && r.call < begun) counts.set(r.call, (counts.get(r.call) ?? 0) + 1);
+    let remaining = this.functionNodeCount;
+    let below = 0;
+    for (const c of [...counts.keys()].sort((a, b) => a - b)) {
+      if (remaining <= this.options.limits.nodeCap / 2) break;
+      remaining -= counts.get(c)!;
+      below = c + 1;
+    }
+    if (below === 0) return false;
+    const roots = new Set(this.calls.flatMap((c) => c.roots));
+    const gone = new Set<string>();
+    for (const [node, r] of this.nodes) {
+      if (r.call === undefined || r.call >= below) continue;
+      this.nodes.delete(node);
+      gone.add(`n${node.id}`);
+      const t = r.tensor;
+      if (t && this.tensors.get(t.id)?.t === t && !t.isLeaf && !roots.has(`t${t.id}`)) this.tensors.delete(t.id);
+    }
+    // Their calls' steps name those nodes: they go too (the calls keep their loss and roots).
+    this.calls.forEach((c, i) => {
+      if (!c.steps.some((st) => gone.has(st.node) || st.gradsOut.some((g) => g.to !== null && gone.has(g.to)))) return;
+      if (i < this.summarizedCalls && i >= this.oldestWithSteps) this.earlierSteps -= c.steps.length;
+      c.steps = [];
+      c.stepsTruncated = true;
+    });
+    this.nodesEvicted += this.functionNodeCount - remaining;
+    this.functionNodeCount = remaining;
+    this.changes++;
+    return true;
   }
 
   /** Freeze the version of `t` an in-place op is about to replace: it stays in the graph as it was. */
@@ -334,10 +381,14 @@ export abstract class RecordingBase {
 
   protected onBackwardBegin(info: BackwardBegin): void {
     this.summarizeEarlierCalls();
+    this.callsBegun++;
     if (this.calls.length >= MAX_BACKWARD_CALLS) {
+      // The last slot always holds the newest call (where the view opens); the ones it replaces are counted.
+      const replaced = this.calls.pop()!;
+      this.summarizedCalls = this.calls.length;
+      if (this.oldestWithSteps <= this.calls.length) this.earlierSteps -= replaced.steps.length;
+      this.oldestWithSteps = Math.min(this.oldestWithSteps, this.calls.length);
       this.callsDropped++;
-      this.current = null;
-      return;
     }
     const root = info.roots[0];
     let loss: number | undefined;

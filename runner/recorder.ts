@@ -213,6 +213,15 @@ export class Recorder extends RecordingBase {
       },
       this.nodesTruncated ? { nodeCap: this.options.limits.nodeCap } : null,
     );
+    if (this.nodesEvicted > 0) {
+      snapshot.nodesEvicted = this.nodesEvicted;
+      snapshot.program = {
+        unavailable: `the graphs of the earliest backward calls (${this.nodesEvicted.toLocaleString("en-US")} grad_fn nodes) were left out to stay within the node cap, so the traced computation is incomplete; raise the node cap to re-evaluate it`,
+        leaves: {},
+        constants: {},
+        ops: [],
+      };
+    }
     if (error) snapshot.error = error;
     return snapshot;
   }

@@ -18,6 +18,7 @@ export function summarize(s: GraphSnapshot, file: string): string {
   }
   const losses = s.backward.map((c) => c.loss).filter((l): l is number => l !== undefined);
   if (losses.length > 1) lines.push(`loss: ${formatScalar({ shape: [], dtype: "float64", numel: 1, values: [losses[0]!], truncated: false })} → ${formatScalar({ shape: [], dtype: "float64", numel: 1, values: [losses[losses.length - 1]!], truncated: false })} over ${losses.length} calls`);
+  if (s.nodesEvicted) lines.push(`note: the graphs of the earliest backward calls (${s.nodesEvicted} grad_fn nodes) were left out to stay within the node cap (${s.limits.nodeCap}); the newest calls are whole`);
   if (s.nodesTruncated) lines.push(`note: recording stopped at the node cap (${s.limits.nodeCap}); the snippet itself ran to the end`);
   return lines.join("\n");
 }

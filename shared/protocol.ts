@@ -276,13 +276,15 @@ export interface GraphSnapshot {
   tensors: TensorInfo[];
   nodes: NodeInfo[];
   edges: EdgeInfo[];
-  /** Calls in `backward`, in order; after the first 1,000 calls only this count goes on. */
+  /** Calls in `backward`, in order: the first 999 and the newest; the calls between are only counted here. */
   backward: BackwardCallInfo[];
   backwardCallsDropped?: number;
   /** The tensor to select on open: the root of the last backward call, else the last tensor made. */
   output?: string;
   /** Recording stopped at the node cap; the snippet itself ran on. */
   nodesTruncated: boolean;
+  /** grad_fn nodes of the earliest backward calls left out to keep a long training loop's newest calls under the node cap. */
+  nodesEvicted?: number;
   error?: RunError;
   /** The forward computation, for re-evaluation (the landscape view). Absent in old snapshots. */
   program?: ProgramInfo;

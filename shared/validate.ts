@@ -424,6 +424,8 @@ export function validateWire(input: unknown, options: ValidateOptions = {}): Sna
   };
   const producer = c.optStr(f("producer"), "snapshot.producer", CAPS.name);
   if (producer !== undefined) snapshot.producer = producer;
+  const evicted = f("nodesEvicted");
+  if (evicted !== undefined) snapshot.nodesEvicted = c.int(evicted, "snapshot.nodesEvicted");
   const dropped = f("backwardCallsDropped");
   if (dropped !== undefined) snapshot.backwardCallsDropped = c.int(dropped, "snapshot.backwardCallsDropped");
   const output = tensorRef(c.optStr(f("output"), "snapshot.output", CAPS.name), "snapshot.output");

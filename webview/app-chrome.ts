@@ -134,6 +134,9 @@ export function snapshotBanners(s: GraphSnapshot, reveal: (r: SourceRange) => vo
   if (s.nodesTruncated) {
     banners.push(el("div", { class: "banner info", role: "status" }, `Recording stopped at ${formatCount(s.limits.nodeCap)} grad_fn nodes; the snippet itself ran on. The graph shows the first ${formatCount(s.limits.nodeCap)}.`));
   }
+  if (s.nodesEvicted) {
+    banners.push(el("div", { class: "banner info", role: "status" }, `A long run: the graphs of the earliest backward calls (${formatCount(s.nodesEvicted)} grad_fn nodes) were left out to stay within ${formatCount(s.limits.nodeCap)} nodes; their losses stay in the plot, and the newest calls are whole.`));
+  }
   const failed = s.backward.filter((c) => c.error);
   if (failed.length && !err) {
     banners.push(el("div", { class: "banner warn", role: "status" }, `${plural(failed.length, "backward call")} failed: ${failed[0]!.error}`));
