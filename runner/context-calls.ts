@@ -44,7 +44,8 @@ export function contextCalls(isModule: (v: unknown) => boolean): ContextCalls {
     },
     exit(d: unknown): void {
       // Only ever down: a snippet calling __lens.exit itself can only end frames early.
-      if (typeof d === "number" && d >= 0 && d < depth && d === Math.floor(d)) depth = d;
+      // (No global is read here: the snippet may have replaced Math, Number, ….)
+      if (typeof d === "number" && d >= 0 && d < depth && (d | 0) === d) depth = d;
     },
     frames: {
       depth: () => depth,

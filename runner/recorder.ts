@@ -14,12 +14,13 @@ import {
 } from "../shared/protocol";
 import type { Node, Tensor } from "../engine/index";
 import { SAMPLE_VALUES } from "../shared/value-codec";
-import { RecordingBase, type NodeRecord, type TensorRecord } from "./recorder-base";
+import type { NodeRecord, TensorRecord } from "./recorder-base";
+import { CallRecording } from "./recorder-calls";
 import { defaultLabel, gradNote, inputNames, safe, userFunctionOf } from "./recorder-helpers";
 
 export { EARLIER_STEPS, STEP_VALUE_BUDGET, TENSOR_VALUE_BUDGET, type EngineModule, type RecorderOptions } from "./recorder-base";
 
-export class Recorder extends RecordingBase {
+export class Recorder extends CallRecording {
   // ---- the snapshot -----------------------------------------------------------------------------
 
   /** Everything recorded so far as one snapshot. Never throws (a failure becomes an internal error). */

@@ -12,6 +12,7 @@ What it sees, and how:
 import sys
 
 from autograd_lens_program import ProgramRecorder
+from autograd_lens_scopes import CallScopes
 from autograd_lens_values import Held, summarize
 
 MAX_CONSOLE_ENTRIES = 2000
@@ -82,6 +83,7 @@ class Recorder:
         self.busy = False  # our own torch calls are not the user's
         self.frozen = False  # the snapshot is being built: record nothing more
         self.program = ProgramRecorder(torch, self)  # the forward ops as data, for the landscape
+        self.scopes = CallScopes(filename)  # the user's function calls, for folding
 
     # ---- tensors and nodes ---------------------------------------------------------------------
 
@@ -169,7 +171,11 @@ class Recorder:
                     line = where["line"] if where else None
                     if existed:
                         self.program.inplace(rec, gf, line)
-                    if self.add_node(gf, rec, where) is not None:
+                    node_rec = self.add_node(gf, rec, where)
+                    if node_rec is not None:
+                        scope = self.scopes.current(sys._getframe(1))
+                        if scope is not None:
+                            node_rec["scope"] = scope
                         self.program.op(func, args, t, rec, gf, line)
         finally:
             self.busy = False

@@ -153,6 +153,9 @@ def build(recorder, file, producer, duration_ms, error=None):
                                "leaves": {}, "constants": {}, "ops": []}
     if recorder.calls_dropped:
         snapshot["backwardCallsDropped"] = recorder.calls_dropped
+    recorder.scopes.release()
+    if recorder.scopes.list:
+        snapshot["scopes"] = recorder.scopes.list
     if error is not None:
         snapshot["error"] = error
     try:
@@ -230,6 +233,8 @@ def _fill(recorder, snapshot, torch, limits):
         }
         if rec_["range"] is not None:
             info["range"] = rec_["range"]
+        if rec_.get("scope") is not None:
+            info["scope"] = rec_["scope"]
         user = None if accumulate else user_defined(rec_["node"], recorder)
         if user is not None:
             info["userDefined"] = user
