@@ -3,9 +3,11 @@
 // when it begins and ends, so the ops it makes fold into one box per call ("layer() @ L12"):
 //
 //   function layer(x) { return x.tanh(); }
-//     → function layer(x) {const __lensF=__lens.enter(3);try{ return x.tanh(); }finally{__lens.exit(__lensF)}}
+//     → function layer(x) {const __lensF=__lensE(3);try{ return x.tanh(); }finally{__lensX(__lensF)}}
 //   const f = (x) => x.tanh();
-//     → const f = (x) => {const __lensF=__lens.enter(4);try{return ( x.tanh())}finally{__lens.exit(__lensF)}};
+//     → const f = (x) => {const __lensF=__lensE(4);try{return ( x.tanh())}finally{__lensX(__lensF)}};
+//
+// (__lensE and __lensX are __lens.enter and __lens.exit, read once at the program's start.)
 //
 // Insertions only, on the function's own lines, so every line and column of the user's text stays.
 // Not marked: anonymous callbacks, async functions and generators (their frames outlive a
@@ -28,6 +30,15 @@ export interface FunctionSite {
   marked: boolean;
 }
 
+/**
+ * The markers, read once from `__lens` at the start of the program (CALL_PRELUDE): a global read in
+ * the snippet's vm context goes through the context's interceptors, which would double a small
+ * helper's call time.
+ */
+export const CALL_ENTER = "__lensE";
+export const CALL_EXIT = "__lensX";
+export const CALL_PRELUDE = `const ${CALL_ENTER} = __lens.enter, ${CALL_EXIT} = __lens.exit; `;
+
 /** Functions listed (and so marked) at most: past it, a generated snippet's functions are left as they are. */
 export const MAX_FUNCTION_SITES = 20_000;
 
@@ -41,6 +52,10 @@ interface SitePlan {
 
 export abstract class CallMarking extends TypeBlanking {
   readonly functions: FunctionSite[] = [];
+  /** Some function is marked: the program starts with CALL_PRELUDE. */
+  get marksCalls(): boolean {
+    return this.plans.size > 0;
+  }
   private readonly plans = new Map<AstNode, SitePlan>();
   /** Class methods (their calls pass `this`), and constructors, getters and setters (not marked). */
   private readonly methods = new Set<AstNode>();
@@ -117,8 +132,8 @@ export abstract class CallMarking extends TypeBlanking {
     const plan = this.plans.get(n);
     const body = child(n, "body");
     if (!plan || !body) return super.visitFunction(n);
-    const enter = `const __lensF=__lens.enter(${plan.index}${plan.method ? ",this" : ""});try{`;
-    const exit = `}finally{__lens.exit(__lensF)}`;
+    const enter = `const __lensF=${CALL_ENTER}(${plan.index}${plan.method ? ",this" : ""});try{`;
+    const exit = `}finally{${CALL_EXIT}(__lensF)}`;
     if (body.type === "BlockStatement") {
       this.ed.insert(body.start + 1, enter);
       super.visitFunction(n);

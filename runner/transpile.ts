@@ -19,7 +19,7 @@ import type { RunError, SourceRange } from "../shared/protocol";
 import { editorLineStarts, editorPosition, isLineTerminator, lineStarts } from "./lines";
 import { child, collectPatternNames, flag, isNode, isTypeOnly, nodes, parse, text, type AstNode } from "./transpile-ast";
 import { LOOP_KEYWORD, Refusal, SKIP_KEYS, TYPE_KEYS } from "./transpile-base";
-import { CallMarking, type FunctionSite } from "./transpile-calls";
+import { CALL_PRELUDE, CallMarking, type FunctionSite } from "./transpile-calls";
 
 export interface PreparedScript {
   /** JavaScript to run (one expression statement: the async IIFE); evaluate it, get a Promise. */
@@ -437,7 +437,7 @@ export function prepareScript(
     return { ok: false, error: { kind: "internal", message: `Could not prepare ${fileName}: ${String(e)}` } };
   }
 
-  const { code, map } = t.ed.build(PREFIX, SUFFIX);
+  const { code, map } = t.ed.build(t.marksCalls ? PREFIX + CALL_PRELUDE : PREFIX, SUFFIX);
   let genStarts: number[] | undefined;
   const toSource = (line: number, column: number): SourceRange => {
     genStarts ??= lineStarts(code);
