@@ -12,7 +12,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { Browser, Frame, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
-import { highlightedLine, ourOnlyDiagnostic } from "./editor";
+import { highlightedLine, ourOnlyDiagnostic, typeAtEndOfEditor } from "./editor";
 import {
   findWebviewFrame,
   hoverAt,
@@ -503,9 +503,7 @@ describe("Autograd Lens in a trusted window", () => {
     await expect.poll(async () => outlineNames(await graphFrame(page)), { timeout: 120_000, interval: 500 }).toContain("w1");
     // Editing the shown snippet runs it again: while that run is in flight the panel says so (with
     // the time limit) over the previous graph, dimmed, and clears when the new graph arrives.
-    await page.locator(".monaco-editor .view-lines").first().click();
-    await page.keyboard.press("Control+End");
-    await page.keyboard.type("\nconst t0 = Date.now(); while (Date.now() - t0 < 3000) t0;\n");
+    await typeAtEndOfEditor(page, "\nconst t0 = Date.now(); while (Date.now() - t0 < 3000) t0;\n", "t0 < 3000");
     const frame = await graphFrame(page);
     const running = frame.locator(".badge.running");
     await expect.poll(() => running.isVisible(), { timeout: 30_000, interval: 100 }).toBe(true);
