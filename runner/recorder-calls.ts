@@ -5,9 +5,9 @@
 // MAX_BACKWARD_CALLS the last slot always holds the newest call, so the call the view opens at is
 // whole and steppable.
 import type { BackwardCallInfo, BackwardStepInfo, ValueSummary } from "../shared/protocol";
-import type { BackwardBegin, BackwardStep, Tensor } from "../engine/index";
+import type { BackwardBegin, BackwardStep, Node, Tensor } from "../engine/index";
 import { SAMPLE_VALUES } from "../shared/value-codec";
-import { EARLIER_STEPS, MAX_BACKWARD_CALLS, RecordingBase, STEP_VALUE_BUDGET } from "./recorder-base";
+import { EARLIER_STEPS, MAX_BACKWARD_CALLS, RecordingBase, STEP_VALUE_BUDGET, type NodeRecord } from "./recorder-base";
 
 export abstract class CallRecording extends RecordingBase {
   /**
@@ -19,8 +19,12 @@ export abstract class CallRecording extends RecordingBase {
   protected evictEarlierCalls(): boolean {
     const begun = this.current ? this.callsBegun - 1 : this.callsBegun;
     if (begun <= 0 || this.live) return false;
+    // What the newest call ran stays (a graph kept with retain_graph and run again is not "earlier").
+    const newest = this.current ?? this.calls[this.calls.length - 1];
+    const inUse = new Set(newest?.steps.map((st) => st.node));
+    const evictable = (node: Node, r: NodeRecord): boolean => r.call !== undefined && !inUse.has(`n${node.id}`);
     const counts = new Map<number, number>();
-    for (const r of this.nodes.values()) if (r.call !== undefined && r.call < begun) counts.set(r.call, (counts.get(r.call) ?? 0) + 1);
+    for (const [node, r] of this.nodes) if (evictable(node, r) && r.call! < begun) counts.set(r.call!, (counts.get(r.call!) ?? 0) + 1);
     let remaining = this.functionNodeCount;
     let below = 0;
     for (const c of [...counts.keys()].sort((a, b) => a - b)) {
@@ -32,7 +36,7 @@ export abstract class CallRecording extends RecordingBase {
     const roots = new Set(this.calls.flatMap((c) => c.roots));
     const gone = new Set<string>();
     for (const [node, r] of this.nodes) {
-      if (r.call === undefined || r.call >= below) continue;
+      if (!evictable(node, r) || r.call! >= below) continue;
       this.nodes.delete(node);
       gone.add(`n${node.id}`);
       const t = r.tensor;

@@ -144,6 +144,28 @@ y.mul(1).sum().backward();
     expect(shown.nodesEvicted).toBe(s.nodesEvicted);
   }, 240_000);
 
+  it("a graph kept with retainGraph and run again is not an earlier call: the cap stops recording instead", async () => {
+    const s = await run(`import { torch } from "autograd-lens";
+const x = torch.ones([4], { requiresGrad: true });
+let y = x;
+for (let i = 0; i < 700; i++) y = y.mul(1.0001).add(0.0001);
+const loss = y.sum();
+loss.backward(undefined, { retainGraph: true });
+let z = x;
+for (let i = 0; i < 800; i++) z = z.mul(1.0001);
+z.sum().backward();
+loss.backward(undefined, { retainGraph: true });
+`, { nodeCap: 2000 });
+    expect(s.error).toBeUndefined();
+    expect(s.nodesEvicted).toBeUndefined();
+    expect(s.nodesTruncated).toBe(true);
+    // The last call ran the kept graph again: all of it is there, every step.
+    const last = s.backward.at(-1)!;
+    expect(last.stepsTruncated).toBe(false);
+    expect(last.steps.length).toBe(1402);
+    validateSnapshot(encodeSnapshot(s));
+  }, 240_000);
+
   it("the value cap and the step cap", async () => {
     const s = await run(opChain(10, 100), { valueCap: 10, stepCap: 4 });
     expect(s.error).toBeUndefined();
