@@ -1,11 +1,12 @@
 // Derivatives of the shape ops: each undoes the rearrangement on the gradient.
 import type { GradientSpec } from "../autograd/node";
 import { sumTo } from "../ops/elementwise";
-import { formatShape } from "../../shared/format";
 
 type Shape = readonly number[];
-// In code (`grad.reshape([2, 3])`) a shape is an array literal; in prose it is the house notation, [2×3].
+// In code (`grad.reshape([2, 3])`) a shape is an array literal; in prose it is the house notation,
+// [2×3] (shared/format.ts's formatShape: the engine's declarations stay self-contained, so not imported).
 const shapeText = (s: Shape) => `[${s.join(", ")}]`;
+const shapeProse = (s: Shape) => `[${s.join("×")}]`;
 
 export const ViewBackward0: GradientSpec<{ selfShape: Shape }> = {
   name: "ViewBackward0",
@@ -100,6 +101,6 @@ export const TBackward0: GradientSpec<Record<string, never>> = {
 export const ExpandBackward0: GradientSpec<{ selfShape: Shape }> = {
   name: "ExpandBackward0",
   inputs: ["self"],
-  formulas: (s) => [`grad summed back to ${formatShape(s.selfShape)}`],
+  formulas: (s) => [`grad summed back to ${shapeProse(s.selfShape)}`],
   gradFunc: (g, s) => [sumTo(g, s.selfShape, "ExpandBackward0")],
 };
