@@ -73,10 +73,34 @@ export function encodeSnapshot(s: GraphSnapshot): SnapshotWire {
   return { ...s, values, tensors, nodes, backward };
 }
 
-/** One table entry as a ValueSummary (throws an Error without a path when its data is malformed). */
+/**
+ * One table entry as a ValueSummary. Its `values` stay base64 until something reads them (most never
+ * are read where the snapshot was received: the host passes the table on to the page as it came),
+ * then are decoded once. `e` must have been checked (validateWire): decoding cannot fail then; if it
+ * does all the same, `values` is empty rather than an exception in a hover.
+ */
 export function decodeValue(e: EncodedValue): ValueSummary {
   const numel = e.shape.reduce((a, d) => a * d, 1);
-  const out: ValueSummary = { shape: e.shape.slice(), dtype: e.dtype, numel, values: decodeValues(e.data, e.dtype, e.count), truncated: e.count < numel };
+  const out = { shape: e.shape.slice(), dtype: e.dtype, numel } as ValueSummary;
+  const settle = (values: ValueSummary["values"]) => {
+    Object.defineProperty(out, "values", { value: values, writable: true, enumerable: true, configurable: true });
+    return values;
+  };
+  Object.defineProperty(out, "values", {
+    enumerable: true,
+    configurable: true,
+    get: () => {
+      let values: ValueSummary["values"];
+      try {
+        values = decodeValues(e.data, e.dtype, e.count);
+      } catch {
+        values = [];
+      }
+      return settle(values);
+    },
+    set: settle,
+  });
+  out.truncated = e.count < numel;
   if (e.stats) out.stats = { min: e.stats[0], max: e.stats[1], mean: e.stats[2], nanCount: e.stats[3], infCount: e.stats[4] };
   return out;
 }

@@ -24,7 +24,7 @@ import {
   type ValueRef,
 } from "./protocol";
 import { decodeSnapshot } from "./snapshot-codec";
-import { encodedLength } from "./value-codec";
+import { bytesPerValue, encodedLength } from "./value-codec";
 import { CAPS, Checker, kindOf, ValidationError, type Obj, type ValidateOptions } from "./validate-checker";
 
 export { CAPS, TRUNCATION_MARK, ValidationError, describe, capString, type ValidateOptions } from "./validate-checker";
@@ -93,6 +93,10 @@ function encodedValue(c: Checker, v: unknown, path: string): EncodedValue & { nu
     c.fail(`${path}.data`, `has ${data.length} base64 characters, but ${count} ${dtype} value${count === 1 ? "" : "s"} take ${want}`);
   }
   if (!BASE64.test(data)) c.fail(`${path}.data`, "is not base64 (only A-Z, a-z, 0-9, +, / and = padding)");
+  // The padding matches the byte count, so decoding (done lazily, when a value is read) cannot fail.
+  const pad = (3 - ((count * bytesPerValue(dtype)) % 3)) % 3;
+  const has = data.endsWith("==") ? 2 : data.endsWith("=") ? 1 : 0;
+  if (has !== pad) c.fail(`${path}.data`, `ends in ${has} "=" instead of ${pad} for ${count} ${dtype} value${count === 1 ? "" : "s"}`);
   const out: EncodedValue & { numel: number } = { shape: s.shape, dtype, count, data, numel: s.numel };
   const stats = c.get(o, "stats", path);
   if (stats !== undefined) {
