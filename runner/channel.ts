@@ -32,8 +32,11 @@ const RESULT_HEAD = Buffer.from('{"type":"result"');
 const HEAD_BYTES = Math.max(PARTIAL_HEAD.length, RESULT_HEAD.length);
 type LineKind = "partial" | "result" | "other";
 
-/** Check one parsed message from the child; the snapshot is rebuilt by the validator. */
-export function validateChildMessage(m: unknown): ChildMessage {
+/**
+ * Check one parsed message from the child; the snapshot is rebuilt by the validator. `owned`: `m` was
+ * parsed for this call and is used by nothing else, so its lists are let go as they are checked.
+ */
+export function validateChildMessage(m: unknown, owned = false): ChildMessage {
   if (m === null || typeof m !== "object" || Array.isArray(m)) throw new ValidationError("message", "must be an object");
   const o = m as Record<string, unknown>;
   switch (o["type"]) {
@@ -59,7 +62,7 @@ export function validateChildMessage(m: unknown): ChildMessage {
     }
     case "result":
     case "partial":
-      return { type: o["type"], snapshot: validateSnapshot(o["snapshot"]) };
+      return { type: o["type"], snapshot: validateSnapshot(o["snapshot"], { consume: owned }) };
     default:
       throw new ValidationError("message.type", `${JSON.stringify(String(o["type"]).slice(0, 40))} is not a message the sandbox sends`);
   }
@@ -194,7 +197,7 @@ export class MessageReader {
     }
     let message: ChildMessage;
     try {
-      message = validateChildMessage(parsed);
+      message = validateChildMessage(parsed, true);
     } catch (e) {
       return this.fail(e instanceof Error ? e.message : String(e));
     }
@@ -220,7 +223,7 @@ export function readPartial(bytes: Buffer): { snapshot: GraphSnapshot } | { inva
   try {
     const stream = new JsonStream();
     stream.push(bytes);
-    const m = validateChildMessage(stream.end());
+    const m = validateChildMessage(stream.end(), true);
     return m.type === "partial" ? { snapshot: m.snapshot } : { invalid: "the checkpoint was not one" };
   } catch (e) {
     return { invalid: e instanceof Error ? e.message : "the checkpoint was not JSON" };

@@ -203,7 +203,8 @@ export class JsonStream {
   private scanMember(buf: Buffer, i: number): number {
     const m = this.member!;
     const start = i;
-    const n = buf.length;
+    // Never past one byte more than a member may have: then it is opened (descend) at once.
+    const n = Math.min(buf.length, start + this.pieceBytes + 1 - m.size);
     let done = false;
     if (m.type === "n") {
       while (i < n) {
@@ -217,18 +218,28 @@ export class JsonStream {
     } else {
       let { depth, inString, escaped } = m;
       while (i < n) {
-        const b = buf[i++]!;
         if (inString) {
-          if (escaped) escaped = false;
-          else if (b === BACKSLASH) escaped = true;
-          else if (b === QUOTE) {
+          if (escaped) {
+            escaped = false;
+            i++;
+            continue;
+          }
+          let b = buf[i]!;
+          while (b !== QUOTE && b !== BACKSLASH && ++i < n) b = buf[i]!;
+          if (i === n) break;
+          i++;
+          if (b === BACKSLASH) escaped = true;
+          else {
             inString = false;
             if (depth === 0) {
               done = true;
               break;
             }
           }
-        } else if (b === QUOTE) inString = true;
+          continue;
+        }
+        const b = buf[i++]!;
+        if (b === QUOTE) inString = true;
         else if (b === OPEN_BRACE || b === OPEN_BRACKET) depth++;
         else if (b === CLOSE_BRACE || b === CLOSE_BRACKET) {
           depth--;
@@ -298,49 +309,72 @@ export class JsonStream {
     for (const p of rest) this.scan(p);
   }
 
-  /** Inside a large string: turn its bytes into text a piece at a time; returns where the scan stopped. */
+  /**
+   * Inside a large string: turn its bytes into text as they come (each chunk's worth, joined by V8
+   * without copying); returns where the scan stopped. Plain ASCII (base64 values, most console text)
+   * becomes text directly; escapes and UTF-8 go through JSON.parse, cut where no escape or character
+   * is split.
+   */
   private scanBigString(buf: Buffer, i: number): number {
     const s = this.big!;
-    const start = i;
     const n = buf.length;
+    if (s.size === 0 && !s.afterBackslash && s.escapeLeft === 0) {
+      let j = i;
+      while (j < n) {
+        const b = buf[j]!;
+        if (b === QUOTE || b === BACKSLASH || b < 32 || b > 127) break;
+        j++;
+      }
+      if (j > i) s.text += buf.toString("latin1", i, j);
+      if (j === n) return n;
+      if (buf[j] === QUOTE) return this.endBigString(j);
+      i = j;
+    }
+    const start = i;
+    let { afterBackslash, escapeLeft } = s;
     let end = -1;
     let cut = -1; // the last place in this chunk where a piece may end
-    while (i < n) {
+    for (; i < n; i++) {
       const b = buf[i]!;
-      if (s.afterBackslash) {
-        s.afterBackslash = false;
-        s.escapeLeft = b === 117 /* u */ ? 4 : 0;
-        i++;
+      if (afterBackslash) {
+        afterBackslash = false;
+        escapeLeft = b === 117 /* u */ ? 4 : 0;
         continue;
       }
-      if (s.escapeLeft > 0) {
-        s.escapeLeft--;
-        i++;
+      if (escapeLeft > 0) {
+        escapeLeft--;
         continue;
       }
       // Not inside an escape, and not before a UTF-8 continuation byte: a piece may end here.
       if ((b & 0xc0) !== 0x80) cut = i;
-      if (b === BACKSLASH) s.afterBackslash = true;
+      if (b === BACKSLASH) afterBackslash = true;
       else if (b === QUOTE) {
         end = i;
         break;
       }
-      i++;
     }
+    s.afterBackslash = afterBackslash;
+    s.escapeLeft = escapeLeft;
     if (end >= 0) {
       this.takeBytes(buf.subarray(start, end));
       this.flushBig(s.size);
-      const text = s.text;
-      this.big = null;
-      this.place(text);
-      return end + 1;
+      return this.endBigString(end);
     }
     this.takeBytes(buf.subarray(start, n));
-    if (s.size > this.pieceBytes && cut >= start) {
-      // Everything before `cut` (in this chunk) becomes text now; the rest waits for the next piece.
-      this.flushBig(s.size - (n - cut));
-    }
+    // Everything before `cut` becomes text now; the rest (an escape or a character cut in two) waits.
+    if (cut >= start) this.flushBig(s.size - (n - cut));
+    else if (s.size > this.pieceBytes) throw new JsonStreamError(`a string had ${this.pieceBytes} bytes without a whole character (not UTF-8)`);
     return n;
+  }
+
+  private endBigString(quoteAt: number): number {
+    const text = this.big!.text;
+    // Made one flat string now, while its pieces are young and die cheaply, rather than later by
+    // whatever reads it first (the validator's base64 check), when all of them have been kept alive.
+    FLATTEN.test(text);
+    this.big = null;
+    this.place(text);
+    return quoteAt + 1;
   }
 
   private takeBytes(b: Buffer): void {
@@ -354,13 +388,21 @@ export class JsonStream {
   private flushBig(count: number): void {
     const s = this.big!;
     if (count <= 0) return;
-    const all = s.parts.length === 1 ? s.parts[0]! : Buffer.concat(s.parts, s.size);
-    const piece = all.subarray(0, count);
-    const rest = all.subarray(count);
     // The piece is the inside of a JSON string: JSON.parse checks and unescapes it.
-    s.text += parseBytes(Buffer.concat([QUOTE_BYTE, piece, QUOTE_BYTE])) as string;
-    s.parts = rest.length > 0 ? [Buffer.from(rest)] : [];
-    s.size = rest.length;
+    const quoted = Buffer.allocUnsafe(count + 2);
+    quoted[0] = QUOTE;
+    let o = 1;
+    const rest: Buffer[] = [];
+    for (const p of s.parts) {
+      const take = Math.min(p.length, count + 1 - o);
+      if (take > 0) p.copy(quoted, o, 0, take);
+      o += take;
+      if (take < p.length) rest.push(Buffer.from(p.subarray(take)));
+    }
+    quoted[count + 1] = QUOTE;
+    s.text += parseBytes(quoted) as string;
+    s.parts = rest;
+    s.size -= count;
   }
 
   private closeContainer(): void {
@@ -369,7 +411,8 @@ export class JsonStream {
   }
 }
 
-const QUOTE_BYTE = Buffer.from('"');
+/** Matching it makes V8 flatten a string (a regex runs on flat text); it looks at no character. */
+const FLATTEN = /^/;
 
 function parseBytes(bytes: Buffer): unknown {
   try {

@@ -110,6 +110,19 @@ export function decodeValue(e: EncodedValue): ValueSummary {
  * place that refers to it. `w` must have been checked (validateWire): refs are in range.
  */
 export function decodeSnapshot(w: SnapshotWire): GraphSnapshot {
+  return decodeOwnedSnapshot({
+    ...w,
+    tensors: w.tensors.map((t) => ({ ...t })),
+    nodes: w.nodes.map((n) => ({ ...n, saved: n.saved.map((sv) => ({ ...sv })) })),
+    backward: w.backward.map((c) => ({ ...c, steps: c.steps.map((st) => ({ ...st, gradsOut: st.gradsOut.map((g) => ({ ...g })) })) })),
+  });
+}
+
+/**
+ * decodeSnapshot for a wire snapshot nobody else holds (a fresh one from the validator): its objects
+ * become the snapshot's, refs replaced by values in place, so no second copy of the graph is made.
+ */
+export function decodeOwnedSnapshot(w: SnapshotWire): GraphSnapshot {
   const decoded = new Array<ValueSummary | undefined>(w.values.length);
   const refs = new Map<ValueSummary, ValueRef>();
   const v = (r: ValueRef): ValueSummary => {
@@ -120,32 +133,26 @@ export function decodeSnapshot(w: SnapshotWire): GraphSnapshot {
     }
     return out;
   };
+  const table = w.values;
+  // The same objects, retyped: each ValueRef field is replaced by its ValueSummary below.
+  type Loose = Record<string, unknown>;
+  for (const t of w.tensors as unknown as Loose[]) {
+    t["value"] = v(t["value"] as ValueRef);
+    t["grad"] = t["grad"] === null ? null : v(t["grad"] as ValueRef);
+  }
+  for (const n of w.nodes) {
+    for (const sv of n.saved as unknown as Loose[]) if (sv["value"] !== undefined) sv["value"] = v(sv["value"] as ValueRef);
+  }
+  for (const c of w.backward) {
+    for (const st of c.steps as unknown as Loose[]) {
+      st["gradIn"] = v(st["gradIn"] as ValueRef);
+      for (const g of st["gradsOut"] as Loose[]) g["grad"] = g["grad"] === null ? null : v(g["grad"] as ValueRef);
+      if (st["gradAfter"] !== undefined) st["gradAfter"] = v(st["gradAfter"] as ValueRef);
+    }
+  }
   const { values: _table, ...rest } = w;
   void _table;
-  const s: GraphSnapshot = {
-    ...rest,
-    tensors: w.tensors.map((t) => ({ ...t, value: v(t.value), grad: t.grad === null ? null : v(t.grad) })),
-    nodes: w.nodes.map((n) => ({
-      ...n,
-      saved: n.saved.map((sv) => {
-        const { value, ...r } = sv;
-        return value === undefined ? r : { ...r, value: v(value) };
-      }),
-    })),
-    backward: w.backward.map((c) => ({
-      ...c,
-      steps: c.steps.map((st) => {
-        const { gradAfter, ...r } = st;
-        const out: GraphSnapshot["backward"][number]["steps"][number] = {
-          ...r,
-          gradIn: v(st.gradIn),
-          gradsOut: st.gradsOut.map((g) => ({ index: g.index, to: g.to, grad: g.grad === null ? null : v(g.grad) })),
-        };
-        if (gradAfter !== undefined) out.gradAfter = v(gradAfter);
-        return out;
-      }),
-    })),
-  };
-  tableOf.set(s, { values: w.values, refs });
+  const s = rest as unknown as GraphSnapshot;
+  tableOf.set(s, { values: table, refs });
   return s;
 }

@@ -39,12 +39,31 @@ export class ValidationError extends Error {
 export interface ValidateOptions {
   /** Repair what can be repaired (the child's own snapshot) instead of rejecting it. */
   repair?: boolean;
+  /**
+   * The input is the caller's own, used once (the parent's freshly parsed message): the entries of
+   * its large lists are let go as they are checked, so the input and its checked copy are not both
+   * whole in memory at once. The input is left with holes.
+   */
+  consume?: boolean;
 }
 
 export type Obj = Record<string, unknown>;
 
 export class Checker {
-  constructor(readonly repair: boolean) {}
+  constructor(
+    readonly repair: boolean,
+    readonly consume = false,
+  ) {}
+
+  /** `a.map(fn)`; when consuming, each entry of `a` is let go once it has been checked. */
+  each<T>(a: unknown[], fn: (x: unknown, i: number) => T): T[] {
+    const out: T[] = [];
+    for (let i = 0; i < a.length; i++) {
+      out.push(fn(a[i], i));
+      if (this.consume) a[i] = undefined;
+    }
+    return out;
+  }
 
   fail(path: string, problem: string): never {
     throw new ValidationError(path, problem);

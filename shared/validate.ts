@@ -23,7 +23,7 @@ import {
   type TensorWire,
   type ValueRef,
 } from "./protocol";
-import { decodeSnapshot } from "./snapshot-codec";
+import { decodeOwnedSnapshot } from "./snapshot-codec";
 import { bytesPerValue, encodedLength } from "./value-codec";
 import { CAPS, Checker, kindOf, ValidationError, type Obj, type ValidateOptions } from "./validate-checker";
 
@@ -204,7 +204,7 @@ function runError(c: Checker, v: unknown, path: string): GraphSnapshot["error"] 
  * Throws ValidationError naming the first wrong field. Unknown fields are dropped.
  */
 export function validateWire(input: unknown, options: ValidateOptions = {}): SnapshotWire {
-  const c = new Checker(options.repair ?? false);
+  const c = new Checker(options.repair ?? false, options.consume ?? false);
   const o = c.obj(input, "snapshot");
   const version = c.get(o, "version", "snapshot");
   if (version !== SNAPSHOT_VERSION) {
@@ -214,11 +214,11 @@ export function validateWire(input: unknown, options: ValidateOptions = {}): Sna
   const f = (key: string) => c.get(o, key, "snapshot");
   const limitsIn = c.obj(f("limits"), "snapshot.limits");
   const limit = (k: string) => c.num(c.finite(c.get(limitsIn, k, "snapshot.limits"), `snapshot.limits.${k}`), `snapshot.limits.${k}`, 0);
-  const table = c.arr(f("values"), "snapshot.values").map((x, i) => encodedValue(c, x, `snapshot.values[${i}]`));
+  const table = c.each(c.arr(f("values"), "snapshot.values"), (x, i) => encodedValue(c, x, `snapshot.values[${i}]`));
   const tensorsIn = c.arr(f("tensors"), "snapshot.tensors");
   const nodesIn = c.arr(f("nodes"), "snapshot.nodes");
 
-  const nodes = nodesIn.map((x, i) => {
+  const nodes = c.each(nodesIn, (x, i) => {
     const p = `snapshot.nodes[${i}]`;
     const n = c.obj(x, p);
     const g = (k: string) => c.get(n, k, p);
@@ -271,7 +271,7 @@ export function validateWire(input: unknown, options: ValidateOptions = {}): Sna
     nodeIds.add(n.id);
   });
 
-  const tensors = tensorsIn.map((x, i) => {
+  const tensors = c.each(tensorsIn, (x, i) => {
     const p = `snapshot.tensors[${i}]`;
     const t = c.obj(x, p);
     const g = (k: string) => c.get(t, k, p);
@@ -327,7 +327,7 @@ export function validateWire(input: unknown, options: ValidateOptions = {}): Sna
     });
   });
 
-  const edges = c.arr(f("edges"), "snapshot.edges").map((x, i) => {
+  const edges = c.each(c.arr(f("edges"), "snapshot.edges"), (x, i) => {
     const p = `snapshot.edges[${i}]`;
     const e = c.obj(x, p);
     const out: GraphSnapshot["edges"][number] = {
@@ -341,7 +341,7 @@ export function validateWire(input: unknown, options: ValidateOptions = {}): Sna
     return out;
   });
 
-  const backward = c.arr(f("backward"), "snapshot.backward").map((x, i) => {
+  const backward = c.each(c.arr(f("backward"), "snapshot.backward"), (x, i) => {
     const p = `snapshot.backward[${i}]`;
     const b = c.obj(x, p);
     const g = (k: string) => c.get(b, k, p);
@@ -401,7 +401,7 @@ export function validateWire(input: unknown, options: ValidateOptions = {}): Sna
     tracedAt: c.str(f("tracedAt"), "snapshot.tracedAt", 100),
     durationMs: c.num(c.finite(f("durationMs"), "snapshot.durationMs"), "snapshot.durationMs", 0),
     limits: { timeoutMs: limit("timeoutMs"), nodeCap: limit("nodeCap"), valueCap: limit("valueCap"), stepCap: limit("stepCap"), memoryMb: limit("memoryMb") },
-    console: c.arr(f("console"), "snapshot.console").map((x, i) => {
+    console: c.each(c.arr(f("console"), "snapshot.console"), (x, i) => {
       const p = `snapshot.console[${i}]`;
       const e = c.obj(x, p);
       const out: GraphSnapshot["console"][number] = {
@@ -485,7 +485,7 @@ function modules(c: Checker, v: unknown, tensorIds: ReadonlySet<string>): GraphS
 export function validateSnapshot(input: unknown, options: ValidateOptions = {}): GraphSnapshot {
   const wire = validateWire(input, options);
   try {
-    return decodeSnapshot(wire);
+    return decodeOwnedSnapshot(wire);
   } catch (e) {
     // validateWire checked every entry's length and alphabet: this is a bug, not bad input.
     throw new ValidationError("snapshot.values", `could not be decoded (${e instanceof Error ? e.message : String(e)})`);
@@ -495,7 +495,7 @@ export function validateSnapshot(input: unknown, options: ValidateOptions = {}):
 /** validateSnapshot as a result instead of an exception (for callers that must never throw). */
 export function checkSnapshot(input: unknown, options: ValidateOptions = {}): { ok: true; snapshot: GraphSnapshot } | { ok: false; error: string } {
   const r = checkWire(input, options);
-  return r.ok ? { ok: true, snapshot: decodeSnapshot(r.wire) } : r;
+  return r.ok ? { ok: true, snapshot: decodeOwnedSnapshot(r.wire) } : r;
 }
 
 /** validateWire as a result instead of an exception. */

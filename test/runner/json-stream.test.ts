@@ -67,7 +67,7 @@ describe("JsonStream", () => {
 
   it('keeps "__proto__" an own key, as JSON.parse does', () => {
     const text = '{"__proto__":{"polluted":1},"big":"' + "x".repeat(100) + '"}';
-    const v = parse(text) as Record<string, unknown>;
+    const v = parse(text, [7], 16, 16) as Record<string, unknown>;
     expect(Object.getPrototypeOf(v)).toBe(Object.prototype);
     expect(Object.prototype.hasOwnProperty.call(v, "__proto__")).toBe(true);
     expect(v).toEqual(JSON.parse(text));
