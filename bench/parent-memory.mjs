@@ -10,10 +10,10 @@
 //   partials 16 MB checkpoints first (the child's "partial" messages), then the strings result
 // Run with `node --expose-gc bench/parent-memory.mjs` after `npm run build` (quiet machine).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import os, { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildSandboxBundle } from './lib/setup.mjs';
 
@@ -60,11 +60,21 @@ if (!shapeArg) {
   // Each shape in a fresh process: the kernel's high-water mark (maxRSS) then belongs to that run
   // alone, and catches the peak inside the synchronous parse, which no timer could sample.
   const bundle = await buildSandboxBundle();
-  console.log('parent peak memory (growth of the peak RSS) while receiving a result at the 64 MB cap; target <= 2x the cap');
+  console.log(`parent peak memory (growth of the peak RSS) while receiving a result at the 64 MB cap; target <= 2x the cap (load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')})`);
+  const rows = [];
   for (const shape of ['strings', 'values', 'graph', 'partials']) {
     const r = spawnSync(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), `--shape=${shape}`, `--bundle=${bundle}`], { encoding: 'utf8' });
-    process.stdout.write(r.stdout || `  ${shape}: failed: ${r.stderr.slice(-500)}\n`);
+    const lines = r.stdout.split('\n');
+    const row = lines.find((l) => l.startsWith('  row '));
+    const shown = lines.filter((l) => l && !l.startsWith('  row ')).join('\n');
+    console.log(row ? shown : `  ${shape}: failed: ${r.stderr.slice(-500)}`);
+    rows.push(row ? JSON.parse(row.slice(6)) : { shape, status: 'FAIL', error: r.stderr.slice(-500) });
   }
+  const results = join(dirname(fileURLToPath(import.meta.url)), 'results', 'parent-memory.json');
+  mkdirSync(dirname(results), { recursive: true });
+  writeFileSync(results, `${JSON.stringify({ capBytes: CAP, target: 'peak RSS growth <= 2x the cap', loadavg: os.loadavg(), rows }, null, 2)}\n`);
+  console.log(`wrote ${results}`);
+  if (rows.some((r) => r.status !== 'PASS')) process.exitCode = 1;
 } else {
   const bundle = process.argv.find((a) => a.startsWith('--bundle='))?.slice(9);
   const { SnippetRunner } = require(bundle);
@@ -80,7 +90,9 @@ if (!shapeArg) {
     const peak = process.resourceUsage().maxRSS * 1024 - before;
     const got = s.error ? `error: ${s.error.message.slice(0, 80)}` : `${s.console.length} console lines, ${s.tensors.length} tensors`;
     const ratio = peak / CAP;
-    console.log(`  ${shapeArg.padEnd(9)} ${(peak / 2 ** 20).toFixed(0).padStart(5)} MB = ${ratio.toFixed(2)}x the cap  ${ratio <= 2 ? 'PASS' : 'FAIL'}  (${ms.toFixed(0)} ms; ${got})`);
+    const status = ratio <= 2 ? 'PASS' : 'FAIL';
+    console.log(`  ${shapeArg.padEnd(9)} ${(peak / 2 ** 20).toFixed(0).padStart(5)} MB = ${ratio.toFixed(2)}x the cap  ${status}  (${ms.toFixed(0)} ms; ${got})`);
+    console.log(`  row ${JSON.stringify({ shape: shapeArg, peakGrowthBytes: peak, ratio, status, ms, got })}`);
   } finally {
     runner.dispose();
     rmSync(dir, { recursive: true, force: true });

@@ -13,6 +13,7 @@
 // begins, drops the one kept. So while receiving a result the parent holds the objects parsed so far
 // and a bounded window of bytes (bench/parent-memory.mjs measures it).
 import { validateSnapshot, ValidationError } from "../shared/validate";
+import { precheckEntry } from "../shared/validate-items";
 import type { GraphSnapshot } from "../shared/protocol";
 import { JsonStream, JsonStreamError } from "./json-stream";
 import type { ChildMessage } from "./messages";
@@ -154,7 +155,8 @@ export class MessageReader {
     if (this.kind === "partial") return true;
     const first = this.chunks;
     this.chunks = [];
-    this.stream = new JsonStream();
+    // A result's entries (nodes, tensors, ...) are checked as they arrive: the parsed entry goes at once.
+    this.stream = new JsonStream(undefined, undefined, this.kind === "result" ? precheckEntry : undefined);
     for (const c of first) if (!this.feed(c)) return false;
     return true;
   }
@@ -164,7 +166,7 @@ export class MessageReader {
       this.stream!.push(part);
       return true;
     } catch (e) {
-      this.fail(notJson(e));
+      this.fail(e instanceof ValidationError ? e.message : notJson(e));
       return false;
     }
   }
@@ -193,7 +195,7 @@ export class MessageReader {
     try {
       parsed = stream.end();
     } catch (e) {
-      return this.fail(notJson(e));
+      return this.fail(e instanceof ValidationError ? e.message : notJson(e));
     }
     let message: ChildMessage;
     try {
@@ -221,7 +223,7 @@ function notJson(e: unknown): string {
 /** The snapshot of a kept checkpoint line, validated as every message is; or why it is not one. */
 export function readPartial(bytes: Buffer): { snapshot: GraphSnapshot } | { invalid: string } {
   try {
-    const stream = new JsonStream();
+    const stream = new JsonStream(undefined, undefined, precheckEntry);
     stream.push(bytes);
     const m = validateChildMessage(stream.end(), true);
     return m.type === "partial" ? { snapshot: m.snapshot } : { invalid: "the checkpoint was not one" };

@@ -53,7 +53,16 @@ interface Container {
   value: unknown[] | Record<string, unknown>;
   want: Want;
   key: string | undefined;
+  /** Its key in the container that holds it (its index for an array's member, null at the top). */
+  at: string | number | null;
 }
+
+/**
+ * Called with each entry of a list two levels down (`{"snapshot": {"<list>": [entry, ...]}}`) as soon
+ * as the entry is parsed, in the large form only; what it returns is kept instead (the parent checks
+ * the entry there, so the parsed entry can go at once). What it throws ends the parse.
+ */
+export type EntryHook = (list: string, index: number, entry: unknown, into: unknown[]) => unknown;
 
 /** A member being buffered: its bytes so far and where its scan is. */
 interface Member {
@@ -93,6 +102,7 @@ export class JsonStream {
   constructor(
     private readonly wholeBytes = WHOLE_BYTES,
     private readonly pieceBytes = PIECE_BYTES,
+    private readonly onEntry?: EntryHook,
   ) {}
 
   push(chunk: Buffer): void {
@@ -285,6 +295,10 @@ export class JsonStream {
       this.root = { value };
       return;
     }
+    if (this.onEntry && this.stack.length === 3 && top.array) {
+      const list = top.at;
+      if (this.stack[1]!.at === "snapshot" && typeof list === "string") value = this.onEntry(list, (top.value as unknown[]).length, value, top.value as unknown[]);
+    }
     if (top.array) (top.value as unknown[]).push(value);
     else setOwn(top.value as Record<string, unknown>, top.key!, value);
     top.key = undefined;
@@ -304,7 +318,9 @@ export class JsonStream {
     } else {
       if (this.stack.length >= MAX_DEPTH) throw new JsonStreamError(`a value was nested deeper than ${MAX_DEPTH} levels`);
       const array = first[0] === OPEN_BRACKET;
-      this.stack.push({ array, value: array ? [] : {}, want: array ? Want.FirstValue : Want.FirstKey, key: undefined });
+      const parent = this.stack[this.stack.length - 1];
+      const at = !parent ? null : parent.array ? (parent.value as unknown[]).length : parent.key!;
+      this.stack.push({ array, value: array ? [] : {}, want: array ? Want.FirstValue : Want.FirstKey, key: undefined, at });
     }
     for (const p of rest) this.scan(p);
   }
