@@ -3,15 +3,8 @@
 // differences, gradient descent with the engine's optimizers, caps, cancellation and clear errors.
 import { describe, expect, it } from "vitest";
 import { replay, type Tensor } from "../../engine/index";
-import type { ProgramInfo as EngineProgram } from "../../engine/replay/types";
 import type { ProgramInfo, TensorInfo } from "../../shared/protocol";
 import { trace } from "./replay-trace";
-
-// The engine keeps its own structural copy of the program types: both must accept each other.
-const _toEngine = (p: ProgramInfo): EngineProgram => p;
-const _toShared = (p: EngineProgram): ProgramInfo => p;
-void _toEngine;
-void _toShared;
 
 /** The textbook example (examples/autograd-basics.ts): f(x1, x2) = 0.2·x1² + 0.2·x2² − 5 at (2, 2). */
 function textbook() {
