@@ -377,6 +377,9 @@ export class JsonStream {
       return this.endBigString(end);
     }
     this.takeBytes(buf.subarray(start, n));
+    // After an ASCII byte outside an escape the chunk's end is a place to cut too (nothing can follow
+    // it that belongs to it), so the next chunk starts on the fast path again.
+    if (!afterBackslash && escapeLeft === 0 && n > start && buf[n - 1]! < 0x80) cut = n;
     // Everything before `cut` becomes text now; the rest (an escape or a character cut in two) waits.
     if (cut >= start) this.flushBig(s.size - (n - cut));
     else if (s.size > this.pieceBytes) throw new JsonStreamError(`a string had ${this.pieceBytes} bytes without a whole character (not UTF-8)`);
