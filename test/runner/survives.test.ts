@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { GraphSnapshot, RunLimits } from "../../shared/protocol";
 import { SnippetRunner } from "../../runner/sandbox";
 import { replay } from "../../engine/index";
+import { landscapeAvailability } from "../../webview/landscape-availability";
 
 const distDir = path.resolve("dist");
 const built = fs.existsSync(path.join(distDir, "runner-child.js")) && fs.existsSync(path.join(distDir, "cli.js"));
@@ -53,6 +54,7 @@ describe.skipIf(!built)("the graph survives the child", () => {
     const y = s.tensors.find((t) => t.name === "y")!;
     const v = replay.evaluateBatch(s.program!, y.id, [{ leaf: x.id, index: 0 }], Float64Array.of(1, 5), 2);
     expect([...v]).toEqual([14, 38]); // 1+4+9, then 25+4+9
+    expect(landscapeAvailability(s)).toMatchObject({ kind: "ok", output: y.id, candidates: [{ leaf: x.id }, { leaf: x.id }, { leaf: x.id }] });
   });
 
   it("a catastrophic regex after an await, and a microtask loop: the same", async () => {
