@@ -4,6 +4,11 @@ import type { GraphSnapshot } from "./protocol";
 import { CAPS, Checker, type Obj } from "./validate-checker";
 import { DTYPES, shape, values } from "./validate-values";
 
+/** out[key] = value as an own property, also for "__proto__" (which assignment would take as the prototype). */
+function ownKey(out: object, key: string, value: unknown): void {
+  Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
 /** A JSON value (program op attributes): bounded depth, capped strings, finite numbers. */
 function jsonValue(c: Checker, v: unknown, path: string, depth: number): unknown {
   if (depth > CAPS.attrDepth) c.fail(path, `is nested deeper than ${CAPS.attrDepth}`);
@@ -13,7 +18,7 @@ function jsonValue(c: Checker, v: unknown, path: string, depth: number): unknown
   if (Array.isArray(v)) return v.map((x, i) => jsonValue(c, x, `${path}[${i}]`, depth + 1));
   const o = c.obj(v, path);
   const out: Obj = {};
-  for (const k of Object.keys(o)) out[c.str(k, path, CAPS.name)] = jsonValue(c, c.get(o, k, path), `${path}.${k}`, depth + 1);
+  for (const k of Object.keys(o)) ownKey(out, c.str(k, path, CAPS.name), jsonValue(c, c.get(o, k, path), `${path}.${k}`, depth + 1));
   return out;
 }
 
@@ -35,7 +40,7 @@ function fullTensor(c: Checker, v: unknown, path: string): NonNullable<GraphSnap
 function tensorMap(c: Checker, v: unknown, path: string): Record<string, NonNullable<GraphSnapshot["program"]>["leaves"][string]> {
   const o = c.obj(v, path);
   const out: Record<string, NonNullable<GraphSnapshot["program"]>["leaves"][string]> = {};
-  for (const k of Object.keys(o)) out[c.str(k, path, CAPS.name)] = fullTensor(c, c.get(o, k, path), `${path}.${k}`);
+  for (const k of Object.keys(o)) ownKey(out, c.str(k, path, CAPS.name), fullTensor(c, c.get(o, k, path), `${path}.${k}`));
   return out;
 }
 
