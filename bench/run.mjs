@@ -9,7 +9,7 @@
 //
 //   node bench/run.mjs            full run (about 5 minutes on 2 cores)
 //   node bench/run.mjs --quick    1 warm-up, ≤ 3 reps: a smoke test
-//   node bench/run.mjs --only=a,b          cases to run (a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, q, r, s, t, u, v, w)
+//   node bench/run.mjs --only=a,b          cases to run (a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, q, r, s, t, u, v, w, x)
 //   node bench/run.mjs --peers=ours,tfjs-cpu   peers to run
 //   node bench/run.mjs --rounds=3 run the job list 3 times over, round-robin (a shared machine)
 //   node bench/run.mjs --strict   exit 1 if a target FAILs
@@ -103,13 +103,15 @@ function parseArgs(argv) {
       if (!Number.isInteger(opts.rounds) || opts.rounds < 1) throw new Error(`--rounds needs a whole number >= 1, got "${value}"`);
     }
     else if (key === '--help' || key === '-h') {
-      console.log('usage: node bench/run.mjs [--quick] [--only=a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q,r,s,t,u,v,w] [--peers=ours,micrograd,...] [--rounds=N] [--strict]');
+      console.log('usage: node bench/run.mjs [--quick] [--only=a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q,r,s,t,u,v,w,x] [--peers=ours,micrograd,...] [--rounds=N] [--strict]');
       process.exit(0);
     } else throw new Error(`unknown option ${arg} (try --help)`);
   }
   // (s): the Python tracer's overhead (bench/python.mjs, its own script: it times processes, not jobs).
   opts.python = opts.only.includes('s') || !argv.some((a) => a.startsWith('--only'));
-  opts.only = opts.only.filter((c) => c !== 's');
+  // (x): the host's peak memory receiving a result at the cap (bench/parent-memory.mjs, its own script).
+  opts.memory = opts.only.includes('x') || !argv.some((a) => a.startsWith('--only'));
+  opts.only = opts.only.filter((c) => c !== 's' && c !== 'x');
   for (const c of opts.only) if (!CASES[c]) throw new Error(`unknown case "${c}" (cases: ${Object.keys(CASES).join(', ')})`);
   for (const p of opts.peers) if (!ALL_PEERS.includes(p)) throw new Error(`unknown peer "${p}" (${ALL_PEERS.join(', ')})`);
   return opts;
@@ -461,7 +463,13 @@ async function main() {
     const py = spawnSync(process.execPath, [join(BENCH_DIR, 'python.mjs'), `--reps=${opts.quick ? 1 : 5}`], { stdio: 'inherit' });
     pythonFailed = py.status !== 0;
   }
-  if (opts.strict && (pythonFailed || targets.some((t) => t.status === 'FAIL'))) process.exitCode = 1;
+  let memoryFailed = false;
+  if (opts.memory) {
+    console.log('\n(x) the parent\'s peak memory receiving a result at the 64 MB cap (bench/parent-memory.mjs)');
+    const mem = spawnSync(process.execPath, ['--expose-gc', join(BENCH_DIR, 'parent-memory.mjs')], { stdio: 'inherit' });
+    memoryFailed = mem.status !== 0;
+  }
+  if (opts.strict && (pythonFailed || memoryFailed || targets.some((t) => t.status === 'FAIL'))) process.exitCode = 1;
 }
 
 main().catch((err) => {
