@@ -13,7 +13,7 @@
 //
 // Colours come from theme.ts. All text is user text: the canvases draw it as text, and the SVG
 // export (graph-export.ts) escapes it.
-import { TextMeasure, shortGrad } from "./box";
+import { TextMeasure } from "./box";
 import { CanvasRenderer } from "./canvas-renderer";
 import { CyRenderer } from "./cy-renderer";
 import { sceneSvg } from "./graph-export";
