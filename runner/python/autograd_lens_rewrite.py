@@ -1,9 +1,15 @@
 """Names for tensors: an `ast` rewrite of the user's file that keeps every line and column.
 
-    x = EXPR            →  x = __autograd_lens_bind__(EXPR, '<pattern>')
-    a, (b, *c) = EXPR   →  a, (b, *c) = __autograd_lens_bind__(EXPR, '<pattern>')
-    self.w = EXPR       →  self.w = __autograd_lens_bind__(EXPR, '<pattern>')      (name "self.w")
-    x: T = EXPR, (x := EXPR) likewise.
+    x = EXPR            →  x = __autograd_lens_bind__(EXPR, '<pattern>', L, C)
+    a, (b, *c) = EXPR   →  a, (b, *c) = __autograd_lens_bind__(EXPR, '<pattern>', L, C)
+    self.w = EXPR       →  self.w = __autograd_lens_bind__(EXPR, '<pattern>', L, C)      (name "self.w")
+    x: T = EXPR, (x := EXPR) likewise;
+    EXPR (a statement)  →  __autograd_lens_see__(EXPR, L, C)
+    return EXPR         →  return __autograd_lens_see__(EXPR, L, C)
+
+L, C: where EXPR starts (line, 1-based character column). These calls are where the tracer looks at
+the graph (autograd_lens_recorder: grad_fn nodes newly reachable from a value seen at line L were
+made by line L); torch calls themselves are not intercepted.
 
 The pattern is JSON: {"n": name, "l": line, "c": column} for a name, {"t": [patterns], "s": i} for a
 tuple/list target (s = index of a starred element, or -1). Columns are 1-based characters. Every new
@@ -16,6 +22,7 @@ import json
 from autograd_lens_values import byte_col_to_char
 
 BIND = "__autograd_lens_bind__"
+SEE = "__autograd_lens_see__"
 
 
 def _dotted(node):
@@ -66,10 +73,26 @@ class _Rewriter(ast.NodeTransformer):
         if not patterns or value is None:
             return value
         text = json.dumps(patterns[0] if len(patterns) == 1 else {"m": patterns}, separators=(",", ":"))
-        call = ast.Call(func=ast.Name(id=BIND, ctx=ast.Load()), args=[value, ast.Constant(value=text)], keywords=[])
-        for n in (call, call.func, call.args[1]):
+        return self._call(BIND, value, [ast.Constant(value=text)])
+
+    def _call(self, fn, value, extra):
+        at = [ast.Constant(value=value.lineno), ast.Constant(value=self._col(value))]
+        call = ast.Call(func=ast.Name(id=fn, ctx=ast.Load()), args=[value] + extra + at, keywords=[])
+        for n in [call, call.func] + call.args[1:]:
             ast.copy_location(n, value)
         return call
+
+    def visit_Expr(self, node):
+        self.generic_visit(node)
+        if not isinstance(node.value, ast.Constant):  # docstrings stay docstrings
+            node.value = self._call(SEE, node.value, [])
+        return node
+
+    def visit_Return(self, node):
+        self.generic_visit(node)
+        if node.value is not None:
+            node.value = self._call(SEE, node.value, [])
+        return node
 
     def visit_Assign(self, node):
         self.generic_visit(node)

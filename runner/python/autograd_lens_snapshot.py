@@ -4,6 +4,7 @@ their kinds, values and grads, the backward calls."""
 import datetime
 import math
 
+from autograd_lens_backward import build_steps
 from autograd_lens_recorder import input_names
 from autograd_lens_encode import encode_snapshot
 from autograd_lens_values import Held, dtype_name, resolve, summarize
@@ -127,9 +128,21 @@ def user_defined(node, recorder):
 
 def build(recorder, file, producer, duration_ms, error=None):
     torch = recorder.torch
+    recorder.current = None  # a backward call the program was stopped in records no more steps
+    try:
+        _complete(recorder)
+    except Exception:
+        pass  # what was found while the program ran is still a graph
     recorder.frozen = True
     recorder.busy = True
     limits = recorder.limits
+    for call in recorder.calls:
+        try:
+            build_steps(recorder, call)
+        except Exception:
+            call["steps"], call["stepsTruncated"] = [], True
+        call.pop("_raw", None)
+        call.pop("_keep", None)
     snapshot = {
         "version": SNAPSHOT_VERSION,
         "file": file,
@@ -146,11 +159,6 @@ def build(recorder, file, producer, duration_ms, error=None):
         "backward": list(recorder.calls),
         "nodesTruncated": recorder.nodes_truncated,
     }
-    try:
-        snapshot["program"] = recorder.program.build(recorder.nodes_truncated, limits["nodeCap"], lambda r: _leaf_label(recorder, r))
-    except Exception as e:  # the graph matters more than the landscape
-        snapshot["program"] = {"unavailable": "Autograd Lens could not write down the traced ops (%s: %s)" % (type(e).__name__, e),
-                               "leaves": {}, "constants": {}, "ops": []}
     if recorder.calls_dropped:
         snapshot["backwardCallsDropped"] = recorder.calls_dropped
     if error is not None:
@@ -162,6 +170,13 @@ def build(recorder, file, producer, duration_ms, error=None):
         snapshot.pop("output", None)
         if error is None:
             snapshot["error"] = {"kind": "internal", "message": "Autograd Lens could not build the graph: %s: %s" % (type(e).__name__, e)}
+    try:
+        out = snapshot.get("output")
+        out_rec = next((r for r in recorder.tensors.values() if r["id"] == out), None) if out is not None else None
+        snapshot["program"] = recorder.program.build(recorder.nodes_truncated, limits["nodeCap"], lambda r: _leaf_label(recorder, r), out_rec)
+    except Exception as e:  # the graph matters more than the landscape
+        snapshot["program"] = {"unavailable": "Autograd Lens could not write down the traced ops (%s: %s)" % (type(e).__name__, e),
+                               "leaves": {}, "constants": {}, "ops": []}
     _resolve_steps(snapshot["backward"], torch, limits["valueCap"])
     # Steps may name nodes the build dropped (it never drops recorded ones; this keeps ids honest).
     ids = {n["id"] for n in snapshot["nodes"]}
@@ -180,11 +195,19 @@ def build(recorder, file, producer, duration_ms, error=None):
     return encode_snapshot(snapshot)
 
 
+def _complete(recorder):
+    """The graphs of tensors the code holds that no look reached yet (nn.Module outputs after the last
+    statement, a tensor changed in place since it was named)."""
+    if recorder.pending:
+        recorder._flush(None)
+    for rec_ in list(recorder.tensors.values()):
+        t = rec_["t"]
+        fn = t.grad_fn
+        if fn is not None and (fn not in recorder.nodes or rec_["fn"] is not fn):
+            recorder._look(t, rec_, rec_["range"])
+
+
 def _fill(recorder, snapshot, torch, limits):
-    recorder.frozen = False
-    # Nodes made inside composite functions and every AccumulateGrad: reachable from what was recorded.
-    recorder.reach(list(recorder.nodes.keys()) + [r["t"].grad_fn for r in list(recorder.tensors.values())])
-    recorder.frozen = True
     nodes = recorder.nodes
     cap = limits["valueCap"]
     # A node found by the walk has no tensor and no line: it runs where its consumer was made.

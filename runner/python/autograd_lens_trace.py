@@ -213,7 +213,7 @@ def main():
     producer = "pytorch %s" % torch.__version__
     sys.path.insert(0, TOOL_DIR)
     from autograd_lens_recorder import Recorder
-    from autograd_lens_rewrite import BIND, parse_pattern, rewrite
+    from autograd_lens_rewrite import BIND, SEE, parse_pattern, rewrite
     from autograd_lens_snapshot import build
     from autograd_lens_values import Locator, byte_col_to_char
 
@@ -277,29 +277,15 @@ def main():
     torch.autograd.backward = wrap("backward", torch.autograd.backward)
     torch.autograd.grad = wrap("grad", torch.autograd.grad)
 
-    mode = None
-    mode_base = getattr(getattr(torch, "overrides", None), "TorchFunctionMode", None)
-    if mode_base is not None:
-
-        # Tensor attributes (t.grad, t.shape, t.requires_grad, ...) reach the mode too, as the
-        # descriptor's __get__/__set__: a training loop reads dozens per iteration. Only these make
-        # graph nodes; the rest call straight through.
-        graph_getters = frozenset(("T", "mT", "H", "mH", "real", "imag"))
-
-        class LensMode(mode_base):
-            def __torch_function__(self, func, types, args=(), kwargs=None):
-                if rec.busy:  # the recorder's own reads of values
-                    return func(*args, **(kwargs or {}))
-                name = getattr(func, "__name__", None)
-                if (name == "__get__" or name == "__set__") and getattr(getattr(func, "__self__", None), "__name__", None) not in graph_getters:
-                    return func(*args, **(kwargs or {}))
-                if state["stop"] is not None:
-                    raise _Stop()
-                result = func(*args, **(kwargs or {}))
-                rec.on_result(result, func, args)
-                return result
-
-        mode = LensMode()
+    # nn.Module outputs (a Linear's result inside a Sequential): attached to the statement that
+    # called the module at the next look. A global forward hook, where torch has one.
+    register = getattr(getattr(getattr(torch, "nn", None), "modules", None), "module", None)
+    register = getattr(register, "register_module_forward_hook", None)
+    if register is not None:
+        try:
+            register(lambda module, inputs, output: rec.module_output(output))
+        except Exception:
+            pass
 
     # ---- the watchdog ------------------------------------------------------------------------------
     def watchdog():
@@ -348,7 +334,18 @@ def main():
     module.__file__ = path
     module.__builtins__ = __builtins__
     g = module.__dict__
-    g[BIND] = lambda value, pattern: (rec.bind(value, parse_pattern(pattern)), value)[1]
+    bind, see = rec.bind, rec.see
+
+    def bind_value(value, pattern, line, column):
+        bind(value, parse_pattern(pattern), line, column)
+        return value
+
+    def see_value(value, line, column):
+        see(value, line, column)
+        return value
+
+    g[BIND] = bind_value
+    g[SEE] = see_value
     sys.modules["__main__"] = module
     sys.argv = [path]
     sys.path.insert(0, os.path.dirname(path))
@@ -358,11 +355,7 @@ def main():
     state["run_started"] = time.time()
     threading.Thread(target=watchdog, name="autograd-lens-watchdog", daemon=True).start()
     try:
-        if mode is not None:
-            with mode:
-                exec(code, g)
-        else:
-            exec(code, g)
+        exec(code, g)
     except SystemExit as e:
         status = e.code
         if status not in (None, 0):
