@@ -5,14 +5,16 @@ steps arrive in the order PyTorch's engine ran them, with the gradients each nod
 A hook only keeps references (the engine's gradient tensors, a copy of a leaf's or retained
 tensor's .grad right after it changed); the snapshot turns them into summaries when it is built
 (autograd_lens_snapshot). What is kept follows the snapshot's value policy (autograd_lens_encode:
-the last call in full, earlier calls' steps up to EARLIER_STEPS): calls older than that keep their
-loss, range and roots' ids only, and the recorder lets go of their nodes (Recorder.forget).
+the last call in full, earlier calls' steps, here up to HELD_EARLIER_STEPS): calls older than that
+keep their loss and range only, and the recorder lets go of their nodes (Recorder.forget).
 """
 import functools
 
-from autograd_lens_encode import EARLIER_STEPS
-
 MAX_BACKWARD_CALLS = 1000
+# Steps of calls before the newest one that stay held with their graphs (the TypeScript runner's
+# snapshots keep 1,000: autograd_lens_encode.EARLIER_STEPS). Fewer here: every graph held grows the
+# heap, and that alone costs a small training loop a third of its untraced time at 1,000.
+HELD_EARLIER_STEPS = 200
 
 
 class BackwardRecorder:
@@ -23,11 +25,9 @@ class BackwardRecorder:
         self.oldest_kept = 0  # the oldest call whose steps (and graph) are still held
         self.earlier_steps = 0  # steps held of calls before the newest one
 
-    def hook(self, node, key):
-        try:
-            node.register_hook(functools.partial(self._on_step, key))  # a key, not the node: no cycle
-        except Exception:
-            pass  # a node without hooks: its steps are not seen
+    def step_hook(self, key):
+        """The post hook of the node with this record key."""
+        return functools.partial(self._on_step, key)
 
     def begin_call(self, kind, roots, frame, keep_graph=False):
         """A backward()/grad() call starts. keep_graph: retain_graph (or create_graph) was set, so the
@@ -41,8 +41,6 @@ class BackwardRecorder:
         self.busy = True
         try:
             where = self.locator.here(frame)
-            if self.pending:
-                self._flush(where)
             root_ids = []
             loss = None
             for r in roots:
@@ -80,13 +78,13 @@ class BackwardRecorder:
         if error is not None:
             call["error"] = ("%s: %s" % (type(error).__name__, error))[:10000]
         # This call is now the newest; the one before it becomes "earlier": keep earlier calls'
-        # steps while they add up to EARLIER_STEPS, let go of older ones.
+        # steps while they add up to HELD_EARLIER_STEPS, let go of older ones.
         i = call["index"]
         if i > 0:
             prev = self.calls[i - 1]
             if prev.get("_raw") is not None:
                 self.earlier_steps += len(prev["_raw"])
-        while self.oldest_kept < i and self.earlier_steps > EARLIER_STEPS:
+        while self.oldest_kept < i and self.earlier_steps > HELD_EARLIER_STEPS:
             old = self.calls[self.oldest_kept]
             raw = old.get("_raw")
             if raw is not None:
@@ -98,7 +96,7 @@ class BackwardRecorder:
 
     def _on_step(self, key, grad_inputs, grad_outputs):
         call = self.current
-        if call is None or self.frozen:
+        if call is None:
             return
         raw = call["_raw"]
         if len(raw) >= self.limits["stepCap"]:
@@ -115,10 +113,7 @@ class BackwardRecorder:
             if t_rec is not None:
                 t = t_rec["t"]
                 # Copied: PyTorch accumulates into .grad in place later.
-                if rec["acc"]:
-                    g = t.grad
-                    after = g.detach().clone() if g is not None else False
-                elif t.retains_grad:
+                if rec["acc"] or t.retains_grad:
                     g = t.grad
                     after = g.detach().clone() if g is not None else False
             raw.append((rec, grad_inputs, grad_outputs, after))

@@ -101,14 +101,10 @@ class ProgramRecorder:
             total += t.numel()
         if total > DATA_CAP:
             return
-        torch = self.torch
         try:
-            with torch.no_grad():
-                copies = torch._foreach_mul([t.detach() for t in leaves], 1) if hasattr(torch, "_foreach_mul") else None
-        except Exception:
-            copies = None
-        if copies is None or len(copies) != len(leaves):
             copies = [t.detach().clone() for t in leaves]
+        except Exception:
+            return
         values = {}
         for t, c in zip(leaves, copies):
             values[id(t)] = (t, c)

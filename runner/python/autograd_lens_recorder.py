@@ -6,22 +6,24 @@ tracer may add to a training loop). Instead the graph is discovered from `grad_f
 `next_functions`, as torchviz does, at the points the ast rewrite marks in the user's file and at
 each backward call:
 - tensors: values bound to names (`x = EXPR`, with line and column), values of expression
-  statements and `return`, outputs of nn.Module calls (a global forward hook), the roots of each
-  backward call; leaves through their AccumulateGrad nodes; module parameters with their
-  named_parameters() names;
+  statements and `return`, the roots of each backward call; leaves through their AccumulateGrad
+  nodes; module parameters with their named_parameters() names; when the snapshot is built, a
+  node's result that the code never bound but the next node saved (a Linear's output inside a
+  Sequential, as the Tanh after it saved it);
 - grad_fn nodes: every node newly reachable from such a value was made by the statement that
   produced it (its line and column), PyTorch's own names and saved values (`_saved_*`, read when
   the node is found, before backward frees them);
 - backward calls and their steps: autograd_lens_backward (hooks on each node, in engine order).
 What is held is bounded: the graphs of the calls whose steps the snapshot keeps (the last call and
-earlier ones up to EARLIER_STEPS steps, as the snapshot's value policy); older calls keep their loss
-and range, and their nodes and intermediate tensors are let go (holding every iteration's graph
-alone would cost more than the 2x overhead target allows).
+earlier ones up to autograd_lens_backward.HELD_EARLIER_STEPS steps); older calls keep their loss and
+range, and their nodes and intermediate tensors are let go (holding every iteration's graph alone
+would cost more than the 2x overhead target allows).
 """
 import sys
 
 from autograd_lens_backward import BackwardRecorder
 from autograd_lens_program import ProgramRecorder
+from autograd_lens_saved import read_saved_tensors
 from autograd_lens_values import Held, summarize
 
 MAX_CONSOLE_ENTRIES = 2000
@@ -36,12 +38,6 @@ _INPUT_NAMES = {
     "DotBackward0": ["self", "tensor"],
 }
 _BINARY = ("Add", "Sub", "Mul", "Div", "Pow", "Maximum", "Minimum", "Atan2", "Rsub", "Fmod", "Remainder")
-
-
-def saved_of(rec, recorder, capture=None):
-    from autograd_lens_snapshot import saved_of as read
-
-    return read(rec, recorder, capture)
 
 
 def node_name(node):
@@ -92,7 +88,6 @@ class Recorder(BackwardRecorder):
         self.console_truncated = False
         self.warnings = []
         self.param_labels = {}  # id(parameter) → "fc.weight"
-        self.pending = []  # nn.Module outputs not yet attached to a line
         self.busy = False  # our own torch calls are not the user's
         self.frozen = False  # the snapshot is being built: record nothing more
         self.has_seq = None  # Node._sequence_nr (torch 2.x); 1.13: the order nodes were found
@@ -139,11 +134,16 @@ class Recorder(BackwardRecorder):
             if t_rec is not None and rec["tensor"] is None:
                 rec["tensor"] = t_rec
             return rec
+        listed = self.epoch_nodes.get(epoch)
+        if listed is None:
+            listed = self.epoch_nodes[epoch] = []
+        leaves = self.program.epoch_leaves
         new = []
         seen = set()
         stack = [fn]
+        pop, push = stack.pop, stack.append
         while stack:
-            n = stack.pop()
+            n = pop()
             if n.__class__ is tuple:  # (node,): its inputs are done
                 new.append(n[0])
                 continue
@@ -155,26 +155,34 @@ class Recorder(BackwardRecorder):
                 if old["epoch"] == epoch:
                     continue
                 old["epoch"] = epoch  # in use again: keep it while this call is kept
-                self.epoch_nodes.setdefault(epoch, []).append(n)
-                if old["acc"] and old["tensor"] is not None:
-                    self.program.epoch_leaves.append(old["tensor"]["t"])
+                listed.append(n)
+                if old["acc"]:
+                    if old["tensor"] is not None:
+                        leaves.append(old["tensor"]["t"])
+                    continue
             else:
-                stack.append((n,))
-            for m, _ in _nexts(n):
+                push((n,))
+            try:
+                nexts = n.next_functions
+            except Exception:
+                continue
+            for m, _ in nexts:
                 if m is not None and m not in seen:
-                    stack.append(m)
+                    push(m)
         for n in new:
-            self._add_node(n, where, epoch)
+            self._add_node(n, where, epoch, listed)
         rec = nodes.get(fn)
         if rec is not None and t_rec is not None and rec["tensor"] is None:
             rec["tensor"] = t_rec
         return rec
 
-    def _add_node(self, node, where, epoch):
-        name = node_name(node)
-        accumulate = name == "AccumulateGrad"
+    def _add_node(self, node, where, epoch, listed):
+        name = node.name()
+        accumulate = name == "torch::autograd::AccumulateGrad" or name == "AccumulateGrad"
         tensor_rec = None
+        seq = None
         if accumulate:
+            name = "AccumulateGrad"
             variable = getattr(node, "variable", None)
             if variable is not None:
                 tensor_rec = self.add_tensor(variable, where)
@@ -184,8 +192,6 @@ class Recorder(BackwardRecorder):
                 self.nodes_truncated = True
                 return None
             self.function_nodes += 1
-        seq = None
-        if not accumulate:
             if self.has_seq is None:
                 self.has_seq = callable(getattr(node, "_sequence_nr", None))
             if self.has_seq:
@@ -195,21 +201,22 @@ class Recorder(BackwardRecorder):
                     seq = None
             if seq is None:
                 seq = self.next_seq
-            self.next_seq = max(self.next_seq, seq) + 1
+            if seq >= self.next_seq:
+                self.next_seq = seq + 1
         key = self.next_node
+        self.next_node = key + 1
         rec = {"node": node, "id": "n%d" % key, "key": key, "name": name, "tensor": tensor_rec, "range": None if accumulate else where,
                "seq": seq, "epoch": epoch, "acc": accumulate}
-        self.next_node += 1
         self.nodes[node] = rec
         self.by_key[key] = rec
-        self.epoch_nodes.setdefault(epoch, []).append(node)
-        self.hook(node, key)
+        listed.append(node)
+        try:
+            node.register_hook(self.step_hook(key))  # a key, not the node: no reference cycle
+        except Exception:
+            pass  # a node without hooks: its steps are not seen
         if not accumulate:
-            try:
-                # Before backward frees them (the snapshot marks the node released afterwards).
-                rec["saved"] = saved_of(rec, self, self.capture)[0]
-            except Exception:
-                rec["saved"] = []
+            # Before backward frees them (the snapshot marks the node released afterwards).
+            rec["sv"] = read_saved_tensors(node, self.Tensor)
         return rec
 
     def forget(self, epoch):
@@ -230,9 +237,7 @@ class Recorder(BackwardRecorder):
 
     def see(self, value, line, column):
         """A value the code produced at (line, column) without naming it: an expression statement,
-        a `return`. Tensors in it (and in nn.Module outputs since the last look) join the graph."""
-        if self.pending:
-            self._flush({"line": line, "column": column})
+        a `return`. Tensors in it join the graph."""
         if value.__class__ is self.Tensor or isinstance(value, self.Tensor):
             fn = value.grad_fn
             if fn is None or self.frozen:
@@ -264,27 +269,12 @@ class Recorder(BackwardRecorder):
         finally:
             self.busy = False
 
-    def module_output(self, output):
-        """An nn.Module returned `output` (the global forward hook): its tensors are named by the
-        statement that called the module (the next look)."""
-        if not self.frozen and len(self.pending) < 256 and output.__class__ is self.Tensor and output.grad_fn is not None:
-            self.pending.append(output)
-
-    def _flush(self, where):
-        pending, self.pending = self.pending, []
-        for t in pending:
-            rec = self.tensors.get(id(t))
-            if rec is None or rec["fn"] is not t.grad_fn:
-                self._look(t, rec, where)
-
     def bind(self, value, pattern, line=None, column=None):
         """`x = EXPR` (pattern from the rewrite; EXPR starts at line, column): name the tensors, and
         a module's parameters."""
         if self.frozen:
             return
         where = {"line": line, "column": column} if line is not None else None
-        if self.pending:
-            self._flush(where)
         self.busy = True
         try:
             self._walk(value, pattern, 0, where)

@@ -277,16 +277,6 @@ def main():
     torch.autograd.backward = wrap("backward", torch.autograd.backward)
     torch.autograd.grad = wrap("grad", torch.autograd.grad)
 
-    # nn.Module outputs (a Linear's result inside a Sequential): attached to the statement that
-    # called the module at the next look. A global forward hook, where torch has one.
-    register = getattr(getattr(getattr(torch, "nn", None), "modules", None), "module", None)
-    register = getattr(register, "register_module_forward_hook", None)
-    if register is not None:
-        try:
-            register(lambda module, inputs, output: rec.module_output(output))
-        except Exception:
-            pass
-
     # ---- the watchdog ------------------------------------------------------------------------------
     def watchdog():
         deadline = state["run_started"] + limits["timeoutMs"] / 1000.0
