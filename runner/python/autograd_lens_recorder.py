@@ -40,14 +40,6 @@ _INPUT_NAMES = {
 _BINARY = ("Add", "Sub", "Mul", "Div", "Pow", "Maximum", "Minimum", "Atan2", "Rsub", "Fmod", "Remainder")
 
 
-def node_name(node):
-    try:
-        name = node.name()
-    except Exception:
-        name = type(node).__name__
-    return name.replace("torch::autograd::", "")
-
-
 def input_names(name, count):
     names = _INPUT_NAMES.get(name)
     if names is not None and len(names) == count:
@@ -57,13 +49,6 @@ def input_names(name, count):
     if count == 2 and name.startswith(_BINARY):
         return ["self", "other"]
     return ["input%d" % i for i in range(count)]
-
-
-def _nexts(node):
-    try:
-        return node.next_functions
-    except Exception:
-        return ()
 
 
 class Recorder(BackwardRecorder):
