@@ -1,6 +1,7 @@
 // The extension's settings: names, defaults, and the run limits they give (pure: the vscode side
 // passes a getter over workspace.getConfiguration("autogradLens")).
 import type { RunLimits } from "../shared/protocol";
+import { DEFAULT_LIMITS } from "../runner/sandbox";
 
 export const SECTION = "autogradLens";
 
@@ -18,11 +19,12 @@ export const SETTINGS = {
 
 export const DEFAULTS = {
   runOnSave: true,
-  runTimeout: 5000,
-  nodeCap: 20_000,
-  valueCap: 1000,
-  stepCap: 30_000,
-  memoryLimit: 1024,
+  // The run limits' defaults are the runner's own (package.json declares the same numbers).
+  runTimeout: DEFAULT_LIMITS.timeoutMs,
+  nodeCap: DEFAULT_LIMITS.nodeCap,
+  valueCap: DEFAULT_LIMITS.valueCap,
+  stepCap: DEFAULT_LIMITS.stepCap,
+  memoryLimit: DEFAULT_LIMITS.memoryMb,
   layoutDirection: "auto" as "LR" | "TB" | "auto",
   inlineValues: true,
 };

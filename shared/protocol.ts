@@ -2,6 +2,7 @@
 // as a SnapshotWire, below: values as base64 in one table) and the messages between the extension
 // host and the graph webview. Runner, webview, extension and CLI
 // all import these types; nothing here may depend on vscode, the DOM or Node.
+import type { ProgramInfo } from "../engine/replay/types";
 
 /** Bumped whenever a field changes meaning or is removed (adding optional fields is compatible). */
 export const SNAPSHOT_VERSION = 2;
@@ -214,43 +215,11 @@ export interface RunLimits {
   memoryMb: number;
 }
 
-/** Full values of a tensor, row-major (NaN/±Inf as strings like ValueSummary). */
-export interface FullTensor {
-  shape: number[];
-  dtype: DTypeName;
-  values: Array<number | "NaN" | "Infinity" | "-Infinity">;
-  /** For leaves: the name or label the graph shows (for the landscape's input picker). */
-  label?: string;
-}
-
-/** One recorded forward op: re-running `op` on `inputs` (tensor ids, null for absent) with `attrs` gives tensor `out`. */
-export interface ProgramOp {
-  /** The grad_fn node it made ("n12"). */
-  node: string;
-  /** The grad_fn name ("PowBackward0", "MulBackward1", ...): the replay rule is chosen by it. */
-  op: string;
-  inputs: Array<string | null>;
-  /** Non-tensor arguments (exponent, other, dims, keepdim, ...), JSON only. */
-  attrs: Record<string, unknown>;
-  out: string;
-  /** The line in the user's text that made it, when known (for error messages). */
-  line?: number;
-}
-
-/**
- * The traced forward computation, re-runnable with the engine at other leaf values (issue 6).
- * `unavailable` says why it cannot be (an op without a replay rule, constants too big to embed,
- * the node cap was hit, ...); then `ops` may be empty.
- */
-export interface ProgramInfo {
-  unavailable?: string;
-  /** Leaves that require grad: their values when the last recorded op read them (the start point). */
-  leaves: Record<string, FullTensor>;
-  /** Every other tensor an op reads that is not made by a recorded op (constants), full values. */
-  constants: Record<string, FullTensor>;
-  /** In the order they ran. */
-  ops: ProgramOp[];
-}
+// The traced forward computation (GraphSnapshot.program), re-runnable with the engine at other
+// leaf values (issue 6): its types are the engine's own (engine/replay/types.ts), since engine/replay
+// is what reads it. `unavailable` says why it cannot be re-run (an op without a replay rule,
+// constants too big to embed, the node cap was hit, ...); then `ops` may be empty.
+export type { FullTensor, ProgramInfo, ProgramOp } from "../engine/replay/types";
 
 export interface GraphSnapshot {
   version: typeof SNAPSHOT_VERSION;

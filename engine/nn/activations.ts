@@ -75,7 +75,8 @@ export class Softplus extends Module {
     return F.softplus(x, this.beta, this.threshold);
   }
   override extraRepr(): string {
-    return `beta=${this.beta}, threshold=${this.threshold}`;
+    // PyTorch 2.x: float defaults print as floats (1.13 printed beta=1, threshold=20).
+    return `beta=${pyFloat(this.beta)}, threshold=${pyFloat(this.threshold)}`;
   }
 }
 export class Softmax extends Module {

@@ -1,15 +1,15 @@
-// The data engine/replay works on: a structural copy of the program types in shared/protocol.ts
-// (the engine is self-contained: it is bundled alone and its declarations are shipped to editors),
-// plus the types of the replay API. test/engine/replay.test.ts checks that both copies agree.
+// The data engine/replay works on: the recorded program (GraphSnapshot.program in shared/protocol.ts,
+// which re-exports these types; the engine stays self-contained: it is bundled alone and its
+// declarations are shipped to editors), plus the types of the replay API.
 
 export type JsonNumber = number | "NaN" | "Infinity" | "-Infinity";
 
-/** Full values of a tensor, row-major (NaN/±Inf as strings). */
+/** Full values of a tensor, row-major (NaN/±Inf as strings, as in a ValueSummary). */
 export interface FullTensor {
   shape: number[];
   dtype: "float32" | "float64" | "int64" | "int32" | "bool";
   values: JsonNumber[];
-  /** For leaves: the name or label the graph shows. */
+  /** For leaves: the name or label the graph shows (for the landscape's input picker). */
   label?: string;
 }
 
@@ -29,8 +29,9 @@ export interface ProgramOp {
 
 /** The traced forward computation (GraphSnapshot.program). */
 export interface ProgramInfo {
+  /** Why it cannot be re-run; then `ops` may be empty. */
   unavailable?: string;
-  /** Leaves that require grad, with their values when the last recorded op read them. */
+  /** Leaves that require grad: their values when the last recorded op read them (the start point). */
   leaves: Record<string, FullTensor>;
   /** Every other tensor an op reads that no recorded op made (constants). */
   constants: Record<string, FullTensor>;

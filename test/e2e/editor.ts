@@ -29,3 +29,38 @@ export async function ourOnlyDiagnostic(page: Page, file: string): Promise<Probl
   await expect.poll(async () => ours((problems = await readProblems(page))), { timeout: 60_000, interval: 500 }).toHaveLength(1);
   return ours(problems)[0]!;
 }
+
+/**
+ * Types `text` at the end of the first editor group's active editor, and waits until the editor shows
+ * `marker` (a piece of the typed text). The click that focuses the editor can land while a toast, a
+ * hover or the webview still holds the keyboard; then the keys go nowhere, so this checks focus first
+ * and retries the click.
+ */
+export async function typeAtEndOfEditor(page: Page, text: string, marker: string): Promise<void> {
+  const editor = page.locator(".editor-group-container .monaco-editor").first();
+  await expect.poll(async () => {
+    await page.keyboard.press("Escape"); // a hover or suggestion over the text
+    await editor.locator(".view-lines").click();
+    return editor.evaluate((e) => e.classList.contains("focused"));
+  }, { timeout: 30_000, interval: 500 }).toBe(true);
+  await page.keyboard.press("Control+End");
+  await page.keyboard.type(text);
+  // (the editor renders spaces as U+00A0)
+  await expect.poll(async () => (await editor.locator(".view-lines").innerText()).replace(/\u00a0/g, " "), { timeout: 30_000 }).toContain(marker);
+}
+
+/**
+ * Sets the value of the open quick input (e.g. VS Code's own file dialog) to `value`. The file
+ * dialog fills in its starting folder a moment after it shows; typing before that is overwritten, so
+ * this waits for that value first and checks that ours stayed.
+ */
+export async function fillQuickInput(page: Page, value: string): Promise<void> {
+  const input = page.locator(".quick-input-widget input.input");
+  await input.waitFor({ state: "visible", timeout: 30_000 });
+  await expect.poll(() => input.inputValue(), { timeout: 30_000, interval: 100 }).not.toBe("");
+  await expect.poll(async () => {
+    if ((await input.inputValue()) !== value) await input.fill(value);
+    await new Promise((r) => setTimeout(r, 300));
+    return input.inputValue();
+  }, { timeout: 30_000, interval: 100 }).toBe(value);
+}

@@ -12,7 +12,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { Browser, Frame, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
-import { highlightedLine, ourOnlyDiagnostic } from "./editor";
+import { highlightedLine, ourOnlyDiagnostic, typeAtEndOfEditor } from "./editor";
+import { insideBox, RECORD_TEXT, type DrawnText } from "../webview/drawn-text";
 import {
   findWebviewFrame,
   hoverAt,
@@ -179,6 +180,24 @@ async function outlineNames(frame: Frame): Promise<string[]> {
 }
 
 
+/**
+ * The texts the graph view draws on its canvas inside the graph pane, with their rendered size in
+ * CSS px: recorded over one redraw of the settled view (zoom out, then back in).
+ */
+async function drawnInGraph(frame: Frame): Promise<DrawnText[]> {
+  await frame.evaluate(RECORD_TEXT);
+  const frames = "new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r, 300))))";
+  await frame.locator('.toolbar button[aria-label="Zoom out"]').click();
+  await frame.evaluate(frames);
+  await frame.evaluate("window.__drawnText.length = 0");
+  await frame.locator('.toolbar button[aria-label="Zoom in"]').click();
+  await frame.evaluate(frames);
+  const drawn = (await frame.evaluate("window.__drawnText.slice()")) as DrawnText[];
+  const pane = (await frame.evaluate(`(() => { const r = document.querySelector(".graph-canvas").getBoundingClientRect(); return { x: r.x, y: r.y, width: r.width, height: r.height }; })()`)) as { x: number; y: number; width: number; height: number };
+  return insideBox(drawn, pane);
+}
+
+
 async function statusBarText(page: Page, contains: string): Promise<string> {
   const items = await page.locator(".part.statusbar .statusbar-item").allInnerTexts();
   return items.find((t) => t.includes(contains))?.trim() ?? "";
@@ -325,6 +344,13 @@ describe("Autograd Lens in a trusted window", () => {
     // It ran in the sandbox process of this copy of the extension (what the restricted window must not do).
     expect(readExtensionLog(server!, EXTENSION_ID, LOG_CHANNEL).filter((l) => /\] run /.test(l)).length).toBeGreaterThan(0);
     expect(processesMatching(runnerChild(server!)).length).toBeGreaterThan(0);
+    // Legible at first sight in the panel at its default half width: the view opens after backward
+    // (the last step, every node with its gradient), and every node's text is drawn at 11 px or more.
+    expect(await frame.locator(".progress-text").innerText()).toMatch(/^step (\d+) of \1$/);
+    const drawn = await drawnInGraph(frame);
+    for (const name of ["x1", "x2", "x3", "x4", "x5", "x6", "x7"]) expect(drawn.map((d) => d.text)).toContain(name);
+    expect(drawn.filter((d) => /^grad -?\d/.test(d.text)).length).toBeGreaterThanOrEqual(7);
+    expect(Math.min(...drawn.map((d) => d.px))).toBeGreaterThanOrEqual(11 - 1e-6);
     await shot(page, "1-show-graph");
   });
 
@@ -501,11 +527,16 @@ describe("Autograd Lens in a trusted window", () => {
     // The untitled example runs: Show Graph draws it.
     await runCommand(page, "Autograd Lens: Show Graph");
     await expect.poll(async () => outlineNames(await graphFrame(page)), { timeout: 120_000, interval: 500 }).toContain("w1");
+    // A training loop opens on its last backward call, after it ran: one iteration's graph, legible.
+    const loopFrame = await graphFrame(page);
+    expect(await loopFrame.evaluate(`document.querySelector("select.call-picker").selectedOptions[0].textContent`)).toMatch(/^100 of 100\b/);
+    expect(await loopFrame.locator(".progress-text").innerText()).toMatch(/^step (\d+) of \1$/);
+    const loopTexts = await drawnInGraph(loopFrame);
+    expect(loopTexts.map((d) => d.text)).toContain("loss");
+    expect(Math.min(...loopTexts.map((d) => d.px))).toBeGreaterThanOrEqual(11 - 1e-6);
     // Editing the shown snippet runs it again: while that run is in flight the panel says so (with
     // the time limit) over the previous graph, dimmed, and clears when the new graph arrives.
-    await page.locator(".monaco-editor .view-lines").first().click();
-    await page.keyboard.press("Control+End");
-    await page.keyboard.type("\nconst t0 = Date.now(); while (Date.now() - t0 < 3000) t0;\n");
+    await typeAtEndOfEditor(page, "\nconst t0 = Date.now(); while (Date.now() - t0 < 3000) t0;\n", "t0 < 3000");
     const frame = await graphFrame(page);
     const running = frame.locator(".badge.running");
     await expect.poll(() => running.isVisible(), { timeout: 30_000, interval: 100 }).toBe(true);

@@ -12,7 +12,7 @@ import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import type { Browser, Frame, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
-import { highlightedLine, ourOnlyDiagnostic } from "./editor";
+import { fillQuickInput, highlightedLine, ourOnlyDiagnostic } from "./editor";
 import {
   findWebviewFrame,
   hoverAt,
@@ -168,11 +168,9 @@ describe.skipIf(!hasTorch)("Autograd Lens on Python files (real PyTorch, the pyt
 
     // Choose Interpreter: without the Python extension, a file dialog that sets autogradLens.pythonPath.
     await toast.first().getByRole("button", { name: "Choose Interpreter" }).click();
-    const input = page.locator(".quick-input-widget input.input");
-    await input.waitFor({ state: "visible", timeout: 30_000 });
-    await input.fill(PYTHON);
+    await fillQuickInput(page, PYTHON);
     await shot(page, "6-choose-interpreter");
-    await input.press("Enter");
+    await page.locator(".quick-input-widget input.input").press("Enter");
     await expect.poll(pythonPath, { timeout: 30_000, interval: 250 }).toBe(PYTHON);
 
     // The next Show Graph uses it and draws the graph.

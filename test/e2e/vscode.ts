@@ -18,12 +18,11 @@ import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium, type Browser, type Frame, type Page } from "playwright-core";
+import { type Browser, type Frame, type Page } from "playwright-core";
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 /** Where test/e2e/setup.mjs installs Node 24 and code-server (outside the repository, shared by clones). */
 export const CACHE_DIR = path.resolve(process.env.E2E_CACHE_DIR || path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache"), "autograd-lens-e2e"));
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 /** Set E2E_KEEP=1 to keep each server's temp folder (user data, logs) after stop(). */
 const KEEP_TEMP = process.env.E2E_KEEP === "1";
 
@@ -299,16 +298,7 @@ export async function startCodeServer(options: StartOptions): Promise<CodeServer
   return { url, port, tempDir, userDataDir, extensionsDir, logFile, log, stop };
 }
 
-/** The system's Chromium (never a downloaded browser). */
-export function launchBrowser(): Promise<Browser> {
-  if (!fs.existsSync(CHROMIUM_PATH)) {
-    throw new Error(`no Chromium at ${CHROMIUM_PATH}: install Debian's (apt-get install chromium) or set CHROMIUM_PATH`);
-  }
-  return chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-  });
-}
+export { launchBrowser } from "../chromium";
 
 export interface WorkbenchOptions {
   width?: number;

@@ -3,15 +3,8 @@
 // differences, gradient descent with the engine's optimizers, caps, cancellation and clear errors.
 import { describe, expect, it } from "vitest";
 import { replay, type Tensor } from "../../engine/index";
-import type { ProgramInfo as EngineProgram } from "../../engine/replay/types";
 import type { ProgramInfo, TensorInfo } from "../../shared/protocol";
 import { trace } from "./replay-trace";
-
-// The engine keeps its own structural copy of the program types: both must accept each other.
-const _toEngine = (p: ProgramInfo): EngineProgram => p;
-const _toShared = (p: EngineProgram): ProgramInfo => p;
-void _toEngine;
-void _toShared;
 
 /** The textbook example (examples/autograd-basics.ts): f(x1, x2) = 0.2·x1² + 0.2·x2² − 5 at (2, 2). */
 function textbook() {
@@ -295,15 +288,17 @@ describe("programs with many ops (float64, so finite differences are sharp)", ()
       const p = logits.sigmoid();
       const bce = torch.nn.functional.binaryCrossEntropy(p, torch.tensor([[1, 0, 1], [0, 0, 1]], { dtype: "float64" }));
       const mse = torch.nn.functional.mseLoss(logits.softmax(1), torch.full([2, 3], 1 / 3, { dtype: "float64" }));
-      // A single-sample path: 1-d input through Linear (matmul with t(weight), then add).
-      const single = l1.forward(torch.tensor([1, 2, 3], { dtype: "float64" })).sum();
+      // Single samples: a 1-d input through Linear (viewed [1, 3] around addmm, as 2.x does), and
+      // through linear without a bias (matmul: mm of the unsqueezed input, then squeeze_).
+      const x1 = torch.tensor([1, 2, 3], { dtype: "float64" });
+      const single = l1.forward(x1).sum().add(torch.nn.functional.linear(x1, l1.weight).sum());
       const loss = ce.add(bce.mul(0.5)).add(mse).add(single.mul(0.01));
       loss.backward();
       return loss;
     });
     expect(tr.program.unavailable).toBeUndefined();
     const names = new Set(tr.program.ops.map((o) => o.op));
-    for (const n of ["AddmmBackward0", "TBackward0", "ReluBackward0", "LogSoftmaxBackward0", "NllLossBackward0", "BinaryCrossEntropyBackward0", "MseLossBackward0", "SoftmaxBackward0", "SqueezeBackward4", "MmBackward0"]) {
+    for (const n of ["AddmmBackward0", "TBackward0", "ReluBackward0", "LogSoftmaxBackward0", "NllLossBackward0", "BinaryCrossEntropyBackward0", "MseLossBackward0", "SoftmaxBackward0", "SqueezeBackward4", "MmBackward0", "ViewBackward0"]) {
       expect(names, n).toContain(n);
     }
     expect(expectReplayReproduces(tr, 1e-12)).toBe(tr.program.ops.length);

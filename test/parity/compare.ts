@@ -52,7 +52,7 @@ function sameGraph(a: readonly GraphNode[] | null, b: readonly GraphNode[] | nul
   return graphText(a) === graphText(b);
 }
 
-function compareTensor(name: string, ours: Captured | undefined, theirs: Captured | undefined, out: string[], f32: boolean): void {
+function compareTensor(name: string, ours: Captured | undefined, theirs: Captured | undefined, out: string[], f32: boolean, torch1x: boolean): void {
   if (ours === undefined || theirs === undefined) {
     if (ours !== theirs) out.push(`${name}: defined in ${ours ? "ours only" : "PyTorch only"}`);
     return;
@@ -62,7 +62,8 @@ function compareTensor(name: string, ours: Captured | undefined, theirs: Capture
     return;
   }
   const o: TensorInfo = ours, t: TensorInfo = theirs;
-  const tGraph = normaliseGraph(t.graph as TorchNode[] | null);
+  // 1.13 names rewritten to 2.x (names.ts); a 2.x reference is compared as it is.
+  const tGraph = torch1x ? normaliseGraph(t.graph as TorchNode[] | null) : (t.graph as TorchNode[] | null);
   if (o.shape.join() !== t.shape.join()) out.push(`${name}: shape [${o.shape}] vs PyTorch [${t.shape}]`);
   if (o.dtype !== t.dtype) out.push(`${name}: dtype ${o.dtype} vs PyTorch ${t.dtype}`);
   if (o.aliasOf !== t.aliasOf) out.push(`${name}: ${t.aliasOf ? `PyTorch returns ${t.aliasOf} itself` : `PyTorch returns a new tensor, ours is ${o.aliasOf} itself`}`);
@@ -87,8 +88,11 @@ function compareTensor(name: string, ours: Captured | undefined, theirs: Capture
   if ("version" in t && o.version !== t.version) out.push(`${name}: version ${String(o.version)} vs PyTorch ${String(t.version)}`);
 }
 
-/** Differences, one entry each; empty when the engine matches PyTorch. */
-export function compareRuns(ours: RunResult, theirs: RunResult, expect: Expectations = {}): string[] {
+/**
+ * Differences, one entry each; empty when the engine matches PyTorch. `torch1x`: the reference is
+ * PyTorch 1.x (its own error words are expected, see Expectations.errorPhrase).
+ */
+export function compareRuns(ours: RunResult, theirs: RunResult, expect: Expectations = {}, torch1x = true): string[] {
   const out: string[] = [];
   if (theirs.error?.message.startsWith("harness:")) return [`PyTorch side failed to run: ${theirs.error.message}`];
   if ((ours.error === null) !== (theirs.error === null)) {
@@ -108,7 +112,8 @@ export function compareRuns(ours: RunResult, theirs: RunResult, expect: Expectat
     }
     if (expect.errorPhrase !== undefined) {
       const p = typeof expect.errorPhrase === "string" ? { ours: expect.errorPhrase, torch113: expect.errorPhrase } : expect.errorPhrase;
-      if (!theirs.error.message.includes(p.torch113)) out.push(`PyTorch's error lacks "${p.torch113}": ${theirs.error.message}`);
+      const theirPhrase = torch1x ? p.torch113 : p.ours;
+      if (!theirs.error.message.includes(theirPhrase)) out.push(`PyTorch's error lacks "${theirPhrase}": ${theirs.error.message}`);
       if (!ours.error.message.includes(p.ours)) out.push(`our error lacks "${p.ours}": ${ours.error.message}`);
     }
     return out; // what was defined before the error is not compared
@@ -120,7 +125,7 @@ export function compareRuns(ours: RunResult, theirs: RunResult, expect: Expectat
   }
   const f32 = Object.values(theirs.tensors).some((t) => t.kind === "tensor" && t.dtype === "float32");
   const names = [...new Set([...Object.keys(theirs.tensors), ...Object.keys(ours.tensors)])];
-  for (const n of names) compareTensor(n, ours.tensors[n], theirs.tensors[n], out, f32);
+  for (const n of names) compareTensor(n, ours.tensors[n], theirs.tensors[n], out, f32, torch1x);
   return out;
 }
 

@@ -7,9 +7,9 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { ALL_CASES } from "./cases";
 import { runEngine } from "./capture";
 import { compareRuns, gist } from "./compare";
-import { EXPECTED_FAILURES, RANDOM_EXPECTED_TO_DIFFER } from "./expected-failures";
+import { EXPECTED_FAILURES, expectedFor, RANDOM_EXPECTED_TO_DIFFER } from "./expected-failures";
 import { reproText, sliceTo, type Program } from "./program";
-import { runTorch, torchUnavailable, type TorchRun } from "./python";
+import { runTorch, torchIs1x, torchUnavailable, type TorchRun } from "./python";
 import { DEFAULT_RANDOM_COUNT, DEFAULT_RANDOM_SEED, randomPrograms, RANDOM_COUNT, RANDOM_SEED } from "./random";
 
 const unavailable = torchUnavailable();
@@ -21,6 +21,7 @@ if (unavailable !== null) {
   });
 } else {
   const randoms = randomPrograms(RANDOM_SEED, RANDOM_COUNT);
+  const torch1x = torchIs1x();
   let torchRun: TorchRun | undefined;
   const torchResults = (): TorchRun => {
     if (torchRun === undefined) throw new Error("parity: the PyTorch run did not happen (see beforeAll)");
@@ -33,7 +34,7 @@ if (unavailable !== null) {
   const caseIndex = new Map(ALL_CASES.map((c, i) => [c.program.name, i]));
 
   const differences = (i: number, p: Program, expectations = {}): string[] =>
-    compareRuns(runEngine(p), torchResults().results[i]!, expectations);
+    compareRuns(runEngine(p), torchResults().results[i]!, expectations, torch1x);
 
   describe(`parity with PyTorch (${ALL_CASES.length} cases, ${RANDOM_COUNT} random programs, seed ${RANDOM_SEED})`, () => {
     it("the expected-failure list names only existing cases", () => {
@@ -43,7 +44,7 @@ if (unavailable !== null) {
 
     for (const c of ALL_CASES) {
       const i = caseIndex.get(c.program.name)!;
-      const reason = EXPECTED_FAILURES[c.program.name];
+      const reason = expectedFor(EXPECTED_FAILURES[c.program.name], c.program.name, torch1x);
       const body = () => {
         const diffs = differences(i, c.program, c.expect);
         expect(diffs, `${c.program.name} differs from PyTorch:\n  ${diffs.join("\n  ")}\n\n${reproText(c.program)}`).toEqual([]);
@@ -54,12 +55,13 @@ if (unavailable !== null) {
     }
 
     it(`${RANDOM_COUNT} random programs match PyTorch (except those listed in expected-failures.ts)`, () => {
-      const known = RANDOM_SEED === DEFAULT_RANDOM_SEED && RANDOM_COUNT === DEFAULT_RANDOM_COUNT ? RANDOM_EXPECTED_TO_DIFFER : {};
+      const listed = RANDOM_SEED === DEFAULT_RANDOM_SEED && RANDOM_COUNT === DEFAULT_RANDOM_COUNT ? RANDOM_EXPECTED_TO_DIFFER : {};
+      const known = Object.fromEntries(Object.entries(listed).filter(([k, r]) => expectedFor(r, Number(k), torch1x) !== undefined));
       const unexpected: string[] = [];
       const nowMatching: number[] = [];
       const differing: Record<number, string> = {};
       randoms.forEach((p, k) => {
-        const diffs = compareRuns(runEngine(p), torchResults().results[ALL_CASES.length + k]!);
+        const diffs = compareRuns(runEngine(p), torchResults().results[ALL_CASES.length + k]!, {}, torch1x);
         if (diffs.length === 0) {
           if (known[k] !== undefined) nowMatching.push(k);
           return;

@@ -10,12 +10,30 @@ import { emitPy, namesOf, type Program } from "./program";
 export const PYTHON = process.env.PARITY_PYTHON ?? "/usr/bin/python3";
 const HARNESS = fileURLToPath(new URL("./harness.py", import.meta.url));
 
+let probed: { version: string } | { unavailable: string } | undefined;
+
+/** The reference PyTorch's version ("1.13.0a0", "2.6.0+debian"), or why it cannot be run (asked once). */
+function probe(): { version: string } | { unavailable: string } {
+  if (probed) return probed;
+  if (!existsSync(PYTHON)) return (probed = { unavailable: `${PYTHON} does not exist (install Debian's python3-torch, or set PARITY_PYTHON)` });
+  const r = spawnSync(PYTHON, ["-c", "import torch; print(torch.__version__)"], { encoding: "utf8", timeout: 60_000 });
+  if (r.status !== 0) return (probed = { unavailable: `${PYTHON} cannot import torch: ${(r.stderr || r.error?.message || "").trim().split("\n").pop()}` });
+  return (probed = { version: r.stdout.trim() });
+}
+
 /** null when PyTorch can be run, else why not (the suite is then skipped with this message). */
 export function torchUnavailable(): string | null {
-  if (!existsSync(PYTHON)) return `${PYTHON} does not exist (install Debian's python3-torch, or set PARITY_PYTHON)`;
-  const r = spawnSync(PYTHON, ["-c", "import torch; print(torch.__version__)"], { encoding: "utf8", timeout: 60_000 });
-  if (r.status !== 0) return `${PYTHON} cannot import torch: ${(r.stderr || r.error?.message || "").trim().split("\n").pop()}`;
-  return null;
+  const p = probe();
+  return "unavailable" in p ? p.unavailable : null;
+}
+
+/**
+ * True when the reference is PyTorch 1.x. The engine follows 2.x; where 1.13 differs (graph names,
+ * error words, reprs), expected-failures.ts lists the difference for 1.x references only.
+ */
+export function torchIs1x(): boolean {
+  const p = probe();
+  return "version" in p && p.version.startsWith("1.");
 }
 
 export interface TorchRun {

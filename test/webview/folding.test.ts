@@ -10,6 +10,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import type { GraphSnapshot } from "../../shared/protocol";
 import { launchBrowser, openSnapshot, screenshot, settle, traceSnippet, waitForExpression, type OpenedPage } from "./harness";
+import { insideBox, RECORD_TEXT, type DrawnText } from "./drawn-text";
 
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
 
@@ -34,30 +35,6 @@ for (let step = 0; step < 5; step++) {
   opt.step();
 }
 `;
-
-/** Records every text drawn on a canvas with its rendered size in CSS px and its place on screen (as ui.test.ts). */
-const RECORD_TEXT = `(() => {
-  const drawn = [];
-  window.__drawnText = drawn;
-  const fill = CanvasRenderingContext2D.prototype.fillText;
-  CanvasRenderingContext2D.prototype.fillText = function (text, x, y, ...rest) {
-    const m = /(\\d+(?:\\.\\d+)?)px/.exec(this.font);
-    const t = this.getTransform();
-    const ratio = window.devicePixelRatio || 1;
-    const box = this.canvas.getBoundingClientRect ? this.canvas.getBoundingClientRect() : { left: 0, top: 0 };
-    if (m && String(text).trim()) {
-      drawn.push({ text: String(text), px: (+m[1] * Math.hypot(t.a, t.b)) / ratio, x: box.left + (t.a * x + t.c * y + t.e) / ratio, y: box.top + (t.b * x + t.d * y + t.f) / ratio });
-    }
-    return fill.call(this, text, x, y, ...rest);
-  };
-})();`;
-
-interface DrawnText {
-  text: string;
-  px: number;
-  x: number;
-  y: number;
-}
 
 let browser: Browser;
 let loop: GraphSnapshot;
@@ -99,7 +76,7 @@ async function drawnTexts(page: Page): Promise<DrawnText[]> {
   await settle(page);
   const drawn = (await page.evaluate("window.__drawnText")) as DrawnText[];
   const pane = (await page.locator(".graph-canvas").boundingBox())!;
-  return drawn.filter((d) => d.x >= pane.x - 1 && d.x <= pane.x + pane.width + 1 && d.y >= pane.y && d.y <= pane.y + pane.height);
+  return insideBox(drawn, pane);
 }
 
 /** The last drawn text that matches (a redraw's entries come after the earlier ones). */

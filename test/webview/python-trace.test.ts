@@ -2,7 +2,8 @@
 // graph (PyTorch and its version, asked of the interpreter that traced it; our engine for a
 // TypeScript snippet), and the Landscape tab works on PyTorch's recorded ops where the engine can
 // re-run them honestly, and is disabled with the reason in the user's words where it cannot.
-// Needs the built dist/ and /usr/bin/python3 with torch (or AUTOGRAD_LENS_TEST_PYTHON).
+// Needs the built dist/ and /usr/bin/python3 with torch (or AUTOGRAD_LENS_TEST_PYTHON). SCREENSHOTS=1
+// also writes docs/python-textbook-700x800.png and the two landscape shots.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
@@ -61,7 +62,7 @@ describe.skipIf(!hasTorch)("a Python trace in the graph view", () => {
     expect(await badge.innerText()).toBe(`PyTorch ${TORCH_VERSION}`);
     expect(await badge.getAttribute("title")).toMatch(/^Recorded by PyTorch .* running your Python file/);
     expect(await page.locator(".file-name").innerText()).toBe("autograd-basics.py");
-    await screenshot(page, "python-textbook-700x800.png");
+    if (process.env.SCREENSHOTS) await screenshot(page, "python-textbook-700x800.png");
     await showLandscape(page);
     expect(await page.locator(".landscape-panel").getAttribute("data-state")).toBe("ready");
     expect(await page.locator(".ls-heading").innerText()).toBe("f = x7 as a function of x1 and x2");
@@ -71,7 +72,7 @@ describe.skipIf(!hasTorch)("a Python trace in the graph view", () => {
     const min = await readout<{ point: number[]; value: number }>(page, "grid-min");
     expect(min.point).toEqual([0, 0]);
     expect(min.value).toBeCloseTo(-5, 5);
-    await screenshot(page, "python-textbook-landscape-700x800.png");
+    if (process.env.SCREENSHOTS) await screenshot(page, "python-textbook-landscape-700x800.png");
   });
 
   it("a training loop (nn.Sequential + SGD), maximized: the landscape over a parameter starts at the last pass's loss", async () => {
@@ -81,7 +82,7 @@ describe.skipIf(!hasTorch)("a Python trace in the graph view", () => {
     await showLandscape(page);
     expect(await page.locator(".landscape-panel").getAttribute("data-state")).toBe("ready");
     expect(await readout<number>(page, "value")).toBeCloseTo(s.backward[s.backward.length - 1]!.loss!, 5);
-    await screenshot(page, "python-training-landscape-1400x900.png");
+    if (process.env.SCREENSHOTS) await screenshot(page, "python-training-landscape-1400x900.png");
   });
 
   it("an op the engine cannot re-run as PyTorch ran it: the tab is disabled and says which variable, on which line", async () => {

@@ -11,6 +11,7 @@ import type { Browser, Page } from "playwright-core";
 import type { GraphSnapshot } from "../../shared/protocol";
 import { encodeSnapshot } from "../../shared/snapshot-codec";
 import { launchBrowser, openSnapshot, openWebviewPage, screenshot, settle, traceSnippet, TRAINING, waitForExpression, type OpenedPage } from "./harness";
+import { insideBox, RECORD_TEXT, type DrawnText } from "./drawn-text";
 
 const TEXTBOOK = path.resolve("examples/autograd-basics.ts");
 const EVIL = "<img src=x onerror=window.__pwned=1>";
@@ -288,34 +289,6 @@ describe("the textbook example on the standalone page", () => {
   });
 });
 
-/**
- * Records every text the page draws on a canvas: its text, its rendered font size in CSS pixels
- * (the font's px size × the canvas transform's scale ÷ the device pixel ratio) and where it lands
- * on the screen. Cytoscape and our canvas both draw labels with fillText.
- */
-const RECORD_TEXT = `(() => {
-  const drawn = [];
-  window.__drawnText = drawn;
-  const fill = CanvasRenderingContext2D.prototype.fillText;
-  CanvasRenderingContext2D.prototype.fillText = function (text, x, y, ...rest) {
-    const m = /(\\d+(?:\\.\\d+)?)px/.exec(this.font);
-    const t = this.getTransform();
-    const ratio = window.devicePixelRatio || 1;
-    const box = this.canvas.getBoundingClientRect ? this.canvas.getBoundingClientRect() : { left: 0, top: 0 };
-    if (m && String(text).trim()) {
-      drawn.push({ text: String(text), px: (+m[1] * Math.hypot(t.a, t.b)) / ratio, x: box.left + (t.a * x + t.c * y + t.e) / ratio, y: box.top + (t.b * x + t.d * y + t.f) / ratio });
-    }
-    return fill.call(this, text, x, y, ...rest);
-  };
-})();`;
-
-interface DrawnText {
-  text: string;
-  px: number;
-  x: number;
-  y: number;
-}
-
 /** A two-layer net written out, one backward call: about 25 drawn nodes. */
 const ONE_STEP_NET = `import { torch } from "autograd-lens";
 torch.manualSeed(0);
@@ -349,7 +322,7 @@ describe("legible at first sight in a half-width panel (700×800)", () => {
       await settle(page);
       const drawn = (await page.evaluate("window.__drawnText")) as DrawnText[];
       const pane = (await page.locator(".graph-canvas").boundingBox())!;
-      const inPane = drawn.filter((d) => d.x >= pane.x - 1 && d.x <= pane.x + pane.width + 1 && d.y >= pane.y && d.y <= pane.y + pane.height);
+      const inPane = insideBox(drawn, pane);
       const names = s.tensors.filter((t) => t.kind !== "constant").map((t) => t.label);
       const shown = names.filter((n) => inPane.some((d) => d.text === n));
       // The textbook fits whole; the net (a chain of 24 nodes) shows its output end, legibly.

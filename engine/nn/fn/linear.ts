@@ -7,18 +7,23 @@ import { checkTensor } from "../util";
 import { gatherOrZero, gatherZeroSpec } from "./gather";
 
 /**
- * y = x · weightᵀ + bias, with ATen's nodes: one AddmmBackward0 for 2-D input; a contiguous input of
- * more dims is viewed as 2-D around it (ViewBackward0 → AddmmBackward0 → ViewBackward0).
+ * y = x · weightᵀ + bias, with ATen's nodes (2.x, Linear.cpp): one AddmmBackward0 for 2-D input; with
+ * a bias, a contiguous input of 3 dims (or of any other number of dims, for a 1-D bias) is viewed as
+ * 2-D around it (ViewBackward0 → AddmmBackward0 → ViewBackward0), a 1-D input as [1, in]; otherwise
+ * matmul, then add the bias.
  */
 export function linear(input: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
   checkTensor(input, "linear");
   checkTensor(weight, "linear", "weight");
   if (bias === null) bias = undefined;
-  if (input.shape.length === 2 && bias !== undefined) return addmm(bias, input, t(weight));
-  if (input.shape.length > 2 && bias !== undefined && input.isContiguous()) {
-    const last = input.shape[input.shape.length - 1]!;
-    const y = addmm(bias, view(input, [-1, last]), t(weight));
-    return view(y, [...input.shape.slice(0, -1), y.shape[1]!]);
+  const dims = input.shape.length;
+  if (dims === 2 && bias !== undefined) return addmm(bias, input, t(weight));
+  if (bias !== undefined && dims > 0 && input.isContiguous() && (dims === 3 || bias.shape.length === 1)) {
+    // As ATen's _flatten_nd_linear: the leading dims' product, not -1 (which fails for a 0-size dim).
+    const lead = input.shape.slice(0, -1);
+    const rows = lead.reduce((a, b) => a * b, 1);
+    const y = addmm(bias, view(input, [rows, input.shape[dims - 1]!]), t(weight));
+    return view(y, [...lead, y.shape[1]!]);
   }
   const y = matmul(input, t(weight));
   return bias === undefined ? y : y.add(bias);
