@@ -105,7 +105,8 @@ def _bare_snapshot(file, limits, error, producer):
 
 
 class _Stop(BaseException):
-    """Raised into the user's program to stop it (timeout)."""
+    """Raised into the user's program at its next assignment or expression statement after the
+    timeout (with interrupt_main, for a program that catches KeyboardInterrupt)."""
 
 
 class ConsoleStream:
@@ -286,6 +287,8 @@ def main():
         frame = sys._current_frames().get(main_ident)
         state["where"] = locator.here(frame) if frame is not None else None
         state["stop"] = "timeout"
+        if "stopping" in state:
+            state["stopping"][0] = True  # a program that catches KeyboardInterrupt still stops
         import _thread
 
         _thread.interrupt_main()
@@ -325,12 +328,17 @@ def main():
     module.__builtins__ = __builtins__
     g = module.__dict__
     bind, see = rec.bind, rec.see
+    stopping = state["stopping"] = [False]  # set by the watchdog: stop at the next statement we see
 
     def bind_value(value, pattern, line, column):
+        if stopping[0]:
+            raise _Stop()
         bind(value, parse_pattern(pattern), line, column)
         return value
 
     def see_value(value, line, column):
+        if stopping[0]:
+            raise _Stop()
         see(value, line, column)
         return value
 
