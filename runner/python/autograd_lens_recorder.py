@@ -6,7 +6,8 @@ tracer may add to a training loop). Instead the graph is discovered from `grad_f
 `next_functions`, as torchviz does, at the points the ast rewrite marks in the user's file and at
 each backward call:
 - tensors: values bound to names (`x = EXPR`, with line and column), values of expression
-  statements and `return`, the roots of each backward call; leaves through their AccumulateGrad
+  statements, `return` and of operations and calls inside expressions, the roots of each backward
+  call; leaves through their AccumulateGrad
   nodes; module parameters with their named_parameters() names; when the snapshot is built, a
   node's result that the code never bound but the next node saved (a Linear's output inside a
   Sequential, as the Tanh after it saved it);
