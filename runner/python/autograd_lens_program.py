@@ -181,7 +181,7 @@ class ProgramRecorder:
                 nexts = n.next_functions
             except Exception:
                 nexts = ()
-            for m, _ in nexts:
+            for m, _ in reversed(nexts):  # the first input first (leaves in the order the code reads them)
                 if m is not None and m not in seen:
                     stack.append(m)
         return order

@@ -152,7 +152,7 @@ class Recorder(BackwardRecorder):
                 nexts = n.next_functions
             except Exception:
                 continue
-            for m, _ in nexts:
+            for m, _ in reversed(nexts):  # the first input first
                 if m is not None and m not in seen:
                     push(m)
         for n in new:
