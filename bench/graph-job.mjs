@@ -76,6 +76,32 @@ async function foldOnce(key) {
   }
 }
 
+/**
+ * Runs in the page: PageUp or PageDown on the body (the stepper's previous or next backward call,
+ * App.switchCall). Returns the time from the keydown until the frame after the page's own
+ * `lens:painted` mark has been rendered: the mark is GraphView's (the frame that first shows the
+ * other call's graph); the frame after it shows that call's replay (its step and gradients, set
+ * once the graph is drawn).
+ */
+async function switchOnce(key) {
+  const frame = () => new Promise((resolve) => requestAnimationFrame(resolve));
+  await frame();
+  const before = performance.getEntriesByName('lens:painted', 'mark').length;
+  const t0 = performance.now();
+  document.body.dispatchEvent(new KeyboardEvent('keydown', { key, code: key, bubbles: true, cancelable: true }));
+  while (performance.getEntriesByName('lens:painted', 'mark').length <= before) {
+    if (performance.now() - t0 > 20_000) throw new Error(`${key} painted no other call within 20 s`);
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  const painted = performance.getEntriesByName('lens:painted', 'mark').slice(-1)[0].startTime - t0;
+  const done = await new Promise((resolve) => requestAnimationFrame(() => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => resolve(performance.now());
+    channel.port2.postMessage(null);
+  }));
+  return { ms: done - t0, painted };
+}
+
 /** The stand-in for VS Code's webview API (the page talks to it as to the extension host). */
 const VSCODE_STANDIN = `window.__posted = [];
   window.acquireVsCodeApi = () => ({ postMessage: (m) => window.__posted.push(m), getState: () => undefined, setState: () => {} });`;
@@ -106,7 +132,7 @@ async function stepOnce() {
 }
 
 export async function runGraphJob(job) {
-  const { SnippetRunner } = require(job.ctx.sandboxBundle);
+  const { SnippetRunner, encodeSnapshot } = require(job.ctx.sandboxBundle);
   const { buildStandaloneHtml, buildWebviewHtml, makeNonce } = require(job.ctx.htmlBundle);
   const { chromium } = require(job.ctx.playwrightCore);
   const plan = job.plan;
@@ -121,7 +147,8 @@ export async function runGraphJob(job) {
   if (snapshot.error) throw new Error(`the snapshot has an error (${snapshot.error.kind}): ${snapshot.error.message.split('\n')[0]}`);
   if (snapshot.nodesTruncated) throw new Error(`recording stopped at the node cap (${snapshot.limits.nodeCap})`);
   if (snapshot.nodes.length < job.data.minNodes) throw new Error(`the snapshot has ${snapshot.nodes.length} nodes, expected at least ${job.data.minNodes}`);
-  const call = snapshot.backward[0];
+  // The call the view opens on (the last); the check reads the first call's loss.
+  const call = snapshot.backward[snapshot.backward.length - 1];
 
   const dir = mkdtempSync(join(os.tmpdir(), 'autograd-lens-bench-'));
   const file = join(dir, 'graph.html');
@@ -156,7 +183,8 @@ export async function runGraphJob(job) {
       await webview.goto('about:blank');
       await webview.goto(webviewUrl, { waitUntil: 'commit' });
       await webview.waitForFunction(readyAndIdle, undefined, { polling: 'raf', timeout: 60_000 });
-      await webview.evaluate((s) => { window.__snapshot = s; }, snapshot);
+      // As the extension host posts it (panel.ts): the version-2 wire form.
+      await webview.evaluate((s) => { window.__snapshot = s; }, encodeSnapshot(snapshot));
       const t0 = await webview.evaluate(postSnapshot);
       return (await painted(webview, t0)) - t0;
     };
@@ -173,7 +201,8 @@ export async function runGraphJob(job) {
     const frameMs = [];
     const steps = job.fn === 'step';
     const fold = job.fn === 'fold';
-    if (!fold) for (let i = 0; i < plan.warmupReps; i++) warmupMs.push((await load()).ms);
+    const switching = job.fn === 'switch';
+    if (!fold && !switching) for (let i = 0; i < plan.warmupReps; i++) warmupMs.push((await load()).ms);
     if (fold) {
       await loadPage();
       await page.locator('input.search').fill(job.data.search);
@@ -183,6 +212,19 @@ export async function runGraphJob(job) {
       for (let i = 0; i < n; i++) {
         const ms = await page.evaluate(foldOnce, i % 2 === 0 ? '+' : '-');
         (i < discard ? warmupMs : samples).push(ms);
+      }
+      if (pageErrors.length) throw new Error(`page error: ${pageErrors[0]}`);
+    } else if (switching) {
+      // The page opens on the last call: PageUp and PageDown alternately switch to the one
+      // before it and back.
+      await loadPage();
+      if (snapshot.backward.length < 2) throw new Error(`the snapshot has ${snapshot.backward.length} backward calls, nothing to switch`);
+      const n = Math.max(plan.steps, 2 * plan.reps);
+      const discard = Math.min(plan.stepWarmup, n - 2);
+      for (let i = 0; i < n; i++) {
+        const r = await page.evaluate(switchOnce, i % 2 === 0 ? 'PageUp' : 'PageDown');
+        (i < discard ? warmupMs : samples).push(r.ms);
+        if (i >= discard) frameMs.push(r.painted);
       }
       if (pageErrors.length) throw new Error(`page error: ${pageErrors[0]}`);
     } else if (!steps) {
@@ -213,8 +255,9 @@ export async function runGraphJob(job) {
       ok: true,
       samples,
       warmupMs,
-      ...(steps ? { frameMs } : fold ? {} : { pageMs }),
-      check: [call?.loss ?? Number.NaN],
+      ...(steps || switching ? { frameMs } : fold ? {} : { pageMs }),
+      check: [snapshot.backward[0]?.loss ?? Number.NaN],
+      ...(snapshot.backward.length > 1 ? { calls: snapshot.backward.length } : {}),
       nodes: snapshot.nodes.length,
       snapshot: {
         tensors: snapshot.tensors.length,

@@ -9,7 +9,7 @@
 //
 //   node bench/run.mjs            full run (about 5 minutes on 2 cores)
 //   node bench/run.mjs --quick    1 warm-up, ≤ 3 reps: a smoke test
-//   node bench/run.mjs --only=a,b          cases to run (a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, q, r, s)
+//   node bench/run.mjs --only=a,b          cases to run (a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, q, r, s, t, u, v, w, x)
 //   node bench/run.mjs --peers=ours,tfjs-cpu   peers to run
 //   node bench/run.mjs --rounds=3 run the job list 3 times over, round-robin (a shared machine)
 //   node bench/run.mjs --strict   exit 1 if a target FAILs
@@ -103,13 +103,15 @@ function parseArgs(argv) {
       if (!Number.isInteger(opts.rounds) || opts.rounds < 1) throw new Error(`--rounds needs a whole number >= 1, got "${value}"`);
     }
     else if (key === '--help' || key === '-h') {
-      console.log('usage: node bench/run.mjs [--quick] [--only=a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q,r,s,w] [--peers=ours,micrograd,...] [--rounds=N] [--strict]');
+      console.log('usage: node bench/run.mjs [--quick] [--only=a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q,r,s,t,u,v,w,x] [--peers=ours,micrograd,...] [--rounds=N] [--strict]');
       process.exit(0);
     } else throw new Error(`unknown option ${arg} (try --help)`);
   }
   // (s): the Python tracer's overhead (bench/python.mjs, its own script: it times processes, not jobs).
   opts.python = opts.only.includes('s') || !argv.some((a) => a.startsWith('--only'));
-  opts.only = opts.only.filter((c) => c !== 's');
+  // (x): the host's peak memory receiving a result at the cap (bench/parent-memory.mjs, its own script).
+  opts.memory = opts.only.includes('x') || !argv.some((a) => a.startsWith('--only'));
+  opts.only = opts.only.filter((c) => c !== 's' && c !== 'x');
   for (const c of opts.only) if (!CASES[c]) throw new Error(`unknown case "${c}" (cases: ${Object.keys(CASES).join(', ')})`);
   for (const p of opts.peers) if (!ALL_PEERS.includes(p)) throw new Error(`unknown peer "${p}" (${ALL_PEERS.join(', ')})`);
   return opts;
@@ -255,7 +257,7 @@ async function main() {
     const c = CASES[caseId];
     for (const size of c.sizes) {
       const data = c.kind === 'runner' ? runnerData(caseId, size, ROOT)
-        : c.kind === 'graph' ? graphViewData(size, ROOT, c.fn)
+        : c.kind === 'graph' ? graphViewData(size, ROOT, c.fn, c.snippet)
         : c.kind === 'replay' ? replayData(caseId, size, ROOT)
         : makeData(caseId, size);
       for (const peer of c.peers.filter((p) => opts.peers.includes(p))) jobs.push({ c, size, peer, data });
@@ -371,7 +373,7 @@ async function main() {
       if (caseId === 'm') ref = trainReference(makeData('m', size));
       if (caseId === 'n') ref = chainReference(makeData('n', size));
       if (CASES[caseId].kind === 'runner') ref = runnerReference(caseId, size);
-      if (CASES[caseId].kind === 'graph') ref = graphViewReference(size, CASES[caseId].fn);
+      if (CASES[caseId].kind === 'graph') ref = graphViewReference(size, CASES[caseId].fn, CASES[caseId].snippet);
       if (CASES[caseId].kind === 'replay') ref = replayReference(caseId, size);
       for (const r of results.filter((x) => x.caseId === caseId && x.size === size && x.ok)) {
         r.checkOk = checkAgrees(r.check, ref);
@@ -437,7 +439,10 @@ async function main() {
         + 'been rendered); pageMedianMs = the standalone page (buildStandaloneHtml, snapshot embedded) '
         + 'from navigation start to the same mark; (j) times one ArrowRight keydown on the body: its '
         + 'handlers plus the rendering of the frame that shows the step; frameMedianMs = keydown to two '
-        + 'animation frames later; snapshot.htmlBytes = size of the standalone page',
+        + 'animation frames later; snapshot.htmlBytes = size of the standalone page; (t), (u) as (g) on the '
+        + 'snapshots of (q) and (r); (v) times PageUp/PageDown (another backward call) on the standalone '
+        + 'page of (q) until the frame after GraphView\'s lens:painted mark has been rendered, and '
+        + 'frameMedianMs there = keydown to the lens:painted mark',
       replay: '(k)-(l) time replay.evaluateBatch over the grid on a fresh JSON copy of the runner\'s '
         + 'snapshot.program (slice, reference run and the batched pass included); replay.cancelMs = '
         + 'time from shouldStop turning true (after half the median) to ReplayCancelled',
@@ -458,7 +463,13 @@ async function main() {
     const py = spawnSync(process.execPath, [join(BENCH_DIR, 'python.mjs'), `--reps=${opts.quick ? 1 : 5}`], { stdio: 'inherit' });
     pythonFailed = py.status !== 0;
   }
-  if (opts.strict && (pythonFailed || targets.some((t) => t.status === 'FAIL'))) process.exitCode = 1;
+  let memoryFailed = false;
+  if (opts.memory) {
+    console.log('\n(x) the parent\'s peak memory receiving a result at the 64 MB cap (bench/parent-memory.mjs)');
+    const mem = spawnSync(process.execPath, ['--expose-gc', join(BENCH_DIR, 'parent-memory.mjs')], { stdio: 'inherit' });
+    memoryFailed = mem.status !== 0;
+  }
+  if (opts.strict && (pythonFailed || memoryFailed || targets.some((t) => t.status === 'FAIL'))) process.exitCode = 1;
 }
 
 main().catch((err) => {

@@ -1,7 +1,7 @@
 // Hover-to-inspect, the pure part: which tensor or grad_fn a hovered word stands for in a snapshot,
 // and the Markdown that describes it. The vscode side (hover.ts) finds the word and runs the snippet.
 import type { GraphSnapshot, ModuleInfo, NodeInfo, SavedValue, TensorInfo } from "../shared/protocol";
-import { formatNumber, formatShape, formatValue } from "./format";
+import { describeShape, formatCount, formatNumber, formatShape, formatValue } from "../shared/format";
 import { codeSpan, commandUri, escapeMarkdown } from "./markdown";
 
 export const SHOW_NODE_COMMAND = "autogradLens.showNode";
@@ -108,7 +108,7 @@ function kindText(t: TensorInfo): string {
 function gradText(s: GraphSnapshot, t: TensorInfo): string {
   if (t.grad) {
     const how = t.isLeaf ? "" : t.retainsGrad ? ` (kept by ${s.language === "python" ? "retain_grad()" : "retainGrad()"})` : "";
-    return `${codeSpan(formatValue(t.grad))}${how}`;
+    return `${codeSpan(formatValue(t.grad, { stats: true }))}${how}`;
   }
   if (t.gradNote) return `none — ${escapeMarkdown(t.gradNote)}`;
   if (!t.requiresGrad) return "none — does not require grad";
@@ -156,8 +156,8 @@ function footer(s: GraphSnapshot, id: string, ctx: HoverContext, count: number):
 
 /** Markdown for a tensor: kind, dtype, shape, value, grad (or why none), grad_fn and its formula. */
 export function tensorHoverMarkdown(s: GraphSnapshot, t: TensorInfo, ctx: HoverContext = {}, count = 1): string {
-  const title = `**${codeSpan(t.name ?? t.label)}** · ${kindText(t)} · ${codeSpan(t.dtype)} · shape ${codeSpan(formatShape(t.shape))}`;
-  const lines = [`**value** ${codeSpan(formatValue(t.value))}`];
+  const title = `**${codeSpan(t.name ?? t.label)}** · ${kindText(t)} · ${codeSpan(t.dtype)} · shape ${codeSpan(describeShape(t.shape))}`;
+  const lines = [`**value** ${codeSpan(formatValue(t.value, { stats: true }))}`];
   if (t.kind !== "constant" || t.grad) lines.push(`**grad** ${gradText(s, t)}`);
   const node = t.gradFn ? s.nodes.find((n) => n.id === t.gradFn) : undefined;
   if (node) {
@@ -178,7 +178,7 @@ export function nodeHoverMarkdown(s: GraphSnapshot, node: NodeInfo, tensor: Tens
   if (node.saved.length) lines.push(`**saved** ${savedText(s, node.saved)}`);
   if (node.released) lines.push("**saved tensors** freed by backward(): a second backward through here needs `retainGraph: true`");
   if (tensor) {
-    lines.push(`**result** ${codeSpan(tensor.name ?? tensor.label)} = ${codeSpan(formatValue(tensor.value))}`);
+    lines.push(`**result** ${codeSpan(tensor.name ?? tensor.label)} = ${codeSpan(formatValue(tensor.value, { stats: true }))}`);
     lines.push(`**grad** ${gradText(s, tensor)}`);
   }
   return [title, lines.join("  \n"), ...footer(s, node.id, ctx, count)].filter(Boolean).join("\n\n");
@@ -197,10 +197,6 @@ export function moduleHoverMarkdown(m: ModuleInfo, ctx: HoverContext = {}): stri
   } else parts.push("_No parameters._");
   if (ctx.stale) parts.push("_Values from an earlier version of this file._");
   return parts.join("\n\n");
-}
-
-function formatCount(n: number): string {
-  return n.toLocaleString("en-US");
 }
 
 export function hoverMarkdown(s: GraphSnapshot, target: HoverTarget, ctx: HoverContext = {}): string {

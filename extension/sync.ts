@@ -2,7 +2,7 @@
 // cursor moves, which line a backward step belongs to, the first step position, what a selection
 // runs, the inline value labels, and validation of the webview's messages.
 import type { ExportFormat, GraphSnapshot, NodeInfo, SourceRange, StepPosition, TensorInfo, WebviewToHost } from "../shared/protocol";
-import { formatValue } from "./format";
+import { formatValue, SHORT_VALUE } from "../shared/format";
 
 export type RunLanguage = "typescript" | "javascript" | "python";
 
@@ -115,14 +115,13 @@ export function inlineValueLabels(s: GraphSnapshot, maxChars = INLINE_MAX_CHARS)
     names.delete(t.name); // re-insert: order of the last binding
     names.set(t.name, t);
   }
-  const compact = { maxElements: 4, head: 3 };
   const out = new Map<number, string>();
   for (const [line, names] of [...byLine].sort((a, b) => a[0] - b[0])) {
     const label = (withGrad: boolean) =>
       [...names.values()]
         .map((t) => {
-          let text = `${t.name} = ${formatValue(t.value, compact)}`;
-          if (withGrad && t.grad) text += ` · grad ${formatValue(t.grad, compact)}`;
+          let text = `${t.name} = ${formatValue(t.value, SHORT_VALUE)}`;
+          if (withGrad && t.grad) text += ` · grad ${formatValue(t.grad, SHORT_VALUE)}`;
           return text;
         })
         .join("   ");

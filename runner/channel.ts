@@ -2,16 +2,20 @@
 // JSON message per line to its fd 3; the parent reads that pipe itself (no Node IPC: the child has no
 // `process.send`, and Node's IPC would buffer a message of any size before we could look at it).
 // The parent counts bytes as they arrive: a line longer than the cap, or more bytes in all than the
-// budget, ends the run before anything is parsed. Every parsed message is validated; a message that
-// is not one the child sends is an error of the run, never an exception in the parent.
+// budget, ends the run before anything is parsed. A line is parsed as it arrives (runner/json-stream.ts:
+// natively when small, member by member when large), so the parent never holds a large message's
+// bytes, its text and its objects at once. Every parsed message is validated; a message that is not
+// one the child sends is an error of the run, never an exception in the parent.
 //
 // Checkpoints ("partial" messages, runner/checkpoints.ts: the graph so far, in case the child dies)
 // are told apart by their first bytes and kept as bytes, the last one only, never parsed unless the
 // child dies without a result; each is at most PARTIAL_MAX_BYTES, and a result line, as soon as it
-// begins, drops the one kept. So while receiving, the parent holds at most one message of the cap
-// (and its copy when complete) or a checkpoint and the next one: under twice the cap in all.
+// begins, drops the one kept. So while receiving a result the parent holds the objects parsed so far
+// and a bounded window of bytes (bench/parent-memory.mjs measures it).
 import { validateSnapshot, ValidationError } from "../shared/validate";
+import { precheckEntry } from "../shared/validate-items";
 import type { GraphSnapshot } from "../shared/protocol";
+import { JsonStream, JsonStreamError } from "./json-stream";
 import type { ChildMessage } from "./messages";
 
 /** The largest message (one line, in bytes) the parent accepts: the snapshot's budget. */
@@ -29,8 +33,11 @@ const RESULT_HEAD = Buffer.from('{"type":"result"');
 const HEAD_BYTES = Math.max(PARTIAL_HEAD.length, RESULT_HEAD.length);
 type LineKind = "partial" | "result" | "other";
 
-/** Check one parsed message from the child; the snapshot is rebuilt by the validator. */
-export function validateChildMessage(m: unknown): ChildMessage {
+/**
+ * Check one parsed message from the child; the snapshot is rebuilt by the validator. `owned`: `m` was
+ * parsed for this call and is used by nothing else, so its lists are let go as they are checked.
+ */
+export function validateChildMessage(m: unknown, owned = false): ChildMessage {
   if (m === null || typeof m !== "object" || Array.isArray(m)) throw new ValidationError("message", "must be an object");
   const o = m as Record<string, unknown>;
   switch (o["type"]) {
@@ -56,7 +63,7 @@ export function validateChildMessage(m: unknown): ChildMessage {
     }
     case "result":
     case "partial":
-      return { type: o["type"], snapshot: validateSnapshot(o["snapshot"]) };
+      return { type: o["type"], snapshot: validateSnapshot(o["snapshot"], { consume: owned }) };
     default:
       throw new ValidationError("message.type", `${JSON.stringify(String(o["type"]).slice(0, 40))} is not a message the sandbox sends`);
   }
@@ -65,9 +72,11 @@ export function validateChildMessage(m: unknown): ChildMessage {
 /**
  * Splits the child's byte stream into messages, enforcing the caps on the bytes themselves. After the
  * first invalid message (or cap) it reports `invalid` once and ignores the rest. Checkpoints are not
- * parsed: the last one is kept as bytes (`partial`).
+ * parsed: the last one is kept as bytes (`partial`). Every other line is parsed as it arrives
+ * (runner/json-stream.ts): a large one is never held as bytes and text and objects at once.
  */
 export class MessageReader {
+  /** The first bytes of the line being received, until its kind is known; then a checkpoint's bytes. */
   private chunks: Buffer[] = [];
   private pending = 0;
   /** Bytes of complete lines other than checkpoints. */
@@ -75,6 +84,8 @@ export class MessageReader {
   private broken = false;
   /** The kind of the line being received, once its first bytes are in. */
   private kind: LineKind | null = null;
+  /** The parser of the line being received (not a checkpoint), once its kind is known. */
+  private stream: JsonStream | null = null;
   /** The last complete checkpoint line, and when it came. */
   partial: Buffer | undefined;
   partialAt = 0;
@@ -93,28 +104,30 @@ export class MessageReader {
       const part = chunk.subarray(start, nl < 0 ? chunk.length : nl);
       if (part.length > 0 && !this.accept(part)) return;
       if (nl < 0) return;
-      const whole = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.pending);
-      const kind = this.kind ?? this.classify();
-      this.chunks = [];
-      this.pending = 0;
-      this.kind = null;
-      if (kind === "partial") {
-        this.partial = whole;
-        this.partialAt = Date.now();
-      } else {
-        this.total += whole.length;
-        this.line(whole);
-      }
+      this.endLine();
       start = nl + 1;
     }
   }
 
-  /** Take a piece of the current line, within its caps. */
+  /** Take a piece of the current line, within its caps (checked before any of it is parsed). */
   private accept(part: Buffer): boolean {
-    const size = this.pending + part.length;
-    this.chunks.push(part);
-    this.pending = size;
-    if (this.kind === null && size >= HEAD_BYTES) this.classify();
+    this.pending += part.length;
+    if (this.kind === null) {
+      this.chunks.push(part);
+      if (this.pending < HEAD_BYTES) return this.withinCaps();
+      this.classify();
+      return this.withinCaps() && this.begin();
+    }
+    if (!this.withinCaps()) return false;
+    if (this.kind === "partial") {
+      this.chunks.push(part);
+      return true;
+    }
+    return this.feed(part);
+  }
+
+  private withinCaps(): boolean {
+    const size = this.pending;
     const cap = this.kind === "partial" ? this.maxPartial : this.maxMessage;
     if (size > cap) {
       this.fail(`a ${this.kind === "partial" ? "checkpoint" : "message"} was larger than ${mb(cap)} MB`);
@@ -127,27 +140,66 @@ export class MessageReader {
     return true;
   }
 
-  private classify(): LineKind {
+  /** The line's kind, from its first bytes. */
+  private classify(): void {
     const head = Buffer.concat(this.chunks, Math.min(this.pending, 64)).subarray(0, HEAD_BYTES);
     const starts = (prefix: Buffer) => head.length >= prefix.length && head.subarray(0, prefix.length).equals(prefix);
     const kind: LineKind = starts(PARTIAL_HEAD) ? "partial" : starts(RESULT_HEAD) ? "result" : "other";
     // The result is coming: the checkpoint is not needed any more (and must not count twice).
     if (kind === "result") this.partial = undefined;
     this.kind = kind;
-    return kind;
   }
 
-  private line(bytes: Buffer): void {
-    if (bytes.length === 0) return;
+  /** The kind is known: keep a checkpoint as bytes, start parsing anything else. */
+  private begin(): boolean {
+    if (this.kind === "partial") return true;
+    const first = this.chunks;
+    this.chunks = [];
+    // A result's entries (nodes, tensors, ...) are checked as they arrive: the parsed entry goes at once.
+    this.stream = new JsonStream(undefined, undefined, this.kind === "result" ? precheckEntry : undefined);
+    for (const c of first) if (!this.feed(c)) return false;
+    return true;
+  }
+
+  private feed(part: Buffer): boolean {
+    try {
+      this.stream!.push(part);
+      return true;
+    } catch (e) {
+      this.fail(e instanceof ValidationError ? e.message : notJson(e));
+      return false;
+    }
+  }
+
+  private endLine(): void {
+    if (this.kind === null && this.pending > 0) {
+      this.classify();
+      if (!this.begin()) return;
+    }
+    const kind = this.kind;
+    const size = this.pending;
+    const stream = this.stream;
+    const chunks = this.chunks;
+    this.chunks = [];
+    this.pending = 0;
+    this.kind = null;
+    this.stream = null;
+    if (kind === "partial") {
+      this.partial = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+      this.partialAt = Date.now();
+      return;
+    }
+    if (!stream) return; // an empty line
+    this.total += size;
     let parsed: unknown;
     try {
-      parsed = JSON.parse(bytes.toString("utf8"));
-    } catch {
-      return this.fail("a message was not JSON");
+      parsed = stream.end();
+    } catch (e) {
+      return this.fail(e instanceof ValidationError ? e.message : notJson(e));
     }
     let message: ChildMessage;
     try {
-      message = validateChildMessage(parsed);
+      message = validateChildMessage(parsed, true);
     } catch (e) {
       return this.fail(e instanceof Error ? e.message : String(e));
     }
@@ -158,14 +210,22 @@ export class MessageReader {
     this.broken = true;
     this.chunks = [];
     this.pending = 0;
+    this.stream = null;
     this.emit({ invalid: why });
   }
+}
+
+/** "a message was not JSON", and where the large form's parser says why (not the native parser's words). */
+function notJson(e: unknown): string {
+  return e instanceof JsonStreamError && /nested deeper|longer than|more than one/.test(e.message) ? `a message was not JSON the parent reads (${e.message})` : "a message was not JSON";
 }
 
 /** The snapshot of a kept checkpoint line, validated as every message is; or why it is not one. */
 export function readPartial(bytes: Buffer): { snapshot: GraphSnapshot } | { invalid: string } {
   try {
-    const m = validateChildMessage(JSON.parse(bytes.toString("utf8")));
+    const stream = new JsonStream(undefined, undefined, precheckEntry);
+    stream.push(bytes);
+    const m = validateChildMessage(stream.end(), true);
     return m.type === "partial" ? { snapshot: m.snapshot } : { invalid: "the checkpoint was not one" };
   } catch (e) {
     return { invalid: e instanceof Error ? e.message : "the checkpoint was not JSON" };

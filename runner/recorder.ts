@@ -40,16 +40,15 @@ export class Recorder extends RecordingBase {
   /**
    * Everything recorded so far, while the run goes on (the child sends it to the parent, which keeps
    * the last one in case the child dies). Reads nothing that changes the engine (a stale view's
-   * gradFn is not derived anew), spends none of the value budgets the final snapshot uses, and
-   * leaves out the re-evaluation program. Null when it could not be built.
+   * gradFn is not derived anew) and spends none of the value budgets the final snapshot uses; its
+   * re-evaluation program is the ops recorded so far. Null when it could not be built.
    */
   checkpoint(durationMs: number): GraphSnapshot | null {
     const tensorBytes = this.tensorBytes;
     this.live = true;
     try {
-      const s = this.build(durationMs);
-      s.program = { unavailable: "the run did not finish, so the traced computation is incomplete", leaves: {}, constants: {}, ops: [] };
-      return s;
+      // With the program recorded so far: a graph kept from a checkpoint still has its loss landscape.
+      return this.build(durationMs);
     } catch {
       return null;
     } finally {
@@ -205,7 +204,6 @@ export class Recorder extends RecordingBase {
     if (scopes) snapshot.scopes = scopes;
     const modules = this.modules.describe((id) => (this.tensors.has(id) ? `t${id}` : undefined));
     if (modules.length) snapshot.modules = modules;
-    if (this.live) return snapshot;
     snapshot.program = this.program.build(
       (id) => {
         const rec = this.tensors.get(id);
@@ -213,6 +211,7 @@ export class Recorder extends RecordingBase {
       },
       this.nodesTruncated ? { nodeCap: this.options.limits.nodeCap } : null,
     );
+    if (this.live) return snapshot;
     if (error) snapshot.error = error;
     return snapshot;
   }

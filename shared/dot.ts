@@ -1,5 +1,6 @@
 // GraphSnapshot → Graphviz DOT: tensors as boxes, grad_fn nodes as ellipses, edges in the
 // direction gradients flow (as torchviz draws them). Pure; used by the CLI and the graph view.
+import { formatNumber, formatShape, SHORT_DIGITS } from "./format";
 import type { GraphSnapshot, TensorInfo, ValueSummary } from "./protocol";
 
 /** Quote a string for DOT (names come from user code). */
@@ -7,13 +8,11 @@ function q(s: string): string {
   return `"${s.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`;
 }
 
+/** A value in a DOT box or the CLI's summary: the number of a one-element value, else its shape. */
 export function formatScalar(v: ValueSummary | null | undefined): string {
   if (!v) return "—";
-  if (v.numel === 1) {
-    const x = v.values[0];
-    return typeof x === "number" ? String(+x.toPrecision(5)) : String(x);
-  }
-  return `[${v.shape.join("×")}]`;
+  if (v.numel === 1) return formatNumber(v.values[0]!, SHORT_DIGITS);
+  return formatShape(v.shape);
 }
 
 export function toDot(s: GraphSnapshot): string {

@@ -73,10 +73,34 @@ export function encodeSnapshot(s: GraphSnapshot): SnapshotWire {
   return { ...s, values, tensors, nodes, backward };
 }
 
-/** One table entry as a ValueSummary (throws an Error without a path when its data is malformed). */
+/**
+ * One table entry as a ValueSummary. Its `values` stay base64 until something reads them (most never
+ * are read where the snapshot was received: the host passes the table on to the page as it came),
+ * then are decoded once. `e` must have been checked (validateWire): decoding cannot fail then; if it
+ * does all the same, `values` is empty rather than an exception in a hover.
+ */
 export function decodeValue(e: EncodedValue): ValueSummary {
   const numel = e.shape.reduce((a, d) => a * d, 1);
-  const out: ValueSummary = { shape: e.shape.slice(), dtype: e.dtype, numel, values: decodeValues(e.data, e.dtype, e.count), truncated: e.count < numel };
+  const out = { shape: e.shape.slice(), dtype: e.dtype, numel } as ValueSummary;
+  const settle = (values: ValueSummary["values"]) => {
+    Object.defineProperty(out, "values", { value: values, writable: true, enumerable: true, configurable: true });
+    return values;
+  };
+  Object.defineProperty(out, "values", {
+    enumerable: true,
+    configurable: true,
+    get: () => {
+      let values: ValueSummary["values"];
+      try {
+        values = decodeValues(e.data, e.dtype, e.count);
+      } catch {
+        values = [];
+      }
+      return settle(values);
+    },
+    set: settle,
+  });
+  out.truncated = e.count < numel;
   if (e.stats) out.stats = { min: e.stats[0], max: e.stats[1], mean: e.stats[2], nanCount: e.stats[3], infCount: e.stats[4] };
   return out;
 }
@@ -86,6 +110,19 @@ export function decodeValue(e: EncodedValue): ValueSummary {
  * place that refers to it. `w` must have been checked (validateWire): refs are in range.
  */
 export function decodeSnapshot(w: SnapshotWire): GraphSnapshot {
+  return decodeOwnedSnapshot({
+    ...w,
+    tensors: w.tensors.map((t) => ({ ...t })),
+    nodes: w.nodes.map((n) => ({ ...n, saved: n.saved.map((sv) => ({ ...sv })) })),
+    backward: w.backward.map((c) => ({ ...c, steps: c.steps.map((st) => ({ ...st, gradsOut: st.gradsOut.map((g) => ({ ...g })) })) })),
+  });
+}
+
+/**
+ * decodeSnapshot for a wire snapshot nobody else holds (a fresh one from the validator): its objects
+ * become the snapshot's, refs replaced by values in place, so no second copy of the graph is made.
+ */
+export function decodeOwnedSnapshot(w: SnapshotWire): GraphSnapshot {
   const decoded = new Array<ValueSummary | undefined>(w.values.length);
   const refs = new Map<ValueSummary, ValueRef>();
   const v = (r: ValueRef): ValueSummary => {
@@ -96,32 +133,26 @@ export function decodeSnapshot(w: SnapshotWire): GraphSnapshot {
     }
     return out;
   };
+  const table = w.values;
+  // The same objects, retyped: each ValueRef field is replaced by its ValueSummary below.
+  type Loose = Record<string, unknown>;
+  for (const t of w.tensors as unknown as Loose[]) {
+    t["value"] = v(t["value"] as ValueRef);
+    t["grad"] = t["grad"] === null ? null : v(t["grad"] as ValueRef);
+  }
+  for (const n of w.nodes) {
+    for (const sv of n.saved as unknown as Loose[]) if (sv["value"] !== undefined) sv["value"] = v(sv["value"] as ValueRef);
+  }
+  for (const c of w.backward) {
+    for (const st of c.steps as unknown as Loose[]) {
+      st["gradIn"] = v(st["gradIn"] as ValueRef);
+      for (const g of st["gradsOut"] as Loose[]) g["grad"] = g["grad"] === null ? null : v(g["grad"] as ValueRef);
+      if (st["gradAfter"] !== undefined) st["gradAfter"] = v(st["gradAfter"] as ValueRef);
+    }
+  }
   const { values: _table, ...rest } = w;
   void _table;
-  const s: GraphSnapshot = {
-    ...rest,
-    tensors: w.tensors.map((t) => ({ ...t, value: v(t.value), grad: t.grad === null ? null : v(t.grad) })),
-    nodes: w.nodes.map((n) => ({
-      ...n,
-      saved: n.saved.map((sv) => {
-        const { value, ...r } = sv;
-        return value === undefined ? r : { ...r, value: v(value) };
-      }),
-    })),
-    backward: w.backward.map((c) => ({
-      ...c,
-      steps: c.steps.map((st) => {
-        const { gradAfter, ...r } = st;
-        const out: GraphSnapshot["backward"][number]["steps"][number] = {
-          ...r,
-          gradIn: v(st.gradIn),
-          gradsOut: st.gradsOut.map((g) => ({ index: g.index, to: g.to, grad: g.grad === null ? null : v(g.grad) })),
-        };
-        if (gradAfter !== undefined) out.gradAfter = v(gradAfter);
-        return out;
-      }),
-    })),
-  };
-  tableOf.set(s, { values: w.values, refs });
+  const s = rest as unknown as GraphSnapshot;
+  tableOf.set(s, { values: table, refs });
   return s;
 }

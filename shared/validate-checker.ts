@@ -39,12 +39,31 @@ export class ValidationError extends Error {
 export interface ValidateOptions {
   /** Repair what can be repaired (the child's own snapshot) instead of rejecting it. */
   repair?: boolean;
+  /**
+   * The input is the caller's own, used once (the parent's freshly parsed message): the entries of
+   * its large lists are let go as they are checked, so the input and its checked copy are not both
+   * whole in memory at once. The input is left with holes.
+   */
+  consume?: boolean;
 }
 
 export type Obj = Record<string, unknown>;
 
 export class Checker {
-  constructor(readonly repair: boolean) {}
+  constructor(
+    readonly repair: boolean,
+    readonly consume = false,
+  ) {}
+
+  /** `a.map(fn)`; when consuming, each entry of `a` is let go once it has been checked. */
+  each<T>(a: unknown[], fn: (x: unknown, i: number) => T): T[] {
+    const out: T[] = [];
+    for (let i = 0; i < a.length; i++) {
+      out.push(fn(a[i], i));
+      if (this.consume) a[i] = undefined;
+    }
+    return out;
+  }
 
   fail(path: string, problem: string): never {
     throw new ValidationError(path, problem);
@@ -108,23 +127,28 @@ export class Checker {
   }
 
   oneOf<T extends string>(v: unknown, path: string, allowed: readonly T[]): T {
-    if (typeof v !== "string" || !(allowed as readonly string[]).includes(v)) {
+    const i = typeof v === "string" ? (allowed as readonly string[]).indexOf(v) : -1;
+    if (i < 0) {
       this.fail(path, `must be one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}, not ${typeof v === "string" ? JSON.stringify(v.slice(0, 40)) : kindOf(v)}`);
     }
-    return v as T;
+    // Our own copy of the word: a graph's thousands of "function"/"float32" share one string.
+    return allowed[i]!;
   }
 
   range(v: unknown, path: string): GraphSnapshot["console"][number]["range"] {
     if (v === undefined) return undefined;
     const o = this.obj(v, path);
-    const r: { line: number; column: number; endLine?: number; endColumn?: number } = {
-      line: this.int(this.get(o, "line", path), `${path}.line`, 0),
-      column: this.int(this.get(o, "column", path), `${path}.column`, 0),
-    };
-    const endLine = this.get(o, "endLine", path);
-    const endColumn = this.get(o, "endColumn", path);
-    if (endLine !== undefined) r.endLine = this.int(endLine, `${path}.endLine`, 0);
-    if (endColumn !== undefined) r.endColumn = this.int(endColumn, `${path}.endColumn`, 0);
+    const line = this.int(this.get(o, "line", path), `${path}.line`, 0);
+    const column = this.int(this.get(o, "column", path), `${path}.column`, 0);
+    const endLineIn = this.get(o, "endLine", path);
+    const endColumnIn = this.get(o, "endColumn", path);
+    const endLine = endLineIn === undefined ? undefined : this.int(endLineIn, `${path}.endLine`, 0);
+    const endColumn = endColumnIn === undefined ? undefined : this.int(endColumnIn, `${path}.endColumn`, 0);
+    // One literal with every field it has (a graph holds many ranges: no property added later).
+    if (endLine !== undefined && endColumn !== undefined) return { line, column, endLine, endColumn };
+    const r: { line: number; column: number; endLine?: number; endColumn?: number } = { line, column };
+    if (endLine !== undefined) r.endLine = endLine;
+    if (endColumn !== undefined) r.endColumn = endColumn;
     return r;
   }
 }

@@ -2,7 +2,8 @@
 // node cap, failed backward calls, an invalid trace) and the console panel (what the snippet
 // printed and warned, each row linked to its line). Built from a snapshot; app.ts places them.
 import type { GraphSnapshot, SourceRange } from "../shared/protocol";
-import { baseName, el, formatCount, linkButton, plural, setChildren, setText, type Child } from "./dom";
+import { baseName, el, linkButton, setChildren, setText, type Child } from "./dom";
+import { formatCount, plural } from "./format";
 import { describeRange } from "./host";
 import type { ViewGraph } from "./model";
 import { producerBadge } from "./producer";

@@ -1,12 +1,15 @@
 // A node's box: what it says and where each piece of text sits. The one place that decides the
-// content and geometry of a tensor box, an op pill and a collapsed group — cytoscape (graph-view.ts),
-// the big-graph canvas (canvas-view.ts) and the SVG export (graph-export.ts) all draw from here.
+// content and geometry of a tensor box, an op pill and a collapsed group — cytoscape (cy-style.ts,
+// cy-renderer.ts), the big-graph canvas (canvas-paint.ts) and the SVG export (graph-export.ts) all
+// draw the texts tensorBoxTexts() returns, where it says, in the colour (tone) it says; none of
+// them knows which lines a box has.
 //
-// A tensor box has two lines: its name (bold) followed by its value ("x3 = 4", "h [4×5]"), and its
-// gradient ("grad 0.2", "grad —" until the replay reaches it). Values are short (a number, up to
-// three elements, else the shape): the inspector has the rest. Long names are elided ("…"); the
-// full name is the box's tooltip.
-import type { ValueSummary } from "../shared/protocol";
+// A tensor box's lines are TENSOR_BOX_LINES: its name (bold) followed by its value ("x3 = 4",
+// "h [4×5]"), then its gradient ("grad 0.2", "grad —" until the replay reaches it). Values are short
+// (a number, up to three elements, else the shape): the inspector has the rest. Long names are
+// elided ("…"); the full name is the box's tooltip. To show one more line (say the dtype), add it
+// to TENSOR_BOX_LINES: the box's size, cytoscape's label nodes, the canvas and the SVG follow.
+import type { TensorInfo, ValueSummary } from "../shared/protocol";
 import { formatNumber, formatShape } from "./format";
 
 /** Font sizes, line height and padding (model units: CSS pixels at zoom 1). */
@@ -35,9 +38,10 @@ export const LEGIBLE_ZOOM = LEGIBLE_PX / BOX.textSize;
 /** Names longer than this many characters are elided in the box (the tooltip has them whole). */
 export const NAME_MAX = 18;
 
-export const TENSOR_BOX_HEIGHT = 2 * BOX.padY + 2 * BOX.line;
+export type BoxTextRole = "name" | "value" | "grad" | "op" | "group" | (string & {});
 
-export type BoxTextRole = "name" | "value" | "grad" | "op" | "group";
+/** A text's colour, named by the theme's key for it. */
+export type BoxTone = "foreground" | "grad" | "muted" | "opText";
 
 /** One run of text in a box, relative to the box's centre; `x` is its left end (or centre when `center`). */
 export interface BoxText {
@@ -49,7 +53,46 @@ export interface BoxText {
   /** Font: bold UI (names), monospace (values, grads, groups) or UI (op names). */
   font: "name" | "mono" | "ui";
   size: number;
+  tone: BoxTone;
 }
+
+/** What a tensor box's lines are made from. */
+export interface TensorBoxInput {
+  /** The full name (the tooltip). */
+  label: string;
+  tensor: TensorInfo | undefined;
+}
+
+/** One run of a tensor box's line, left to right. */
+export interface TensorBoxRun {
+  role: BoxTextRole;
+  font: BoxText["font"];
+  /** Its text; `grad` is the gradient the box shows now (it changes with the replay). */
+  text(input: TensorBoxInput, grad: ValueSummary | null | undefined): string;
+  tone?(grad: ValueSummary | null | undefined): BoxTone;
+  /** Room to keep for texts that change (the grad line): the widest this run may become. */
+  reserve?(input: TensorBoxInput): string;
+}
+
+/**
+ * A tensor box's lines, top to bottom; each a list of runs. The first run of the first line is the
+ * name (cytoscape draws it as the node's own label). An empty text leaves its run out.
+ */
+export const TENSOR_BOX_LINES: ReadonlyArray<readonly TensorBoxRun[]> = [
+  [
+    { role: "name", font: "name", text: (i) => elide(i.label) },
+    { role: "value", font: "mono", text: (i) => shortValue(i.tensor?.value) },
+  ],
+  [
+    {
+      role: "grad",
+      font: "mono",
+      text: (_i, grad) => shortGrad(grad),
+      tone: (grad) => (grad ? "grad" : "muted"),
+      reserve: (i) => (i.tensor?.value ? gradTemplate(i.tensor.value.shape, i.tensor.value.numel) : ""),
+    },
+  ],
+];
 
 /** Text widths: a canvas 2D context's measureText (the fonts the drawings use), or an estimate. */
 export class TextMeasure {
@@ -121,47 +164,71 @@ export function elide(name: string, max = NAME_MAX): string {
   return name.length <= max ? name : `${name.slice(0, max - 1)}…`;
 }
 
-/** A tensor box's fixed content (the grad line changes with the replay and is passed in). */
+/** A tensor box as measured: each run of TENSOR_BOX_LINES with its place (relative to the box's centre). */
 export interface TensorBoxContent {
   /** The full name (the tooltip). */
   label: string;
-  /** As drawn (elided). */
-  name: string;
-  value: string;
-  nameWidth: number;
-  valueWidth: number;
+  input: TensorBoxInput;
+  slots: Array<{ run: TensorBoxRun; x: number; y: number; width: number }>;
 }
 
-/** Measures a tensor box: its content and its size, room for any grad of its shape included. */
+/** The name as drawn (elided) and its place: the node's own label in cytoscape. */
+export function nameSlot(c: TensorBoxContent): { text: string; x: number; y: number; width: number } | undefined {
+  const s = c.slots.find((x) => x.run.role === "name");
+  return s && { text: s.run.text(c.input, null), x: s.x, y: s.y, width: s.width };
+}
+
+/**
+ * Measures a tensor box: the place of every run of TENSOR_BOX_LINES and the box's size, with room
+ * for any grad of its shape (`reserve`) and for the one it shows now.
+ */
 export function measureTensorBox(
   label: string,
-  value: ValueSummary | null | undefined,
-  gradNow: ValueSummary | null | undefined,
+  tensor: TensorInfo | undefined,
   widthOf: (text: string, font: BoxText["font"]) => number,
 ): { content: TensorBoxContent; width: number; height: number } {
-  const name = elide(label);
-  const valueText = shortValue(value);
-  const nameWidth = widthOf(name, "name");
-  const valueWidth = valueText ? widthOf(valueText, "mono") : 0;
-  let inner = nameWidth + (valueText ? BOX.gap + valueWidth : 0);
-  inner = Math.max(inner, widthOf(shortGrad(gradNow), "mono"));
-  if (value) inner = Math.max(inner, widthOf(gradTemplate(value.shape, value.numel), "mono"));
-  return {
-    content: { label, name, value: valueText, nameWidth, valueWidth },
-    width: Math.max(BOX.minWidth, Math.ceil(inner) + 2 * BOX.padX),
-    height: TENSOR_BOX_HEIGHT,
-  };
+  const input: TensorBoxInput = { label, tensor };
+  const lines: Array<Array<{ run: TensorBoxRun; x: number; width: number }>> = [];
+  let inner = 0;
+  for (const line of TENSOR_BOX_LINES) {
+    const placed: Array<{ run: TensorBoxRun; x: number; width: number }> = [];
+    let x = 0;
+    for (const run of line) {
+      const text = run.text(input, tensor?.grad);
+      const reserve = run.reserve?.(input) ?? "";
+      if (!text && !reserve) continue;
+      if (placed.length) x += BOX.gap;
+      const width = Math.max(text ? widthOf(text, run.font) : 0, reserve ? widthOf(reserve, run.font) : 0);
+      placed.push({ run, x, width });
+      x += width;
+    }
+    if (!placed.length) continue;
+    lines.push(placed);
+    inner = Math.max(inner, x);
+  }
+  const width = Math.max(BOX.minWidth, Math.ceil(inner) + 2 * BOX.padX);
+  const height = 2 * BOX.padY + lines.length * BOX.line;
+  const left = -width / 2 + BOX.padX;
+  const top = -height / 2 + BOX.padY;
+  const slots = lines.flatMap((line, i) => line.map((p) => ({ run: p.run, x: left + p.x, y: top + (i + 0.5) * BOX.line, width: p.width })));
+  return { content: { label, input, slots }, width, height };
 }
 
-/** The texts of a tensor box of `width`, relative to its centre. */
-export function tensorBoxTexts(c: TensorBoxContent, width: number, grad: string): BoxText[] {
-  const left = -width / 2 + BOX.padX;
-  const y1 = -BOX.line / 2;
-  const y2 = BOX.line / 2;
-  const out: BoxText[] = [{ role: "name", text: c.name, x: left, y: y1, font: "name", size: BOX.nameSize }];
-  if (c.value) out.push({ role: "value", text: c.value, x: left + c.nameWidth + BOX.gap, y: y1, font: "mono", size: BOX.textSize });
-  out.push({ role: "grad", text: grad, x: left, y: y2, font: "mono", size: BOX.textSize });
+/** The texts of a tensor box showing `grad`, relative to its centre, with their fonts and tones. */
+export function tensorBoxTexts(c: TensorBoxContent, grad: ValueSummary | null | undefined): BoxText[] {
+  const out: BoxText[] = [];
+  for (const s of c.slots) {
+    // Every slot, even one whose text is empty now: the drawings keep one element per slot.
+    const text = s.run.text(c.input, grad);
+    const font = s.run.font;
+    out.push({ role: s.run.role, text, x: s.x, y: s.y, font, size: font === "name" ? BOX.nameSize : BOX.textSize, tone: s.run.tone?.(grad) ?? "foreground" });
+  }
   return out;
+}
+
+/** The texts of a box drawn as one line of text for its tooltip: "x3 = 4". */
+export function tooltipOf(c: TensorBoxContent): string {
+  return [c.label, ...c.slots.filter((s) => s.run.role !== "name" && s.run.role !== "grad").map((s) => s.run.text(c.input, null))].filter(Boolean).join(" ");
 }
 
 /** An op pill's size for its label. */
@@ -176,5 +243,5 @@ export function measureCollapsed(label: string, widthOf: (text: string, font: Bo
 
 /** An op pill's or a collapsed group's one centred text. */
 export function centredText(role: "op" | "group", text: string): BoxText {
-  return { role, text, x: 0, y: 0, center: true, font: role === "op" ? "ui" : "mono", size: BOX.textSize };
+  return { role, text, x: 0, y: 0, center: true, font: role === "op" ? "ui" : "mono", size: BOX.textSize, tone: role === "op" ? "opText" : "muted" };
 }

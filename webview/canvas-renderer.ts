@@ -1,7 +1,7 @@
 // Big graphs (see BIG_NODES) drawn by canvas-view.ts instead of cytoscape (culled, text only where
 // it can be read), with the current backward step on an overlay canvas above (step-overlay.ts), so
 // a step does not redraw thousands of boxes.
-import { BOX, shortGrad, tensorBoxTexts } from "./box";
+import { BOX, tensorBoxTexts } from "./box";
 import { CanvasView, coveringCanvas, type Hit, type PaintEdge, type PaintGroup, type PaintNode } from "./canvas-view";
 import { PNG_MARGIN, pngScale, type Extent, type Point, type RenderContext, type Renderer, type ViewportState } from "./renderer";
 import { groupFrame, type SizeClass } from "./scene";
@@ -27,9 +27,8 @@ export class CanvasRenderer implements Renderer {
       theme: () => ctx.theme(),
       texts: (n) => {
         const d = ctx.scene()?.byId.get(n.id);
-        return d?.box ? tensorBoxTexts(d.box, d.width, shortGrad(ctx.gradOf(d.id))) : [];
+        return d?.box ? tensorBoxTexts(d.box, ctx.gradOf(d.id)) : [];
       },
-      gradKnown: (id) => ctx.gradOf(id) !== null,
       selected: () => ctx.selectedDrawn(),
       matches: () => ctx.matchedDrawn(),
       arrows: () => (ctx.flow() === "gradient" ? "source" : "target"),

@@ -4,67 +4,29 @@
 // for thousands of nodes that is seconds of work before the graph shows and frames dropped while
 // stepping. This view draws straight from the layout: edges as one path, boxes batched by colour,
 // only what is in view, and text only at a zoom where it can be read (in view that is a few hundred
-// boxes at most). It pans (drag), zooms (wheel) and hit-tests clicks itself; graph-view.ts keeps the
-// same API over both drawings, and draws the current backward step on its overlay canvas above.
-import { BOX, boxFonts, centredText, type BoxText } from "./box";
-import type { Theme } from "./theme";
+// boxes at most; canvas-paint.ts paints). It pans (drag), zooms (wheel) and hit-tests clicks itself;
+// graph-view.ts keeps the same API over both drawings, and draws the current backward step on its
+// overlay canvas above.
+import { paintScene, type PaintEdge, type PaintGroup, type PaintNode, type PaintOptions, type PaintScene } from "./canvas-paint";
 
-export type PaintKind = "leaf" | "intermediate" | "output" | "op" | "collapsed";
-
-export interface PaintNode {
-  id: string;
-  kind: PaintKind;
-  label: string;
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
-
-export interface PaintEdge {
-  source: PaintNode;
-  target: PaintNode;
-}
-
-export interface PaintGroup {
-  /** The group's id (fold.ts) and what its frame says. */
-  id: string;
-  label: string;
-  x1: number;
-  y1: number;
-  x2: number;
-  y2: number;
-}
+export type { PaintEdge, PaintGroup, PaintKind, PaintNode } from "./canvas-paint";
+export { arrowhead } from "./canvas-paint";
 
 /** What a click hit: a node (by drawn id) or an expanded group's frame. */
 export type Hit = { kind: "node"; node: PaintNode } | { kind: "group"; id: string };
 
-export interface CanvasViewOptions {
+export interface CanvasViewOptions extends PaintOptions {
   container: HTMLElement;
   /** Device pixels per CSS pixel (1 for the biggest graphs: four times fewer pixels to fill). */
   pixelRatio: number;
   minZoom: number;
   maxZoom: number;
-  /** State read at draw time. */
-  theme(): Theme;
-  /** A tensor box's texts as box.ts lays them out (with the grad line of the current step). */
-  texts(n: PaintNode): BoxText[];
-  gradKnown(id: string): boolean;
-  selected(): string | null;
-  matches(): ReadonlySet<string>;
-  arrows(): "target" | "source";
   onTap(hit: Hit | null): void;
   onDoubleTap(hit: Hit): void;
   /** After every pan or zoom (user or API). */
   onViewport(): void;
 }
 
-/** Text is drawn from this rendered font size on. */
-const MIN_FONT_PX = 7;
-/** Borders and rounded corners from this rendered box width on. */
-const DETAIL_PX = 14;
-/** Arrowheads from this zoom on. */
-const ARROW_ZOOM = 0.3;
 const DOUBLE_TAP_MS = 400;
 const DRAG_PX = 4;
 
@@ -72,10 +34,7 @@ export class CanvasView {
   readonly canvas: HTMLCanvasElement;
   private readonly ctx: CanvasRenderingContext2D | null;
   private readonly o: CanvasViewOptions;
-  private nodes: PaintNode[] = [];
-  private edges: PaintEdge[] = [];
-  private groups: PaintGroup[] = [];
-  private byId = new Map<string, PaintNode>();
+  private scene: PaintScene = { nodes: [], edges: [], groups: [], byId: new Map() };
   private zoomLevel = 1;
   private panX = 0;
   private panY = 0;
@@ -102,19 +61,16 @@ export class CanvasView {
   }
 
   setScene(nodes: PaintNode[], edges: PaintEdge[], groups: PaintGroup[]): void {
-    this.nodes = nodes;
-    this.edges = edges;
-    this.groups = groups;
-    this.byId = new Map(nodes.map((n) => [n.id, n]));
+    this.scene = { nodes, edges, groups, byId: new Map(nodes.map((n) => [n.id, n])) };
     this.redraw();
   }
 
   node(id: string): PaintNode | undefined {
-    return this.byId.get(id);
+    return this.scene.byId.get(id);
   }
 
   get nodeCount(): number {
-    return this.nodes.length;
+    return this.scene.nodes.length;
   }
 
   // ---- viewport ------------------------------------------------------------------------------------
@@ -162,7 +118,7 @@ export class CanvasView {
   }
 
   renderedPosition(id: string): { x: number; y: number } | null {
-    const n = this.byId.get(id);
+    const n = this.scene.byId.get(id);
     return n ? { x: n.x * this.zoomLevel + this.panX, y: n.y * this.zoomLevel + this.panY } : null;
   }
 
@@ -217,7 +173,7 @@ export class CanvasView {
       const r = this.o.pixelRatio;
       ctx.setTransform(1, 0, 0, 1, 0, 0);
       ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
-      this.paint(ctx, r * this.zoomLevel, r * this.panX, r * this.panY, this.zoomLevel, {
+      paintScene(ctx, this.scene, this.o, r * this.zoomLevel, r * this.panX, r * this.panY, this.zoomLevel, {
         x1: -this.panX / this.zoomLevel,
         y1: -this.panY / this.zoomLevel,
         x2: (this.w - this.panX) / this.zoomLevel,
@@ -242,155 +198,8 @@ export class CanvasView {
     ctx.fillRect(0, 0, canvas.width, canvas.height);
     const px = (margin - extent.x1) * scale;
     const py = (margin - extent.y1) * scale;
-    this.paint(ctx, scale, px, py, Infinity, { x1: -Infinity, y1: -Infinity, x2: Infinity, y2: Infinity });
+    paintScene(ctx, this.scene, this.o, scale, px, py, Infinity, { x1: -Infinity, y1: -Infinity, x2: Infinity, y2: Infinity });
     return canvas.toDataURL("image/png");
-  }
-
-  /**
-   * Paints the scene with model → device transform (k, px, py). `zoom` decides the level of detail
-   * (Infinity: everything); `view` is the model-space rectangle to draw (culling).
-   */
-  private paint(ctx: CanvasRenderingContext2D, k: number, px: number, py: number, zoom: number, view: { x1: number; y1: number; x2: number; y2: number }): void {
-    const t = this.o.theme();
-    ctx.setTransform(k, 0, 0, k, px, py);
-    ctx.lineJoin = "round";
-    const inView = (n: PaintNode) => n.x + n.width / 2 >= view.x1 && n.x - n.width / 2 <= view.x2 && n.y + n.height / 2 >= view.y1 && n.y - n.height / 2 <= view.y2;
-    const visible = this.nodes.filter(inView);
-    const detail = zoom * 70 >= DETAIL_PX;
-    const text = zoom * BOX.textSize >= MIN_FONT_PX;
-    const px1 = 1 / k;
-
-    // Group frames (grouping on, lines expanded), behind everything.
-    if (this.groups.length) {
-      ctx.setLineDash([4, 3]);
-      ctx.lineWidth = Math.max(1, px1);
-      for (const g of this.groups) {
-        if (g.x2 < view.x1 || g.x1 > view.x2 || g.y2 < view.y1 || g.y1 > view.y2) continue;
-        ctx.beginPath();
-        ctx.roundRect(g.x1, g.y1, g.x2 - g.x1, g.y2 - g.y1, 8);
-        ctx.fillStyle = t.groupFill;
-        ctx.fill();
-        ctx.strokeStyle = t.groupBorder;
-        ctx.stroke();
-      }
-      ctx.setLineDash([]);
-      if (text) {
-        ctx.font = `${BOX.groupFont}px ${t.fontMono}`;
-        ctx.fillStyle = t.muted;
-        ctx.textAlign = "center";
-        ctx.textBaseline = "bottom";
-        for (const g of this.groups) ctx.fillText(g.label, (g.x1 + g.x2) / 2, g.y1 - 2);
-      }
-    }
-
-    // Search matches: a translucent underlay.
-    const matches = this.o.matches();
-    if (matches.size) {
-      ctx.globalAlpha = t.matchOpacity;
-      ctx.fillStyle = t.match;
-      ctx.beginPath();
-      for (const n of visible) if (matches.has(n.id)) ctx.roundRect(n.x - n.width / 2 - 6, n.y - n.height / 2 - 6, n.width + 12, n.height + 12, 8);
-      ctx.fill();
-      ctx.globalAlpha = 1;
-    }
-
-    // Edges: one path of straight lines, then the arrowheads.
-    ctx.strokeStyle = t.edge;
-    ctx.fillStyle = t.edge;
-    ctx.lineWidth = Math.max(1.3, px1);
-    ctx.beginPath();
-    const drawn: PaintEdge[] = [];
-    for (const e of this.edges) {
-      const a = e.source;
-      const b = e.target;
-      if (Math.max(a.x, b.x) < view.x1 || Math.min(a.x, b.x) > view.x2 || Math.max(a.y, b.y) < view.y1 || Math.min(a.y, b.y) > view.y2) continue;
-      ctx.moveTo(a.x, a.y);
-      ctx.lineTo(b.x, b.y);
-      drawn.push(e);
-    }
-    ctx.stroke();
-    if (zoom >= ARROW_ZOOM && drawn.length) {
-      const toSource = this.o.arrows() === "source";
-      ctx.beginPath();
-      for (const e of drawn) {
-        const head = toSource ? e.source : e.target;
-        const tail = toSource ? e.target : e.source;
-        arrowhead(ctx, boxPoint(head, tail), tail, 8, 0.45);
-      }
-      ctx.fill();
-    }
-
-    // Boxes, batched by fill and by border colour. The overview (no text) uses stronger fills.
-    const fillOf = (kind: PaintKind) => (kind === "op" ? (text ? t.opFill : t.opBorder) : kind === "collapsed" ? t.groupFill : text ? t.boxFill : t.boxBorder);
-    const borderOf = (kind: PaintKind) => (kind === "op" ? t.opBorder : kind === "leaf" ? t.leaf : kind === "output" ? t.output : kind === "collapsed" ? t.muted : t.boxBorder);
-    const shape = (n: PaintNode) => {
-      const x = n.x - n.width / 2;
-      const y = n.y - n.height / 2;
-      if (detail) ctx.roundRect(x, y, n.width, n.height, n.kind === "op" ? n.height / 2 : 6);
-      else ctx.rect(x, y, n.width, n.height);
-    };
-    const kinds: PaintKind[] = ["intermediate", "leaf", "output", "op", "collapsed"];
-    for (const kind of kinds) {
-      ctx.beginPath();
-      let any = false;
-      for (const n of visible) {
-        if (n.kind !== kind) continue;
-        shape(n);
-        any = true;
-      }
-      if (!any) continue;
-      ctx.fillStyle = fillOf(kind);
-      ctx.fill();
-      if (detail || kind === "leaf" || kind === "output") {
-        ctx.strokeStyle = borderOf(kind);
-        ctx.lineWidth = Math.max(kind === "leaf" || kind === "output" ? t.borderWidth + 0.8 : t.borderWidth, px1);
-        if (kind === "collapsed") ctx.setLineDash([5, 3]);
-        ctx.stroke();
-        ctx.setLineDash([]);
-      }
-    }
-
-    // The selection: an outline around its box.
-    const sel = this.o.selected();
-    const s = sel ? this.byId.get(sel) : undefined;
-    if (s) {
-      const pad = 3 + 2.5 / 2;
-      ctx.strokeStyle = t.selection;
-      // At least 2 pixels wide, so the selection shows in the overview too.
-      ctx.lineWidth = Number.isFinite(zoom) ? Math.max(2.5, 2 / zoom) : 2.5;
-      ctx.beginPath();
-      ctx.roundRect(s.x - s.width / 2 - pad, s.y - s.height / 2 - pad, s.width + 2 * pad, s.height + 2 * pad, s.kind === "op" ? s.height / 2 + pad : 8);
-      ctx.stroke();
-    }
-
-    if (!text) return;
-    // Text, as box.ts lays it out, batched by font and colour.
-    const fonts = boxFonts(t.fontUi, t.fontMono);
-    const runs = new Map<string, Array<{ text: string; x: number; y: number; center: boolean; max: number }>>();
-    const put = (n: PaintNode, b: BoxText, color: string) => {
-      const key = `${b.font}\u0000${color}`;
-      let list = runs.get(key);
-      if (!list) runs.set(key, (list = []));
-      list.push({ text: b.text, x: n.x + b.x, y: n.y + b.y, center: !!b.center, max: b.center ? n.width : n.x + n.width / 2 - BOX.padX / 2 - (n.x + b.x) });
-    };
-    for (const n of visible) {
-      if (n.kind === "op") put(n, centredText("op", n.label), t.opText);
-      else if (n.kind === "collapsed") put(n, centredText("group", n.label), t.muted);
-      else {
-        const known = this.o.gradKnown(n.id);
-        for (const b of this.o.texts(n)) put(n, b, b.role === "grad" ? (known ? t.grad : t.muted) : t.foreground);
-      }
-    }
-    ctx.textBaseline = "middle";
-    for (const [key, list] of runs) {
-      const [font, color] = key.split("\u0000") as [BoxText["font"], string];
-      ctx.font = fonts[font];
-      ctx.fillStyle = color;
-      for (const r of list) {
-        ctx.textAlign = r.center ? "center" : "left";
-        ctx.fillText(r.text, r.x, r.y, Math.max(1, r.max));
-      }
-    }
   }
 
   // ---- pointer -----------------------------------------------------------------------------------
@@ -401,13 +210,13 @@ export class CanvasView {
     const my = (y - this.panY) / this.zoomLevel;
     // A few pixels of slack around small boxes.
     const slack = 2 / this.zoomLevel;
-    for (let i = this.nodes.length - 1; i >= 0; i--) {
-      const n = this.nodes[i]!;
+    for (let i = this.scene.nodes.length - 1; i >= 0; i--) {
+      const n = this.scene.nodes[i]!;
       if (Math.abs(mx - n.x) <= n.width / 2 + slack && Math.abs(my - n.y) <= n.height / 2 + slack) return { kind: "node", node: n };
     }
     // Frames are outermost first: the innermost one under the pointer is hit.
-    for (let i = this.groups.length - 1; i >= 0; i--) {
-      const g = this.groups[i]!;
+    for (let i = this.scene.groups.length - 1; i >= 0; i--) {
+      const g = this.scene.groups[i]!;
       if (mx >= g.x1 && mx <= g.x2 && my >= g.y1 && my <= g.y2) return { kind: "group", id: g.id };
     }
     return null;
@@ -475,33 +284,4 @@ export function coveringCanvas(container: HTMLElement, className: string): HTMLC
   Object.assign(canvas.style, { position: "absolute", left: "0", top: "0", width: "100%", height: "100%" });
   container.appendChild(canvas);
   return canvas;
-}
-
-/**
- * Adds an arrowhead to the current path (the caller fills it): a triangle with its tip at `tip`,
- * its base `size` back towards `tail` and `spread`·size wide on each side of the line. Returns
- * false, adding nothing, when `tail` is (almost) at the tip: there is no direction.
- */
-export function arrowhead(ctx: CanvasRenderingContext2D, tip: { x: number; y: number }, tail: { x: number; y: number }, size: number, spread: number): boolean {
-  const len = Math.hypot(tail.x - tip.x, tail.y - tip.y);
-  if (len < 1) return false;
-  const ux = (tail.x - tip.x) / len;
-  const uy = (tail.y - tip.y) / len;
-  const w = size * spread;
-  ctx.moveTo(tip.x, tip.y);
-  ctx.lineTo(tip.x + ux * size - uy * w, tip.y + uy * size + ux * w);
-  ctx.lineTo(tip.x + ux * size + uy * w, tip.y + uy * size - ux * w);
-  ctx.closePath();
-  return true;
-}
-
-/** Where the segment from `n`'s centre towards `to` leaves n's box. */
-function boxPoint(n: PaintNode, to: PaintNode): { x: number; y: number } {
-  const dx = to.x - n.x;
-  const dy = to.y - n.y;
-  const hw = n.width / 2;
-  const hh = n.height / 2;
-  if (dx === 0 && dy === 0) return { x: n.x, y: n.y };
-  const t = Math.min(dx !== 0 ? hw / Math.abs(dx) : Infinity, dy !== 0 ? hh / Math.abs(dy) : Infinity);
-  return { x: n.x + dx * t, y: n.y + dy * t };
 }

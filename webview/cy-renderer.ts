@@ -1,13 +1,13 @@
 // Ordinary graphs drawn by cytoscape. A cytoscape node has one label with one font and colour, so a
-// tensor box's name is its label and its value and grad are two label-only "tag" nodes that cannot
-// be clicked, placed where box.ts says (cy-style.ts builds the elements and the stylesheet). The
+// tensor box's name is its label and its other texts (value, grad, …) are label-only "tag" nodes
+// that cannot be clicked, placed where box.ts says (cy-style.ts builds the elements and the stylesheet). The
 // step, the selection and the search matches are classes on the elements; only what changed is
 // touched.
 import cytoscape from "cytoscape";
 import type { Core, EventObject, NodeSingular } from "cytoscape";
 import type { ValueSummary } from "../shared/protocol";
-import { shortGrad } from "./box";
-import { cyElements, cyStylesheet, gradTagId, NO_FLOW, tagPositions, tuneRenderer, valueTagId } from "./cy-style";
+import { tooltipOf } from "./box";
+import { boxTags, cyElements, cyStylesheet, NO_FLOW, tagClasses, tuneRenderer } from "./cy-style";
 import { PNG_MARGIN, pngScale, type Extent, type Point, type RenderContext, type Renderer, type ViewportState } from "./renderer";
 
 export class CyRenderer implements Renderer {
@@ -58,7 +58,7 @@ export class CyRenderer implements Renderer {
     cy.on("mouseover", "node", (e: EventObject) => {
       const id = this.viewIdOf(e.target as NodeSingular);
       const d = id ? ctx.scene()?.byId.get(id) : undefined;
-      ctx.container.title = d ? (d.box ? `${d.label} ${d.box.value}`.trim() : d.label) : "";
+      ctx.container.title = d ? (d.box ? tooltipOf(d.box) : d.label) : "";
     });
     cy.on("mouseout", "node", () => {
       ctx.container.title = "";
@@ -133,11 +133,7 @@ export class CyRenderer implements Renderer {
         const p = positions[n.id];
         if (!p) continue;
         cy.getElementById(n.id).position(p);
-        if (scene.rich && n.box) {
-          const tags = tagPositions(n, p);
-          if (tags.value) cy.getElementById(valueTagId(n.id)).position(tags.value);
-          cy.getElementById(gradTagId(n.id)).position(tags.grad);
-        }
+        if (scene.rich) for (const tag of boxTags(n, p, null)) cy.getElementById(tag.id).position(tag.position);
       }
     });
   }
@@ -149,15 +145,22 @@ export class CyRenderer implements Renderer {
 
   showReplay(): void {
     const cy = this.cy;
+    const scene = this.ctx.scene();
     cy.batch(() => {
       for (const [id, shown] of this.shownGrad) {
         const want = this.ctx.gradOf(id);
         if (shown === want) continue;
         this.shownGrad.set(id, want);
-        const tag = cy.getElementById(gradTagId(id));
-        tag.data("label", shortGrad(want));
-        if (want) tag.removeClass("pending");
-        else tag.addClass("pending");
+        const n = scene?.byId.get(id);
+        if (!n) continue;
+        // Every tag whose text or tone changes with the grad (box.ts decides which).
+        for (const tag of boxTags(n, { x: 0, y: 0 }, want)) {
+          const ele = cy.getElementById(tag.id);
+          const label = tag.text.text || NO_FLOW;
+          if (ele.data("label") !== label) ele.data("label", label);
+          const classes = tagClasses(tag.text);
+          if (ele.classes().join(" ") !== classes) ele.classes(classes);
+        }
       }
       this.markStep();
     });

@@ -1,14 +1,20 @@
 // Cytoscape as the graph view uses it (ordinary graphs; big ones are drawn by canvas-view.ts): its
-// stylesheet, built from the theme and box.ts's sizes, the elements of a scene (a tensor box's value
-// and grad are label-only tag nodes placed where box.ts says), and two changes to its renderer.
+// stylesheet, built from the theme and box.ts's sizes, the elements of a scene (a tensor box's name
+// is its node's label; every other text box.ts gives it — value, grad, … — is a label-only tag node
+// placed where box.ts says, in its font and tone), and two changes to its renderer.
 import type { Core, ElementDefinition, StylesheetJson } from "cytoscape";
-import { BOX, shortGrad, tensorBoxTexts } from "./box";
+import { BOX, nameSlot, tensorBoxTexts, type BoxText, type BoxTone } from "./box";
 import type { Drawn, Scene } from "./scene";
 import type { Theme } from "./theme";
 import type { ValueSummary } from "../shared/protocol";
 
-export const valueTagId = (id: string) => `tv:${id}`;
-export const gradTagId = (id: string) => `tg:${id}`;
+/** The label-only node of a tensor box's text of `role` ("value", "grad", …). */
+export const tagId = (id: string, role: string) => `tag:${role}:${id}`;
+
+/** A tag's classes: its font and its tone (the stylesheet has a rule for each). */
+export const tagClasses = (b: BoxText) => `tag ${b.font} tone-${b.tone}`;
+
+const TONES: BoxTone[] = ["foreground", "grad", "muted", "opText"];
 
 /**
  * The label of an edge outside the current step: a zero-width space, never empty (nor blank) — a
@@ -119,8 +125,9 @@ export function cyStylesheet(t: Theme, flow: "data" | "gradient", direction: "LR
         color: t.foreground,
       },
     },
-    { selector: "node.tag.grad", style: { color: t.grad } },
-    { selector: "node.tag.grad.pending", style: { color: t.muted } },
+    { selector: "node.tag.ui", style: { "font-family": t.fontUi } },
+    { selector: "node.tag.name", style: { "font-family": t.fontUi, "font-weight": "bold", "font-size": BOX.nameSize } },
+    ...TONES.map((tone) => ({ selector: `node.tag.tone-${tone}`, style: { color: t[tone] } })),
     {
       selector: "node.group",
       style: {
@@ -204,14 +211,12 @@ export function cyStylesheet(t: Theme, flow: "data" | "gradient", direction: "LR
   return rules as unknown as StylesheetJson;
 }
 
-/** Where a tensor box's value and grad tags sit (box.ts's layout of the box at p). */
-export function tagPositions(n: Drawn, p: { x: number; y: number }): { value?: { x: number; y: number }; grad: { x: number; y: number } } {
-  const out: { value?: { x: number; y: number }; grad: { x: number; y: number } } = { grad: p };
-  for (const t of n.box ? tensorBoxTexts(n.box, n.width, "") : []) {
-    if (t.role === "value") out.value = { x: p.x + t.x, y: p.y + t.y };
-    else if (t.role === "grad") out.grad = { x: p.x + t.x, y: p.y + t.y };
-  }
-  return out;
+/** A tensor box's tags (every text but its name) at the box's position p, showing `grad`. */
+export function boxTags(n: Drawn, p: { x: number; y: number }, grad: ValueSummary | null): Array<{ id: string; text: BoxText; position: { x: number; y: number } }> {
+  if (!n.box) return [];
+  return tensorBoxTexts(n.box, grad)
+    .filter((t) => t.role !== "name")
+    .map((t) => ({ id: tagId(n.id, t.role), text: t, position: { x: p.x + t.x, y: p.y + t.y } }));
 }
 
 /** The cytoscape elements of a scene: group frames, boxes with their value and grad tags, pills, edges (`gradOf`: the grad a box shows now). */
@@ -231,31 +236,17 @@ export function cyElements(scene: Scene, positions: Record<string, { x: number; 
       out.push({ group: "nodes", data: { id: n.id, label: n.label, w: n.width, h: n.height, ...(parent ? { parent } : {}) }, classes, position });
       continue;
     }
-    const grad = gradOf(n.id);
-    const box = n.box!;
     // The node's own label is the name, centred by cytoscape: move it to where box.ts puts it.
-    const name = tensorBoxTexts(box, n.width, "").find((t) => t.role === "name")!;
+    const name = n.box ? nameSlot(n.box) : undefined;
     out.push({
       group: "nodes",
-      data: { id: n.id, label: box.name, w: n.width, h: n.height, lmx: name.x + box.nameWidth / 2, lmy: name.y, ...(parent ? { parent } : {}) },
+      data: { id: n.id, label: name?.text ?? n.label, w: n.width, h: n.height, lmx: name ? name.x + name.width / 2 : 0, lmy: name?.y ?? 0, ...(parent ? { parent } : {}) },
       classes: `tensor ${n.kind}`,
       position,
     });
-    const tags = tagPositions(n, position);
-    if (tags.value) {
-      out.push({
-        group: "nodes",
-        data: { id: valueTagId(n.id), label: box.value, box: n.id, ...(parent ? { parent } : {}) },
-        classes: "tag value",
-        position: tags.value,
-      });
+    for (const tag of boxTags(n, position, gradOf(n.id))) {
+      out.push({ group: "nodes", data: { id: tag.id, label: tag.text.text || NO_FLOW, box: n.id, ...(parent ? { parent } : {}) }, classes: tagClasses(tag.text), position: tag.position });
     }
-    out.push({
-      group: "nodes",
-      data: { id: gradTagId(n.id), label: shortGrad(grad), box: n.id, ...(parent ? { parent } : {}) },
-      classes: grad ? "tag grad" : "tag grad pending",
-      position: tags.grad,
-    });
   }
   for (const e of scene.edges) out.push({ group: "edges", data: { id: e.id, source: e.source, target: e.target, flow: NO_FLOW } });
   return out;

@@ -93,13 +93,3 @@ export function isTyping(target: EventTarget | null): boolean {
 export function baseName(file: string): string {
   return file.split(/[\\/]/).pop() || file;
 }
-
-/** 65536 → "65,536". */
-export function formatCount(n: number): string {
-  return n.toLocaleString("en-US");
-}
-
-/** "1 tensor" / "8 tensors". */
-export function plural(n: number, word: string, many = `${word}s`): string {
-  return `${formatCount(n)} ${n === 1 ? word : many}`;
-}

@@ -4,14 +4,15 @@ import { BOX, centredText, tensorBoxTexts, type BoxText } from "./box";
 import { renderSvg, type SvgEdge, type SvgNode, type SvgTextLine } from "./export-svg";
 import { groupFrame, type Scene } from "./scene";
 import type { Theme } from "./theme";
+import type { ValueSummary } from "../shared/protocol";
 
 export interface SceneSvgInput {
   scene: Scene | null;
   positions: Record<string, { x: number; y: number }>;
   theme: Theme;
   flow: "data" | "gradient";
-  /** The grad line of a tensor box as currently shown, and whether it is known. */
-  gradLine(id: string): { text: string; known: boolean };
+  /** The grad a tensor box shows now (null: not known yet). */
+  gradOf(id: string): ValueSummary | null;
   /** The current step: the node being run and the edges carrying gradient, with their labels. */
   current: { node: string | null; edges: Array<{ id: string; flow: string; incoming: boolean }> };
 }
@@ -20,9 +21,9 @@ export function sceneSvg(o: SceneSvgInput): string {
   const { scene, theme: t } = o;
   if (!scene) return renderSvg({ background: t.background, nodes: [], edges: [] });
   const family = (f: BoxText["font"]) => (f === "mono" ? t.fontMono : t.fontUi);
-  const line = (b: BoxText, color: string): SvgTextLine => ({
+  const line = (b: BoxText): SvgTextLine => ({
     text: b.text,
-    color,
+    color: t[b.tone],
     fontFamily: family(b.font),
     fontSize: b.size,
     bold: b.font === "name",
@@ -59,7 +60,7 @@ export function sceneSvg(o: SceneSvgInput): string {
     const isStep = d.id === stepNode;
     const base = { x: p.x, y: p.y, width: d.width, height: d.height, title: d.label };
     if (d.kind === "collapsed") {
-      nodes.push({ ...base, shape: "box", fill: t.groupFill, stroke: t.muted, strokeWidth: 1.5, dashed: true, lines: [line(centredText("group", d.label), t.muted)], align: "center" });
+      nodes.push({ ...base, shape: "box", fill: t.groupFill, stroke: t.muted, strokeWidth: 1.5, dashed: true, lines: [line(centredText("group", d.label))], align: "center" });
     } else if (d.kind === "op") {
       nodes.push({
         ...base,
@@ -67,20 +68,18 @@ export function sceneSvg(o: SceneSvgInput): string {
         fill: t.opFill,
         stroke: isStep ? t.step : t.opBorder,
         strokeWidth: isStep ? 3.5 : t.borderWidth,
-        lines: [line(centredText("op", d.label), t.opText)],
+        lines: [line(centredText("op", d.label))],
         align: "center",
       });
     } else if (d.box) {
-      const grad = o.gradLine(d.id);
       const stroke = isStep ? t.step : d.kind === "leaf" ? t.leaf : d.kind === "output" ? t.output : t.boxBorder;
-      const color = (b: BoxText) => (b.role === "grad" ? (grad.known ? t.grad : t.muted) : t.foreground);
       nodes.push({
         ...base,
         shape: "box",
         fill: t.boxFill,
         stroke,
         strokeWidth: isStep ? 3.5 : d.kind === "intermediate" ? t.borderWidth : t.borderWidth + 0.8,
-        lines: tensorBoxTexts(d.box, d.width, grad.text).map((b) => line(b, color(b))),
+        lines: tensorBoxTexts(d.box, o.gradOf(d.id)).filter((b) => b.text).map(line),
         align: "left",
       });
     }

@@ -529,10 +529,7 @@ export class GraphView {
       positions: this.positions,
       theme: this.theme,
       flow: this.flow,
-      gradLine: (id) => {
-        const g = this.gradOf(id);
-        return { text: shortGrad(g), known: !!g };
-      },
+      gradOf: (id) => this.gradOf(id),
       current: this.currentStep(),
     });
   }

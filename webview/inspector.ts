@@ -2,9 +2,10 @@
 // truncated by the runner (ValueSummary); a big tensor shows its first values in a small grid,
 // the statistics, and how much of it is shown — never all of it.
 import type { EdgeInfo, GraphSnapshot, NodeInfo, SavedValue, SourceRange, TensorInfo, ValueSummary } from "../shared/protocol";
-import { baseName, el, formatCount, linkButton, setChildren, type Child } from "./dom";
+import { baseName, el, linkButton, setChildren, type Child } from "./dom";
 import { broadcastNote } from "./broadcast";
-import { describeShape, formatNumber, formatValue } from "./format";
+// The inspector is where a value is read in full: the hovers' precision (FULL_DIGITS), not the boxes'.
+import { describeShape, formatCount, formatNumber, formatValue } from "../shared/format";
 import type { ReplayState, ViewGraph } from "./model";
 import { SAMPLE_VALUES } from "../shared/value-codec";
 

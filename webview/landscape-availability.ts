@@ -3,6 +3,7 @@
 // reason (the program cannot be replayed), or absent.
 import type { GraphSnapshot, ProgramInfo } from "../shared/protocol";
 import * as replay from "../engine/replay/index";
+import { formatShape } from "../shared/format";
 
 type Candidate = replay.Candidate;
 
@@ -17,7 +18,7 @@ export function landscapeAvailability(s: GraphSnapshot): Availability {
   const outId = s.output;
   const out = outId ? s.tensors.find((t) => t.id === outId) : undefined;
   if (!outId || !out) return { kind: "absent", reason: "The trace has no output tensor." };
-  if (out.value.numel !== 1) return { kind: "absent", reason: `The output ${out.label} is not a scalar (shape [${out.shape.join(", ")}]).` };
+  if (out.value.numel !== 1) return { kind: "absent", reason: `The output ${out.label} is not a scalar (shape ${formatShape(out.shape)}).` };
   if (!out.gradFn) return { kind: "absent", reason: `The output ${out.label} is not made by an op.` };
   const program = s.program;
   if (!program) return { kind: "absent", reason: "This trace has no recorded program (traced by an older version)." };

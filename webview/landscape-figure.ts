@@ -1,9 +1,9 @@
 // The Landscape's figure: the plot (landscape-plot.ts) put in its host with a text alternative that
 // says what it shows, the host made rotatable for the surface, and the legend under it.
-import { el, setChildren } from "./dom";
+import { baseName, el, setChildren } from "./dom";
 import { fmt, fmtPoint } from "./landscape-math";
 import type { LandscapePanel } from "./landscape-panel";
-import { pathLegend, renderPlot, type PlotData } from "./landscape-plot";
+import { pathLegend, pngDataUrl, renderPlot, svgFile, type PlotData } from "./landscape-plot";
 import { readTheme } from "./theme";
 
 /** Draws `d` into the panel's figure; `evaluated`: f and its gradient are known at the point. Returns the plot. */
@@ -37,4 +37,12 @@ export function drawFigure(ui: Pick<LandscapePanel, "plotHost" | "legend">, d: P
     ...pathLegend(d.paths).map((l) => el("span", { class: `ls-key path method-${l.method}` }, `${l.name} path`)),
   );
   return plot;
+}
+
+/** The drawn plot as a file to save beside the traced one: "<stem>.landscape.svg" or ".png" (base64). */
+export async function figureFile(plot: SVGSVGElement, format: "png" | "svg", tracedFile: string): Promise<{ fileName: string; data: string; encoding: "utf8" | "base64" }> {
+  const stem = baseName(tracedFile).replace(/\.[^.]*$/, "") || "graph";
+  const fileName = `${stem}.landscape.${format}`;
+  if (format === "svg") return { fileName, data: svgFile(plot), encoding: "utf8" };
+  return { fileName, data: (await pngDataUrl(plot)).replace(/^data:image\/png;base64,/, ""), encoding: "base64" };
 }

@@ -5,6 +5,7 @@
 //
 // Grid convention: `values[j * nx + i]` is f at (xs[i], ys[j]), xs increasing left to right, ys
 // increasing bottom to top. "Grid coordinates" are (i, j) as real numbers, (0, 0) the first sample.
+import { formatNumber, SHORT_DIGITS } from "../shared/format";
 
 /** A closed interval of one input. */
 export interface Range {
@@ -399,16 +400,14 @@ function normalize(p: [number, number, number]): [number, number, number] {
 
 // ---- numbers and descent ------------------------------------------------------------------------
 
-/** A number for the readouts: up to `digits` significant digits, U+2212 for minus, exponent for extremes. */
-export function fmt(x: number, digits = 4): string {
+/**
+ * A number for the plot's readouts: shared/format.ts's rule (`digits` significant digits, exponent
+ * for extremes) set as mathematics: U+2212 for minus, ∞ for infinity.
+ */
+export function fmt(x: number, digits = SHORT_DIGITS): string {
   if (Number.isNaN(x)) return "NaN";
   if (!Number.isFinite(x)) return x > 0 ? "∞" : "−∞";
-  if (x === 0) return "0";
-  const a = Math.abs(x);
-  let s: string;
-  if (a >= 1e6 || a < 1e-4) s = x.toExponential(Math.max(0, digits - 2)).replace(/\.?0+e/, "e");
-  else s = String(+x.toPrecision(digits));
-  return s.replace(/^-/, "−").replace(/e-/, "e−");
+  return formatNumber(x, digits).replace(/^-/, "−").replace(/e-/, "e−");
 }
 
 /** "(−0.8, −0.8)" */

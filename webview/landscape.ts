@@ -7,19 +7,24 @@
 // The tab is offered when the program is recorded and available, the output is a scalar made by an
 // op, and it depends on at least one candidate input; when the program cannot be replayed the tab
 // is shown disabled with the reason. The worker gets a time budget per grid (then the grid is
-// cancelled with a message); Cancel terminates it.
+// cancelled with a message); Cancel terminates it. The tab strip is landscape-tabs.ts, gradient
+// descent landscape-descent.ts, turning the surface landscape-rotation.ts.
 import type { GraphSnapshot } from "../shared/protocol";
 import * as replay from "../engine/replay/index";
-import { baseName, el, setChildren, setText } from "./dom";
+import { formatCount } from "../shared/format";
+import { el, setChildren, setText } from "./dom";
 import type { Host } from "./host";
-import { arrowScale, DEFAULT_VIEW, fmt, fmtPoint, gridPoints, linspace, type Range, type View3D } from "./landscape-math";
-import { PLOT, pngDataUrl, svgFile, type PathMethod, type PlotKind, type PlotPath } from "./landscape-plot";
+import { arrowScale, fmt, fmtPoint, gridPoints, linspace, type Range } from "./landscape-math";
+import { PLOT, type PlotKind } from "./landscape-plot";
 import { landscapeAvailability, type Availability } from "./landscape-availability";
 import { Cancelled, CannotDraw, Evaluator } from "./landscape-evaluator";
-import { drawFigure } from "./landscape-figure";
-import { renderDescent, renderReadout, type DescentPath, type GridResult } from "./landscape-readout";
+import { drawFigure, figureFile } from "./landscape-figure";
+import { renderDescent, renderReadout, type GridResult } from "./landscape-readout";
 import { DEFAULT_RES_1D, DEFAULT_RES_2D, RangeControls } from "./landscape-ranges";
-import { buildLandscapePanel, DEFAULT_BUDGET_S, MAX_STEPS, type LandscapeActions, type LandscapePanel } from "./landscape-panel";
+import { buildLandscapePanel, DEFAULT_BUDGET_S, type LandscapeActions, type LandscapePanel } from "./landscape-panel";
+import { LandscapeDescent } from "./landscape-descent";
+import { SurfaceRotation } from "./landscape-rotation";
+import { LandscapeTabs } from "./landscape-tabs";
 
 export { landscapeAvailability, type Availability } from "./landscape-availability";
 
@@ -47,14 +52,14 @@ export class Landscape {
   /** The tab strip, the graph pane and the landscape panel together (what app.ts puts in the middle). */
   readonly element: HTMLElement;
   private readonly ui: LandscapePanel;
-  private graphPane: HTMLElement | undefined;
+  private readonly tabs: LandscapeTabs;
+  private readonly descent: LandscapeDescent;
+  private readonly rotation: SurfaceRotation;
 
   // state
   private readonly evaluator = new Evaluator();
   private availability: Availability = { kind: "absent", reason: "" };
   private snapshot: GraphSnapshot | undefined;
-  /** The tab the user chose last (kept in the host's state); Landscape shows only when it is offered. */
-  private selectedTab: "graph" | "landscape";
   private xPick = 0;
   private yPick: number | null = null;
   /** The Range box: from/to per input, resolution, Equal scales (landscape-ranges.ts). */
@@ -63,23 +68,48 @@ export class Landscape {
   private start: number[] = [];
   private startInputs: HTMLInputElement[] = [];
   private kind2d: "contour" | "surface" = "contour";
-  private view: View3D = { ...DEFAULT_VIEW };
   private grid: GridResult | undefined;
   private at: { value: number; grad: number[] } | undefined;
-  /** Per method: its learning rate, the steps from the start point, and why the engine stopped the run (null: it did not). */
-  private paths = new Map<PathMethod, DescentPath>();
-  private method: PathMethod = "sgd";
   private generation = 0;
   private plot: SVGSVGElement | undefined;
-  private drag: { x: number; y: number; view: View3D } | undefined;
   private shownOnce = false;
   private exportId = 1_000_000;
 
   constructor(private readonly options: LandscapeOptions) {
-    this.selectedTab = options.tab ?? "graph";
     const id = `ls${++uid}`;
     this.ui = buildLandscapePanel(id, this.actions());
     this.element = this.ui.element;
+    this.tabs = new LandscapeTabs(
+      {
+        ui: this.ui,
+        element: this.element,
+        availability: () => this.availability,
+        title: () => (this.availability.kind === "ok" ? `${fName(this.availability.outputLabel)} as a function of its inputs` : ""),
+        note: (text, error) => options.note(text, error),
+        ...(options.onTab ? { onTab: options.onTab } : {}),
+        onShowLandscape: () => {
+          this.ensureDrawn();
+          if (this.shownOnce) return;
+          this.shownOnce = true;
+          void this.compute();
+        },
+      },
+      options.tab ?? "graph",
+    );
+    this.descent = new LandscapeDescent({
+      ui: this.ui,
+      evaluator: this.evaluator,
+      availability: () => this.availability,
+      vary: () => this.vary(),
+      start: () => this.start,
+      snapshot: () => this.snapshot,
+      budgetMs: () => this.budgetMs(),
+      changed: () => {
+        this.renderDescent();
+        this.redraw();
+      },
+    });
+    this.rotation = new SurfaceRotation({ plotHost: this.ui.plotHost, active: () => this.plotKind() === "surface", changed: () => this.redraw() });
     this.rangeControls = new RangeControls({
       idPrefix: id,
       rangeBox: this.ui.rangeBox,
@@ -95,93 +125,32 @@ export class Landscape {
   /** The controls' handlers (landscape-panel.ts wires them). */
   private actions(): LandscapeActions {
     return {
-      selectTab: (key, focus) => this.selectTab(key, focus),
-      onTabKey: (e) => this.onTabKey(e),
+      selectTab: (key, focus) => this.tabs.select(key, focus),
+      onTabKey: (e) => this.tabs.onKey(e),
       setKind2d: (k) => this.setKind2d(k),
       export: (f) => this.export(f),
-      onPlotKey: (e) => this.onPlotKey(e),
-      onPointerDown: (e) => this.onPointerDown(e),
-      onPointerMove: (e) => this.onPointerMove(e),
-      endDrag: () => (this.drag = undefined),
+      onPlotKey: (e) => this.rotation.onKey(e),
+      onPointerDown: (e) => this.rotation.onPointerDown(e),
+      onPointerMove: (e) => this.rotation.onPointerMove(e),
+      endDrag: () => this.rotation.endDrag(),
       onPlotClick: (e) => this.onPlotClick(e),
       pickInputs: () => this.pickInputs(),
       compute: () => this.compute(),
       cancel: () => this.cancel(),
       centreRanges: () => this.centreRanges(),
       resetRanges: () => this.resetRanges(),
-      setMethod: (m) => this.setMethod(m),
-      onLrChange: () => this.onLrChange(),
-      descend: (k) => this.descend(k),
-      stepCount: () => this.stepCount(),
-      clearPath: () => this.clearPath(),
+      setMethod: (m) => this.descent.setMethod(m),
+      onLrChange: () => this.descent.onLrChange(),
+      descend: (k) => this.descent.descend(k),
+      stepCount: () => this.descent.stepCount(),
+      clearPath: () => this.descent.clear(),
     };
   }
 
   /** Puts the graph pane under the tabs (call once, before the element is in the page). */
   wrap(graphPane: HTMLElement): HTMLElement {
-    this.graphPane = graphPane;
-    graphPane.id = this.ui.graphTab.getAttribute("aria-controls")!;
-    this.element.insertBefore(graphPane, this.ui.panel);
-    this.syncTabs();
+    this.tabs.wrap(graphPane);
     return this.element;
-  }
-
-  // ---- tabs -------------------------------------------------------------------------------------
-
-  private syncTabs(): void {
-    const a = this.availability;
-    const offered = a.kind !== "absent";
-    this.ui.tabList.hidden = !offered;
-    this.element.classList.toggle("has-tabs", offered);
-    this.ui.landscapeTab.setAttribute("aria-disabled", String(a.kind === "disabled"));
-    this.ui.landscapeTab.title = a.kind === "disabled" ? a.reason : a.kind === "ok" ? `${fName(a.outputLabel)} as a function of its inputs` : "";
-    const graph = this.shownTab() === "graph";
-    this.ui.graphTab.setAttribute("aria-selected", String(graph));
-    this.ui.landscapeTab.setAttribute("aria-selected", String(!graph));
-    this.ui.graphTab.tabIndex = graph ? 0 : -1;
-    this.ui.landscapeTab.tabIndex = graph ? -1 : 0;
-    if (this.graphPane) {
-      this.graphPane.hidden = !graph;
-      // A tab panel only while there are tabs; otherwise the graph pane is what it always was.
-      if (offered) {
-        this.graphPane.setAttribute("role", "tabpanel");
-        this.graphPane.setAttribute("aria-labelledby", this.ui.graphTab.id);
-      } else {
-        this.graphPane.removeAttribute("role");
-        this.graphPane.removeAttribute("aria-labelledby");
-      }
-    }
-    this.ui.panel.hidden = graph;
-  }
-
-  private shownTab(): "graph" | "landscape" {
-    return this.selectedTab === "landscape" && this.availability.kind === "ok" ? "landscape" : "graph";
-  }
-
-  private selectTab(key: "graph" | "landscape", focus: boolean): void {
-    if (key === "landscape" && this.availability.kind !== "ok") {
-      if (this.availability.kind === "disabled") this.options.note(this.availability.reason, true);
-      return;
-    }
-    this.selectedTab = key;
-    this.options.onTab?.(key);
-    this.syncTabs();
-    if (key === "landscape") this.ensureDrawn();
-    if (focus) (key === "graph" ? this.ui.graphTab : this.ui.landscapeTab).focus();
-    if (key === "landscape" && !this.shownOnce) {
-      this.shownOnce = true;
-      void this.compute();
-    }
-  }
-
-  private onTabKey(e: KeyboardEvent): void {
-    if (e.key === "ArrowRight" || e.key === "ArrowLeft" || e.key === "Home" || e.key === "End") {
-      e.preventDefault();
-      e.stopPropagation();
-      const next = e.key === "Home" ? "graph" : e.key === "End" ? "landscape" : this.shownTab() === "graph" ? "landscape" : "graph";
-      if (next === "landscape" && this.availability.kind !== "ok") this.ui.graphTab.focus();
-      else this.selectTab(next, true);
-    }
   }
 
   // ---- snapshot ---------------------------------------------------------------------------------
@@ -195,7 +164,7 @@ export class Landscape {
     this.availability = landscapeAvailability(s);
     this.grid = undefined;
     this.at = undefined;
-    this.paths.clear();
+    this.descent.reset();
     this.shownOnce = false;
     const a = this.availability;
     if (a.kind === "ok") {
@@ -216,8 +185,8 @@ export class Landscape {
     this.renderHeading();
     this.renderReadout();
     this.renderDescent();
-    this.syncTabs();
-    if (this.selectedTab === "landscape" && a.kind === "ok") {
+    this.tabs.sync();
+    if (this.tabs.selected === "landscape" && a.kind === "ok") {
       this.shownOnce = true;
       void this.compute();
     }
@@ -275,7 +244,7 @@ export class Landscape {
   private setStart(p: number[], update = true): void {
     this.start = p.slice();
     this.at = undefined;
-    this.paths.clear();
+    this.descent.reset();
     const vary = this.vary();
     this.startInputs = vary.map((c, k) =>
       el("input", {
@@ -388,7 +357,7 @@ export class Landscape {
     const points = vary.length === 2 ? gridPoints(ranges[0]!, ranges[1]!, nx, ny) : linspace(ranges[0]!, nx);
     this.ui.panel.dataset.state = "computing";
     this.setBusy(true);
-    this.setStatus(`Evaluating f at ${(nx * ny).toLocaleString("en-US")} points…`, "busy");
+    this.setStatus(`Evaluating f at ${formatCount(nx * ny)} points…`, "busy");
     const budget = this.budgetMs();
     const started = performance.now();
     try {
@@ -409,7 +378,7 @@ export class Landscape {
           progress: (done, count) => {
             if (gen !== this.generation) return;
             this.ui.progress.value = done / count;
-            this.setStatus(`Evaluating f: ${Math.round((100 * done) / count)}% of ${count.toLocaleString("en-US")} points…`, "busy");
+            this.setStatus(`Evaluating f: ${Math.round((100 * done) / count)}% of ${formatCount(count)} points…`, "busy");
           },
         },
       );
@@ -423,7 +392,7 @@ export class Landscape {
       this.ui.panel.dataset.state = "ready";
       const bad = r.values.reduce((c, v) => c + (Number.isFinite(v) ? 0 : 1), 0);
       this.setStatus(
-        `${vary.length === 2 ? `${nx} × ${ny} grid` : `${nx} points`} evaluated in ${Math.round(r.ms)} ms by re-running the traced program.${bad ? ` f is not finite at ${bad.toLocaleString("en-US")} of them (left blank).` : ""}`,
+        `${vary.length === 2 ? `${nx} × ${ny} grid` : `${nx} points`} evaluated in ${Math.round(r.ms)} ms by re-running the traced program.${bad ? ` f is not finite at ${formatCount(bad)} of them (left blank).` : ""}`,
       );
     } catch (e) {
       if (gen !== this.generation) return;
@@ -447,85 +416,6 @@ export class Landscape {
     this.evaluator.stop(new Cancelled("by you"));
   }
 
-  // ---- descent ----------------------------------------------------------------------------------
-
-  private stepCount(): number {
-    const n = Math.round(Number(this.ui.stepsInput.value));
-    return Number.isFinite(n) && n >= 1 ? Math.min(MAX_STEPS, n) : 10;
-  }
-
-  private lr(): number | null {
-    const v = Number(this.ui.lrInput.value);
-    return this.ui.lrInput.value !== "" && Number.isFinite(v) && v >= 0 ? v : null;
-  }
-
-  private setMethod(m: PathMethod): void {
-    this.method = m;
-    const p = this.paths.get(m);
-    if (p) this.ui.lrInput.value = String(p.lr);
-    this.renderDescent();
-    this.redraw();
-  }
-
-  private onLrChange(): void {
-    const p = this.paths.get(this.method);
-    if (p && p.lr !== this.lr()) {
-      this.paths.delete(this.method);
-      this.renderDescent();
-      this.redraw();
-    }
-  }
-
-  private clearPath(): void {
-    this.paths.delete(this.method);
-    this.renderDescent();
-    this.redraw();
-  }
-
-  /** k more steps of the current method: the engine re-runs the whole path from the start (optimizer state included). */
-  private async descend(k: number): Promise<void> {
-    const a = this.availability;
-    if (a.kind !== "ok") return;
-    const lr = this.lr();
-    if (lr === null) {
-      setText(this.ui.verdict, "The learning rate must be a number ≥ 0.");
-      this.ui.verdict.className = "ls-verdict error";
-      return;
-    }
-    const prev = this.paths.get(this.method);
-    if (prev?.diverged) {
-      setText(this.ui.verdict, "This path already diverged: clear it or change the learning rate.");
-      return;
-    }
-    const total = Math.min(MAX_STEPS, (prev && prev.lr === lr ? prev.steps.length - 1 : 0) + k);
-    const vary = this.vary();
-    const method = this.method;
-    // The answer counts only for the same snapshot, inputs and start point (the method is captured).
-    const asked = () => JSON.stringify([vary.map((c) => c.label), this.start]);
-    const snapshot = this.snapshot, key = asked();
-    const stale = () => snapshot !== this.snapshot || key !== asked();
-    this.ui.stepButton.disabled = this.ui.runButton.disabled = true;
-    try {
-      const r = await this.evaluator.request(
-        { kind: "descend", output: a.output, vary: vary.map(({ leaf, index }) => ({ leaf, index })), start: this.start.slice(), method, lr, steps: total },
-        { watchdogMs: this.budgetMs() + 2000 },
-      );
-      if (stale()) return;
-      if (r.kind === "error") throw new Error(r.error);
-      if (r.kind !== "descend") return;
-      this.paths.set(method, { lr, steps: r.steps, diverged: r.diverged, stopped: r.diverged ? (r.reason ?? "diverged") : null });
-    } catch (e) {
-      if (stale()) return;
-      setText(this.ui.verdict, `Descent failed: ${(e as Error).message}`);
-      this.ui.verdict.className = "ls-verdict error";
-      return;
-    } finally {
-      this.ui.stepButton.disabled = this.ui.runButton.disabled = false;
-    }
-    this.renderDescent();
-    this.redraw();
-  }
-
   // ---- rendering --------------------------------------------------------------------------------
 
   private renderHeading(): void {
@@ -541,7 +431,7 @@ export class Landscape {
   }
 
   private renderDescent(): void {
-    renderDescent(this.ui.table, this.ui.verdict, this.vary().map((c) => c.label), this.method, this.paths.get(this.method));
+    renderDescent(this.ui.table, this.ui.verdict, this.vary().map((c) => c.label), this.descent.method, this.descent.path());
   }
 
   private redraw(): void {
@@ -558,12 +448,7 @@ export class Landscape {
     const ranges = grid?.ranges ?? this.rangeControls.ranges;
     const g = this.at?.grad;
     const arrowLength = g ? arrowScale(this.start, g, ranges, ARROW_FRACTION) : 0;
-    const paths: PlotPath[] = [];
-    for (const [method, p] of this.paths) {
-      if (method !== this.method) paths.push({ method, steps: p.steps, current: false });
-    }
-    const cur = this.paths.get(this.method);
-    if (cur) paths.push({ method: this.method, steps: cur.steps, current: true });
+    const paths = this.descent.plotPaths();
     this.plot = drawFigure(this.ui, {
       kind,
       labels: vary.map((c) => c.label),
@@ -574,7 +459,7 @@ export class Landscape {
       grad: g ?? null,
       arrowScale: arrowLength,
       paths,
-      view: this.view,
+      view: this.rotation.view,
     }, this.at !== undefined);
   }
 
@@ -583,39 +468,6 @@ export class Landscape {
   /** Call when the panel becomes visible after changes made while hidden. */
   private ensureDrawn(): void {
     if (this.dirty) this.redraw();
-  }
-
-  // ---- surface rotation -------------------------------------------------------------------------
-
-  private onPlotKey(e: KeyboardEvent): void {
-    if (this.plotKind() !== "surface") return;
-    const step = Math.PI / 24;
-    const v = { ...this.view };
-    if (e.key === "ArrowLeft") v.azimuth -= step;
-    else if (e.key === "ArrowRight") v.azimuth += step;
-    else if (e.key === "ArrowUp") v.elevation = Math.min(Math.PI / 2, v.elevation + step);
-    else if (e.key === "ArrowDown") v.elevation = Math.max(0, v.elevation - step);
-    else if (e.key === "Home") Object.assign(v, DEFAULT_VIEW);
-    else return;
-    e.preventDefault();
-    e.stopPropagation();
-    this.view = v;
-    this.redraw();
-  }
-
-  private onPointerDown(e: PointerEvent): void {
-    if (this.plotKind() !== "surface" || e.button !== 0) return;
-    this.drag = { x: e.clientX, y: e.clientY, view: { ...this.view } };
-    this.ui.plotHost.setPointerCapture?.(e.pointerId);
-  }
-
-  private onPointerMove(e: PointerEvent): void {
-    const d = this.drag;
-    if (!d) return;
-    const az = d.view.azimuth - (e.clientX - d.x) * 0.01;
-    const el_ = Math.min(Math.PI / 2, Math.max(0, d.view.elevation + (e.clientY - d.y) * 0.01));
-    this.view = { azimuth: az, elevation: el_ };
-    this.redraw();
   }
 
   // ---- export -----------------------------------------------------------------------------------
@@ -627,20 +479,12 @@ export class Landscape {
       this.options.note("Export failed: the plot is not drawn yet", true);
       return;
     }
-    let data: string;
-    let encoding: "utf8" | "base64" = "utf8";
     try {
-      if (format === "svg") data = svgFile(plot);
-      else {
-        data = (await pngDataUrl(plot)).replace(/^data:image\/png;base64,/, "");
-        encoding = "base64";
-      }
+      const file = await figureFile(plot, format, s.file);
+      this.options.host.post({ type: "save", requestId: ++this.exportId, format, ...file });
     } catch (e) {
       this.options.note(`Export failed: ${(e as Error).message}`, true);
-      return;
     }
-    const stem = baseName(s.file).replace(/\.[^.]*$/, "") || "graph";
-    this.options.host.post({ type: "save", requestId: ++this.exportId, format, fileName: `${stem}.landscape.${format}`, data, encoding });
   }
 }
 

@@ -20,7 +20,6 @@ import type {
 import { broadcastNote } from "./broadcast";
 import { formatNumber, formatValue, scalarOf } from "./format";
 
-export { formatNumber, formatValue, scalarOf } from "./format";
 
 export type ViewNodeKind = "leaf" | "intermediate" | "output" | "op";
 

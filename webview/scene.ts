@@ -138,7 +138,7 @@ export function buildScene(g: ViewGraph, o: SceneOptions): Scene {
           add({ id: n.id, kind: "op", label: n.label, ...measurePill(n.label, widthOf), order: n.order, view: n });
         } else {
           const t = n.tensor;
-          const box = measureTensorBox(n.label, t?.value, t?.grad, widthOf);
+          const box = measureTensorBox(n.label, t, widthOf);
           add({ id: n.id, kind: n.kind, label: n.label, width: box.width, height: box.height, order: n.order, view: n, box: box.content });
         }
       }

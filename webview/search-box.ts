@@ -1,6 +1,7 @@
 // The toolbar's search box: matches node labels (in the graph when it is drawn, else in the view
 // graph), shows the count, and steps through the matches with Enter / Shift+Enter.
-import { el, plural, setText } from "./dom";
+import { el, setText } from "./dom";
+import { plural } from "./format";
 import type { ViewGraph } from "./model";
 
 export interface SearchTarget {

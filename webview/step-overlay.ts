@@ -1,7 +1,7 @@
 // The current backward step of a big graph (drawn by canvas-view.ts), on an overlay canvas above it:
 // a ring on the node being run (visible at any zoom) and the edges it sends gradient along, dashed,
 // with their values where there is room. Small graphs mark the step with cytoscape classes instead.
-import { arrowhead } from "./canvas-view";
+import { arrowhead } from "./canvas-paint";
 import { BOX } from "./box";
 import { boundaryPoint, type SvgNode } from "./export-svg";
 import type { Scene } from "./scene";

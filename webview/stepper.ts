@@ -4,8 +4,8 @@
 // plays or pauses (when focus is not in a text field). The stepper only asks for positions; the
 // app replays and redraws.
 import type { BackwardCallInfo, GraphSnapshot, StepPosition } from "../shared/protocol";
-import { el, formatCount, isTyping, setChildren, setText, svg } from "./dom";
-import { formatNumber } from "./format";
+import { el, isTyping, setChildren, setText, svg } from "./dom";
+import { formatCount, formatNumber } from "./format";
 import type { ChainRule, ReplayState } from "./model";
 
 export const SPEEDS = [0.5, 1, 2, 4] as const;

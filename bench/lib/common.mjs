@@ -131,6 +131,34 @@ export const CASES = {
     sizes: [VIEW_GRAPH_NODES.w],
     peers: ['ours'],
   },
+  // The painted-time rows of issue 13 on the snapshots of (q) and (r) (`snippet` picks the source).
+  t: {
+    id: 't',
+    kind: 'graph',
+    fn: 'load',
+    snippet: 'loop',
+    title: '(t) view: 300-iteration training loop, one call, to first paint',
+    sizes: [SNAPSHOT_LOOP.iterations],
+    peers: ['ours'],
+  },
+  u: {
+    id: 'u',
+    kind: 'graph',
+    fn: 'load',
+    snippet: 'chain',
+    title: '(u) view: 3,000-op chain on [1000], to first paint',
+    sizes: [SNAPSHOT_CHAIN.ops],
+    peers: ['ours'],
+  },
+  v: {
+    id: 'v',
+    kind: 'graph',
+    fn: 'switch',
+    snippet: 'loop',
+    title: '(v) view: 300-iteration training loop, switching calls',
+    sizes: [SNAPSHOT_LOOP.iterations],
+    peers: ['ours'],
+  },
 };
 
 /**

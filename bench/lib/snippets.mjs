@@ -210,8 +210,15 @@ export function foldLoopReference(nodes) {
   return [a + b];
 }
 
-/** The snippet and check of a graph-view case; size null = the textbook example. */
-export function graphViewData(size, root, fn = 'load') {
+/**
+ * The snippet and check of a graph-view case; size null = the textbook example. `snippet`: 'loop'
+ * or 'chain' draws the snapshot of runner case (q) or (r) instead of the generated layers.
+ */
+export function graphViewData(size, root, fn = 'load', snippet = undefined) {
+  if (snippet === 'loop' || snippet === 'chain') {
+    const data = runnerData(snippet === 'loop' ? 'q' : 'r', size, root);
+    return { request: data.request, minNodes: data.minNodes };
+  }
   if (fn === 'fold') {
     return {
       request: { source: foldLoopSource(size), language: 'typescript', fileName: join(root, `generated-fold-${size}.ts`), limits: LAYERED_LIMITS },
@@ -236,7 +243,8 @@ export function graphViewData(size, root, fn = 'load') {
 }
 
 /** What the check vector [loss of the first backward call] must be. */
-export function graphViewReference(size, fn = 'load') {
+export function graphViewReference(size, fn = 'load', snippet = undefined) {
+  if (snippet) return null;
   if (fn === 'fold') return foldLoopReference(size);
   return size === null ? [-3.4] : layeredReference(size);
 }

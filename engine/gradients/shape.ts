@@ -3,7 +3,10 @@ import type { GradientSpec } from "../autograd/node";
 import { sumTo } from "../ops/elementwise";
 
 type Shape = readonly number[];
+// In code (`grad.reshape([2, 3])`) a shape is an array literal; in prose it is the house notation,
+// [2×3] (shared/format.ts's formatShape: the engine's declarations stay self-contained, so not imported).
 const shapeText = (s: Shape) => `[${s.join(", ")}]`;
+const shapeProse = (s: Shape) => `[${s.join("×")}]`;
 
 export const ViewBackward0: GradientSpec<{ selfShape: Shape }> = {
   name: "ViewBackward0",
@@ -98,6 +101,6 @@ export const TBackward0: GradientSpec<Record<string, never>> = {
 export const ExpandBackward0: GradientSpec<{ selfShape: Shape }> = {
   name: "ExpandBackward0",
   inputs: ["self"],
-  formulas: (s) => [`grad summed back to ${shapeText(s.selfShape)}`],
+  formulas: (s) => [`grad summed back to ${shapeProse(s.selfShape)}`],
   gradFunc: (g, s) => [sumTo(g, s.selfShape, "ExpandBackward0")],
 };

@@ -77,7 +77,7 @@ describe("hover Markdown", () => {
   it("shows x3's value, kept grad, grad_fn and formula, and a link that opens the graph", () => {
     const x3 = s.tensors.find((t) => t.name === "x3")!;
     const md = tensorHoverMarkdown(s, x3, { documentUri: "file:///snippets/autograd-basics.ts" });
-    expect(md).toContain("**`x3`** · intermediate tensor · `float32` · shape `scalar`");
+    expect(md).toContain("**`x3`** · intermediate tensor · `float32` · shape `[] (scalar)`");
     expect(md).toContain("**value** `4`");
     expect(md).toContain("**grad** `0.2` (kept by retainGrad())");
     expect(md).toContain("**grad_fn** `PowBackward0` — `grad · 2 · self`");
@@ -165,7 +165,7 @@ const layer = model[0] as InstanceType<typeof nn.Linear>;
     }
     const md = hoverMarkdown(m, t);
     expect(md).toContain("**`model`** · `Sequential` module · 4 parameters, 21 values");
-    expect(md).toContain("| `0.weight` | `[4, 3]` |");
+    expect(md).toContain("| `0.weight` | `[4×3]` |");
     // The loss module has none; the layer taken out of the Sequential is a Linear with the same tensors.
     const loss = findHoverTarget(m, q("const loss = lossFn(", "lossFn"));
     expect(loss?.kind === "module" && moduleHoverMarkdown(loss.module)).toContain("_No parameters._");

@@ -8,12 +8,39 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MessageReader, validateChildMessage, type ChannelEvent } from "../../runner/channel";
 import { SnippetRunner } from "../../runner/sandbox";
-import { SNAPSHOT_VERSION } from "../../shared/protocol";
+import { WHOLE_BYTES } from "../../runner/json-stream";
+import { SNAPSHOT_VERSION, type GraphSnapshot } from "../../shared/protocol";
+import { validateSnapshot } from "../../shared/validate";
 
 function read(lines: Array<string | Buffer>, maxMessage = 1000, maxTotal = 10_000): ChannelEvent[] {
   const events: ChannelEvent[] = [];
   const r = new MessageReader((e) => events.push(e), maxMessage, maxTotal);
   for (const l of lines) r.push(Buffer.isBuffer(l) ? l : Buffer.from(l));
+  return events;
+}
+
+/** A valid wire snapshot of `n` add nodes (each with its tensor and an edge), two value entries. */
+function bigGraph(n: number): unknown {
+  const range = (i: number) => ({ line: 3 + (i % 50), column: 4, endLine: 3 + (i % 50), endColumn: 20 });
+  return {
+    ...okSnapshotBase(),
+    values: [
+      { shape: [4], dtype: "float32", count: 4, data: "AACAPwAAAEAAAEBAAACAQA==" },
+      { shape: [1], dtype: "float64", count: 1, data: "AAAAAAAA8D8=" },
+    ],
+    nodes: Array.from({ length: n }, (_, i) => ({ id: `n${i}`, name: "AddBackward0", kind: "function", sequenceNr: i, tensor: `t${i}`, inputs: i ? [`n${i - 1}`] : [], formulas: ["grad_self = grad"], saved: [{ name: "other", value: 1 }], released: false, range: range(i) })),
+    tensors: Array.from({ length: n }, (_, i) => ({ id: `t${i}`, label: `add @ L${3 + (i % 50)}`, kind: "intermediate", shape: [2, 2], dtype: "float32", value: 0, grad: null, requiresGrad: true, isLeaf: false, retainsGrad: false, gradFn: `n${i}`, range: range(i) })),
+    edges: Array.from({ length: n - 1 }, (_, i) => ({ from: `n${i + 1}`, to: `n${i}`, index: 0, inputNr: 0 })),
+    console: Array.from({ length: 20 }, (_, i) => ({ level: "log", text: `line ${i} é€😀\n`.repeat(20_000) })),
+  };
+}
+
+/** A large line through a MessageReader with the real caps, in pipe-sized chunks. */
+function readBig(text: string): ChannelEvent[] {
+  const events: ChannelEvent[] = [];
+  const r = new MessageReader((e) => events.push(e));
+  const bytes = Buffer.from(`${text}\n`);
+  for (let o = 0; o < bytes.length; o += 65_536) r.push(bytes.subarray(o, o + 65_536));
   return events;
 }
 
@@ -67,6 +94,29 @@ describe("MessageReader", () => {
     expect(events).toEqual([{ invalid: "a checkpoint was larger than 0 MB" }]);
   });
 
+  it("parses a result larger than one parse as it arrives: the same snapshot as validating it whole", () => {
+    const text = JSON.stringify({ type: "result", snapshot: bigGraph(30_000) });
+    expect(text.length).toBeGreaterThan(WHOLE_BYTES); // the large form: entries checked as they come
+    const events = readBig(text);
+    expect(events).toHaveLength(1);
+    const got = (events[0] as { message: { snapshot: GraphSnapshot } }).message.snapshot;
+    const want = validateSnapshot((JSON.parse(text) as { snapshot: unknown }).snapshot);
+    expect(got.nodes.length).toBe(30_000);
+    expect(got).toEqual(want);
+    expect(got.tensors[7]!.value.values).toEqual([1, 2, 3, 4]);
+  });
+
+  it("a large result with one wrong entry deep inside, or an index out of the table: the error names it", () => {
+    const bad = bigGraph(30_000) as { nodes: Array<Record<string, unknown>>; tensors: Array<Record<string, unknown>> };
+    bad.nodes[25_000]!["kind"] = "bogus";
+    expect(readBig(JSON.stringify({ type: "result", snapshot: bad }))).toEqual([{ invalid: expect.stringMatching(/^snapshot\.nodes\[25000\]\.kind: must be one of "function", "accumulate", not "bogus"$/) }]);
+    const ref = bigGraph(30_000) as typeof bad;
+    ref.tensors[29_999]!["value"] = 2;
+    expect(readBig(JSON.stringify({ type: "result", snapshot: ref }))).toEqual([{ invalid: "snapshot.tensors[29999].value: 2 is out of range [0, 1]" }]);
+    const proto = JSON.stringify({ type: "result", snapshot: bigGraph(30_000) }).replace('"nodes":[', '"nodes":[{"__proto__":{"id":"n0"}},');
+    expect(readBig(proto)).toEqual([{ invalid: expect.stringMatching(/^snapshot\.nodes\[0\]\.id: must be text, not undefined$/) }]);
+  });
+
   it("rejects a forged result whose snapshot is not a snapshot", () => {
     expect(() => validateChildMessage({ type: "result", snapshot: { version: SNAPSHOT_VERSION, console: 5 } })).toThrow(/snapshot\./);
     expect(() => validateChildMessage({ type: "result" })).toThrow(/snapshot/);
@@ -84,22 +134,25 @@ function fakeDist(body: string): string {
   return dir;
 }
 
-const okSnapshot = {
-  version: SNAPSHOT_VERSION,
-  file: "/x.ts",
-  language: "typescript",
-  tracedAt: "2026-01-01T00:00:00.000Z",
-  durationMs: 1,
-  limits: { timeoutMs: 1000, nodeCap: 10, valueCap: 10, stepCap: 10, memoryMb: 64 },
-  console: [{ level: "log", text: "hello" }],
-  warnings: [],
-  values: [],
-  tensors: [],
-  nodes: [],
-  edges: [],
-  backward: [],
-  nodesTruncated: false,
-};
+const okSnapshot = okSnapshotBase();
+function okSnapshotBase() {
+  return {
+    version: SNAPSHOT_VERSION,
+    file: "/x.ts",
+    language: "typescript",
+    tracedAt: "2026-01-01T00:00:00.000Z",
+    durationMs: 1,
+    limits: { timeoutMs: 1000, nodeCap: 10, valueCap: 10, stepCap: 10, memoryMb: 64 },
+    console: [{ level: "log", text: "hello" }],
+    warnings: [],
+    values: [],
+    tensors: [],
+    nodes: [],
+    edges: [],
+    backward: [],
+    nodesTruncated: false,
+  };
+}
 
 describe("runs against fake children", () => {
   const dirs: string[] = [];

@@ -10,6 +10,8 @@ import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { GraphSnapshot, RunLimits } from "../../shared/protocol";
 import { SnippetRunner } from "../../runner/sandbox";
+import { replay } from "../../engine/index";
+import { landscapeAvailability } from "../../webview/landscape-availability";
 
 const distDir = path.resolve("dist");
 const built = fs.existsSync(path.join(distDir, "runner-child.js")) && fs.existsSync(path.join(distDir, "cli.js"));
@@ -45,6 +47,14 @@ describe.skipIf(!built)("the graph survives the child", () => {
     expect(s.error?.message).toMatch(/^Timed out after 1 s: the snippet was still running \(the last op it recorded was at line 4\)\. It did not respond and was stopped\./);
     expect(s.error?.range?.line).toBe(4);
     expectEarlierGraph(s);
+    // The program travels with the checkpoint: the kept graph has its loss landscape.
+    expect(s.program?.unavailable).toBeUndefined();
+    expect(s.program?.ops.map((o) => o.op)).toEqual(["MulBackward0", "SumBackward0"]);
+    const x = s.tensors.find((t) => t.name === "x")!;
+    const y = s.tensors.find((t) => t.name === "y")!;
+    const v = replay.evaluateBatch(s.program!, y.id, [{ leaf: x.id, index: 0 }], Float64Array.of(1, 5), 2);
+    expect([...v]).toEqual([14, 38]); // 1+4+9, then 25+4+9
+    expect(landscapeAvailability(s)).toMatchObject({ kind: "ok", output: y.id, candidates: [{ leaf: x.id }, { leaf: x.id }, { leaf: x.id }] });
   });
 
   it("a catastrophic regex after an await, and a microtask loop: the same", async () => {

@@ -121,6 +121,15 @@ describe("hostile snapshots", () => {
     const d = tiny();
     d.program = { leaves: {}, constants: {}, ops: [{ node: "n1", op: "X", inputs: [], attrs: { deep }, out: "t1" }] };
     expect(checkSnapshot(d)).toMatchObject({ ok: false, error: expect.stringMatching(/nested deeper than 16/) });
+    // A "__proto__" key in parsed JSON stays an own key of the checked copy (never its prototype).
+    const proto = tiny();
+    proto.program = JSON.parse('{"leaves": {}, "constants": {}, "ops": [{"node": "n1", "op": "X", "inputs": [], "attrs": {"__proto__": {"polluted": 1}, "dim": 0}, "out": "t1"}]}') as typeof proto.program;
+    const checked = checkSnapshot(proto);
+    expect(checked.ok).toBe(true);
+    const attrs = (checked as { snapshot: { program: { ops: Array<{ attrs: Record<string, unknown> }> } } }).snapshot.program.ops[0]!.attrs;
+    expect(Object.getPrototypeOf(attrs)).toBe(Object.prototype);
+    expect(Object.keys(attrs)).toEqual(["__proto__", "dim"]);
+    expect((attrs as { polluted?: number }).polluted).toBeUndefined();
     // Modules (hovers): a parameter pointing at no tensor, a missing position, too many of them.
     const m = tiny();
     const mod = { name: "model", type: "Linear", boundAt: { line: 1, column: 7 }, paramCount: 1, valueCount: 3, params: [{ name: "weight", shape: [3], gradNorm: null, tensor: "t9" }] };

@@ -303,7 +303,7 @@ describe.skipIf(!ready)("GraphView in Chromium", () => {
       expect(at("x3").x).toBeLessThan(at("x5").x);
       expect(at("x5").x).toBeLessThan(at("x7").x);
       // The value line of each box (a label-only node inside it).
-      expect((await lens<{ label: string }>(page, "node", `tv:${await id("x7")}`)).label).toBe("= -3.4");
+      expect((await lens<{ label: string }>(page, "node", `tag:value:${await id("x7")}`)).label).toBe("= -3.4");
       expect(errors).toEqual([]);
     });
 
@@ -361,13 +361,13 @@ describe.skipIf(!ready)("GraphView in Chromium", () => {
       expect(incoming.flow).toBe("0.2");
       expect((await lens<string[]>(page, "withClass", "current")).length).toBe(1);
 
-      const grad = async (label: string) => (await lens<{ label: string; classes: string[] }>(page, "node", `tg:${await id(label)}`));
+      const grad = async (label: string) => (await lens<{ label: string; classes: string[] }>(page, "node", `tag:grad:${await id(label)}`));
       expect((await grad("x1")).label).toBe("grad —");
-      expect((await grad("x1")).classes).toContain("pending");
+      expect((await grad("x1")).classes).toContain("tone-muted");
       expect((await grad("x3")).label).toBe("grad 0.2");
       expect((await grad("x2")).label).toBe("grad 0.8");
       expect((await grad("x7")).label).toBe("grad 1");
-      expect((await grad("x7")).classes).not.toContain("pending");
+      expect((await grad("x7")).classes).toContain("tone-grad");
 
       if (SHOTS) await page.locator("#graph").screenshot({ path: "/tmp/graph-view-step7-light.png" });
 
@@ -409,7 +409,7 @@ describe.skipIf(!ready)("GraphView in Chromium", () => {
       expect(await page.evaluate(() => (globalThis as unknown as { lens: { state: { selected: unknown[] } } }).lens.state.selected)).toEqual([x3]);
       // A click on a box's grad line (a label-only node) still selects the box.
       const x7 = await id("x7");
-      const g = await lens<{ x: number; y: number }>(page, "rendered", `tg:${x7}`);
+      const g = await lens<{ x: number; y: number }>(page, "rendered", `tag:grad:${x7}`);
       await page.mouse.click(g.x + 12, g.y);
       expect(await lens<string[]>(page, "withClass", "sel")).toEqual([x7]);
       await page.mouse.dblclick(p.x, p.y);
@@ -469,7 +469,7 @@ describe.skipIf(!ready)("GraphView in Chromium", () => {
       expect(at("x3").y).toBeLessThan(at("x5").y);
       expect(at("x5").y).toBeLessThan(at("x7").y);
       // The value (first line, after the name) moved with its box.
-      const tv = await lens<{ x: number; y: number }>(page, "node", `tv:${at("x1").id}`);
+      const tv = await lens<{ x: number; y: number }>(page, "node", `tag:value:${at("x1").id}`);
       expect(tv.y).toBeCloseTo(at("x1").y - 8, 5);
       expect(tv.x).toBeGreaterThan(at("x1").x - 40);
       await view(page, "setDirection", "LR");

@@ -269,8 +269,8 @@ describe("numbers and the descent verdict", () => {
     expect(fmt(0.800000011920929)).toBe("0.8");
     expect(fmt(-3.4000000953674316)).toBe("−3.4");
     expect(fmt(1333.6)).toBe("1334");
-    expect(fmt(1234567)).toBe("1.23e+6");
-    expect(fmt(-0.00001234)).toBe("−1.23e−5");
+    expect(fmt(1234567)).toBe("1.235e+6");
+    expect(fmt(-0.00001234)).toBe("−1.234e−5");
     expect(fmt(0)).toBe("0");
     expect([fmt(NaN), fmt(Infinity), fmt(-Infinity)]).toEqual(["NaN", "∞", "−∞"]);
     expect(fmtPoint([-0.8, -0.8])).toBe("(−0.8, −0.8)");

@@ -6,7 +6,8 @@ import * as path from "node:path";
 import { SnippetRunner } from "../../runner/sandbox";
 import type { GraphSnapshot } from "../../shared/protocol";
 import { broadcastDims, broadcastNote } from "../../webview/broadcast";
-import { buildViewGraph, formatValue, groupsByLine, losses, replay, type ViewGraph } from "../../webview/model";
+import { buildViewGraph, groupsByLine, losses, replay, type ViewGraph } from "../../webview/model";
+import { formatValue } from "../../webview/format";
 
 let s: GraphSnapshot;
 let g: ViewGraph;

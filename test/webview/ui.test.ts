@@ -432,7 +432,7 @@ describe("other snapshots", () => {
     // The last call opens as it ended; another call picked opens at its end too.
     expect(await progress(page)).toBe("step 4 of 4");
     await picker.selectOption("1");
-    expect(await text(page, ".loss-caption")).toBe("call 2: loss 8.2944");
+    expect(await text(page, ".loss-caption")).toBe("call 2: loss 8.294");
     expect(await progress(page)).toBe("step 4 of 4");
     expect((await tensorRows(page)).find((r) => r.label === "w")!.grad).not.toBe("");
     await blur(page);

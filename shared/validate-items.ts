@@ -1,0 +1,203 @@
+// The entries of a snapshot's large lists (nodes, tensors, edges, backward calls, console lines,
+// value table entries), each checked on its own: types, enums, bounds, capped strings, indices that
+// are whole numbers. What needs the other entries (ids that must exist, indices that must be in the
+// value table, shapes that must agree with their entry) is checked afterwards by shared/validate.ts.
+//
+// Because an entry needs nothing else, the parent checks each one as soon as it has been parsed
+// (`precheckEntry`, called by runner/json-stream.ts while a large message arrives): the parsed entry
+// is dropped at once and only its checked copy is kept, so a large graph is never in memory twice.
+// Pure TypeScript.
+import type { BackwardCallWire, GraphSnapshot, NodeWire, TensorWire } from "./protocol";
+import { CAPS, Checker } from "./validate-checker";
+import { DTYPES, encodedValue, optionalRefIndex, refIndex, shape } from "./validate-values";
+
+/** A tensor entry before its shape is compared with its value: `shapeIn` is its checked shape, if it had one. */
+export type TensorItem = TensorWire & { shapeIn: { shape: number[]; numel: number } | null };
+
+export function nodeItem(c: Checker, x: unknown, p: string): NodeWire {
+  const n = c.obj(x, p);
+  const g = (k: string) => c.get(n, k, p);
+  const seq = g("sequenceNr");
+  const tensor = g("tensor");
+  const out: NodeWire = {
+    id: c.str(g("id"), `${p}.id`, CAPS.name),
+    name: c.str(g("name"), `${p}.name`, CAPS.name),
+    kind: c.oneOf(g("kind"), `${p}.kind`, ["function", "accumulate"] as const),
+    sequenceNr: seq === null ? null : c.finite(seq, `${p}.sequenceNr`),
+    tensor: tensor === null ? null : c.str(tensor, `${p}.tensor`, CAPS.name),
+    inputs: c.arr(g("inputs"), `${p}.inputs`).map((s, j) => c.str(s, `${p}.inputs[${j}]`, CAPS.name)),
+    formulas: c.arr(g("formulas"), `${p}.formulas`).map((s, j) => c.str(s, `${p}.formulas[${j}]`, CAPS.message)),
+    saved: c.arr(g("saved"), `${p}.saved`).map((sv, j) => {
+      const q = `${p}.saved[${j}]`;
+      const so = c.obj(sv, q);
+      const r: NodeWire["saved"][number] = { name: c.str(c.get(so, "name", q), `${q}.name`, CAPS.name) };
+      const t = c.get(so, "tensor", q);
+      if (t !== undefined) r.tensor = c.str(t, `${q}.tensor`, CAPS.name);
+      const value = optionalRefIndex(c, c.get(so, "value", q), `${q}.value`);
+      if (value !== undefined) r.value = value;
+      const scalar = c.get(so, "scalar", q);
+      if (scalar !== undefined) {
+        if (scalar === null || typeof scalar === "boolean" || (typeof scalar === "number" && Number.isFinite(scalar))) r.scalar = scalar;
+        else r.scalar = c.str(scalar, `${q}.scalar`, CAPS.message);
+      }
+      return r;
+    }),
+    released: c.bool(g("released"), `${p}.released`),
+  };
+  const range = c.range(g("range"), `${p}.range`);
+  if (range) out.range = range;
+  const user = g("userDefined");
+  if (user !== undefined) {
+    const q = `${p}.userDefined`;
+    const u = c.obj(user, q);
+    out.userDefined = { className: c.str(c.get(u, "className", q), `${q}.className`, CAPS.name) };
+    const fwd = c.range(c.get(u, "forward", q), `${q}.forward`);
+    if (fwd) out.userDefined.forward = fwd;
+    const bwd = c.range(c.get(u, "backward", q), `${q}.backward`);
+    if (bwd) out.userDefined.backward = bwd;
+  }
+  const scope = g("scope");
+  if (scope !== undefined) out.scope = c.int(scope, `${p}.scope`);
+  return out;
+}
+
+export function tensorItem(c: Checker, x: unknown, p: string): TensorItem {
+  const t = c.obj(x, p);
+  const g = (k: string) => c.get(t, k, p);
+  const value = refIndex(c, g("value"), `${p}.value`);
+  const grad = g("grad");
+  const gradFn = g("gradFn");
+  let shapeIn: TensorItem["shapeIn"] = null;
+  try {
+    shapeIn = shape(c, g("shape"), `${p}.shape`);
+  } catch (e) {
+    // Repair mode makes a wrong shape flat once the value's element count is known.
+    if (!c.repair) throw e;
+  }
+  const out: TensorItem = {
+    id: c.str(g("id"), `${p}.id`, CAPS.name),
+    label: c.str(g("label"), `${p}.label`, CAPS.name),
+    kind: c.oneOf(g("kind"), `${p}.kind`, ["leaf", "intermediate", "output", "constant"] as const),
+    shape: shapeIn?.shape ?? [],
+    dtype: c.oneOf(g("dtype"), `${p}.dtype`, DTYPES),
+    value,
+    grad: grad === null || grad === undefined ? null : refIndex(c, grad, `${p}.grad`),
+    requiresGrad: c.bool(g("requiresGrad"), `${p}.requiresGrad`),
+    isLeaf: c.bool(g("isLeaf"), `${p}.isLeaf`),
+    retainsGrad: c.bool(g("retainsGrad"), `${p}.retainsGrad`),
+    gradFn: gradFn === null || gradFn === undefined ? null : c.str(gradFn, `${p}.gradFn`, CAPS.name),
+    shapeIn,
+  };
+  const name = c.optStr(g("name"), `${p}.name`, CAPS.name);
+  if (name !== undefined) out.name = name;
+  const note = c.optStr(g("gradNote"), `${p}.gradNote`, CAPS.message);
+  if (note !== undefined) out.gradNote = note;
+  const version = g("version");
+  if (version !== undefined) out.version = c.int(version, `${p}.version`);
+  const valueNote = c.optStr(g("valueNote"), `${p}.valueNote`, CAPS.message);
+  if (valueNote !== undefined) out.valueNote = valueNote;
+  const range = c.range(g("range"), `${p}.range`);
+  if (range) out.range = range;
+  const boundAt = c.range(g("boundAt"), `${p}.boundAt`);
+  if (boundAt) out.boundAt = boundAt;
+  return out;
+}
+
+export function edgeItem(c: Checker, x: unknown, p: string): GraphSnapshot["edges"][number] {
+  const e = c.obj(x, p);
+  return {
+    from: c.str(c.get(e, "from", p), `${p}.from`, CAPS.name),
+    to: c.str(c.get(e, "to", p), `${p}.to`, CAPS.name),
+    index: c.int(c.get(e, "index", p), `${p}.index`),
+    inputNr: c.int(c.get(e, "inputNr", p), `${p}.inputNr`),
+  };
+}
+
+export function callItem(c: Checker, x: unknown, p: string): BackwardCallWire {
+  const b = c.obj(x, p);
+  const g = (k: string) => c.get(b, k, p);
+  const out: BackwardCallWire = {
+    index: c.int(g("index"), `${p}.index`),
+    kind: c.oneOf(g("kind"), `${p}.kind`, ["backward", "grad"] as const),
+    roots: c.arr(g("roots"), `${p}.roots`).map((r, j) => c.str(r, `${p}.roots[${j}]`, CAPS.name)),
+    steps: c.arr(g("steps"), `${p}.steps`).map((y, j) => {
+      const q = `${p}.steps[${j}]`;
+      const s = c.obj(y, q);
+      const h = (k: string) => c.get(s, k, q);
+      const step: BackwardCallWire["steps"][number] = {
+        index: c.int(h("index"), `${q}.index`),
+        node: c.str(h("node"), `${q}.node`, CAPS.name),
+        gradIn: refIndex(c, h("gradIn"), `${q}.gradIn`),
+        gradsOut: c.arr(h("gradsOut"), `${q}.gradsOut`).map((z, k) => {
+          const r = `${q}.gradsOut[${k}]`;
+          const go = c.obj(z, r);
+          const to = c.get(go, "to", r);
+          const grad = c.get(go, "grad", r);
+          return {
+            index: c.int(c.get(go, "index", r), `${r}.index`),
+            to: to === null || to === undefined ? null : c.str(to, `${r}.to`, CAPS.name),
+            grad: grad === null || grad === undefined ? null : refIndex(c, grad, `${r}.grad`),
+          };
+        }),
+      };
+      const leaf = c.optStr(h("leaf"), `${q}.leaf`, CAPS.name);
+      if (leaf !== undefined) step.leaf = leaf;
+      const retained = c.optStr(h("retained"), `${q}.retained`, CAPS.name);
+      if (retained !== undefined) step.retained = retained;
+      const after = optionalRefIndex(c, h("gradAfter"), `${q}.gradAfter`);
+      if (after !== undefined) step.gradAfter = after;
+      return step;
+    }),
+    stepsTruncated: c.bool(g("stepsTruncated"), `${p}.stepsTruncated`),
+  };
+  const loss = g("loss");
+  if (loss !== undefined) out.loss = c.finite(loss, `${p}.loss`);
+  const range = c.range(g("range"), `${p}.range`);
+  if (range) out.range = range;
+  const error = c.optStr(g("error"), `${p}.error`, CAPS.message);
+  if (error !== undefined) out.error = error;
+  return out;
+}
+
+export function consoleItem(c: Checker, x: unknown, p: string): GraphSnapshot["console"][number] {
+  const e = c.obj(x, p);
+  const out: GraphSnapshot["console"][number] = {
+    level: c.oneOf(c.get(e, "level", p), `${p}.level`, ["log", "info", "warn", "error", "debug"] as const),
+    text: c.str(c.get(e, "text", p), `${p}.text`, CAPS.consoleLine),
+  };
+  const range = c.range(c.get(e, "range", p), `${p}.range`);
+  if (range) out.range = range;
+  return out;
+}
+
+/** The snapshot's lists whose entries are checked on their own, and how. */
+export const ITEM_CHECKS = {
+  values: encodedValue,
+  tensors: tensorItem,
+  nodes: nodeItem,
+  edges: edgeItem,
+  backward: callItem,
+  console: consoleItem,
+} as const;
+
+/** Lists whose every entry was checked ahead (strictly) by precheckEntry: the validator takes them as they are. */
+const prechecked = new WeakSet<object>();
+
+export function isPrecheckedList(a: unknown): boolean {
+  return typeof a === "object" && a !== null && prechecked.has(a);
+}
+
+const strict = new Checker(false);
+
+/**
+ * Check entry `index` of `snapshot.<list>` as soon as it has been parsed, before it is put into
+ * `into` (the list being parsed, every entry of which comes through here); returns its checked copy
+ * or, for any other list, the entry unchanged. Throws ValidationError naming the entry.
+ */
+export function precheckEntry(list: string, index: number, x: unknown, into: unknown[]): unknown {
+  if (!Object.prototype.hasOwnProperty.call(ITEM_CHECKS, list)) return x;
+  const check = ITEM_CHECKS[list as keyof typeof ITEM_CHECKS] as (c: Checker, x: unknown, p: string) => object;
+  const out = check(strict, x, `snapshot.${list}[${index}]`);
+  if (index === 0) prechecked.add(into);
+  return out;
+}
