@@ -8,8 +8,10 @@
 //   end to end  wall time of the whole process as the editor waits for it (untraced: `python file`;
 //             traced: runPython from spawn to the checked snapshot: interpreter start, torch import,
 //             tracing, snapshot build, JSON write, parse and check).
+//   CPU time    the same program span in CPU time (time.process_time: steadier on a shared machine);
+//             traced through the tracer's own entry point with its snapshot builder timed apart.
 //   mode only   the program inside a TorchFunctionMode that records nothing, over untraced: the
-//             floor of a tracer that sees every torch call this way (1.13 and 2.x alike).
+//             floor of a tracer that would see every torch call this way (the tracer does not).
 // Medians of REPS runs, printed and written to bench/results/python.json. `npm run bench` runs it
 // as case (s).
 //
@@ -65,10 +67,37 @@ class Through(torch.overrides.TorchFunctionMode):
         return func(*args, **(kwargs or {}))
 mode = Through() if sys.argv[2:] == ["mode"] else contextlib.nullcontext()
 buf = io.StringIO()
+c = time.process_time()
 t = time.perf_counter()
 with contextlib.redirect_stdout(buf), mode:
     runpy.run_path(path, run_name="__main__")
-print("@@MS", (time.perf_counter() - t) * 1000)`;
+print("@@MS", (time.perf_counter() - t) * 1000, (time.process_time() - c) * 1000)`;
+
+// The tracer's CPU time from the program's first line to the snapshot build (argv: tracer dir, file).
+const TRACED_CPU = `import sys, os, time, json
+sys.path.insert(0, sys.argv[1])
+import autograd_lens_snapshot as S, autograd_lens_trace as T
+build, message, t = S.build, T.Output.message, {}
+def timed_build(*a, **k):
+    os.write(2, ("@@CPU %f\\n" % ((time.process_time() - t["c"]) * 1000)).encode())
+    return build(*a, **k)
+def timed_message(self, kind):
+    if kind == "running":
+        t["c"] = time.process_time()
+    return message(self, kind)
+S.build, T.Output.message = timed_build, timed_message
+fd = os.open(os.devnull, os.O_WRONLY)
+sys.argv = ["trace", "--file", sys.argv[2], "--limits", sys.argv[3], "--result-fd", str(fd)]
+sys.stdin = open(sys.argv[2], encoding="utf-8")
+T.main()`;
+
+function tracedCpu(file) {
+  const limits = JSON.stringify({ timeoutMs: 120_000, nodeCap: 20_000, valueCap: 1000, stepCap: 30_000, memoryMb: 1024 });
+  const r = spawnSync(PYTHON, ['-c', TRACED_CPU, tracerDir, file, limits], { encoding: 'utf8' });
+  const m = /@@CPU ([\d.]+)/.exec(r.stderr);
+  if (!m) throw new Error(`timing the tracer's CPU on ${file} failed: ${r.stderr}`);
+  return Number(m[1]);
+}
 
 function modeFloor(file) {
   const timed = spawnSync(PYTHON, ['-c', TIMER, file, 'mode'], { encoding: 'utf8' });
@@ -83,9 +112,9 @@ function untraced(file) {
   const wall = performance.now() - t0;
   if (plain.status !== 0) throw new Error(`${file} failed: ${plain.stderr}`);
   const timed = spawnSync(PYTHON, ['-c', TIMER, file], { encoding: 'utf8' });
-  const m = /@@MS ([\d.]+)/.exec(timed.stdout);
+  const m = /@@MS ([\d.]+) ([\d.]+)/.exec(timed.stdout);
   if (!m) throw new Error(`timing ${file} failed: ${timed.stderr}`);
-  return { program: Number(m[1]), wall };
+  return { program: Number(m[1]), cpu: Number(m[2]), wall };
 }
 
 async function traced(file) {
@@ -104,15 +133,19 @@ for (const c of cases) {
   const u = [];
   const t = [];
   const f = [];
+  const tc = [];
   for (let i = 0; i < REPS; i++) {
     u.push(untraced(c.file));
     t.push(await traced(c.file));
+    tc.push(tracedCpu(c.file));
     f.push(modeFloor(c.file));
   }
   const row = {
     case: c.id,
     untracedProgramMs: median(u.map((x) => x.program)),
     tracedProgramMs: median(t.map((x) => x.program)),
+    untracedCpuMs: median(u.map((x) => x.cpu)),
+    tracedCpuMs: median(tc),
     modeOnlyProgramMs: median(f),
     untracedWallMs: median(u.map((x) => x.wall)),
     tracedWallMs: median(t.map((x) => x.wall)),
@@ -122,6 +155,7 @@ for (const c of cases) {
   };
   row.programRatio = row.tracedProgramMs / row.untracedProgramMs;
   row.wallRatio = row.tracedWallMs / row.untracedWallMs;
+  row.cpuRatio = row.tracedCpuMs / row.untracedCpuMs;
   row.modeOnlyRatio = row.modeOnlyProgramMs / row.untracedProgramMs;
   row.pass = row.programRatio <= TARGET;
   rows.push(row);
@@ -130,11 +164,12 @@ rmSync(tmp, { recursive: true, force: true });
 
 const version = spawnSync(PYTHON, ['-c', 'import torch, sys; print(torch.__version__, sys.version.split()[0])'], { encoding: 'utf8' }).stdout.trim();
 console.log(`\nPython tracer overhead (${PYTHON}: torch, python ${version}; median of ${REPS}; ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)})`);
-console.log('case'.padEnd(48) + 'program untraced → traced (ratio)'.padEnd(40) + 'end to end untraced → traced (ratio)'.padEnd(42) + 'mode only'.padEnd(12) + 'snapshot');
+console.log('case'.padEnd(48) + 'program untraced → traced (ratio)'.padEnd(40) + 'CPU time'.padEnd(30) + 'end to end untraced → traced (ratio)'.padEnd(42) + 'mode only'.padEnd(12) + 'snapshot');
 for (const r of rows) {
   const prog = `${r.untracedProgramMs.toFixed(1)} → ${r.tracedProgramMs.toFixed(1)} ms (${r.programRatio.toFixed(2)}×) ${r.pass ? 'PASS' : 'FAIL'} ≤ ${TARGET}×`;
   const wall = `${r.untracedWallMs.toFixed(0)} → ${r.tracedWallMs.toFixed(0)} ms (${r.wallRatio.toFixed(2)}×)`;
-  console.log(r.case.padEnd(48) + prog.padEnd(40) + wall.padEnd(42) + `${r.modeOnlyRatio.toFixed(2)}×`.padEnd(12) + `${(r.snapshotBytes / 1024).toFixed(0)} KB, ${r.nodes} nodes, ${r.backwardCalls} calls`);
+  const cpu = `${r.untracedCpuMs.toFixed(1)} → ${r.tracedCpuMs.toFixed(1)} ms (${r.cpuRatio.toFixed(2)}×)`;
+  console.log(r.case.padEnd(48) + prog.padEnd(40) + cpu.padEnd(30) + wall.padEnd(42) + `${r.modeOnlyRatio.toFixed(2)}×`.padEnd(12) + `${(r.snapshotBytes / 1024).toFixed(0)} KB, ${r.nodes} nodes, ${r.backwardCalls} calls`);
 }
 mkdirSync(join(BENCH_DIR, 'results'), { recursive: true });
 writeFileSync(join(BENCH_DIR, 'results', 'python.json'), `${JSON.stringify({ python: PYTHON, version, reps: REPS, at: new Date().toISOString(), rows }, null, 2)}\n`);

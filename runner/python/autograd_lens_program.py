@@ -1,5 +1,6 @@
 """The program of a Python trace (GraphSnapshot.program, shared/protocol.ts), like runner/program.ts:
-every op PyTorch recorded, written down as data — the replay rule's name, its input tensors, its
+the ops the output depends on (its grad_fn graph: the last backward call's forward pass in a
+training loop), written down as data when the snapshot is built — the replay rule's name, its input tensors, its
 non-tensor arguments — with copies of the leaves and constants the ops read, so that Autograd Lens's
 engine (engine/replay) can re-run the forward computation at other leaf values (the landscape).
 
@@ -7,20 +8,22 @@ PyTorch's grad_fn names are our engine's names, so most ops carry over as they a
 - inputs: the node's next_functions in the schema's order; an AccumulateGrad is a leaf, another node
   is the tensor it made (or a node made inside a composite function such as F.linear's transpose,
   recorded here as an op of its own); an empty slot (None) is an input that does not require grad —
-  its value comes from what the node saved (`_saved_other`, `_saved_target`, ...) or else from the
-  call's arguments (a Python number becomes a 0-dim tensor of the result's dtype);
+  its value comes from what the node saved (`_saved_other`, `_saved_target`, ...; a Python number
+  becomes a 0-dim tensor of the result's dtype), read when the node was found; `2 - x`
+  (RsubBackward1, which keeps neither operand) from its output and x;
+- outputs: the tensor the code bound, else the one a consumer saved (`_saved_self` of the next op);
 - arguments: PyTorch's saved scalars under their schema names (`_saved_exponent` → exponent), with
   the few renames our rules use (dim → dims for sum/mean, reduction as a word, the output shape for
   view-like ops, `1 - x`'s RsubBackward1 as a subtraction with its operands swapped);
-- values: a leaf's or constant's values when an op last read them, copied again when its version
-  counter (`Tensor._version`) moved, i.e. after an in-place update such as optimizer.step().
+- values: a leaf's values as they were when the last backward call began (copied then, before an
+  optimizer step changes them in place), or as they are now for an output no backward call reached.
 
 Nothing here raises into the user's program: an op this cannot write down gets a `_problem`
 attribute in plain words, and runner/python-program.ts turns the first one the output depends on
 into the reason the landscape is not offered.
 """
 
-from autograd_lens_values import dtype_name, json_number
+from autograd_lens_values import Held, dtype_name, json_number
 
 DATA_CAP = 1000000  # numbers (leaf and constant values) the program embeds in all, as runner/program.ts
 MAX_OPS = 200000
@@ -62,33 +65,20 @@ def _slot_names(name, count):
 
 
 class ProgramRecorder:
+    """Writes down, when the snapshot is built, the ops the output depends on (its grad_fn graph, as
+    the recorder kept it), with the leaf values the last backward call's forward pass read."""
+
     def __init__(self, torch, recorder):
         self.torch = torch
         self.recorder = recorder
-        self.ops = []
-        self.sources = {}  # id(tensor) → {"key", "t", "values", "version", "since", "leaf"}
-        self.made = {}  # node → the key of the tensor it made (for recorded and internal nodes)
-        self.outputs = set()  # id(tensor) of every op result
-        self.numbers = 0
         self.stopped = None
-        self.next_internal = 1
-        self.version_of = self._version_reader()
-
-    def _version_reader(self):
-        """A tensor's version counter (bumped by every in-place change); without one, compare values."""
-        probe = self.torch.zeros(1)
-        if isinstance(getattr(probe, "_version", None), int):
-            return lambda t: t._version
-        return None
-
-    # ---- recording ---------------------------------------------------------------------------------
+        self.leaf_values = {}  # id(leaf) → a copy of its values when the last backward call began
+        self.epoch_leaves = []  # leaves reached by the graph since the last backward call began
 
     def stop(self, reason):
         if self.stopped is None:
             self.stopped = reason
-            self.ops = []
-            self.sources = {}
-            self.made = {}
+            self.leaf_values = {}
 
     def inplace(self, t_rec, node, line):
         """An op gave an existing tensor a new grad_fn: re-running it would need every value's versions."""
@@ -100,64 +90,231 @@ class ProgramRecorder:
         self.stop("%s is changed in place%s (PyTorch recorded %s), and re-running in-place changes is not supported yet"
                   % (what, at, _node_name(node)))
 
-    def op(self, func, args, t, t_rec, node, line):
-        """The torch call `func(*args)` returned `t`, made by the new node `node`."""
-        if self.stopped is not None:
+    def call_begins(self):
+        """A backward call begins: the leaves its graph reads have the values its forward pass read
+        (an optimizer step changes them in place afterwards). Copied, the last call's replace the last."""
+        leaves, self.epoch_leaves = self.epoch_leaves, []
+        if self.stopped is not None or not leaves:
             return
-        if len(self.ops) >= MAX_OPS:
-            self.stop("the program ran more than %d ops, too many to re-run" % MAX_OPS)
-            return
-        if id(t) in self.outputs or id(t) in self.sources:
-            self.inplace(t_rec, node, line)
+        total = 0
+        for t in leaves:
+            total += t.numel()
+        if total > DATA_CAP:
             return
         try:
-            self._record(node, t_rec["id"], t, args, func, line)
-            self.outputs.add(id(t))
-        except Exception as e:  # recording must never disturb the program
-            self.stop("recording an op at line %s failed (%s: %s)" % (line, type(e).__name__, e))
+            copies = [t.detach().clone() for t in leaves]
+        except Exception:
+            return
+        values = {}
+        for t, c in zip(leaves, copies):
+            values[id(t)] = (t, c)
+        self.leaf_values = values
 
-    def _record(self, node, out_key, out, args, func, line):
-        name = _node_name(node)
+    # ---- the snapshot's program --------------------------------------------------------------------
+
+    def build(self, truncated, node_cap, label_of, output_rec):
+        if truncated:
+            return _unavailable("recording stopped at the node cap (%s grad_fn nodes), so the traced computation is incomplete; "
+                                "raise the node cap to re-evaluate it" % "{:,}".format(node_cap))
+        if self.stopped is not None:
+            return _unavailable(self.stopped)
+        self.ops = []
+        self.sources = {}  # id(tensor) or key → {"key", "t", "values", "leaf", ...}
+        self.made = {}  # node → the key of the tensor it made
+        self.numbers = 0
+        self.next_internal = 1
+        self.outputs = {}  # node → its output tensor, where a consumer saved it
+        fn = output_rec["t"].grad_fn if output_rec is not None else None
+        if fn is not None:
+            order = self._order(fn)
+            self._consumer_outputs(order)
+            for node in order:
+                if self.stopped is not None:
+                    return _unavailable(self.stopped)
+                if _node_name(node) == "AccumulateGrad":
+                    continue
+                if len(self.ops) >= MAX_OPS:
+                    return _unavailable("the program ran more than %d ops, too many to re-run" % MAX_OPS)
+                rec = self.recorder.nodes.get(node)
+                if rec is None:
+                    return _unavailable("the graph of the output was not recorded in full")
+                self._record(node, rec)
+            if self.stopped is not None:
+                return _unavailable(self.stopped)
+        leaves, constants = {}, {}
+        for st in self.sources.values():
+            if st.get("full") is not None:
+                constants[st["key"]] = st["full"]
+                continue
+            values = st["values"]
+            if st.get("cast") is not None:
+                values = values.to(st["cast"])
+            ft = self._full(values)
+            if st["leaf"]:
+                label = label_of(st["rec"]) if st.get("rec") is not None else None
+                if label:
+                    ft["label"] = label
+                leaves[st["key"]] = ft
+            else:
+                constants[st["key"]] = ft
+        ops = []
+        for r in self.ops:
+            op = {"node": r["node"], "op": r["op"], "inputs": r["inputs"], "attrs": r["attrs"], "out": r["out"]}
+            if "line" in r:
+                op["line"] = r["line"]
+            ops.append(op)
+        return {"leaves": leaves, "constants": constants, "ops": ops}
+
+    def _order(self, fn):
+        """Every node the output depends on, inputs first."""
+        order, seen, stack = [], set(), [fn]
+        while stack:
+            n = stack.pop()
+            if n.__class__ is tuple:
+                order.append(n[0])
+                continue
+            if n in seen:
+                continue
+            seen.add(n)
+            stack.append((n,))
+            try:
+                nexts = n.next_functions
+            except Exception:
+                nexts = ()
+            for m, _ in reversed(nexts):  # the first input first (leaves in the order the code reads them)
+                if m is not None and m not in seen:
+                    stack.append(m)
+        return order
+
+    def _consumer_outputs(self, order):
+        """A node's output as a node that uses it saved it (`exp(x.view(3))`: ExpBackward0's saved
+        self is ViewBackward0's output), for nodes whose tensor the code never named."""
+        nodes = self.recorder.nodes
+        for node in order:
+            rec = nodes.get(node)
+            if rec is None or rec["acc"] or not rec.get("saved"):
+                continue
+            try:
+                nexts = node.next_functions
+            except Exception:
+                continue
+            slots = _slot_names(rec["name"], len(nexts))
+            by_name = {v["name"]: v["value"] for v in rec["saved"] if isinstance(v.get("value"), Held)}
+            for i, (m, idx) in enumerate(nexts):
+                v = by_name.get(slots[i])
+                if m is not None and idx == 0 and v is not None and m not in self.outputs:
+                    self.outputs[m] = v.t
+
+    def _record(self, node, rec):
+        name = rec["name"]
+        t_rec = rec["tensor"]
+        if t_rec is not None and t_rec["fn"] is node:
+            out, out_key = t_rec["t"], t_rec["id"]
+        else:
+            out = self.outputs.get(node)
+            out_key = "i%d" % self.next_internal
+            self.next_internal += 1
         try:
             nexts = list(node.next_functions)
         except Exception:
             nexts = []
         slots = _slot_names(name, len(nexts))
-        reflected = getattr(func, "__name__", "").startswith("__r")
+        saved = {v["name"]: v for v in rec.get("saved", ())}
         inputs, problem = [], None
         for i, (fn, idx) in enumerate(nexts):
-            key, why = self._input(node, fn, idx, slots[i], i, args, reflected, out, line)
+            key, why = self._input(fn, idx, slots[i], saved, out)
+            if key is None and fn is None and name in ("AddBackward0", "SubBackward0") and len(nexts) == 2:
+                key = self._derived(name, i, out, nexts, saved)
+                why = None if key is not None else why
             inputs.append(key)
             if why is not None and problem is None:
                 problem = why
+        args = ()
+        if name == "RsubBackward1":
+            args = (None, self._rsub_number(out, nexts, saved))
         op, attrs, why = _translate(name, node, out, inputs, args, out.dtype if out is not None else None, self)
         if why is not None and problem is None:
             problem = why
         if op is None:
             return
-        rec = {"node": node, "op": op, "inputs": inputs, "attrs": attrs, "out": out_key}
+        r = {"node": rec["id"], "op": op, "inputs": inputs, "attrs": attrs, "out": out_key}
         if problem is not None:
-            rec["attrs"] = dict(attrs, _problem=problem)
-        if line:
-            rec["line"] = int(line)
-        self.ops.append(rec)
+            r["attrs"] = dict(attrs, _problem=problem)
+        where = rec.get("range") or (t_rec["range"] if t_rec is not None else None)
+        if where and where.get("line"):
+            r["line"] = int(where["line"])
+        self.ops.append(r)
         self.made[node] = out_key
 
-    def _input(self, node, fn, idx, slot, i, args, reflected, out, line):
-        """The key of input slot i (and a problem, or None)."""
+    def _rsub_number(self, out, nexts, saved):
+        """`2 - x` (RsubBackward1): PyTorch keeps neither the 2 nor alpha's operand; out + alpha·x gives it back."""
+        try:
+            x = self._value_of(nexts[0][0]) if nexts and nexts[0][0] is not None else None
+            if out is None or x is None:
+                return None
+            alpha = saved.get("alpha", {}).get("scalar", 1)
+            v = (out.detach().double() + float(alpha) * x.detach().double()).reshape(-1)
+            if v.numel() == 0 or float(v.max() - v.min()) > 1e-6 * max(1.0, float(v.abs().max())):
+                return None
+            return float(v[0])
+        except Exception:
+            return None
+
+    def _derived(self, name, missing, out, nexts, saved):
+        """`x + 5`, `x - c` (AddBackward0, SubBackward0): PyTorch keeps neither operand; the one that
+        does not require grad is the output minus (or plus) the other. A constant, whatever the leaves."""
+        try:
+            other = nexts[1 - missing][0]
+            x = self._value_of(other) if other is not None else None
+            if out is None or x is None:
+                return None
+            alpha = float(saved.get("alpha", {}).get("scalar", 1))
+            o, x = out.detach().double(), x.detach().double()
+            if name == "AddBackward0":  # out = self + alpha·other
+                v = (o - x) / alpha if missing == 1 else o - alpha * x
+            else:  # out = self - alpha·other
+                v = (x - o) / alpha if missing == 1 else o + alpha * x
+            flat = v.reshape(-1)
+            if flat.numel() == 0 or not bool(flat.isfinite().all()):
+                return None
+            if float(flat.max() - flat.min()) <= 1e-6 * max(1.0, float(flat.abs().max())):
+                return self._number(float(flat[0].to(out.dtype)) if out.is_floating_point() else float(flat[0]), out)
+            return self._source(v.to(out.dtype), out, False)
+        except Exception:
+            return None
+
+    def _value_of(self, fn, depth=0):
+        """The value a node made, where it is known: a leaf, a bound or saved tensor, or the sum or
+        difference of known values (`x5 + x6` in `x5 + x6 - 5`)."""
+        variable = getattr(fn, "variable", None)
+        if variable is not None:
+            held = self.leaf_values.get(id(variable))
+            return held[1] if held is not None else variable
+        rec = self.recorder.nodes.get(fn)
+        if rec is not None and rec["tensor"] is not None and rec["tensor"]["fn"] is fn:
+            return rec["tensor"]["t"]
+        out = self.outputs.get(fn)
+        if out is not None or rec is None or depth > 8 or rec["name"] not in ("AddBackward0", "SubBackward0"):
+            return out
+        nexts = fn.next_functions
+        if len(nexts) != 2 or nexts[0][0] is None or nexts[1][0] is None:
+            return None
+        a, b = self._value_of(nexts[0][0], depth + 1), self._value_of(nexts[1][0], depth + 1)
+        if a is None or b is None:
+            return None
+        alpha = float(next((v.get("scalar", 1) for v in rec.get("saved", ()) if v["name"] == "alpha"), 1))
+        a, b = a.detach().double(), b.detach().double()
+        return a + alpha * b if rec["name"] == "AddBackward0" else a - alpha * b
+
+    def _input(self, fn, idx, slot, saved, out):
+        """The key of an input slot (and a problem, or None)."""
         torch = self.torch
         if fn is None:
-            v = None
-            try:
-                v = getattr(node, "_saved_" + slot)
-            except Exception:
-                v = None
-            if v is None and not reflected and i < len(args):
-                v = args[i]
-            if isinstance(v, torch.Tensor):
-                return self._source(v, out, False), None
-            if isinstance(v, (int, float)) and not isinstance(v, bool):
-                return self._number(v, out), None
+            v = saved.get(slot)
+            if v is not None and isinstance(v.get("value"), Held):
+                return self._source(v["value"].t, out, False), None
+            if v is not None and isinstance(v.get("scalar"), (int, float)) and not isinstance(v.get("scalar"), bool):
+                return self._number(v["scalar"], out), None
             return None, "reads an input that PyTorch did not keep"
         if idx != 0:
             return None, "reads output %d of %s, which cannot be re-run yet" % (idx, _node_name(fn))
@@ -165,13 +322,9 @@ class ProgramRecorder:
         if key is not None:
             return key, None
         variable = getattr(fn, "variable", None)
-        if variable is not None:  # AccumulateGrad: a leaf
+        if variable is not None and isinstance(variable, torch.Tensor):  # AccumulateGrad: a leaf
             return self._source(variable, None, True), None
-        # A node made inside a composite function (F.linear's transpose): an op of its own.
-        internal = "i%d" % self.next_internal
-        self.next_internal += 1
-        self._record(fn, internal, None, (), None, line)
-        return internal, None
+        return None, "reads a value that was not recorded"
 
     def _number(self, v, out):
         dtype = dtype_name(out) if out is not None else "float32"
@@ -179,22 +332,13 @@ class ProgramRecorder:
             dtype = "float32"
         key = "k%d" % self.next_internal
         self.next_internal += 1
-        self.sources[key] = {"key": key, "t": None, "full": {"shape": [], "dtype": dtype, "values": [_json_number(v)]}, "since": 0, "leaf": False}
+        self.sources[key] = {"key": key, "t": None, "full": {"shape": [], "dtype": dtype, "values": [_json_number(v)]}, "leaf": False}
         return key
 
     def _source(self, t, out, leaf):
-        """A leaf or constant tensor read by the op about to be recorded: its values, copied again when they changed."""
-        index = len(self.ops)
+        """A leaf or constant tensor an op reads: its values (a leaf's as the last backward call's forward read them)."""
         st = self.sources.get(id(t))
-        version = self.version_of(t) if self.version_of is not None else None
         if st is not None:
-            if version is not None and version == st["version"]:
-                return st["key"]
-            if version is None and self.torch.equal(st["values"], t.detach()):
-                return st["key"]
-            st["values"] = t.detach().clone()
-            st["version"] = version
-            st["since"] = index
             return st["key"]
         n = t.numel()
         self.numbers += n
@@ -211,45 +355,10 @@ class ProgramRecorder:
         # A Python number PyTorch wrapped (a 0-dim double or long next to a float32 result): the result's dtype.
         if not leaf and t.dim() == 0 and out is not None and t.dtype != out.dtype and out.is_floating_point():
             cast = out.dtype
-        self.sources[id(t)] = {"key": key, "t": t, "rec": rec, "values": t.detach().clone(), "version": version, "since": index,
-                               "leaf": leaf and t.requires_grad, "cast": cast}
+        held = self.leaf_values.get(id(t)) if leaf else None
+        values = held[1] if held is not None and held[0] is t else t.detach()
+        self.sources[id(t)] = {"key": key, "t": t, "rec": rec, "values": values, "leaf": leaf and t.requires_grad, "cast": cast}
         return key
-
-    # ---- the snapshot's program --------------------------------------------------------------------
-
-    def build(self, truncated, node_cap, label_of):
-        if truncated:
-            return _unavailable("recording stopped at the node cap (%s grad_fn nodes), so the traced computation is incomplete; "
-                                "raise the node cap to re-evaluate it" % "{:,}".format(node_cap))
-        if self.stopped is not None:
-            return _unavailable(self.stopped)
-        leaves, constants = {}, {}
-        old = {}
-        for st in self.sources.values():
-            if st.get("full") is not None:
-                constants[st["key"]] = st["full"]
-                continue
-            values = st["values"]
-            if st.get("cast") is not None:
-                values = values.to(st["cast"])
-            ft = self._full(values)
-            if st["leaf"]:
-                label = label_of(st["rec"]) if st.get("rec") is not None else None
-                if label:
-                    ft["label"] = label
-                leaves[st["key"]] = ft
-            else:
-                constants[st["key"]] = ft
-            old[st["key"]] = st["since"]
-        ops = []
-        for i, r in enumerate(self.ops):
-            inputs = [None if k is None else (k + "@old" if i < old.get(k, 0) else k) for k in r["inputs"]]
-            node_rec = self.recorder.nodes.get(r["node"])
-            op = {"node": node_rec["id"] if node_rec else "n0", "op": r["op"], "inputs": inputs, "attrs": r["attrs"], "out": r["out"]}
-            if "line" in r:
-                op["line"] = r["line"]
-            ops.append(op)
-        return {"leaves": leaves, "constants": constants, "ops": ops}
 
     def _full(self, t):
         values = t.reshape(-1).tolist()

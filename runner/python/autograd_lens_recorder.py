@@ -1,24 +1,35 @@
 """The recorder of the Python tracer: watches real PyTorch while the user's file runs and turns what
 it saw into one GraphSnapshot (shared/protocol.ts), field by field like runner/recorder.ts.
 
-What it sees, and how:
-- tensors: every result of a torch function or tensor method (a TorchFunctionMode, torch >= 1.13)
-  that requires grad, with the user's line; names from the bind calls of the ast rewrite;
-- grad_fn nodes: the results' grad_fn, plus every node reachable through next_functions (nodes made
-  inside composite functions, AccumulateGrad), PyTorch's own names and saved values (`_saved_*`);
-- backward: torch.autograd.backward / grad are wrapped; before each call every node of the graph
-  gets a post hook (Node.register_hook), so steps arrive in the order the engine ran them.
+Torch calls are not intercepted (a TorchFunctionMode alone costs more than the whole overhead the
+tracer may add to a training loop). Instead the graph is discovered from `grad_fn` and
+`next_functions`, as torchviz does, at the points the ast rewrite marks in the user's file and at
+each backward call:
+- tensors: values bound to names (`x = EXPR`, with line and column), values of expression
+  statements, `return` and of operations and calls inside expressions, the roots of each backward
+  call; leaves through their AccumulateGrad
+  nodes; module parameters with their named_parameters() names; when the snapshot is built, a
+  node's result that the code never bound but the next node saved (a Linear's output inside a
+  Sequential, as the Tanh after it saved it);
+- grad_fn nodes: every node newly reachable from such a value was made by the statement that
+  produced it (its line and column), PyTorch's own names and saved values (`_saved_*`, read when
+  the node is found, before backward frees them);
+- backward calls and their steps: autograd_lens_backward (hooks on each node, in engine order).
+What is held is bounded: the graphs of the calls whose steps the snapshot keeps (the last call and
+earlier ones up to autograd_lens_backward.HELD_EARLIER_STEPS steps); older calls keep their loss and
+range, and their nodes and intermediate tensors are let go (holding every iteration's graph alone
+would cost more than the 2x overhead target allows).
 """
 import sys
 
+from autograd_lens_backward import BackwardRecorder
 from autograd_lens_program import ProgramRecorder
+from autograd_lens_saved import read_saved_tensors
 from autograd_lens_scopes import CallScopes
 from autograd_lens_values import Held, summarize
 
 MAX_CONSOLE_ENTRIES = 2000
 MAX_CONSOLE_CHARS = 200000
-MAX_BACKWARD_CALLS = 1000
-MAX_SAVED_TEXT = 200
 
 # PyTorch does not expose a node's input names; these are the schema's names for common ops.
 _INPUT_NAMES = {
@@ -29,20 +40,6 @@ _INPUT_NAMES = {
     "DotBackward0": ["self", "tensor"],
 }
 _BINARY = ("Add", "Sub", "Mul", "Div", "Pow", "Maximum", "Minimum", "Atan2", "Rsub", "Fmod", "Remainder")
-
-
-def saved_of(rec, recorder, capture=None):
-    from autograd_lens_snapshot import saved_of as read
-
-    return read(rec, recorder, capture)
-
-
-def node_name(node):
-    try:
-        name = node.name()
-    except Exception:
-        name = type(node).__name__
-    return name.replace("torch::autograd::", "")
 
 
 def input_names(name, count):
@@ -56,25 +53,23 @@ def input_names(name, count):
     return ["input%d" % i for i in range(count)]
 
 
-class Recorder:
+class Recorder(BackwardRecorder):
     def __init__(self, torch, filename, limits, locator):
         self.torch = torch
+        self.Tensor = torch.Tensor
         self.filename = filename
         self.limits = limits
         self.locator = locator
         self.tensors = {}  # id(tensor) → record (the tensor is held, so ids stay unique)
-        self.nodes = {}  # node → record
+        self.nodes = {}  # node → record, in the order found (inputs before the nodes that use them)
+        self.by_key = {}  # record key (an int, what hooks hold) → node record
         self.function_nodes = 0
         self.nodes_truncated = False
         self.next_tensor = 1
         self.next_node = 1
         self.next_seq = 0
-        self.hooked = set()
-        self.calls = []
-        self.current = None
-        self.step_index = 0
-        self.steps_recorded = 0
-        self.calls_dropped = 0
+        self.epoch_nodes = {}  # epoch → nodes last seen in it (for letting go of old calls)
+        self.epoch_tensors = {}  # epoch → records of non-leaf tensors bound in it
         self.console = []
         self.console_chars = 0
         self.console_truncated = False
@@ -82,7 +77,9 @@ class Recorder:
         self.param_labels = {}  # id(parameter) → "fc.weight"
         self.busy = False  # our own torch calls are not the user's
         self.frozen = False  # the snapshot is being built: record nothing more
-        self.program = ProgramRecorder(torch, self)  # the forward ops as data, for the landscape
+        self.has_seq = None  # Node._sequence_nr (torch 2.x); 1.13: the order nodes were found
+        BackwardRecorder.__init__(self)
+        self.program = ProgramRecorder(torch, self)  # the last pass's ops as data, for the landscape
         self.scopes = CallScopes(filename)  # the user's function calls, for folding
 
     # ---- tensors and nodes ---------------------------------------------------------------------
@@ -105,125 +102,188 @@ class Recorder:
         if self.function_nodes >= self.limits["nodeCap"] or len(self.tensors) >= self.limits["nodeCap"] * 4:
             self.nodes_truncated = True
             return None
-        rec = {"t": t, "id": "t%d" % self.next_tensor, "range": range_, "name": None, "boundAt": None}
+        fn = t.grad_fn
+        rec = {"t": t, "id": "t%d" % self.next_tensor, "range": range_, "name": None, "boundAt": None, "fn": fn}
         self.next_tensor += 1
         self.tensors[id(t)] = rec
+        if fn is not None:
+            epoch = len(self.calls)
+            rec["epoch"] = epoch
+            self.epoch_tensors.setdefault(epoch, []).append(rec)
         return rec
 
-    def add_node(self, node, tensor_rec=None, range_=None):
-        rec = self.nodes.get(node)
-        if rec is not None:
+    def discover(self, fn, where, t_rec=None):
+        """Record `fn` and every node reachable from it that is not recorded yet (made by the code at
+        `where`); returns fn's record. Inputs are recorded before the nodes that use them."""
+        nodes = self.nodes
+        epoch = len(self.calls)
+        rec = nodes.get(fn)
+        if rec is not None and rec["epoch"] == epoch:
+            if t_rec is not None and rec["tensor"] is None:
+                rec["tensor"] = t_rec
             return rec
-        name = node_name(node)
-        accumulate = name == "AccumulateGrad"
-        if not accumulate:
+        listed = self.epoch_nodes.get(epoch)
+        if listed is None:
+            listed = self.epoch_nodes[epoch] = []
+        leaves = self.program.epoch_leaves
+        new = []
+        seen = set()
+        stack = [fn]
+        pop, push = stack.pop, stack.append
+        while stack:
+            n = pop()
+            if n.__class__ is tuple:  # (node,): its inputs are done
+                new.append(n[0])
+                continue
+            if n in seen:
+                continue
+            seen.add(n)
+            old = nodes.get(n)
+            if old is not None:
+                if old["epoch"] == epoch:
+                    continue
+                old["epoch"] = epoch  # in use again: keep it while this call is kept
+                listed.append(n)
+                if old["acc"]:
+                    if old["tensor"] is not None:
+                        leaves.append(old["tensor"]["t"])
+                    continue
+            else:
+                push((n,))
+            try:
+                nexts = n.next_functions
+            except Exception:
+                continue
+            for m, _ in reversed(nexts):  # the first input first
+                if m is not None and m not in seen:
+                    push(m)
+        for n in new:
+            self._add_node(n, where, epoch, listed)
+        rec = nodes.get(fn)
+        if rec is not None and t_rec is not None and rec["tensor"] is None:
+            rec["tensor"] = t_rec
+        return rec
+
+    def _add_node(self, node, where, epoch, listed):
+        name = node.name()
+        accumulate = name == "torch::autograd::AccumulateGrad" or name == "AccumulateGrad"
+        tensor_rec = None
+        seq = None
+        if accumulate:
+            name = "AccumulateGrad"
+            variable = getattr(node, "variable", None)
+            if variable is not None:
+                tensor_rec = self.add_tensor(variable, where)
+                self.program.epoch_leaves.append(variable)
+        else:
             if self.function_nodes >= self.limits["nodeCap"]:
                 self.nodes_truncated = True
                 return None
             self.function_nodes += 1
-        if accumulate and tensor_rec is None:
-            variable = getattr(node, "variable", None)
-            if variable is not None:
-                tensor_rec = self.add_tensor(variable)
-        seq = None
-        if not accumulate:
-            getter = getattr(node, "_sequence_nr", None)  # torch 2.x; 1.13: the order nodes were seen
-            try:
-                seq = int(getter()) if getter is not None else None
-            except Exception:
-                seq = None
+            if self.has_seq is None:
+                self.has_seq = callable(getattr(node, "_sequence_nr", None))
+            if self.has_seq:
+                try:
+                    seq = int(node._sequence_nr())
+                except Exception:
+                    seq = None
             if seq is None:
                 seq = self.next_seq
-            self.next_seq = max(self.next_seq, seq) + 1
-        rec = {"node": node, "id": "n%d" % self.next_node, "name": name, "tensor": tensor_rec, "range": range_, "seq": seq}
-        self.next_node += 1
+            if seq >= self.next_seq:
+                self.next_seq = seq + 1
+        key = self.next_node
+        self.next_node = key + 1
+        rec = {"node": node, "id": "n%d" % key, "key": key, "name": name, "tensor": tensor_rec, "range": None if accumulate else where,
+               "seq": seq, "epoch": epoch, "acc": accumulate}
+        if not accumulate:
+            scope = self.scopes.current(sys._getframe(1))
+            if scope is not None:
+                rec["scope"] = scope
         self.nodes[node] = rec
+        self.by_key[key] = rec
+        listed.append(node)
+        try:
+            node.register_hook(self.step_hook(key))  # a key, not the node: no reference cycle
+        except Exception:
+            pass  # a node without hooks: its steps are not seen
+        if not accumulate:
+            # Before backward frees them (the snapshot marks the node released afterwards).
+            rec["sv"] = read_saved_tensors(node, self.Tensor)
         return rec
 
-    def on_result(self, result, func=None, args=()):
-        """A torch function or tensor method returned: record the tensors in it that are in a graph."""
-        if self.busy or self.frozen:
-            return
-        if self.is_tensor(result):
-            items = (result,)
-        elif isinstance(result, (tuple, list)) and len(result) <= 64:
-            items = [r for r in result if self.is_tensor(r)]
-            if not items:
+    def forget(self, epoch):
+        """Let go of the nodes and intermediate tensors last seen in `epoch` (a call the snapshot no
+        longer keeps): user code that still holds them keeps them alive, we do not."""
+        for n in self.epoch_nodes.pop(epoch, ()):
+            rec = self.nodes.get(n)
+            if rec is not None and rec["epoch"] <= epoch:
+                del self.nodes[n]
+                del self.by_key[rec["key"]]
+                if not rec["acc"]:
+                    self.function_nodes -= 1
+        for rec in self.epoch_tensors.pop(epoch, ()):
+            if rec.get("epoch", epoch) <= epoch and self.tensors.get(id(rec["t"])) is rec:
+                del self.tensors[id(rec["t"])]
+
+    # ---- what the rewritten code reports -------------------------------------------------------
+
+    def see(self, value, line, column):
+        """A value the code produced at (line, column) without naming it: an expression statement,
+        a `return`. Tensors in it join the graph."""
+        if value.__class__ is self.Tensor or isinstance(value, self.Tensor):
+            fn = value.grad_fn
+            if fn is None or self.frozen:
                 return
-        else:
-            return
-        self.busy = True
-        try:
-            where = None
-            for t in items:
-                if not t.requires_grad:
-                    continue
-                if where is None:
-                    where = self.locator.here(sys._getframe(1))
-                rec = self.tensors.get(id(t))
-                existed = rec is not None
-                gf = t.grad_fn
-                if rec is None:
-                    rec = self.add_tensor(t, where)
-                    if rec is None:
-                        return
-                if gf is not None and gf not in self.nodes:
-                    line = where["line"] if where else None
-                    if existed:
-                        self.program.inplace(rec, gf, line)
-                    node_rec = self.add_node(gf, rec, where)
-                    if node_rec is not None:
-                        scope = self.scopes.current(sys._getframe(1))
-                        if scope is not None:
-                            node_rec["scope"] = scope
-                        self.program.op(func, args, t, rec, gf, line)
-        finally:
-            self.busy = False
+            rec = self.tensors.get(id(value))
+            if rec is not None and rec["fn"] is fn:
+                return
+            self._look(value, rec, {"line": line, "column": column})
+        elif isinstance(value, (tuple, list)) and 0 < len(value) <= 64:
+            for v in value:
+                if isinstance(v, self.Tensor) and v.grad_fn is not None:
+                    self._look(v, self.tensors.get(id(v)), {"line": line, "column": column})
 
-    def reach(self, roots, limit=None):
-        """Record every node reachable from `roots` through next_functions (bounded by the node cap)."""
-        stack = [n for n in roots if n is not None]
-        seen = set()
-        while stack:
-            node = stack.pop()
-            if node in seen:
-                continue
-            seen.add(node)
-            rec = self.nodes.get(node)
-            if rec is None:
-                rec = self.add_node(node)
-                if rec is None:
-                    continue
-            try:
-                nexts = node.next_functions
-            except Exception:
-                continue
-            for nxt, _ in nexts:
-                if nxt is not None and nxt not in seen:
-                    stack.append(nxt)
-        return seen
-
-    def bind(self, value, pattern):
-        """`x = EXPR` (pattern from the rewrite): name the tensors, and a module's parameters."""
+    def _look(self, t, rec, where):
         if self.frozen:
             return
         self.busy = True
         try:
-            self._walk(value, pattern, 0)
+            fn = t.grad_fn
+            if rec is None:
+                rec = self.add_tensor(t, where)
+                if rec is None:
+                    return
+            elif rec["fn"] is not fn:
+                # A tensor got a new grad_fn: an in-place op (h.add_(1)) at this line.
+                self.program.inplace(rec, fn, where["line"] if where else None)
+                rec["fn"] = fn
+            self.discover(fn, where, rec)
+        finally:
+            self.busy = False
+
+    def bind(self, value, pattern, line=None, column=None):
+        """`x = EXPR` (pattern from the rewrite; EXPR starts at line, column): name the tensors, and
+        a module's parameters."""
+        if self.frozen:
+            return
+        where = {"line": line, "column": column} if line is not None else None
+        self.busy = True
+        try:
+            self._walk(value, pattern, 0, where)
         except Exception:
             pass
         finally:
             self.busy = False
 
-    def _walk(self, value, p, depth):
+    def _walk(self, value, p, depth, where):
         if depth > 32 or p is None or value is None:
             return
         if "m" in p:
             for q in p["m"]:
-                self._walk(value, q, depth + 1)
+                self._walk(value, q, depth + 1, where)
             return
         if "n" in p:
-            self._bind_one(value, p["n"], {"line": p["l"], "column": p["c"]})
+            self._bind_one(value, p["n"], {"line": p["l"], "column": p["c"]}, where)
             return
         items = p.get("t")
         if items is None or isinstance(value, (str, bytes, dict)) or self.is_tensor(value):
@@ -242,20 +302,30 @@ class Recorder:
                 j = i
             if i == star or j < 0 or j >= len(seq):
                 continue
-            self._walk(seq[j], q, depth + 1)
+            self._walk(seq[j], q, depth + 1, where)
 
-    def _bind_one(self, value, name, at):
-        if self.is_tensor(value):
+    def _bind_one(self, value, name, at, where):
+        if value.__class__ is self.Tensor or isinstance(value, self.Tensor):
             rec = self.tensors.get(id(value))
+            fn = value.grad_fn
             if rec is None:
-                if value.requires_grad:
-                    rec = self.add_tensor(value, at)
-                else:
-                    # A constant bound to a name: not in the graph, but hovers want it.
-                    if len(self.tensors) >= self.limits["nodeCap"] * 2:
-                        return
-                    rec = self.add_tensor(value, at)
-            if rec is not None and rec["name"] is None:
+                if not value.requires_grad and len(self.tensors) >= self.limits["nodeCap"] * 2:
+                    return  # a constant bound to a name: not in the graph, but hovers want it
+                rec = self.add_tensor(value, where or at)
+                if rec is None:
+                    return
+                if fn is not None:
+                    self.discover(fn, where or at, rec)
+            elif fn is not None:
+                if rec["fn"] is not fn:
+                    self.program.inplace(rec, fn, (where or at)["line"])
+                    rec["fn"] = fn
+                    self.discover(fn, where or at, rec)
+                elif rec.get("epoch", 0) < len(self.calls):
+                    rec["epoch"] = len(self.calls)  # carried into this iteration: keep it with it
+                    self.epoch_tensors.setdefault(rec["epoch"], []).append(rec)
+                    self.discover(fn, where or at, rec)
+            if rec["name"] is None:
                 rec["name"] = name
                 rec["boundAt"] = at
             return
@@ -296,123 +366,3 @@ class Recorder:
             if where is not None:
                 entry["range"] = where
         self.warnings.append(entry)
-
-    # ---- backward ------------------------------------------------------------------------------
-
-    def begin_call(self, kind, roots, frame, keep_graph=False):
-        """A backward()/grad() call starts. keep_graph: retain_graph (or create_graph) was set, so the
-        engine keeps the saved tensors of the nodes it runs; otherwise it frees them."""
-        if self.frozen:
-            return
-        if len(self.calls) >= MAX_BACKWARD_CALLS:
-            self.calls_dropped += 1
-            self.current = None
-            return
-        self.busy = True
-        try:
-            where = self.locator.here(frame)
-            root_ids = []
-            for r in roots:
-                rec = self.add_tensor(r, where)
-                if rec is not None:
-                    root_ids.append(rec["id"])
-            call = {"index": len(self.calls), "kind": kind, "roots": root_ids, "steps": [], "stepsTruncated": False}
-            if roots and roots[0].numel() == 1:
-                try:
-                    loss = float(roots[0].detach().reshape(-1)[0])
-                    if loss == loss and abs(loss) != float("inf"):
-                        call["loss"] = loss
-                except Exception:
-                    pass
-            if where is not None:
-                call["range"] = where
-            self.calls.append(call)
-            self.current = call
-            self.step_index = 0
-            recording = self.steps_recorded < self.limits["stepCap"]
-            for node in self.reach([r.grad_fn for r in roots]):
-                n_rec = self.nodes.get(node)
-                if n_rec is None:
-                    continue
-                if recording and node not in self.hooked:
-                    self._hook(node)
-                if n_rec["name"] == "AccumulateGrad":
-                    continue
-                if recording and "saved" not in n_rec:
-                    # Before backward frees them (the snapshot marks the node released afterwards).
-                    n_rec["saved"] = saved_of(n_rec, self, self.capture)[0]
-                if not keep_graph:
-                    n_rec["freed"] = True  # the engine releases what it saved when it runs the node
-        finally:
-            self.busy = False
-
-    def _hook(self, node):
-        register = getattr(node, "register_hook", None)
-        if register is None:
-            return
-        rec = self
-
-        def post_hook(grad_inputs, grad_outputs):
-            try:
-                rec.on_step(node, grad_inputs, grad_outputs)
-            except Exception:
-                pass  # recording must never change what backward does
-
-        try:
-            register(post_hook)
-            self.hooked.add(node)
-        except Exception:
-            pass
-
-    def end_call(self, error):
-        if self.current is not None and error is not None:
-            self.current["error"] = ("%s: %s" % (type(error).__name__, error))[:10000]
-        self.current = None
-
-    def on_step(self, node, grad_inputs, grad_outputs):
-        call = self.current
-        if call is None or self.frozen:
-            return
-        rec = self.nodes.get(node)
-        if rec is None:
-            return
-        if self.steps_recorded >= self.limits["stepCap"]:
-            call["stepsTruncated"] = True
-            return
-        self.steps_recorded += 1
-        self.busy = True
-        try:
-            cap = self.limits["valueCap"]
-            received = next((g for g in grad_outputs if g is not None), None)
-            # The engine's gradient tensors, held as they are (holding them keeps PyTorch from
-            # accumulating into them in place); summarized when the snapshot is built.
-            grad_in = self.capture(received) if received is not None else _empty_summary()
-            outs = []
-            try:
-                nexts = node.next_functions
-            except Exception:
-                nexts = ()
-            for i, (nxt, _) in enumerate(nexts):
-                to = self.nodes.get(nxt) if nxt is not None else None
-                g = grad_inputs[i] if i < len(grad_inputs) else None
-                outs.append({"index": i, "to": to["id"] if to else None, "grad": self.capture(g) if g is not None else None})
-            step = {"index": self.step_index, "node": rec["id"], "gradIn": grad_in, "gradsOut": outs}
-            self.step_index += 1
-            t_rec = rec["tensor"]
-            if t_rec is not None:
-                t = t_rec["t"]
-                if rec["name"] == "AccumulateGrad":
-                    step["leaf"] = t_rec["id"]
-                    if t.grad is not None:
-                        step["gradAfter"] = self.capture(t.grad, copy=True)
-                elif getattr(t, "retains_grad", False):
-                    step["retained"] = t_rec["id"]
-                    if t.grad is not None:
-                        step["gradAfter"] = self.capture(t.grad, copy=True)
-            call["steps"].append(step)
-        finally:
-            self.busy = False
-
-
-def _empty_summary():
-    return {"shape": [0], "dtype": "float32", "numel": 0, "values": [], "truncated": False}

@@ -4,7 +4,9 @@ their kinds, values and grads, the backward calls."""
 import datetime
 import math
 
+from autograd_lens_backward import build_steps
 from autograd_lens_recorder import input_names
+from autograd_lens_saved import saved_of
 from autograd_lens_encode import encode_snapshot
 from autograd_lens_values import Held, dtype_name, resolve, summarize
 
@@ -14,67 +16,6 @@ SNAPSHOT_VERSION = 2
 def _leaf_label(recorder, rec_):
     """A leaf's name in the landscape's input picker: its variable, or its parameter name (`0.weight`)."""
     return rec_["name"] or recorder.param_labels.get(id(rec_["t"]))
-
-
-def _saved_scalar(v):
-    if v is None or isinstance(v, (bool, str)):
-        return v if not isinstance(v, str) else v[:200]
-    if isinstance(v, int):
-        return v if abs(v) <= 2 ** 53 else str(v)
-    if isinstance(v, float):
-        return v if math.isfinite(v) else ("NaN" if v != v else ("Infinity" if v > 0 else "-Infinity"))
-    if isinstance(v, (tuple, list)) and len(v) <= 16 and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v):
-        return "[%s]" % ", ".join(str(x) for x in v)
-    return str(v)[:200]
-
-
-def saved_of(rec_, recorder, capture=None):
-    """PyTorch's saved values of a node (`_saved_self` → "self"); released: backward freed them."""
-    torch = recorder.torch
-    node = rec_["node"]
-    out, released = [], False
-    if capture is None:
-        capture = lambda t: summarize(torch, t, recorder.limits["valueCap"])  # noqa: E731
-    names = _saved_names(node)
-    for attr in names:
-        try:
-            v = getattr(node, attr)
-        except RuntimeError:
-            released = True
-            continue
-        except Exception:
-            continue
-        name = attr[len("_saved_"):]
-        if v is None:
-            continue  # PyTorch saved nothing in this slot (e.g. `self` of a tensor times a Python number)
-        if isinstance(v, torch.Tensor):
-            t_rec = recorder.tensors.get(id(v))
-            entry = {"name": name, "value": capture(v)}
-            if t_rec is not None:
-                entry["tensor"] = t_rec["id"]
-            out.append(entry)
-        elif isinstance(v, (tuple, list)) and v and all(isinstance(x, torch.Tensor) for x in v):
-            for i, x in enumerate(v[:16]):
-                out.append({"name": "%s[%d]" % (name, i), "value": capture(x)})
-        else:
-            out.append({"name": name, "scalar": _saved_scalar(v)})
-    return out, released
-
-
-_NAMES = {}
-
-
-def _saved_names(node):
-    """The `_saved_*` attributes PyTorch exposes on this node type (the same for every node of a type)."""
-    t = type(node)
-    names = _NAMES.get(t)
-    if names is None:
-        try:
-            names = [a for a in dir(node) if a.startswith("_saved_")]
-        except Exception:
-            names = []
-        _NAMES[t] = names
-    return names
 
 
 def _default_label(rec_, nodes):
@@ -127,9 +68,25 @@ def user_defined(node, recorder):
 
 def build(recorder, file, producer, duration_ms, error=None):
     torch = recorder.torch
+    recorder.current = None  # a backward call the program was stopped in records no more steps
+    try:
+        _complete(recorder)
+    except Exception:
+        pass  # what was found while the program ran is still a graph
     recorder.frozen = True
     recorder.busy = True
     limits = recorder.limits
+    try:
+        _saved_and_outputs(recorder)
+    except Exception:
+        pass
+    for call in recorder.calls:
+        try:
+            build_steps(recorder, call)
+        except Exception:
+            call["steps"], call["stepsTruncated"] = [], True
+        call.pop("_raw", None)
+        call.pop("_keep", None)
     snapshot = {
         "version": SNAPSHOT_VERSION,
         "file": file,
@@ -146,11 +103,6 @@ def build(recorder, file, producer, duration_ms, error=None):
         "backward": list(recorder.calls),
         "nodesTruncated": recorder.nodes_truncated,
     }
-    try:
-        snapshot["program"] = recorder.program.build(recorder.nodes_truncated, limits["nodeCap"], lambda r: _leaf_label(recorder, r))
-    except Exception as e:  # the graph matters more than the landscape
-        snapshot["program"] = {"unavailable": "Autograd Lens could not write down the traced ops (%s: %s)" % (type(e).__name__, e),
-                               "leaves": {}, "constants": {}, "ops": []}
     if recorder.calls_dropped:
         snapshot["backwardCallsDropped"] = recorder.calls_dropped
     recorder.scopes.release()
@@ -165,6 +117,13 @@ def build(recorder, file, producer, duration_ms, error=None):
         snapshot.pop("output", None)
         if error is None:
             snapshot["error"] = {"kind": "internal", "message": "Autograd Lens could not build the graph: %s: %s" % (type(e).__name__, e)}
+    try:
+        out = snapshot.get("output")
+        out_rec = next((r for r in recorder.tensors.values() if r["id"] == out), None) if out is not None else None
+        snapshot["program"] = recorder.program.build(recorder.nodes_truncated, limits["nodeCap"], lambda r: _leaf_label(recorder, r), out_rec)
+    except Exception as e:  # the graph matters more than the landscape
+        snapshot["program"] = {"unavailable": "Autograd Lens could not write down the traced ops (%s: %s)" % (type(e).__name__, e),
+                               "leaves": {}, "constants": {}, "ops": []}
     _resolve_steps(snapshot["backward"], torch, limits["valueCap"])
     # Steps may name nodes the build dropped (it never drops recorded ones; this keeps ids honest).
     ids = {n["id"] for n in snapshot["nodes"]}
@@ -183,11 +142,40 @@ def build(recorder, file, producer, duration_ms, error=None):
     return encode_snapshot(snapshot)
 
 
+def _complete(recorder):
+    """The graphs of tensors the code holds that no look reached yet (a tensor changed in place since
+    it was named)."""
+    for rec_ in list(recorder.tensors.values()):
+        t = rec_["t"]
+        fn = t.grad_fn
+        if fn is not None and (fn not in recorder.nodes or rec_["fn"] is not fn):
+            recorder._look(t, rec_, rec_["range"])
+
+
+def _saved_and_outputs(recorder):
+    """Each node's saved values; and for a node whose result the code never bound, that result as the
+    node that used it saved it (ExpBackward0's `result`, the next AddmmBackward0's `mat1`)."""
+    nodes = recorder.nodes
+    for rec_ in list(nodes.values()):
+        if rec_["acc"]:
+            continue
+        rec_["saved"], rec_["released"] = saved_of(rec_, recorder, recorder.capture)
+    for rec_ in list(nodes.values()):
+        for entry in rec_.get("saved", ()):
+            v = entry.get("value")
+            if not isinstance(v, Held) or "tensor" in entry:
+                continue
+            fn = v.t.grad_fn
+            made = nodes.get(fn) if fn is not None else None
+            if made is None or made["acc"] or made["tensor"] is not None:
+                continue
+            t_rec = recorder.add_tensor(v.t, made["range"])
+            if t_rec is not None:
+                made["tensor"] = t_rec
+                entry["tensor"] = t_rec["id"]
+
+
 def _fill(recorder, snapshot, torch, limits):
-    recorder.frozen = False
-    # Nodes made inside composite functions and every AccumulateGrad: reachable from what was recorded.
-    recorder.reach(list(recorder.nodes.keys()) + [r["t"].grad_fn for r in list(recorder.tensors.values())])
-    recorder.frozen = True
     nodes = recorder.nodes
     cap = limits["valueCap"]
     # A node found by the walk has no tensor and no line: it runs where its consumer was made.
@@ -211,15 +199,11 @@ def _fill(recorder, snapshot, torch, limits):
                 consumed.add(n["tensor"]["id"])
         if accumulate:
             saved, released = [], False
-        elif "saved" in rec_:
-            # Read before backward ran; released when a call without retain_graph ran the node
-            # (known from the call, not by reading the freed values: that raises, slowly).
-            saved = [dict(v, value=resolve(torch, v["value"], cap)) if isinstance(v.get("value"), Held) else v for v in rec_["saved"]]
-            released = bool(rec_.get("freed")) and any("value" in v for v in saved)
-        elif rec_.get("freed"):
-            saved, released = [], bool(_saved_names(rec_["node"]))  # ran past the step cap: not read before
         else:
-            saved, released = saved_of(rec_, recorder)
+            # Tensors read when the node was found; released when a call without retain_graph ran
+            # the node, or when reading them now finds them freed.
+            saved = [dict(v, value=resolve(torch, v["value"], cap)) if isinstance(v.get("value"), Held) else v for v in rec_.get("saved", ())]
+            released = (bool(rec_.get("freed")) and any("value" in v for v in saved)) or bool(rec_.get("released"))
         info = {
             "id": rec_["id"],
             "name": rec_["name"],

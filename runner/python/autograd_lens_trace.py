@@ -105,7 +105,8 @@ def _bare_snapshot(file, limits, error, producer):
 
 
 class _Stop(BaseException):
-    """Raised into the user's program to stop it (timeout)."""
+    """Raised into the user's program at its next assignment or expression statement after the
+    timeout (with interrupt_main, for a program that catches KeyboardInterrupt)."""
 
 
 class ConsoleStream:
@@ -213,7 +214,7 @@ def main():
     producer = "pytorch %s" % torch.__version__
     sys.path.insert(0, TOOL_DIR)
     from autograd_lens_recorder import Recorder
-    from autograd_lens_rewrite import BIND, parse_pattern, rewrite
+    from autograd_lens_rewrite import BIND, SEE, parse_pattern, rewrite
     from autograd_lens_snapshot import build
     from autograd_lens_values import Locator, byte_col_to_char
 
@@ -277,30 +278,6 @@ def main():
     torch.autograd.backward = wrap("backward", torch.autograd.backward)
     torch.autograd.grad = wrap("grad", torch.autograd.grad)
 
-    mode = None
-    mode_base = getattr(getattr(torch, "overrides", None), "TorchFunctionMode", None)
-    if mode_base is not None:
-
-        # Tensor attributes (t.grad, t.shape, t.requires_grad, ...) reach the mode too, as the
-        # descriptor's __get__/__set__: a training loop reads dozens per iteration. Only these make
-        # graph nodes; the rest call straight through.
-        graph_getters = frozenset(("T", "mT", "H", "mH", "real", "imag"))
-
-        class LensMode(mode_base):
-            def __torch_function__(self, func, types, args=(), kwargs=None):
-                if rec.busy:  # the recorder's own reads of values
-                    return func(*args, **(kwargs or {}))
-                name = getattr(func, "__name__", None)
-                if (name == "__get__" or name == "__set__") and getattr(getattr(func, "__self__", None), "__name__", None) not in graph_getters:
-                    return func(*args, **(kwargs or {}))
-                if state["stop"] is not None:
-                    raise _Stop()
-                result = func(*args, **(kwargs or {}))
-                rec.on_result(result, func, args)
-                return result
-
-        mode = LensMode()
-
     # ---- the watchdog ------------------------------------------------------------------------------
     def watchdog():
         deadline = state["run_started"] + limits["timeoutMs"] / 1000.0
@@ -310,6 +287,8 @@ def main():
         frame = sys._current_frames().get(main_ident)
         state["where"] = locator.here(frame) if frame is not None else None
         state["stop"] = "timeout"
+        if "stopping" in state:
+            state["stopping"][0] = True  # a program that catches KeyboardInterrupt still stops
         import _thread
 
         _thread.interrupt_main()
@@ -348,7 +327,23 @@ def main():
     module.__file__ = path
     module.__builtins__ = __builtins__
     g = module.__dict__
-    g[BIND] = lambda value, pattern: (rec.bind(value, parse_pattern(pattern)), value)[1]
+    bind, see = rec.bind, rec.see
+    stopping = state["stopping"] = [False]  # set by the watchdog: stop at the next statement we see
+
+    def bind_value(value, pattern, line, column):
+        if stopping[0]:
+            raise _Stop()
+        bind(value, parse_pattern(pattern), line, column)
+        return value
+
+    def see_value(value, line, column):
+        if stopping[0]:
+            raise _Stop()
+        see(value, line, column)
+        return value
+
+    g[BIND] = bind_value
+    g[SEE] = see_value
     sys.modules["__main__"] = module
     sys.argv = [path]
     sys.path.insert(0, os.path.dirname(path))
@@ -358,11 +353,7 @@ def main():
     state["run_started"] = time.time()
     threading.Thread(target=watchdog, name="autograd-lens-watchdog", daemon=True).start()
     try:
-        if mode is not None:
-            with mode:
-                exec(code, g)
-        else:
-            exec(code, g)
+        exec(code, g)
     except SystemExit as e:
         status = e.code
         if status not in (None, 0):

@@ -209,6 +209,39 @@ describe.skipIf(!hasTorch)("Python traces with real PyTorch", () => {
     expect(s.console.map((c) => c.text)).toEqual([`loss ${losses[0]} -> ${losses[losses.length - 1]}`]);
   });
 
+  it("a long training loop: every call's loss, the last calls' graphs and steps in engine order, older calls' graphs let go", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lens-long-"));
+    const file = path.join(dir, "long_loop.py");
+    fs.writeFileSync(file, fs.readFileSync(fixture("training_loop.py"), "utf8").replace("range(20)", "range(60)"));
+    try {
+      const s = await trace(file);
+      expect(s.error).toBeUndefined();
+      expect(snapshotProblem(encodeSnapshot(s))).toBeUndefined();
+      const o = oracle(file, ["losses"]);
+      expect(s.backward).toHaveLength(60);
+      expectClose(s.backward.map((c) => c.loss!), o.tensors["losses"]!.value, 5);
+      // The last call and the calls before it up to 200 steps keep their steps (in engine order)
+      // and their graphs; older calls keep their loss only.
+      const kept = s.backward.filter((c) => c.steps.length > 0).map((c) => c.index);
+      expect(kept[kept.length - 1]).toBe(59);
+      expect(kept.length).toBeGreaterThanOrEqual(20);
+      expect(kept.length).toBeLessThan(60);
+      expect(kept).toEqual(kept.map((_, i) => 60 - kept.length + i));
+      for (const i of kept) expect(stepNames(s, i)).toEqual(o.order[i]);
+      for (let i = 0; i < 60 - kept.length; i++) expect(s.backward[i]).toMatchObject({ steps: [], stepsTruncated: true });
+      expect(s.nodes.filter((n) => n.name === "MseLossBackward0")).toHaveLength(kept.length);
+      // A result the code never bound (the Tanh inside the Sequential) has its tensor and values,
+      // as the next Linear saved it.
+      const tanh = s.nodes.filter((n) => n.name === "TanhBackward0").pop()!;
+      const t = s.tensors.find((x) => x.id === tanh.tensor)!;
+      expect(t.shape).toEqual([32, 8]);
+      expect(t.label).toBe(`tanh @ L${lineOf(file, "pred = model(X)")}`);
+      expect(values(t.value).every((v) => v >= -1 && v <= 1)).toBe(true);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("retain_grad and a tensor hook: the hooked gradient is what the node received", async () => {
     const file = fixture("hooks.py");
     const s = await trace(file);
