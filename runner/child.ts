@@ -18,7 +18,7 @@ import { prepareScript } from "./transpile";
 import { Checkpoints } from "./checkpoints";
 import { writeLine } from "./child-out";
 import { encodeResult } from "./child-result";
-import type { EngineHooks } from "./context-bootstrap";
+import type { EngineHooks } from "./context-contract";
 import { ENGINE_GLOBALS, GUARDED_CONSTRUCTORS, LensRuntime, createLensContext } from "./lens-runtime";
 import { timeoutMessage, type ChildMessage, type RunMessage } from "./messages";
 

@@ -5,7 +5,8 @@ import * as util from "node:util";
 import * as v8 from "node:v8";
 import * as vm from "node:vm";
 import type { RunError, RunLimits, SourceRange } from "../shared/protocol";
-import { contextBootstrap, GUARDED_CONSTRUCTORS, RUNNER_ONLY, type ContextInternal, type HostBridge } from "./context-bootstrap";
+import { contextBootstrap } from "./context-bootstrap";
+import { GUARDED_CONSTRUCTORS, RUNNER_ONLY, type ContextInternal, type HostBridge } from "./context-contract";
 import { contextConsole } from "./context-console";
 import { contextText } from "./context-text";
 import { contextTimers } from "./context-timers";
@@ -13,7 +14,7 @@ import { contextCalls } from "./context-calls";
 import { heapMessage, timeoutMessage, type ChildMessage, type ConsoleLevel, type ProgressInfo } from "./messages";
 import type { Recorder } from "./recorder";
 
-export { ENGINE_GLOBALS, GUARDED_CONSTRUCTORS } from "./context-bootstrap";
+export { ENGINE_GLOBALS, GUARDED_CONSTRUCTORS } from "./context-contract";
 
 // ---- the host side --------------------------------------------------------------------------------------
 
