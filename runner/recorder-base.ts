@@ -344,13 +344,22 @@ export abstract class RecordingBase {
     if (nodeRec && nodeRec.key === undefined) nodeRec.key = key;
   }
 
-  /** How many values of a tensor (or its grad) to keep: up to the value cap while the tensor budget lasts. */
-  protected tensorKeep(t: Tensor): number {
+  /**
+   * How many values of `t` to keep: up to the value cap while `budget` bytes last (`used` of them
+   * spent so far), else a sample; and the bytes that spends (0 for a sample).
+   */
+  protected keepWithin(t: Tensor, used: number, budget: number): { keep: number; bytes: number } {
     const n = Math.min(t.numel(), this.options.limits.valueCap);
     const bytes = n * (t.dtype === "float32" ? 4 : 8);
-    if (n <= SAMPLE_VALUES || this.tensorBytes + bytes > TENSOR_VALUE_BUDGET) return SAMPLE_VALUES;
-    this.tensorBytes += bytes;
-    return n;
+    if (n <= SAMPLE_VALUES || used + bytes > budget) return { keep: SAMPLE_VALUES, bytes: 0 };
+    return { keep: n, bytes };
+  }
+
+  /** How many values of a tensor (or its grad) to keep: up to the value cap while the tensor budget lasts. */
+  protected tensorKeep(t: Tensor): number {
+    const k = this.keepWithin(t, this.tensorBytes, TENSOR_VALUE_BUDGET);
+    this.tensorBytes += k.bytes;
+    return k.keep;
   }
 
   /** AccumulateGrad nodes are not "created" by ops; they join the record when first seen. */

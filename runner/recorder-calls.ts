@@ -118,11 +118,9 @@ export abstract class CallRecording extends RecordingBase {
 
   /** How many values of a step's gradient to keep: up to the value cap while the step budget lasts. */
   protected stepKeep(t: Tensor): number {
-    const n = Math.min(t.numel(), this.options.limits.valueCap);
-    const bytes = n * (t.dtype === "float32" ? 4 : 8);
-    if (n <= SAMPLE_VALUES || this.stepBytes + bytes > STEP_VALUE_BUDGET) return SAMPLE_VALUES;
-    this.stepBytes += bytes;
-    return n;
+    const k = this.keepWithin(t, this.stepBytes, STEP_VALUE_BUDGET);
+    this.stepBytes += k.bytes;
+    return k.keep;
   }
 
   /**
