@@ -96,8 +96,9 @@ export function paintScene(ctx: PaintContext, scene: PaintScene, o: PaintOptions
       ctx.font = `${BOX.groupFont}px ${t.fontMono}`;
       ctx.fillStyle = t.muted;
       ctx.textAlign = "center";
-      ctx.textBaseline = "bottom";
-      for (const g of scene.groups) ctx.fillText(g.label, (g.x1 + g.x2) / 2, g.y1 - 2);
+      ctx.textBaseline = "top";
+      // In the label's strip at the top of the frame (scene.ts's groupFrames).
+      for (const g of scene.groups) ctx.fillText(g.label, (g.x1 + g.x2) / 2, g.y1 + 4);
     }
   }
 

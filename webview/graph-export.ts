@@ -2,7 +2,7 @@
 // canvas), with the current backward step marked: the same boxes, texts (box.ts) and colours as on screen.
 import { BOX, centredText, tensorBoxTexts, type BoxText } from "./box";
 import { renderSvg, type SvgEdge, type SvgNode, type SvgTextLine } from "./export-svg";
-import { groupFrame, type Scene } from "./scene";
+import { groupFrames, type Scene } from "./scene";
 import type { Theme } from "./theme";
 import type { ValueSummary } from "../shared/protocol";
 
@@ -31,13 +31,13 @@ export function sceneSvg(o: SceneSvgInput): string {
   });
   const nodes: SvgNode[] = [];
   const index = new Map<string, number>();
-  for (const [, grp] of scene.groups) {
-    const f = groupFrame(grp.members, (id) => {
-      const d = scene.byId.get(id);
-      const p = o.positions[id];
-      return d && p ? { x: p.x, y: p.y, width: d.width, height: d.height } : undefined;
-    });
-    if (!f) continue;
+  const frames = groupFrames(scene, (id) => {
+    const d = scene.byId.get(id);
+    const p = o.positions[id];
+    return d && p ? { x: p.x, y: p.y, width: d.width, height: d.height } : undefined;
+  });
+  for (const [id, f] of frames) {
+    const grp = scene.groups.get(id)!;
     nodes.push({
       x: (f.x1 + f.x2) / 2,
       y: (f.y1 + f.y2) / 2,

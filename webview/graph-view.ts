@@ -305,7 +305,7 @@ export class GraphView {
 
   /** Positions for the scene (layout-runner.ts: in the worker for big graphs), with the timings kept. */
   private async layout(scene: Scene, direction: "LR" | "TB"): Promise<LayoutResult> {
-    const { result, ranIn, ms } = await this.layouts.run(scene, direction, scene.groups.size > 0);
+    const { result, ranIn, ms } = await this.layouts.run(scene, direction);
     this.timings.layoutIn = ranIn;
     this.timings.layoutMs = ms;
     return result;

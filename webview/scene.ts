@@ -43,6 +43,8 @@ export interface DrawnEdge {
 /** An open group: a frame around its drawn members (all depths), inside its parent's frame. */
 export interface SceneGroup {
   label: string;
+  /** Its label's width as drawn (the layout keeps the frame's block at least this wide). */
+  labelWidth: number;
   members: string[];
   parent?: string;
 }
@@ -122,7 +124,7 @@ export function buildScene(g: ViewGraph, o: SceneOptions): Scene {
       const grp = groupOf(id);
       if (grp && o.isOpen(grp)) {
         const parent = frames[frames.length - 1];
-        groups.set(grp.id, { label: grp.label, members: [], ...(parent ? { parent } : {}) });
+        groups.set(grp.id, { label: grp.label, labelWidth: Math.ceil(widthOf(grp.label, "mono")), members: [], ...(parent ? { parent } : {}) });
         frames.push(grp.id);
         visit(grp.children);
         frames.pop();
@@ -180,17 +182,48 @@ export function drawnIdsOf(scene: Scene, ids: readonly string[]): Set<string> {
   return marked;
 }
 
-/** The frame around an expanded group's members (model coordinates), with room for its label. */
-export function groupFrame(members: readonly string[], box: (id: string) => { x: number; y: number; width: number; height: number } | undefined): { x1: number; y1: number; x2: number; y2: number } | null {
-  let x1 = Infinity, y1 = Infinity, x2 = -Infinity, y2 = -Infinity;
-  for (const id of members) {
-    const n = box(id);
-    if (!n) continue;
-    x1 = Math.min(x1, n.x - n.width / 2);
-    y1 = Math.min(y1, n.y - n.height / 2);
-    x2 = Math.max(x2, n.x + n.width / 2);
-    y2 = Math.max(y2, n.y + n.height / 2);
+/** A frame in model coordinates: its label's strip is inside, on top. */
+export interface Frame {
+  x1: number;
+  y1: number;
+  x2: number;
+  y2: number;
+}
+
+/**
+ * The frames of the open groups (model coordinates), outermost first: each around its direct
+ * members' boxes and its child groups' frames, with BOX.groupPad around them and the label's strip
+ * (BOX.groupLabel) on top — the block the layout (layout-groups.ts) kept for it, when the label
+ * is not wider than the contents. A group with no drawn member has no frame.
+ */
+export function groupFrames(scene: Pick<Scene, "groups" | "nodes">, box: (id: string) => { x: number; y: number; width: number; height: number } | undefined): Map<string, Frame> {
+  const inner = new Map<string, Frame>();
+  const grow = (id: string, x1: number, y1: number, x2: number, y2: number) => {
+    const f = inner.get(id);
+    if (!f) inner.set(id, { x1, y1, x2, y2 });
+    else {
+      f.x1 = Math.min(f.x1, x1);
+      f.y1 = Math.min(f.y1, y1);
+      f.x2 = Math.max(f.x2, x2);
+      f.y2 = Math.max(f.y2, y2);
+    }
+  };
+  for (const d of scene.nodes) {
+    if (d.parent === undefined || !scene.groups.has(d.parent)) continue;
+    const n = box(d.id);
+    if (n) grow(d.parent, n.x - n.width / 2, n.y - n.height / 2, n.x + n.width / 2, n.y + n.height / 2);
   }
-  if (!Number.isFinite(x1)) return null;
-  return { x1: x1 - BOX.groupPad, y1: y1 - BOX.groupPad - BOX.groupLabel, x2: x2 + BOX.groupPad, y2: y2 + BOX.groupPad };
+  // Innermost first (groups are outermost first): a finished frame grows its parent's.
+  const ids = [...scene.groups.keys()];
+  const frames = new Map<string, Frame>();
+  for (let i = ids.length - 1; i >= 0; i--) {
+    const id = ids[i]!;
+    const c = inner.get(id);
+    if (!c) continue;
+    const f = { x1: c.x1 - BOX.groupPad, y1: c.y1 - BOX.groupPad - BOX.groupLabel, x2: c.x2 + BOX.groupPad, y2: c.y2 + BOX.groupPad };
+    frames.set(id, f);
+    const parent = scene.groups.get(id)!.parent;
+    if (parent !== undefined && scene.groups.has(parent)) grow(parent, f.x1, f.y1, f.x2, f.y2);
+  }
+  return new Map(ids.filter((id) => frames.has(id)).map((id) => [id, frames.get(id)!]));
 }
