@@ -195,7 +195,6 @@ export function paintScene(ctx: PaintContext, scene: PaintScene, o: PaintOptions
   };
   for (const n of visible) {
     if (n.kind === "op") put(n, centredText("op", n.label));
-    else if (n.kind === "collapsed") put(n, centredText("group", n.label));
     else for (const b of o.texts(n)) put(n, b);
   }
   ctx.textBaseline = "middle";

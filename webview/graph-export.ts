@@ -60,7 +60,9 @@ export function sceneSvg(o: SceneSvgInput): string {
     const isStep = d.id === stepNode;
     const base = { x: p.x, y: p.y, width: d.width, height: d.height, title: d.label };
     if (d.kind === "collapsed") {
-      nodes.push({ ...base, shape: "box", fill: t.groupFill, stroke: t.muted, strokeWidth: 1.5, dashed: true, lines: [line(centredText("group", d.label))], align: "center" });
+      // Its label, then its output's value and grad (box.ts's GROUP_BOX_LINES).
+      const lines = d.box ? tensorBoxTexts(d.box, o.gradOf(d.id)).filter((b) => b.text).map(line) : [];
+      nodes.push({ ...base, shape: "box", fill: t.groupFill, stroke: t.muted, strokeWidth: 1.5, dashed: true, lines, align: "left" });
     } else if (d.kind === "op") {
       nodes.push({
         ...base,

@@ -341,7 +341,9 @@ export class GraphView {
     return gen === this.generation;
   }
 
+  /** The grad a drawn box shows now (a folded group's: its output tensor's). */
   private gradOf(id: string): ValueSummary | null {
+    id = this.scene?.byId.get(id)?.output ?? id;
     const r = this.replayState;
     if (r) return r.grads.get(id) ?? null;
     return this.graph?.byId.get(id)?.tensor?.grad ?? null;

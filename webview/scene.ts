@@ -3,7 +3,7 @@
 // one box and an open one a frame around its members, each box measured by box.ts, and the edges
 // between drawn boxes. Pure apart from text measurement; both drawings (cytoscape, canvas) and the
 // SVG export draw a scene.
-import { BOX, boxFonts, measureCollapsed, measurePill, measureTensorBox, TextMeasure, type BoxText, type TensorBoxContent } from "./box";
+import { BOX, boxFonts, GROUP_BOX_LINES, measurePill, measureTensorBox, TextMeasure, type BoxText, type TensorBoxContent } from "./box";
 import type { FoldGroup, FoldTree } from "./fold";
 import type { ViewGraph, ViewNode } from "./model";
 import type { Theme } from "./theme";
@@ -30,6 +30,8 @@ export interface Drawn {
   view?: ViewNode;
   /** A closed group: the view nodes it stands for. */
   members?: string[];
+  /** A closed group: the tensor coming out of it (its box shows its value and grad), if any. */
+  output?: string;
   /** Tensor boxes: what the box says (box.ts lays it out). */
   box?: TensorBoxContent;
 }
@@ -111,6 +113,7 @@ export function buildScene(g: ViewGraph, o: SceneOptions): Scene {
     nodes.push(d);
     byId.set(d.id, d);
   };
+  let consumers: Map<string, string[]> | undefined;
   const membersOf = (grp: FoldGroup, out: string[]): string[] => {
     for (const c of grp.children) {
       const sub = groupOf(c);
@@ -131,7 +134,9 @@ export function buildScene(g: ViewGraph, o: SceneOptions): Scene {
       } else if (grp) {
         const members = membersOf(grp, []);
         for (const v of members) rep.set(v, grp.id);
-        add({ id: grp.id, kind: "collapsed", label: grp.label, ...measureCollapsed(grp.label, widthOf), order: grp.order, members });
+        const output = outputOf(g, members, grp.id, rep, (consumers ??= consumerLists(g)));
+        const box = measureTensorBox(grp.label, output?.tensor, widthOf, GROUP_BOX_LINES);
+        add({ id: grp.id, kind: "collapsed", label: grp.label, width: box.width, height: box.height, order: grp.order, members, box: box.content, ...(output ? { output: output.id } : {}) });
       } else {
         const n = g.byId.get(id);
         if (!n) continue;
@@ -164,6 +169,35 @@ export function buildScene(g: ViewGraph, o: SceneOptions): Scene {
     edges.push({ id, source: s, target: tg });
   }
   return { nodes, edges, edgeById: new Map(edges.map((e) => [e.id, e])), byId, rep, groups, sizeClass, rich };
+}
+
+/**
+ * What comes out of a closed group: of its tensors, the last made (in creation order) that is used
+ * outside it, else the last that nothing uses (a loss); none for a group without tensors. `rep`
+ * already maps the group's members to it.
+ */
+function outputOf(g: ViewGraph, members: readonly string[], id: string, rep: ReadonlyMap<string, string>, consumers: ReadonlyMap<string, string[]>): ViewNode | undefined {
+  let best: ViewNode | undefined, bestUnused: ViewNode | undefined;
+  for (const m of members) {
+    const n = g.byId.get(m);
+    if (!n || n.kind === "op" || !n.tensor) continue;
+    const out = consumers.get(m);
+    if (!out) {
+      if (!bestUnused || n.order > bestUnused.order) bestUnused = n;
+    } else if (out.some((c) => rep.get(c) !== id) && (!best || n.order > best.order)) best = n;
+  }
+  return best ?? bestUnused;
+}
+
+/** Each view node's consumers (data flow: the targets of its edges). */
+function consumerLists(g: ViewGraph): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const e of g.edges) {
+    const list = out.get(e.source);
+    if (list) list.push(e.target);
+    else out.set(e.source, [e.target]);
+  }
+  return out;
 }
 
 /** View nodes whose label contains the query (case-insensitive), in order. */
