@@ -113,7 +113,7 @@ export function buildScene(g: ViewGraph, o: SceneOptions): Scene {
     nodes.push(d);
     byId.set(d.id, d);
   };
-  let consumers: Map<string, string[]> | undefined;
+  const folded: Drawn[] = [];
   const membersOf = (grp: FoldGroup, out: string[]): string[] => {
     for (const c of grp.children) {
       const sub = groupOf(c);
@@ -134,9 +134,10 @@ export function buildScene(g: ViewGraph, o: SceneOptions): Scene {
       } else if (grp) {
         const members = membersOf(grp, []);
         for (const v of members) rep.set(v, grp.id);
-        const output = outputOf(g, members, grp.id, rep, (consumers ??= consumerLists(g)));
-        const box = measureTensorBox(grp.label, output?.tensor, widthOf, GROUP_BOX_LINES);
-        add({ id: grp.id, kind: "collapsed", label: grp.label, width: box.width, height: box.height, order: grp.order, members, box: box.content, ...(output ? { output: output.id } : {}) });
+        // Measured once its output is known (after the edges, below).
+        const d: Drawn = { id: grp.id, kind: "collapsed", label: grp.label, width: 0, height: 0, order: grp.order, members };
+        folded.push(d);
+        add(d);
       } else {
         const n = g.byId.get(id);
         if (!n) continue;
@@ -153,11 +154,18 @@ export function buildScene(g: ViewGraph, o: SceneOptions): Scene {
   };
   visit(top);
   const edges: DrawnEdge[] = [];
+  const outputs = new Map<string, ViewNode>();
   const seen = new Set<string>();
   for (const e of g.edges) {
     const s = rep.get(e.source);
     const tg = rep.get(e.target);
     if (!s || !tg || s === tg) continue;
+    // A tensor used outside the folded box holding it: that box's output (the last made wins).
+    if (s !== e.source) {
+      const n = g.byId.get(e.source);
+      const best = outputs.get(s);
+      if (n && n.kind !== "op" && n.tensor && (!best || n.order > best.order)) outputs.set(s, n);
+    }
     if (s === e.source && tg === e.target) {
       edges.push({ id: e.id, source: s, target: tg });
       continue;
@@ -168,36 +176,22 @@ export function buildScene(g: ViewGraph, o: SceneOptions): Scene {
     seen.add(id);
     edges.push({ id, source: s, target: tg });
   }
+  // Folded boxes: the label, then the output's value and grad; with nothing used outside, the last output tensor (a loss).
+  for (const d of folded) {
+    let output = outputs.get(d.id);
+    if (!output) {
+      for (const m of d.members!) {
+        const n = g.byId.get(m);
+        if (n?.kind === "output" && n.tensor && (!output || n.order > output.order)) output = n;
+      }
+    }
+    const box = measureTensorBox(d.label, output?.tensor, widthOf, GROUP_BOX_LINES);
+    d.width = box.width;
+    d.height = box.height;
+    d.box = box.content;
+    if (output) d.output = output.id;
+  }
   return { nodes, edges, edgeById: new Map(edges.map((e) => [e.id, e])), byId, rep, groups, sizeClass, rich };
-}
-
-/**
- * What comes out of a closed group: of its tensors, the last made (in creation order) that is used
- * outside it, else the last that nothing uses (a loss); none for a group without tensors. `rep`
- * already maps the group's members to it.
- */
-function outputOf(g: ViewGraph, members: readonly string[], id: string, rep: ReadonlyMap<string, string>, consumers: ReadonlyMap<string, string[]>): ViewNode | undefined {
-  let best: ViewNode | undefined, bestUnused: ViewNode | undefined;
-  for (const m of members) {
-    const n = g.byId.get(m);
-    if (!n || n.kind === "op" || !n.tensor) continue;
-    const out = consumers.get(m);
-    if (!out) {
-      if (!bestUnused || n.order > bestUnused.order) bestUnused = n;
-    } else if (out.some((c) => rep.get(c) !== id) && (!best || n.order > best.order)) best = n;
-  }
-  return best ?? bestUnused;
-}
-
-/** Each view node's consumers (data flow: the targets of its edges). */
-function consumerLists(g: ViewGraph): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  for (const e of g.edges) {
-    const list = out.get(e.source);
-    if (list) list.push(e.target);
-    else out.set(e.source, [e.target]);
-  }
-  return out;
 }
 
 /** View nodes whose label contains the query (case-insensitive), in order. */
