@@ -6,10 +6,10 @@
 // element contributes. Forward values can be checked against an independent plain-JS reference
 // (the ND helpers of nd-ref.ts use no engine code).
 import { torch, Tensor } from "../../engine/index";
+import { nd, ND, numelOf, unravel } from "./nd-ref";
 
 export type Nested = number | readonly Nested[];
 
-import { nd, ND, numelOf, unravel } from "./nd-ref";
 export { ND, numelOf, ref, unravel } from "./nd-ref";
 
 // ---- seeded random numbers ------------------------------------------------------------------------
