@@ -9,9 +9,9 @@
 // SCREENSHOTS=1 also writes docs/folded-loop.png, docs/folded-mlp.png and docs/folded-calls.png.
 import * as path from "node:path";
 import type { Browser, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { GraphSnapshot } from "../../shared/protocol";
-import { launchBrowser, openSnapshot, screenshot, settle, traceSnippet, waitForExpression, type OpenedPage } from "./harness";
+import { launchBrowser, openSnapshot, screenshot, settle, traceSnippet, waitForExpression, usePages } from "./harness";
 import { insideBox, RECORD_TEXT, type DrawnText } from "./drawn-text";
 
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
@@ -61,7 +61,8 @@ let browser: Browser;
 let loop: GraphSnapshot;
 let mlp: GraphSnapshot;
 let helpers: GraphSnapshot;
-const pages: OpenedPage[] = [];
+// Every test: no CSP violation, console error, page error, dialog or network request.
+const { track } = usePages();
 
 beforeAll(async () => {
   browser = await launchBrowser();
@@ -72,19 +73,13 @@ beforeAll(async () => {
   expect(loop.error).toBeUndefined();
   expect(mlp.error).toBeUndefined();
 });
-afterEach(async () => {
-  const opened = pages.splice(0);
-  const errors = opened.flatMap((p) => p.errors);
-  await Promise.all(opened.map((p) => p.close()));
-  expect(errors).toEqual([]);
-});
 afterAll(async () => {
   await browser?.close();
 });
 
 async function open(s: GraphSnapshot, width = 700, height = 800): Promise<Page> {
   const p = await openSnapshot(browser, s, { width, height, initScript: RECORD_TEXT });
-  pages.push(p);
+  track(p);
   await waitForExpression(p.page, `document.querySelector(".lens-app")?.dataset.state === "ready"`, 30_000);
   await settle(p.page);
   return p.page;

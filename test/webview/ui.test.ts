@@ -6,11 +6,11 @@
 // SCREENSHOTS=1 also writes docs/graph-light.png and docs/graph-dark.png (the textbook at step 7).
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import type { GraphSnapshot } from "../../shared/protocol";
 import { encodeSnapshot } from "../../shared/snapshot-codec";
-import { launchBrowser, openSnapshot, openWebviewPage, screenshot, settle, traceSnippet, TRAINING, waitForExpression, type OpenedPage } from "./harness";
+import { launchBrowser, openSnapshot, openWebviewPage, screenshot, settle, traceSnippet, TRAINING, waitForExpression, type OpenedPage, usePages } from "./harness";
 import { insideBox, RECORD_TEXT, type DrawnText } from "./drawn-text";
 
 const TEXTBOOK = path.resolve("examples/autograd-basics.ts");
@@ -49,18 +49,12 @@ throw new Error(${JSON.stringify(`bad ${EVIL}`)});
 
 let browser: Browser;
 let textbook: GraphSnapshot;
-const pages: OpenedPage[] = [];
+// Every test: no CSP violation, console error, page error, dialog or network request.
+const { track } = usePages();
 
 beforeAll(async () => {
   [browser, textbook] = await Promise.all([launchBrowser(), traceSnippet(fs.readFileSync(TEXTBOOK, "utf8"), TEXTBOOK)]);
   expect(textbook.error).toBeUndefined();
-});
-afterEach(async () => {
-  // Every test: no CSP violation, console error, page error, dialog or network request.
-  const opened = pages.splice(0);
-  const errors = opened.flatMap((p) => p.errors);
-  await Promise.all(opened.map((p) => p.close()));
-  expect(errors).toEqual([]);
 });
 afterAll(async () => {
   await browser?.close();
@@ -69,7 +63,7 @@ afterAll(async () => {
 /** Opens the standalone page for a snapshot and waits until the graph is drawn. */
 async function open(snapshot: GraphSnapshot, options: { colorScheme?: "light" | "dark"; width?: number; height?: number } = {}): Promise<OpenedPage> {
   const p = await openSnapshot(browser, snapshot, { width: 1400, height: 860, ...options });
-  pages.push(p);
+  track(p);
   await ready(p);
   return p;
 }
@@ -312,7 +306,7 @@ describe("legible at first sight in a half-width panel (700×800)", () => {
     it(`${name}: every node's text is drawn at 11 px or more, with its gradient, the graph taking most of the panel`, async () => {
       const s = source ? await traceSnippet(source, path.resolve("net.ts")) : textbook;
       const p = await openSnapshot(browser, s, { width: 700, height: 800, initScript: RECORD_TEXT });
-      pages.push(p);
+      track(p);
       await ready(p);
       const { page } = p;
       await page.evaluate("window.__drawnText.length = 0");
@@ -345,7 +339,7 @@ describe("legible at first sight in a half-width panel (700×800)", () => {
 
   it("the outline and the inspector are collapsed under the graph and open from their headings", async () => {
     const p = await openSnapshot(browser, textbook, { width: 700, height: 800 });
-    pages.push(p);
+    track(p);
     await ready(p);
     const { page } = p;
     const toggle = (name: string) => page.locator(".pane-toggle", { hasText: name });
@@ -623,7 +617,7 @@ describe("inside a stand-in for the VS Code webview", () => {
   /** The webview page (bundle by URI) with acquireVsCodeApi recording posts; state survives reloads. */
   async function openWebview(): Promise<OpenedPage> {
     const p = await openWebviewPage(browser, { width: 1400, height: 860 });
-    pages.push(p);
+    track(p);
     return p;
   }
 
@@ -634,7 +628,7 @@ describe("inside a stand-in for the VS Code webview", () => {
   it("paints the first snapshot in one frame, at the graph pane's final size (the lens:graph-painted mark)", async () => {
     // 1,280 px: wide enough for the toolbar and the title on one line, not for the whole summary.
     const opened = await openWebviewPage(browser, { width: 1280, height: 860 });
-    pages.push(opened);
+    track(opened);
     const { page } = opened;
     await waitForExpression(page, `window.__posted.some((m) => m.type === "ready")`);
     // Idle before the snapshot, as in VS Code while the snippet runs: cytoscape starts meanwhile,
