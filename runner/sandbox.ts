@@ -414,7 +414,7 @@ export class SnippetRunner {
       const error: RunError = { kind, message: message + checkpointNote(kept.snapshot.durationMs) };
       if (range) error.range = range;
       if (stack) error.stack = stack;
-      return { ...kept.snapshot, durationMs: Date.now() - t0, error };
+      return { ...kept.snapshot, limits, durationMs: Date.now() - t0, error };
     };
 
     child.ref();
@@ -446,14 +446,20 @@ export class SnippetRunner {
     let deadline = setTimeout(onDeadline, limits.timeoutMs + KILL_GRACE_MS);
     child.onMessage((m) => {
       if ("invalid" in m) {
-        finish(fail("internal", `The run sent an invalid result (${m.invalid}); it was stopped.`));
+        // Its last checkpoint, if one came before the invalid message (runner/channel.ts drops the
+        // checkpoint once a result begins: that result was to replace it).
+        finish(failKeeping("internal", `The run sent an invalid result (${m.invalid}); it was stopped.`));
         return;
       }
       if (m.type === "progress") {
         lastProgress = { what: m.what, range: m.range };
         progressAt = Date.now();
       }
-      else if (m.type === "result") finish(m.snapshot);
+      else if (m.type === "result") {
+        // The limits the run had are the ones the parent set, whatever the child says.
+        m.snapshot.limits = limits;
+        finish(m.snapshot);
+      }
       else if (m.type === "finishing" && !finishing) {
         // The snippet is over (the child stopped it in time); give the snapshot time to be built.
         finishing = true;
@@ -464,7 +470,7 @@ export class SnippetRunner {
     void child.closed.then((exit) => {
       if (done) return;
       if (child.invalid) {
-        finish(fail("internal", `The run sent an invalid result (${child.invalid}); it was stopped.`));
+        finish(failKeeping("internal", `The run sent an invalid result (${child.invalid}); it was stopped.`));
       } else if (child.killedByUs && this.disposed) {
         finish(fail("internal", "The snippet runner was disposed."));
       } else if (looksLikeOom(exit)) {
