@@ -33,7 +33,7 @@ export const PARTIAL_MAX_BYTES = MAX_MESSAGE_BYTES / 4;
  * parent's peak stays under twice MAX_MESSAGE_BYTES (bench/parent-memory.mjs, row (x)); a 20,000-op
  * trace at the default caps costs about 70 MB.
  */
-export const MAX_MESSAGE_COST = 88 * 2 ** 20;
+export const MAX_MESSAGE_COST = 84 * 2 ** 20;
 /** The same for a checkpoint. */
 export const PARTIAL_MAX_COST = MAX_MESSAGE_COST / 4;
 

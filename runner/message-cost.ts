@@ -14,9 +14,15 @@
 // bytes arrive (runner/channel.ts), and the child measures its own line the same way before it sends
 // it (runner/child-result.ts), so that a real run leaves out what does not fit instead of being refused.
 
-export const SLOT_COST = 16;
+export const ELEMENT_COST = 24;
 export const CONTAINER_COST = 32;
-export const STRING_COST = 24;
+export const STRING_COST = 40;
+/** An object with more members than this is a map (V8 keeps it as a hash table, each distinct key
+ * a string of its own): each member past it costs WIDE_MEMBER_COST. Snapshot objects have fewer. */
+export const WIDE_OBJECT_MEMBERS = 64;
+export const WIDE_MEMBER_COST = 160;
+/** Nesting tracked for members per object; members of objects deeper than this count as wide. */
+const TRACKED_DEPTH = 1024;
 
 const QUOTE = 34;
 const BACKSLASH = 92;
@@ -24,6 +30,8 @@ const COMMA = 44;
 const COLON = 58;
 const OPEN_BRACE = 123;
 const OPEN_BRACKET = 91;
+const CLOSE_BRACE = 125;
+const CLOSE_BRACKET = 93;
 
 /** Counts, piece by piece, what a JSON text will cost once parsed. Bytes and characters count alike:
  * every byte the counter looks at is ASCII, and UTF-8 never puts an ASCII byte inside a character. */
@@ -33,15 +41,21 @@ export class CostCounter {
   private commas = 0;
   private strings = 0;
   private colons = 0;
+  /** Members of objects past WIDE_OBJECT_MEMBERS (and of objects nested past TRACKED_DEPTH). */
+  private wide = 0;
   private inString = false;
   private escaped = false;
+  /** Open containers, and the members so far of each open object (-1: an array). */
+  private depth = 0;
+  private readonly members = new Int32Array(TRACKED_DEPTH + 1);
 
   /** Count a piece of the text: bytes (a Buffer's) or a string's characters (with its UTF-8 length). */
   push(piece: Uint8Array | string, utf8Bytes?: number): void {
     const text = typeof piece === "string";
     const n = piece.length;
     this.bytes += text ? (utf8Bytes ?? n) : n;
-    let { inString, escaped, containers, commas, strings, colons } = this;
+    const members = this.members;
+    let { inString, escaped, containers, commas, strings, colons, wide, depth } = this;
     for (let i = 0; i < n; i++) {
       const b = text ? (piece as string).charCodeAt(i) : (piece as Uint8Array)[i]!;
       if (inString) {
@@ -54,8 +68,14 @@ export class CostCounter {
         inString = true;
         strings++;
       } else if (b === COMMA) commas++;
-      else if (b === COLON) colons++;
-      else if (b === OPEN_BRACE || b === OPEN_BRACKET) containers++;
+      else if (b === COLON) {
+        colons++;
+        if (depth > TRACKED_DEPTH || ++members[depth]! > WIDE_OBJECT_MEMBERS) wide++;
+      } else if (b === OPEN_BRACE || b === OPEN_BRACKET) {
+        containers++;
+        depth++;
+        if (depth <= TRACKED_DEPTH) members[depth] = b === OPEN_BRACE ? 0 : -1;
+      } else if ((b === CLOSE_BRACE || b === CLOSE_BRACKET) && depth > 0) depth--;
     }
     this.inString = inString;
     this.escaped = escaped;
@@ -63,15 +83,23 @@ export class CostCounter {
     this.commas = commas;
     this.strings = strings;
     this.colons = colons;
+    this.wide = wide;
+    this.depth = depth;
   }
 
   /** Objects, arrays and string values so far (for messages). */
   get entries(): number {
-    return this.containers + Math.max(0, this.strings - this.colons);
+    return this.containers + this.stringValues;
+  }
+
+  private get stringValues(): number {
+    return Math.max(0, this.strings - this.colons);
   }
 
   get cost(): number {
-    return this.bytes + SLOT_COST * (this.commas + this.containers) + CONTAINER_COST * this.containers + STRING_COST * Math.max(0, this.strings - this.colons);
+    // Array elements: members (commas, and one more per container) that are not an object's.
+    const elements = Math.max(0, this.commas + this.containers - this.colons);
+    return this.bytes + ELEMENT_COST * elements + CONTAINER_COST * this.containers + STRING_COST * this.stringValues + WIDE_MEMBER_COST * this.wide;
   }
 }
 

@@ -198,6 +198,8 @@ export function isPrecheckedList(a: unknown): boolean {
 }
 
 const strict = new Checker(false);
+/** One intern table per list being parsed (Checker.intern), let go with the list. */
+const internTables = new WeakMap<unknown[], Map<string, string>>();
 
 /**
  * Check entry `index` of `snapshot.<list>` as soon as it has been parsed, before it is put into
@@ -207,7 +209,14 @@ const strict = new Checker(false);
 export function precheckEntry(list: string, index: number, x: unknown, into: unknown[]): unknown {
   if (!Object.prototype.hasOwnProperty.call(ITEM_CHECKS, list)) return x;
   const check = ITEM_CHECKS[list as keyof typeof ITEM_CHECKS] as (c: Checker, x: unknown, p: string) => object;
-  const out = check(strict, x, `snapshot.${list}[${index}]`);
-  if (index === 0) prechecked.add(into);
-  return out;
+  let table = internTables.get(into);
+  if (!table) internTables.set(into, (table = new Map()));
+  strict.intern = table;
+  try {
+    const out = check(strict, x, `snapshot.${list}[${index}]`);
+    if (index === 0) prechecked.add(into);
+    return out;
+  } finally {
+    strict.intern = null;
+  }
 }
