@@ -22,7 +22,8 @@ export function encodeResult(snapshot: GraphSnapshot, budget: Budget = RESULT_BU
 function overBudget(text: string, budget: Budget): string {
   const bytes = Buffer.byteLength(text);
   if (bytes > budget.bytes) return mb(bytes);
-  const cost = messageCost(text, bytes);
+  // Measured on its bytes, as the parent measures what arrives.
+  const cost = messageCost(Buffer.from(text));
   if (cost.cost > budget.cost) return `${mb(bytes)}, ${cost.entries.toLocaleString("en-US")} objects, arrays and strings: more than ${mb(budget.cost)} once read`;
   return "";
 }

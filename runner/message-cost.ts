@@ -33,8 +33,8 @@ const OPEN_BRACKET = 91;
 const CLOSE_BRACE = 125;
 const CLOSE_BRACKET = 93;
 
-/** Counts, piece by piece, what a JSON text will cost once parsed. Bytes and characters count alike:
- * every byte the counter looks at is ASCII, and UTF-8 never puts an ASCII byte inside a character. */
+/** Counts, piece by piece, what a JSON text (its UTF-8 bytes) will cost once parsed. Every byte the
+ * counter looks at is ASCII, and UTF-8 never puts an ASCII byte inside a character. */
 export class CostCounter {
   bytes = 0;
   containers = 0;
@@ -49,15 +49,14 @@ export class CostCounter {
   private depth = 0;
   private readonly members = new Int32Array(TRACKED_DEPTH + 1);
 
-  /** Count a piece of the text: bytes (a Buffer's) or a string's characters (with its UTF-8 length). */
-  push(piece: Uint8Array | string, utf8Bytes?: number): void {
-    const text = typeof piece === "string";
+  /** Count the next piece of the text. */
+  push(piece: Uint8Array): void {
     const n = piece.length;
-    this.bytes += text ? (utf8Bytes ?? n) : n;
+    this.bytes += n;
     const members = this.members;
     let { inString, escaped, containers, commas, strings, colons, wide, depth } = this;
     for (let i = 0; i < n; i++) {
-      const b = text ? (piece as string).charCodeAt(i) : (piece as Uint8Array)[i]!;
+      const b = piece[i]!;
       if (inString) {
         if (escaped) escaped = false;
         else if (b === BACKSLASH) escaped = true;
@@ -103,10 +102,10 @@ export class CostCounter {
   }
 }
 
-/** The cost of a whole JSON text; `bytes` is its UTF-8 length (Buffer.byteLength). */
-export function messageCost(text: string, bytes: number): CostCounter {
+/** The cost of a whole JSON text, from its UTF-8 bytes. */
+export function messageCost(bytes: Uint8Array): CostCounter {
   const c = new CostCounter();
-  c.push(text, bytes);
+  c.push(bytes);
   return c;
 }
 

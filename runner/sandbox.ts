@@ -39,6 +39,9 @@ export interface SnippetRunnerOptions {
 
 /** For the host side (bench, CLI): the snapshot as it travels. */
 export { encodeSnapshot } from "../shared/snapshot-codec";
+/** For the bench (bench/parent-memory.mjs): what a message costs the parent, and its budget. */
+export { messageCost } from "./message-cost";
+export { MAX_MESSAGE_BYTES, MAX_MESSAGE_COST } from "./channel";
 
 export const DEFAULT_LIMITS: RunLimits = Object.freeze({
   timeoutMs: 5000,
