@@ -31,7 +31,7 @@ export const PARTIAL_MAX_BYTES = MAX_MESSAGE_BYTES / 4;
  * What one message may cost the parent in memory (runner/message-cost.ts), an estimate made from its
  * bytes before they are parsed. With what V8 allocates and has not collected yet while parsing, the
  * parent's peak stays under twice MAX_MESSAGE_BYTES (bench/parent-memory.mjs, row (x)); a 20,000-op
- * trace at the default caps costs about 70 MB.
+ * trace at the default caps costs about 64 MB.
  */
 export const MAX_MESSAGE_COST = 84 * 2 ** 20;
 /** The same for a checkpoint. */

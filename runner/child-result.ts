@@ -11,8 +11,8 @@ import { messageCost, mb } from "./message-cost";
 /**
  * The snapshot as it is sent: rebuilt by the validator in repair mode (a snippet's odd values, such
  * as a function for a tensor's name, become descriptions; every string capped), then encoded once
- * and measured as the parent will measure it (bytes, and cost in memory). Too large: the re-evaluation program goes first, then the graph (console,
- * warnings and the error stay).
+ * and measured as the parent will measure it (bytes, and cost in memory). Too large: the
+ * re-evaluation program goes first, then the graph (console, warnings and the error stay).
  */
 export function encodeResult(snapshot: GraphSnapshot, budget: Budget = RESULT_BUDGET, type: "result" | "partial" = "result"): string {
   return encodeFitting(snapshot, budget, type).text;

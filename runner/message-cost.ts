@@ -4,15 +4,18 @@
 // times larger than their JSON, while a long string costs about its length. Pure: no Node APIs.
 //
 // The cost of a message is its bytes plus, for what V8 allocates beyond the text:
-//   SLOT_COST       for every member of an object or array (a pointer, and room for its list to grow)
-//   CONTAINER_COST  for every object or array (its header and backing store)
-//   STRING_COST     for every string value (its header; object keys are shared by V8, not counted)
-// An upper bound for every kind of JSON token (measured in V8: an empty array in a list 40 bytes, a
-// short string in a list 32-40, a number 8-24): on the snapshots the runner really sends, about 1.3
-// times what the parent keeps of them (a 20,000-op trace: 56 MB kept, 70 MB of cost); on a graph of
-// many tiny entries about 1.9 times. The parent refuses a line whose cost passes its budget as the
-// bytes arrive (runner/channel.ts), and the child measures its own line the same way before it sends
-// it (runner/child-result.ts), so that a real run leaves out what does not fit instead of being refused.
+//   ELEMENT_COST     for every element of an array (a pointer, and the copy made when a list grows)
+//   CONTAINER_COST   for every object or array (its header and backing store)
+//   STRING_COST      for every string value (its header; object keys are shared by V8, not counted)
+//   WIDE_MEMBER_COST for every member of an object past its WIDE_OBJECT_MEMBERS-th (a map)
+// Calibrated on the parent's measured peak for each kind of JSON (empty arrays, short distinct
+// strings, small integers, doubles, nulls, tiny objects, nested pairs, maps of distinct keys: each
+// under 1.8x the 64 MB byte cap at the budget, bench/README.md row (x)), so that no mix of them
+// passes twice the cap. On the snapshots the runner really sends the cost is about 1.2 times what the
+// parent keeps (a 20,000-op trace: 53 MB kept, 64 MB of cost), on a graph of tiny entries about 1.6.
+// The parent refuses a line whose cost passes its budget as the bytes arrive (runner/channel.ts), and
+// the child measures its own line the same way before it sends it (runner/child-result.ts), so that
+// a real run leaves out what does not fit instead of being refused.
 
 export const ELEMENT_COST = 24;
 export const CONTAINER_COST = 32;
