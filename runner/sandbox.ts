@@ -37,9 +37,8 @@ export interface SnippetRunnerOptions {
   keepWarm?: boolean;
 }
 
-/** For the host side (bench, CLI): the snapshot as it travels. */
+/** For the host side (bench, CLI): the snapshot as it travels, what a message costs the parent. */
 export { encodeSnapshot } from "../shared/snapshot-codec";
-/** For the bench (bench/parent-memory.mjs): what a message costs the parent, and its budget. */
 export { messageCost } from "./message-cost";
 export { MAX_MESSAGE_BYTES, MAX_MESSAGE_COST } from "./channel";
 
@@ -449,8 +448,7 @@ export class SnippetRunner {
     let deadline = setTimeout(onDeadline, limits.timeoutMs + KILL_GRACE_MS);
     child.onMessage((m) => {
       if ("invalid" in m) {
-        // Its last checkpoint, if one came before the invalid message (runner/channel.ts drops the
-        // checkpoint once a result begins: that result was to replace it).
+        // With the last checkpoint (runner/channel.ts lets it go once a result begins).
         finish(failKeeping("internal", `The run sent an invalid result (${m.invalid}); it was stopped.`));
         return;
       }
@@ -458,11 +456,7 @@ export class SnippetRunner {
         lastProgress = { what: m.what, range: m.range };
         progressAt = Date.now();
       }
-      else if (m.type === "result") {
-        // The limits the run had are the ones the parent set, whatever the child says.
-        m.snapshot.limits = limits;
-        finish(m.snapshot);
-      }
+      else if (m.type === "result") finish(Object.assign(m.snapshot, { limits })); // the parent's, whatever the child says
       else if (m.type === "finishing" && !finishing) {
         // The snippet is over (the child stopped it in time); give the snapshot time to be built.
         finishing = true;
