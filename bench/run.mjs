@@ -465,7 +465,7 @@ async function main() {
   }
   let memoryFailed = false;
   if (opts.memory) {
-    console.log('\n(x) the parent\'s peak memory receiving a result at the 64 MB cap (bench/parent-memory.mjs)');
+    console.log('\n(x) the parent\'s peak memory receiving a result as large as it accepts (bench/parent-memory.mjs)');
     const mem = spawnSync(process.execPath, ['--expose-gc', join(BENCH_DIR, 'parent-memory.mjs')], { stdio: 'inherit' });
     memoryFailed = mem.status !== 0;
   }

@@ -1,8 +1,10 @@
 // The channel between the sandbox child and the parent (pure Node, no vscode). The child writes one
 // JSON message per line to its fd 3; the parent reads that pipe itself (no Node IPC: the child has no
 // `process.send`, and Node's IPC would buffer a message of any size before we could look at it).
-// The parent counts bytes as they arrive: a line longer than the cap, or more bytes in all than the
-// budget, ends the run before anything is parsed. A line is parsed as it arrives (runner/json-stream.ts:
+// The parent counts bytes as they arrive, and what they will cost in memory once parsed
+// (runner/message-cost.ts: many small entries cost several times their JSON): a line longer than the
+// cap or costlier than the budget, or more bytes in all than the total, ends the run before that line
+// is parsed. A line is parsed as it arrives (runner/json-stream.ts:
 // natively when small, member by member when large), so the parent never holds a large message's
 // bytes, its text and its objects at once. Every parsed message is validated; a message that is not
 // one the child sends is an error of the run, never an exception in the parent.
@@ -16,6 +18,7 @@ import { validateSnapshot, ValidationError } from "../shared/validate";
 import { precheckEntry } from "../shared/validate-items";
 import type { GraphSnapshot } from "../shared/protocol";
 import { JsonStream, JsonStreamError } from "./json-stream";
+import { CostCounter, mb } from "./message-cost";
 import type { ChildMessage } from "./messages";
 
 /** The largest message (one line, in bytes) the parent accepts: the snapshot's budget. */
@@ -24,6 +27,23 @@ export const MAX_MESSAGE_BYTES = 64 * 2 ** 20;
 export const MAX_TOTAL_BYTES = MAX_MESSAGE_BYTES + 16 * 2 ** 20;
 /** The largest checkpoint (one line, in bytes). */
 export const PARTIAL_MAX_BYTES = MAX_MESSAGE_BYTES / 4;
+/**
+ * What one message may cost the parent in memory (runner/message-cost.ts), an estimate made from its
+ * bytes before they are parsed. With what V8 allocates and has not collected yet while parsing, the
+ * parent's peak stays under twice MAX_MESSAGE_BYTES (bench/parent-memory.mjs, row (x)); a 20,000-op
+ * trace at the default caps costs about 64 MB.
+ */
+export const MAX_MESSAGE_COST = 84 * 2 ** 20;
+/** The same for a checkpoint. */
+export const PARTIAL_MAX_COST = MAX_MESSAGE_COST / 4;
+
+/** A message's caps: its bytes, and its cost in memory. */
+export interface Budget {
+  bytes: number;
+  cost: number;
+}
+export const RESULT_BUDGET: Budget = Object.freeze({ bytes: MAX_MESSAGE_BYTES, cost: MAX_MESSAGE_COST });
+export const PARTIAL_BUDGET: Budget = Object.freeze({ bytes: PARTIAL_MAX_BYTES, cost: PARTIAL_MAX_COST });
 
 export type ChannelEvent = { message: ChildMessage } | { invalid: string };
 
@@ -79,6 +99,8 @@ export class MessageReader {
   /** The first bytes of the line being received, until its kind is known; then a checkpoint's bytes. */
   private chunks: Buffer[] = [];
   private pending = 0;
+  /** What the line being received will cost once parsed. */
+  private counter = new CostCounter();
   /** Bytes of complete lines other than checkpoints. */
   private total = 0;
   private broken = false;
@@ -95,6 +117,8 @@ export class MessageReader {
     private readonly maxMessage = MAX_MESSAGE_BYTES,
     private readonly maxTotal = MAX_TOTAL_BYTES,
     private readonly maxPartial = Math.min(PARTIAL_MAX_BYTES, maxMessage),
+    private readonly maxCost = maxMessage === MAX_MESSAGE_BYTES ? MAX_MESSAGE_COST : maxMessage * (MAX_MESSAGE_COST / MAX_MESSAGE_BYTES),
+    private readonly maxPartialCost = Math.min(PARTIAL_MAX_COST, maxCost),
   ) {}
 
   push(chunk: Buffer): void {
@@ -112,6 +136,7 @@ export class MessageReader {
   /** Take a piece of the current line, within its caps (checked before any of it is parsed). */
   private accept(part: Buffer): boolean {
     this.pending += part.length;
+    this.counter.push(part);
     if (this.kind === null) {
       this.chunks.push(part);
       if (this.pending < HEAD_BYTES) return this.withinCaps();
@@ -129,12 +154,19 @@ export class MessageReader {
   private withinCaps(): boolean {
     const size = this.pending;
     const cap = this.kind === "partial" ? this.maxPartial : this.maxMessage;
+    const what = this.kind === "partial" ? "checkpoint" : "message";
     if (size > cap) {
-      this.fail(`a ${this.kind === "partial" ? "checkpoint" : "message"} was larger than ${mb(cap)} MB`);
+      this.fail(`a ${what} was larger than ${mb(cap)}`);
+      return false;
+    }
+    const costCap = this.kind === "partial" ? this.maxPartialCost : this.maxCost;
+    if (this.counter.cost > costCap) {
+      const c = this.counter;
+      this.fail(`a ${what} would take more than ${mb(costCap)} of the parent's memory (${c.entries.toLocaleString("en-US")} objects, arrays and strings in its first ${mb(size)})`);
       return false;
     }
     if (this.kind !== "partial" && this.total + size > this.maxTotal) {
-      this.fail(`it sent more than ${mb(this.maxTotal)} MB`);
+      this.fail(`it sent more than ${mb(this.maxTotal)}`);
       return false;
     }
     return true;
@@ -182,6 +214,7 @@ export class MessageReader {
     const chunks = this.chunks;
     this.chunks = [];
     this.pending = 0;
+    this.counter = new CostCounter();
     this.kind = null;
     this.stream = null;
     if (kind === "partial") {
@@ -210,6 +243,7 @@ export class MessageReader {
     this.broken = true;
     this.chunks = [];
     this.pending = 0;
+    this.counter = new CostCounter();
     this.stream = null;
     this.emit({ invalid: why });
   }
@@ -230,8 +264,4 @@ export function readPartial(bytes: Buffer): { snapshot: GraphSnapshot } | { inva
   } catch (e) {
     return { invalid: e instanceof Error ? e.message : "the checkpoint was not JSON" };
   }
-}
-
-function mb(bytes: number): string {
-  return String(Math.round(bytes / 2 ** 20));
 }

@@ -2,13 +2,13 @@
 // message, so that the graph survives the child (a timeout it cannot stop itself, an out-of-memory
 // abort, a V8 fatal error, a SIGKILL): the parent keeps the last one and shows it with its own error.
 // Each checkpoint is a whole version-2 snapshot (the same codec and validator as the result), at most
-// PARTIAL_MAX_BYTES; the parent stores the latest as bytes and parses it only if the child dies.
+// PARTIAL_BUDGET (bytes, and cost in the parent's memory); the parent stores the latest as bytes and parses it only if the child dies.
 //
 // When: at the moments after which the child may never get control back (the end of the synchronous
 // part of the script, before a timer callback), and every MIN_INTERVAL_MS from the loop and microtask
 // checks, only when something new was recorded. Building costs time, so the next one waits at least
 // COST_FACTOR times as long as the last took: checkpoints take at most 1/COST_FACTOR of a run.
-import { PARTIAL_MAX_BYTES } from "./channel";
+import { PARTIAL_BUDGET, PARTIAL_MAX_BYTES } from "./channel";
 import { encodeFitting } from "./child-result";
 import type { ProgressInfo } from "./messages";
 import type { Recorder } from "./recorder";
@@ -55,7 +55,7 @@ export class Checkpoints {
     try {
       const snapshot = this.recorder.checkpoint(now - this.start);
       if (!snapshot) return;
-      const { text, bare } = encodeFitting(snapshot, PARTIAL_MAX_BYTES, "partial");
+      const { text, bare } = encodeFitting(snapshot, PARTIAL_BUDGET, "partial");
       // Too large with its graph: the last one that fit stands (the graph only grows).
       if (bare) {
         this.off = true;

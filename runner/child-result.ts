@@ -1,23 +1,35 @@
 // How the child turns a GraphSnapshot into the line it sends (the final result, or a checkpoint while
 // the run goes on): rebuilt by the shared validator in repair mode, encoded in the version-2 wire
-// form, and made to fit the byte cap by dropping first the re-evaluation program, then the graph.
+// form, and made to fit the parent's caps (its bytes, and what it will cost the parent in memory:
+// runner/message-cost.ts) by dropping first the re-evaluation program, then the graph.
 import type { GraphSnapshot, SnapshotWire } from "../shared/protocol";
 import { encodeSnapshot } from "../shared/snapshot-codec";
 import { capString, checkWire } from "../shared/validate";
-import { MAX_MESSAGE_BYTES } from "./channel";
+import { RESULT_BUDGET, type Budget } from "./channel";
+import { messageCost, mb } from "./message-cost";
 
 /**
  * The snapshot as it is sent: rebuilt by the validator in repair mode (a snippet's odd values, such
  * as a function for a tensor's name, become descriptions; every string capped), then encoded once
- * and measured in bytes. Too large: the re-evaluation program goes first, then the graph (console,
- * warnings and the error stay).
+ * and measured as the parent will measure it (bytes, and cost in memory). Too large: the
+ * re-evaluation program goes first, then the graph (console, warnings and the error stay).
  */
-export function encodeResult(snapshot: GraphSnapshot, maxBytes = MAX_MESSAGE_BYTES, type: "result" | "partial" = "result"): string {
-  return encodeFitting(snapshot, maxBytes, type).text;
+export function encodeResult(snapshot: GraphSnapshot, budget: Budget = RESULT_BUDGET, type: "result" | "partial" = "result"): string {
+  return encodeFitting(snapshot, budget, type).text;
+}
+
+/** How a line measures against a budget: why it does not fit ("" when it does). */
+function overBudget(text: string, budget: Budget): string {
+  const bytes = Buffer.byteLength(text);
+  if (bytes > budget.bytes) return mb(bytes);
+  // Measured on its bytes, as the parent measures what arrives.
+  const cost = messageCost(Buffer.from(text));
+  if (cost.cost > budget.cost) return `${mb(bytes)}, ${cost.entries.toLocaleString("en-US")} objects, arrays and strings: more than ${mb(budget.cost)} once read`;
+  return "";
 }
 
 /** encodeResult, and whether the graph had to be left out to fit (`bare`). */
-export function encodeFitting(snapshot: GraphSnapshot, maxBytes: number, type: "result" | "partial"): { text: string; bare: boolean } {
+export function encodeFitting(snapshot: GraphSnapshot, budget: Budget, type: "result" | "partial"): { text: string; bare: boolean } {
   // On the wire the snapshot is encoded (values as base64 in one table); the parent decodes it.
   // `type` goes first: the parent tells a checkpoint from the result by the line's first bytes.
   const encode = (s: SnapshotWire): string => JSON.stringify({ type, snapshot: s });
@@ -34,22 +46,21 @@ export function encodeFitting(snapshot: GraphSnapshot, maxBytes: number, type: "
         error: { kind: "internal", message: capString(`Autograd Lens could not send the traced graph: ${checked.error}`, 20_000) },
       };
   let text = encode(safe);
-  let size = Buffer.byteLength(text);
-  if (size <= maxBytes) return { text, bare: !checked.ok };
-  const mb = (n: number) => `${Math.round(n / 2 ** 20)} MB`;
+  let over = overBudget(text, budget);
+  if (!over) return { text, bare: !checked.ok };
   if (safe.program && safe.program.ops.length > 0) {
-    const unavailable = `the traced computation made the snapshot too large (${mb(size)}) to send along; lower the node cap (--node-cap, autogradLens.nodeCap) or the value cap (--value-cap)`;
+    const unavailable = `the traced computation made the snapshot too large (${over}) to send along; lower the node cap (--node-cap, autogradLens.nodeCap) or the value cap (--value-cap)`;
     text = encode({ ...safe, program: { unavailable, leaves: {}, constants: {}, ops: [] } });
-    const smaller = Buffer.byteLength(text);
-    if (smaller <= maxBytes) return { text, bare: !checked.ok };
-    size = smaller;
+    const still = overBudget(text, budget);
+    if (!still) return { text, bare: !checked.ok };
+    over = still;
   }
   const bare: SnapshotWire = {
     ...emptyOf(safe),
-    error: safe.error ?? { kind: "internal", message: `The traced graph was too large to show (${mb(size)}); lower the node cap (--node-cap, autogradLens.nodeCap) or the value cap (--value-cap).` },
+    error: safe.error ?? { kind: "internal", message: `The traced graph was too large to show (${over}); lower the node cap (--node-cap, autogradLens.nodeCap) or the value cap (--value-cap).` },
   };
   text = encode(bare);
-  if (Buffer.byteLength(text) <= maxBytes) return { text, bare: true };
+  if (!overBudget(text, budget)) return { text, bare: true };
   // Console and warnings alone too large (only with a tiny cap): keep the error.
   return { text: encode({ ...bare, console: [], warnings: [] }), bare: true };
 }

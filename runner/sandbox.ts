@@ -37,8 +37,10 @@ export interface SnippetRunnerOptions {
   keepWarm?: boolean;
 }
 
-/** For the host side (bench, CLI): the snapshot as it travels. */
+/** For the host side (bench, CLI): the snapshot as it travels, what a message costs the parent. */
 export { encodeSnapshot } from "../shared/snapshot-codec";
+export { messageCost } from "./message-cost";
+export { MAX_MESSAGE_BYTES, MAX_MESSAGE_COST } from "./channel";
 
 export const DEFAULT_LIMITS: RunLimits = Object.freeze({
   timeoutMs: 5000,
@@ -414,7 +416,7 @@ export class SnippetRunner {
       const error: RunError = { kind, message: message + checkpointNote(kept.snapshot.durationMs) };
       if (range) error.range = range;
       if (stack) error.stack = stack;
-      return { ...kept.snapshot, durationMs: Date.now() - t0, error };
+      return { ...kept.snapshot, limits, durationMs: Date.now() - t0, error };
     };
 
     child.ref();
@@ -446,14 +448,15 @@ export class SnippetRunner {
     let deadline = setTimeout(onDeadline, limits.timeoutMs + KILL_GRACE_MS);
     child.onMessage((m) => {
       if ("invalid" in m) {
-        finish(fail("internal", `The run sent an invalid result (${m.invalid}); it was stopped.`));
+        // With the last checkpoint (runner/channel.ts lets it go once a result begins).
+        finish(failKeeping("internal", `The run sent an invalid result (${m.invalid}); it was stopped.`));
         return;
       }
       if (m.type === "progress") {
         lastProgress = { what: m.what, range: m.range };
         progressAt = Date.now();
       }
-      else if (m.type === "result") finish(m.snapshot);
+      else if (m.type === "result") finish(Object.assign(m.snapshot, { limits })); // the parent's, whatever the child says
       else if (m.type === "finishing" && !finishing) {
         // The snippet is over (the child stopped it in time); give the snapshot time to be built.
         finishing = true;
@@ -464,7 +467,7 @@ export class SnippetRunner {
     void child.closed.then((exit) => {
       if (done) return;
       if (child.invalid) {
-        finish(fail("internal", `The run sent an invalid result (${child.invalid}); it was stopped.`));
+        finish(failKeeping("internal", `The run sent an invalid result (${child.invalid}); it was stopped.`));
       } else if (child.killedByUs && this.disposed) {
         finish(fail("internal", "The snippet runner was disposed."));
       } else if (looksLikeOom(exit)) {

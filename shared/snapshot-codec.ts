@@ -73,6 +73,36 @@ export function encodeSnapshot(s: GraphSnapshot): SnapshotWire {
   return { ...s, values, tensors, nodes, backward };
 }
 
+/** The table entry a decoded ValueSummary reads its values from, until they are read. */
+const pendingValues = new WeakMap<object, EncodedValue>();
+
+/** `values` becomes a plain property holding `values` (when read, or when set). */
+function settleValues(target: object, values: ValueSummary["values"]): ValueSummary["values"] {
+  pendingValues.delete(target);
+  Object.defineProperty(target, "values", { value: values, writable: true, enumerable: true, configurable: true });
+  return values;
+}
+
+// One accessor pair for every decoded value (not closures per value: those cost ~400 bytes each, and
+// V8 keeps objects that share their accessors in one shape). `this` is the ValueSummary.
+const LAZY_VALUES: PropertyDescriptor = {
+  enumerable: true,
+  configurable: true,
+  get(this: object): ValueSummary["values"] {
+    const e = pendingValues.get(this);
+    let values: ValueSummary["values"] = [];
+    try {
+      if (e) values = decodeValues(e.data, e.dtype, e.count);
+    } catch {
+      values = [];
+    }
+    return settleValues(this, values);
+  },
+  set(this: object, values: ValueSummary["values"]): void {
+    settleValues(this, values);
+  },
+};
+
 /**
  * One table entry as a ValueSummary. Its `values` stay base64 until something reads them (most never
  * are read where the snapshot was received: the host passes the table on to the page as it came),
@@ -82,24 +112,8 @@ export function encodeSnapshot(s: GraphSnapshot): SnapshotWire {
 export function decodeValue(e: EncodedValue): ValueSummary {
   const numel = e.shape.reduce((a, d) => a * d, 1);
   const out = { shape: e.shape.slice(), dtype: e.dtype, numel } as ValueSummary;
-  const settle = (values: ValueSummary["values"]) => {
-    Object.defineProperty(out, "values", { value: values, writable: true, enumerable: true, configurable: true });
-    return values;
-  };
-  Object.defineProperty(out, "values", {
-    enumerable: true,
-    configurable: true,
-    get: () => {
-      let values: ValueSummary["values"];
-      try {
-        values = decodeValues(e.data, e.dtype, e.count);
-      } catch {
-        values = [];
-      }
-      return settle(values);
-    },
-    set: settle,
-  });
+  pendingValues.set(out, e);
+  Object.defineProperty(out, "values", LAZY_VALUES);
   out.truncated = e.count < numel;
   if (e.stats) out.stats = { min: e.stats[0], max: e.stats[1], mean: e.stats[2], nanCount: e.stats[3], infCount: e.stats[4] };
   return out;

@@ -49,7 +49,20 @@ export interface ValidateOptions {
 
 export type Obj = Record<string, unknown>;
 
+/** Texts longer than V8 shares by itself (it internalizes JSON strings of up to 10 characters) and
+ * up to this long are shared by `Checker.str` when `intern` is set. */
+const INTERN_MAX_CHARS = 256;
+/** Distinct texts one intern table keeps (a graph repeats a few hundred: op names, formulas, notes). */
+const INTERN_MAX_ENTRIES = 4096;
+
 export class Checker {
+  /**
+   * Set while checking a large list (the parent, runner/channel.ts): equal texts of its entries
+   * become one string (20,000 tensors share one gradNote, their nodes a few dozen op names and
+   * formulas) instead of one copy each as JSON.parse makes them.
+   */
+  intern: Map<string, string> | null = null;
+
   constructor(
     readonly repair: boolean,
     readonly consume = false,
@@ -94,7 +107,14 @@ export class Checker {
     if (typeof v === "string") s = v;
     else if (this.repair) s = describe(v);
     else return this.fail(path, `must be text, not ${kindOf(v)}`);
-    return s.length > cap ? s.slice(0, Math.max(0, cap - TRUNCATION_MARK.length)) + TRUNCATION_MARK : s;
+    if (s.length > cap) return s.slice(0, Math.max(0, cap - TRUNCATION_MARK.length)) + TRUNCATION_MARK;
+    const table = this.intern;
+    if (table && s.length > 10 && s.length <= INTERN_MAX_CHARS) {
+      const known = table.get(s);
+      if (known !== undefined) return known;
+      if (table.size < INTERN_MAX_ENTRIES) table.set(s, s);
+    }
+    return s;
   }
 
   optStr(v: unknown, path: string, cap: number): string | undefined {

@@ -11,8 +11,18 @@ import type { BackwardCallWire, GraphSnapshot, NodeWire, TensorWire } from "./pr
 import { CAPS, Checker } from "./validate-checker";
 import { DTYPES, encodedValue, optionalRefIndex, refIndex, shape } from "./validate-values";
 
-/** A tensor entry before its shape is compared with its value: `shapeIn` is its checked shape, if it had one. */
-export type TensorItem = TensorWire & { shapeIn: { shape: number[]; numel: number } | null };
+/** A tensor entry before its shape is compared with its value (shared/validate.ts: `checkedNumel`). */
+export type TensorItem = TensorWire;
+
+/** Tensor entries whose shape was wrong (repair mode only: strict mode throws). Kept aside rather
+ * than on the entry, so that the entry needs no copy once its shape is compared (a graph's tensors
+ * are the largest list). */
+const badShape = new WeakSet<TensorWire>();
+
+/** The element count of a checked tensor entry's shape; null when its shape was wrong (repair mode). */
+export function checkedNumel(t: TensorWire): number | null {
+  return badShape.has(t) ? null : t.shape.reduce((a, d) => a * d, 1);
+}
 
 export function nodeItem(c: Checker, x: unknown, p: string): NodeWire {
   const n = c.obj(x, p);
@@ -67,7 +77,7 @@ export function tensorItem(c: Checker, x: unknown, p: string): TensorItem {
   const value = refIndex(c, g("value"), `${p}.value`);
   const grad = g("grad");
   const gradFn = g("gradFn");
-  let shapeIn: TensorItem["shapeIn"] = null;
+  let shapeIn: { shape: number[]; numel: number } | null = null;
   try {
     shapeIn = shape(c, g("shape"), `${p}.shape`);
   } catch (e) {
@@ -86,8 +96,8 @@ export function tensorItem(c: Checker, x: unknown, p: string): TensorItem {
     isLeaf: c.bool(g("isLeaf"), `${p}.isLeaf`),
     retainsGrad: c.bool(g("retainsGrad"), `${p}.retainsGrad`),
     gradFn: gradFn === null || gradFn === undefined ? null : c.str(gradFn, `${p}.gradFn`, CAPS.name),
-    shapeIn,
   };
+  if (!shapeIn) badShape.add(out);
   const name = c.optStr(g("name"), `${p}.name`, CAPS.name);
   if (name !== undefined) out.name = name;
   const note = c.optStr(g("gradNote"), `${p}.gradNote`, CAPS.message);
@@ -188,6 +198,8 @@ export function isPrecheckedList(a: unknown): boolean {
 }
 
 const strict = new Checker(false);
+/** One intern table per list being parsed (Checker.intern), let go with the list. */
+const internTables = new WeakMap<unknown[], Map<string, string>>();
 
 /**
  * Check entry `index` of `snapshot.<list>` as soon as it has been parsed, before it is put into
@@ -197,7 +209,14 @@ const strict = new Checker(false);
 export function precheckEntry(list: string, index: number, x: unknown, into: unknown[]): unknown {
   if (!Object.prototype.hasOwnProperty.call(ITEM_CHECKS, list)) return x;
   const check = ITEM_CHECKS[list as keyof typeof ITEM_CHECKS] as (c: Checker, x: unknown, p: string) => object;
-  const out = check(strict, x, `snapshot.${list}[${index}]`);
-  if (index === 0) prechecked.add(into);
-  return out;
+  let table = internTables.get(into);
+  if (!table) internTables.set(into, (table = new Map()));
+  strict.intern = table;
+  try {
+    const out = check(strict, x, `snapshot.${list}[${index}]`);
+    if (index === 0) prechecked.add(into);
+    return out;
+  } finally {
+    strict.intern = null;
+  }
 }

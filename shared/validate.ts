@@ -27,7 +27,7 @@ import {
 } from "./protocol";
 import { decodeOwnedSnapshot } from "./snapshot-codec";
 import { CAPS, Checker, kindOf, ValidationError, type ValidateOptions } from "./validate-checker";
-import { isPrecheckedList, ITEM_CHECKS } from "./validate-items";
+import { checkedNumel, isPrecheckedList, ITEM_CHECKS } from "./validate-items";
 import { program } from "./validate-program";
 import { inTable, shape } from "./validate-values";
 
@@ -87,12 +87,13 @@ export function validateWire(input: unknown, options: ValidateOptions = {}): Sna
     inTable(c, t.value, `${p}.value`, table);
     if (t.grad !== null) inTable(c, t.grad, `${p}.grad`, table);
     const numel = table[t.value]!.numel;
-    const { shapeIn, ...out } = t;
-    if (!shapeIn || shapeIn.numel !== numel) {
-      if (!c.repair) c.fail(`${p}.shape`, `[${shapeIn?.shape.join(", ")}] has ${shapeIn?.numel} elements, but numel is ${numel}`);
-      out.shape = [numel];
+    // The checked entry itself (fresh from tensorItem), not a copy: a graph's tensors are many.
+    const has = checkedNumel(t);
+    if (has !== numel) {
+      if (!c.repair) c.fail(`${p}.shape`, `[${t.shape.join(", ")}] has ${has} elements, but numel is ${numel}`);
+      t.shape = [numel];
     }
-    return out;
+    return t;
   });
   const tensorIds = new Set<string>();
   tensors.forEach((t, i) => {

@@ -100,4 +100,25 @@ describe("snapshots", () => {
     expect(again.file).toBe("/changed.ts");
     expect(again.values[again.tensors[0]!.grad!]!.data).toBe(encodeValues([9], "float32"));
   });
+
+  it("decoded values are read lazily through one shared accessor: an own, enumerable, settable field", () => {
+    const d = decodeSnapshot(encodeSnapshot(snapshot()));
+    const [a, b] = [d.tensors[0]!.value, d.tensors[1]!.value];
+    const da = Object.getOwnPropertyDescriptor(a, "values")!;
+    const db = Object.getOwnPropertyDescriptor(b, "values")!;
+    // Not read yet: an accessor, the same functions for every value (no closures per value).
+    expect(da.get).toBeTypeOf("function");
+    expect(da.get).toBe(db.get);
+    expect(da.enumerable).toBe(true);
+    expect(Object.keys(a)).toEqual(["shape", "dtype", "numel", "values", "truncated"]);
+    // Read: decoded once, then a plain field.
+    expect(a.values).toEqual([1, 2]);
+    expect(Object.getOwnPropertyDescriptor(a, "values")).toMatchObject({ value: [1, 2], writable: true, enumerable: true });
+    expect(a.values).toBe(a.values);
+    // Set before it was read: the new values, never the table's.
+    b.values = [7];
+    expect(b.values).toEqual([7]);
+    expect(JSON.parse(JSON.stringify(d.tensors[1]!.value))).toMatchObject({ values: [7] });
+    expect({ ...d.tensors[0]!.grad! }.values).toEqual([0.5, 0.25]);
+  });
 });
