@@ -8,8 +8,6 @@ tensor's .grad right after it changed); the snapshot turns them into summaries w
 the last call in full, earlier calls' steps, here up to HELD_EARLIER_STEPS): calls older than that
 keep their loss and range only, and the recorder lets go of their nodes (Recorder.forget).
 """
-import functools
-
 MAX_BACKWARD_CALLS = 1000
 # Steps of calls before the newest one that stay held with their graphs (the TypeScript runner's
 # snapshots keep 1,000: autograd_lens_encode.EARLIER_STEPS). Fewer here: every graph held grows the
@@ -25,10 +23,6 @@ class BackwardRecorder:
         self.oldest_kept = 0  # the oldest call whose steps (and graph) are still held
         self.earlier_steps = 0  # steps held of calls before the newest one
 
-    def step_hook(self, key):
-        """The post hook of the node with this record key."""
-        return functools.partial(self._on_step, key)
-
     def begin_call(self, kind, roots, frame, keep_graph=False):
         """A backward()/grad() call starts. keep_graph: retain_graph (or create_graph) was set, so the
         engine keeps the saved tensors of the nodes it runs; otherwise it frees them."""
@@ -38,37 +32,33 @@ class BackwardRecorder:
             self.calls_dropped += 1
             self.current = None
             return
-        self.busy = True
-        try:
-            where = self.locator.here(frame)
-            root_ids = []
-            loss = None
-            for r in roots:
-                rec = self.tensors.get(id(r))
-                if rec is None or rec["fn"] is not r.grad_fn:
-                    self._look(r, rec, where) if r.grad_fn is not None else self.add_tensor(r, where)
-                elif r.grad_fn is not None:
-                    self.discover(r.grad_fn, where, rec)  # keep its graph with this call
-                rec = self.tensors.get(id(r))
-                if rec is not None:
-                    root_ids.append(rec["id"])
-            if roots and roots[0].numel() == 1:
-                try:
-                    loss = roots[0].item()
-                except Exception:
-                    loss = None
-            self.program.call_begins()
-            call = {"index": len(self.calls), "kind": kind, "roots": root_ids, "steps": [], "stepsTruncated": False, "_raw": [], "_keep": keep_graph}
-            if isinstance(loss, float) and loss == loss and abs(loss) != float("inf"):
-                call["loss"] = loss
-            elif isinstance(loss, (int, bool)):
-                call["loss"] = float(loss)
-            if where is not None:
-                call["range"] = where
-            self.calls.append(call)
-            self.current = call
-        finally:
-            self.busy = False
+        where = self.locator.here(frame)
+        root_ids = []
+        loss = None
+        for r in roots:
+            rec = self.tensors.get(id(r))
+            if rec is None or rec["fn"] is not r.grad_fn:
+                self._look(r, rec, where) if r.grad_fn is not None else self.add_tensor(r, where)
+            elif r.grad_fn is not None:
+                self.discover(r.grad_fn, where, rec)  # keep its graph with this call
+            rec = self.tensors.get(id(r))
+            if rec is not None:
+                root_ids.append(rec["id"])
+        if roots and roots[0].numel() == 1:
+            try:
+                loss = roots[0].item()
+            except Exception:
+                loss = None
+        self.program.call_begins()
+        call = {"index": len(self.calls), "kind": kind, "roots": root_ids, "steps": [], "stepsTruncated": False, "_raw": [], "_keep": keep_graph}
+        if isinstance(loss, float) and loss == loss and abs(loss) != float("inf"):
+            call["loss"] = loss
+        elif isinstance(loss, (int, bool)):
+            call["loss"] = float(loss)
+        if where is not None:
+            call["range"] = where
+        self.calls.append(call)
+        self.current = call
 
     def end_call(self, error):
         call = self.current

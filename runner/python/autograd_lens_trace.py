@@ -315,6 +315,7 @@ def main():
         tree = ast.parse(source, filename=path)
         rewrite(tree, lines)
         code = compile(tree, path, "exec")
+        rec.scopes.top = code
     except SyntaxError as e:
         line = e.lineno or 1
         err = {"kind": "syntax", "message": "%s: %s" % (type(e).__name__, e.msg), "range": {"line": line, "column": e.offset or 1}}
