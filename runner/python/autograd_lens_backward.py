@@ -22,6 +22,9 @@ class BackwardRecorder:
         self.calls_dropped = 0
         self.oldest_kept = 0  # the oldest call whose steps (and graph) are still held
         self.earlier_steps = 0  # steps held of calls before the newest one
+        self.raw = None  # the current call's "_raw" list, while one runs (what the hooks append to)
+        self.freeing = False  # the current call frees what the nodes it runs saved (no retain_graph)
+        self.step_cap = self.limits["stepCap"]
 
     def begin_call(self, kind, roots, frame, keep_graph=False):
         """A backward()/grad() call starts. keep_graph: retain_graph (or create_graph) was set, so the
@@ -31,6 +34,7 @@ class BackwardRecorder:
         if len(self.calls) >= MAX_BACKWARD_CALLS:
             self.calls_dropped += 1
             self.current = None
+            self.raw = None
             return
         where = self.locator.here(frame)
         root_ids = []
@@ -59,10 +63,13 @@ class BackwardRecorder:
             call["range"] = where
         self.calls.append(call)
         self.current = call
+        self.raw = call["_raw"]
+        self.freeing = not keep_graph
 
     def end_call(self, error):
         call = self.current
         self.current = None
+        self.raw = None
         if call is None:
             return
         if error is not None:
@@ -85,18 +92,17 @@ class BackwardRecorder:
             self.oldest_kept += 1
 
     def _on_step(self, key, grad_inputs, grad_outputs):
-        call = self.current
-        if call is None:
+        raw = self.raw  # the current call's steps (None: no call is being recorded)
+        if raw is None:
             return
-        raw = call["_raw"]
-        if len(raw) >= self.limits["stepCap"]:
-            call["stepsTruncated"] = True
+        if len(raw) >= self.step_cap:
+            self.current["stepsTruncated"] = True
             return
         rec = self.by_key.get(key)
         if rec is None:
             return
         try:
-            if not call["_keep"]:
+            if self.freeing:
                 rec["freed"] = True  # the engine releases what the node saved when it runs it
             after = None
             t_rec = rec["tensor"]

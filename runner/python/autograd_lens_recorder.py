@@ -132,7 +132,7 @@ class Recorder(BackwardRecorder):
         new = []
         seen = set()
         stack = [fn]
-        pop, push = stack.pop, stack.append
+        pop, push, see_node, known = stack.pop, stack.append, seen.add, nodes.get
         while stack:
             n = pop()
             if n.__class__ is tuple:  # (node,): its inputs are done
@@ -140,8 +140,8 @@ class Recorder(BackwardRecorder):
                 continue
             if n in seen:
                 continue
-            seen.add(n)
-            old = nodes.get(n)
+            see_node(n)
+            old = known(n)
             if old is not None:
                 if old["epoch"] == epoch:
                     continue
