@@ -111,7 +111,7 @@ class BackwardRecorder:
                 # Copied: PyTorch accumulates into .grad in place later.
                 if rec["acc"] or t.retains_grad:
                     g = t.grad
-                    after = g.detach().clone() if g is not None else False
+                    after = (g.detach().clone() if g.requires_grad else g.clone()) if g is not None else False
             raw.append((rec, grad_inputs, grad_outputs, after))
         except Exception:
             pass  # recording must never change what backward does
