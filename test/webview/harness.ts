@@ -16,6 +16,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { type Browser, type BrowserContext, type Page } from "playwright-core";
+import { afterEach, expect } from "vitest";
 import { buildStandaloneHtml, buildWebviewHtml, makeNonce, SNAPSHOT_ELEMENT_ID } from "../../runner/html";
 import { runSnippet } from "../../runner/sandbox";
 import type { GraphSnapshot, SnapshotWire } from "../../shared/protocol";
@@ -176,4 +177,20 @@ export async function settle(page: Page): Promise<void> {
 /** The snapshot embedded in a standalone page, parsed back from its script element. */
 export async function embeddedSnapshot(page: Page): Promise<unknown> {
   return page.evaluate(`JSON.parse(document.getElementById(${JSON.stringify(SNAPSHOT_ELEMENT_ID)}).textContent)`);
+}
+
+/**
+ * The pages a suite opens: `track` each one, and after every test they are closed and (unless
+ * `checkErrors` is false) must have made no CSP violation, console error, page error, dialog or
+ * network request.
+ */
+export function usePages(options: { checkErrors?: boolean } = {}): { track(p: OpenedPage): OpenedPage } {
+  const pages: OpenedPage[] = [];
+  afterEach(async () => {
+    const opened = pages.splice(0);
+    const errors = opened.flatMap((p) => p.errors);
+    await Promise.all(opened.map((p) => p.close()));
+    if (options.checkErrors !== false) expect(errors).toEqual([]);
+  });
+  return { track: (p) => (pages.push(p), p) };
 }

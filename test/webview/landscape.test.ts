@@ -9,11 +9,11 @@
 // docs/landscape-surface.png (the plot, surface view).
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import type { GraphSnapshot } from "../../shared/protocol";
 import { encodeSnapshot } from "../../shared/snapshot-codec";
-import { launchBrowser, openSnapshot, screenshot, settle, traceSnippet, TRAINING, waitForExpression, type OpenedPage } from "./harness";
+import { launchBrowser, openSnapshot, screenshot, settle, traceSnippet, TRAINING, waitForExpression, type OpenedPage, usePages } from "./harness";
 
 const TEXTBOOK = path.resolve("examples/autograd-basics.ts");
 
@@ -63,18 +63,13 @@ f.backward();
 
 let browser: Browser;
 let textbook: GraphSnapshot;
-const pages: OpenedPage[] = [];
+// Every test: no CSP violation, console error, page error, dialog or network request.
+const { track } = usePages();
 
 beforeAll(async () => {
   [browser, textbook] = await Promise.all([launchBrowser(), traceSnippet(fs.readFileSync(TEXTBOOK, "utf8"), TEXTBOOK)]);
   expect(textbook.error).toBeUndefined();
   expect(textbook.program?.unavailable).toBeUndefined();
-});
-afterEach(async () => {
-  const opened = pages.splice(0);
-  const errors = opened.flatMap((p) => p.errors);
-  await Promise.all(opened.map((p) => p.close()));
-  expect(errors).toEqual([]);
 });
 afterAll(async () => {
   await browser?.close();
@@ -82,7 +77,7 @@ afterAll(async () => {
 
 async function open(snapshot: GraphSnapshot, options: { colorScheme?: "light" | "dark" } = {}): Promise<OpenedPage> {
   const p = await openSnapshot(browser, snapshot, { width: 1400, height: 1000, ...options });
-  pages.push(p);
+  track(p);
   await waitForExpression(p.page, `document.querySelector(".lens-app")?.dataset.state === "ready"`);
   return p;
 }

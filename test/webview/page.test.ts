@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
 import {
   buildStandaloneHtml,
@@ -30,8 +30,7 @@ import {
   settle,
   traceSnippet,
   waitForExpression,
-  type OpenedPage,
-} from "./harness";
+  type OpenedPage, usePages } from "./harness";
 
 const run = promisify(execFile);
 const TEXTBOOK = path.resolve("examples/autograd-basics.ts");
@@ -190,15 +189,11 @@ describe("runner/html", () => {
 describe("the page in Chromium", () => {
   let browser: Browser;
   let textbook: GraphSnapshot;
-  const pages: OpenedPage[] = [];
-  const track = (p: OpenedPage) => (pages.push(p), p);
+  const { track } = usePages({ checkErrors: false });
 
   beforeAll(async () => {
     [browser, textbook] = await Promise.all([launchBrowser(), traceSnippet(fs.readFileSync(TEXTBOOK, "utf8"), TEXTBOOK)]);
     expect(textbook.error).toBeUndefined();
-  });
-  afterEach(async () => {
-    await Promise.all(pages.splice(0).map((p) => p.close()));
   });
   afterAll(async () => {
     await browser?.close();
