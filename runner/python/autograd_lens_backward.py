@@ -8,8 +8,6 @@ tensor's .grad right after it changed); the snapshot turns them into summaries w
 the last call in full, earlier calls' steps, here up to HELD_EARLIER_STEPS): calls older than that
 keep their loss and range only, and the recorder lets go of their nodes (Recorder.forget).
 """
-import functools
-
 MAX_BACKWARD_CALLS = 1000
 # Steps of calls before the newest one that stay held with their graphs (the TypeScript runner's
 # snapshots keep 1,000: autograd_lens_encode.EARLIER_STEPS). Fewer here: every graph held grows the
@@ -24,10 +22,9 @@ class BackwardRecorder:
         self.calls_dropped = 0
         self.oldest_kept = 0  # the oldest call whose steps (and graph) are still held
         self.earlier_steps = 0  # steps held of calls before the newest one
-
-    def step_hook(self, key):
-        """The post hook of the node with this record key."""
-        return functools.partial(self._on_step, key)
+        self.raw = None  # the current call's "_raw" list, while one runs (what the hooks append to)
+        self.freeing = False  # the current call frees what the nodes it runs saved (no retain_graph)
+        self.step_cap = self.limits["stepCap"]
 
     def begin_call(self, kind, roots, frame, keep_graph=False):
         """A backward()/grad() call starts. keep_graph: retain_graph (or create_graph) was set, so the
@@ -37,42 +34,42 @@ class BackwardRecorder:
         if len(self.calls) >= MAX_BACKWARD_CALLS:
             self.calls_dropped += 1
             self.current = None
+            self.raw = None
             return
-        self.busy = True
-        try:
-            where = self.locator.here(frame)
-            root_ids = []
-            loss = None
-            for r in roots:
-                rec = self.tensors.get(id(r))
-                if rec is None or rec["fn"] is not r.grad_fn:
-                    self._look(r, rec, where) if r.grad_fn is not None else self.add_tensor(r, where)
-                elif r.grad_fn is not None:
-                    self.discover(r.grad_fn, where, rec)  # keep its graph with this call
-                rec = self.tensors.get(id(r))
-                if rec is not None:
-                    root_ids.append(rec["id"])
-            if roots and roots[0].numel() == 1:
-                try:
-                    loss = roots[0].item()
-                except Exception:
-                    loss = None
-            self.program.call_begins()
-            call = {"index": len(self.calls), "kind": kind, "roots": root_ids, "steps": [], "stepsTruncated": False, "_raw": [], "_keep": keep_graph}
-            if isinstance(loss, float) and loss == loss and abs(loss) != float("inf"):
-                call["loss"] = loss
-            elif isinstance(loss, (int, bool)):
-                call["loss"] = float(loss)
-            if where is not None:
-                call["range"] = where
-            self.calls.append(call)
-            self.current = call
-        finally:
-            self.busy = False
+        where = self.locator.here(frame)
+        root_ids = []
+        loss = None
+        for r in roots:
+            rec = self.tensors.get(id(r))
+            if rec is None or rec["fn"] is not r.grad_fn:
+                self._look(r, rec, where) if r.grad_fn is not None else self.add_tensor(r, where)
+            elif r.grad_fn is not None:
+                self.discover(r.grad_fn, where, rec)  # keep its graph with this call
+            rec = self.tensors.get(id(r))
+            if rec is not None:
+                root_ids.append(rec["id"])
+        if roots and roots[0].numel() == 1:
+            try:
+                loss = roots[0].item()
+            except Exception:
+                loss = None
+        self.program.call_begins()
+        call = {"index": len(self.calls), "kind": kind, "roots": root_ids, "steps": [], "stepsTruncated": False, "_raw": [], "_keep": keep_graph}
+        if isinstance(loss, float) and loss == loss and abs(loss) != float("inf"):
+            call["loss"] = loss
+        elif isinstance(loss, (int, bool)):
+            call["loss"] = float(loss)
+        if where is not None:
+            call["range"] = where
+        self.calls.append(call)
+        self.current = call
+        self.raw = call["_raw"]
+        self.freeing = not keep_graph
 
     def end_call(self, error):
         call = self.current
         self.current = None
+        self.raw = None
         if call is None:
             return
         if error is not None:
@@ -95,18 +92,17 @@ class BackwardRecorder:
             self.oldest_kept += 1
 
     def _on_step(self, key, grad_inputs, grad_outputs):
-        call = self.current
-        if call is None:
+        raw = self.raw  # the current call's steps (None: no call is being recorded)
+        if raw is None:
             return
-        raw = call["_raw"]
-        if len(raw) >= self.limits["stepCap"]:
-            call["stepsTruncated"] = True
+        if len(raw) >= self.step_cap:
+            self.current["stepsTruncated"] = True
             return
         rec = self.by_key.get(key)
         if rec is None:
             return
         try:
-            if not call["_keep"]:
+            if self.freeing:
                 rec["freed"] = True  # the engine releases what the node saved when it runs it
             after = None
             t_rec = rec["tensor"]
@@ -115,7 +111,7 @@ class BackwardRecorder:
                 # Copied: PyTorch accumulates into .grad in place later.
                 if rec["acc"] or t.retains_grad:
                     g = t.grad
-                    after = g.detach().clone() if g is not None else False
+                    after = (g.detach().clone() if g.requires_grad else g.clone()) if g is not None else False
             raw.append((rec, grad_inputs, grad_outputs, after))
         except Exception:
             pass  # recording must never change what backward does

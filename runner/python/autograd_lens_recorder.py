@@ -20,15 +20,18 @@ earlier ones up to autograd_lens_backward.HELD_EARLIER_STEPS steps); older calls
 range, and their nodes and intermediate tensors are let go (holding every iteration's graph alone
 would cost more than the 2x overhead target allows).
 """
+import functools
 import sys
 
 from autograd_lens_backward import BackwardRecorder
 from autograd_lens_program import ProgramRecorder
-from autograd_lens_saved import read_saved_tensors
+from autograd_lens_saved import saved_tensor_slots
 from autograd_lens_scopes import CallScopes
 from autograd_lens_values import Held, summarize
 
 MAX_CONSOLE_ENTRIES = 2000
+_UNSET = object()
+_KINDS = {}  # node type → Recorder._kind(node)
 MAX_CONSOLE_CHARS = 200000
 
 # PyTorch does not expose a node's input names; these are the schema's names for common ops.
@@ -75,7 +78,7 @@ class Recorder(BackwardRecorder):
         self.console_truncated = False
         self.warnings = []
         self.param_labels = {}  # id(parameter) → "fc.weight"
-        self.busy = False  # our own torch calls are not the user's
+        self.places = {}  # (line, column) → the one range dict for it (Recorder.where)
         self.frozen = False  # the snapshot is being built: record nothing more
         self.has_seq = None  # Node._sequence_nr (torch 2.x); 1.13: the order nodes were found
         BackwardRecorder.__init__(self)
@@ -129,7 +132,7 @@ class Recorder(BackwardRecorder):
         new = []
         seen = set()
         stack = [fn]
-        pop, push = stack.pop, stack.append
+        pop, push, see_node, known = stack.pop, stack.append, seen.add, nodes.get
         while stack:
             n = pop()
             if n.__class__ is tuple:  # (node,): its inputs are done
@@ -137,8 +140,8 @@ class Recorder(BackwardRecorder):
                 continue
             if n in seen:
                 continue
-            seen.add(n)
-            old = nodes.get(n)
+            see_node(n)
+            old = known(n)
             if old is not None:
                 if old["epoch"] == epoch:
                     continue
@@ -157,59 +160,82 @@ class Recorder(BackwardRecorder):
             for m, _ in reversed(nexts):  # the first input first
                 if m is not None and m not in seen:
                     push(m)
-        for n in new:
-            self._add_node(n, where, epoch, listed)
+        if new:
+            self._add_nodes(new, where, epoch, listed, sys._getframe(1))
         rec = nodes.get(fn)
         if rec is not None and t_rec is not None and rec["tensor"] is None:
             rec["tensor"] = t_rec
         return rec
 
-    def _add_node(self, node, where, epoch, listed):
-        name = node.name()
-        accumulate = name == "torch::autograd::AccumulateGrad" or name == "AccumulateGrad"
-        tensor_rec = None
-        seq = None
-        if accumulate:
-            name = "AccumulateGrad"
-            variable = getattr(node, "variable", None)
-            if variable is not None:
-                tensor_rec = self.add_tensor(variable, where)
-                self.program.epoch_leaves.append(variable)
-        else:
-            if self.function_nodes >= self.limits["nodeCap"]:
-                self.nodes_truncated = True
-                return None
-            self.function_nodes += 1
-            if self.has_seq is None:
-                self.has_seq = callable(getattr(node, "_sequence_nr", None))
-            if self.has_seq:
-                try:
-                    seq = int(node._sequence_nr())
-                except Exception:
-                    seq = None
-            if seq is None:
-                seq = self.next_seq
-            if seq >= self.next_seq:
-                self.next_seq = seq + 1
-        key = self.next_node
-        self.next_node = key + 1
-        rec = {"node": node, "id": "n%d" % key, "key": key, "name": name, "tensor": tensor_rec, "range": None if accumulate else where,
-               "seq": seq, "epoch": epoch, "acc": accumulate}
-        if not accumulate:
-            scope = self.scopes.current(sys._getframe(1))
-            if scope is not None:
-                rec["scope"] = scope
-        self.nodes[node] = rec
-        self.by_key[key] = rec
-        listed.append(node)
-        try:
-            node.register_hook(self.step_hook(key))  # a key, not the node: no reference cycle
-        except Exception:
-            pass  # a node without hooks: its steps are not seen
-        if not accumulate:
-            # Before backward frees them (the snapshot marks the node released afterwards).
-            rec["sv"] = read_saved_tensors(node, self.Tensor)
-        return rec
+    def _kind(self, node):
+        """(PyTorch's name, is an AccumulateGrad, the `_saved_*` slots holding tensors) of a node's
+        type: the same for every node of a type, so read once."""
+        kind = _KINDS.get(type(node))
+        if kind is None:
+            name = node.name()
+            accumulate = name == "torch::autograd::AccumulateGrad" or name == "AccumulateGrad"
+            kind = ("AccumulateGrad" if accumulate else name, accumulate, None if accumulate else saved_tensor_slots(node, self.Tensor))
+            if len(_KINDS) < 10000:
+                _KINDS[type(node)] = kind
+        return kind
+
+    def _add_nodes(self, new, where, epoch, listed, frame):
+        """Records for nodes just found (in order: inputs first), made by the code at `where`, called
+        from `frame` (its user function calls are the nodes' scope)."""
+        nodes, by_key, limits = self.nodes, self.by_key, self.limits
+        node_cap = limits["nodeCap"]
+        on_step, partial = self._on_step, functools.partial
+        scope = _UNSET
+        for node in new:
+            name, accumulate, slots = self._kind(node)
+            tensor_rec = None
+            seq = None
+            if accumulate:
+                variable = getattr(node, "variable", None)
+                if variable is not None:
+                    tensor_rec = self.add_tensor(variable, where)
+                    self.program.epoch_leaves.append(variable)
+            else:
+                if self.function_nodes >= node_cap:
+                    self.nodes_truncated = True
+                    continue
+                self.function_nodes += 1
+                if self.has_seq is None:
+                    self.has_seq = callable(getattr(node, "_sequence_nr", None))
+                if self.has_seq:
+                    try:
+                        seq = int(node._sequence_nr())
+                    except Exception:
+                        seq = None
+                if seq is None:
+                    seq = self.next_seq
+                if seq >= self.next_seq:
+                    self.next_seq = seq + 1
+            key = self.next_node
+            self.next_node = key + 1
+            rec = {"node": node, "id": "n%d" % key, "key": key, "name": name, "tensor": tensor_rec, "range": None if accumulate else where,
+                   "seq": seq, "epoch": epoch, "acc": accumulate}
+            if not accumulate:
+                if scope is _UNSET:
+                    scope = self.scopes.current(frame)
+                if scope is not None:
+                    rec["scope"] = scope
+            nodes[node] = rec
+            by_key[key] = rec
+            listed.append(node)
+            try:
+                node.register_hook(partial(on_step, key))  # a key, not the node: no reference cycle
+            except Exception:
+                pass  # a node without hooks: its steps are not seen
+            if slots:
+                # Before backward frees them (the snapshot marks the node released afterwards).
+                saved = []
+                for a in slots:
+                    try:
+                        saved.append((a, getattr(node, a)))
+                    except Exception:
+                        pass
+                rec["sv"] = saved
 
     def forget(self, epoch):
         """Let go of the nodes and intermediate tensors last seen in `epoch` (a call the snapshot no
@@ -227,6 +253,16 @@ class Recorder(BackwardRecorder):
 
     # ---- what the rewritten code reports -------------------------------------------------------
 
+    def where(self, line, column):
+        """{"line", "column"}: one dict per place in the code (shared, never changed)."""
+        key = (line, column)
+        w = self.places.get(key)
+        if w is None:
+            w = {"line": line, "column": column}
+            if len(self.places) < 100000:
+                self.places[key] = w
+        return w
+
     def see(self, value, line, column):
         """A value the code produced at (line, column) without naming it: an expression statement,
         a `return`. Tensors in it join the graph."""
@@ -237,53 +273,50 @@ class Recorder(BackwardRecorder):
             rec = self.tensors.get(id(value))
             if rec is not None and rec["fn"] is fn:
                 return
-            self._look(value, rec, {"line": line, "column": column})
-        elif isinstance(value, (tuple, list)) and 0 < len(value) <= 64:
-            for v in value:
-                if isinstance(v, self.Tensor) and v.grad_fn is not None:
-                    self._look(v, self.tensors.get(id(v)), {"line": line, "column": column})
+            self._look(value, rec, self.where(line, column))
+        elif value.__class__ is tuple or value.__class__ is list or isinstance(value, (tuple, list)):
+            if 0 < len(value) <= 64:
+                for v in value:
+                    if isinstance(v, self.Tensor) and v.grad_fn is not None:
+                        self._look(v, self.tensors.get(id(v)), self.where(line, column))
 
     def _look(self, t, rec, where):
         if self.frozen:
             return
-        self.busy = True
-        try:
-            fn = t.grad_fn
+        fn = t.grad_fn
+        if rec is None:
+            rec = self.add_tensor(t, where)
             if rec is None:
-                rec = self.add_tensor(t, where)
-                if rec is None:
-                    return
-            elif rec["fn"] is not fn:
-                # A tensor got a new grad_fn: an in-place op (h.add_(1)) at this line.
-                self.program.inplace(rec, fn, where["line"] if where else None)
-                rec["fn"] = fn
-            self.discover(fn, where, rec)
-        finally:
-            self.busy = False
+                return
+        elif rec["fn"] is not fn:
+            # A tensor got a new grad_fn: an in-place op (h.add_(1)) at this line.
+            self.program.inplace(rec, fn, where["line"] if where else None)
+            rec["fn"] = fn
+        self.discover(fn, where, rec)
 
     def bind(self, value, pattern, line=None, column=None):
         """`x = EXPR` (pattern from the rewrite; EXPR starts at line, column): name the tensors, and
         a module's parameters."""
         if self.frozen:
             return
-        where = {"line": line, "column": column} if line is not None else None
-        self.busy = True
         try:
-            self._walk(value, pattern, 0, where)
+            if "n" in pattern:  # one name: most assignments
+                if value is not None:
+                    self._bind_one(value, pattern, line, column)
+            else:
+                self._walk(value, pattern, 0, line, column)
         except Exception:
             pass
-        finally:
-            self.busy = False
 
-    def _walk(self, value, p, depth, where):
+    def _walk(self, value, p, depth, line, column):
         if depth > 32 or p is None or value is None:
             return
         if "m" in p:
             for q in p["m"]:
-                self._walk(value, q, depth + 1, where)
+                self._walk(value, q, depth + 1, line, column)
             return
         if "n" in p:
-            self._bind_one(value, p["n"], {"line": p["l"], "column": p["c"]}, where)
+            self._bind_one(value, p, line, column)
             return
         items = p.get("t")
         if items is None or isinstance(value, (str, bytes, dict)) or self.is_tensor(value):
@@ -302,39 +335,49 @@ class Recorder(BackwardRecorder):
                 j = i
             if i == star or j < 0 or j >= len(seq):
                 continue
-            self._walk(seq[j], q, depth + 1, where)
+            self._walk(seq[j], q, depth + 1, line, column)
 
-    def _bind_one(self, value, name, at, where):
+    def _bind_one(self, value, p, line, column):
+        """One name of a pattern (p: {"n": name, "l", "c": where the name is}) bound to `value`, made
+        by the expression at (line, column) (or, without one, at the name)."""
         if value.__class__ is self.Tensor or isinstance(value, self.Tensor):
             rec = self.tensors.get(id(value))
             fn = value.grad_fn
+            if rec is not None and fn is None:
+                if rec["name"] is None:
+                    self._name(rec, p)
+                return
+            where = self.where(line, column) if line is not None else self.where(p["l"], p["c"])
             if rec is None:
                 if not value.requires_grad and len(self.tensors) >= self.limits["nodeCap"] * 2:
                     return  # a constant bound to a name: not in the graph, but hovers want it
-                rec = self.add_tensor(value, where or at)
+                rec = self.add_tensor(value, where)
                 if rec is None:
                     return
                 if fn is not None:
-                    self.discover(fn, where or at, rec)
-            elif fn is not None:
-                if rec["fn"] is not fn:
-                    self.program.inplace(rec, fn, (where or at)["line"])
-                    rec["fn"] = fn
-                    self.discover(fn, where or at, rec)
-                elif rec.get("epoch", 0) < len(self.calls):
-                    rec["epoch"] = len(self.calls)  # carried into this iteration: keep it with it
-                    self.epoch_tensors.setdefault(rec["epoch"], []).append(rec)
-                    self.discover(fn, where or at, rec)
+                    self.discover(fn, where, rec)
+            elif rec["fn"] is not fn:
+                self.program.inplace(rec, fn, where["line"])
+                rec["fn"] = fn
+                self.discover(fn, where, rec)
+            elif rec.get("epoch", 0) < len(self.calls):
+                rec["epoch"] = len(self.calls)  # carried into this iteration: keep it with it
+                self.epoch_tensors.setdefault(rec["epoch"], []).append(rec)
+                self.discover(fn, where, rec)
             if rec["name"] is None:
-                rec["name"] = name
-                rec["boundAt"] = at
+                self._name(rec, p)
             return
         named = getattr(value, "named_parameters", None)
         if named is not None and isinstance(value, self.torch.nn.Module):
+            at = self.where(p["l"], p["c"])
             for pname, param in named():
                 self.param_labels[id(param)] = pname
                 if self.add_tensor(param, at) is None:
                     break
+
+    def _name(self, rec, p):
+        rec["name"] = p["n"]
+        rec["boundAt"] = self.where(p["l"], p["c"])
 
     # ---- console and warnings ------------------------------------------------------------------
 

@@ -20,7 +20,7 @@ def _saved_scalar(v):
 def saved_of(rec_, recorder, capture=None):
     """PyTorch's saved values of a node (`_saved_self` → "self"), as the snapshot has them; released:
     backward freed them. Tensors come from what the recorder read when it found the node (rec_["sv"],
-    see read_saved_tensors), everything else (scalars, sizes: kept after backward) is read now."""
+    see saved_tensor_slots), everything else (scalars, sizes: kept after backward) is read now."""
     torch = recorder.torch
     node = rec_["node"]
     out, released = [], False
@@ -59,9 +59,9 @@ def saved_of(rec_, recorder, capture=None):
 _TENSOR_ATTRS = {}  # node type → its `_saved_*` attributes that hold tensors
 
 
-def read_saved_tensors(node, Tensor):
-    """The node's saved tensors as (attribute, tensor) pairs, read when the node is found (backward
-    frees them; scalars and sizes stay readable and are read when the snapshot is built)."""
+def saved_tensor_slots(node, Tensor):
+    """The node type's `_saved_*` attributes that hold tensors (read when the recorder finds a node:
+    backward frees them; scalars and sizes stay readable and are read when the snapshot is built)."""
     kind = type(node)
     attrs = _TENSOR_ATTRS.get(kind)
     if attrs is None:
@@ -75,13 +75,7 @@ def read_saved_tensors(node, Tensor):
             if v is None or isinstance(v, Tensor) or (isinstance(v, (tuple, list)) and v and all(isinstance(x, Tensor) for x in v)):
                 attrs.append(a)
         _TENSOR_ATTRS[kind] = attrs
-    out = []
-    for a in attrs:
-        try:
-            out.append((a, getattr(node, a)))
-        except Exception:
-            pass
-    return out
+    return attrs
 
 
 _NAMES = {}

@@ -21,19 +21,30 @@ class CallScopes:
         self.filename = filename
         self.list = []
         self.chain = []  # [(frame, index)] of the calls running at the last node, outermost first
+        self.top = None  # the code object of the user's module, once compiled (where walks stop)
         self.columns = {}  # (code, lasti) -> the call's column, for calls made again (loops)
 
     def current(self, frame):
         """The innermost user function call running at `frame` (an index into the list), or None."""
-        calls = []
+        calls = None
         f, n = frame, 0
+        top, filename = self.top, self.filename
         while f is not None and n < MAX_WALK:
             code = f.f_code
+            if code is top:
+                break  # the user's module: the frames further out are the tracer's
             # (Not the module itself, nor lambdas and comprehensions: Python gives them no name to show.)
-            if code.co_filename == self.filename and not code.co_name.startswith("<"):
-                calls.append(f)
+            if code.co_filename == filename and not code.co_name.startswith("<"):
+                if calls is None:
+                    calls = [f]
+                else:
+                    calls.append(f)
             f = f.f_back
             n += 1
+        if calls is None:  # at the module's level (a training loop's body): no call
+            if self.chain:
+                self.chain = []
+            return None
         calls.reverse()
         del calls[MAX_DEPTH:]
         k = 0

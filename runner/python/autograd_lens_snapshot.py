@@ -69,12 +69,12 @@ def user_defined(node, recorder):
 def build(recorder, file, producer, duration_ms, error=None):
     torch = recorder.torch
     recorder.current = None  # a backward call the program was stopped in records no more steps
+    recorder.raw = None
     try:
         _complete(recorder)
     except Exception:
         pass  # what was found while the program ran is still a graph
     recorder.frozen = True
-    recorder.busy = True
     limits = recorder.limits
     try:
         _saved_and_outputs(recorder)

@@ -24,6 +24,7 @@ import warnings
 TOOL_DIR = os.path.dirname(os.path.abspath(__file__))
 EXIT_NO_TORCH = 3
 GRACE_S = 1.0
+GC_FIRST_THRESHOLD = 10000  # allocations between collections of the youngest generation (Python's default: 700)
 
 
 def _args(argv):
@@ -186,6 +187,22 @@ def _set_memory_limit(memory_mb):
     return lift
 
 
+def _fewer_collections():
+    """The recorder's own bookkeeping (a few dicts and tuples per grad_fn node and backward step)
+    would trigger the cyclic garbage collector on the program's objects many times more often than
+    the program alone does (the bench's 300-iteration loop: no collection untraced, 15 traced, 3-4 ms
+    of its ~80 ms; 1 with this threshold). The youngest generation's threshold is raised to make up
+    for it; a program that sets its own thresholds or disables the collector keeps its choice."""
+    try:
+        import gc
+
+        first, second, third = gc.get_threshold()
+        if gc.isenabled() and 0 < first < GC_FIRST_THRESHOLD:
+            gc.set_threshold(GC_FIRST_THRESHOLD, second, third)
+    except Exception:
+        pass
+
+
 def _seconds(ms):
     s = ms / 1000.0
     return ("%g" % round(s, 3 if ms < 1000 else 2)) + " s"
@@ -315,6 +332,7 @@ def main():
         tree = ast.parse(source, filename=path)
         rewrite(tree, lines)
         code = compile(tree, path, "exec")
+        rec.scopes.top = code
     except SyntaxError as e:
         line = e.lineno or 1
         err = {"kind": "syntax", "message": "%s: %s" % (type(e).__name__, e.msg), "range": {"line": line, "column": e.offset or 1}}
@@ -349,6 +367,7 @@ def main():
     sys.path.insert(0, os.path.dirname(path))
     error = None
     state["lift"] = _set_memory_limit(limits["memoryMb"])
+    _fewer_collections()
     out.message("running")
     state["run_started"] = time.time()
     threading.Thread(target=watchdog, name="autograd-lens-watchdog", daemon=True).start()

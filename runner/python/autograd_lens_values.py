@@ -123,6 +123,7 @@ class Locator:
         self.filename = filename
         self.lines = lines
         self.positions = {}  # code object → its co_positions(), listed once
+        self.places = {}  # (code, instruction offset) → its range (here())
 
     def line_text(self, line):
         return self.lines[line - 1] if 0 < line <= len(self.lines) else None
@@ -155,11 +156,19 @@ class Locator:
         return {"line": int(line), "column": column if column is not None else self.first_column(line)}
 
     def here(self, frame=None):
-        """The innermost frame of the user's file on the current stack (or from `frame` outwards)."""
+        """The innermost frame of the user's file on the current stack (or from `frame` outwards).
+        The same dict for the same instruction (callers never change it)."""
         f = frame if frame is not None else sys._getframe(1)
         while f is not None:
-            if f.f_code.co_filename == self.filename:
-                return self.frame_range(f)
+            code = f.f_code
+            if code.co_filename == self.filename:
+                key = (code, f.f_lasti)
+                r = self.places.get(key)
+                if r is None:
+                    r = self.frame_range(f)
+                    if r is not None and len(self.places) < 100000:
+                        self.places[key] = r
+                return r
             f = f.f_back
         return None
 
