@@ -4,7 +4,8 @@
 // copy gathered here (cached until the next in-place write anywhere). In-place ops write back
 // through the strides with `writeStrided`.
 import { allocate, type DType, type Storage } from "./dtype";
-import { stridesOf } from "./shape";
+import { stridesOf, type Shape } from "./shape";
+import type { NestedArray } from "./tensor";
 
 /**
  * PyTorch's version counter: bumped by every in-place write, shared by a tensor, its views and
@@ -188,4 +189,16 @@ export function viewPositions(viewShape: readonly number[], viewStrides: readonl
     for (let j = 0; j < inner; j++) map[o + j] = start + j * step;
   });
   return map;
+}
+
+/** A contiguous row-major storage as nested arrays of numbers (tolist()). */
+export function toNested(data: Storage, shape: Shape, dim: number, offset: number): NestedArray {
+  if (shape.length === 0) return data[0]!;
+  const n = shape[dim]!;
+  if (dim === shape.length - 1) return Array.from(data.subarray(offset, offset + n));
+  let inner = 1;
+  for (let i = dim + 1; i < shape.length; i++) inner *= shape[i]!;
+  const out: NestedArray[] = [];
+  for (let i = 0; i < n; i++) out.push(toNested(data, shape, dim + 1, offset + i * inner));
+  return out;
 }

@@ -2,10 +2,11 @@
 // PyTorch keeps on a tensor (requires_grad, grad, grad_fn, retains_grad, hooks). Every op lives in
 // ops/; the methods here only forward to them so the class reads as the API reference.
 import { type DType, type Storage, torchTypeName } from "./dtype";
-import { normalizeDim, numel, stridesOf, type Shape } from "./shape";
+import { normalizeDim, numel, stridesOf } from "./shape";
 import {
   currentWriteEpoch,
   flatOf,
+  toNested,
   gatherStrided,
   isContiguousLayout,
   VersionCounter,
@@ -25,7 +26,8 @@ import * as st from "./ops/stats";
 import * as ar from "./ops/arith";
 import { refreshStaleView } from "./ops/inplace";
 import * as GS from "./gradients/shape";
-import { BINARY_OPS, UNARY_OPS, type BinaryName, type TableMethods, type UnaryName } from "./ops/table";
+import type { TableMethods } from "./ops/table";
+import { installTableMethods } from "./ops/table_methods";
 import { backward as runBackward, type BackwardOptions } from "./autograd/engine";
 import type { ExtraTensorMethods } from "./ops/extra_methods";
 import type { InPlaceTensorMethods } from "./ops/inplace_methods";
@@ -51,8 +53,8 @@ const NO_DIMS: readonly number[] = Object.freeze([]);
 /** Gathered copies of strided views' values, with the write epoch they are valid for (see _values). */
 const gathered = new WeakMap<Tensor, { values: Storage; epoch: number }>();
 
-// The op table's methods (x.log1p(), x.log1p_(), x.atan2(y) …) are installed on the prototype below
-// installTableMethods; this declaration gives them their types.
+// The op table's methods (x.log1p(), x.log1p_(), x.atan2(y) …) are installed on the prototype by
+// installTableMethods (ops/table_methods.ts, called below the class); this declaration types them.
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unsafe-declaration-merging
 export interface Tensor extends TableMethods {}
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
@@ -491,40 +493,9 @@ export class Tensor {
   narrow(dim: number, start: number, length: number): Tensor { return ix.narrow(this, dim, start, length); }
 }
 
-/** Tensor methods for every op of the table (ops/table.ts): `x.log1p()`, in place `x.log1p_()`, `x.atan2(y)`. */
-function installTableMethods(): void {
-  const proto = Tensor.prototype as unknown as Record<string, unknown>;
-  for (const kind of Object.keys(UNARY_OPS) as UnaryName[]) {
-    proto[kind] = function (this: Tensor): Tensor {
-      return ew.unary(this, kind);
-    };
-    proto[`${kind}_`] = function (this: Tensor): Tensor {
-      return ip.inplace(this, `${kind}_`, () => ew.unary(this, kind));
-    };
-  }
-  for (const kind of Object.keys(BINARY_OPS) as BinaryName[]) {
-    proto[kind] = function (this: Tensor, other: Tensor): Tensor {
-      return ew.binary(this, other, kind);
-    };
-    proto[`${kind}_`] = function (this: Tensor, other: Tensor): Tensor {
-      return ip.inplace(this, `${kind}_`, () => ew.binary(this, other, kind));
-    };
-  }
-}
-installTableMethods();
+installTableMethods(Tensor.prototype);
 
 function flatArgs(args: number[] | [readonly number[]]): number[] {
   if (args.length === 1 && Array.isArray(args[0])) return (args[0] as readonly number[]).slice();
   return args as number[];
-}
-
-function toNested(data: Storage, shape: Shape, dim: number, offset: number): NestedArray {
-  if (shape.length === 0) return data[0]!;
-  const n = shape[dim]!;
-  if (dim === shape.length - 1) return Array.from(data.subarray(offset, offset + n));
-  let inner = 1;
-  for (let i = dim + 1; i < shape.length; i++) inner *= shape[i]!;
-  const out: NestedArray[] = [];
-  for (let i = 0; i < n; i++) out.push(toNested(data, shape, dim + 1, offset + i * inner));
-  return out;
 }

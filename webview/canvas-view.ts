@@ -8,6 +8,7 @@
 // graph-view.ts keeps the same API over both drawings, and draws the current backward step on its
 // overlay canvas above.
 import { paintScene, type PaintEdge, type PaintGroup, type PaintNode, type PaintOptions, type PaintScene } from "./canvas-paint";
+import { settleWithin } from "./settle";
 
 export type { PaintEdge, PaintGroup, PaintKind, PaintNode } from "./canvas-paint";
 export { arrowhead } from "./canvas-paint";
@@ -149,15 +150,7 @@ export class CanvasView {
 
   /** Resolves once the next frame has been drawn (or after a second when frames stop: hidden page). */
   nextFrame(): Promise<void> {
-    return new Promise((resolve) => {
-      let done = false;
-      const finish = () => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        resolve();
-      };
-      const timer = setTimeout(finish, 1000);
+    return settleWithin(1000, (finish) => {
       this.frameWaiters.push(finish);
       this.redraw();
     });

@@ -6,6 +6,7 @@ import type { ValueSummary } from "../shared/protocol";
 import type { Scene } from "./scene";
 import type { Theme } from "./theme";
 import type { StepMarks } from "./step-overlay";
+import { settleWithin } from "./settle";
 
 export type Point = { x: number; y: number };
 
@@ -98,15 +99,7 @@ export function pngScale(w: number, h: number): number {
  * frame's style, layout and paint. After a second it resolves anyway (a hidden page has no frames).
  */
 export function framePainted(drawing: Renderer): Promise<void> {
-  return new Promise((resolve) => {
-    let done = false;
-    const finish = () => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      resolve();
-    };
-    const timer = setTimeout(finish, 1000);
+  return settleWithin(1000, (finish) => {
     void drawing.nextFrame().then(() => {
       const channel = new MessageChannel();
       channel.port1.onmessage = finish;

@@ -10,26 +10,14 @@ import { backward } from "../autograd/engine";
 import { Adam, SGD, type Optimizer } from "../optim/optimizers";
 import * as join from "../ops/join";
 import { ruleFor, tensorFromFull, type ReplayRule } from "./rules";
-import type { Candidate, DescentMethod, DescentResult, DescentStep, ProgramInfo, ProgramOp, Varied } from "./types";
+import { ReplayCancelled, ReplayError } from "./errors";
+import { cacheOf, fail, has, referenceOf, sliceOf, source, where, type Plan, type Reference, type Slice } from "./slice";
+import type { Candidate, DescentMethod, DescentResult, DescentStep, ProgramInfo, Varied } from "./types";
 
-export type { Candidate, DescentMethod, DescentResult, DescentStep, FullTensor, ProgramInfo, ProgramOp, Varied } from "./types";
+export type { Candidate, DescentMethod, DescentResult, DescentStep, FullTensor, ProgramInfo, Varied } from "./types";
 export { RULES, ruleFor, type ReplayRule } from "./rules";
 
-/** Thrown by evaluateBatch when shouldStop() returned true. */
-export class ReplayCancelled extends Error {
-  constructor() {
-    super("the evaluation was cancelled");
-    this.name = "ReplayCancelled";
-  }
-}
-
-/** A failure while re-running the program (a missing rule, an op that threw, a bad request). */
-export class ReplayError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "ReplayError";
-  }
-}
+export { ReplayCancelled, ReplayError };
 
 /** Candidates offered per leaf at most (a big weight matrix would otherwise list every element). */
 export const MAX_CANDIDATES_PER_LEAF = 1000;
@@ -37,161 +25,6 @@ export const MAX_CANDIDATES_PER_LEAF = 1000;
 const CHUNK_ELEMENTS = 1 << 22;
 /** Descent counts as diverged after this many consecutive rises of the value above its start. */
 export const DIVERGENCE_RISES = 5;
-
-// ---- the slice of the program an output depends on ---------------------------------------------
-
-interface Slice {
-  /** Indices into program.ops, in run order. */
-  ops: number[];
-  /** Leaves read by those ops, in order of first use. */
-  leaves: string[];
-}
-
-interface Reference {
-  /** Every op output of the slice at the recorded values (no grad). */
-  values: Map<string, Tensor>;
-  output: Tensor;
-}
-
-interface Plan {
-  slice: Slice;
-  ref: Reference;
-  /** Ops (indices into program.ops) whose value depends on a varied leaf, in run order. */
-  dep: number[];
-  /** After dep[k] ran, these values are no longer needed. */
-  frees: string[][];
-  /** The largest per-point element count among the dependent values. */
-  maxNumel: number;
-}
-
-interface Cache {
-  producer: Map<string, number>;
-  slices: Map<string, Slice | string>;
-  refs: Map<string, Reference | string>;
-  plans: Map<string, Plan>;
-}
-
-const caches = new WeakMap<ProgramInfo, Cache>();
-
-function cacheOf(program: ProgramInfo): Cache {
-  let c = caches.get(program);
-  if (c === undefined) {
-    const producer = new Map<string, number>();
-    program.ops.forEach((op, i) => producer.set(op.out, i));
-    c = { producer, slices: new Map(), refs: new Map(), plans: new Map() };
-    caches.set(program, c);
-  }
-  return c;
-}
-
-const has = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
-
-/** "PowBackward0 (node n3, line 8)". */
-function where(op: ProgramOp): string {
-  return `${op.op} (node ${op.node}${op.line !== undefined ? `, line ${op.line}` : ""})`;
-}
-
-function sliceOf(program: ProgramInfo, output: string): Slice | string {
-  const cache = cacheOf(program);
-  const hit = cache.slices.get(output);
-  if (hit !== undefined) return hit;
-  let result: Slice | string;
-  if (!cache.producer.has(output)) {
-    result = has(program.leaves, output)
-      ? `the output ${output} is a leaf, not computed by an op`
-      : `the output ${output} was not made by a recorded op`;
-  } else {
-    const need = new Set<number>();
-    const stack = [output];
-    let problem: string | null = null;
-    while (stack.length > 0 && problem === null) {
-      const id = stack.pop()!;
-      const i = cache.producer.get(id);
-      if (i === undefined) continue;
-      if (need.has(i)) continue;
-      need.add(i);
-      const op = program.ops[i]!;
-      if (!ruleFor(op.op)) {
-        problem = `${where(op)} has no replay rule, so the computation cannot be re-evaluated`;
-        break;
-      }
-      for (const inp of op.inputs) {
-        if (inp === null) continue;
-        if (cache.producer.has(inp)) stack.push(inp);
-        else if (inp.endsWith("@old")) {
-          const id = inp.slice(0, -4);
-          const what = has(program.leaves, id) ? `leaf ${program.leaves[id]!.label ?? id}` : `tensor ${id}`;
-          problem =
-            `${where(op)} read ${what} before its values were changed in place ` +
-            `(e.g. by optimizer.step()); only a forward pass after the last change can be re-evaluated`;
-          break;
-        } else if (!has(program.leaves, inp) && !has(program.constants, inp)) {
-          problem = `${where(op)} reads tensor ${inp}, whose values were not recorded`;
-          break;
-        }
-      }
-    }
-    if (problem !== null) result = problem;
-    else {
-      const ops = [...need].sort((a, b) => a - b);
-      const leaves: string[] = [];
-      const seen = new Set<string>();
-      for (const i of ops) {
-        for (const inp of program.ops[i]!.inputs) {
-          if (inp !== null && has(program.leaves, inp) && !seen.has(inp)) {
-            seen.add(inp);
-            leaves.push(inp);
-          }
-        }
-      }
-      result = { ops, leaves };
-    }
-  }
-  cache.slices.set(output, result);
-  return result;
-}
-
-/** A recorded leaf or constant as a tensor (decoded once). */
-function source(program: ProgramInfo, id: string): Tensor | undefined {
-  if (has(program.leaves, id)) return tensorFromFull(program.leaves[id]!);
-  if (has(program.constants, id)) return tensorFromFull(program.constants[id]!);
-  return undefined;
-}
-
-function fail(op: ProgramOp, e: unknown): Error {
-  if (e instanceof ReplayCancelled) return e;
-  const msg = e instanceof Error ? e.message : String(e);
-  return new ReplayError(`re-running ${where(op)} failed: ${msg}`);
-}
-
-/** The slice run once at the recorded values: shapes, the values that do not vary, the check. */
-function referenceOf(program: ProgramInfo, output: string, slice: Slice): Reference | string {
-  const cache = cacheOf(program);
-  const hit = cache.refs.get(output);
-  if (hit !== undefined) return hit;
-  let result: Reference | string;
-  try {
-    const values = new Map<string, Tensor>();
-    withGradMode(false, () => {
-      for (const i of slice.ops) {
-        const op = program.ops[i]!;
-        const inputs = op.inputs.map((id) => (id === null ? null : (values.get(id) ?? source(program, id)!)));
-        let y: Tensor;
-        try {
-          y = ruleFor(op.op)!.forward(inputs, op.attrs);
-        } catch (e) {
-          throw fail(op, e);
-        }
-        values.set(op.out, y);
-      }
-    });
-    result = { values, output: values.get(output)! };
-  } catch (e) {
-    result = e instanceof Error ? e.message : String(e);
-  }
-  cache.refs.set(output, result);
-  return result;
-}
 
 // ---- the API ------------------------------------------------------------------------------------
 

@@ -1,25 +1,14 @@
 // Replay rules of the reductions and scans (ops/stats.ts) and of ops/arith.ts, as in rules.ts: one
-// point (`forward`) and B points along a leading dim (`batch`). rules.ts passes its attribute
-// readers in (no import cycle).
+// point (`forward`) and B points along a leading dim (`batch`), reading attributes through attrs.ts.
 import type { Tensor } from "../tensor";
 import * as st from "../ops/stats";
 import * as ar from "../ops/arith";
 import * as sh from "../ops/shape_ops";
 import * as join from "../ops/join";
 import { select } from "../ops/indexing";
-import type { Attrs, Inputs, ReplayRule } from "./rules";
+import { bool, ints, liftAll, num, req, shift, type Attrs, type ReplayRule } from "./attrs";
 
-export interface RuleHelpers {
-  req(x: Tensor | null | undefined, i?: number): Tensor;
-  num(a: Attrs, key: string): number;
-  ints(a: Attrs, key: string): number[];
-  bool(a: Attrs, key: string): boolean;
-  liftAll(x: Inputs, batched: readonly boolean[]): Tensor[];
-}
-
-export function statsRules(h: RuleHelpers): Record<string, ReplayRule> {
-  const { req, num, ints, bool } = h;
-  const shift = (dims: readonly number[]) => dims.map((d) => d + 1);
+export function statsRules(): Record<string, ReplayRule> {
 
   /** A reduction over the recorded dims: batched, the dims move one right; a 0-dim point is its own value. */
   const overDims = (f: (x: Tensor, dims: number[], a: Attrs) => Tensor): ReplayRule => ({
@@ -62,7 +51,7 @@ export function statsRules(h: RuleHelpers): Record<string, ReplayRule> {
     RsubBackward0: {
       forward: ([x, y], a) => ar.rsub(req(x, 0), req(y, 1), num(a, "alpha")),
       batch: (x, bt, a) => {
-        const [p, q] = h.liftAll(x, bt);
+        const [p, q] = liftAll(x, bt);
         return ar.rsub(p!, q!, num(a, "alpha"));
       },
     },
@@ -77,14 +66,14 @@ export function statsRules(h: RuleHelpers): Record<string, ReplayRule> {
     LerpBackward0: {
       forward: ([x, y], a) => ar.lerp(req(x, 0), req(y, 1), num(a, "weight")),
       batch: (x, bt, a) => {
-        const [p, q] = h.liftAll(x, bt);
+        const [p, q] = liftAll(x, bt);
         return ar.lerp(p!, q!, num(a, "weight"));
       },
     },
     LerpBackward1: {
       forward: ([x, y, w]) => ar.lerp(req(x, 0), req(y, 1), req(w, 2)),
       batch: (x, bt) => {
-        const [p, q, w] = h.liftAll(x, bt);
+        const [p, q, w] = liftAll(x, bt);
         return ar.lerp(p!, q!, w!);
       },
     },

@@ -11,11 +11,7 @@ import { scatterAddFlat } from "../ops/indexing";
 import * as so from "../ops/sorting";
 import * as st from "../ops/structural";
 import * as lx from "../ops/linalg_extra";
-import type { Attrs, ReplayRule } from "./rules";
-
-/** A recorded attribute is missing or unusable (rules.ts has its own; this file must not import it at load). */
-class AttrError extends Error {}
-import type { FullTensor } from "./types";
+import { AttrError, fullAttr, ints, jsonNum, num, req, type ReplayRule } from "./attrs";
 import { stack } from "../ops/join";
 import { select } from "../ops/indexing";
 
@@ -28,28 +24,11 @@ function pointwise(forward: ReplayRule["forward"]): ReplayRule {
   };
 }
 
-function req(x: Tensor | null | undefined, i = 0): Tensor {
-  if (!x) throw new AttrError(`input ${i} is missing`);
-  return x;
-}
-
-function num(a: Attrs, key: string): number {
-  const v = a[key];
-  if (typeof v !== "number") throw new AttrError(`the recorded attribute "${key}" is missing or not a number`);
-  return v;
-}
-
-function ints(a: Attrs, key: string): number[] {
-  const v = a[key];
-  if (!Array.isArray(v) || !v.every((x) => typeof x === "number")) throw new AttrError(`the recorded attribute "${key}" is missing or not a list of numbers`);
-  return v as number[];
-}
-
-function tensorAttr(a: Attrs, key: string, like: Tensor): Tensor {
-  const v = a[key] as FullTensor | undefined;
-  if (!v || typeof v !== "object" || !Array.isArray(v.values) || !Array.isArray(v.shape)) throw new AttrError(`the recorded attribute "${key}" is missing or not a tensor`);
+/** A recorded tensor attribute in the dtype of `like` (a scatter's src takes its target's dtype). */
+function tensorAttr(a: Parameters<typeof fullAttr>[0], key: string, like: Tensor): Tensor {
+  const v = fullAttr(a, key);
   const data = allocate(like.dtype, v.values.length);
-  for (let i = 0; i < data.length; i++) data[i] = Number(v.values[i]);
+  for (let i = 0; i < data.length; i++) data[i] = jsonNum(v.values[i]) ?? NaN;
   return new Tensor(data, v.shape.slice(), like.dtype);
 }
 
