@@ -5,7 +5,8 @@
 // The two stacks interleave (a helper function calls a model; a forward() calls a helper): each
 // module call remembers how many function calls were running when it began. A call enters the
 // snapshot's list only when a node is recorded inside it, so calls that made nothing cost nothing;
-// a function call's line (where it was called) is found then, from the stack of that node.
+// a function call's line and column (where it was called) are found then, from the stack of that
+// node.
 import type { ScopeInfo, SourceRange } from "../shared/protocol";
 import type { CallFrames } from "./context-calls";
 import type { FunctionSite } from "./transpile-calls";
@@ -123,7 +124,7 @@ export class CallScopes {
     const depth = this.functionDepth();
     const frames = this.frames;
     let parent: number | undefined;
-    let lines: Array<number | undefined> | undefined;
+    let lines: Array<SourceRange | undefined> | undefined;
     let m = 0;
     const enterModule = (f: ModuleFrame): boolean => {
       if (f.index === undefined) {
@@ -143,10 +144,16 @@ export class CallScopes {
       if (!e || e.serial !== serial) {
         if (this.list.length >= MAX_SCOPES) return undefined;
         lines ??= this.callLines(depth, userFrames?.() ?? []);
-        const line = lines[d];
+        const at = lines[d];
         e = { serial, index: this.list.length };
         this.entered[d] = e;
-        this.list.push({ kind: "function", name: this.sites[site]!.name.slice(0, 200), type: "function", ...(line !== undefined ? { line } : {}), ...(parent !== undefined ? { parent } : {}) });
+        this.list.push({
+          kind: "function",
+          name: this.sites[site]!.name.slice(0, 200),
+          type: "function",
+          ...(at !== undefined ? { line: at.line, column: at.column } : {}),
+          ...(parent !== undefined ? { parent } : {}),
+        });
       }
       parent = e.index;
     }
@@ -155,14 +162,15 @@ export class CallScopes {
   }
 
   /**
-   * The line each running function call was called from: the stack's frame after the call's own
-   * frame (the innermost frame written inside that function), matched innermost call first.
+   * Where each running function call was called from (line and column): the stack's frame after
+   * the call's own frame (the innermost frame written inside that function), matched innermost
+   * call first.
    */
-  private callLines(depth: number, user: SourceRange[]): Array<number | undefined> {
+  private callLines(depth: number, user: SourceRange[]): Array<SourceRange | undefined> {
     const frames = this.frames!;
     const index = (this.siteIndex ??= new SiteIndex(this.sites));
     const inner = user.map((r) => index.innermost(r));
-    const lines: Array<number | undefined> = [];
+    const lines: Array<SourceRange | undefined> = [];
     let j = 0;
     for (let d = depth - 1; d >= 0; d--) {
       const site = frames.ids[d]!;
@@ -170,7 +178,8 @@ export class CallScopes {
       let k = j;
       while (k < inner.length && inner[k] !== site) k++;
       if (k >= inner.length) continue;
-      lines[d] = user[k + 1]?.line;
+      const at = user[k + 1];
+      if (at) lines[d] = { line: at.line, column: at.column };
       j = k + 1;
     }
     return lines;

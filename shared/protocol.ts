@@ -120,6 +120,8 @@ export interface ScopeInfo {
   type: string;
   /** function: the line of the call (in the user's text); absent when not known. */
   line?: number;
+  /** function: the column of the call on that line (1-based); absent when not known. */
+  column?: number;
   /** The call it ran inside, an index into scopes (before this one). */
   parent?: number;
   /** Tensor ids of the module's own parameters (its weight and bias). */

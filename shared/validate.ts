@@ -266,6 +266,8 @@ function scopeList(c: Checker, v: unknown, nodes: readonly NodeWire[]): NonNulla
     }
     const line = c.get(o, "line", p);
     if (line !== undefined) r.line = c.int(line, `${p}.line`);
+    const column = c.get(o, "column", p);
+    if (column !== undefined) r.column = c.int(column, `${p}.column`);
     const params = c.get(o, "params", p);
     if (params !== undefined) r.params = c.arr(params, `${p}.params`).map((t, j) => c.str(t, `${p}.params[${j}]`, CAPS.name));
     return r;

@@ -24,7 +24,6 @@ export const BOX = {
   minWidth: 48,
   pillHeight: 24,
   pillPad: 9,
-  groupHeight: 30,
   /** Group frames: padding around their members and the room of their label above. */
   groupPad: 10,
   groupLabel: 16,
@@ -90,6 +89,22 @@ export const TENSOR_BOX_LINES: ReadonlyArray<readonly TensorBoxRun[]> = [
       text: (_i, grad) => shortGrad(grad),
       tone: (grad) => (grad ? "grad" : "muted"),
       reserve: (i) => (i.tensor?.value ? gradTemplate(i.tensor.value.shape, i.tensor.value.numel) : ""),
+    },
+  ],
+];
+
+/**
+ * A folded group's box (a module call, a function call, a loop, a line): its label, then what comes
+ * out of it — the value and the grad lines of its output tensor (scene.ts picks it), as a tensor box
+ * shows them. Without an output, the label alone.
+ */
+export const GROUP_BOX_LINES: ReadonlyArray<readonly TensorBoxRun[]> = [
+  [{ role: "group", font: "mono", text: (i) => i.label, tone: () => "muted" }],
+  [
+    { role: "value", font: "mono", text: (i) => shortValue(i.tensor?.value) },
+    {
+      ...TENSOR_BOX_LINES[1]![0]!,
+      text: (i, grad) => (i.tensor ? shortGrad(grad) : ""),
     },
   ],
 ];
@@ -172,9 +187,9 @@ export interface TensorBoxContent {
   slots: Array<{ run: TensorBoxRun; x: number; y: number; width: number }>;
 }
 
-/** The name as drawn (elided) and its place: the node's own label in cytoscape. */
+/** The name (or a folded group's label) as drawn and its place: the node's own label in cytoscape. */
 export function nameSlot(c: TensorBoxContent): { text: string; x: number; y: number; width: number } | undefined {
-  const s = c.slots.find((x) => x.run.role === "name");
+  const s = c.slots.find((x) => x.run.role === "name" || x.run.role === "group");
   return s && { text: s.run.text(c.input, null), x: s.x, y: s.y, width: s.width };
 }
 
@@ -186,11 +201,12 @@ export function measureTensorBox(
   label: string,
   tensor: TensorInfo | undefined,
   widthOf: (text: string, font: BoxText["font"]) => number,
+  boxLines: ReadonlyArray<readonly TensorBoxRun[]> = TENSOR_BOX_LINES,
 ): { content: TensorBoxContent; width: number; height: number } {
   const input: TensorBoxInput = { label, tensor };
   const lines: Array<Array<{ run: TensorBoxRun; x: number; width: number }>> = [];
   let inner = 0;
-  for (const line of TENSOR_BOX_LINES) {
+  for (const line of boxLines) {
     const placed: Array<{ run: TensorBoxRun; x: number; width: number }> = [];
     let x = 0;
     for (const run of line) {
@@ -236,12 +252,7 @@ export function measurePill(label: string, widthOf: (text: string, font: BoxText
   return { width: Math.ceil(widthOf(label, "ui")) + 2 * BOX.pillPad, height: BOX.pillHeight };
 }
 
-/** A collapsed group's size for its label. */
-export function measureCollapsed(label: string, widthOf: (text: string, font: BoxText["font"]) => number): { width: number; height: number } {
-  return { width: Math.ceil(widthOf(label, "mono")) + 2 * BOX.pillPad, height: BOX.groupHeight };
-}
-
-/** An op pill's or a collapsed group's one centred text. */
-export function centredText(role: "op" | "group", text: string): BoxText {
-  return { role, text, x: 0, y: 0, center: true, font: role === "op" ? "ui" : "mono", size: BOX.textSize, tone: role === "op" ? "opText" : "muted" };
+/** An op pill's one centred text. */
+export function centredText(role: "op", text: string): BoxText {
+  return { role, text, x: 0, y: 0, center: true, font: "ui", size: BOX.textSize, tone: "opText" };
 }

@@ -96,8 +96,9 @@ export function paintScene(ctx: PaintContext, scene: PaintScene, o: PaintOptions
       ctx.font = `${BOX.groupFont}px ${t.fontMono}`;
       ctx.fillStyle = t.muted;
       ctx.textAlign = "center";
-      ctx.textBaseline = "bottom";
-      for (const g of scene.groups) ctx.fillText(g.label, (g.x1 + g.x2) / 2, g.y1 - 2);
+      ctx.textBaseline = "top";
+      // In the label's strip at the top of the frame (scene.ts's groupFrames).
+      for (const g of scene.groups) ctx.fillText(g.label, (g.x1 + g.x2) / 2, g.y1 + 4);
     }
   }
 
@@ -194,7 +195,6 @@ export function paintScene(ctx: PaintContext, scene: PaintScene, o: PaintOptions
   };
   for (const n of visible) {
     if (n.kind === "op") put(n, centredText("op", n.label));
-    else if (n.kind === "collapsed") put(n, centredText("group", n.label));
     else for (const b of o.texts(n)) put(n, b);
   }
   ctx.textBaseline = "middle";

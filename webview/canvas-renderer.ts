@@ -4,7 +4,7 @@
 import { BOX, tensorBoxTexts } from "./box";
 import { CanvasView, coveringCanvas, type Hit, type PaintEdge, type PaintGroup, type PaintNode } from "./canvas-view";
 import { PNG_MARGIN, pngScale, type Extent, type Point, type RenderContext, type Renderer, type ViewportState } from "./renderer";
-import { groupFrame, type SizeClass } from "./scene";
+import { groupFrames, type SizeClass } from "./scene";
 import { drawStepOverlay } from "./step-overlay";
 import { centredOn } from "./viewport";
 
@@ -90,10 +90,7 @@ export class CanvasRenderer implements Renderer {
       if (source && target) edges.push({ source, target });
     }
     const groups: PaintGroup[] = [];
-    for (const [id, grp] of scene.groups) {
-      const f = groupFrame(grp.members, (m) => byId.get(m));
-      if (f) groups.push({ id, label: grp.label, ...f });
-    }
+    for (const [id, f] of groupFrames(scene, (m) => byId.get(m))) groups.push({ id, label: scene.groups.get(id)!.label, ...f });
     this.canvas.setScene(nodes, edges, groups);
   }
 

@@ -156,6 +156,8 @@ export function cyStylesheet(t: Theme, flow: "data" | "gradient", direction: "LR
         "background-color": t.groupFill,
         color: t.muted,
         "font-family": t.fontMono,
+        "text-margin-x": "data(lmx)",
+        "text-margin-y": "data(lmy)",
       },
     },
     { selector: "node.step", style: { "border-width": 3.5, "border-color": t.step } },
@@ -215,7 +217,7 @@ export function cyStylesheet(t: Theme, flow: "data" | "gradient", direction: "LR
 export function boxTags(n: Drawn, p: { x: number; y: number }, grad: ValueSummary | null): Array<{ id: string; text: BoxText; position: { x: number; y: number } }> {
   if (!n.box) return [];
   return tensorBoxTexts(n.box, grad)
-    .filter((t) => t.role !== "name")
+    .filter((t) => t.role !== "name" && t.role !== "group")
     .map((t) => ({ id: tagId(n.id, t.role), text: t, position: { x: p.x + t.x, y: p.y + t.y } }));
 }
 
@@ -225,10 +227,6 @@ export function cyElements(scene: Scene, positions: Record<string, { x: number; 
   for (const [id, grp] of scene.groups) out.push({ group: "nodes", data: { id, label: grp.label, ...(grp.parent ? { parent: grp.parent } : {}) }, classes: "group" });
   for (const n of scene.nodes) {
     const position = positions[n.id] ?? { x: 0, y: 0 };
-    if (n.kind === "collapsed") {
-      out.push({ group: "nodes", data: { id: n.id, label: n.label, w: n.width, h: n.height, ...(n.parent ? { parent: n.parent } : {}) }, classes: "collapsed", position });
-      continue;
-    }
     const parent = n.parent;
     if (n.kind === "op") {
       // A user-defined autograd.Function's node: drawn dashed (its backward is the user's code).
@@ -241,7 +239,8 @@ export function cyElements(scene: Scene, positions: Record<string, { x: number; 
     out.push({
       group: "nodes",
       data: { id: n.id, label: name?.text ?? n.label, w: n.width, h: n.height, lmx: name ? name.x + name.width / 2 : 0, lmy: name?.y ?? 0, ...(parent ? { parent } : {}) },
-      classes: `tensor ${n.kind}`,
+      // A folded group's box: its label (muted, monospace) where the name goes, then its output's lines.
+      classes: n.kind === "collapsed" ? "collapsed" : `tensor ${n.kind}`,
       position,
     });
     for (const tag of boxTags(n, position, gradOf(n.id))) {

@@ -2,7 +2,8 @@
 //   - Module calls (snapshot.scopes): an nn.Linear call is one box holding its ops, their results
 //     and the module's own parameters (its weight and bias); an nn.Sequential call holds its layers.
 //   - Function calls (snapshot.scopes of kind "function"): a call of a function the snippet defines
-//     is one box "layer() @ L12" holding its ops and their results; calls nest in calls and modules.
+//     is one box "layer() @ L12" holding its ops and their results ("layer() @ L12:9" and
+//     "layer() @ L12:15" when one line calls it twice); calls nest in calls and modules.
 //   - Repeated structure: a run of three or more identical copies of the same items in creation
 //     order (the body of a loop: ops of the same names from the same lines, or module calls of the
 //     same module) is one box "× 500"; with many copies it opens into at most ~10 chunks of copies
@@ -114,6 +115,7 @@ export function foldTree(g: ViewGraph): FoldTree {
       if (v && v.kind === "leaf" && !scopeOf.has(p) && !params.has(p)) params.set(p, s);
     }
   }
+  const sharedLines = callsSharingALine(scopes);
   const top: string[] = [];
   const childrenOf = (parent: string | undefined) => (parent ? groups.get(parent)!.children : top);
   // Places a module call's group (and its parents) where its first node comes.
@@ -122,7 +124,7 @@ export function foldTree(g: ViewGraph): FoldTree {
     if (groups.has(id)) return id;
     const info = scopes[s]!;
     const parent = info.parent !== undefined && scopes[info.parent] ? place(info.parent, order) : undefined;
-    const grp: FoldGroup = { id, kind: info.kind === "function" ? "call" : "module", label: scopeLabel(info), children: [], size: 0, order, open: false };
+    const grp: FoldGroup = { id, kind: info.kind === "function" ? "call" : "module", label: scopeLabel(info, sharedLines), children: [], size: 0, order, open: false };
     if (parent) grp.parent = parent;
     groups.set(id, grp);
     childrenOf(parent).push(id);
@@ -155,10 +157,31 @@ export function foldTree(g: ViewGraph): FoldTree {
 /** A module call's or a function call's group. */
 const isCall = (grp: FoldGroup | undefined): boolean => grp?.kind === "module" || grp?.kind === "call";
 
-/** "0: Linear", "Sequential"; "layer() @ L12" for a function call. */
-function scopeLabel(info: ScopeInfo): string {
-  if (info.kind === "function") return `${info.name}()${info.line !== undefined ? ` @ L${info.line}` : ""}`;
-  return info.name ? `${info.name}: ${info.type}` : info.type;
+/**
+ * "0: Linear", "Sequential"; "layer() @ L12" for a function call, "layer() @ L12:9" (with the
+ * column) when the function is called from two places on that line (`layer(layer(x))`).
+ */
+export function scopeLabel(info: ScopeInfo, sharedLines: ReadonlySet<string>): string {
+  if (info.kind !== "function") return info.name ? `${info.name}: ${info.type}` : info.type;
+  if (info.line === undefined) return `${info.name}()`;
+  const column = info.column !== undefined && sharedLines.has(lineKey(info)) ? `:${info.column}` : "";
+  return `${info.name}() @ L${info.line}${column}`;
+}
+
+const lineKey = (info: ScopeInfo) => `${info.line}\u0000${info.name}`;
+
+/** The (line, function) pairs called from two or more columns of that line. */
+export function callsSharingALine(scopes: readonly ScopeInfo[]): Set<string> {
+  const first = new Map<string, number>();
+  const shared = new Set<string>();
+  for (const s of scopes) {
+    if (s.kind !== "function" || s.line === undefined || s.column === undefined) continue;
+    const k = lineKey(s);
+    const c = first.get(k);
+    if (c === undefined) first.set(k, s.column);
+    else if (c !== s.column) shared.add(k);
+  }
+  return shared;
 }
 
 /** What makes two items copies of each other: op names and lines, tensor kinds and lines, module types and names. */

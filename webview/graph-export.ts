@@ -2,7 +2,7 @@
 // canvas), with the current backward step marked: the same boxes, texts (box.ts) and colours as on screen.
 import { BOX, centredText, tensorBoxTexts, type BoxText } from "./box";
 import { renderSvg, type SvgEdge, type SvgNode, type SvgTextLine } from "./export-svg";
-import { groupFrame, type Scene } from "./scene";
+import { groupFrames, type Scene } from "./scene";
 import type { Theme } from "./theme";
 import type { ValueSummary } from "../shared/protocol";
 
@@ -31,13 +31,13 @@ export function sceneSvg(o: SceneSvgInput): string {
   });
   const nodes: SvgNode[] = [];
   const index = new Map<string, number>();
-  for (const [, grp] of scene.groups) {
-    const f = groupFrame(grp.members, (id) => {
-      const d = scene.byId.get(id);
-      const p = o.positions[id];
-      return d && p ? { x: p.x, y: p.y, width: d.width, height: d.height } : undefined;
-    });
-    if (!f) continue;
+  const frames = groupFrames(scene, (id) => {
+    const d = scene.byId.get(id);
+    const p = o.positions[id];
+    return d && p ? { x: p.x, y: p.y, width: d.width, height: d.height } : undefined;
+  });
+  for (const [id, f] of frames) {
+    const grp = scene.groups.get(id)!;
     nodes.push({
       x: (f.x1 + f.x2) / 2,
       y: (f.y1 + f.y2) / 2,
@@ -60,7 +60,9 @@ export function sceneSvg(o: SceneSvgInput): string {
     const isStep = d.id === stepNode;
     const base = { x: p.x, y: p.y, width: d.width, height: d.height, title: d.label };
     if (d.kind === "collapsed") {
-      nodes.push({ ...base, shape: "box", fill: t.groupFill, stroke: t.muted, strokeWidth: 1.5, dashed: true, lines: [line(centredText("group", d.label))], align: "center" });
+      // Its label, then its output's value and grad (box.ts's GROUP_BOX_LINES).
+      const lines = d.box ? tensorBoxTexts(d.box, o.gradOf(d.id)).filter((b) => b.text).map(line) : [];
+      nodes.push({ ...base, shape: "box", fill: t.groupFill, stroke: t.muted, strokeWidth: 1.5, dashed: true, lines, align: "left" });
     } else if (d.kind === "op") {
       nodes.push({
         ...base,

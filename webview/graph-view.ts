@@ -305,7 +305,7 @@ export class GraphView {
 
   /** Positions for the scene (layout-runner.ts: in the worker for big graphs), with the timings kept. */
   private async layout(scene: Scene, direction: "LR" | "TB"): Promise<LayoutResult> {
-    const { result, ranIn, ms } = await this.layouts.run(scene, direction, scene.groups.size > 0);
+    const { result, ranIn, ms } = await this.layouts.run(scene, direction);
     this.timings.layoutIn = ranIn;
     this.timings.layoutMs = ms;
     return result;
@@ -341,7 +341,9 @@ export class GraphView {
     return gen === this.generation;
   }
 
+  /** The grad a drawn box shows now (a folded group's: its output tensor's). */
   private gradOf(id: string): ValueSummary | null {
+    id = this.scene?.byId.get(id)?.output ?? id;
     const r = this.replayState;
     if (r) return r.grads.get(id) ?? null;
     return this.graph?.byId.get(id)?.tensor?.grad ?? null;

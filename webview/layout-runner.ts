@@ -2,7 +2,8 @@
 // bundled and inlined by the build, started from a Blob URL) for big graphs, falling back to the
 // page when the worker cannot start or fails.
 import { BOX } from "./box";
-import { layeredLayout, type LayoutEdge, type LayoutNode, type LayoutOptions, type LayoutResult } from "./layout";
+import type { LayoutEdge, LayoutOptions } from "./layout";
+import { groupedLayout, type FrameRoom, type GroupedLayoutNode, type GroupedLayoutResult as LayoutResult, type LayoutGroup } from "./layout-groups";
 import type { LayoutRequest, LayoutResponse } from "./layout-worker";
 import type { Scene } from "./scene";
 
@@ -16,6 +17,9 @@ declare const __LAYOUT_WORKER_SOURCE__: string | undefined;
  */
 export const WORKER_NODES = 2500;
 
+/** What a group's frame takes around its members (scene.ts's groupFrames draws it there). */
+export const FRAME_ROOM: FrameRoom = { pad: BOX.groupPad, label: BOX.groupLabel };
+
 export class LayoutRunner {
   private worker: Worker | null | undefined;
   private workerUrl: string | null = null;
@@ -25,29 +29,31 @@ export class LayoutRunner {
 
   constructor(readonly workerNodes: number = WORKER_NODES) {}
 
-  private layoutOptions(direction: "LR" | "TB", grouping: boolean): LayoutOptions {
-    // Group frames take room the layout does not know about: widen the gaps while grouping.
-    const g = grouping ? 2 * BOX.groupPad + BOX.groupLabel : 0;
-    return direction === "LR" ? { direction: "LR", rankSep: 28 + g, nodeSep: 14 + g } : { direction: "TB", rankSep: 18 + g, nodeSep: 16 + g };
+  private layoutOptions(direction: "LR" | "TB"): LayoutOptions {
+    return direction === "LR" ? { direction: "LR", rankSep: 28, nodeSep: 14 } : { direction: "TB", rankSep: 18, nodeSep: 16 };
   }
 
-  /** Positions for the scene: in the worker for big graphs (when it can be created), else here. */
-  async run(scene: Scene, direction: "LR" | "TB", grouping: boolean): Promise<{ result: LayoutResult; ranIn: "worker" | "main" | "none"; ms: number }> {
-    const nodes: LayoutNode[] = scene.nodes.map((n) => ({ id: n.id, width: n.width, height: n.height, order: n.order }));
+  /**
+   * Positions for the scene: in the worker for big graphs (when it can be created), else here.
+   * Open groups are laid out as blocks (layout-groups.ts), each as big as its frame.
+   */
+  async run(scene: Scene, direction: "LR" | "TB"): Promise<{ result: LayoutResult; ranIn: "worker" | "main" | "none"; ms: number }> {
+    const nodes: GroupedLayoutNode[] = scene.nodes.map((n) => ({ id: n.id, width: n.width, height: n.height, order: n.order, ...(n.parent !== undefined ? { parent: n.parent } : {}) }));
     const edges: LayoutEdge[] = scene.edges.map((e) => ({ source: e.source, target: e.target }));
-    const options = this.layoutOptions(direction, grouping);
+    const groups: LayoutGroup[] = [...scene.groups].map(([id, g]) => ({ id, labelWidth: g.labelWidth, ...(g.parent !== undefined ? { parent: g.parent } : {}) }));
+    const options = this.layoutOptions(direction);
     const started = performance.now();
     if (nodes.length === 0) {
-      return { result: { positions: {}, width: 0, height: 0, ranks: 0 }, ranIn: "none", ms: 0 };
+      return { result: { positions: {}, width: 0, height: 0, ranks: 0, blocks: {} }, ranIn: "none", ms: 0 };
     }
     if (nodes.length > this.workerNodes) {
       const worker = this.ensureWorker();
       if (worker) {
         try {
-          const result = await this.layoutInWorker(worker, { id: 0, nodes, edges, options });
+          const result = await this.layoutInWorker(worker, { id: 0, nodes, edges, groups, room: FRAME_ROOM, options });
           return { result, ranIn: "worker", ms: performance.now() - started };
         } catch {
-          if (this.disposed) return { result: { positions: {}, width: 0, height: 0, ranks: 0 }, ranIn: "none", ms: 0 };
+          if (this.disposed) return { result: { positions: {}, width: 0, height: 0, ranks: 0, blocks: {} }, ranIn: "none", ms: 0 };
           // The worker failed (it could not start, or threw): lay out here instead.
           this.dropWorker();
         }
@@ -55,7 +61,7 @@ export class LayoutRunner {
       // Let the page paint whatever it shows meanwhile before the long synchronous run.
       await new Promise((r) => setTimeout(r, 0));
     }
-    const result = layeredLayout(nodes, edges, options);
+    const result = groupedLayout(nodes, edges, groups, options, FRAME_ROOM);
     return { result, ranIn: "main", ms: performance.now() - started };
   }
 

@@ -3,7 +3,7 @@
 // one box and an open one a frame around its members, each box measured by box.ts, and the edges
 // between drawn boxes. Pure apart from text measurement; both drawings (cytoscape, canvas) and the
 // SVG export draw a scene.
-import { BOX, boxFonts, measureCollapsed, measurePill, measureTensorBox, TextMeasure, type BoxText, type TensorBoxContent } from "./box";
+import { BOX, boxFonts, GROUP_BOX_LINES, measurePill, measureTensorBox, TextMeasure, type BoxText, type TensorBoxContent } from "./box";
 import type { FoldGroup, FoldTree } from "./fold";
 import type { ViewGraph, ViewNode } from "./model";
 import type { Theme } from "./theme";
@@ -30,6 +30,8 @@ export interface Drawn {
   view?: ViewNode;
   /** A closed group: the view nodes it stands for. */
   members?: string[];
+  /** A closed group: the tensor coming out of it (its box shows its value and grad), if any. */
+  output?: string;
   /** Tensor boxes: what the box says (box.ts lays it out). */
   box?: TensorBoxContent;
 }
@@ -43,6 +45,8 @@ export interface DrawnEdge {
 /** An open group: a frame around its drawn members (all depths), inside its parent's frame. */
 export interface SceneGroup {
   label: string;
+  /** Its label's width as drawn (the layout keeps the frame's block at least this wide). */
+  labelWidth: number;
   members: string[];
   parent?: string;
 }
@@ -109,6 +113,7 @@ export function buildScene(g: ViewGraph, o: SceneOptions): Scene {
     nodes.push(d);
     byId.set(d.id, d);
   };
+  const folded: Drawn[] = [];
   const membersOf = (grp: FoldGroup, out: string[]): string[] => {
     for (const c of grp.children) {
       const sub = groupOf(c);
@@ -122,14 +127,17 @@ export function buildScene(g: ViewGraph, o: SceneOptions): Scene {
       const grp = groupOf(id);
       if (grp && o.isOpen(grp)) {
         const parent = frames[frames.length - 1];
-        groups.set(grp.id, { label: grp.label, members: [], ...(parent ? { parent } : {}) });
+        groups.set(grp.id, { label: grp.label, labelWidth: Math.ceil(widthOf(grp.label, "mono")), members: [], ...(parent ? { parent } : {}) });
         frames.push(grp.id);
         visit(grp.children);
         frames.pop();
       } else if (grp) {
         const members = membersOf(grp, []);
         for (const v of members) rep.set(v, grp.id);
-        add({ id: grp.id, kind: "collapsed", label: grp.label, ...measureCollapsed(grp.label, widthOf), order: grp.order, members });
+        // Measured once its output is known (after the edges, below).
+        const d: Drawn = { id: grp.id, kind: "collapsed", label: grp.label, width: 0, height: 0, order: grp.order, members };
+        folded.push(d);
+        add(d);
       } else {
         const n = g.byId.get(id);
         if (!n) continue;
@@ -146,11 +154,18 @@ export function buildScene(g: ViewGraph, o: SceneOptions): Scene {
   };
   visit(top);
   const edges: DrawnEdge[] = [];
+  const outputs = new Map<string, ViewNode>();
   const seen = new Set<string>();
   for (const e of g.edges) {
     const s = rep.get(e.source);
     const tg = rep.get(e.target);
     if (!s || !tg || s === tg) continue;
+    // A tensor used outside the folded box holding it: that box's output (the last made wins).
+    if (s !== e.source) {
+      const n = g.byId.get(e.source);
+      const best = outputs.get(s);
+      if (n && n.kind !== "op" && n.tensor && (!best || n.order > best.order)) outputs.set(s, n);
+    }
     if (s === e.source && tg === e.target) {
       edges.push({ id: e.id, source: s, target: tg });
       continue;
@@ -160,6 +175,21 @@ export function buildScene(g: ViewGraph, o: SceneOptions): Scene {
     if (seen.has(id)) continue;
     seen.add(id);
     edges.push({ id, source: s, target: tg });
+  }
+  // Folded boxes: the label, then the output's value and grad; with nothing used outside, the last output tensor (a loss).
+  for (const d of folded) {
+    let output = outputs.get(d.id);
+    if (!output) {
+      for (const m of d.members!) {
+        const n = g.byId.get(m);
+        if (n?.kind === "output" && n.tensor && (!output || n.order > output.order)) output = n;
+      }
+    }
+    const box = measureTensorBox(d.label, output?.tensor, widthOf, GROUP_BOX_LINES);
+    d.width = box.width;
+    d.height = box.height;
+    d.box = box.content;
+    if (output) d.output = output.id;
   }
   return { nodes, edges, edgeById: new Map(edges.map((e) => [e.id, e])), byId, rep, groups, sizeClass, rich };
 }
@@ -180,17 +210,48 @@ export function drawnIdsOf(scene: Scene, ids: readonly string[]): Set<string> {
   return marked;
 }
 
-/** The frame around an expanded group's members (model coordinates), with room for its label. */
-export function groupFrame(members: readonly string[], box: (id: string) => { x: number; y: number; width: number; height: number } | undefined): { x1: number; y1: number; x2: number; y2: number } | null {
-  let x1 = Infinity, y1 = Infinity, x2 = -Infinity, y2 = -Infinity;
-  for (const id of members) {
-    const n = box(id);
-    if (!n) continue;
-    x1 = Math.min(x1, n.x - n.width / 2);
-    y1 = Math.min(y1, n.y - n.height / 2);
-    x2 = Math.max(x2, n.x + n.width / 2);
-    y2 = Math.max(y2, n.y + n.height / 2);
+/** A frame in model coordinates: its label's strip is inside, on top. */
+export interface Frame {
+  x1: number;
+  y1: number;
+  x2: number;
+  y2: number;
+}
+
+/**
+ * The frames of the open groups (model coordinates), outermost first: each around its direct
+ * members' boxes and its child groups' frames, with BOX.groupPad around them and the label's strip
+ * (BOX.groupLabel) on top — the block the layout (layout-groups.ts) kept for it, when the label
+ * is not wider than the contents. A group with no drawn member has no frame.
+ */
+export function groupFrames(scene: Pick<Scene, "groups" | "nodes">, box: (id: string) => { x: number; y: number; width: number; height: number } | undefined): Map<string, Frame> {
+  const inner = new Map<string, Frame>();
+  const grow = (id: string, x1: number, y1: number, x2: number, y2: number) => {
+    const f = inner.get(id);
+    if (!f) inner.set(id, { x1, y1, x2, y2 });
+    else {
+      f.x1 = Math.min(f.x1, x1);
+      f.y1 = Math.min(f.y1, y1);
+      f.x2 = Math.max(f.x2, x2);
+      f.y2 = Math.max(f.y2, y2);
+    }
+  };
+  for (const d of scene.nodes) {
+    if (d.parent === undefined || !scene.groups.has(d.parent)) continue;
+    const n = box(d.id);
+    if (n) grow(d.parent, n.x - n.width / 2, n.y - n.height / 2, n.x + n.width / 2, n.y + n.height / 2);
   }
-  if (!Number.isFinite(x1)) return null;
-  return { x1: x1 - BOX.groupPad, y1: y1 - BOX.groupPad - BOX.groupLabel, x2: x2 + BOX.groupPad, y2: y2 + BOX.groupPad };
+  // Innermost first (groups are outermost first): a finished frame grows its parent's.
+  const ids = [...scene.groups.keys()];
+  const frames = new Map<string, Frame>();
+  for (let i = ids.length - 1; i >= 0; i--) {
+    const id = ids[i]!;
+    const c = inner.get(id);
+    if (!c) continue;
+    const f = { x1: c.x1 - BOX.groupPad, y1: c.y1 - BOX.groupPad - BOX.groupLabel, x2: c.x2 + BOX.groupPad, y2: c.y2 + BOX.groupPad };
+    frames.set(id, f);
+    const parent = scene.groups.get(id)!.parent;
+    if (parent !== undefined && scene.groups.has(parent)) grow(parent, f.x1, f.y1, f.x2, f.y2);
+  }
+  return new Map(ids.filter((id) => frames.has(id)).map((id) => [id, frames.get(id)!]));
 }

@@ -1,9 +1,9 @@
 // Where the view looks: the extent of a laid-out scene, Fit (never below legible text for small
 // graphs), and the pan that keeps the running node in view while stepping. Pure functions of the
 // scene, the positions and the viewport, shared by both drawings.
-import { BOX, LEGIBLE_ZOOM } from "./box";
+import { LEGIBLE_ZOOM } from "./box";
 import type { Extent, Point, ViewportState } from "./renderer";
-import type { Scene } from "./scene";
+import { groupFrames, type Scene } from "./scene";
 
 export const FIT_PADDING = 16;
 /** Fit never zooms a small graph in beyond this. */
@@ -21,15 +21,27 @@ export function clampCentre(focus: number, lo: number, size: number, span: numbe
 export function sceneExtent(scene: Scene | null, positions: Record<string, Point>): Extent | null {
   if (!scene || scene.nodes.length === 0) return null;
   let x1 = Infinity, y1 = Infinity, x2 = -Infinity, y2 = -Infinity;
+  const box = (id: string) => {
+    const d = scene.byId.get(id);
+    const p = positions[id];
+    return d && p ? { x: p.x, y: p.y, width: d.width, height: d.height } : undefined;
+  };
   for (const n of scene.nodes) {
-    const p = positions[n.id];
-    if (!p) continue;
-    const pad = n.parent ? BOX.groupPad : 0;
-    const top = n.parent ? BOX.groupPad + BOX.groupLabel : 0;
-    x1 = Math.min(x1, p.x - n.width / 2 - pad);
-    y1 = Math.min(y1, p.y - n.height / 2 - top);
-    x2 = Math.max(x2, p.x + n.width / 2 + pad);
-    y2 = Math.max(y2, p.y + n.height / 2 + pad);
+    const b = box(n.id);
+    if (!b) continue;
+    x1 = Math.min(x1, b.x - b.width / 2);
+    y1 = Math.min(y1, b.y - b.height / 2);
+    x2 = Math.max(x2, b.x + b.width / 2);
+    y2 = Math.max(y2, b.y + b.height / 2);
+  }
+  // Open groups' frames with their labels (the outermost ones reach furthest).
+  if (scene.groups.size) {
+    for (const [, f] of groupFrames(scene, box)) {
+      x1 = Math.min(x1, f.x1);
+      y1 = Math.min(y1, f.y1);
+      x2 = Math.max(x2, f.x2);
+      y2 = Math.max(y2, f.y2);
+    }
   }
   if (!Number.isFinite(x1)) return null;
   return { x1, y1, w: Math.max(1, x2 - x1), h: Math.max(1, y2 - y1) };
@@ -81,8 +93,15 @@ export function centredOn(vp: ViewportState, zoom: number, p: Point): Point {
 /** A drawn node's box, or an open group's frame (model coordinates), or null. */
 export function drawnExtent(scene: Scene, positions: Record<string, Point>, id: string): Extent | null {
   const d = scene.byId.get(id);
-  const members = d ? [d] : (scene.groups.get(id)?.members ?? []).map((m) => scene.byId.get(m)!).filter(Boolean);
-  return members.length ? sceneExtent({ ...scene, nodes: members }, positions) : null;
+  if (d) return sceneExtent({ ...scene, nodes: [d], groups: new Map() }, positions);
+  const members = (scene.groups.get(id)?.members ?? []).map((m) => scene.byId.get(m)!).filter(Boolean);
+  if (!members.length) return null;
+  // The group's frame: its members and the frames nested in it.
+  const nested = new Map([...scene.groups].filter(([g]) => {
+    for (let at: string | undefined = g; at !== undefined; at = scene.groups.get(at)?.parent) if (at === id) return true;
+    return false;
+  }));
+  return sceneExtent({ ...scene, nodes: members, groups: nested }, positions);
 }
 
 /**

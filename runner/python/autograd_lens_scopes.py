@@ -2,7 +2,7 @@
 folding: a call of `def layer(x, w, b)` is one box "layer() @ L12" in the graph view.
 
 No rewrite is needed: when a node is recorded, the user file's frames on the stack are its function
-calls (outermost first), and the frame that called each one gives the call line. A call enters the
+calls (outermost first), and the frame that called each one gives the call line and column. A call enters the
 list when a node is made inside it; the calls running at the last node are kept (as frame objects, so
 a new call is never mistaken for an old one) to recognise the same call at the next node. Methods
 count too (there are no module scopes in a Python trace: a model's forward() is one box, labelled
@@ -21,6 +21,7 @@ class CallScopes:
         self.filename = filename
         self.list = []
         self.chain = []  # [(frame, index)] of the calls running at the last node, outermost first
+        self.columns = {}  # (code, lasti) -> the call's column, for calls made again (loops)
 
     def current(self, frame):
         """The innermost user function call running at `frame` (an index into the list), or None."""
@@ -48,9 +49,11 @@ class CallScopes:
             index = len(self.list)
             code = f.f_code
             scope = {"kind": "function", "name": str(getattr(code, "co_qualname", code.co_name))[:200], "type": "function"}
-            line = self._call_line(f)
-            if line is not None:
-                scope["line"] = line
+            at = self._call_at(f)
+            if at is not None:
+                scope["line"] = at[0]
+                if at[1] is not None:
+                    scope["column"] = at[1]
             if parent is not None:
                 scope["parent"] = parent
             self.list.append(scope)
@@ -59,15 +62,35 @@ class CallScopes:
         self.chain = chain
         return parent
 
-    def _call_line(self, frame):
-        """The line of the user's file the call was made from (past torch's frames, as Module.__call__)."""
+    def _call_at(self, frame):
+        """(line, column) in the user's file the call was made from (past torch's frames, as
+        Module.__call__); the column (1-based) is None where Python cannot say (before 3.11)."""
         f, n = frame.f_back, 0
         while f is not None and n < MAX_WALK:
             if f.f_code.co_filename == self.filename:
-                return f.f_lineno
+                return (f.f_lineno, self._column(f.f_code, f.f_lasti))
             f = f.f_back
             n += 1
         return None
+
+    def _column(self, code, lasti):
+        """The start column (1-based) of the instruction at `lasti`: the call expression's."""
+        key = (code, lasti)
+        col = self.columns.get(key, -1)
+        if col != -1:
+            return col
+        col = None
+        try:
+            if lasti >= 0 and hasattr(code, "co_positions"):
+                for i, pos in enumerate(code.co_positions()):
+                    if i == lasti // 2:
+                        col = pos[2] + 1 if isinstance(pos[2], int) else None
+                        break
+        except Exception:  # noqa: BLE001 — positions are a nicety; the line is enough
+            col = None
+        if len(self.columns) < 10000:
+            self.columns[key] = col
+        return col
 
     def release(self):
         """Forget the frames held (the run is over)."""

@@ -61,6 +61,24 @@ describe.skipIf(!hasTorch)("Python: folding by function call", () => {
     expect(labels).toEqual(expect.arrayContaining(["Net.forward() @ L22", "layer() @ L16", "layer() @ L22"]));
   }, 120_000);
 
+  it("two calls on one line are told apart by their columns (Python 3.11+ knows them)", async () => {
+    const line = "y = layer(layer(x)) + layer(x)";
+    const s = await trace(`import torch
+def layer(x):
+    return (x * 2).tanh()
+x = torch.ones(3, requires_grad=True)
+${line}
+y.sum().backward()
+`);
+    expect(s.error).toBeUndefined();
+    const cols = [line.indexOf("layer(layer"), line.indexOf("layer(x))"), line.lastIndexOf("layer(x)")].map((c) => c + 1);
+    // Creation order: the inner call's ops first, then the outer one's, then the third call's.
+    expect((s.scopes ?? []).map((x) => `${x.line}:${x.column}`)).toEqual([`5:${cols[1]}`, `5:${cols[0]}`, `5:${cols[2]}`]);
+    const tree = foldTree(buildViewGraph(validateSnapshot(encodeSnapshot(s))));
+    const labels = [...tree.groups.values()].filter((x) => x.kind === "call").map((x) => x.label);
+    expect(labels.sort()).toEqual(cols.map((c) => `layer() @ L5:${c}`).sort());
+  }, 120_000);
+
   it("deep recursion keeps at most 64 nested calls", async () => {
     const s = await trace(`import torch
 def down(x, n):

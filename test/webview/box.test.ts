@@ -8,7 +8,8 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SnippetRunner } from "../../runner/sandbox";
 import type { GraphSnapshot, ValueSummary } from "../../shared/protocol";
-import { BOX, centredText, measureTensorBox, TENSOR_BOX_LINES, tensorBoxTexts, TextMeasure, type TensorBoxRun } from "../../webview/box";
+import { BOX, centredText, measureTensorBox, shortGrad, shortValue, TENSOR_BOX_LINES, tensorBoxTexts, TextMeasure, type TensorBoxRun } from "../../webview/box";
+import { lineTree } from "../../webview/fold";
 import { paintScene, type PaintContext, type PaintNode } from "../../webview/canvas-paint";
 import { cyElements } from "../../webview/cy-style";
 import { sceneSvg } from "../../webview/graph-export";
@@ -63,12 +64,16 @@ beforeAll(async () => {
 });
 afterAll(() => runner.dispose());
 
-/** The scene, a position for each box, and the grads at step 3 of 8 (some known, some not yet). */
-function setup(): { scene: Scene; positions: Record<string, { x: number; y: number }>; state: ReplayState; gradOf: (id: string) => ValueSummary | null } {
-  const scene = buildScene(graph, { tree: null, isOpen: () => false, theme: THEME, measure: new TextMeasure() });
+/**
+ * The scene, a position for each box, and the grads at step 3 of 8 (some known, some not yet).
+ * `folded`: each source line's nodes folded into one box (Group by line, every group closed).
+ */
+function setup(folded = false): { scene: Scene; positions: Record<string, { x: number; y: number }>; state: ReplayState; gradOf: (id: string) => ValueSummary | null } {
+  const scene = buildScene(graph, { tree: folded ? lineTree(graph) : null, isOpen: () => false, theme: THEME, measure: new TextMeasure() });
   const positions = Object.fromEntries(scene.nodes.map((d, i) => [d.id, { x: 40 + 260 * i, y: 100 + 30 * (i % 3) }]));
   const state = replay(snapshot, graph, { call: 0, step: 3 });
-  const gradOf = (id: string) => state.grads.get(id) ?? null;
+  // As GraphView's: a folded box shows its output's grad.
+  const gradOf = (id: string) => state.grads.get(scene.byId.get(id)?.output ?? id) ?? null;
   return { scene, positions, state, gradOf };
 }
 
@@ -77,7 +82,7 @@ function expected(scene: Scene, positions: Record<string, { x: number; y: number
   const out: Drawn[] = [];
   for (const d of scene.nodes) {
     const p = positions[d.id]!;
-    const texts = d.box ? tensorBoxTexts(d.box, gradOf(d.id)) : [centredText(d.kind === "op" ? "op" : "group", d.label)];
+    const texts = d.box ? tensorBoxTexts(d.box, gradOf(d.id)) : [centredText("op", d.label)];
     for (const b of texts) if (b.text) out.push({ text: b.text, x: p.x + b.x, y: p.y + b.y, color: THEME[b.tone] });
   }
   return out;
@@ -95,11 +100,11 @@ function cytoscapeTexts(scene: Scene, positions: Record<string, { x: number; y: 
     const label = String(data.label);
     if (classes.startsWith("tag")) {
       if (label !== "\u200b") out.push({ text: label, x: e.position.x, y: e.position.y, color: String(THEME[tone(classes)]) });
-    } else if (classes.startsWith("tensor")) {
+    } else if (classes.startsWith("tensor") || classes.startsWith("collapsed")) {
       // Cytoscape centres the label; lmx/lmy move its centre to the name's (its left end + half its width).
       const d = scene.byId.get(String(data.id))!;
-      const nameWidth = d.box!.slots.find((s) => s.run.role === "name")!.width;
-      out.push({ text: label, x: e.position.x + Number(data.lmx) - nameWidth / 2, y: e.position.y + Number(data.lmy), color: THEME.foreground });
+      const nameWidth = d.box!.slots.find((s) => s.run.role === "name" || s.run.role === "group")!.width;
+      out.push({ text: label, x: e.position.x + Number(data.lmx) - nameWidth / 2, y: e.position.y + Number(data.lmy), color: classes.startsWith("collapsed") ? THEME.muted : THEME.foreground });
     } else {
       out.push({ text: label, x: e.position.x, y: e.position.y, color: classes.startsWith("op") ? THEME.opText : THEME.muted });
     }
@@ -170,6 +175,26 @@ describe("box.ts is what every drawing draws", () => {
     expect(want.some((d) => /^grad \d/.test(d.text) && d.color === THEME.grad)).toBe(true);
     expect(want.some((d) => d.text === "x3" && d.color === THEME.foreground)).toBe(true);
     expect(state.position.step).toBe(3);
+    expect(sorted(cytoscapeTexts(scene, positions, gradOf))).toEqual(sorted(want));
+    expect(sorted(canvasTexts(scene, positions, gradOf))).toEqual(sorted(want));
+    expect(sorted(svgTexts(scene, positions, gradOf))).toEqual(sorted(want));
+  });
+
+  it("a folded box shows its label and its output's value and grad, the same in all three drawings", () => {
+    const { scene, positions, gradOf } = setup(true);
+    const folded = scene.nodes.filter((d) => d.kind === "collapsed");
+    expect(folded.length).toBeGreaterThan(2);
+    const want = expected(scene, positions, gradOf);
+    for (const d of folded) {
+      // The output: the line's tensor that is used on a later line (or the last one, x7).
+      const out = graph.byId.get(d.output!)!;
+      expect(d.members).toContain(out.id);
+      expect(out.kind).not.toBe("op");
+      const p = positions[d.id]!;
+      const mine = want.filter((w) => Math.abs(w.x - p.x) <= d.width / 2 && Math.abs(w.y - p.y) <= d.height / 2).map((w) => w.text);
+      expect(mine).toEqual([d.label, shortValue(out.tensor!.value), shortGrad(gradOf(d.id))]);
+    }
+    expect(want.some((w) => /^grad \d/.test(w.text))).toBe(true);
     expect(sorted(cytoscapeTexts(scene, positions, gradOf))).toEqual(sorted(want));
     expect(sorted(canvasTexts(scene, positions, gradOf))).toEqual(sorted(want));
     expect(sorted(svgTexts(scene, positions, gradOf))).toEqual(sorted(want));

@@ -7,7 +7,7 @@ import { SnippetRunner } from "../../runner/sandbox";
 import type { GraphSnapshot } from "../../shared/protocol";
 import { encodeSnapshot } from "../../shared/snapshot-codec";
 import { validateSnapshot } from "../../shared/validate";
-import { foldTree, lineTree } from "../../webview/fold";
+import { callsSharingALine, foldTree, lineTree, scopeLabel } from "../../webview/fold";
 import { buildViewGraph } from "../../webview/model";
 
 const runner = new SnippetRunner({ distDir: path.resolve("dist") });
@@ -94,7 +94,10 @@ describe("fold tree", () => {
     expect(net.kind).toBe("call");
     // A container (it holds calls) opens in the first view; the calls inside stay folded.
     expect(net.open).toBe(true);
-    expect(net.children.map(label)).toEqual(["layer() @ L7", "layer() @ L7"]);
+    // Two calls on one line (`layer(layer(x))`): told apart by their columns, the inner one first.
+    const line7 = "  return layer(layer(x));";
+    const outer = line7.indexOf("layer(") + 1, innerCol = line7.lastIndexOf("layer(") + 1;
+    expect(net.children.map(label)).toEqual([`layer() @ L7:${innerCol}`, `layer() @ L7:${outer}`]);
     const inner = tree.groups.get(net.children[0]!)!;
     expect(inner.open).toBe(false);
     expect(inner.children.map(label)).toEqual(expect.arrayContaining(["MmBackward0", "TanhBackward0"]));
@@ -109,10 +112,19 @@ describe("fold tree", () => {
     expect([...tree.groups.values()].map((x) => [x.label, x.size, x.open])).toEqual([["L4", 2000, true], ["L5", 2, true]]);
   });
 
+  it("a call's column shows only when its function is called from two places on the line", () => {
+    const at = (line: number, column?: number) => ({ kind: "function" as const, name: "f", type: "function", line, ...(column !== undefined ? { column } : {}) });
+    const scopes = [at(3, 5), at(3, 5), at(4, 2), at(4, 9), at(6), at(7, 1), { ...at(7, 4), name: "g" }];
+    const shared = callsSharingALine(scopes);
+    expect(scopes.map((s) => scopeLabel(s, shared))).toEqual(["f() @ L3", "f() @ L3", "f() @ L4:2", "f() @ L4:9", "f() @ L6", "f() @ L7", "g() @ L7"]);
+    expect(scopeLabel({ kind: "module", name: "0", type: "Linear" }, shared)).toBe("0: Linear");
+  });
+
   it("the validator refuses a node scope that names no scope, and a parent that is not earlier", () => {
     const wire = encodeSnapshot(mlp);
     expect(() => validateSnapshot({ ...wire, nodes: wire.nodes.map((n, i) => (i === 0 ? { ...n, scope: 99_999 } : n)) })).toThrow(/snapshot\.nodes\[0\]\.scope.*not an index into snapshot\.scopes/);
     expect(() => validateSnapshot({ ...wire, scopes: [{ kind: "module", name: "", type: "X", parent: 0 }] })).toThrow(/snapshot\.scopes\[0\]\.parent/);
+    expect(() => validateSnapshot({ ...wire, scopes: [{ kind: "function", name: "f", type: "function", line: 2, column: "9" }] })).toThrow(/snapshot\.scopes\[0\]\.column/);
     expect(validateSnapshot(wire).scopes?.length).toBe(mlp.scopes!.length);
   });
 });

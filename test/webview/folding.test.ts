@@ -2,7 +2,8 @@
 // unrolled loop opens as a few legible boxes ("× 2000: mul, add"), a folded group opens in place
 // on a click and closes again with "-", stepping highlights the group holding the running node,
 // a training loop of nn.Sequential(Linear, Tanh, …) folds each Linear call (its weight and bias
-// inside), and one of helper functions each call ("layer() @ L12"). Every text is measured as drawn
+// inside), and one of helper functions each call ("layer() @ L12:13", with the column as the line
+// calls layer() twice). Every text is measured as drawn
 // (its font size in CSS pixels on the screen).
 //
 // SCREENSHOTS=1 also writes docs/folded-loop.png, docs/folded-mlp.png and docs/folded-calls.png.
@@ -182,8 +183,10 @@ describe("folding at 700×800", () => {
     const texts = await drawnTexts(page);
     const labels = texts.map((d) => d.text);
     // The last call: layer() twice and mse() on line 12, each one legible box; their ops are inside.
-    for (const l of ["layer() @ L12", "mse() @ L12"]) expect(labels, labels.join(" | ")).toContain(l);
-    expect(labels.filter((l) => l === "layer() @ L12")).toHaveLength(2);
+    // layer(layer(X, w1), w2): the two calls on one line are told apart by their columns.
+    const line12 = HELPERS.split("\n")[11]!;
+    const cols = [line12.indexOf("layer("), line12.lastIndexOf("layer(")].map((c) => c + 1);
+    for (const l of [`layer() @ L12:${cols[0]}`, `layer() @ L12:${cols[1]}`, "mse() @ L12"]) expect(labels, labels.join(" | ")).toContain(l);
     expect(labels.some((l) => /^tanh @/.test(l))).toBe(false);
     expect(Math.min(...texts.map((d) => d.px))).toBeGreaterThanOrEqual(11 - 1e-6);
     if (process.env.SCREENSHOTS) await screenshot(page, "folded-calls.png");
@@ -206,7 +209,7 @@ describe("folding at 700×800", () => {
     await page.locator("button", { hasText: /^All calls$/ }).click();
     await settle(page);
     const all = (await drawnTexts(page)).map((d) => d.text);
-    expect(all.some((l) => /^× 20: layer\(\) @ L12/.test(l)), all.join(" | ")).toBe(true);
+    expect(all.some((l) => /^× 20: layer\(\) @ L12:\d+/.test(l)), all.join(" | ")).toBe(true);
   });
 
   it("a training loop of nn.Sequential folds each Linear call with its weight and bias", async () => {

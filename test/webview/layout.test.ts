@@ -427,7 +427,7 @@ describe("the worker entry", () => {
     scope.onmessage!({ data: { id: 7, nodes: g.nodes, edges: g.edges, options: { direction: "TB" } } });
     scope.onmessage!({ data: { id: 8, nodes: null, edges: [], options: { direction: "LR" } } });
     expect(sent).toEqual([
-      { id: 7, ok: true, result: layeredLayout(g.nodes, g.edges, { direction: "TB" }), ms: expect.any(Number) },
+      { id: 7, ok: true, result: { ...layeredLayout(g.nodes, g.edges, { direction: "TB" }), blocks: {} }, ms: expect.any(Number) },
       { id: 8, ok: false, error: expect.any(String) },
     ]);
   });
