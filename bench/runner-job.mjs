@@ -5,10 +5,10 @@
 //
 //   cold (d): runSnippet(), which forks a fresh child per run: process start and boot
 //             (engine load, transpiler warm-up) are part of every rep.
-//   warm (e, f): one SnippetRunner. Each run consumes its booted spare and starts the
-//             next one in the background; between reps the harness waits until that
-//             spare has booted, so every timed run finds a warm child, as a user's
-//             second click does.
+//   warm (e, f): one SnippetRunner. Each run consumes its booted spare; the next one
+//             boots (and warms up) once the run is over; between reps the harness waits
+//             until that spare has booted, so every timed run finds a warm child, as a
+//             user's second click does.
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 
@@ -41,7 +41,7 @@ export async function runRunnerJob(job) {
   const cold = job.fn === 'cold';
 
   const runner = cold ? null : new SnippetRunner({ distDir });
-  // The spare boots in about 30–50 ms on 2 cores (plus process start); wait at least
+  // The spare boots in about 100–150 ms on 2 cores (process start, engine, warm-up); wait at least
   // pauseMs, and longer if the child that served the last run says its boot was slow.
   // The pause also lets the previous child exit and its snapshot be collected.
   const settle = async () => {

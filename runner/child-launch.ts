@@ -15,6 +15,9 @@ export interface ChildLaunch {
   permissionFlag: string | null;
 }
 
+/** The child's one argument: it is a spare, booted ahead of its run (it warms up before saying it is ready). */
+export const SPARE_ARG = "--spare";
+
 /** Environment variables the child keeps (when the host has them): what the runtime itself needs. */
 const KEPT_ENV = [
   // The extension host is Electron: fork() runs the same binary, which must act as plain Node.

@@ -275,7 +275,7 @@ export abstract class RecordingBase {
   }
 
   protected here(): SourceRange | undefined {
-    return this.locate(new Error().stack);
+    return this.stacks.locateFrames(this.stacks.captureFrames());
   }
 
   // ---- engine events ----------------------------------------------------------------------------
@@ -300,10 +300,10 @@ export abstract class RecordingBase {
     }
     this.functionNodeCount++;
     this.changes++;
-    const stack = new Error().stack;
-    const range = this.locate(stack);
+    const frames = this.stacks.captureFrames();
+    const range = this.stacks.locateFrames(frames);
     if (range) this.lastOpRange = range;
-    this.nodes.set(node, { node, tensor: out, range, scope: this.callScopes.current(() => this.stacks.userFrames(stack)), call: this.callsBegun });
+    this.nodes.set(node, { node, tensor: out, range, scope: this.callScopes.current(() => this.stacks.mapFrames(frames)), call: this.callsBegun });
     const rec = this.tensors.get(out.id);
     if (!rec) this.tensors.set(out.id, { t: out, range, createdVersion: out.version });
     else if (this.inPlaceTargets.delete(out.id) || userFunctionOf(node)) {

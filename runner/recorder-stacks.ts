@@ -3,18 +3,76 @@
 import type { SourceRange } from "../shared/protocol";
 import type { PreparedScript } from "./transpile";
 
+/** A position in the script as it runs (before mapping back to the user's text). */
+export interface ScriptFrame {
+  line: number;
+  column: number;
+}
+
+/** Hands V8's call sites over as they are, without formatting them as text (host realm only). */
+const rawSites = (_error: Error, sites: NodeJS.CallSite[]): NodeJS.CallSite[] => sites;
+
 export class StackMapper {
+  /** Lines of the user's text in the script; the transpiler's wrapper adds one after it (`})()`): its frames are ours. */
+  private readonly userLines: number;
+
   constructor(
     private readonly fileName: string,
     private readonly script: PreparedScript | undefined,
-  ) {}
+  ) {
+    // V8 counts every ECMAScript line terminator (\r alone, U+2028 too), so must this.
+    this.userLines = script ? script.code.split(/\r\n|[\n\r\u2028\u2029]/).length - 1 : Infinity;
+  }
+
+  /**
+   * The user's script's frames of the current stack, innermost first, read from V8's call sites: the
+   * recorder asks for every op and tensor, and formatting 60 frames as text each time (what `new
+   * Error().stack` does) was most of its cost. The same frames as `locate(new Error().stack)` reads.
+   * The call sites are of this (the host's) realm and never leave this function.
+   */
+  captureFrames(): ScriptFrame[] {
+    const holder: { stack?: unknown } = {};
+    const previous = Error.prepareStackTrace;
+    Error.prepareStackTrace = rawSites;
+    try {
+      Error.captureStackTrace(holder);
+      const sites = holder.stack; // formatted (by rawSites) on this first read
+      return Array.isArray(sites) ? this.scriptFrames(sites as NodeJS.CallSite[]) : [];
+    } catch {
+      return [];
+    } finally {
+      Error.prepareStackTrace = previous;
+    }
+  }
+
+  private scriptFrames(sites: NodeJS.CallSite[]): ScriptFrame[] {
+    const out: ScriptFrame[] = [];
+    for (const site of sites) {
+      // Eval'd code's frames are not the script's (their text form names the eval, not the file).
+      if (site.getFileName() !== this.fileName || site.isEval()) continue;
+      const line = site.getLineNumber();
+      const column = site.getColumnNumber();
+      if (line === null || column === null || line > this.userLines) continue;
+      out.push({ line, column });
+    }
+    return out;
+  }
+
+  /** The first of `frames` (captureFrames), in the user's text. */
+  locateFrames(frames: readonly ScriptFrame[]): SourceRange | undefined {
+    const f = frames[0];
+    return f ? this.toSource(f.line, f.column) : undefined;
+  }
+
+  /** All of `frames` (captureFrames), in the user's text. */
+  mapFrames(frames: readonly ScriptFrame[]): SourceRange[] {
+    return frames.map((f) => this.toSource(f.line, f.column));
+  }
 
   private frames(stack: string | undefined): Array<{ line: number; column: number; fn: string }> {
     if (typeof stack !== "string" || !stack) return []; // a snippet's Error.prepareStackTrace may make it anything
     const file = this.fileName;
-    // The transpiler's wrapper adds one line after the user's text (`})()`): its frames are ours.
-    // V8 counts every ECMAScript line terminator (\r alone, U+2028 too), so must this.
-    const userLines = this.script ? this.script.code.split(/\r\n|[\n\r\u2028\u2029]/).length - 1 : Infinity;
+    const userLines = this.userLines;
     const out: Array<{ line: number; column: number; fn: string }> = [];
     for (const raw of stack.split("\n")) {
       const s = raw.trim();

@@ -14,7 +14,7 @@ import * as path from "node:path";
 import type { Readable } from "node:stream";
 import { SNAPSHOT_VERSION, type GraphSnapshot, type RunError, type RunLimits } from "../shared/protocol";
 import { MessageReader, readPartial, type ChannelEvent } from "./channel";
-import { childLaunch } from "./child-launch";
+import { SPARE_ARG, childLaunch } from "./child-launch";
 import { checkpointNote, crashMessage, diedMessage, timeoutMessage, type ChildMessage, type ProgressInfo, type RunMessage } from "./messages";
 
 export interface RunRequest {
@@ -165,13 +165,15 @@ class ChildHandle {
   constructor(
     readonly childPath: string,
     readonly memoryMb: number,
+    /** A spare: it has time before its run to warm up what every run uses (runner/child-warmup.ts). */
+    spare: boolean,
   ) {
     // No NODE_OPTIONS (the host's inspector, loaders, heap size are not the child's) and nothing else
     // of the host's environment either; Node's permission model; its own process group.
     const launch = childLaunch(childPath, memoryMb + HEAP_HEADROOM_MB);
     // No Node IPC: the run request goes in on stdin, messages come back on fd 3 (runner/channel.ts),
     // where the parent counts the bytes before it parses anything.
-    this.proc = spawn(process.execPath, [...launch.execArgv, childPath], {
+    this.proc = spawn(process.execPath, [...launch.execArgv, childPath, ...(spare ? [SPARE_ARG] : [])], {
       stdio: ["pipe", "pipe", "pipe", "pipe"],
       env: launch.env,
       detached: launch.detached,
@@ -315,13 +317,15 @@ export class SnippetRunner {
   private queue: Promise<unknown> = Promise.resolve();
   private disposed = false;
   private lastMemoryMb = DEFAULT_LIMITS.memoryMb;
+  /** Runs queued behind the one in progress. */
+  private waiting = 0;
   /** Boot time (ms) of the child that served the last run, as it measured it. */
   lastBootMs: number | undefined;
 
   constructor(options: SnippetRunnerOptions = {}) {
     this.childPath = path.join(options.distDir ?? defaultDistDir(), "runner-child.js");
     this.keepWarm = options.keepWarm ?? true;
-    if (this.keepWarm && fs.existsSync(this.childPath)) this.spare = this.spawn(this.lastMemoryMb);
+    if (this.keepWarm && fs.existsSync(this.childPath)) this.spare = this.spawn(this.lastMemoryMb, true);
   }
 
   /** Child processes of this runner that have not exited yet (the spare included). */
@@ -335,7 +339,11 @@ export class SnippetRunner {
   }
 
   run(req: RunRequest): Promise<GraphSnapshot> {
-    const result = this.queue.then(() => this.runNow(req));
+    this.waiting++;
+    const result = this.queue.then(() => {
+      this.waiting--;
+      return this.runNow(req);
+    });
     this.queue = result.catch(() => undefined);
     return result.catch((e: unknown) =>
       emptySnapshot(req, resolveLimits(req.limits), 0, {
@@ -351,8 +359,9 @@ export class SnippetRunner {
     for (const c of this.live) c.kill();
   }
 
-  private spawn(memoryMb: number): ChildHandle {
-    const child = new ChildHandle(this.childPath, memoryMb);
+  /** A child process; `spare` when it will wait for a later run (it warms up first). */
+  private spawn(memoryMb: number, spare: boolean): ChildHandle {
+    const child = new ChildHandle(this.childPath, memoryMb, spare);
     this.live.add(child);
     void child.closed.then(() => this.live.delete(child));
     return child;
@@ -366,7 +375,7 @@ export class SnippetRunner {
       this.spare = null;
       if (!child || !child.alive || child.memoryMb !== memoryMb) {
         child?.kill();
-        child = this.spawn(memoryMb);
+        child = this.spawn(memoryMb, false);
       }
       if (await child.ready) return child;
       child.kill();
@@ -395,8 +404,9 @@ export class SnippetRunner {
     const child = taken;
     this.lastMemoryMb = limits.memoryMb;
     this.lastBootMs = child.bootMs;
-    // Boot the next spare while this one runs (it is small; the run has its own process).
-    if (this.keepWarm && !this.disposed) this.spare = this.spawn(limits.memoryMb);
+    // Another run is already waiting for this one: its child boots now, not after (see bootSpare),
+    // unless one is booting already (bootSpare's, from the run before, while this one's child booted).
+    if (this.keepWarm && this.waiting > 0 && !this.disposed && !this.spare) this.spare = this.spawn(limits.memoryMb, true);
     if (this.disposed) {
       child.kill();
       return fail("internal", "The snippet runner was disposed.");
@@ -487,7 +497,21 @@ export class SnippetRunner {
     clearTimeout(deadline);
     child.onMessage(null);
     child.kill(); // it served its one run and exits by itself; this makes sure
+    this.bootSpare(limits.memoryMb);
     return snapshot;
+  }
+
+  /**
+   * Boot the next spare once a run is over, after the caller has its snapshot: while a snippet runs it
+   * has the cores to itself (a booting child competed with it and with the parent reading its result),
+   * and forking is not on the way from the run request to the child.
+   */
+  private bootSpare(memoryMb: number): void {
+    if (!this.keepWarm) return;
+    setImmediate(() => {
+      if (this.disposed || this.spare) return;
+      this.spare = this.spawn(memoryMb, true);
+    });
   }
 }
 

@@ -416,6 +416,7 @@ export function prepareScript(
   source: string,
   language: "typescript" | "javascript",
   fileName: string,
+  options: { verify?: boolean } = {},
 ): { ok: true; script: PreparedScript } | { ok: false; error: RunError } {
   let program: AstNode;
   try {
@@ -447,20 +448,24 @@ export function prepareScript(
     return t.lc(map.toOriginal(g));
   };
 
-  // Safety net: the output must be plain JavaScript. A failure here is a bug in this module.
+  const script: PreparedScript = { code, toSource, loops: t.loops, topLevelNames: t.topLevelNames, functions: t.functions };
+  // Safety net: the output must be plain JavaScript. The sandbox child skips it (verify: false): V8
+  // compiles the script anyway and the child asks verifyPrepared only when that fails.
+  const wrong = options.verify === false ? undefined : verifyPrepared(script, fileName);
+  return wrong ? { ok: false, error: wrong } : { ok: true, script };
+}
+
+/** Why a prepared script is not plain JavaScript (a bug in this module, mapped to the user's text), or undefined. */
+export function verifyPrepared(script: PreparedScript, fileName: string): RunError | undefined {
   try {
-    Parser.parse(code, { ecmaVersion: "latest", sourceType: "script" });
+    Parser.parse(script.code, { ecmaVersion: "latest", sourceType: "script" });
+    return undefined;
   } catch (e) {
-    const at = isAcornSyntaxError(e) && e.loc ? toSource(e.loc.line, e.loc.column + 1) : undefined;
+    const at = isAcornSyntaxError(e) && e.loc ? script.toSource(e.loc.line, e.loc.column + 1) : undefined;
     return {
-      ok: false,
-      error: {
-        kind: "internal",
-        message: `The prepared script of ${fileName} does not parse (${cleanMessage(String((e as Error).message))}); please report this snippet.`,
-        ...(at ? { range: at } : {}),
-      },
+      kind: "internal",
+      message: `The prepared script of ${fileName} does not parse (${cleanMessage(String((e as Error).message))}); please report this snippet.`,
+      ...(at ? { range: at } : {}),
     };
   }
-
-  return { ok: true, script: { code, toSource, loops: t.loops, topLevelNames: t.topLevelNames, functions: t.functions } };
 }

@@ -310,6 +310,23 @@ describe.skipIf(!built)("sandbox (SnippetRunner)", () => {
     );
   });
 
+  it("boots the next spare after a run, not while it runs; queued runs still find one", async () => {
+    expect(await waitFor(() => runner.childCount === 1)).toBe(true); // the spare
+    const pending = runner.run({ source: `await new Promise((r) => setTimeout(r, 500));\nconsole.log("done");\n`, language: "typescript", fileName: "/work/slow.ts" });
+    await sleep(250);
+    // Only the child running the snippet: the next one boots once this run is over.
+    expect(runner.childCount).toBe(1);
+    const running = runner.childPids[0]!;
+    seenPids.add(running);
+    expect((await pending).console[0]?.text).toBe("done");
+    expect(await waitFor(() => runner.childPids.length === 1 && runner.childPids[0] !== running)).toBe(true);
+    for (const pid of runner.childPids) seenPids.add(pid);
+    // Runs queued behind each other: each one's successor boots while it runs.
+    const queued = await Promise.all([1, 2, 3].map((i) => runner.run({ source: `console.log(${i});`, language: "javascript", fileName: "/work/q.js" })));
+    expect(queued.map((q) => [q.error, q.console[0]?.text])).toEqual([[undefined, "1"], [undefined, "2"], [undefined, "3"]]);
+    for (const pid of runner.childPids) seenPids.add(pid);
+  });
+
   it("leaves no child processes behind", async () => {
     // Children that ran (killed ones included) are gone; only the spare for the next run remains.
     expect(await waitFor(() => runner.childCount <= 1)).toBe(true);
