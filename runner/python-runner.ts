@@ -13,6 +13,8 @@ import type { GraphSnapshot, RunError, RunLimits } from "../shared/protocol";
 import { emptySnapshot, resolveLimits } from "./sandbox";
 import { checkSnapshot } from "../shared/validate";
 import { checkPythonProgram } from "./python-program";
+import { MAX_TOTAL_BYTES, RESULT_BUDGET } from "./channel";
+import { CostCounter, mb } from "./message-cost";
 
 export interface PythonRunRequest {
   source: string;
@@ -36,8 +38,10 @@ const BOOT_TIMEOUT_MS = 60_000;
 const KILL_GRACE_MS = 2500;
 /** Once the tracer says the program is over, building and sending the snapshot may take this long. */
 const SNAPSHOT_GRACE_MS = 30_000;
-/** The most the parent reads from the tracer (the snapshot is bounded by the caps well below this). */
-const MAX_RESULT_BYTES = 256 * 2 ** 20;
+/** The most the parent reads from the tracer in all; each line has the TypeScript child's budget
+ * (RESULT_BUDGET: its bytes, and its cost in memory once parsed, runner/message-cost.ts), checked as
+ * the bytes arrive and before the line is parsed: the program can write to the tracer's pipe too. */
+const MAX_RESULT_BYTES = MAX_TOTAL_BYTES;
 const STDERR_TAIL_CHARS = 8192;
 /** The exit status the tracer uses when torch cannot be imported. */
 const EXIT_NO_TORCH = 3;
@@ -132,7 +136,8 @@ export function runPython(req: PythonRunRequest, options: { tracerDir?: string }
     let stderr = "";
     let received = 0;
     /** The current line so far, in pieces (a 20 MB snapshot line arrives in hundreds of chunks). */
-    let pending: string[] = [];
+    let pending: Buffer[] = [];
+    let cost = new CostCounter();
     let result: unknown;
     let resultProblem: string | undefined;
     let phase: "boot" | "running" | "finishing" = "boot";
@@ -181,23 +186,41 @@ export function runPython(req: PythonRunRequest, options: { tracerDir?: string }
       }
     };
     const channel = child.stdio[3] as NodeJS.ReadableStream | null | undefined;
-    channel?.setEncoding("utf8");
-    channel?.on("data", (chunk: string) => {
+    const tooLarge = (what: string) =>
+      finish({ snapshot: fail("internal", `The Python tracer sent ${what}; lower the node cap (--node-cap, autogradLens.nodeCap) or the value cap (--value-cap).`) });
+    /** Count a piece of the current line; false once the line is over its budget (the run has ended). */
+    const count = (piece: Buffer): boolean => {
+      cost.push(piece);
+      if (cost.bytes > RESULT_BUDGET.bytes) tooLarge(`a message of more than ${mb(RESULT_BUDGET.bytes)}`);
+      else if (cost.cost > RESULT_BUDGET.cost) tooLarge(`a message that would take more than ${mb(RESULT_BUDGET.cost)} of memory`);
+      else return true;
+      return false;
+    };
+    channel?.on("data", (chunk: Buffer) => {
+      if (done) return;
       received += chunk.length;
       if (received > MAX_RESULT_BYTES) {
-        finish({ snapshot: fail("internal", `The Python tracer sent more than ${MAX_RESULT_BYTES / 2 ** 20} MB; lower the node cap (--node-cap, autogradLens.nodeCap) or the value cap (--value-cap).`) });
+        tooLarge(`more than ${mb(MAX_RESULT_BYTES)}`);
         return;
       }
       // Only the new chunk is searched for line ends (searching the whole line so far each time is quadratic).
       let start = 0;
       let nl: number;
-      while ((nl = chunk.indexOf("\n", start)) >= 0) {
-        pending.push(chunk.slice(start, nl));
-        onLine(pending.join(""));
+      while ((nl = chunk.indexOf(10, start)) >= 0) {
+        const piece = chunk.subarray(start, nl);
+        if (!count(piece)) return;
+        pending.push(piece);
+        const line = Buffer.concat(pending).toString("utf8");
         pending = [];
+        cost = new CostCounter();
+        onLine(line);
         start = nl + 1;
       }
-      if (start < chunk.length) pending.push(chunk.slice(start));
+      if (start < chunk.length) {
+        const piece = chunk.subarray(start);
+        if (!count(piece)) return;
+        pending.push(piece);
+      }
     });
     channel?.on("error", () => undefined);
     child.stdout?.resume(); // native output (C++ prints): nobody reads it
@@ -213,7 +236,7 @@ export function runPython(req: PythonRunRequest, options: { tracerDir?: string }
     });
     child.on("close", (code, signal) => {
       if (done) return;
-      if (pending.length) onLine(pending.join(""));
+      if (pending.length) onLine(Buffer.concat(pending).toString("utf8"));
       if (result !== undefined) {
         // The shared validator (as for the TypeScript child's messages): types, ids, bounds; it caps
         // every string and decodes the value table into the GraphSnapshot consumers read.
