@@ -10,6 +10,7 @@
 // The result is what JSON.parse would return for the same text (own "__proto__" keys included), and
 // anything JSON.parse would reject is rejected (JsonStreamError), as is nesting deeper than MAX_DEPTH
 // in the large form (the snapshot nests about 20 deep) and a key or number longer than PIECE_BYTES.
+import { BACKSLASH, CLOSE_BRACE, CLOSE_BRACKET, COLON, COMMA, OPEN_BRACE, OPEN_BRACKET, QUOTE } from "./json-bytes";
 
 /** A message up to this size is parsed by one JSON.parse of its bytes. */
 export const WHOLE_BYTES = 8 * 2 ** 20;
@@ -24,15 +25,6 @@ export class JsonStreamError extends Error {
     this.name = "JsonStreamError";
   }
 }
-
-const QUOTE = 34;
-const BACKSLASH = 92;
-const COMMA = 44;
-const COLON = 58;
-const OPEN_BRACE = 123;
-const CLOSE_BRACE = 125;
-const OPEN_BRACKET = 91;
-const CLOSE_BRACKET = 93;
 
 function isSpace(b: number): boolean {
   return b === 32 || b === 9 || b === 10 || b === 13;

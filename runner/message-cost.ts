@@ -16,6 +16,7 @@
 // The parent refuses a line whose cost passes its budget as the bytes arrive (runner/channel.ts), and
 // the child measures its own line the same way before it sends it (runner/child-result.ts), so that
 // a real run leaves out what does not fit instead of being refused.
+import { BACKSLASH, CLOSE_BRACE, CLOSE_BRACKET, COLON, COMMA, OPEN_BRACE, OPEN_BRACKET, QUOTE } from "./json-bytes";
 
 export const ELEMENT_COST = 24;
 export const CONTAINER_COST = 32;
@@ -26,15 +27,6 @@ export const WIDE_OBJECT_MEMBERS = 64;
 export const WIDE_MEMBER_COST = 160;
 /** Nesting tracked for members per object; members of objects deeper than this count as wide. */
 const TRACKED_DEPTH = 1024;
-
-const QUOTE = 34;
-const BACKSLASH = 92;
-const COMMA = 44;
-const COLON = 58;
-const OPEN_BRACE = 123;
-const OPEN_BRACKET = 91;
-const CLOSE_BRACE = 125;
-const CLOSE_BRACKET = 93;
 
 /** Counts, piece by piece, what a JSON text (its UTF-8 bytes) will cost once parsed. Every byte the
  * counter looks at is ASCII, and UTF-8 never puts an ASCII byte inside a character. */

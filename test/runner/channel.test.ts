@@ -2,15 +2,12 @@
 // and whole runs against fake children (scripts standing in for runner-child.js) that send forged,
 // malformed or oversized messages. Every one ends as a run with a clear error, never an exception
 // or a parent that grows without bound.
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { MessageReader, validateChildMessage, type ChannelEvent } from "../../runner/channel";
-import { SnippetRunner } from "../../runner/sandbox";
 import { WHOLE_BYTES } from "../../runner/json-stream";
 import { SNAPSHOT_VERSION, type GraphSnapshot } from "../../shared/protocol";
 import { validateSnapshot } from "../../shared/validate";
+import { useFakeChildren } from "./fake-child";
 
 function read(lines: Array<string | Buffer>, maxMessage = 1000, maxTotal = 10_000): ChannelEvent[] {
   const events: ChannelEvent[] = [];
@@ -123,17 +120,6 @@ describe("MessageReader", () => {
   });
 });
 
-/** A fake child: a script in a temporary dist/ that does `body` (fd 3 is the channel). */
-function fakeDist(body: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lens-fake-"));
-  fs.writeFileSync(path.join(dir, "engine.js"), "");
-  fs.writeFileSync(
-    path.join(dir, "runner-child.js"),
-    `const fs = require("fs");\nconst write = (s) => { const b = Buffer.from(s); let o = 0; while (o < b.length) { try { o += fs.writeSync(3, b, o); } catch (e) { if (e.code !== "EAGAIN") throw e; } } };\nwrite(JSON.stringify({ type: "ready", bootMs: 1 }) + "\\n");\nprocess.stdin.once("data", () => {\n${body}\n});\n`,
-  );
-  return dir;
-}
-
 const okSnapshot = okSnapshotBase();
 function okSnapshotBase() {
   return {
@@ -155,18 +141,7 @@ function okSnapshotBase() {
 }
 
 describe("runs against fake children", () => {
-  const dirs: string[] = [];
-  afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
-  async function runWith(body: string, timeoutMs = 2000) {
-    const dir = fakeDist(body);
-    dirs.push(dir);
-    const runner = new SnippetRunner({ distDir: dir, keepWarm: false });
-    try {
-      return await runner.run({ source: "1", language: "typescript", fileName: "/x.ts", limits: { timeoutMs } });
-    } finally {
-      runner.dispose();
-    }
-  }
+  const runWith = useFakeChildren(2000);
   beforeAll(() => undefined);
 
   it("accepts a well-formed result (the fake is a faithful child)", async () => {

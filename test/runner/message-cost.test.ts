@@ -3,17 +3,15 @@
 // it arrives (runner/channel.ts), the child leaving out what does not fit instead of being refused
 // (runner/child-result.ts), and whole runs against fake children: over budget → the clear error and
 // the last checkpoint kept; hostile counts; the limits the parent set, whatever the child claims.
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { MAX_MESSAGE_COST, MessageReader, PARTIAL_BUDGET, RESULT_BUDGET, type ChannelEvent } from "../../runner/channel";
 import { encodeFitting } from "../../runner/child-result";
 import { CONTAINER_COST, CostCounter, ELEMENT_COST, messageCost, STRING_COST, WIDE_MEMBER_COST, WIDE_OBJECT_MEMBERS } from "../../runner/message-cost";
-import { DEFAULT_LIMITS, SnippetRunner } from "../../runner/sandbox";
+import { DEFAULT_LIMITS } from "../../runner/sandbox";
 import { decodeSnapshot } from "../../shared/snapshot-codec";
 import { SNAPSHOT_VERSION, type SnapshotWire } from "../../shared/protocol";
 import { validateWire } from "../../shared/validate";
+import { useFakeChildren } from "./fake-child";
 
 const cost = (text: string) => messageCost(Buffer.from(text)).cost;
 
@@ -182,30 +180,8 @@ describe("the child makes its result fit the cost budget", () => {
   });
 });
 
-/** A fake child: a script in a temporary dist/ that does `body` (fd 3 is the channel). */
-function fakeDist(body: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lens-fake-cost-"));
-  fs.writeFileSync(path.join(dir, "engine.js"), "");
-  fs.writeFileSync(
-    path.join(dir, "runner-child.js"),
-    `const fs = require("fs");\nconst write = (s) => { const b = Buffer.from(s); let o = 0; while (o < b.length) { try { o += fs.writeSync(3, b, o); } catch (e) { if (e.code !== "EAGAIN") throw e; } } };\nwrite(JSON.stringify({ type: "ready", bootMs: 1 }) + "\\n");\nprocess.stdin.once("data", () => {\n${body}\n});\n`,
-  );
-  return dir;
-}
-
 describe("runs against fake children: the cost budget", () => {
-  const dirs: string[] = [];
-  afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
-  async function runWith(body: string, timeoutMs = 20_000) {
-    const dir = fakeDist(body);
-    dirs.push(dir);
-    const runner = new SnippetRunner({ distDir: dir, keepWarm: false });
-    try {
-      return await runner.run({ source: "1", language: "typescript", fileName: "/x.ts", limits: { timeoutMs } });
-    } finally {
-      runner.dispose();
-    }
-  }
+  const runWith = useFakeChildren(20_000);
   const partial = { ...base(), console: [{ level: "log", text: "checkpointed" }], durationMs: 250 };
 
   it("a hostile message over the cost budget (9 MB of empty arrays) ends the run clearly, keeping the last checkpoint", async () => {
