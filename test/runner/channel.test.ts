@@ -7,7 +7,7 @@ import { MessageReader, validateChildMessage, type ChannelEvent } from "../../ru
 import { WHOLE_BYTES } from "../../runner/json-stream";
 import { SNAPSHOT_VERSION, type GraphSnapshot } from "../../shared/protocol";
 import { validateSnapshot } from "../../shared/validate";
-import { useFakeChildren } from "./fake-child";
+import { smallSnapshot, useFakeChildren } from "./fake-child";
 
 function read(lines: Array<string | Buffer>, maxMessage = 1000, maxTotal = 10_000): ChannelEvent[] {
   const events: ChannelEvent[] = [];
@@ -20,7 +20,7 @@ function read(lines: Array<string | Buffer>, maxMessage = 1000, maxTotal = 10_00
 function bigGraph(n: number): unknown {
   const range = (i: number) => ({ line: 3 + (i % 50), column: 4, endLine: 3 + (i % 50), endColumn: 20 });
   return {
-    ...okSnapshotBase(),
+    ...smallSnapshot(),
     values: [
       { shape: [4], dtype: "float32", count: 4, data: "AACAPwAAAEAAAEBAAACAQA==" },
       { shape: [1], dtype: "float64", count: 1, data: "AAAAAAAA8D8=" },
@@ -120,25 +120,7 @@ describe("MessageReader", () => {
   });
 });
 
-const okSnapshot = okSnapshotBase();
-function okSnapshotBase() {
-  return {
-    version: SNAPSHOT_VERSION,
-    file: "/x.ts",
-    language: "typescript",
-    tracedAt: "2026-01-01T00:00:00.000Z",
-    durationMs: 1,
-    limits: { timeoutMs: 1000, nodeCap: 10, valueCap: 10, stepCap: 10, memoryMb: 64 },
-    console: [{ level: "log", text: "hello" }],
-    warnings: [],
-    values: [],
-    tensors: [],
-    nodes: [],
-    edges: [],
-    backward: [],
-    nodesTruncated: false,
-  };
-}
+const okSnapshot = smallSnapshot();
 
 describe("runs against fake children", () => {
   const runWith = useFakeChildren(2000);

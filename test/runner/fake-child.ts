@@ -5,7 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll } from "vitest";
 import { SnippetRunner } from "../../runner/sandbox";
-import type { GraphSnapshot } from "../../shared/protocol";
+import { SNAPSHOT_VERSION, type GraphSnapshot, type SnapshotWire } from "../../shared/protocol";
 
 /** A temporary dist/ whose runner-child.js says it is ready, then does `body` on the request. */
 export function fakeDist(body: string): string {
@@ -31,5 +31,25 @@ export function useFakeChildren(defaultTimeoutMs: number): (body: string, timeou
     } finally {
       runner.dispose();
     }
+  };
+}
+
+/** A small valid snapshot as the child sends it (one console line, nothing traced). */
+export function smallSnapshot(): SnapshotWire {
+  return {
+    version: SNAPSHOT_VERSION,
+    file: "/x.ts",
+    language: "typescript",
+    tracedAt: "2026-01-01T00:00:00.000Z",
+    durationMs: 1,
+    limits: { timeoutMs: 1000, nodeCap: 10, valueCap: 10, stepCap: 10, memoryMb: 64 },
+    console: [{ level: "log", text: "hello" }],
+    warnings: [],
+    values: [],
+    tensors: [],
+    nodes: [],
+    edges: [],
+    backward: [],
+    nodesTruncated: false,
   };
 }

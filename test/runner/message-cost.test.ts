@@ -9,29 +9,15 @@ import { encodeFitting } from "../../runner/child-result";
 import { CONTAINER_COST, CostCounter, ELEMENT_COST, messageCost, STRING_COST, WIDE_MEMBER_COST, WIDE_OBJECT_MEMBERS } from "../../runner/message-cost";
 import { DEFAULT_LIMITS } from "../../runner/sandbox";
 import { decodeSnapshot } from "../../shared/snapshot-codec";
-import { SNAPSHOT_VERSION, type SnapshotWire } from "../../shared/protocol";
+import type { SnapshotWire } from "../../shared/protocol";
 import { validateWire } from "../../shared/validate";
-import { useFakeChildren } from "./fake-child";
+import { smallSnapshot, useFakeChildren } from "./fake-child";
 
 const cost = (text: string) => messageCost(Buffer.from(text)).cost;
 
+/** A small snapshot with one value. */
 function base(): SnapshotWire {
-  return {
-    version: SNAPSHOT_VERSION,
-    file: "/x.ts",
-    language: "typescript",
-    tracedAt: "2026-01-01T00:00:00.000Z",
-    durationMs: 1,
-    limits: { timeoutMs: 1000, nodeCap: 10, valueCap: 10, stepCap: 10, memoryMb: 64 },
-    console: [{ level: "log", text: "hello" }],
-    warnings: [],
-    values: [{ shape: [1], dtype: "float32", count: 1, data: "AACAPw==" }],
-    tensors: [],
-    nodes: [],
-    edges: [],
-    backward: [],
-    nodesTruncated: false,
-  };
+  return { ...smallSnapshot(), values: [{ shape: [1], dtype: "float32", count: 1, data: "AACAPw==" }] };
 }
 
 /** `n` add nodes with their tensors and edges, as the recorder writes them. */
