@@ -5,15 +5,20 @@
 // PARTIAL_BUDGET (bytes, and cost in the parent's memory); the parent stores the latest as bytes and parses it only if the child dies.
 //
 // When: at the moments after which the child may never get control back (the end of the synchronous
-// part of the script, before a timer callback), and every MIN_INTERVAL_MS from the loop and microtask
-// checks, only when something new was recorded. Building costs time, so the next one waits at least
-// COST_FACTOR times as long as the last took: checkpoints take at most 1/COST_FACTOR of a run.
+// part of the script when code of the snippet is left to run, before a timer callback: "urgent"),
+// and every MIN_INTERVAL_MS from the loop and microtask checks once the run is FIRST_AFTER_MS old,
+// only when something new was recorded. Building costs time, so the next one waits at least
+// COST_FACTOR times as long as the last took. A checkpoint of the whole graph costs about as much as
+// the result (it is one), so a run that ends within FIRST_AFTER_MS sends none from its loops: a
+// checkpoint there would about double the time to its result, to guard its first second only.
 import { PARTIAL_BUDGET, PARTIAL_MAX_BYTES } from "./channel";
 import { encodeFitting } from "./child-result";
 import type { ProgressInfo } from "./messages";
 import type { Recorder } from "./recorder";
 
 const MIN_INTERVAL_MS = 200;
+/** Checkpoints from loop and microtask checks begin this far into the run (urgent ones at once). */
+const FIRST_AFTER_MS = 1000;
 const COST_FACTOR = 20;
 /** Checkpoint bytes sent in all; past it the last one stands (a long run does not flood the pipe). */
 const TOTAL_BUDGET_BYTES = 16 * PARTIAL_MAX_BYTES;
@@ -30,7 +35,7 @@ export class Checkpoints {
   constructor(
     private readonly recorder: Recorder,
     private readonly start: number,
-    private readonly write: (line: string) => boolean,
+    private readonly write: (line: Uint8Array) => boolean,
     /** Where the snippet is, sent along with each checkpoint (the parent's error names it). */
     private readonly progress: (where: ProgressInfo) => void,
   ) {}
@@ -42,7 +47,7 @@ export class Checkpoints {
     if (changes === this.sentChanges) return;
     const now = performance.now();
     const wait = Math.max(urgent ? 0 : MIN_INTERVAL_MS, COST_FACTOR * this.lastCost);
-    if (now - this.lastEnd < wait) {
+    if (now - this.lastEnd < wait || (!urgent && now - this.start < FIRST_AFTER_MS)) {
       // Too soon for the graph, but the parent can still learn the line of the last op.
       const op = this.recorder.lastOpRange;
       if (urgent && op && op !== this.sentOp) {
@@ -55,7 +60,7 @@ export class Checkpoints {
     try {
       const snapshot = this.recorder.checkpoint(now - this.start);
       if (!snapshot) return;
-      const { text, bare } = encodeFitting(snapshot, PARTIAL_BUDGET, "partial");
+      const { line, bare } = encodeFitting(snapshot, PARTIAL_BUDGET, "partial");
       // Too large with its graph: the last one that fit stands (the graph only grows).
       if (bare) {
         this.off = true;
@@ -64,8 +69,8 @@ export class Checkpoints {
       const op = this.recorder.lastOpRange;
       if (op) this.progress({ what: "op", range: op });
       this.sentOp = op;
-      this.sentBytes += text.length;
-      if (!this.write(`${text}\n`) || this.sentBytes > TOTAL_BUDGET_BYTES) this.off = true;
+      this.sentBytes += line.length;
+      if (!this.write(line) || this.sentBytes > TOTAL_BUDGET_BYTES) this.off = true;
       this.sentChanges = changes;
     } finally {
       this.busy = false;

@@ -11,19 +11,27 @@ const FD = 3;
 const MAX_WAIT_MS = 10_000;
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
-/** Write `line` (with its newline) whole. False when the parent is gone or the pipe failed. */
-export function writeLine(line: string): boolean {
-  const bytes = Buffer.from(line, "utf8");
+/** The first wait for a full pipe, and the longest: the parent drains it a chunk at a time, often
+ * within a fraction of a millisecond, so the wait starts short and doubles while nothing moves. */
+const FIRST_WAIT_MS = 0.05;
+const LONGEST_WAIT_MS = 1;
+
+/** Write `line` (a string, or its UTF-8 bytes; with its newline) whole. False when the parent is gone or the pipe failed. */
+export function writeLine(line: string | Uint8Array): boolean {
+  const bytes = typeof line === "string" ? Buffer.from(line, "utf8") : line;
   let offset = 0;
   let waited = 0;
+  let wait = FIRST_WAIT_MS;
   while (offset < bytes.length) {
     try {
       offset += fs.writeSync(FD, bytes, offset, bytes.length - offset);
+      wait = FIRST_WAIT_MS;
     } catch (e) {
-      // The pipe is full (a non-blocking fd): the parent drains it; wait a millisecond and go on.
+      // The pipe is full (a non-blocking fd): the parent drains it; wait a little and go on.
       if ((e as NodeJS.ErrnoException).code === "EAGAIN" && waited < MAX_WAIT_MS) {
-        Atomics.wait(sleeper, 0, 0, 1);
-        waited++;
+        Atomics.wait(sleeper, 0, 0, wait);
+        waited += wait;
+        wait = Math.min(LONGEST_WAIT_MS, wait * 2);
         continue;
       }
       return false;

@@ -18,18 +18,34 @@ export function encodeResult(snapshot: GraphSnapshot, budget: Budget = RESULT_BU
   return encodeFitting(snapshot, budget, type).text;
 }
 
-/** How a line measures against a budget: why it does not fit ("" when it does). */
-function overBudget(text: string, budget: Budget): string {
-  const bytes = Buffer.byteLength(text);
-  if (bytes > budget.bytes) return mb(bytes);
-  // Measured on its bytes, as the parent measures what arrives.
-  const cost = messageCost(Buffer.from(text));
-  if (cost.cost > budget.cost) return `${mb(bytes)}, ${cost.entries.toLocaleString("en-US")} objects, arrays and strings: more than ${mb(budget.cost)} once read`;
-  return "";
+/** A line measured against a budget: its UTF-8 bytes with the newline that ends it (what is written),
+ * and why it does not fit ("" when it does). */
+interface Measured {
+  line: Buffer;
+  over: string;
 }
 
-/** encodeResult, and whether the graph had to be left out to fit (`bare`). */
-export function encodeFitting(snapshot: GraphSnapshot, budget: Budget, type: "result" | "partial"): { text: string; bare: boolean } {
+function measure(text: string, budget: Budget): Measured {
+  // One conversion to UTF-8, used both to measure and to write (the text is megabytes for a large graph).
+  const size = Buffer.byteLength(text);
+  const line = Buffer.allocUnsafe(size + 1);
+  line.write(text, 0, size, "utf8");
+  line[size] = 10;
+  if (size > budget.bytes) return { line, over: mb(size) };
+  // Measured on its bytes, as the parent measures what arrives (the newline is not part of the line).
+  const cost = messageCost(line.subarray(0, size));
+  if (cost.cost > budget.cost) return { line, over: `${mb(size)}, ${cost.entries.toLocaleString("en-US")} objects, arrays and strings: more than ${mb(budget.cost)} once read` };
+  return { line, over: "" };
+}
+
+/** The result line as it is written (UTF-8, newline included). */
+export function encodeResultLine(snapshot: GraphSnapshot, budget: Budget = RESULT_BUDGET): Buffer {
+  return encodeFitting(snapshot, budget, "result").line;
+}
+
+/** encodeResult, its bytes as written (`line`: UTF-8, newline included), and whether the graph had to
+ * be left out to fit (`bare`). */
+export function encodeFitting(snapshot: GraphSnapshot, budget: Budget, type: "result" | "partial"): { text: string; line: Buffer; bare: boolean } {
   // On the wire the snapshot is encoded (values as base64 in one table); the parent decodes it.
   // `type` goes first: the parent tells a checkpoint from the result by the line's first bytes.
   const encode = (s: SnapshotWire): string => JSON.stringify({ type, snapshot: s });
@@ -46,23 +62,26 @@ export function encodeFitting(snapshot: GraphSnapshot, budget: Budget, type: "re
         error: { kind: "internal", message: capString(`Autograd Lens could not send the traced graph: ${checked.error}`, 20_000) },
       };
   let text = encode(safe);
-  let over = overBudget(text, budget);
-  if (!over) return { text, bare: !checked.ok };
+  let m = measure(text, budget);
+  if (!m.over) return { text, line: m.line, bare: !checked.ok };
+  let over = m.over;
   if (safe.program && safe.program.ops.length > 0) {
     const unavailable = `the traced computation made the snapshot too large (${over}) to send along; lower the node cap (--node-cap, autogradLens.nodeCap) or the value cap (--value-cap)`;
     text = encode({ ...safe, program: { unavailable, leaves: {}, constants: {}, ops: [] } });
-    const still = overBudget(text, budget);
-    if (!still) return { text, bare: !checked.ok };
-    over = still;
+    m = measure(text, budget);
+    if (!m.over) return { text, line: m.line, bare: !checked.ok };
+    over = m.over;
   }
   const bare: SnapshotWire = {
     ...emptyOf(safe),
     error: safe.error ?? { kind: "internal", message: `The traced graph was too large to show (${over}); lower the node cap (--node-cap, autogradLens.nodeCap) or the value cap (--value-cap).` },
   };
   text = encode(bare);
-  if (!overBudget(text, budget)) return { text, bare: true };
+  m = measure(text, budget);
+  if (!m.over) return { text, line: m.line, bare: true };
   // Console and warnings alone too large (only with a tiny cap): keep the error.
-  return { text: encode({ ...bare, console: [], warnings: [] }), bare: true };
+  text = encode({ ...bare, console: [], warnings: [] });
+  return { text, line: measure(text, budget).line, bare: true };
 }
 
 function emptyOf(s: SnapshotWire): SnapshotWire {

@@ -17,12 +17,13 @@ import { Recorder, type EngineModule } from "./recorder";
 import { prepareScript, verifyPrepared } from "./transpile";
 import { Checkpoints } from "./checkpoints";
 import { writeLine } from "./child-out";
-import { encodeResult } from "./child-result";
+import { encodeResultLine } from "./child-result";
 import { WARMUP_LIMITS, warmUp } from "./child-warmup";
 import { SPARE_ARG } from "./child-launch";
 import type { EngineHooks } from "./context-contract";
 import { ENGINE_GLOBALS, GUARDED_CONSTRUCTORS, LensRuntime, createLensContext } from "./lens-runtime";
 import { timeoutMessage, type ChildMessage, type RunMessage } from "./messages";
+import { SyncEndWatch } from "./sync-end";
 
 const bootStart = performance.now();
 // Host-realm stacks (the recorder's `new Error().stack` inside engine callbacks) must reach past the
@@ -56,6 +57,8 @@ interface RunState {
   checkpoints: Checkpoints;
   start: number;
   topSettled: boolean;
+  /** No code of the snippet is left to run once its top-level promise settles (runner/sync-end.ts). */
+  overWhenSettled: boolean;
   finished: boolean;
   deadline?: ReturnType<typeof setTimeout>;
   stallTimer?: ReturnType<typeof setTimeout>;
@@ -86,6 +89,8 @@ const runtime = new LensRuntime({
     if (!current) return;
     current.topSettled = true;
     if (!ok) finish({ thrown: e });
+    // In this microtask: nothing of the snippet can run before the result is sent (sync-end.ts).
+    else if (current.overWhenSettled) checkDone();
     else setImmediate(checkDone);
   },
   gc: fullGc,
@@ -158,9 +163,9 @@ function describeThrown(thrown: unknown, recorder: Recorder, timeoutMs: number):
 }
 
 function sendResultAndExit(snapshot: GraphSnapshot): void {
-  let line: string;
+  let line: string | Buffer;
   try {
-    line = `${encodeResult(snapshot)}\n`;
+    line = encodeResultLine(snapshot);
   } catch (e) {
     const bare = { ...snapshot, tensors: [], nodes: [], edges: [], backward: [], output: undefined, program: undefined, values: [] };
     line = `${JSON.stringify({ type: "result", snapshot: { ...bare, console: [], warnings: [], error: { kind: "internal", message: `Autograd Lens could not send the result: ${String(e)}` } } })}\n`;
@@ -233,7 +238,7 @@ function run(msg: RunMessage): void {
   });
   const start = performance.now();
   const checkpoints = new Checkpoints(recorder, start, writeLine, (where) => send({ type: "progress", ...where }));
-  const state: RunState = { msg, recorder, checkpoints, start, topSettled: false, finished: false };
+  const state: RunState = { msg, recorder, checkpoints, start, topSettled: false, overWhenSettled: false, finished: false };
   current = state;
   let compiled: vm.Script;
   try {
@@ -256,13 +261,20 @@ function run(msg: RunMessage): void {
     runtime.timeOut();
     finish();
   }, limits.timeoutMs);
+  const syncEnd = new SyncEndWatch();
   try {
+    syncEnd.start();
     const value: unknown = compiled.runInContext(context, { timeout: limits.timeoutMs + SYNC_WATCHDOG_GRACE_MS, displayErrors: false });
+    state.overWhenSettled = syncEnd.over(value) && runtime.pendingTimers === 0;
     internal.watch(value);
   } catch (e) {
+    syncEnd.over(undefined);
     finish({ thrown: e });
     return;
   }
+  // The snippet ran to its end and nothing of it is left to run: the result follows in the next
+  // microtask (watch's), which a checkpoint of the same graph would only delay.
+  if (state.overWhenSettled) return;
   // The synchronous part is over; the microtasks that follow (after an await) may never give control
   // back (a loop in eval'd code): what was recorded so far goes to the parent now.
   checkpoints.maybe(true);
