@@ -29,11 +29,13 @@ export function encodedLength(count: number, dtype: DTypeName): number {
   return Math.ceil((count * bytesPerValue(dtype)) / 3) * 4;
 }
 
-export function base64Encode(bytes: Uint8Array): string {
+/** Base64 of `bytes` (of its first `length` bytes). */
+export function base64Encode(bytes: Uint8Array, length = bytes.length): string {
   const parts: string[] = [];
   const CHUNK = 3 * 4096;
-  for (let start = 0; start < bytes.length; start += CHUNK) {
-    const end = Math.min(bytes.length, start + CHUNK);
+  const total = Math.min(length, bytes.length);
+  for (let start = 0; start < total; start += CHUNK) {
+    const end = Math.min(total, start + CHUNK);
     let s = "";
     let i = start;
     for (; i + 2 < end; i += 3) {
@@ -78,11 +80,18 @@ export function base64Decode(text: string): Uint8Array {
   return out;
 }
 
+/** Where encodeValues puts the bytes before base64: a snapshot encodes thousands of small value
+ * lists, and a buffer of its own for each costs more than the encoding. A larger list gets its own. */
+const SCRATCH_BYTES = 16 * 1024;
+const scratch = new Uint8Array(SCRATCH_BYTES);
+const scratchView = new DataView(scratch.buffer);
+
 /** The first `count` of `values` (numbers, or NaN/±Inf as strings) as base64 little-endian bytes. */
 export function encodeValues(values: ArrayLike<number | string>, dtype: DTypeName, count = values.length): string {
   const n = Math.min(count, values.length);
-  const bytes = new Uint8Array(n * bytesPerValue(dtype));
-  const view = new DataView(bytes.buffer);
+  const size = n * bytesPerValue(dtype);
+  const bytes = size <= SCRATCH_BYTES ? scratch : new Uint8Array(size);
+  const view = size <= SCRATCH_BYTES ? scratchView : new DataView(bytes.buffer);
   for (let i = 0; i < n; i++) {
     const raw = values[i]!;
     const v = typeof raw === "number" ? raw : raw === "Infinity" ? Infinity : raw === "-Infinity" ? -Infinity : NaN;
@@ -90,7 +99,7 @@ export function encodeValues(values: ArrayLike<number | string>, dtype: DTypeNam
     else if (dtype === "float64") view.setFloat64(i * 8, v, true);
     else view.setBigInt64(i * 8, BigInt(Number.isFinite(v) ? Math.trunc(v) : 0), true);
   }
-  return base64Encode(bytes);
+  return base64Encode(bytes, size);
 }
 
 /** Numbers for JSON-free use: NaN/±Inf as the strings ValueSummary uses. */

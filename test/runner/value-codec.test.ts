@@ -122,3 +122,17 @@ describe("snapshots", () => {
     expect({ ...d.tensors[0]!.grad! }.values).toEqual([0.5, 0.25]);
   });
 });
+
+describe("encodeValues' scratch buffer", () => {
+  it("a small list after a large one, and after another small one, encodes only its own values", () => {
+    const large = Array.from({ length: 5000 }, (_, i) => i / 7); // 40,000 bytes as float64: its own buffer
+    const small = [1.5, -2, 3];
+    const expected = base64Encode(new Uint8Array(Float64Array.from(small).buffer));
+    expect(encodeValues(large, "float64")).toHaveLength(encodedLength(5000, "float64"));
+    expect(encodeValues(small, "float64")).toBe(expected);
+    expect(encodeValues([9, 9, 9, 9, 9, 9], "float32")).toHaveLength(encodedLength(6, "float32"));
+    expect(encodeValues(small, "float64")).toBe(expected);
+    expect(decodeValues(encodeValues([0.25], "float32"), "float32", 1)).toEqual([0.25]);
+    expect(encodeValues([], "float32")).toBe("");
+  });
+});
