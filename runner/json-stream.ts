@@ -116,9 +116,16 @@ export class JsonStream {
   /** The document's value; throws JsonStreamError when it is not (exactly one) JSON value. */
   end(): unknown {
     if (this.whole) {
-      const bytes = this.whole.length === 1 ? this.whole[0]! : Buffer.concat(this.whole, this.wholeSize);
+      const parts = this.whole;
       this.whole = null;
-      return parseBytes(bytes.length === 0 ? Buffer.from(" ") : bytes);
+      if (parts.length === 1) return parseBytes(parts[0]!);
+      if (parts.length === 0) return parseBytes(Buffer.from(" "));
+      // Each piece becomes text on its own (a character split between two is kept for the next) and
+      // JSON.parse joins them: no copy of the whole message as one buffer first.
+      const decoder = new TextDecoder();
+      let text = "";
+      for (const p of parts) text += decoder.decode(p, { stream: true });
+      return parseText(text + decoder.decode());
     }
     // A number at the very end has no byte after it to end it.
     if (this.member && this.member.type === "n") this.finishMember();
@@ -426,8 +433,12 @@ export class JsonStream {
 const FLATTEN = /^/;
 
 function parseBytes(bytes: Buffer): unknown {
+  return parseText(bytes.toString("utf8"));
+}
+
+function parseText(text: string): unknown {
   try {
-    return JSON.parse(bytes.toString("utf8"));
+    return JSON.parse(text);
   } catch (e) {
     throw new JsonStreamError(e instanceof Error ? e.message : String(e));
   }

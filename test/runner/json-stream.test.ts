@@ -53,6 +53,8 @@ describe("JsonStream", () => {
       const sizes = [1 + Math.floor(r() * 40), 1 + Math.floor(r() * 3)];
       expect(parse(text, sizes, 16, 48), text).toEqual(JSON.parse(text)); // keys up to 48 bytes
       expect(parse(text, [text.length + 1], 1 << 20, 1 << 20)).toEqual(JSON.parse(text));
+      // The whole form from many pieces (each turned into text on its own), characters cut anywhere.
+      expect(parse(text, sizes, 1 << 20, 1 << 20), text).toEqual(JSON.parse(text));
     }
   });
 
@@ -72,6 +74,12 @@ describe("JsonStream", () => {
     expect(Object.prototype.hasOwnProperty.call(v, "__proto__")).toBe(true);
     expect(v).toEqual(JSON.parse(text));
     expect(({} as Record<string, unknown>)["polluted"]).toBeUndefined();
+  });
+
+  it("the whole form from many pieces: invalid UTF-8 becomes U+FFFD as Buffer#toString makes it", () => {
+    const bytes = Buffer.concat([Buffer.from('["a'), Buffer.from([0xe2, 0x82]), Buffer.from('b", "'), Buffer.from([0xff]), Buffer.from('€"]')]);
+    const expected: unknown = JSON.parse(bytes.toString("utf8"));
+    for (const n of [1, 2, 3, 5]) expect(parse(bytes, [n], 1 << 20, 1 << 20)).toEqual(expected);
   });
 
   it("rejects what JSON.parse rejects, in both forms", () => {
