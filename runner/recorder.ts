@@ -99,7 +99,7 @@ export class Recorder extends CallRecording {
     }
     const lastCallNodes = this.lastCallNodes();
     // Tensors take the value budget first (in their order), saved values what is left.
-    const keepOf = this.tensorKeeper();
+    const keepOf = this.tensorKeeper(lastCallNodes);
     const nodes: NodeInfo[] = [];
     const edges: EdgeInfo[] = [];
     const consumed = new Set<string>(); // snapshot ids of tensors used as inputs of a recorded node
@@ -265,10 +265,9 @@ export class Recorder extends CallRecording {
    * How many values each tensor of the snapshot keeps: full values (up to the value cap, while
    * TENSOR_VALUE_BUDGET lasts) for what the last backward call used or what was made since the call
    * before it ended, for leaves and named tensors; a sample for the rest (earlier iterations).
-   * Budget order: leaves and named tensors first, then the newest tensors.
+   * Budget order: leaves and named tensors first, then the newest tensors. `nodes`: lastCallNodes().
    */
-  private tensorKeeper(): (owner: Tensor, t: Tensor) => number {
-    const nodes = this.lastCallNodes();
+  private tensorKeeper(nodes: Set<Node> | null): (owner: Tensor, t: Tensor) => number {
     const before = this.callEndTensorId[this.calls.length - 2] ?? -1;
     const full = new Map<number, number>(); // tensor id → values to keep for its value (and grad: key -id-1)
     const records = [...this.tensors.values()];

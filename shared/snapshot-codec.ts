@@ -28,7 +28,15 @@ export function encodeSnapshot(s: GraphSnapshot): SnapshotWire {
   const cached = tableOf.get(s);
   const values: EncodedValue[] = cached ? cached.values.slice() : [];
   const byObject = new Map<ValueSummary, ValueRef>(cached?.refs);
+  // Entries made here, by their data (the base64 text): the first entry with a data is found by it
+  // alone and compared field by field; only entries whose data an earlier one had (the same first
+  // values, other statistics or shape) are found by a key of every field, built for them alone.
+  const byData = new Map<string, ValueRef>();
   const byContent = new Map<string, ValueRef>();
+  const add = (entry: EncodedValue): ValueRef => {
+    values.push(entry);
+    return values.length - 1;
+  };
   const ref = (v: ValueSummary): ValueRef => {
     const known = byObject.get(v);
     if (known !== undefined) return known;
@@ -39,12 +47,14 @@ export function encodeSnapshot(s: GraphSnapshot): SnapshotWire {
       const r = v.dtype === "float32" ? (x: number) => Number(x.toPrecision(9)) : (x: number) => x;
       entry.stats = [r(v.stats.min), r(v.stats.max), r(v.stats.mean), v.stats.nanCount, v.stats.infCount];
     }
-    const key = `${entry.dtype}|${entry.shape.join(",")}|${entry.count}|${entry.stats?.join(",") ?? ""}|${entry.data}`;
-    let r = byContent.get(key);
-    if (r === undefined) {
-      r = values.length;
-      values.push(entry);
-      byContent.set(key, r);
+    const first = byData.get(entry.data);
+    let r: ValueRef | undefined;
+    if (first === undefined) byData.set(entry.data, (r = add(entry)));
+    else if (sameEntry(values[first]!, entry)) r = first;
+    else {
+      const key = `${entry.dtype}|${entry.shape.join(",")}|${entry.count}|${entry.stats?.join(",") ?? ""}|${entry.data}`;
+      r = byContent.get(key);
+      if (r === undefined) byContent.set(key, (r = add(entry)));
     }
     byObject.set(v, r);
     return r;
@@ -71,6 +81,23 @@ export function encodeSnapshot(s: GraphSnapshot): SnapshotWire {
     }),
   }));
   return { ...s, values, tensors, nodes, backward };
+}
+
+/** Two table entries with the same data are one entry when dtype, count, shape and statistics agree
+ * (as their text would: NaN equals NaN, 0 equals -0). */
+function sameEntry(a: EncodedValue, b: EncodedValue): boolean {
+  return a.dtype === b.dtype && a.count === b.count && sameNumbers(a.shape, b.shape) && sameNumbers(a.stats, b.stats);
+}
+
+function sameNumbers(a: readonly number[] | undefined, b: readonly number[] | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x !== y && !(x !== x && y !== y)) return false;
+  }
+  return true;
 }
 
 /** The table entry a decoded ValueSummary reads its values from, until they are read. */

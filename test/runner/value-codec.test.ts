@@ -83,6 +83,34 @@ describe("snapshots", () => {
     expect(w.values[w.tensors[1]!.value]).toEqual({ shape: [1000], dtype: "float32", count: 3, data: encodeValues([1, 2, 3], "float32"), stats: [0.1, 3, 1.5, 1, 0] });
   });
 
+  it("entries with the same first values but another shape, count, dtype or statistics stay apart; equal ones are one", () => {
+    const s = snapshot();
+    const stats = (mean: number) => ({ min: 0, max: 1, mean, nanCount: 0, infCount: 0 });
+    const v = (extra: Partial<ValueSummary>) => summary([0, 0], { shape: [4], numel: 4, truncated: true, ...extra });
+    // 0 and 0: the same bytes (and base64) whatever follows them.
+    const kinds = [v({}), v({ stats: stats(0.25) }), v({ stats: stats(0.5) }), v({ shape: [2, 2] }), v({ dtype: "float64" }), summary([0, 0]), v({ stats: stats(0.25) }), v({ stats: { min: -0, max: 1, mean: 0.25, nanCount: 0, infCount: 0 } })];
+    s.tensors = kinds.map((value, i) => ({ ...s.tensors[1]!, id: `t${i + 10}`, value }));
+    s.backward = [];
+    const w = encodeSnapshot(s);
+    const refs = w.tensors.map((t) => t.value);
+    expect(new Set(refs.slice(0, 6)).size).toBe(6);
+    expect(refs[6]).toBe(refs[1]);
+    expect(refs[7]).toBe(refs[1]); // -0 and 0 read the same once sent
+    expect(w.values).toHaveLength(6);
+    const back = decodeSnapshot(JSON.parse(JSON.stringify(w)) as ReturnType<typeof encodeSnapshot>);
+    expect(back.tensors.map((t) => [t.value.shape, t.value.dtype, t.value.stats?.mean])).toEqual(kinds.map((k) => [k.shape, k.dtype, k.stats?.mean]));
+  });
+
+  it("thousands of entries with the same first values and different statistics: one entry each, in linear time", () => {
+    const s = snapshot();
+    const n = 20_000;
+    s.tensors = Array.from({ length: n }, (_, i) => ({ ...s.tensors[1]!, id: `t${i + 10}`, value: summary([0, 0], { shape: [100], numel: 100, truncated: true, stats: { min: 0, max: i, mean: i / 100, nanCount: 0, infCount: 0 } }) }));
+    s.backward = [];
+    const w = encodeSnapshot(s);
+    expect(w.values).toHaveLength(n);
+    expect(new Set(w.tensors.map((t) => t.value)).size).toBe(n);
+  });
+
   it("decodes back to what was encoded ", () => {
     const s = snapshot();
     const back = decodeSnapshot(JSON.parse(JSON.stringify(encodeSnapshot(s))) as ReturnType<typeof encodeSnapshot>);
