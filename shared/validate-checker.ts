@@ -68,11 +68,47 @@ export class Checker {
     readonly consume = false,
   ) {}
 
-  /** `a.map(fn)`; when consuming, each entry of `a` is let go once it has been checked. */
+  /**
+   * Whether `at`/`atIndex` build the paths they are given (the text that names a field in an error).
+   * Off while `each` checks an entry the first time: a path is text made for every field of every
+   * entry, and only a failure reads one; an entry that fails is checked again with paths on.
+   */
+  paths = true;
+
+  /** `base` + `suffix` ("snapshot.tensors[3]" + ".id"), made only while paths are on. */
+  at(base: string, suffix: string): string {
+    return this.paths ? base + suffix : base;
+  }
+
+  /** `base` + `name` + `[index]` + `suffix`, made only while paths are on. */
+  atIndex(base: string, name: string, index: number, suffix = ""): string {
+    return this.paths ? `${base}${name}[${index}]${suffix}` : base;
+  }
+
+  /**
+   * `a.map(fn)`; when consuming, each entry of `a` is let go once it has been checked. Each entry is
+   * checked without paths first (see `paths`); one that fails is checked again, with them, so that
+   * the error names its field (an entry is let go only once checked, so it is still there).
+   */
   each<T>(a: unknown[], fn: (x: unknown, i: number) => T): T[] {
     const out: T[] = [];
+    const named = this.paths;
     for (let i = 0; i < a.length; i++) {
-      out.push(fn(a[i], i));
+      let v: T;
+      if (!named) v = fn(a[i], i);
+      else {
+        this.paths = false;
+        try {
+          v = fn(a[i], i);
+        } catch (e) {
+          if (!(e instanceof ValidationError)) throw e;
+          this.paths = true;
+          v = fn(a[i], i);
+        } finally {
+          this.paths = named;
+        }
+      }
+      out.push(v);
       if (this.consume) a[i] = undefined;
     }
     return out;
@@ -158,12 +194,12 @@ export class Checker {
   range(v: unknown, path: string): GraphSnapshot["console"][number]["range"] {
     if (v === undefined) return undefined;
     const o = this.obj(v, path);
-    const line = this.int(this.get(o, "line", path), `${path}.line`, 0);
-    const column = this.int(this.get(o, "column", path), `${path}.column`, 0);
+    const line = this.int(this.get(o, "line", path), this.at(path, ".line"), 0);
+    const column = this.int(this.get(o, "column", path), this.at(path, ".column"), 0);
     const endLineIn = this.get(o, "endLine", path);
     const endColumnIn = this.get(o, "endColumn", path);
-    const endLine = endLineIn === undefined ? undefined : this.int(endLineIn, `${path}.endLine`, 0);
-    const endColumn = endColumnIn === undefined ? undefined : this.int(endColumnIn, `${path}.endColumn`, 0);
+    const endLine = endLineIn === undefined ? undefined : this.int(endLineIn, this.at(path, ".endLine"), 0);
+    const endColumn = endColumnIn === undefined ? undefined : this.int(endColumnIn, this.at(path, ".endColumn"), 0);
     // One literal with every field it has (a graph holds many ranges: no property added later).
     if (endLine !== undefined && endColumn !== undefined) return { line, column, endLine, endColumn };
     const r: { line: number; column: number; endLine?: number; endColumn?: number } = { line, column };

@@ -14,7 +14,7 @@ export function shape(c: Checker, v: unknown, path: string): { shape: number[]; 
   const out: number[] = [];
   let numel = 1;
   a.forEach((d, i) => {
-    const n = c.int(d, `${path}[${i}]`, 0, CAPS.dim);
+    const n = c.int(d, c.atIndex(path, "", i), 0, CAPS.dim);
     out.push(n);
     numel *= n;
   });
@@ -30,7 +30,7 @@ export function values(c: Checker, v: unknown, path: string, max: number): Array
     const x = a[i];
     if (typeof x === "number" && Number.isFinite(x)) out[i] = x;
     else if (typeof x === "string" && SPECIAL_NUMBERS.includes(x)) out[i] = x as "NaN";
-    else c.fail(`${path}[${i}]`, `must be a finite number or "NaN"/"Infinity"/"-Infinity", not ${kindOf(x)}`);
+    else c.fail(c.atIndex(path, "", i), `must be a finite number or "NaN"/"Infinity"/"-Infinity", not ${kindOf(x)}`);
   }
   return out;
 }
@@ -43,31 +43,31 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
  */
 export function encodedValue(c: Checker, v: unknown, path: string): EncodedValue & { numel: number } {
   const o = c.obj(v, path);
-  const s = shape(c, c.get(o, "shape", path), `${path}.shape`);
-  const dtype = c.oneOf(c.get(o, "dtype", path), `${path}.dtype`, DTYPES);
-  const count = c.int(c.get(o, "count", path), `${path}.count`, 0, s.numel);
+  const s = shape(c, c.get(o, "shape", path), c.at(path, ".shape"));
+  const dtype = c.oneOf(c.get(o, "dtype", path), c.at(path, ".dtype"), DTYPES);
+  const count = c.int(c.get(o, "count", path), c.at(path, ".count"), 0, s.numel);
   const data = c.get(o, "data", path);
-  if (typeof data !== "string") c.fail(`${path}.data`, `must be base64 text, not ${kindOf(data)}`);
+  if (typeof data !== "string") c.fail(c.at(path, ".data"), `must be base64 text, not ${kindOf(data)}`);
   const want = encodedLength(count, dtype);
   if (data.length !== want) {
-    c.fail(`${path}.data`, `has ${data.length} base64 characters, but ${count} ${dtype} value${count === 1 ? "" : "s"} take ${want}`);
+    c.fail(c.at(path, ".data"), `has ${data.length} base64 characters, but ${count} ${dtype} value${count === 1 ? "" : "s"} take ${want}`);
   }
-  if (!BASE64.test(data)) c.fail(`${path}.data`, "is not base64 (only A-Z, a-z, 0-9, +, / and = padding)");
+  if (!BASE64.test(data)) c.fail(c.at(path, ".data"), "is not base64 (only A-Z, a-z, 0-9, +, / and = padding)");
   // The padding matches the byte count, so decoding (done lazily, when a value is read) cannot fail.
   const pad = (3 - ((count * bytesPerValue(dtype)) % 3)) % 3;
   const has = data.endsWith("==") ? 2 : data.endsWith("=") ? 1 : 0;
-  if (has !== pad) c.fail(`${path}.data`, `ends in ${has} "=" instead of ${pad} for ${count} ${dtype} value${count === 1 ? "" : "s"}`);
+  if (has !== pad) c.fail(c.at(path, ".data"), `ends in ${has} "=" instead of ${pad} for ${count} ${dtype} value${count === 1 ? "" : "s"}`);
   const out: EncodedValue & { numel: number } = { shape: s.shape, dtype, count, data, numel: s.numel };
   const stats = c.get(o, "stats", path);
   if (stats !== undefined) {
-    const a = c.arr(stats, `${path}.stats`, 5);
-    if (a.length !== 5) c.fail(`${path}.stats`, `must be [min, max, mean, nanCount, infCount], not ${a.length} numbers`);
+    const a = c.arr(stats, c.at(path, ".stats"), 5);
+    if (a.length !== 5) c.fail(c.at(path, ".stats"), `must be [min, max, mean, nanCount, infCount], not ${a.length} numbers`);
     out.stats = [
-      c.finite(a[0], `${path}.stats[0]`),
-      c.finite(a[1], `${path}.stats[1]`),
-      c.finite(a[2], `${path}.stats[2]`),
-      c.int(a[3], `${path}.stats[3]`),
-      c.int(a[4], `${path}.stats[4]`),
+      c.finite(a[0], c.at(path, ".stats[0]")),
+      c.finite(a[1], c.at(path, ".stats[1]")),
+      c.finite(a[2], c.at(path, ".stats[2]")),
+      c.int(a[3], c.at(path, ".stats[3]")),
+      c.int(a[4], c.at(path, ".stats[4]")),
     ];
   }
   return out;

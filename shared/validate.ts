@@ -37,12 +37,12 @@ function runError(c: Checker, v: unknown, path: string): GraphSnapshot["error"] 
   if (v === undefined) return undefined;
   const o = c.obj(v, path);
   const out: NonNullable<GraphSnapshot["error"]> = {
-    kind: c.oneOf(c.get(o, "kind", path), `${path}.kind`, ["syntax", "import", "runtime", "timeout", "memory", "unsupported", "internal"] as const),
-    message: c.str(c.get(o, "message", path), `${path}.message`, CAPS.message),
+    kind: c.oneOf(c.get(o, "kind", path), c.at(path, ".kind"), ["syntax", "import", "runtime", "timeout", "memory", "unsupported", "internal"] as const),
+    message: c.str(c.get(o, "message", path), c.at(path, ".message"), CAPS.message),
   };
-  const range = c.range(c.get(o, "range", path), `${path}.range`);
+  const range = c.range(c.get(o, "range", path), c.at(path, ".range"));
   if (range) out.range = range;
-  const stack = c.optStr(c.get(o, "stack", path), `${path}.stack`, CAPS.stack);
+  const stack = c.optStr(c.get(o, "stack", path), c.at(path, ".stack"), CAPS.stack);
   if (stack !== undefined) out.stack = stack;
   return out;
 }
@@ -67,7 +67,7 @@ export function validateWire(input: unknown, options: ValidateOptions = {}): Sna
     const check = ITEM_CHECKS[key] as (c: Checker, x: unknown, p: string) => ReturnType<(typeof ITEM_CHECKS)[K]>;
     const a = c.arr(f(key), `snapshot.${key}`);
     if (isPrecheckedList(a)) return c.each(a, (x) => x as ReturnType<(typeof ITEM_CHECKS)[K]>);
-    return c.each(a, (x, i) => check(c, x, `snapshot.${key}[${i}]`));
+    return c.each(a, (x, i) => check(c, x, c.atIndex("snapshot.", key, i)));
   };
   const table = list("values");
   const tensorItems = list("tensors");
@@ -79,25 +79,25 @@ export function validateWire(input: unknown, options: ValidateOptions = {}): Sna
   // ... then what needs the others: unique ids, ids and value indices that exist, agreeing shapes.
   const nodeIds = new Set<string>();
   nodes.forEach((n, i) => {
-    if (nodeIds.has(n.id)) c.fail(`snapshot.nodes[${i}].id`, `"${n.id}" is used twice`);
+    if (nodeIds.has(n.id)) c.fail(c.atIndex("snapshot.nodes", "", i, ".id"), `"${n.id}" is used twice`);
     nodeIds.add(n.id);
   });
   const tensors = tensorItems.map((t, i): TensorWire => {
-    const p = `snapshot.tensors[${i}]`;
-    inTable(c, t.value, `${p}.value`, table);
-    if (t.grad !== null) inTable(c, t.grad, `${p}.grad`, table);
+    const p = c.atIndex("snapshot.tensors", "", i);
+    inTable(c, t.value, c.at(p, ".value"), table);
+    if (t.grad !== null) inTable(c, t.grad, c.at(p, ".grad"), table);
     const numel = table[t.value]!.numel;
     // The checked entry itself (fresh from tensorItem), not a copy: a graph's tensors are many.
     const has = checkedNumel(t);
     if (has !== numel) {
-      if (!c.repair) c.fail(`${p}.shape`, `[${t.shape.join(", ")}] has ${has} elements, but numel is ${numel}`);
+      if (!c.repair) c.fail(c.at(p, ".shape"), `[${t.shape.join(", ")}] has ${has} elements, but numel is ${numel}`);
       t.shape = [numel];
     }
     return t;
   });
   const tensorIds = new Set<string>();
   tensors.forEach((t, i) => {
-    if (tensorIds.has(t.id)) c.fail(`snapshot.tensors[${i}].id`, `"${t.id}" is used twice`);
+    if (tensorIds.has(t.id)) c.fail(c.atIndex("snapshot.tensors", "", i, ".id"), `"${t.id}" is used twice`);
     tensorIds.add(t.id);
   });
   // Every id a field refers to exists (an optional one that does not is dropped in repair mode).
@@ -108,37 +108,37 @@ export function validateWire(input: unknown, options: ValidateOptions = {}): Sna
   };
   const tensorRef = refTo(tensorIds, "tensor");
   const nodeRef = refTo(nodeIds, "node");
-  tensors.forEach((t, i) => (t.gradFn = nodeRef(t.gradFn, `snapshot.tensors[${i}].gradFn`) ?? null));
+  tensors.forEach((t, i) => (t.gradFn = nodeRef(t.gradFn, c.atIndex("snapshot.tensors", "", i, ".gradFn")) ?? null));
   nodes.forEach((n, i) => {
-    n.tensor = tensorRef(n.tensor, `snapshot.nodes[${i}].tensor`) ?? null;
+    n.tensor = tensorRef(n.tensor, c.atIndex("snapshot.nodes", "", i, ".tensor")) ?? null;
     n.saved.forEach((sv, j) => {
-      const q = `snapshot.nodes[${i}].saved[${j}]`;
-      const t = tensorRef(sv.tensor, `${q}.tensor`);
+      const q = c.paths ? `snapshot.nodes[${i}].saved[${j}]` : "snapshot.nodes";
+      const t = tensorRef(sv.tensor, c.at(q, ".tensor"));
       if (t === undefined) delete sv.tensor;
-      if (sv.value !== undefined) inTable(c, sv.value, `${q}.value`, table);
+      if (sv.value !== undefined) inTable(c, sv.value, c.at(q, ".value"), table);
     });
   });
   edges.forEach((e, i) => {
-    const p = `snapshot.edges[${i}]`;
-    if (!nodeIds.has(e.from)) c.fail(`${p}.from`, `refers to a node that is not in the snapshot (${JSON.stringify(e.from)})`);
-    if (!nodeIds.has(e.to)) c.fail(`${p}.to`, `refers to a node that is not in the snapshot (${JSON.stringify(e.to)})`);
+    const p = c.atIndex("snapshot.edges", "", i);
+    if (!nodeIds.has(e.from)) c.fail(c.at(p, ".from"), `refers to a node that is not in the snapshot (${JSON.stringify(e.from)})`);
+    if (!nodeIds.has(e.to)) c.fail(c.at(p, ".to"), `refers to a node that is not in the snapshot (${JSON.stringify(e.to)})`);
   });
   backward.forEach((b, i) => {
-    const p = `snapshot.backward[${i}]`;
+    const p = c.atIndex("snapshot.backward", "", i);
     // A root past the node cap was not recorded: repair mode drops it (the call keeps its loss).
-    b.roots = b.roots.map((r, j) => tensorRef(r, `${p}.roots[${j}]`)).filter((id): id is string => id !== undefined);
+    b.roots = b.roots.map((r, j) => tensorRef(r, c.atIndex(p, ".roots", j))).filter((id): id is string => id !== undefined);
     b.steps.forEach((step, j) => {
-      const q = `${p}.steps[${j}]`;
-      inTable(c, step.gradIn, `${q}.gradIn`, table);
+      const q = c.atIndex(p, ".steps", j);
+      inTable(c, step.gradIn, c.at(q, ".gradIn"), table);
       step.gradsOut.forEach((go, k) => {
-        const r = `${q}.gradsOut[${k}]`;
-        go.to = nodeRef(go.to, `${r}.to`) ?? null;
-        if (go.grad !== null) inTable(c, go.grad, `${r}.grad`, table);
+        const r = c.atIndex(q, ".gradsOut", k);
+        go.to = nodeRef(go.to, c.at(r, ".to")) ?? null;
+        if (go.grad !== null) inTable(c, go.grad, c.at(r, ".grad"), table);
       });
-      if (tensorRef(step.leaf, `${q}.leaf`) === undefined) delete step.leaf;
-      if (tensorRef(step.retained, `${q}.retained`) === undefined) delete step.retained;
-      if (step.gradAfter !== undefined) inTable(c, step.gradAfter, `${q}.gradAfter`, table);
-      if (!nodeIds.has(step.node)) c.fail(`${q}.node`, `refers to a node that is not in the snapshot (${JSON.stringify(step.node)})`);
+      if (tensorRef(step.leaf, c.at(q, ".leaf")) === undefined) delete step.leaf;
+      if (tensorRef(step.retained, c.at(q, ".retained")) === undefined) delete step.retained;
+      if (step.gradAfter !== undefined) inTable(c, step.gradAfter, c.at(q, ".gradAfter"), table);
+      if (!nodeIds.has(step.node)) c.fail(c.at(q, ".node"), `refers to a node that is not in the snapshot (${JSON.stringify(step.node)})`);
     });
   });
 
@@ -152,10 +152,10 @@ export function validateWire(input: unknown, options: ValidateOptions = {}): Sna
     limits: { timeoutMs: limit("timeoutMs"), nodeCap: limit("nodeCap"), valueCap: limit("valueCap"), stepCap: limit("stepCap"), memoryMb: limit("memoryMb") },
     console: consoleLines,
     warnings: c.arr(f("warnings"), "snapshot.warnings").map((x, i) => {
-      const p = `snapshot.warnings[${i}]`;
+      const p = c.atIndex("snapshot.warnings", "", i);
       const e = c.obj(x, p);
-      const out: GraphSnapshot["warnings"][number] = { message: c.str(c.get(e, "message", p), `${p}.message`, CAPS.message) };
-      const range = c.range(c.get(e, "range", p), `${p}.range`);
+      const out: GraphSnapshot["warnings"][number] = { message: c.str(c.get(e, "message", p), c.at(p, ".message"), CAPS.message) };
+      const range = c.range(c.get(e, "range", p), c.at(p, ".range"));
       if (range) out.range = range;
       return out;
     }),
@@ -188,29 +188,29 @@ export function validateWire(input: unknown, options: ValidateOptions = {}): Sna
 function modules(c: Checker, v: unknown, tensorIds: ReadonlySet<string>): GraphSnapshot["modules"] {
   if (v === undefined) return undefined;
   return c.arr(v, "snapshot.modules", 64).map((x, i) => {
-    const p = `snapshot.modules[${i}]`;
+    const p = c.atIndex("snapshot.modules", "", i);
     const o = c.obj(x, p);
     const g = (k: string) => c.get(o, k, p);
-    const boundAt = c.range(g("boundAt"), `${p}.boundAt`);
-    if (!boundAt) c.fail(`${p}.boundAt`, "missing");
+    const boundAt = c.range(g("boundAt"), c.at(p, ".boundAt"));
+    if (!boundAt) c.fail(c.at(p, ".boundAt"), "missing");
     return {
-      name: c.str(g("name"), `${p}.name`, CAPS.name),
-      type: c.str(g("type"), `${p}.type`, CAPS.name),
+      name: c.str(g("name"), c.at(p, ".name"), CAPS.name),
+      type: c.str(g("type"), c.at(p, ".type"), CAPS.name),
       boundAt,
-      paramCount: c.int(g("paramCount"), `${p}.paramCount`),
-      valueCount: c.int(g("valueCount"), `${p}.valueCount`),
-      params: c.arr(g("params"), `${p}.params`, 50).map((y, j) => {
-        const q = `${p}.params[${j}]`;
+      paramCount: c.int(g("paramCount"), c.at(p, ".paramCount")),
+      valueCount: c.int(g("valueCount"), c.at(p, ".valueCount")),
+      params: c.arr(g("params"), c.at(p, ".params"), 50).map((y, j) => {
+        const q = c.atIndex(p, ".params", j);
         const e = c.obj(y, q);
         const norm = c.get(e, "gradNorm", q);
         const param: NonNullable<GraphSnapshot["modules"]>[number]["params"][number] = {
-          name: c.str(c.get(e, "name", q), `${q}.name`, CAPS.name),
-          shape: shape(c, c.get(e, "shape", q), `${q}.shape`).shape,
-          gradNorm: norm === null || norm === undefined ? null : c.num(norm, `${q}.gradNorm`, 0),
+          name: c.str(c.get(e, "name", q), c.at(q, ".name"), CAPS.name),
+          shape: shape(c, c.get(e, "shape", q), c.at(q, ".shape")).shape,
+          gradNorm: norm === null || norm === undefined ? null : c.num(norm, c.at(q, ".gradNorm"), 0),
         };
-        const tensor = c.optStr(c.get(e, "tensor", q), `${q}.tensor`, CAPS.name);
+        const tensor = c.optStr(c.get(e, "tensor", q), c.at(q, ".tensor"), CAPS.name);
         if (tensor !== undefined) {
-          if (!tensorIds.has(tensor)) c.fail(`${q}.tensor`, `"${tensor}" is not a tensor of this snapshot`);
+          if (!tensorIds.has(tensor)) c.fail(c.at(q, ".tensor"), `"${tensor}" is not a tensor of this snapshot`);
           param.tensor = tensor;
         }
         return param;
@@ -253,28 +253,28 @@ export function checkWire(input: unknown, options: ValidateOptions = {}): { ok: 
 /** snapshot.scopes: module and function calls, each parent earlier; every node's scope names one of them. */
 function scopeList(c: Checker, v: unknown, nodes: readonly NodeWire[]): NonNullable<GraphSnapshot["scopes"]> {
   const out = c.arr(v, "snapshot.scopes").map((x, i) => {
-    const p = `snapshot.scopes[${i}]`;
+    const p = c.atIndex("snapshot.scopes", "", i);
     const o = c.obj(x, p);
     const r: NonNullable<GraphSnapshot["scopes"]>[number] = {
-      kind: c.oneOf(c.get(o, "kind", p), `${p}.kind`, ["module", "function"] as const),
-      name: c.str(c.get(o, "name", p), `${p}.name`, CAPS.name),
-      type: c.str(c.get(o, "type", p), `${p}.type`, CAPS.name),
+      kind: c.oneOf(c.get(o, "kind", p), c.at(p, ".kind"), ["module", "function"] as const),
+      name: c.str(c.get(o, "name", p), c.at(p, ".name"), CAPS.name),
+      type: c.str(c.get(o, "type", p), c.at(p, ".type"), CAPS.name),
     };
     const parent = c.get(o, "parent", p);
     if (parent !== undefined) {
-      r.parent = c.int(parent, `${p}.parent`);
-      if (r.parent < 0 || r.parent >= i) c.fail(`${p}.parent`, "must name an earlier scope");
+      r.parent = c.int(parent, c.at(p, ".parent"));
+      if (r.parent < 0 || r.parent >= i) c.fail(c.at(p, ".parent"), "must name an earlier scope");
     }
     const line = c.get(o, "line", p);
-    if (line !== undefined) r.line = c.int(line, `${p}.line`);
+    if (line !== undefined) r.line = c.int(line, c.at(p, ".line"));
     const column = c.get(o, "column", p);
-    if (column !== undefined) r.column = c.int(column, `${p}.column`);
+    if (column !== undefined) r.column = c.int(column, c.at(p, ".column"));
     const params = c.get(o, "params", p);
-    if (params !== undefined) r.params = c.arr(params, `${p}.params`).map((t, j) => c.str(t, `${p}.params[${j}]`, CAPS.name));
+    if (params !== undefined) r.params = c.arr(params, c.at(p, ".params")).map((t, j) => c.str(t, c.atIndex(p, ".params", j), CAPS.name));
     return r;
   });
   nodes.forEach((n, i) => {
-    if (n.scope !== undefined && (n.scope < 0 || n.scope >= out.length)) c.fail(`snapshot.nodes[${i}].scope`, `${n.scope} is not an index into snapshot.scopes`);
+    if (n.scope !== undefined && (n.scope < 0 || n.scope >= out.length)) c.fail(c.atIndex("snapshot.nodes", "", i, ".scope"), `${n.scope} is not an index into snapshot.scopes`);
   });
   return out;
 }

@@ -87,6 +87,39 @@ describe("hostile snapshots", () => {
     expect(r.ok && r.snapshot.tensors[0]!.name).toBe("[function name]");
   });
 
+  it("an entry deep in a list is named exactly (entries are checked without paths first, a failing one again with them)", () => {
+    const many = (): SnapshotWire => {
+      const s = tiny();
+      s.values = [{ shape: [], dtype: "float32", count: 1, data: encodeValues([1], "float32") }];
+      s.tensors = Array.from({ length: 50 }, (_, i) => ({ id: `t${i}`, label: `x${i}`, kind: "leaf" as const, shape: [], dtype: "float32" as const, value: 0, grad: null, requiresGrad: true, isLeaf: true, retainsGrad: false, gradFn: null, range: { line: i + 1, column: 1 } }));
+      s.nodes = Array.from({ length: 50 }, (_, i) => ({ id: `n${i}`, name: "A", kind: "function" as const, sequenceNr: i, tensor: null, inputs: ["self"], formulas: ["f"], saved: [{ name: "self", scalar: 1 }], released: false }));
+      s.program = { leaves: {}, constants: {}, ops: Array.from({ length: 50 }, (_, i) => ({ node: `n${i}`, op: "A", inputs: [], attrs: {}, out: `t${i}`, line: 1 })) };
+      return s;
+    };
+    const cases: Array<[string, (s: SnapshotWire) => void, string]> = [
+      ["a range's column", (s) => ((s.tensors[37]!.range as { column: unknown }).column = "one"), "snapshot.tensors[37].range.column: must be a number, not string"],
+      ["a node's input", (s) => ((s.nodes[41]!.inputs as unknown[])[0] = 7), "snapshot.nodes[41].inputs[0]: must be text, not number"],
+      ["a saved value's name", (s) => ((s.nodes[3]!.saved[0] as { name: unknown }).name = null), "snapshot.nodes[3].saved[0].name: must be text, not null"],
+      ["a program op's line", (s) => ((s.program!.ops[44] as { line: unknown }).line = -1), "snapshot.program.ops[44].line: -1 is out of range [0, 9007199254740991]"],
+      ["a dangling gradFn", (s) => (s.tensors[12]!.gradFn = "n99"), 'snapshot.tensors[12].gradFn: refers to a node that is not in the snapshot ("n99")'],
+    ];
+    for (const [what, spoil, error] of cases) {
+      const s = many();
+      spoil(s);
+      expect(checkSnapshot(plain(s)), what).toEqual({ ok: false, error });
+      // The parent's way: its own freshly parsed message, let go entry by entry as it is checked.
+      expect(() => validateSnapshot(plain(s), { consume: true }), what).toThrow(error);
+    }
+    // Nothing wrong: the same snapshot back, entry for entry.
+    const ok = validateSnapshot(plain(many()), { consume: true });
+    expect(ok.tensors.map((t) => t.range?.line)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+    expect(ok.program?.ops).toHaveLength(50);
+    // Repair mode still describes what it can (a function as a label) deep in a list, and names what it cannot.
+    const r = many() as unknown as { tensors: Array<Record<string, unknown>> };
+    r.tensors[30]!["label"] = function sneaky() {};
+    expect(checkSnapshot(r, { repair: true })).toMatchObject({ ok: true, snapshot: { tensors: expect.arrayContaining([expect.objectContaining({ id: "t30", label: "[function sneaky]" })]) } });
+  });
+
   it("repair mode flattens a shape that disagrees with the values; strict mode refuses it", () => {
     const s = tiny();
     s.values = [{ shape: [3], dtype: "float32", count: 3, data: encodeValues([1, 2, 3], "float32") }];
@@ -217,5 +250,17 @@ describe("hostile value tables: a clear error naming the entry, never a crash", 
   it("a version 1 snapshot (values as JSON lists) is refused with a clear message", () => {
     const r = checkSnapshot({ ...tiny(), version: 1 });
     expect(r).toEqual({ ok: false, error: expect.stringMatching(/^snapshot\.version: version 1 is not one this Autograd Lens reads \(it reads version 2\) \(version 1 carried values as JSON number lists/) });
+  });
+});
+
+describe("precheckEntry (the parent's check of each entry of a large message as it arrives)", () => {
+  it("names the field of a wrong entry, and returns the checked copy of a right one", async () => {
+    const { precheckEntry } = await import("../../shared/validate-items");
+    const node = (i: number) => ({ id: `n${i}`, name: "A", kind: "function", sequenceNr: i, tensor: null, inputs: ["self"], formulas: [], saved: [], released: false });
+    const into: unknown[] = [];
+    for (let i = 0; i < 5; i++) into.push(precheckEntry("nodes", i, node(i), into));
+    expect(into[4]).toEqual(node(4));
+    expect(() => precheckEntry("nodes", 5, { ...node(5), released: "no" }, into)).toThrow("snapshot.nodes[5].released: must be true or false, not string");
+    expect(() => precheckEntry("nodes", 6, { ...node(6), inputs: ["self", 3] }, into)).toThrow("snapshot.nodes[6].inputs[1]: must be text, not number");
   });
 });
