@@ -85,6 +85,21 @@ export class Checker {
     return this.paths ? `${base}${name}[${index}]${suffix}` : base;
   }
 
+  /** `fn()` without paths; if it fails, again with them (fn must give the same result when run twice). */
+  quietly<T>(fn: () => T): T {
+    if (!this.paths) return fn();
+    this.paths = false;
+    try {
+      return fn();
+    } catch (e) {
+      if (!(e instanceof ValidationError)) throw e;
+      this.paths = true;
+      return fn();
+    } finally {
+      this.paths = true;
+    }
+  }
+
   /**
    * `a.map(fn)`; when consuming, each entry of `a` is let go once it has been checked. Each entry is
    * checked without paths first (see `paths`); one that fails is checked again, with them, so that

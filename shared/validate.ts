@@ -77,29 +77,10 @@ export function validateWire(input: unknown, options: ValidateOptions = {}): Sna
   const consoleLines = list("console");
 
   // ... then what needs the others: unique ids, ids and value indices that exist, agreeing shapes.
+  // Without paths first, as the entries were (Checker.paths); again with them only if something is
+  // wrong (each step below gives the same result when run twice).
   const nodeIds = new Set<string>();
-  nodes.forEach((n, i) => {
-    if (nodeIds.has(n.id)) c.fail(c.atIndex("snapshot.nodes", "", i, ".id"), `"${n.id}" is used twice`);
-    nodeIds.add(n.id);
-  });
-  const tensors = tensorItems.map((t, i): TensorWire => {
-    const p = c.atIndex("snapshot.tensors", "", i);
-    inTable(c, t.value, c.at(p, ".value"), table);
-    if (t.grad !== null) inTable(c, t.grad, c.at(p, ".grad"), table);
-    const numel = table[t.value]!.numel;
-    // The checked entry itself (fresh from tensorItem), not a copy: a graph's tensors are many.
-    const has = checkedNumel(t);
-    if (has !== numel) {
-      if (!c.repair) c.fail(c.at(p, ".shape"), `[${t.shape.join(", ")}] has ${has} elements, but numel is ${numel}`);
-      t.shape = [numel];
-    }
-    return t;
-  });
   const tensorIds = new Set<string>();
-  tensors.forEach((t, i) => {
-    if (tensorIds.has(t.id)) c.fail(c.atIndex("snapshot.tensors", "", i, ".id"), `"${t.id}" is used twice`);
-    tensorIds.add(t.id);
-  });
   // Every id a field refers to exists (an optional one that does not is dropped in repair mode).
   const refTo = (ids: Set<string>, what: string) => <T extends string | null | undefined>(id: T, path: string): T | undefined => {
     if (id === null || id === undefined || ids.has(id)) return id;
@@ -108,37 +89,63 @@ export function validateWire(input: unknown, options: ValidateOptions = {}): Sna
   };
   const tensorRef = refTo(tensorIds, "tensor");
   const nodeRef = refTo(nodeIds, "node");
-  tensors.forEach((t, i) => (t.gradFn = nodeRef(t.gradFn, c.atIndex("snapshot.tensors", "", i, ".gradFn")) ?? null));
-  nodes.forEach((n, i) => {
-    n.tensor = tensorRef(n.tensor, c.atIndex("snapshot.nodes", "", i, ".tensor")) ?? null;
-    n.saved.forEach((sv, j) => {
-      const q = c.paths ? `snapshot.nodes[${i}].saved[${j}]` : "snapshot.nodes";
-      const t = tensorRef(sv.tensor, c.at(q, ".tensor"));
-      if (t === undefined) delete sv.tensor;
-      if (sv.value !== undefined) inTable(c, sv.value, c.at(q, ".value"), table);
+  let tensors: TensorWire[] = [];
+  c.quietly(() => {
+    nodeIds.clear();
+    tensorIds.clear();
+    nodes.forEach((n, i) => {
+      if (nodeIds.has(n.id)) c.fail(c.atIndex("snapshot.nodes", "", i, ".id"), `"${n.id}" is used twice`);
+      nodeIds.add(n.id);
     });
-  });
-  edges.forEach((e, i) => {
-    const p = c.atIndex("snapshot.edges", "", i);
-    if (!nodeIds.has(e.from)) c.fail(c.at(p, ".from"), `refers to a node that is not in the snapshot (${JSON.stringify(e.from)})`);
-    if (!nodeIds.has(e.to)) c.fail(c.at(p, ".to"), `refers to a node that is not in the snapshot (${JSON.stringify(e.to)})`);
-  });
-  backward.forEach((b, i) => {
-    const p = c.atIndex("snapshot.backward", "", i);
-    // A root past the node cap was not recorded: repair mode drops it (the call keeps its loss).
-    b.roots = b.roots.map((r, j) => tensorRef(r, c.atIndex(p, ".roots", j))).filter((id): id is string => id !== undefined);
-    b.steps.forEach((step, j) => {
-      const q = c.atIndex(p, ".steps", j);
-      inTable(c, step.gradIn, c.at(q, ".gradIn"), table);
-      step.gradsOut.forEach((go, k) => {
-        const r = c.atIndex(q, ".gradsOut", k);
-        go.to = nodeRef(go.to, c.at(r, ".to")) ?? null;
-        if (go.grad !== null) inTable(c, go.grad, c.at(r, ".grad"), table);
+    tensors = tensorItems.map((t, i): TensorWire => {
+      const p = c.atIndex("snapshot.tensors", "", i);
+      inTable(c, t.value, c.at(p, ".value"), table);
+      if (t.grad !== null) inTable(c, t.grad, c.at(p, ".grad"), table);
+      const numel = table[t.value]!.numel;
+      // The checked entry itself (fresh from tensorItem), not a copy: a graph's tensors are many.
+      const has = checkedNumel(t);
+      if (has !== numel) {
+        if (!c.repair) c.fail(c.at(p, ".shape"), `[${t.shape.join(", ")}] has ${has} elements, but numel is ${numel}`);
+        t.shape = [numel];
+      }
+      return t;
+    });
+    tensors.forEach((t, i) => {
+      if (tensorIds.has(t.id)) c.fail(c.atIndex("snapshot.tensors", "", i, ".id"), `"${t.id}" is used twice`);
+      tensorIds.add(t.id);
+    });
+    tensors.forEach((t, i) => (t.gradFn = nodeRef(t.gradFn, c.atIndex("snapshot.tensors", "", i, ".gradFn")) ?? null));
+    nodes.forEach((n, i) => {
+      n.tensor = tensorRef(n.tensor, c.atIndex("snapshot.nodes", "", i, ".tensor")) ?? null;
+      n.saved.forEach((sv, j) => {
+        const q = c.paths ? `snapshot.nodes[${i}].saved[${j}]` : "snapshot.nodes";
+        const t = tensorRef(sv.tensor, c.at(q, ".tensor"));
+        if (t === undefined) delete sv.tensor;
+        if (sv.value !== undefined) inTable(c, sv.value, c.at(q, ".value"), table);
       });
-      if (tensorRef(step.leaf, c.at(q, ".leaf")) === undefined) delete step.leaf;
-      if (tensorRef(step.retained, c.at(q, ".retained")) === undefined) delete step.retained;
-      if (step.gradAfter !== undefined) inTable(c, step.gradAfter, c.at(q, ".gradAfter"), table);
-      if (!nodeIds.has(step.node)) c.fail(c.at(q, ".node"), `refers to a node that is not in the snapshot (${JSON.stringify(step.node)})`);
+    });
+    edges.forEach((e, i) => {
+      const p = c.atIndex("snapshot.edges", "", i);
+      if (!nodeIds.has(e.from)) c.fail(c.at(p, ".from"), `refers to a node that is not in the snapshot (${JSON.stringify(e.from)})`);
+      if (!nodeIds.has(e.to)) c.fail(c.at(p, ".to"), `refers to a node that is not in the snapshot (${JSON.stringify(e.to)})`);
+    });
+    backward.forEach((b, i) => {
+      const p = c.atIndex("snapshot.backward", "", i);
+      // A root past the node cap was not recorded: repair mode drops it (the call keeps its loss).
+      b.roots = b.roots.map((r, j) => tensorRef(r, c.atIndex(p, ".roots", j))).filter((id): id is string => id !== undefined);
+      b.steps.forEach((step, j) => {
+        const q = c.atIndex(p, ".steps", j);
+        inTable(c, step.gradIn, c.at(q, ".gradIn"), table);
+        step.gradsOut.forEach((go, k) => {
+          const r = c.atIndex(q, ".gradsOut", k);
+          go.to = nodeRef(go.to, c.at(r, ".to")) ?? null;
+          if (go.grad !== null) inTable(c, go.grad, c.at(r, ".grad"), table);
+        });
+        if (tensorRef(step.leaf, c.at(q, ".leaf")) === undefined) delete step.leaf;
+        if (tensorRef(step.retained, c.at(q, ".retained")) === undefined) delete step.retained;
+        if (step.gradAfter !== undefined) inTable(c, step.gradAfter, c.at(q, ".gradAfter"), table);
+        if (!nodeIds.has(step.node)) c.fail(c.at(q, ".node"), `refers to a node that is not in the snapshot (${JSON.stringify(step.node)})`);
+      });
     });
   });
 
