@@ -69,7 +69,7 @@ async function runChild(source: string): Promise<{ kinds: string[]; partialBytes
   const lines = Buffer.concat(chunks).toString("utf8").split("\n").filter(Boolean);
   const kinds = lines.map((l) => (JSON.parse(l) as { type: string }).type);
   const partialBytes = lines.filter((l) => l.startsWith('{"type":"partial"')).map((l) => l.length);
-  const last = lines.findLast((l) => l.startsWith('{"type":"result"'));
+  const last = [...lines].reverse().find((l) => l.startsWith('{"type":"result"'));
   expect(last).toBeDefined();
   const m = validateChildMessage(JSON.parse(last!));
   if (m.type !== "result") throw new Error("not a result");
