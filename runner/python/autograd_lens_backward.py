@@ -11,8 +11,10 @@ keep their loss and range only, and the recorder lets go of their nodes (Recorde
 MAX_BACKWARD_CALLS = 1000
 # Steps of calls before the newest one that stay held with their graphs (the TypeScript runner's
 # snapshots keep 1,000: autograd_lens_encode.EARLIER_STEPS). Fewer here: every graph held grows the
-# heap, and that alone costs a small training loop a third of its untraced time at 1,000.
-HELD_EARLIER_STEPS = 200
+# heap and pushes the program's own tensors out of the caches; that alone costs a small training loop
+# a third of its untraced time at 1,000 steps, and a tenth at 200 (bench row (s)). 50 keeps every
+# call of a tutorial with a few backward calls, and a training loop's last 4-5 iterations.
+HELD_EARLIER_STEPS = 50
 
 
 class BackwardRecorder:

@@ -102,7 +102,8 @@ class ProgramRecorder:
         if total > DATA_CAP:
             return
         try:
-            copies = [t.detach().clone() for t in leaves]
+            with self.torch.no_grad():
+                copies = [t.clone() for t in leaves]
         except Exception:
             return
         values = {}

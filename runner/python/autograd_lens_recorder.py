@@ -20,10 +20,10 @@ earlier ones up to autograd_lens_backward.HELD_EARLIER_STEPS steps); older calls
 range, and their nodes and intermediate tensors are let go (holding every iteration's graph alone
 would cost more than the 2x overhead target allows).
 """
-import functools
 import sys
 
 from autograd_lens_backward import BackwardRecorder
+from autograd_lens_hooks import FastHooks, StepHook
 from autograd_lens_program import ProgramRecorder
 from autograd_lens_saved import saved_tensor_slots
 from autograd_lens_scopes import CallScopes
@@ -84,6 +84,7 @@ class Recorder(BackwardRecorder):
         BackwardRecorder.__init__(self)
         self.program = ProgramRecorder(torch, self)  # the last pass's ops as data, for the landscape
         self.scopes = CallScopes(filename)  # the user's function calls, for folding
+        self.fast_hooks = FastHooks(torch)  # restored when the snapshot is built
 
     # ---- tensors and nodes ---------------------------------------------------------------------
 
@@ -184,7 +185,7 @@ class Recorder(BackwardRecorder):
         from `frame` (its user function calls are the nodes' scope)."""
         nodes, by_key, limits = self.nodes, self.by_key, self.limits
         node_cap = limits["nodeCap"]
-        on_step, partial = self._on_step, functools.partial
+        on_step, hook_of = self._on_step, StepHook
         scope = _UNSET
         for node in new:
             name, accumulate, slots = self._kind(node)
@@ -224,7 +225,7 @@ class Recorder(BackwardRecorder):
             by_key[key] = rec
             listed.append(node)
             try:
-                node.register_hook(partial(on_step, key))  # a key, not the node: no reference cycle
+                node.register_hook(hook_of(on_step, key))  # a key, not the node: no reference cycle
             except Exception:
                 pass  # a node without hooks: its steps are not seen
             if slots:

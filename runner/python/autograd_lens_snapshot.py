@@ -70,6 +70,7 @@ def build(recorder, file, producer, duration_ms, error=None):
     torch = recorder.torch
     recorder.current = None  # a backward call the program was stopped in records no more steps
     recorder.raw = None
+    recorder.fast_hooks.restore()
     try:
         _complete(recorder)
     except Exception:
