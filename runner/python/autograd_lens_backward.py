@@ -8,6 +8,8 @@ tensor's .grad right after it changed); the snapshot turns them into summaries w
 the last call in full, earlier calls' steps, here up to HELD_EARLIER_STEPS): calls older than that
 keep their loss and range only, and the recorder lets go of their nodes (Recorder.forget).
 """
+from autograd_lens_values import copy_of, materialize
+
 MAX_BACKWARD_CALLS = 1000
 # Steps of calls before the newest one that stay held with their graphs (the TypeScript runner's
 # snapshots keep 1,000: autograd_lens_encode.EARLIER_STEPS). Fewer here: every graph held grows the
@@ -113,7 +115,7 @@ class BackwardRecorder:
                 # Copied: PyTorch accumulates into .grad in place later.
                 if rec["acc"] or t.retains_grad:
                     g = t.grad
-                    after = (g.detach().clone() if g.requires_grad else g.clone()) if g is not None else False
+                    after = copy_of(g) if g is not None else False
             raw.append((rec, grad_inputs, grad_outputs, after))
         except Exception:
             pass  # recording must never change what backward does
@@ -126,6 +128,7 @@ def build_steps(recorder, call):
     if not raw:
         return
     capture = recorder.capture
+    torch = recorder.torch
     nodes = recorder.nodes
     steps = []
     for rec, grad_inputs, grad_outputs, after in raw:
@@ -146,7 +149,7 @@ def build_steps(recorder, call):
         if after is not None and t_rec is not None:
             step["leaf" if rec["acc"] else "retained"] = t_rec["id"]
             if after is not False:
-                step["gradAfter"] = capture(after)
+                step["gradAfter"] = capture(materialize(torch, after))
         steps.append(step)
     call["steps"] = steps
 

@@ -23,7 +23,7 @@ attribute in plain words, and runner/python-program.ts turns the first one the o
 into the reason the landscape is not offered.
 """
 
-from autograd_lens_values import Held, dtype_name, json_number
+from autograd_lens_values import Held, copy_of, dtype_name, json_number, materialize
 
 DATA_CAP = 1000000  # numbers (leaf and constant values) the program embeds in all, as runner/program.ts
 MAX_OPS = 200000
@@ -102,8 +102,7 @@ class ProgramRecorder:
         if total > DATA_CAP:
             return
         try:
-            with self.torch.no_grad():
-                copies = [t.clone() for t in leaves]
+            copies = [copy_of(t) for t in leaves]
         except Exception:
             return
         values = {}
@@ -119,6 +118,10 @@ class ProgramRecorder:
                                 "raise the node cap to re-evaluate it" % "{:,}".format(node_cap))
         if self.stopped is not None:
             return _unavailable(self.stopped)
+        try:
+            self.leaf_values = {k: (t, materialize(self.torch, c)) for k, (t, c) in self.leaf_values.items()}
+        except Exception:
+            self.leaf_values = {}  # (a copy that cannot be made a tensor again: the leaves' values now)
         self.ops = []
         self.sources = {}  # id(tensor) or key → {"key", "t", "values", "leaf", ...}
         self.made = {}  # node → the key of the tensor it made
@@ -290,7 +293,7 @@ class ProgramRecorder:
         variable = getattr(fn, "variable", None)
         if variable is not None:
             held = self.leaf_values.get(id(variable))
-            return held[1] if held is not None else variable
+            return held[1] if held is not None else variable  # (made tensors by build())
         rec = self.recorder.nodes.get(fn)
         if rec is not None and rec["tensor"] is not None and rec["tensor"]["fn"] is fn:
             return rec["tensor"]["t"]

@@ -27,7 +27,7 @@ from autograd_lens_hooks import FastHooks, StepHook
 from autograd_lens_program import ProgramRecorder
 from autograd_lens_saved import saved_tensor_slots
 from autograd_lens_scopes import CallScopes
-from autograd_lens_values import Held, summarize
+from autograd_lens_values import Held, init_copies, summarize
 
 MAX_CONSOLE_ENTRIES = 2000
 _UNSET = object()
@@ -85,6 +85,7 @@ class Recorder(BackwardRecorder):
         self.program = ProgramRecorder(torch, self)  # the last pass's ops as data, for the landscape
         self.scopes = CallScopes(filename)  # the user's function calls, for folding
         self.fast_hooks = FastHooks(torch)  # restored when the snapshot is built
+        init_copies(torch)
 
     # ---- tensors and nodes ---------------------------------------------------------------------
 
@@ -182,38 +183,43 @@ class Recorder(BackwardRecorder):
 
     def _add_nodes(self, new, where, epoch, listed, frame):
         """Records for nodes just found (in order: inputs first), made by the code at `where`, called
-        from `frame` (its user function calls are the nodes' scope)."""
+        from `frame` (its user function calls are the nodes' scope). (The loop runs for every op of
+        every iteration of a training loop: the recorder's counters are locals until it ends.)"""
         nodes, by_key, limits = self.nodes, self.by_key, self.limits
         node_cap = limits["nodeCap"]
-        on_step, hook_of = self._on_step, StepHook
+        on_step, hook_of, kind_of = self._on_step, StepHook, _KINDS.get
+        function_nodes, next_node, next_seq = self.function_nodes, self.next_node, self.next_seq
+        has_seq = self.has_seq
         scope = _UNSET
         for node in new:
-            name, accumulate, slots = self._kind(node)
+            kind = kind_of(node.__class__)
+            name, accumulate, slots = kind if kind is not None else self._kind(node)
             tensor_rec = None
             seq = None
             if accumulate:
                 variable = getattr(node, "variable", None)
                 if variable is not None:
+                    self.function_nodes = function_nodes  # (add_tensor checks the cap)
                     tensor_rec = self.add_tensor(variable, where)
                     self.program.epoch_leaves.append(variable)
             else:
-                if self.function_nodes >= node_cap:
+                if function_nodes >= node_cap:
                     self.nodes_truncated = True
                     continue
-                self.function_nodes += 1
-                if self.has_seq is None:
-                    self.has_seq = callable(getattr(node, "_sequence_nr", None))
-                if self.has_seq:
+                function_nodes += 1
+                if has_seq is None:
+                    has_seq = self.has_seq = callable(getattr(node, "_sequence_nr", None))
+                if has_seq:
                     try:
                         seq = int(node._sequence_nr())
                     except Exception:
                         seq = None
                 if seq is None:
-                    seq = self.next_seq
-                if seq >= self.next_seq:
-                    self.next_seq = seq + 1
-            key = self.next_node
-            self.next_node = key + 1
+                    seq = next_seq
+                if seq >= next_seq:
+                    next_seq = seq + 1
+            key = next_node
+            next_node += 1
             rec = {"node": node, "id": "n%d" % key, "key": key, "name": name, "tensor": tensor_rec, "range": None if accumulate else where,
                    "seq": seq, "epoch": epoch, "acc": accumulate}
             if not accumulate:
@@ -237,6 +243,7 @@ class Recorder(BackwardRecorder):
                     except Exception:
                         pass
                 rec["sv"] = saved
+        self.function_nodes, self.next_node, self.next_seq = function_nodes, next_node, next_seq
 
     def forget(self, epoch):
         """Let go of the nodes and intermediate tensors last seen in `epoch` (a call the snapshot no
