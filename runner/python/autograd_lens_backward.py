@@ -15,8 +15,11 @@ MAX_BACKWARD_CALLS = 1000
 # snapshots keep 1,000: autograd_lens_encode.EARLIER_STEPS). Fewer here: every graph held grows the
 # heap and pushes the program's own tensors out of the caches; that alone costs a small training loop
 # a third of its untraced time at 1,000 steps, and a tenth at 200 (bench row (s)). 50 keeps every
-# call of a tutorial with a few backward calls, and a training loop's last 4-5 iterations.
+# call of a tutorial with a few backward calls.
 HELD_EARLIER_STEPS = 50
+# From this many backward calls on (a loop), only the newest call keeps its graph and steps: holding
+# the 4-5 calls before it cost a small training loop another 4 µs of its ~75 µs an iteration.
+LOOP_CALLS = 10
 
 
 class BackwardRecorder:
@@ -79,13 +82,14 @@ class BackwardRecorder:
         if error is not None:
             call["error"] = ("%s: %s" % (type(error).__name__, error))[:10000]
         # This call is now the newest; the one before it becomes "earlier": keep earlier calls'
-        # steps while they add up to HELD_EARLIER_STEPS, let go of older ones.
+        # steps while they add up to HELD_EARLIER_STEPS (none in a loop), let go of older ones.
         i = call["index"]
+        in_loop = i >= LOOP_CALLS
         if i > 0:
             prev = self.calls[i - 1]
             if prev.get("_raw") is not None:
                 self.earlier_steps += len(prev["_raw"])
-        while self.oldest_kept < i and self.earlier_steps > HELD_EARLIER_STEPS:
+        while self.oldest_kept < i and (in_loop or self.earlier_steps > HELD_EARLIER_STEPS):
             old = self.calls[self.oldest_kept]
             raw = old.get("_raw")
             if raw is not None:

@@ -266,12 +266,15 @@ def main():
 
     warnings.showwarning = showwarning
 
+    Tensor = torch.Tensor
+
     def wrap(kind, original):
         def traced(*a, **kw):
             roots = a[0] if a else kw.get("tensors", kw.get("outputs"))
-            if isinstance(roots, torch.Tensor):
-                roots = [roots]
-            roots = [r for r in (roots or []) if isinstance(r, torch.Tensor)]
+            if roots.__class__ is Tensor or isinstance(roots, Tensor):
+                roots = [roots]  # (Tensor.backward's call)
+            else:
+                roots = [r for r in (roots or []) if isinstance(r, Tensor)]
             keep = kw.get("retain_graph")
             if keep is None and kind == "backward" and len(a) > 2:
                 keep = a[2]
@@ -357,7 +360,8 @@ def main():
     def see_value(value, line, column):
         if stopping[0]:
             raise _Stop()
-        see(value, line, column)
+        if value is not None:  # (most expression statements' value: optimizer.step(), backward())
+            see(value, line, column)
         return value
 
     g[BIND] = bind_value
