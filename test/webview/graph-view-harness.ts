@@ -9,6 +9,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from "playwrig
 import { afterAll, beforeAll, expect } from "vitest";
 import { SnippetRunner } from "../../runner/sandbox";
 import type { GraphSnapshot } from "../../shared/protocol";
+import { bundleEntry } from "./harness";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 export const distDir = path.resolve("dist");
@@ -144,16 +145,7 @@ export async function bundle(withWorker: boolean): Promise<string> {
     const worker = await esbuild.build({ entryPoints: ["webview/layout-worker.ts"], bundle: true, write: false, format: "iife", platform: "browser", target: "es2022" });
     define.__LAYOUT_WORKER_SOURCE__ = JSON.stringify(worker.outputFiles[0]!.text);
   }
-  const out = await esbuild.build({
-    stdin: { contents: ENTRY, resolveDir: path.resolve("webview"), sourcefile: "graph-view-test-entry.js", loader: "js" },
-    bundle: true,
-    write: false,
-    format: "iife",
-    platform: "browser",
-    target: "es2022",
-    define,
-  });
-  return out.outputFiles[0]!.text;
+  return bundleEntry(ENTRY, "graph-view-test-entry.js", define);
 }
 
 export interface Drawn {

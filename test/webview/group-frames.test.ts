@@ -5,11 +5,10 @@
 // its members and no other box: the picture does not claim that a box belongs to a call it is not in.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import * as esbuild from "esbuild";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { GraphSnapshot } from "../../shared/protocol";
-import { launchBrowser, traceSnippet } from "./harness";
+import { bundleEntry, launchBrowser, traceSnippet } from "./harness";
 
 vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 });
 
@@ -126,15 +125,7 @@ const snapshots = new Map<string, GraphSnapshot>();
 
 beforeAll(async () => {
   browser = await launchBrowser();
-  const out = await esbuild.build({
-    stdin: { contents: ENTRY, resolveDir: path.resolve("webview"), sourcefile: "group-frames-entry.js", loader: "js" },
-    bundle: true,
-    write: false,
-    format: "iife",
-    platform: "browser",
-    target: "es2022",
-  });
-  code = out.outputFiles[0]!.text;
+  code = await bundleEntry(ENTRY, "group-frames-entry.js");
   for (const p of PROGRAMS) {
     const s = await traceSnippet(p.source, p.file);
     expect(s.error, p.name).toBeUndefined();

@@ -15,6 +15,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import * as esbuild from "esbuild";
 import { type Browser, type BrowserContext, type Page } from "playwright-core";
 import { afterEach, expect } from "vitest";
 import { buildStandaloneHtml, buildWebviewHtml, makeNonce, SNAPSHOT_ELEMENT_ID } from "../../runner/html";
@@ -149,6 +150,20 @@ export function traceSnippet(source: string, fileName = path.resolve("snippet.ts
  * A PNG of the page (full page) at `file`, relative to docs/ unless absolute; returns the path.
  * For pictures in the README: call it only when asked (e.g. `if (process.env.SCREENSHOTS)`).
  */
+/** A test's page entry (JS importing webview/ modules) bundled for the browser as one IIFE. */
+export async function bundleEntry(contents: string, sourcefile: string, define: Record<string, string> = {}): Promise<string> {
+  const out = await esbuild.build({
+    stdin: { contents, resolveDir: path.resolve("webview"), sourcefile, loader: "js" },
+    bundle: true,
+    write: false,
+    format: "iife",
+    platform: "browser",
+    target: "es2022",
+    define,
+  });
+  return out.outputFiles[0]!.text;
+}
+
 export async function screenshot(page: Page, file: string): Promise<string> {
   const out = path.isAbsolute(file) ? file : path.resolve("docs", file);
   fs.mkdirSync(path.dirname(out), { recursive: true });
