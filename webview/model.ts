@@ -150,14 +150,16 @@ export function buildViewGraph(s: GraphSnapshot, call?: number): ViewGraph {
     }
   }
   // Input edges: the tensor an op read → the op. The edge's other end is the next function's
-  // tensor (its result, or the leaf of an AccumulateGrad).
+  // tensor (its result, or the leaf of an AccumulateGrad), or, for a node whose result is not in
+  // the snapshot (PyTorch's TBackward0 inside F.linear: no tensor of the program holds it), that
+  // node itself.
   const nodeInfo = new Map(s.nodes.map((n) => [n.id, n]));
   for (const e of s.edges) {
     const op = nodeInfo.get(e.from);
     const next = nodeInfo.get(e.to);
     if (!op || op.kind === "accumulate" || !next || !byId.has(op.id)) continue;
-    const input = next.tensor;
-    if (!input || !byId.has(input)) continue;
+    const input = next.tensor && byId.has(next.tensor) ? next.tensor : next.kind !== "accumulate" && byId.has(next.id) ? next.id : undefined;
+    if (!input) continue;
     edges.push({ id: `e:${op.id}:${e.index}`, source: input, target: op.id, label: op.inputs[e.index], op: op.id, index: e.index });
   }
   nodes.sort((a, b) => a.order - b.order);

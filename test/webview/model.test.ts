@@ -42,6 +42,25 @@ describe("view graph", () => {
   });
 });
 
+describe("view graph of a node whose result is not in the snapshot", () => {
+  it("joins the op to the op that reads its result (PyTorch's TBackward0 inside F.linear has no tensor)", () => {
+    // The textbook's `x5 + x6` made a tensor; here, as a Python trace has it for an op inside a
+    // library call, the snapshot keeps only its AddBackward0 node.
+    const t = structuredClone(s);
+    const add = t.nodes.find((n) => n.name === "AddBackward0")!;
+    const sub = t.nodes.find((n) => n.name === "SubBackward1")!;
+    t.tensors = t.tensors.filter((x) => x.id !== add.tensor);
+    add.tensor = null;
+    const v = buildViewGraph(t);
+    const into = (id: string) => v.edges.filter((e) => e.target === id);
+    expect(into(sub.id).map((e) => e.source)).toEqual([add.id]);
+    expect(into(sub.id)[0]).toMatchObject({ id: `e:${sub.id}:0`, op: sub.id, index: 0 });
+    // Every edge joins two drawn nodes, and the add op still reads x5 and x6.
+    for (const e of v.edges) expect(v.byId.has(e.source) && v.byId.has(e.target)).toBe(true);
+    expect(into(add.id).map((e) => v.byId.get(e.source)!.label).sort()).toEqual(["x5", "x6"]);
+  });
+});
+
 describe("replay", () => {
   it("fills gradients in the engine's order, ends with 0.8 on x1 and x2, and undoes exactly", () => {
     const seen: string[] = [];
