@@ -5,10 +5,11 @@ steps arrive in the order PyTorch's engine ran them, with the gradients each nod
 A hook only keeps references (the engine's gradient tensors, a copy of a leaf's or retained
 tensor's .grad right after it changed); the snapshot turns them into summaries when it is built
 (autograd_lens_snapshot). What is kept follows the snapshot's value policy (autograd_lens_encode:
-the last call in full, earlier calls' steps, here up to HELD_EARLIER_STEPS): calls older than that
-keep their loss and range only, and the recorder lets go of their nodes (Recorder.forget).
+the last call in full, earlier calls' steps, here up to HELD_EARLIER_STEPS, none in a loop of
+LOOP_CALLS calls or more): calls older than that keep their loss and range only, and the recorder
+lets go of their nodes (Recorder.forget).
 """
-from autograd_lens_values import copy_of, materialize
+from autograd_lens_values import materialize
 
 MAX_BACKWARD_CALLS = 1000
 # Steps of calls before the newest one that stay held with their graphs (the TypeScript runner's
@@ -119,7 +120,7 @@ class BackwardRecorder:
                 # Copied: PyTorch accumulates into .grad in place later.
                 if rec["acc"] or t.retains_grad:
                     g = t.grad
-                    after = copy_of(g) if g is not None else False
+                    after = self.copy_of(g) if g is not None else False
             raw.append((rec, grad_inputs, grad_outputs, after))
         except Exception:
             pass  # recording must never change what backward does

@@ -23,7 +23,7 @@ attribute in plain words, and runner/python-program.ts turns the first one the o
 into the reason the landscape is not offered.
 """
 
-from autograd_lens_values import Held, copy_of, dtype_name, json_number, materialize
+from autograd_lens_values import Held, dtype_name, json_number, materialize
 
 DATA_CAP = 1000000  # numbers (leaf and constant values) the program embeds in all, as runner/program.ts
 MAX_OPS = 200000
@@ -102,6 +102,7 @@ class ProgramRecorder:
         if total > DATA_CAP:
             return
         try:
+            copy_of = self.recorder.copy_of
             copies = [copy_of(t) for t in leaves]
         except Exception:
             return

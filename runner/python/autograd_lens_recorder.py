@@ -16,7 +16,8 @@ each backward call:
   the node is found, before backward frees them);
 - backward calls and their steps: autograd_lens_backward (hooks on each node, in engine order).
 What is held is bounded: the graphs of the calls whose steps the snapshot keeps (the last call and
-earlier ones up to autograd_lens_backward.HELD_EARLIER_STEPS steps); older calls keep their loss and
+earlier ones up to autograd_lens_backward.HELD_EARLIER_STEPS steps; in a loop, from
+autograd_lens_backward.LOOP_CALLS calls on, the last call only); older calls keep their loss and
 range, and their nodes and intermediate tensors are let go (holding every iteration's graph alone
 would cost more than the 2x overhead target allows).
 """
@@ -27,7 +28,7 @@ from autograd_lens_hooks import FastHooks, StepHook
 from autograd_lens_program import ProgramRecorder
 from autograd_lens_saved import saved_tensor_slots
 from autograd_lens_scopes import CallScopes
-from autograd_lens_values import Held, init_copies, summarize
+from autograd_lens_values import Held, copier, summarize
 
 MAX_CONSOLE_ENTRIES = 2000
 _UNSET = object()
@@ -60,6 +61,7 @@ class Recorder(BackwardRecorder):
     def __init__(self, torch, filename, limits, locator):
         self.torch = torch
         self.Tensor = torch.Tensor
+        self.copy_of = copier(torch)  # values kept while the program runs (autograd_lens_values)
         self.filename = filename
         self.limits = limits
         self.locator = locator
@@ -85,7 +87,6 @@ class Recorder(BackwardRecorder):
         self.program = ProgramRecorder(torch, self)  # the last pass's ops as data, for the landscape
         self.scopes = CallScopes(filename)  # the user's function calls, for folding
         self.fast_hooks = FastHooks(torch)  # restored when the snapshot is built
-        init_copies(torch)
 
     # ---- tensors and nodes ---------------------------------------------------------------------
 

@@ -107,26 +107,26 @@ class Held:
 # (Tensor.tolist: about half of what clone() costs on a small tensor, the common case of a training
 # loop's parameters and their .grad, copied every iteration); bigger tensors are cloned.
 LIST_COPY_MAX = 64
-_STRIDED = []  # [torch.strided], set by init_copies (this module does not import torch)
 
 
-def init_copies(torch):
-    _STRIDED[:] = [torch.strided]
+def copier(torch):
+    """copy_of(t): a copy of t's values now (PyTorch changes it in place later): a small dense
+    tensor's values as a tuple (nested list, dtype), made a tensor again by materialize() when the
+    snapshot is built (exact: tolist() gives Python numbers that convert back to the same dtype);
+    otherwise a detached clone (empty tensors too: a list would lose their shape)."""
+    strided = torch.strided
 
+    def copy_of(t):
+        if t.layout is strided and not t.is_quantized:
+            n = t.numel()
+            if 0 < n <= LIST_COPY_MAX:
+                try:
+                    return (t.tolist(), t.dtype)
+                except Exception:
+                    pass
+        return t.detach().clone()
 
-def copy_of(t):
-    """A copy of t's values now (PyTorch changes it in place later): a small dense tensor's values as
-    a tuple (nested list, dtype), made a tensor again by materialize() when the snapshot is built
-    (exact: tolist() gives Python numbers that convert back to the same dtype); otherwise a detached
-    clone (empty tensors too: a list would lose their shape)."""
-    if _STRIDED and t.layout is _STRIDED[0] and not t.is_quantized:
-        n = t.numel()
-        if 0 < n <= LIST_COPY_MAX:
-            try:
-                return (t.tolist(), t.dtype)
-            except Exception:
-                pass
-    return t.detach().clone()
+    return copy_of
 
 
 def materialize(torch, v):
